@@ -1,0 +1,91 @@
+"""Entry point: argv fix-ups, the command modules, and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from mlcalc.cli.base import GLOBAL_OPTIONS, app
+from mlcalc.cli import linalg, tools  # noqa: F401  (they register their commands on `app`)
+
+for _optional in ("mlcalc.cli.linalg_more", "mlcalc.cli.nn", "mlcalc.cli.train"):
+    try:
+        __import__(_optional)
+    except ModuleNotFoundError as _e:
+        if _e.name != _optional:
+            raise
+
+# a token that is a number or a matrix literal even though it starts with '-' ("-1 2; 3 4", "-inf")
+_NEGATIVE_LITERAL = re.compile(r"-(\d|\.\d|inf|nan)", re.I)
+
+
+def prepare_argv(argv: list[str]) -> list[str]:
+    """Let global options stand after the command, and negative literals stand anywhere.
+
+    Click would read "-1 2; 3 4" as an unknown option: a leading space keeps it an argument (the
+    operand reader strips it). Global options found after the command are moved before it.
+    """
+    args = [(" " + a) if _NEGATIVE_LITERAL.match(a) else a for a in argv]
+    before, moved, after = [], [], []
+    command_seen = only_args = False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name = a.split("=", 1)[0]
+        if not only_args and name in GLOBAL_OPTIONS:
+            group = args[i:i + 2] if GLOBAL_OPTIONS[name] and "=" not in a else [a]
+            (moved if command_seen else before).extend(group)
+            i += len(group)
+            continue
+        if a == "--":
+            only_args = True
+        if not command_seen and not a.startswith("-"):
+            command_seen = True
+        (after if command_seen else before).append(a)
+        i += 1
+    return before + moved + after
+
+
+def _fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"mlcalc: error: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from mlcalc.errors import MlcalcError
+
+    argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
+    debug = os.environ.get("MLCALC_DEBUG") == "1"
+    try:
+        app(args=argv, prog_name="mlcalc", standalone_mode=True)
+    except MlcalcError as e:
+        if debug:
+            raise
+        _fail(str(e))
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        sys.stderr.write("mlcalc: interrupted\n")
+        raise SystemExit(130)
+    except MemoryError:
+        if debug:
+            raise
+        _fail("out of memory: the operands or the result are too large for this machine")
+    except SystemExit:
+        raise
+    except Exception as e:  # a bug: one line for the user, the traceback with MLCALC_DEBUG=1
+        if debug:
+            raise
+        _fail(f"internal error: {type(e).__name__}: {e} (run with MLCALC_DEBUG=1 for the traceback)")
+
+
+def _quiet_broken_pipe() -> None:
+    """`mlcalc ... | head -1`: the reader left; end quietly, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    raise SystemExit(0)

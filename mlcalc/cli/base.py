@@ -1,0 +1,178 @@
+"""The Typer app, its global options and the helpers every command module uses.
+
+Command modules (linalg, nn, train, tools) import `app` from here and stay thin: parse, call
+an ops function, `emit` the result. Nothing here imports NumPy at start-up, so `--help` is fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+import typer
+
+EPILOG = (
+    "Examples:  mlcalc matmul a.csv b.csv  ·  mlcalc matmul \"1 2; 3 4\" \"5 6; 7 8\" -f json  ·  "
+    "mlcalc gen randn 3x3 --seed 1 | mlcalc inv - -f json"
+)
+
+app = typer.Typer(
+    name="mlcalc",
+    help="A command-line matrix and neural-network calculator: NumPy-correct results, Numba kernels, "
+         "and step-by-step traces (--trace).",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    npy = "npy"
+    plain = "plain"
+
+
+class Engine(str, Enum):
+    auto = "auto"
+    numba = "numba"
+    numpy = "numpy"
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+class TraceFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    latex = "latex"
+
+
+@dataclass
+class Settings:
+    """The global options, as the callback parsed them."""
+
+    format: Optional[str] = None
+    output: Optional[str] = None
+    precision: Optional[int] = None
+    header: bool = False
+    dtype: str = "float64"
+    delimiter: Optional[str] = None
+    engine: str = "auto"
+    device: str = "cpu"
+    threads: Optional[int] = None
+    quiet: bool = False
+    trace: bool = False
+    trace_format: str = "text"
+    exact: bool = False
+    tracer: object = field(default=None, repr=False)
+
+    @property
+    def color(self) -> bool:
+        return "NO_COLOR" not in os.environ
+
+
+_settings = Settings()
+
+
+def settings() -> Settings:
+    return _settings
+
+
+# names of the global options and whether they take a value: main() moves them before the command
+GLOBAL_OPTIONS = {
+    "--format": True, "-f": True, "--output": True, "-o": True, "--precision": True, "--header": False,
+    "--dtype": True, "--delimiter": True, "--engine": True, "--device": True, "--threads": True,
+    "--quiet": False, "-q": False, "--trace": False, "--trace-format": True, "--exact": False,
+}
+
+
+@app.callback()
+def global_options(
+    format: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format (default: table on a terminal, csv otherwise)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result to FILE (format from its extension), atomically."),
+    precision: Optional[int] = typer.Option(None, "--precision", min=1, max=17, help="Round to N significant digits."),
+    header: bool = typer.Option(False, "--header", help="CSV/TSV: print a header row where the result has names."),
+    dtype: DType = typer.Option(DType.float64, "--dtype", help="Compute in float64 or float32."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Input delimiter (default: detected)."),
+    engine: Engine = typer.Option(Engine.auto, "--engine", help="numba kernels, numpy reference, or auto by size."),
+    device: Device = typer.Option(Device.cpu, "--device", help="cpu, or cuda for the numba.cuda kernels."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Cap the kernel threads."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr but errors."),
+    trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
+    trace_format: TraceFormat = typer.Option(TraceFormat.text, "--trace-format", help="Trace as text, markdown or latex."),
+    exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
+) -> None:
+    global _settings
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": None,
+                     "whitespace": None}.get(delimiter, delimiter)
+    _settings = Settings(
+        format=format.value if format else None, output=output, precision=precision, header=header,
+        dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,
+        quiet=quiet, trace=trace, trace_format=trace_format.value, exact=exact,
+    )
+    if threads:
+        from mlcalc import config
+        config.apply(threads)
+    if output:
+        from mlcalc.io.write import check_output_path
+        check_output_path(output)  # fail before the work, not after
+    if trace:
+        from mlcalc.trace.steps import Tracer
+        _settings.tracer = Tracer(exact=exact)
+
+
+# ---------------------------------------------------------------- helpers for command modules
+
+
+def read(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
+    """An operand's values (ndarray), read with the global options."""
+    return read_operand(spec, name, max_ndim, exact).values
+
+
+def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
+    from mlcalc.io.read import ReadOptions, read_operand as _read
+    s = settings()
+    return _read(spec, ReadOptions(dtype=s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
+
+
+def emit(result) -> None:
+    """Print or save the result, then the trace (so a pipe consumer gets its data first)."""
+    from mlcalc.io.write import OutputOptions, emit as _emit
+    s = settings()
+    _emit(result, OutputOptions(format=s.format, output=s.output, precision=s.precision, header=s.header),
+          color=s.color)
+    show_trace()
+
+
+def show_trace() -> None:
+    s = settings()
+    if s.tracer is None or s.quiet or not s.tracer.steps:
+        return
+    from mlcalc.trace.render import render
+    text = render(s.tracer.steps, s.trace_format)
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (silenced by --quiet)."""
+    if not settings().quiet:
+        sys.stderr.write(f"mlcalc: warning: {message}\n")
+        sys.stderr.flush()

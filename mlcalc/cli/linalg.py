@@ -1,0 +1,81 @@
+"""Linear-algebra commands: parse, call mlcalc.ops, emit. No mathematics here."""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+
+from mlcalc.cli.base import app, emit, read, settings
+
+MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
+MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
+
+
+@app.command(epilog='Examples: mlcalc matmul a.csv b.csv  ·  mlcalc matmul "1 2; 3 4" "5 6; 7 8" --trace  ·  mlcalc matmul A.npy B.npy C.npy -o ABC.npy')
+def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help="Two or more operands, multiplied left to right.")):
+    """Matrix product of a chain A·B·C…; vectors act as NumPy's @ makes them act."""
+    from mlcalc.ops import core
+    s = settings()
+    if len(operands) < 2:
+        raise typer.BadParameter("matmul needs at least two operands", param_hint="A B")
+    arrays = [read(spec) for spec in operands]
+    emit(core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer))
+
+
+def _elementwise(op: str, a: str, b: str) -> None:
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Example: mlcalc add a.csv "10 20 30"  (broadcasts the row over every row of a.csv)')
+def add(a: str = MATRIX, b: str = MATRIX_B):
+    """Element-wise A + B, with NumPy broadcasting."""
+    _elementwise("add", a, b)
+
+
+@app.command(epilog='Example: mlcalc sub a.csv a.csv')
+def sub(a: str = MATRIX, b: str = MATRIX_B):
+    """Element-wise A − B, with NumPy broadcasting."""
+    _elementwise("sub", a, b)
+
+
+@app.command(epilog='Example: mlcalc hadamard "1 2; 3 4" "5 6; 7 8"')
+def hadamard(a: str = MATRIX, b: str = MATRIX_B):
+    """Element-wise (Hadamard) product A ⊙ B, with NumPy broadcasting."""
+    _elementwise("hadamard", a, b)
+
+
+@app.command(epilog='Example: mlcalc scale a.csv --by -0.5')
+def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
+    """Scalar multiple k·A."""
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.scale(read(a), by, engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Example: mlcalc gen randn 50x40 --seed 1 -f npy | mlcalc transpose - -o t.npy')
+def transpose(a: str = MATRIX):
+    """Transpose Aᵀ (a vector literal is a row; its transpose a column)."""
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.transpose(read(a), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Example: mlcalc dot "[1,2,3]" "[4,5,6]"  → 32')
+def dot(u: str = typer.Argument(..., metavar="U", help="Vector (one row or one column)."),
+        v: str = typer.Argument(..., metavar="V", help="Vector of the same length.")):
+    """Inner product u·v = Σ uᵢvᵢ."""
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.dot(read(u), read(v), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Example: mlcalc outer "[1,2]" "[3,4,5]"')
+def outer(u: str = typer.Argument(..., metavar="U", help="Vector."),
+          v: str = typer.Argument(..., metavar="V", help="Vector.")):
+    """Outer product u ⊗ v (a len(u) × len(v) matrix)."""
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.outer(read(u), read(v), engine=s.engine, tracer=s.tracer))

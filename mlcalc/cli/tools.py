@@ -1,0 +1,42 @@
+"""Utility commands: gen, warmup."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from mlcalc.cli.base import app, emit, settings
+
+
+class GenKind(str, Enum):
+    random = "random"
+    randn = "randn"
+    eye = "eye"
+    zeros = "zeros"
+    ones = "ones"
+
+
+@app.command(epilog="Examples: mlcalc gen randn 3x3 --seed 1  ·  mlcalc gen eye 4 -f json  ·  mlcalc gen random 1000x1000 -o r.npy")
+def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn (standard normal), eye, zeros, ones."),
+        shape: str = typer.Argument(..., metavar="ROWSxCOLS", help="e.g. 3x3, 100x1, or N for a vector (N×N for eye)."),
+        seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible random matrices.")):
+    """Generate a matrix."""
+    from mlcalc.errors import MlcalcError
+    from mlcalc.ops import generate
+    m = re.fullmatch(r"\s*(\d+)\s*(?:[xX×,]\s*(\d+))?\s*", shape)
+    if not m:
+        raise MlcalcError(f"gen: shape {shape!r} is not ROWSxCOLS (e.g. 3x3) or N")
+    rows = int(m.group(1))
+    cols = int(m.group(2)) if m.group(2) is not None else None
+    emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype))
+
+
+@app.command()
+def warmup():
+    """Compile every numba kernel once and cache it on disk, so later calls start fast."""
+    from mlcalc.ops import warm
+    s = settings()
+    warm.warmup(progress=not s.quiet)

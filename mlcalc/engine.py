@@ -1,0 +1,100 @@
+"""Which kernel runs an op: a registry op -> {engine: "module:function"} and the `auto` policy.
+
+Kernel modules are named by string and imported on first use, so that choosing the NumPy
+path never imports numba (about 0.5 s).  Every op has a "numpy" entry: the reference.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from mlcalc.errors import MlcalcError
+
+ENGINES = ("auto", "numba", "numpy")
+DEVICES = ("cpu", "cuda")
+
+REF = "mlcalc.kernels.reference"
+
+# op -> {engine: "module:function"}. The core ops are listed here; each other area's ops module
+# adds its own with `register()` when it is imported.
+REGISTRY: dict[str, dict[str, str]] = {
+    # --- core: products and element-wise ---
+    "matmul": {"numpy": f"{REF}:matmul", "numba": "mlcalc.kernels.cpu.gemm:matmul",
+               "cuda": "mlcalc.kernels.cuda.gemm:matmul"},
+    "add": {"numpy": f"{REF}:add", "numba": "mlcalc.kernels.cpu.elementwise:add"},
+    "sub": {"numpy": f"{REF}:sub", "numba": "mlcalc.kernels.cpu.elementwise:sub"},
+    "hadamard": {"numpy": f"{REF}:hadamard", "numba": "mlcalc.kernels.cpu.elementwise:hadamard"},
+    "scale": {"numpy": f"{REF}:scale", "numba": "mlcalc.kernels.cpu.elementwise:scale"},
+    "transpose": {"numpy": f"{REF}:transpose", "numba": "mlcalc.kernels.cpu.elementwise:transpose"},
+    "dot": {"numpy": f"{REF}:dot", "numba": "mlcalc.kernels.cpu.reductions:dot"},
+    "outer": {"numpy": f"{REF}:outer", "numba": "mlcalc.kernels.cpu.elementwise:outer"},
+}
+
+# Work size (see `work_size`) from which `auto` takes numba rather than NumPy, per op.
+# None: NumPy/LAPACK always (numba never measured faster). Measured by bench/; see README.
+AUTO_NUMBA_FROM: dict[str, int | None] = {
+    "matmul": 256**3,
+    "add": 2_000_000,
+    "sub": 2_000_000,
+    "hadamard": 2_000_000,
+    "scale": 2_000_000,
+    "transpose": None,
+    "dot": 4_000_000,
+    "outer": 2_000_000,
+}
+
+
+def register(op: str, auto_from: int | None = None, **engines: str) -> None:
+    """Add an op from its area's ops module, e.g.
+    register("norm", numpy="mlcalc.kernels.reference:norm", numba="...", auto_from=1_000_000).
+    `auto_from`: the work size from which `auto` picks numba (None: always NumPy)."""
+    REGISTRY.setdefault(op, {}).update(engines)
+    AUTO_NUMBA_FROM[op] = auto_from
+
+
+def uses_numba(op: str, engine: str, work: int) -> bool:
+    """Would this op at this size run a numba kernel?"""
+    if engine == "numpy":
+        return False
+    if engine == "numba":
+        return "numba" in REGISTRY.get(op, {})
+    threshold = AUTO_NUMBA_FROM.get(op)
+    return threshold is not None and work >= threshold and "numba" in REGISTRY.get(op, {})
+
+
+def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") -> Callable:
+    """The function that computes `op` on this engine and device, for operands of size `work`."""
+    entry = REGISTRY.get(op)
+    if entry is None:
+        raise MlcalcError(f"{op}: no kernel is registered")
+    if device == "cuda":
+        if "cuda" not in entry:
+            raise MlcalcError(f"{op}: not available with --device cuda")
+        from mlcalc.kernels import cuda as cuda_support
+        cuda_support.require_gpu()
+        return _load(entry["cuda"])
+    if engine not in ENGINES:
+        raise MlcalcError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    name = "numba" if uses_numba(op, engine, work) else "numpy"
+    if name == "numba":
+        from mlcalc import config
+        config.apply()
+    return _load(entry[name])
+
+
+_loaded: dict[str, Callable] = {}
+
+
+def _load(path: str) -> Callable:
+    fn = _loaded.get(path)
+    if fn is None:
+        module, _, attr = path.partition(":")
+        fn = getattr(importlib.import_module(module), attr)
+        _loaded[path] = fn
+    return fn
+
+
+def all_numba_kernels() -> list[tuple[str, str]]:
+    """(op, path) of every numba kernel: what `mlcalc warmup` compiles."""
+    return [(op, e["numba"]) for op, e in REGISTRY.items() if "numba" in e]

@@ -1,0 +1,148 @@
+"""Safe NPY/NPZ reading: the header is checked before anything is allocated.
+
+Accepted: dtype kinds f (float16/32/64), i, u, b, native or byte-swapped, C or Fortran order,
+at most `max_ndim` dimensions, and a byte count that matches what the file holds (a crafted
+header could otherwise ask for hundreds of GiB). Never pickles, objects, strings, structured
+or datetime dtypes.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import math
+import os
+import zipfile
+
+import numpy as np
+
+from mlcalc.errors import InputError
+
+MAGIC = b"\x93NUMPY"
+MMAP_FROM_BYTES = 64 * 1024 * 1024  # memory-map files larger than this instead of reading them
+
+
+def _parse_header(head: bytes, source: str) -> tuple[np.dtype, tuple[int, ...], bool, int]:
+    """(dtype, shape, fortran_order, data offset) from the first bytes of an NPY stream."""
+    if len(head) < 10 or not head.startswith(MAGIC):
+        raise InputError(f"{source}: not an NPY file (bad magic bytes)")
+    major = head[6]
+    if major == 1:
+        hlen, start = int.from_bytes(head[8:10], "little"), 10
+    elif major in (2, 3):
+        if len(head) < 12:
+            raise InputError(f"{source}: truncated NPY header")
+        hlen, start = int.from_bytes(head[8:12], "little"), 12
+    else:
+        raise InputError(f"{source}: unsupported NPY format version {major}")
+    if hlen > 65536 or len(head) < start + hlen:
+        raise InputError(f"{source}: truncated or oversized NPY header")
+    text = head[start:start + hlen].decode("utf-8" if major == 3 else "latin1", errors="replace")
+    try:
+        meta = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise InputError(f"{source}: unreadable NPY header") from None
+    if not isinstance(meta, dict) or set(meta) != {"descr", "fortran_order", "shape"}:
+        raise InputError(f"{source}: unreadable NPY header")
+    descr, shape, fortran = meta["descr"], meta["shape"], meta["fortran_order"]
+    if not isinstance(descr, str):
+        raise InputError(f"{source}: structured arrays are not supported (need a numeric array)")
+    try:
+        dtype = np.dtype(descr)
+    except (TypeError, ValueError):
+        raise InputError(f"{source}: unknown dtype {descr!r}") from None
+    if dtype.kind not in "fiub" or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        kinds = {"O": "object (pickled)", "U": "string", "S": "bytes", "M": "datetime", "m": "timedelta",
+                 "c": "complex", "V": "structured"}
+        raise InputError(f"{source}: {kinds.get(dtype.kind, dtype.kind)} arrays are not supported "
+                         "(need float, integer or boolean values)")
+    if (not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape)
+            or not isinstance(fortran, bool)):
+        raise InputError(f"{source}: bad shape in NPY header")
+    return dtype, shape, fortran, start + hlen
+
+
+def _check_shape(shape, max_ndim: int, source: str) -> None:
+    if len(shape) > max_ndim:
+        raise InputError(f"{source}: {len(shape)}-D array, this command takes at most {max_ndim}-D")
+    if math.prod(shape) == 0:
+        raise InputError(f"{source}: empty array of shape {shape}")
+
+
+def _finish(arr: np.ndarray) -> np.ndarray:
+    """Native byte order and a float dtype: integers and booleans are read as float64."""
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.float64)
+    if not arr.dtype.isnative:
+        return arr.astype(arr.dtype.newbyteorder("="))
+    if arr.dtype == np.float16:
+        return arr.astype(np.float32)
+    return arr
+
+
+def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2) -> np.ndarray:
+    dtype, shape, fortran, offset = _parse_header(data[:65536 + 12], source)
+    _check_shape(shape, max_ndim, source)
+    need = math.prod(shape) * dtype.itemsize
+    if len(data) - offset != need:
+        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
+                         f"but {len(data) - offset} bytes follow (truncated or corrupt)")
+    arr = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
+    arr = arr.reshape(shape, order="F" if fortran else "C")
+    return _finish(arr.copy())
+
+
+def load_npy_file(path: str, source: str, max_ndim: int = 2) -> np.ndarray:
+    with open(path, "rb") as f:
+        head = f.read(65536 + 12)
+    dtype, shape, fortran, offset = _parse_header(head, source)
+    _check_shape(shape, max_ndim, source)
+    need = math.prod(shape) * dtype.itemsize
+    have = os.path.getsize(path) - offset
+    if have != need:
+        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
+                         f"but the file holds {have} (truncated or corrupt)")
+    order = "F" if fortran else "C"
+    if need >= MMAP_FROM_BYTES:
+        arr = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+        return _finish(np.asarray(arr))
+    with open(path, "rb") as f:
+        f.seek(offset)
+        arr = np.fromfile(f, dtype=dtype, count=math.prod(shape))
+    return _finish(arr.reshape(shape, order=order))
+
+
+def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.ndarray:
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError(f"{source}: not an NPZ archive") from None
+    with zf:
+        names = [n[:-4] if n.endswith(".npy") else n for n in zf.namelist()]
+        if key not in names:
+            raise InputError(f"{source}: no array named {key!r} in the archive "
+                             f"(it has: {', '.join(names) or 'nothing'})")
+        member = key + ".npy" if key + ".npy" in zf.namelist() else key
+        info = zf.getinfo(member)
+        with zf.open(member) as f:
+            head = f.read(65536 + 12)
+            dtype, shape, _, offset = _parse_header(head, source)
+            _check_shape(shape, max_ndim, source)
+            need = math.prod(shape) * dtype.itemsize
+            if info.file_size - offset != need:
+                raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
+                                 f"but the member holds {info.file_size - offset} (truncated or corrupt)")
+            rest = f.read(need - max(0, len(head) - offset))
+        return load_npy_bytes(head + rest, source, max_ndim)
+
+
+def save_npy_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
+def save_npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buf.getvalue()

@@ -1,0 +1,205 @@
+"""Every operand form of the contract into a validated array.
+
+`read_operand(spec)` takes what the user typed: a CSV/TSV/TXT/NPY path, `file.npz:key`, `-` for
+standard input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 0 2").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlcalc.errors import InputError
+from mlcalc.io import csvparse, npyfile
+
+TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat")
+NPY_EXTENSIONS = (".npy",)
+# characters an inline literal may hold (numbers, fractions, nan/inf, separators, brackets)
+_LITERAL_CHARS = re.compile(r"[\s\d.,;:+\-eE/\[\]()infaINFAty]*")
+
+
+@dataclass
+class Operand:
+    """An operand as read: its values, its column names (from a header) and what to call it."""
+
+    values: np.ndarray
+    source: str
+    names: list[str] | None = None
+    exact: list | None = field(default=None, repr=False)  # rows of Fraction, with --exact
+
+
+@dataclass
+class ReadOptions:
+    dtype: str = "float64"
+    delimiter: str | None = None
+    exact: bool = False
+    max_ndim: int = 2
+
+
+class StdinGuard:
+    """Standard input can be read once: a second `-` operand is an error."""
+
+    used = False
+
+
+def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = None) -> Operand:
+    opts = opts or ReadOptions()
+    spec = spec.strip() if spec.strip().startswith("-") and spec.strip() != "-" else spec
+    label = name or spec
+    if spec == "-":
+        if StdinGuard.used:
+            raise InputError("only one operand may be '-' (standard input can be read once)")
+        StdinGuard.used = True
+        return _read_stdin(opts)
+    npz_path, sep, key = spec.rpartition(":")
+    if sep and npz_path.lower().endswith(".npz"):
+        _check_path(npz_path)
+        arr = npyfile.load_npz_member(npz_path, key, spec, opts.max_ndim)
+        return _typed(Operand(arr, spec), opts)
+    if os.path.exists(spec):
+        return _read_path(spec, opts)
+    if _looks_like_literal(spec):
+        return _read_literal(spec, opts, label)
+    if spec.lower().endswith(".npz"):
+        raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
+    raise InputError(f"{spec}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
+
+
+def _check_path(path: str) -> None:
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+
+
+def _read_path(path: str, opts: ReadOptions) -> Operand:
+    _check_path(path)
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        if ext in NPY_EXTENSIONS:
+            return _typed(Operand(npyfile.load_npy_file(path, path, opts.max_ndim), path), opts)
+        if ext in TEXT_EXTENSIONS:
+            return _read_text_file(path, opts)
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    if ext == ".npz":
+        raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME")
+    raise InputError(f"{path}: unknown file type {ext or '(no extension)'!r}: "
+                     "use .csv, .tsv, .txt, .npy or file.npz:NAME")
+
+
+def _read_text_file(path: str, opts: ReadOptions) -> Operand:
+    from mlcalc.io import csvfast
+
+    if not opts.exact and csvfast.should_use(path):
+        values, names = csvfast.read(path, path, opts.delimiter)
+        return _typed(Operand(values, path, names), opts)
+    with open(path, "rb") as f:
+        data = f.read()
+    return _from_text(_decode(data, path), path, opts)
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{source}: not UTF-8 text (byte {e.start + 1}); is it a binary file?") from None
+
+
+def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
+    table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
+    values = np.array([[float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
+                      dtype=np.float64).reshape(len(table.rows), table.ncols)
+    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None), opts)
+
+
+def _read_stdin(opts: ReadOptions) -> Operand:
+    if sys.stdin is None or sys.stdin.closed:
+        raise InputError("standard input: nothing to read")
+    stream = getattr(sys.stdin, "buffer", None)
+    data = stream.read() if stream is not None else sys.stdin.read().encode()
+    if data.startswith(npyfile.MAGIC):
+        return _typed(Operand(npyfile.load_npy_bytes(data, "standard input", opts.max_ndim), "standard input"), opts)
+    return _from_text(_decode(data, "standard input"), "standard input", opts)
+
+
+def _looks_like_literal(spec: str) -> bool:
+    return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
+
+
+def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
+    """Octave rows ("1 2; 3 4", "[1 2; 3 4]") or JSON-style nesting ("[[1,2],[3,4]]", "[3,4]")."""
+    text = spec.strip()
+    if text.startswith("[["):
+        try:
+            nested = json.loads(re.sub(r"(?i)(?<![\w\"])(-?)(nan|inf(inity)?)", r'"\1\2"', text))
+        except json.JSONDecodeError:
+            raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])") from None
+        if not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
+            raise InputError(f"{label}: rows of a matrix literal must all have the same length")
+        rows = [" ".join(str(x) for x in r) for r in nested]
+        one_dimensional = False
+    else:
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        rows = [r for r in text.split(";")]
+        if rows and not rows[-1].strip():
+            rows = rows[:-1]  # a trailing ';' as Octave allows
+        one_dimensional = len(rows) == 1
+    cells = []
+    for i, row in enumerate(rows, start=1):
+        items = [c for c in re.split(r"[\s,]+", row.strip()) if c]
+        if not items:
+            raise InputError(f"{label}: row {i} of the literal is empty")
+        cells.append(items)
+    width = len(cells[0])
+    for i, row in enumerate(cells, start=1):
+        if len(row) != width:
+            raise InputError(f"{label}: row {i} has {len(row)} values, row 1 has {width} (rows must have equal length)")
+    values, exact_rows = [], []
+    for i, row in enumerate(cells, start=1):
+        exact_row = []
+        for j, cell in enumerate(row, start=1):
+            try:
+                exact_row.append(csvparse.to_number(cell, opts.exact))
+            except (ValueError, ZeroDivisionError):
+                raise InputError(f"{label}: row {i}, column {j}: {cell!r} is not a number") from None
+        exact_rows.append(exact_row)
+        values.append([float(x) for x in exact_row])
+    arr = np.array(values, dtype=np.float64)
+    if one_dimensional:
+        arr = arr.reshape(-1)
+    return _typed(Operand(arr, label, None, exact_rows if opts.exact else None), opts)
+
+
+def _typed(op: Operand, opts: ReadOptions) -> Operand:
+    want = np.float32 if opts.dtype == "float32" else np.float64
+    if op.values.dtype != want:
+        op.values = op.values.astype(want)
+    return op
+
+
+def first_nonfinite(a: np.ndarray) -> tuple[int, ...] | None:
+    """1-based position of the first NaN/Inf, or None."""
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return None
+    return tuple(int(i) + 1 for i in np.unravel_index(int(np.argmax(bad)), a.shape))
+
+
+def require_finite(a: np.ndarray, command: str, operand: str) -> None:
+    """The contract's rule for decompositions, solvers and training: reject NaN/Inf, naming where."""
+    pos = first_nonfinite(a)
+    if pos is not None:
+        where = f"row {pos[0]}, column {pos[1]}" if len(pos) == 2 else f"element {pos[0]}" if pos else "value"
+        value = a[tuple(p - 1 for p in pos)]
+        raise InputError(f"{command}: {operand} has a non-finite value ({value}) at {where}")

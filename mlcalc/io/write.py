@@ -1,0 +1,276 @@
+"""Results to text or bytes: table | csv | tsv | json | npy | plain, and atomic `-o` files.
+
+A result is an array (0-, 1- or 2-D; float, complex or bool), a Python number/bool/str, a list of
+str, or a `dict` of named results (several results: JSON object, NPZ archive, titled tables;
+the first one alone in CSV/TSV/plain). Everything is rendered in memory first, so a failure
+never leaves a partial file or half a result on stdout.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlcalc.errors import InputError, MlcalcError
+
+FORMATS = ("table", "csv", "tsv", "json", "npy", "plain")
+EXTENSION_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".npy": "npy", ".npz": "npz",
+                     ".txt": "plain", ".tab": "tsv"}
+
+
+@dataclass
+class OutputOptions:
+    format: str | None = None     # None: table on a terminal, csv otherwise (or from -o's extension)
+    output: str | None = None
+    precision: int | None = None
+    header: bool = False
+
+
+@dataclass
+class Labeled:
+    """An array with column (or element) names, printed as a header with --header / in tables."""
+
+    values: object
+    names: list[str]
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def format_number(x, precision: int | None = None) -> str:
+    """Shortest round-trip text of one value; integral floats without '.0' ("19", not "19.0")."""
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, (complex, np.complexfloating)):
+        re_, im = format_number(x.real, precision), format_number(abs(x.imag), precision)
+        sign = "-" if (x.imag < 0 or (x.imag == 0 and math.copysign(1, x.imag) < 0)) else "+"
+        return f"{re_}{sign}{im}j"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, str):
+        return x
+    f = float(x)
+    if math.isnan(f):
+        return "nan"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    if precision is not None:
+        text = f"{f:.{precision}g}"
+        return "0" if text == "-0" and f == 0 and math.copysign(1, f) > 0 else text
+    if f.is_integer() and abs(f) < 1e16:
+        return "-0" if f == 0 and math.copysign(1, f) < 0 else str(int(f))
+    if isinstance(x, np.float32):
+        return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
+    return repr(f)
+
+
+def _json_value(x, precision):
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, str):
+        import json
+        return json.dumps(x, ensure_ascii=False)
+    if isinstance(x, (complex, np.complexfloating)):
+        return '{"re": %s, "im": %s}' % (_json_value(x.real, precision), _json_value(x.imag, precision))
+    text = format_number(x, precision)
+    return f'"{text}"' if text in ("nan", "inf", "-inf") else text
+
+
+# ---------------------------------------------------------------- shapes of results
+
+
+def _as_array(value):
+    if isinstance(value, Labeled):
+        value = value.values
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value, dtype=object if any(isinstance(v, str) for v in value) else None)
+    return np.asarray(value)
+
+
+def _rows(value) -> list[list]:
+    """The rows a text format prints: a 1-D result is one value per line (a column, as Octave)."""
+    arr = _as_array(value)
+    if arr.ndim == 0:
+        return [[arr.item() if arr.dtype != object else arr.item()]]
+    if arr.ndim == 1:
+        return [[v] for v in arr.tolist()] if arr.dtype.kind != "f" else [[v] for v in arr]
+    if arr.ndim == 2:
+        return [list(r) for r in arr]
+    raise MlcalcError(f"cannot print a {arr.ndim}-D result as text: use -o FILE.npy")
+
+
+def _first(result):
+    return next(iter(result.values())) if isinstance(result, dict) else result
+
+
+def render_delimited(result, delim: str, precision=None, header=False) -> str:
+    value = _first(result)
+    lines = []
+    if header and isinstance(value, Labeled):
+        lines.append(delim.join(value.names))
+    for row in _rows(value):
+        lines.append(delim.join(format_number(x, precision) for x in row))
+    return "\n".join(lines) + "\n"
+
+
+def render_plain(result, precision=None) -> str:
+    return render_delimited(result, " ", precision)
+
+
+def _json_of(value, precision) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}": {_json_of(v, precision)}' for k, v in value.items()) + "}"
+    if isinstance(value, Labeled):
+        value = value.values
+    arr = _as_array(value)
+    if arr.ndim == 0:
+        return _json_value(arr.item() if arr.dtype != object else arr.item(), precision)
+    if arr.ndim == 1:
+        return "[" + ", ".join(_json_value(x, precision) for x in arr) + "]"
+    return "[" + ", ".join(_json_of(row, precision) for row in arr) + "]"
+
+
+def render_json(result, precision=None) -> str:
+    return _json_of(result, precision) + "\n"
+
+
+def render_npy(result) -> bytes:
+    from mlcalc.io.npyfile import save_npy_bytes
+    if isinstance(result, dict):
+        raise MlcalcError("several results cannot be written as one NPY: use -o FILE.npz or -f json")
+    value = result.values if isinstance(result, Labeled) else result
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        raise MlcalcError("this result holds text and cannot be written as NPY: use -f json")
+    return save_npy_bytes(arr)
+
+
+def render_npz(result) -> bytes:
+    from mlcalc.io.npyfile import save_npz_bytes
+    items = result if isinstance(result, dict) else {"result": result}
+    arrays = {}
+    for k, v in items.items():
+        arr = np.asarray(v.values if isinstance(v, Labeled) else v)
+        if arr.dtype == object:
+            arr = arr.astype(str)
+        arrays[k] = arr
+    return save_npz_bytes(arrays)
+
+
+def render_table(result, precision=None, color=True) -> str:
+    """Rich tables (titled per result when there are several), rendered to text for stdout."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich import box
+
+    precision = precision or 6
+    width = None if sys.stdout.isatty() else 200
+    console = Console(file=None, force_terminal=color and sys.stdout.isatty(), no_color=not color,
+                      width=width, record=False, highlight=False)
+    items = result.items() if isinstance(result, dict) else [(None, result)]
+    with console.capture() as cap:
+        for title, value in items:
+            arr = _as_array(value)
+            names = value.names if isinstance(value, Labeled) else None
+            if arr.ndim == 0 and names is None:
+                text = format_number(arr.item(), precision)
+                console.print(f"[bold]{title}[/bold]: {text}" if title else text)
+                continue
+            table = Table(title=title, show_header=names is not None, box=box.SIMPLE_HEAD if names else box.SQUARE,
+                          show_lines=False, title_justify="left")
+            rows = _rows(value) if arr.ndim > 0 else [[arr.item()]]
+            if names is not None and arr.ndim == 1:
+                rows = [[v[0] for v in rows]]  # named elements: one row under their names
+            ncols = len(rows[0]) if rows else 0
+            for j in range(ncols):
+                table.add_column(names[j] if names and j < len(names) else "", justify="right")
+            for row in rows:
+                table.add_row(*(format_number(x, precision) for x in row))
+            console.print(table)
+    return cap.get()
+
+
+# ---------------------------------------------------------------- destinations
+
+
+def choose_format(opts: OutputOptions) -> str:
+    if opts.format:
+        return opts.format
+    if opts.output:
+        ext = os.path.splitext(opts.output)[1].lower()
+        return EXTENSION_FORMATS.get(ext, "csv")
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def render(result, opts: OutputOptions, color: bool = True) -> bytes:
+    fmt = choose_format(opts)
+    if opts.output and os.path.splitext(opts.output)[1].lower() == ".npz" and fmt in ("npz", "npy"):
+        return render_npz(result)
+    if fmt == "npz":
+        return render_npz(result)
+    if fmt == "npy":
+        return render_npy(result)
+    if fmt == "csv":
+        text = render_delimited(result, ",", opts.precision, opts.header)
+    elif fmt == "tsv":
+        text = render_delimited(result, "\t", opts.precision, opts.header)
+    elif fmt == "json":
+        text = render_json(result, opts.precision)
+    elif fmt == "plain":
+        text = render_plain(result, opts.precision)
+    elif fmt == "table":
+        text = render_table(result, opts.precision, color and not opts.output)
+    else:
+        raise MlcalcError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    return text.encode("utf-8")
+
+
+def check_output_path(path: str) -> None:
+    """Fail before any work if `-o` cannot be written (missing folder, a directory)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
+    if os.path.isdir(path):
+        raise InputError(f"cannot write {path}: it is a directory")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write {path}: permission denied")
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Temp file in the same folder, flushed and fsynced, then renamed over the target."""
+    check_output_path(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def emit(result, opts: OutputOptions, color: bool = True) -> None:
+    data = render(result, opts, color)
+    if opts.output:
+        write_atomic(opts.output, data)
+        return
+    out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    if out is not None:
+        out.write(data)
+        out.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8", errors="replace"))
+        sys.stdout.flush()

@@ -1,0 +1,129 @@
+"""Products and element-wise ops: validate shapes, pick the engine, explain with the tracer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlcalc import engine as engines
+from mlcalc.errors import ShapeError
+from mlcalc.ops.common import as_vector, broadcast_shape, shape_text
+from mlcalc.trace.steps import FULL_UP_TO, Tracer
+
+
+def _matmul_shape(a_shape, b_shape) -> tuple[int, ...]:
+    """Result shape of a @ b for 1-D/2-D operands, or a ShapeError worded like NumPy's."""
+    k_a = a_shape[-1]
+    k_b = b_shape[0]
+    if k_a != k_b:
+        raise ShapeError(f"matmul: shapes {shape_text(a_shape)} and {shape_text(b_shape)} "
+                         f"do not align: {k_a} != {k_b}")
+    return a_shape[:-1] + b_shape[1:]
+
+
+def matmul(arrays: list[np.ndarray], engine: str = "auto", device: str = "cpu",
+           tracer: Tracer | None = None) -> np.ndarray:
+    """A₁·A₂·…·Aₙ, left to right; 1-D operands act as NumPy's `@` makes them act."""
+    if len(arrays) < 2:
+        raise ShapeError("matmul: needs at least two operands")
+    for a in arrays:
+        if a.ndim > 2:
+            raise ShapeError(f"matmul: operands must be vectors or matrices, got shape {shape_text(a.shape)}")
+    shape = arrays[0].shape
+    for b in arrays[1:]:
+        shape = _matmul_shape(shape, b.shape)
+    result = arrays[0]
+    for b in arrays[1:]:
+        a = result
+        m = a.shape[0] if a.ndim == 2 else 1
+        k = a.shape[-1]
+        n = b.shape[1] if b.ndim == 2 else 1
+        if tracer is not None:
+            _trace_matmul(tracer, a, b)
+        kern = engines.kernel("matmul", engine, work=m * k * n, device=device)
+        result = kern(a, b)
+    return result
+
+
+def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray) -> None:
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    m, k = a2.shape
+    n = b2.shape[1]
+    tracer.step("Matrix product C = A·B", "cᵢⱼ = Σₖ aᵢₖ·bₖⱼ",
+                note=f"A is {m}×{k}, B is {k}×{n}, C is {m}×{n}: {m * n * k} multiply-adds", A=a2, B=b2)
+    from mlcalc.io.write import format_number as fmt
+    rows = range(m) if m <= FULL_UP_TO else [0, m - 1]
+    cols = range(n) if n <= FULL_UP_TO else [0, n - 1]
+    for i in rows:
+        for j in cols:
+            terms = [f"{fmt(a2[i, p], 6)}·{fmt(b2[p, j], 6)}" for p in range(min(k, FULL_UP_TO))]
+            if k > FULL_UP_TO:
+                terms.append("…")
+            value = float(np.dot(a2[i].astype(np.float64), b2[:, j].astype(np.float64)))
+            tracer.step(f"c{_sub(i + 1)}{_sub(j + 1)} = row {i + 1} of A · column {j + 1} of B",
+                        f"c{_sub(i + 1)}{_sub(j + 1)} = " + " + ".join(terms) + f" = {fmt(value, 6)}",
+                        result=value)
+    if m > FULL_UP_TO or n > FULL_UP_TO:
+        tracer.step("…", note=f"the other {m * n - len(rows) * len(cols)} entries follow the same rule")
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(_SUBSCRIPTS)
+
+
+def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tracer | None = None):
+    """add / sub / hadamard with NumPy broadcasting."""
+    shape = broadcast_shape(op, a, b)
+    symbol = {"add": "+", "sub": "−", "hadamard": "⊙"}[op]
+    result = engines.kernel(op, engine, work=int(np.prod(shape)))(a, b)
+    if tracer is not None:
+        tracer.step({"add": "Element-wise sum", "sub": "Element-wise difference",
+                     "hadamard": "Hadamard (element-wise) product"}[op],
+                    f"cᵢⱼ = aᵢⱼ {symbol} bᵢⱼ" + ("" if a.shape == b.shape else " (with broadcasting)"),
+                    result=result, note=f"{shape_text(a.shape)} {symbol} {shape_text(b.shape)} → {shape_text(shape)}",
+                    A=a, B=b)
+    return result
+
+
+def scale(a: np.ndarray, k: float, engine="auto", tracer: Tracer | None = None):
+    result = engines.kernel("scale", engine, work=a.size)(a, k)
+    if tracer is not None:
+        tracer.step("Scalar multiple", f"cᵢⱼ = {k:g}·aᵢⱼ", result=result, A=a)
+    return result
+
+
+def transpose(a: np.ndarray, engine="auto", tracer: Tracer | None = None):
+    if a.ndim == 1:
+        a = a.reshape(1, -1)  # a vector literal is a row: its transpose a column
+    result = engines.kernel("transpose", engine, work=a.size)(a)
+    if tracer is not None:
+        tracer.step("Transpose", "(Aᵀ)ᵢⱼ = aⱼᵢ: rows become columns",
+                    note=f"{shape_text(a.shape)} → {shape_text(result.shape)}", A=a, result=result)
+    return result
+
+
+def dot(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = None):
+    u = as_vector(u, "dot", "u")
+    v = as_vector(v, "dot", "v")
+    if u.shape != v.shape:
+        raise ShapeError(f"dot: vectors of different lengths: {u.shape[0]} and {v.shape[0]}")
+    result = engines.kernel("dot", engine, work=u.size)(u, v)
+    if tracer is not None:
+        from mlcalc.io.write import format_number as fmt
+        n = min(u.size, FULL_UP_TO)
+        terms = [f"{fmt(u[i], 6)}·{fmt(v[i], 6)}" for i in range(n)] + (["…"] if u.size > n else [])
+        tracer.step("Dot product", "u·v = Σᵢ uᵢvᵢ = " + " + ".join(terms) + f" = {fmt(result, 6)}",
+                    result=result, u=u, v=v)
+    return result
+
+
+def outer(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = None):
+    u = as_vector(u, "outer", "u")
+    v = as_vector(v, "outer", "v")
+    result = engines.kernel("outer", engine, work=u.size * v.size)(u, v)
+    if tracer is not None:
+        tracer.step("Outer product", "(u⊗v)ᵢⱼ = uᵢ·vⱼ", result=result, u=u, v=v)
+    return result

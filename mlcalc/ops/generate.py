@@ -1,0 +1,36 @@
+"""`gen`: random, randn, eye, zeros and ones matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlcalc.errors import MlcalcError
+
+MAX_ELEMENTS = 2_000_000_000 // 8  # refuse what could never fit in this machine's memory (~2 GB)
+
+
+def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dtype: str = "float64") -> np.ndarray:
+    if cols is None:
+        cols = rows if kind == "eye" else 1
+        vector = kind != "eye"
+    else:
+        vector = False
+    if rows < 1 or cols < 1:
+        raise MlcalcError(f"gen: dimensions must be at least 1, got {rows}x{cols}")
+    if rows * cols > MAX_ELEMENTS:
+        raise MlcalcError(f"gen: {rows}x{cols} is {rows * cols:,} elements, more than the {MAX_ELEMENTS:,} allowed")
+    rng = np.random.default_rng(seed)
+    if kind == "random":
+        a = rng.random((rows, cols))
+    elif kind == "randn":
+        a = rng.standard_normal((rows, cols))
+    elif kind == "eye":
+        a = np.eye(rows, cols)
+    elif kind == "zeros":
+        a = np.zeros((rows, cols))
+    elif kind == "ones":
+        a = np.ones((rows, cols))
+    else:
+        raise MlcalcError(f"gen: unknown kind {kind!r}")
+    a = a.astype(np.float32 if dtype == "float32" else np.float64)
+    return a.reshape(-1) if vector else a

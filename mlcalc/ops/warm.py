@@ -1,0 +1,38 @@
+"""`warmup`: compile and cache every numba kernel by calling it once on tiny inputs."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from mlcalc import config, engine
+
+# ops modules register their kernels on import; warmup must see them all
+OPS_MODULES = ("mlcalc.ops.core", "mlcalc.ops.linalg", "mlcalc.ops.nn", "mlcalc.train.linreg")
+
+
+def warmup(progress: bool = True) -> list[str]:
+    """Import every numba kernel module and run its `warmup()`; returns the modules compiled."""
+    config.apply()
+    for name in OPS_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            pass
+    modules = sorted({path.partition(":")[0] for _, path in engine.all_numba_kernels()})
+    done = []
+    for name in modules:
+        if progress:
+            sys.stderr.write(f"compiling {name} …\n")
+            sys.stderr.flush()
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        hook = getattr(module, "warmup", None)
+        if hook is not None:
+            hook()
+        done.append(name)
+    if progress:
+        sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {config.cache_dir()}\n")
+    return done

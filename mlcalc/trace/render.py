@@ -1,0 +1,114 @@
+"""Render trace steps for a reader: text (Rich on a terminal), Markdown or LaTeX, to stderr."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlcalc.trace.steps import FULL_UP_TO, Step
+
+
+def _num(x) -> str:
+    from mlcalc.io.write import format_number
+    from fractions import Fraction
+    if isinstance(x, Fraction):
+        return str(x)
+    return format_number(x, 6)
+
+
+def matrix_lines(a, full_up_to: int = FULL_UP_TO) -> list[str]:
+    """A matrix as aligned text rows; large ones as a sample of corner rows/columns with '…'."""
+    if isinstance(a, list):
+        rows = a if (a and isinstance(a[0], list)) else [a]
+    else:
+        arr = np.asarray(a)
+        if arr.ndim == 0:
+            return [_num(arr.item())]
+        rows = [list(arr)] if arr.ndim == 1 else [list(r) for r in arr]
+    m, n = len(rows), len(rows[0]) if rows else 0
+    keep_r = list(range(m)) if m <= full_up_to else [0, 1, 2, None, m - 2, m - 1]
+    keep_c = list(range(n)) if n <= full_up_to else [0, 1, 2, None, n - 2, n - 1]
+    table = [["⋮" if i is None else ("…" if j is None else _num(rows[i][j])) for j in keep_c] for i in keep_r]
+    widths = [max(len(r[j]) for r in table) for j in range(len(keep_c))]
+    return ["[ " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) + " ]" for r in table]
+
+
+def _value_text(v) -> list[str]:
+    if isinstance(v, (np.ndarray, list)) and np.ndim(v if not isinstance(v, list) else np.empty(0)) != 0:
+        return matrix_lines(v)
+    if isinstance(v, np.ndarray):
+        return matrix_lines(v)
+    if isinstance(v, (int, float, complex, np.number)):
+        return [_num(v)]
+    return [str(v)]
+
+
+def render_text(steps: list[Step]) -> str:
+    out = []
+    for i, s in enumerate(steps, start=1):
+        out.append(f"Step {i}: {s.title}")
+        if s.formula:
+            out.append(f"  {s.formula}")
+        for name, v in s.values.items():
+            lines = _value_text(v)
+            if len(lines) == 1:
+                out.append(f"  {name} = {lines[0]}")
+            else:
+                out.append(f"  {name} =")
+                out.extend("    " + line for line in lines)
+        if s.result is not None:
+            lines = _value_text(s.result)
+            if len(lines) == 1:
+                out.append(f"  → {lines[0]}")
+            else:
+                out.append("  →")
+                out.extend("    " + line for line in lines)
+        if s.note:
+            out.append(f"  ({s.note})")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(steps: list[Step]) -> str:
+    out = []
+    for i, s in enumerate(steps, start=1):
+        out.append(f"### Step {i}: {s.title}\n")
+        if s.formula:
+            out.append(f"`{s.formula}`\n")
+        for name, v in s.values.items():
+            out.append(f"**{name}**\n\n```\n" + "\n".join(_value_text(v)) + "\n```\n")
+        if s.result is not None:
+            out.append("**result**\n\n```\n" + "\n".join(_value_text(s.result)) + "\n```\n")
+        if s.note:
+            out.append(f"_{s.note}_\n")
+    return "\n".join(out)
+
+
+def _latex_value(v) -> str:
+    if isinstance(v, np.ndarray) and v.ndim >= 1 or isinstance(v, list):
+        lines = matrix_lines(v)
+        body = r" \\ ".join(" & ".join(line.strip("[] ").split()) for line in lines)
+        return r"\begin{bmatrix} " + body.replace("…", r"\cdots").replace("⋮", r"\vdots") + r" \end{bmatrix}"
+    return _value_text(v)[0]
+
+
+def render_latex(steps: list[Step]) -> str:
+    out = []
+    for i, s in enumerate(steps, start=1):
+        out.append(f"% Step {i}: {s.title}")
+        out.append(r"\paragraph{Step %d: %s}" % (i, s.title))
+        if s.formula:
+            out.append(r"\texttt{%s}" % s.formula)
+        for name, v in s.values.items():
+            out.append(r"\[ \mathrm{%s} = %s \]" % (name.replace("_", r"\_"), _latex_value(v)))
+        if s.result is not None:
+            out.append(r"\[ \Rightarrow %s \]" % _latex_value(s.result))
+        if s.note:
+            out.append(r"\textit{%s}" % s.note)
+    return "\n".join(out) + "\n"
+
+
+def render(steps: list[Step], fmt: str = "text") -> str:
+    if fmt == "markdown":
+        return render_markdown(steps)
+    if fmt == "latex":
+        return render_latex(steps)
+    return render_text(steps)
