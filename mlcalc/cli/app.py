@@ -9,7 +9,7 @@ import sys
 from mlcalc.cli.base import GLOBAL_OPTIONS, app
 from mlcalc.cli import linalg, tools  # noqa: F401  (they register their commands on `app`)
 
-for _optional in ("mlcalc.cli.linalg_more", "mlcalc.cli.nn", "mlcalc.cli.train"):
+for _optional in ("mlcalc.cli.linalg_more", "mlcalc.cli.systems", "mlcalc.cli.nn", "mlcalc.cli.train"):
     try:
         __import__(_optional)
     except ModuleNotFoundError as _e:

@@ -119,6 +119,8 @@ def global_options(
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
 ) -> None:
     global _settings
+    from mlcalc.io.read import StdinGuard
+    StdinGuard.used = False  # a new invocation (tests run several in one process)
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": None,
                      "whitespace": None}.get(delimiter, delimiter)

@@ -8,7 +8,7 @@ import sys
 from mlcalc import config, engine
 
 # ops modules register their kernels on import; warmup must see them all
-OPS_MODULES = ("mlcalc.ops.core", "mlcalc.ops.linalg", "mlcalc.ops.nn", "mlcalc.train.linreg")
+OPS_MODULES = ("mlcalc.ops.core", "mlcalc.ops.linalg", "mlcalc.ops.systems", "mlcalc.ops.nn", "mlcalc.train.linreg")
 
 
 def warmup(progress: bool = True) -> list[str]:
