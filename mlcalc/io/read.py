@@ -17,7 +17,7 @@ import numpy as np
 from mlcalc.errors import InputError
 from mlcalc.io import csvparse, npyfile
 
-TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat")
+TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".json")
 NPY_EXTENSIONS = (".npy",)
 # characters an inline literal may hold (numbers, fractions, nan/inf, separators, brackets)
 _LITERAL_CHARS = re.compile(r"[\s\d.,;:+\-eE/\[\]()infaINFAty]*")
@@ -116,6 +116,9 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
+    if text.lstrip("\ufeff \t\r\n").startswith("["):
+        # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector
+        return _read_literal(" ".join(text.split()), opts, source)
     table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
     values = np.array([[float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
@@ -141,7 +144,9 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
     text = spec.strip()
     if text.startswith("[["):
         try:
-            nested = json.loads(re.sub(r"(?i)(?<![\w\"])(-?)(nan|inf(inity)?)", r'"\1\2"', text))
+            nested = json.loads(re.sub(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?', r'"\1"', text),
+                                # keep each number's text: json would turn "-0" into int 0 and lose the sign
+                                parse_int=str, parse_float=str)
         except json.JSONDecodeError:
             raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])") from None
         if not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:

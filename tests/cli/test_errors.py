@@ -1,0 +1,191 @@
+"""The error policy: every bad input gives one `mlcalc: error:` line, exit 1, no output, no file."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_error_line, run_cli
+
+
+def write(path, text: str | bytes) -> str:
+    mode = "wb" if isinstance(text, bytes) else "w"
+    with open(path, mode) as f:
+        f.write(text)
+    return str(path)
+
+
+def npy_bytes(arr, **kw) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, **kw)
+    return buf.getvalue()
+
+
+def test_empty_file_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", write(tmp_path / "e.csv", "")), "e.csv", "no data")
+
+
+def test_file_with_only_comments_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", write(tmp_path / "c.csv", "# nothing\n\n")), "no data")
+
+
+def test_header_only_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", write(tmp_path / "h.csv", "x,y\n")), "header", "no data rows")
+
+
+def test_ragged_rows_name_the_line(tmp_path):
+    r = run_cli("transpose", write(tmp_path / "r.csv", "1,2\n3,4\n5\n"))
+    assert_one_error_line(r, "r.csv line 3", "1 values, expected 2")
+
+
+def test_text_cell_names_line_and_column(tmp_path):
+    r = run_cli("transpose", write(tmp_path / "t.csv", "1,2\n3,4\n5,x\n"))
+    assert_one_error_line(r, "t.csv line 3, column 2", "'x' is not a number")
+
+
+def test_empty_cell_is_never_zero(tmp_path):
+    r = run_cli("transpose", write(tmp_path / "t.csv", "1,2\n,4\n"))
+    assert_one_error_line(r, "line 2, column 1", "empty cell")
+
+
+def test_unknown_extension_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", write(tmp_path / "m.xlsx", "1,2")), "m.xlsx", "unknown file type")
+
+
+def test_missing_file_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "nope.csv")), "nope.csv", "no such file")
+
+
+def test_directory_is_an_error(tmp_path):
+    assert_one_error_line(run_cli("transpose", str(tmp_path)), "is a directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_an_error(tmp_path):
+    p = write(tmp_path / "secret.csv", "1,2\n")
+    os.chmod(p, 0)
+    assert_one_error_line(run_cli("transpose", p), "permission denied")
+
+
+def test_unreadable_file_as_root_is_still_one_line(tmp_path, monkeypatch):
+    # root can read anything, so simulate the OS refusing the open
+    p = write(tmp_path / "secret.csv", "1,2\n")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if str(path) == p else real_access(path, mode, **kw))
+    assert_one_error_line(run_cli("transpose", p), "secret.csv", "permission denied")
+
+
+def test_pickled_npy_is_refused(tmp_path):
+    p = write(tmp_path / "p.npy", npy_bytes(np.array([{"a": 1}], dtype=object), allow_pickle=True))
+    assert_one_error_line(run_cli("transpose", p), "p.npy", "object")
+
+
+def test_raw_pickle_with_npy_extension_is_refused(tmp_path):
+    p = write(tmp_path / "evil.npy", pickle.dumps([1, 2, 3]))
+    assert_one_error_line(run_cli("transpose", p), "evil.npy", "not an NPY file")
+
+
+@pytest.mark.parametrize("arr,word", [
+    (np.array(["a", "b"]), "string"),
+    (np.zeros(2, dtype=[("x", "f8"), ("y", "i4")]), "structured"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), "datetime"),
+    (np.array([1 + 2j]), "complex"),
+])
+def test_non_numeric_npy_is_refused(tmp_path, arr, word):
+    p = write(tmp_path / "x.npy", npy_bytes(arr))
+    assert_one_error_line(run_cli("transpose", p), "x.npy", word)
+
+
+def test_npy_header_claiming_a_huge_shape_is_refused_before_allocating(tmp_path):
+    data = bytearray(npy_bytes(np.zeros((2, 2))))
+    text = data[10:10 + int.from_bytes(data[8:10], "little")].decode("latin1")
+    huge = text.replace("(2, 2)", "(100000000, 100000000)").ljust(len(text))[:len(text)]
+    assert len(huge) == len(text)
+    data[10:10 + len(text)] = huge.encode("latin1")
+    p = write(tmp_path / "huge.npy", bytes(data))
+    assert_one_error_line(run_cli("transpose", p), "huge.npy", "100000000")
+
+
+def test_truncated_npy_is_refused(tmp_path):
+    p = write(tmp_path / "t.npy", npy_bytes(np.arange(100.0).reshape(10, 10))[:-8])
+    assert_one_error_line(run_cli("transpose", p), "t.npy", "truncated")
+
+
+def test_npz_member_that_does_not_exist(tmp_path):
+    p = tmp_path / "m.npz"
+    np.savez(p, W=np.eye(2))
+    assert_one_error_line(run_cli("transpose", f"{p}:B"), "no array named 'B'", "W")
+
+
+def test_two_stdin_operands_are_an_error():
+    r = run_cli("add", "-", "-", stdin="1,2\n")
+    assert_one_error_line(r, "only one operand may be '-'")
+
+
+def test_shape_mismatch_names_both_shapes():
+    r = run_cli("matmul", "1 2 3; 4 5 6", "1 2 3; 4 5 6")
+    assert_one_error_line(r, "matmul: shapes (2, 3) and (2, 3) do not align: 3 != 2")
+
+
+def test_broadcast_mismatch_names_both_shapes():
+    assert_one_error_line(run_cli("add", "1 2 3; 4 5 6", "1 2; 3 4"), "(2, 3)", "(2, 2)")
+
+
+def test_output_into_a_missing_folder_is_an_error(tmp_path):
+    r = run_cli("transpose", "1 2; 3 4", "-o", str(tmp_path / "no" / "such" / "x.csv"))
+    assert_one_error_line(r, "does not exist")
+
+
+def test_failed_command_leaves_an_existing_output_untouched(tmp_path):
+    out = write(tmp_path / "out.csv", "keep me\n")
+    r = run_cli("matmul", "1 2 3", "1 2", "-o", out)
+    assert_one_error_line(r, "do not align")
+    assert open(out).read() == "keep me\n"
+    assert os.listdir(tmp_path) == ["out.csv"]  # no temp file left behind
+
+
+def test_literal_with_unequal_rows_is_an_error():
+    assert_one_error_line(run_cli("transpose", "1 2; 3"), "row 2 has 1 values")
+
+
+def test_bad_npz_archive_is_an_error(tmp_path):
+    p = write(tmp_path / "bad.npz", b"not a zip")
+    assert_one_error_line(run_cli("transpose", f"{p}:W"), "not an NPZ archive")
+
+
+def test_zip_member_holding_a_pickle_is_refused(tmp_path):
+    p = tmp_path / "evil.npz"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("W.npy", npy_bytes(np.array([None], dtype=object), allow_pickle=True))
+    assert_one_error_line(run_cli("transpose", f"{p}:W"), "object")
+
+
+def test_usage_error_exits_2():
+    r = run_cli("matmul", "--no-such-option", "1", "2")
+    assert r.code == 2
+
+
+def test_unknown_command_exits_2():
+    assert run_cli("frobnicate").code == 2
+
+
+def test_binary_garbage_as_text_is_one_line(tmp_path):
+    p = write(tmp_path / "g.csv", b"\xff\xfe\x00garbage")
+    assert_one_error_line(run_cli("transpose", p), "g.csv")
+
+
+def test_no_traceback_for_internal_errors(monkeypatch):
+    from mlcalc.ops import core
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(core, "transpose", boom)
+    r = run_cli("transpose", "1 2")
+    assert_one_error_line(r, "internal error", "kaboom")
+    assert "Traceback" not in r.stderr

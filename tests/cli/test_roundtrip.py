@@ -1,0 +1,56 @@
+"""Round trips through every text and binary format are exact, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import run_cli, run_process
+
+
+def test_npy_csv_npy_pipeline_is_bit_exact(tmp_path):
+    gen = run_process("gen", "randn", "50x40", "--seed", "1", "-f", "npy")
+    assert gen.code == 0
+    t1 = run_process("transpose", "-", "-f", "csv", stdin=gen.stdout_bytes)
+    assert t1.code == 0
+    out = tmp_path / "x.npy"
+    t2 = run_process("transpose", "-", "-o", str(out), stdin=t1.stdout_bytes)
+    assert t2.code == 0, t2.stderr
+    expected = np.random.default_rng(1).standard_normal((50, 40))
+    got = np.load(out)
+    assert got.dtype == np.float64 and got.shape == (50, 40)
+    assert np.array_equal(got.view(np.uint64), expected.view(np.uint64))
+
+
+def test_csv_json_csv_is_bit_exact():
+    a = np.random.default_rng(7).standard_normal((6, 5)) * 10.0 ** np.arange(-150, 150, 10)[:5]
+    a[0, 0], a[1, 1], a[2, 2] = -0.0, 5e-324, 1.7976931348623157e308
+    csv_text = "\n".join(",".join(repr(float(x)) for x in row) for row in a) + "\n"
+    as_json = run_cli("transpose", "-", "-f", "json", stdin=csv_text)
+    assert as_json.code == 0, as_json.stderr
+    back = run_cli("transpose", "-", "-f", "csv", stdin=as_json.stdout)
+    assert back.code == 0, back.stderr
+    got = np.array([[float(x) for x in line.split(",")] for line in back.stdout.splitlines()])
+    assert np.array_equal(got.view(np.uint64), a.view(np.uint64))
+
+
+def test_nan_and_inf_survive_json():
+    r = run_cli("add", "[[1, nan], [-inf, inf]]", "0", "-f", "json")
+    assert r.stdout.strip() == '[[1, "nan"], ["-inf", "inf"]]'
+    back = run_cli("add", "-", "0", "-f", "csv", stdin=r.stdout)
+    assert back.stdout.split() == ["1,nan", "-inf,inf"]
+
+
+def test_float32_round_trips_through_csv():
+    a = np.random.default_rng(3).standard_normal((4, 3)).astype(np.float32)
+    text = "\n".join(",".join(str(x) for x in row) for row in a) + "\n"
+    r = run_cli("transpose", "-", "--dtype", "float32", "-f", "npy", stdin=text)
+    import io
+    got = np.load(io.BytesIO(r.stdout_bytes))
+    assert got.dtype == np.float32 and np.array_equal(got, a.T)
+
+
+def test_npz_output_holds_the_result(tmp_path):
+    out = tmp_path / "r.npz"
+    assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(out)).code == 0
+    with np.load(out) as z:
+        assert z["result"].tolist() == [[19, 22], [43, 50]]

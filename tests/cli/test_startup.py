@@ -1,0 +1,37 @@
+"""Small commands stay fast: neither --help nor a 3×3 default-engine matmul imports numba."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+from mlcalc.cli.app import main
+sys.argv = ["mlcalc", *{args!r}]
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("NUMBA_IMPORTED=%s\\n" % ("numba" in sys.modules))
+"""
+
+
+def _numba_imported(*args: str) -> bool:
+    p = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))], capture_output=True, text=True)
+    return "NUMBA_IMPORTED=True" in p.stderr
+
+
+def test_help_does_not_import_numba():
+    assert not _numba_imported("--help")
+
+
+def test_small_matmul_does_not_import_numba(tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("1,2,3\n4,5,6\n7,8,10\n")
+    assert not _numba_imported("matmul", str(a), str(a), "-f", "csv")
+
+
+def test_numba_engine_does_import_numba():
+    # the probe itself can fail: prove it sees numba when a kernel really runs
+    assert _numba_imported("matmul", "1 2; 3 4", "5 6; 7 8", "--engine", "numba", "-f", "csv")

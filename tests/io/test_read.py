@@ -1,0 +1,109 @@
+"""Operand forms: literals, text files, NPY/NPZ, standard input."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import InputError
+from mlcalc.io.read import ReadOptions, StdinGuard, read_operand
+
+
+@pytest.mark.parametrize("spec,expected", [
+    ("1 2; 3 4", [[1, 2], [3, 4]]),
+    ("1,2;3,4", [[1, 2], [3, 4]]),
+    ("[1 2; 3 4]", [[1, 2], [3, 4]]),
+    ("[[1,2],[3,4]]", [[1, 2], [3, 4]]),
+    ("[3,4]", [3, 4]),
+    ("5", [5]),
+    ("1/3 1; 0 2", [[1 / 3, 1], [0, 2]]),
+    ("1; 2; 3", [[1], [2], [3]]),
+    ("-1 2.5e3; -inf nan", [[-1, 2500], [-np.inf, np.nan]]),
+])
+def test_inline_literals(spec, expected):
+    got = read_operand(spec).values
+    np.testing.assert_array_equal(got, np.array(expected, dtype=float))
+
+
+def test_exact_literal_keeps_fractions():
+    from fractions import Fraction
+    op = read_operand("1/3 1; 0 2", ReadOptions(exact=True))
+    assert op.exact == [[Fraction(1, 3), 1], [0, 2]]
+
+
+@pytest.mark.parametrize("text", [
+    "1,2\n3,4\n", "1\t2\n3\t4\n", "1;2\n3;4\n", "1 2\n3   4\n", "\ufeff1,2\r\n3,4\r\n",
+    "# comment\n1,2\n\n# another\n3,4\n",
+])
+def test_text_files_any_delimiter(tmp_path, text):
+    p = tmp_path / "m.csv"
+    p.write_text(text, encoding="utf-8")
+    np.testing.assert_array_equal(read_operand(str(p)).values, [[1, 2], [3, 4]])
+
+
+def test_header_gives_names(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("x,y\n1,2\n3,4\n")
+    op = read_operand(str(p))
+    assert op.names == ["x", "y"]
+    np.testing.assert_array_equal(op.values, [[1, 2], [3, 4]])
+
+
+def test_delimiter_override(tmp_path):
+    p = tmp_path / "m.txt"
+    p.write_text("1|2\n3|4\n")
+    np.testing.assert_array_equal(read_operand(str(p), ReadOptions(delimiter="|")).values, [[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize("dtype", ["<f8", ">f8", "<f4", "<f2", "<i4", ">i8", "|u1", "|b1"])
+def test_npy_numeric_dtypes_are_read_as_floats(tmp_path, dtype):
+    a = np.array([[1, 0], [1, 1]]).astype(dtype)
+    np.save(tmp_path / "a.npy", a)
+    got = read_operand(str(tmp_path / "a.npy")).values
+    assert got.dtype == np.float64 and got.dtype.isnative
+    np.testing.assert_array_equal(got, [[1, 0], [1, 1]])
+
+
+def test_fortran_order_npy(tmp_path):
+    a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    np.save(tmp_path / "f.npy", a)
+    np.testing.assert_array_equal(read_operand(str(tmp_path / "f.npy")).values, a)
+
+
+def test_npz_member(tmp_path):
+    np.savez(tmp_path / "m.npz", W=np.eye(3), b=np.ones(3))
+    np.testing.assert_array_equal(read_operand(f"{tmp_path}/m.npz:W").values, np.eye(3))
+
+
+def test_large_npy_is_memory_mapped_and_correct(tmp_path, monkeypatch):
+    from mlcalc.io import npyfile
+    monkeypatch.setattr(npyfile, "MMAP_FROM_BYTES", 100)
+    a = np.arange(400.0).reshape(20, 20)
+    np.save(tmp_path / "big.npy", a)
+    np.testing.assert_array_equal(read_operand(str(tmp_path / "big.npy")).values, a)
+
+
+def test_float32_option():
+    assert read_operand("1 2", ReadOptions(dtype="float32")).values.dtype == np.float32
+
+
+def test_three_dimensional_npy_needs_a_command_that_takes_it(tmp_path):
+    np.save(tmp_path / "t.npy", np.zeros((2, 2, 2)))
+    with pytest.raises(InputError, match="3-D"):
+        read_operand(str(tmp_path / "t.npy"))
+    assert read_operand(str(tmp_path / "t.npy"), ReadOptions(max_ndim=3)).values.shape == (2, 2, 2)
+
+
+def test_stdin_npy_is_sniffed(monkeypatch):
+    buf = io.BytesIO()
+    np.save(buf, np.eye(2))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(buf.getvalue())))
+    StdinGuard.used = False
+    np.testing.assert_array_equal(read_operand("-").values, np.eye(2))
+
+
+def test_text_that_is_neither_file_nor_literal():
+    with pytest.raises(InputError, match="no such file"):
+        read_operand("weights.csv")
