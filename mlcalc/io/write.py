@@ -165,36 +165,42 @@ def render_npz(result) -> bytes:
 
 
 def render_table(result, precision=None, color=True) -> str:
-    """Rich tables (titled per result when there are several), rendered to text for stdout."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich import box
+    """For a person at a terminal: aligned numbers (6 significant digits), each named result titled."""
+    import shutil
+
+    from mlcalc.io.grid import grid_lines
 
     precision = precision or 6
-    width = None if sys.stdout.isatty() else 200
-    console = Console(file=None, force_terminal=color and sys.stdout.isatty(), no_color=not color,
-                      width=width, record=False, highlight=False)
+    width = shutil.get_terminal_size((100, 24)).columns
+    bold = (lambda t: f"\x1b[1m{t}\x1b[0m") if color else (lambda t: t)
     items = result.items() if isinstance(result, dict) else [(None, result)]
-    with console.capture() as cap:
-        for title, value in items:
-            arr = _as_array(value)
-            names = value.names if isinstance(value, Labeled) else None
-            if arr.ndim == 0 and names is None:
-                text = format_number(arr.item(), precision)
-                console.print(f"[bold]{title}[/bold]: {text}" if title else text)
-                continue
-            table = Table(title=title, show_header=names is not None, box=box.SIMPLE_HEAD if names else box.SQUARE,
-                          show_lines=False, title_justify="left")
-            rows = _rows(value) if arr.ndim > 0 else [[arr.item()]]
-            if names is not None and arr.ndim == 1:
-                rows = [[v[0] for v in rows]]  # named elements: one row under their names
-            ncols = len(rows[0]) if rows else 0
-            for j in range(ncols):
-                table.add_column(names[j] if names and j < len(names) else "", justify="right")
-            for row in rows:
-                table.add_row(*(format_number(x, precision) for x in row))
-            console.print(table)
-    return cap.get()
+    out = []
+    for title, value in items:
+        names = value.names if isinstance(value, Labeled) else None
+        arr = _as_array(value)
+        if arr.ndim == 0 and names is None:
+            text = format_number(arr.item(), precision)
+            out.append(f"{bold(title)}: {text}" if title else text)
+            continue
+        if title:
+            out.append(bold(title))
+        if names is not None and arr.ndim == 1:
+            values = arr.tolist()
+            lines = grid_lines((len(names), 2), lambda i, j: names[i] if j == 0 else format_number(values[i], precision),
+                               max_rows=60, width=width)
+            out.extend("  " + line if title else line for line in lines)
+            continue
+        grid = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+        if names is not None:  # a header row above the numbers
+            shape = (grid.shape[0] + 1, grid.shape[1])
+            cell = lambda i, j: str(names[j]) if i == 0 else format_number(grid[i - 1, j], precision)  # noqa: E731
+        else:
+            shape, cell = grid.shape, (lambda i, j: format_number(grid[i, j], precision))
+        lines = grid_lines(shape, cell, width=width - (2 if title else 0))
+        if grid.ndim == 2 and (grid.shape[0] > 40 or "…" in lines[0]):
+            lines.append(f"({grid.shape[0]} × {grid.shape[1]})")
+        out.extend("  " + line if title else line for line in lines)
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- destinations

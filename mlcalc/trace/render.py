@@ -16,20 +16,14 @@ def _num(x) -> str:
 
 
 def matrix_lines(a, full_up_to: int = FULL_UP_TO) -> list[str]:
-    """A matrix as aligned text rows; large ones as a sample of corner rows/columns with '…'."""
-    if isinstance(a, list):
-        rows = a if (a and isinstance(a[0], list)) else [a]
-    else:
-        arr = np.asarray(a)
-        if arr.ndim == 0:
-            return [_num(arr.item())]
-        rows = [list(arr)] if arr.ndim == 1 else [list(r) for r in arr]
-    m, n = len(rows), len(rows[0]) if rows else 0
-    keep_r = list(range(m)) if m <= full_up_to else [0, 1, 2, None, m - 2, m - 1]
-    keep_c = list(range(n)) if n <= full_up_to else [0, 1, 2, None, n - 2, n - 1]
-    table = [["⋮" if i is None else ("…" if j is None else _num(rows[i][j])) for j in keep_c] for i in keep_r]
-    widths = [max(len(r[j]) for r in table) for j in range(len(keep_c))]
-    return ["[ " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) + " ]" for r in table]
+    """A matrix as aligned text rows in brackets; large ones as corner rows/columns with '…'."""
+    from mlcalc.io.grid import grid_lines, rows_of
+    if not isinstance(a, list):
+        a = np.asarray(a)
+        if a.ndim == 0:
+            return [_num(a.item())]
+    shape, get = rows_of(a)
+    return grid_lines(shape, lambda i, j: _num(get(i, j)), max_rows=full_up_to, max_cols=full_up_to, brackets=True)
 
 
 def _value_text(v) -> list[str]:
