@@ -6,21 +6,17 @@ standard input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5",
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mlcalc.errors import InputError
-from mlcalc.io import csvparse, npyfile
+from mlcalc.io import csvparse, literal, npyfile
 
 TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".json")
 NPY_EXTENSIONS = (".npy",)
-# characters an inline literal may hold (numbers, fractions, nan/inf, separators, brackets)
-_LITERAL_CHARS = re.compile(r"[\s\d.,;:+\-eE/\[\]()infaINFAty]*")
 
 
 @dataclass
@@ -63,7 +59,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _typed(Operand(arr, spec), opts)
     if os.path.exists(spec):
         return _read_path(spec, opts)
-    if _looks_like_literal(spec):
+    if literal.looks_like_literal(spec):
         return _read_literal(spec, opts, label)
     if spec.lower().endswith(".npz"):
         raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
@@ -135,55 +131,12 @@ def _read_stdin(opts: ReadOptions) -> Operand:
     return _from_text(_decode(data, "standard input"), "standard input", opts)
 
 
-def _looks_like_literal(spec: str) -> bool:
-    return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
-
-
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
-    """Octave rows ("1 2; 3 4", "[1 2; 3 4]") or JSON-style nesting ("[[1,2],[3,4]]", "[3,4]")."""
-    text = spec.strip()
-    if text.startswith("[["):
-        try:
-            nested = json.loads(re.sub(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?', r'"\1"', text),
-                                # keep each number's text: json would turn "-0" into int 0 and lose the sign
-                                parse_int=str, parse_float=str)
-        except json.JSONDecodeError:
-            raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])") from None
-        if not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
-            raise InputError(f"{label}: rows of a matrix literal must all have the same length")
-        rows = [" ".join(str(x) for x in r) for r in nested]
-        one_dimensional = False
-    else:
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        rows = [r for r in text.split(";")]
-        if rows and not rows[-1].strip():
-            rows = rows[:-1]  # a trailing ';' as Octave allows
-        one_dimensional = len(rows) == 1
-    cells = []
-    for i, row in enumerate(rows, start=1):
-        items = [c for c in re.split(r"[\s,]+", row.strip()) if c]
-        if not items:
-            raise InputError(f"{label}: row {i} of the literal is empty")
-        cells.append(items)
-    width = len(cells[0])
-    for i, row in enumerate(cells, start=1):
-        if len(row) != width:
-            raise InputError(f"{label}: row {i} has {len(row)} values, row 1 has {width} (rows must have equal length)")
-    values, exact_rows = [], []
-    for i, row in enumerate(cells, start=1):
-        exact_row = []
-        for j, cell in enumerate(row, start=1):
-            try:
-                exact_row.append(csvparse.to_number(cell, opts.exact))
-            except (ValueError, ZeroDivisionError):
-                raise InputError(f"{label}: row {i}, column {j}: {cell!r} is not a number") from None
-        exact_rows.append(exact_row)
-        values.append([float(x) for x in exact_row])
-    arr = np.array(values, dtype=np.float64)
+    rows, one_dimensional = literal.parse_literal(spec, label, opts.exact)
+    arr = np.array([[float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
-    return _typed(Operand(arr, label, None, exact_rows if opts.exact else None), opts)
+    return _typed(Operand(arr, label, None, rows if opts.exact else None), opts)
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:

@@ -14,9 +14,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-import numpy as np
-
 from mlcalc.errors import InputError, MlcalcError
+
+# NumPy is imported only when a result is an array: a small command that computed with Python
+# lists (mlcalc.ops.tiny) prints without paying NumPy's import.
 
 FORMATS = ("table", "csv", "tsv", "json", "npy", "plain")
 EXTENSION_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".npy": "npy", ".npz": "npz",
@@ -42,18 +43,31 @@ class Labeled:
 # ---------------------------------------------------------------- numbers
 
 
+def _numpy():
+    return sys.modules.get("numpy")
+
+
 def format_number(x, precision: int | None = None) -> str:
     """Shortest round-trip text of one value; integral floats without '.0' ("19", not "19.0")."""
-    if isinstance(x, (bool, np.bool_)):
-        return "true" if x else "false"
-    if isinstance(x, (complex, np.complexfloating)):
-        re_, im = format_number(x.real, precision), format_number(abs(x.imag), precision)
-        sign = "-" if (x.imag < 0 or (x.imag == 0 and math.copysign(1, x.imag) < 0)) else "+"
-        return f"{re_}{sign}{im}j"
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
     if isinstance(x, str):
         return x
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    np = _numpy()
+    if not isinstance(x, float) and np is not None:
+        if isinstance(x, np.bool_):
+            return "true" if x else "false"
+        if isinstance(x, np.integer):
+            return str(int(x))
+        if isinstance(x, np.floating) and x.dtype == np.float32 and precision is None and math.isfinite(x) \
+                and not float(x).is_integer():
+            return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
+    if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
+        re_, im = format_number(float(x.real), precision), format_number(abs(float(x.imag)), precision)
+        sign = "-" if math.copysign(1.0, float(x.imag)) < 0 else "+"
+        return f"{re_}{sign}{im}j"
     f = float(x)
     if math.isnan(f):
         return "nan"
@@ -61,22 +75,19 @@ def format_number(x, precision: int | None = None) -> str:
         return "inf" if f > 0 else "-inf"
     if precision is not None:
         text = f"{f:.{precision}g}"
-        return "0" if text == "-0" and f == 0 and math.copysign(1, f) > 0 else text
+        return "0" if text == "-0" and math.copysign(1, f) > 0 else text
     if f.is_integer() and abs(f) < 1e16:
         return "-0" if f == 0 and math.copysign(1, f) < 0 else str(int(f))
-    if isinstance(x, np.float32):
-        return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
     return repr(f)
 
 
 def _json_value(x, precision):
-    if isinstance(x, (bool, np.bool_)):
-        return "true" if x else "false"
     if isinstance(x, str):
         import json
         return json.dumps(x, ensure_ascii=False)
-    if isinstance(x, (complex, np.complexfloating)):
-        return '{"re": %s, "im": %s}' % (_json_value(x.real, precision), _json_value(x.imag, precision))
+    np = _numpy()
+    if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
+        return '{"re": %s, "im": %s}' % (_json_value(float(x.real), precision), _json_value(float(x.imag), precision))
     text = format_number(x, precision)
     return f'"{text}"' if text in ("nan", "inf", "-inf") else text
 
@@ -85,8 +96,12 @@ def _json_value(x, precision):
 
 
 def _as_array(value):
+    """An ndarray, or the value itself when it is already a plain Python list/number (no NumPy needed)."""
     if isinstance(value, Labeled):
         value = value.values
+    if _is_plain(value):
+        return value
+    import numpy as np
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (list, tuple)):
@@ -94,16 +109,36 @@ def _as_array(value):
     return np.asarray(value)
 
 
+def _is_plain(value) -> bool:
+    """A Python number or str, or a (nested) list of them: printable without NumPy."""
+    if isinstance(value, (int, float, complex, str)):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(v, (int, float, str)) or (isinstance(v, list) and _is_plain(v)) for v in value)
+    return False
+
+
+def _ndim(arr) -> int:
+    if isinstance(arr, list):
+        return 2 if arr and isinstance(arr[0], list) else 1
+    if isinstance(arr, (int, float, complex, str)):
+        return 0
+    return arr.ndim
+
+
 def _rows(value) -> list[list]:
     """The rows a text format prints: a 1-D result is one value per line (a column, as Octave)."""
     arr = _as_array(value)
-    if arr.ndim == 0:
-        return [[arr.item() if arr.dtype != object else arr.item()]]
-    if arr.ndim == 1:
-        return [[v] for v in arr.tolist()] if arr.dtype.kind != "f" else [[v] for v in arr]
-    if arr.ndim == 2:
+    nd = _ndim(arr)
+    if nd == 0:
+        return [[arr if isinstance(arr, (int, float, complex, str)) else arr.item()]]
+    if not isinstance(arr, list) and arr.dtype.kind in "fb" and arr.dtype.itemsize != 4:
+        arr = arr.tolist()  # Python floats format ~10x faster than NumPy scalars (float32 keeps its own repr)
+    if nd == 1:
+        return [[v] for v in arr]
+    if nd == 2:
         return [list(r) for r in arr]
-    raise MlcalcError(f"cannot print a {arr.ndim}-D result as text: use -o FILE.npy")
+    raise MlcalcError(f"cannot print a {nd}-D result as text: use -o FILE.npy")
 
 
 def _first(result):
@@ -127,12 +162,11 @@ def render_plain(result, precision=None) -> str:
 def _json_of(value, precision) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f'"{k}": {_json_of(v, precision)}' for k, v in value.items()) + "}"
-    if isinstance(value, Labeled):
-        value = value.values
     arr = _as_array(value)
-    if arr.ndim == 0:
-        return _json_value(arr.item() if arr.dtype != object else arr.item(), precision)
-    if arr.ndim == 1:
+    nd = _ndim(arr)
+    if nd == 0:
+        return _json_value(arr if isinstance(arr, (int, float, complex, str)) else arr.item(), precision)
+    if nd == 1:
         return "[" + ", ".join(_json_value(x, precision) for x in arr) + "]"
     return "[" + ", ".join(_json_of(row, precision) for row in arr) + "]"
 
@@ -145,6 +179,7 @@ def render_npy(result) -> bytes:
     from mlcalc.io.npyfile import save_npy_bytes
     if isinstance(result, dict):
         raise MlcalcError("several results cannot be written as one NPY: use -o FILE.npz or -f json")
+    import numpy as np
     value = result.values if isinstance(result, Labeled) else result
     arr = np.asarray(value)
     if arr.dtype == object:
@@ -154,6 +189,7 @@ def render_npy(result) -> bytes:
 
 def render_npz(result) -> bytes:
     from mlcalc.io.npyfile import save_npz_bytes
+    import numpy as np
     items = result if isinstance(result, dict) else {"result": result}
     arrays = {}
     for k, v in items.items():
@@ -178,27 +214,28 @@ def render_table(result, precision=None, color=True) -> str:
     for title, value in items:
         names = value.names if isinstance(value, Labeled) else None
         arr = _as_array(value)
-        if arr.ndim == 0 and names is None:
-            text = format_number(arr.item(), precision)
+        if _ndim(arr) == 0 and names is None:
+            text = format_number(arr if isinstance(arr, (int, float, complex, str)) else arr.item(), precision)
             out.append(f"{bold(title)}: {text}" if title else text)
             continue
         if title:
             out.append(bold(title))
-        if names is not None and arr.ndim == 1:
-            values = arr.tolist()
+        if names is not None and _ndim(arr) == 1:
+            values = list(arr)
             lines = grid_lines((len(names), 2), lambda i, j: names[i] if j == 0 else format_number(values[i], precision),
                                max_rows=60, width=width)
             out.extend("  " + line if title else line for line in lines)
             continue
-        grid = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+        grid = _rows(value)  # a 1-D result shows as a column
+        m, n = len(grid), len(grid[0])
         if names is not None:  # a header row above the numbers
-            shape = (grid.shape[0] + 1, grid.shape[1])
-            cell = lambda i, j: str(names[j]) if i == 0 else format_number(grid[i - 1, j], precision)  # noqa: E731
+            shape = (m + 1, n)
+            cell = lambda i, j: str(names[j]) if i == 0 else format_number(grid[i - 1][j], precision)  # noqa: E731
         else:
-            shape, cell = grid.shape, (lambda i, j: format_number(grid[i, j], precision))
+            shape, cell = (m, n), (lambda i, j: format_number(grid[i][j], precision))
         lines = grid_lines(shape, cell, width=width - (2 if title else 0))
-        if grid.ndim == 2 and (grid.shape[0] > 40 or "…" in lines[0]):
-            lines.append(f"({grid.shape[0]} × {grid.shape[1]})")
+        if m > 40 or "…" in lines[0]:
+            lines.append(f"({m} × {n})")
         out.extend("  " + line if title else line for line in lines)
     return "\n".join(out) + "\n"
 
