@@ -119,8 +119,9 @@ def global_options(
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
 ) -> None:
     global _settings
-    from mlcalc.io.read import StdinGuard
-    StdinGuard.used = False  # a new invocation (tests run several in one process)
+    reader = sys.modules.get("mlcalc.io.read")
+    if reader is not None:  # a new invocation (tests run several in one process)
+        reader.StdinGuard.used = False
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": None,
                      "whitespace": None}.get(delimiter, delimiter)

@@ -15,15 +15,35 @@ MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as 
 @app.command(epilog='Examples: mlcalc matmul a.csv b.csv  ·  mlcalc matmul "1 2; 3 4" "5 6; 7 8" --trace  ·  mlcalc matmul A.npy B.npy C.npy -o ABC.npy')
 def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help="Two or more operands, multiplied left to right.")):
     """Matrix product of a chain A·B·C…; vectors act as NumPy's @ makes them act."""
-    from mlcalc.ops import core
     s = settings()
     if len(operands) < 2:
         raise typer.BadParameter("matmul needs at least two operands", param_hint="A B")
+    if _tiny(lambda t, xs: t.matmul(xs), operands):
+        return
+    from mlcalc.ops import core
     arrays = [read(spec) for spec in operands]
     emit(core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer))
 
 
+def _tiny(compute, specs: list[str]) -> bool:
+    """Try the pure-Python path for tiny operands (no NumPy import); True when it printed the result."""
+    from mlcalc.ops import tiny
+    s = settings()
+    if not tiny.eligible(s):
+        return False
+    operands = [tiny.read(spec, s.delimiter) for spec in specs]
+    if any(o is None for o in operands):
+        return False
+    result = compute(tiny, operands)
+    if result is None:
+        return False
+    emit(result)
+    return True
+
+
 def _elementwise(op: str, a: str, b: str) -> None:
+    if _tiny(lambda t, xs: t.elementwise(op, *xs), [a, b]):
+        return
     from mlcalc.ops import core
     s = settings()
     emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer))
@@ -50,6 +70,8 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
 @app.command(epilog='Example: mlcalc scale a.csv --by -0.5')
 def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
     """Scalar multiple k·A."""
+    if _tiny(lambda t, xs: t.scale(xs[0], by), [a]):
+        return
     from mlcalc.ops import core
     s = settings()
     emit(core.scale(read(a), by, engine=s.engine, tracer=s.tracer))
@@ -58,6 +80,8 @@ def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scala
 @app.command(epilog='Example: mlcalc gen randn 50x40 --seed 1 -f npy | mlcalc transpose - -o t.npy')
 def transpose(a: str = MATRIX):
     """Transpose Aᵀ (a vector literal is a row; its transpose a column)."""
+    if _tiny(lambda t, xs: t.transpose(xs[0]), [a]):
+        return
     from mlcalc.ops import core
     s = settings()
     emit(core.transpose(read(a), engine=s.engine, tracer=s.tracer))

@@ -1,0 +1,63 @@
+"""The pure-Python path for tiny operands gives the same results as the NumPy path, and declines
+everything it does not handle (so the NumPy path reports errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from mlcalc.ops import tiny
+
+
+def _lit(a: np.ndarray) -> str:
+    return "; ".join(" ".join(repr(float(x)) for x in row) for row in a)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (5, 1), (3, 4), (8, 8)])
+def test_tiny_matmul_matches_numpy(shape):
+    rng = np.random.default_rng(sum(shape))
+    a = rng.standard_normal(shape)
+    b = rng.standard_normal(shape[::-1])
+    got = np.array(tiny.matmul([a.tolist(), b.tolist()]))
+    np.testing.assert_allclose(got, a @ b, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("op,ref", [("add", np.add), ("sub", np.subtract), ("hadamard", np.multiply)])
+def test_tiny_elementwise_is_bit_identical(op, ref):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    assert np.array_equal(np.array(tiny.elementwise(op, a.tolist(), b.tolist())), ref(a, b))
+
+
+@pytest.mark.parametrize("args", [
+    ("matmul", "1 2; 3 4", "5 6; 7 8"),
+    ("matmul", "1 2 3; 4 5 6", "1; 2; 3"),
+    ("add", "1.5 2; 3 4", "5 6; 7 8"),
+    ("sub", "1 2; 3 4", "0.1 0.2; 0.3 0.4"),
+    ("hadamard", "1 2; 3 4", "5 6; 7 8"),
+    ("transpose", "1 2 3; 4 5 6"),
+    ("scale", "1 2; 3 4", "--by", "0.1"),
+])
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_cli_output_is_the_same_with_and_without_numpy(args, fmt):
+    fast = run_cli(*args, "-f", fmt)
+    reference = run_cli(*args, "-f", fmt, "--engine", "numpy")
+    assert fast.code == reference.code == 0
+    assert fast.stdout == reference.stdout
+
+
+def test_declines_what_needs_broadcasting_and_numpy_reports_errors():
+    assert tiny.elementwise("add", [[1.0, 2.0]], [[1.0], [2.0]]) is None
+    assert tiny.matmul([[[1.0, 2.0]], [[1.0, 2.0]]]) is None
+
+
+def test_small_matmul_does_not_import_numpy(tmp_path):
+    import subprocess
+    import sys
+    a = tmp_path / "a.csv"
+    a.write_text("1,2,3\n4,5,6\n7,8,10\n")
+    code = ("import sys\nfrom mlcalc.cli.app import main\nsys.argv=['mlcalc','matmul',%r,%r,'-f','csv']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('numpy' in sys.modules)") % (str(a), str(a))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+    assert out[-1] == "False" and out[0] == "30,36,45"
