@@ -1,0 +1,106 @@
+"""Conventions of the ecosystem: stdout for data only, exit codes, python -m, pipes, NO_COLOR, -o."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import run_cli, run_process
+
+
+def test_python_dash_m_runs_the_cli():
+    r = run_process("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv")
+    assert r.code == 0 and r.stdout.split() == ["19,22", "43,50"]
+
+
+def test_global_options_may_follow_the_command():
+    assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "--format", "json").stdout.strip() == "[[19, 22], [43, 50]]"
+    assert run_cli("--format", "json", "matmul", "1 2; 3 4", "5 6; 7 8").stdout.strip() == "[[19, 22], [43, 50]]"
+
+
+def test_negative_literals_are_operands_not_options():
+    assert run_cli("transpose", "-1 2; -3 4", "-f", "csv").stdout.split() == ["-1,-3", "2,4"]
+    assert run_cli("scale", "1 2", "--by", "-2", "-f", "csv").stdout.split() == ["-2", "-4"]
+
+
+def test_piped_output_defaults_to_csv():
+    r = run_process("matmul", "1 2; 3 4", "5 6; 7 8")
+    assert r.stdout == "19,22\n43,50\n"
+
+
+def test_json_single_result_is_a_bare_value():
+    assert json.loads(run_cli("dot", "[1,2,3]", "[4,5,6]", "-f", "json").stdout) == 32
+    assert json.loads(run_cli("transpose", "[1,2,3]", "-f", "json").stdout) == [[1], [2], [3]]
+
+
+def test_one_dimensional_results_are_one_value_per_line_in_csv():
+    assert run_cli("scale", "[1,2,3]", "--by", "2", "-f", "csv").stdout == "2\n4\n6\n"
+
+
+def test_precision_rounds_to_significant_digits():
+    assert run_cli("scale", "1 2", "--by", "0.333333333", "-f", "csv", "--precision", "3").stdout.split() == ["0.333", "0.667"]
+
+
+def test_output_file_format_from_extension(tmp_path):
+    for ext in ("csv", "json", "npy", "tsv"):
+        out = tmp_path / f"r.{ext}"
+        r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(out))
+        assert r.code == 0 and r.stdout == ""
+    assert (tmp_path / "r.csv").read_text() == "19,22\n43,50\n"
+    assert json.loads((tmp_path / "r.json").read_text()) == [[19, 22], [43, 50]]
+    assert np.load(tmp_path / "r.npy").tolist() == [[19, 22], [43, 50]]
+    assert (tmp_path / "r.tsv").read_text() == "19\t22\n43\t50\n"
+
+
+def test_closed_pipe_ends_quietly():
+    # python -m mlcalc gen ... | head -1: the reader leaves after one line
+    p = subprocess.Popen([sys.executable, "-m", "mlcalc", "gen", "randn", "200000x5", "--seed", "1", "-f", "csv"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) in (0, 1) and err == ""
+
+
+def test_no_color_gives_plain_tables():
+    r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "table", env={"NO_COLOR": "1"})
+    assert "\x1b[" not in r.stdout and "19" in r.stdout
+
+
+def test_trace_goes_to_stderr_only():
+    plain = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv")
+    traced = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv", "--trace")
+    assert traced.stdout == plain.stdout
+    assert "c₁₁ = 1·5 + 2·7 = 19" in traced.stderr
+
+
+def test_quiet_silences_the_trace():
+    r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv", "--trace", "--quiet")
+    assert r.stderr == ""
+
+
+def test_help_lists_examples():
+    r = run_cli("--help")
+    assert r.code == 0 and "Examples" in r.stdout and "matmul" in r.stdout
+    assert "Example" in run_cli("matmul", "--help").stdout
+
+
+def test_gen_is_reproducible_and_documented_distributions():
+    a = run_cli("gen", "randn", "3x2", "--seed", "5", "-f", "json").stdout
+    assert a == run_cli("gen", "randn", "3x2", "--seed", "5", "-f", "json").stdout
+    assert np.allclose(json.loads(a), np.random.default_rng(5).standard_normal((3, 2)))
+    u = np.array(json.loads(run_cli("gen", "random", "50x50", "--seed", "1", "-f", "json").stdout))
+    assert u.min() >= 0 and u.max() < 1
+    assert json.loads(run_cli("gen", "eye", "3", "-f", "json").stdout) == np.eye(3).tolist()
+
+
+def test_matmul_chain_and_vectors_follow_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    r = json.loads(run_cli("matmul", "0 1 2; 3 4 5", "[1,2,3]", "-f", "json").stdout)
+    assert r == (a @ np.array([1, 2, 3.0])).tolist()
+    r = json.loads(run_cli("matmul", "[1,2]", "0 1 2; 3 4 5", "1; 1; 1", "-f", "json").stdout)
+    assert r == (np.array([1, 2.0]) @ a @ np.ones((3, 1))).tolist()
