@@ -168,9 +168,11 @@ def show_trace() -> None:
     s = settings()
     if s.tracer is None or s.quiet or not s.tracer.steps:
         return
-    from mlcalc.trace.render import render
-    text = render(s.tracer.steps, s.trace_format)
-    sys.stderr.write(text)
+    from mlcalc.trace import render
+    if s.trace_format == "text" and s.color and sys.stderr.isatty():
+        render.print_rich(s.tracer.steps, sys.stderr)
+    else:
+        sys.stderr.write(render.render(s.tracer.steps, s.trace_format))
     sys.stderr.flush()
 
 

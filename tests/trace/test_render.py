@@ -1,0 +1,49 @@
+"""Rendered traces: snapshot files under NO_COLOR, one per format, and the size rule for big operands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run_cli, run_process
+from mlcalc.ops import core
+from mlcalc.trace.steps import Tracer
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+def test_matmul_trace_matches_its_snapshot(fmt):
+    r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv", "--trace", "--trace-format", fmt,
+                env={"NO_COLOR": "1", "COLUMNS": "100"})
+    assert r.code == 0
+    expected = (SNAPSHOTS / f"matmul_2x2.{fmt}").read_text(encoding="utf-8")
+    assert r.stderr == expected
+
+
+def test_matmul_steps_hold_the_numbers_of_the_result():
+    tracer = Tracer()
+    a, b = np.array([[1.0, 2], [3, 4]]), np.array([[5.0, 6], [7, 8]])
+    c = core.matmul([a, b], engine="numpy", tracer=tracer)
+    entries = [s for s in tracer.steps if s.title.startswith("c")]
+    assert [s.result for s in entries] == c.ravel().tolist()
+    assert entries[0].formula == "c₁₁ = 1·5 + 2·7 = 19"
+
+
+def test_trace_of_a_2000x2000_operand_is_short_and_cheap(tmp_path):
+    a = tmp_path / "a.npy"
+    np.save(a, np.random.default_rng(0).standard_normal((2000, 2000)))
+    t = time.perf_counter()
+    plain = run_process("matmul", str(a), str(a), "--engine", "numpy", "-o", str(tmp_path / "c1.npy"))
+    t_plain = time.perf_counter() - t
+    t = time.perf_counter()
+    traced = run_process("matmul", str(a), str(a), "--engine", "numpy", "--trace", "-o", str(tmp_path / "c2.npy"))
+    t_traced = time.perf_counter() - t
+    assert plain.code == traced.code == 0
+    assert len(traced.stderr.splitlines()) < 60
+    assert "…" in traced.stderr and "2000×2000" in traced.stderr
+    assert np.array_equal(np.load(tmp_path / "c1.npy"), np.load(tmp_path / "c2.npy"))
+    assert t_traced < t_plain + 1.0 + 0.5 * t_plain  # the trace's own cost, with room for a noisy machine
