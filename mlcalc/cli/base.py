@@ -80,6 +80,8 @@ class Settings:
     trace: bool = False
     trace_format: str = "text"
     exact: bool = False
+    memory_limit: Optional[str] = None
+    scheduler: Optional[str] = None
     tracer: object = field(default=None, repr=False)
 
     @property
@@ -99,6 +101,7 @@ GLOBAL_OPTIONS = {
     "--format": True, "-f": True, "--output": True, "-o": True, "--precision": True, "--header": False,
     "--dtype": True, "--delimiter": True, "--engine": True, "--device": True, "--threads": True,
     "--quiet": False, "-q": False, "--trace": False, "--trace-format": True, "--exact": False,
+    "--memory-limit": True, "--scheduler": True,
 }
 
 
@@ -117,6 +120,8 @@ def global_options(
     trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
     trace_format: TraceFormat = typer.Option(TraceFormat.text, "--trace-format", help="Trace as text, markdown or latex."),
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
 ) -> None:
     global _settings
     reader = sys.modules.get("mlcalc.io.read")
@@ -129,7 +134,11 @@ def global_options(
         format=format.value if format else None, output=output, precision=precision, header=header,
         dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,
         quiet=quiet, trace=trace, trace_format=trace_format.value, exact=exact,
+        memory_limit=memory_limit, scheduler=scheduler,
     )
+    if memory_limit:
+        from mlcalc.blocks.storage import parse_size
+        parse_size(memory_limit)  # a bad size is a usage problem: say so before any work
     if threads:
         from mlcalc import config
         config.apply(threads)

@@ -20,6 +20,8 @@ def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help
         raise typer.BadParameter("matmul needs at least two operands", param_hint="A B")
     if _tiny(lambda t, xs: t.matmul(xs), operands):
         return
+    if _blocked(lambda d: d.matmul(operands, s, read)):
+        return
     from mlcalc.ops import core
     arrays = [read(spec) for spec in operands]
     emit(core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer))
@@ -41,8 +43,21 @@ def _tiny(compute, specs: list[str]) -> bool:
     return True
 
 
+def _blocked(run) -> bool:
+    """Operands over the memory budget, or --scheduler: work by blocks; True when it printed/wrote."""
+    from mlcalc.blocks import dispatch
+    result = run(dispatch)
+    if result is dispatch.NOT_BLOCKED:
+        return False
+    if result is not None:
+        emit(result)
+    return True
+
+
 def _elementwise(op: str, a: str, b: str) -> None:
     if _tiny(lambda t, xs: t.elementwise(op, *xs), [a, b]):
+        return
+    if _blocked(lambda d: d.elementwise(op, [a, b], settings(), read)):
         return
     from mlcalc.ops import core
     s = settings()
@@ -70,7 +85,7 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
 @app.command(epilog='Example: mlcalc scale a.csv --by -0.5')
 def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
     """Scalar multiple k·A."""
-    if _tiny(lambda t, xs: t.scale(xs[0], by), [a]):
+    if _tiny(lambda t, xs: t.scale(xs[0], by), [a]) or _blocked(lambda d: d.scale(a, by, settings())):
         return
     from mlcalc.ops import core
     s = settings()
@@ -80,7 +95,7 @@ def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scala
 @app.command(epilog='Example: mlcalc gen randn 50x40 --seed 1 -f npy | mlcalc transpose - -o t.npy')
 def transpose(a: str = MATRIX):
     """Transpose Aᵀ (a vector literal is a row; its transpose a column)."""
-    if _tiny(lambda t, xs: t.transpose(xs[0]), [a]):
+    if _tiny(lambda t, xs: t.transpose(xs[0]), [a]) or _blocked(lambda d: d.transpose(a, settings())):
         return
     from mlcalc.ops import core
     s = settings()

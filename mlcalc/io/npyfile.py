@@ -13,6 +13,7 @@ import io
 import math
 import os
 import zipfile
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -92,24 +93,45 @@ def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2) -> np.ndarray:
     return _finish(arr.copy())
 
 
-def load_npy_file(path: str, source: str, max_ndim: int = 2) -> np.ndarray:
+@dataclass
+class NpyInfo:
+    """What an NPY file's checked header says: enough to read any block of it later."""
+
+    path: str
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    fortran: bool
+    offset: int
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def inspect_npy(path: str, source: str, max_ndim: int = 2) -> NpyInfo:
+    """Check an NPY file's header against the file's size, without reading its data."""
     with open(path, "rb") as f:
         head = f.read(65536 + 12)
     dtype, shape, fortran, offset = _parse_header(head, source)
     _check_shape(shape, max_ndim, source)
-    need = math.prod(shape) * dtype.itemsize
+    info = NpyInfo(path, dtype, shape, fortran, offset)
     have = os.path.getsize(path) - offset
-    if have != need:
-        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
+    if have != info.nbytes:
+        raise InputError(f"{source}: NPY header says shape {shape} ({info.nbytes} bytes of data) "
                          f"but the file holds {have} (truncated or corrupt)")
-    order = "F" if fortran else "C"
-    if need >= MMAP_FROM_BYTES:
-        arr = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+    return info
+
+
+def load_npy_file(path: str, source: str, max_ndim: int = 2) -> np.ndarray:
+    info = inspect_npy(path, source, max_ndim)
+    order = "F" if info.fortran else "C"
+    if info.nbytes >= MMAP_FROM_BYTES:
+        arr = np.memmap(path, dtype=info.dtype, mode="r", offset=info.offset, shape=info.shape, order=order)
         return _finish(np.asarray(arr))
     with open(path, "rb") as f:
-        f.seek(offset)
-        arr = np.fromfile(f, dtype=dtype, count=math.prod(shape))
-    return _finish(arr.reshape(shape, order=order))
+        f.seek(info.offset)
+        arr = np.fromfile(f, dtype=info.dtype, count=math.prod(info.shape))
+    return _finish(arr.reshape(info.shape, order=order))
 
 
 def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""The same block algorithms as dask.array graphs on a Dask cluster (`--scheduler tcp://HOST:PORT`).
+
+Inputs are NPY files on a path every worker can read; each chunk is read by the worker that
+needs it (NpyBlocks pickles as a path), each block product runs through mlcalc's kernels, and a
+result bigger than memory is stored by the workers straight into the output NPY. Optional extra
+`dask` (dask[array] + distributed).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mlcalc.errors import MlcalcError
+
+
+def _dask():
+    try:
+        import dask.array as da
+        from distributed import Client
+    except ImportError:
+        raise MlcalcError("--scheduler needs Dask: pip install 'mlcalc[dask]'") from None
+    return da, Client
+
+
+def connect(address: str):
+    _, Client = _dask()
+    try:
+        return Client(address, timeout=10, set_as_default=False)
+    except (OSError, TimeoutError) as e:
+        raise MlcalcError(f"--scheduler {address}: cannot connect ({e})") from None
+
+
+def chunk_rows(shape, itemsize: int, budget: int) -> int:
+    """Square-ish chunks of at most budget/8 bytes: a worker holds a few at a time."""
+    side = max(64, int(math.isqrt(max(budget // 8 // itemsize, 1))))
+    return min(side, max(shape))
+
+
+def as_dask(operand, chunk: int):
+    da, _ = _dask()
+    if isinstance(operand, np.ndarray):
+        return da.from_array(operand, chunks=chunk)
+    return da.from_array(operand, chunks=chunk, asarray=False, lock=False, inline_array=True,
+                         meta=np.empty((0,) * operand.ndim, dtype=operand.dtype))
+
+
+def _block_product(a: np.ndarray, b: np.ndarray, engine: str) -> np.ndarray:
+    from mlcalc import engine as engines
+    kern = engines.kernel("matmul", engine, work=a.shape[0] * a.shape[1] * b.shape[1])
+    return kern(a, b)[:, None, :]
+
+
+def _block_elementwise(a: np.ndarray, b: np.ndarray, op: str, engine: str) -> np.ndarray:
+    from mlcalc import engine as engines
+    return engines.kernel(op, engine, work=a.size)(a, b)
+
+
+def matmul_graph(a, b, engine: str):
+    """C = A·B as a graph: per-block products (i, j, k) summed over j, as dask.array does."""
+    da, _ = _dask()
+    partial = da.blockwise(_block_product, "ijk", a, "ij", b, "jk", engine=engine, dtype=a.dtype,
+                           adjust_chunks={"j": 1}, meta=np.empty((0, 0, 0), dtype=a.dtype))
+    return partial.sum(axis=1, dtype=a.dtype)
+
+
+def elementwise_graph(op: str, a, b, engine: str):
+    da, _ = _dask()
+    return da.map_blocks(_block_elementwise, a, b, op=op, engine=engine, dtype=a.dtype)
+
+
+def run(client, graph, out_writer=None):
+    """Compute on the cluster: into `out_writer` block by block, or back here as one array."""
+    da, _ = _dask()
+    if out_writer is not None:
+        future = da.store(graph, out_writer, lock=False, compute=False)
+        client.compute(future).result()
+        return None
+    return client.compute(graph).result()

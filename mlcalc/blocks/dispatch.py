@@ -1,0 +1,130 @@
+"""When a command works by blocks: NPY operands over the memory budget (`--memory-limit`), or a
+Dask scheduler (`--scheduler` / MLCALC_SCHEDULER). Commands call `run_blocked(...)`, which returns
+the result (or None once written to -o) when it handled the command, and NOT_BLOCKED otherwise."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from mlcalc.blocks import local, storage
+from mlcalc.errors import MlcalcError
+
+NOT_BLOCKED = object()
+
+
+def scheduler_address(settings) -> str | None:
+    return settings.scheduler or os.environ.get("MLCALC_SCHEDULER") or None
+
+
+def budget(settings) -> int:
+    return storage.parse_size(settings.memory_limit) if settings.memory_limit else storage.default_budget()
+
+
+def _npy_path(spec: str) -> str | None:
+    return spec if spec.lower().endswith(".npy") and os.path.isfile(spec) else None
+
+
+def _progress(settings, label: str):
+    """A Rich progress bar on a terminal's stderr (blocks done), else a no-op."""
+    if settings.quiet or not sys.stderr.isatty():
+        return None, (lambda done, total: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   transient=True, console=None)
+    task = bar.add_task(label, total=None)
+    return bar, (lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local, compute_cluster=None,
+                read_small=None):
+    """Work by blocks when the operands call for it.
+
+    result_shape(shapes) -> the result's shape; compute_local(operands, out, budget, progress);
+    compute_cluster(client, dask_operands) -> graph. Operands that are not NPY files are small:
+    they are read into memory with `read_small(spec)`.
+    """
+    paths = [_npy_path(s) for s in specs]
+    if not any(paths):
+        return NOT_BLOCKED
+    address = scheduler_address(settings)
+    limit = budget(settings)
+    dtype = np.float32 if settings.dtype == "float32" else np.float64
+    itemsize = np.dtype(dtype).itemsize
+    operands = [storage.NpyBlocks.open(p, dtype) if p else None for p in paths]
+    in_bytes = sum(int(np.prod(o.shape)) * itemsize for o in operands if o is not None)
+    if address is None and in_bytes <= limit // 2:
+        return NOT_BLOCKED  # fits: the ordinary in-memory path is faster
+    operands = [o if o is not None else read_small(s) for o, s in zip(operands, specs)]
+    shape = result_shape([o.shape for o in operands])
+    out_bytes = int(np.prod(shape)) * itemsize
+    to_file = (settings.output or "").lower().endswith(".npy")
+    if not to_file and out_bytes > limit // 4:
+        raise MlcalcError(f"{op}: the result ({out_bytes / 1e9:.2f} GB) is too large for --memory-limit "
+                          f"{limit / 1e9:.2f} GB: write it with -o FILE.npy")
+    if address is not None:
+        if compute_cluster is None:
+            raise MlcalcError(f"{op}: not available on a Dask cluster")
+        from mlcalc.blocks import cluster
+        client = cluster.connect(address)
+        try:
+            chunk = cluster.chunk_rows(shape, itemsize, limit)
+            graph = compute_cluster([cluster.as_dask(o, chunk) for o in operands])
+            if to_file:
+                with storage.AtomicNpyOutput(settings.output, shape, dtype) as out:
+                    cluster.run(client, graph, out)
+                return None
+            return np.asarray(cluster.run(client, graph))
+        finally:
+            client.close()
+    bar, progress = _progress(settings, f"{op} by blocks")
+    try:
+        if bar is not None:
+            bar.start()
+        if to_file:
+            with storage.AtomicNpyOutput(settings.output, shape, dtype) as out:
+                compute_local(operands, out, limit, progress)
+            return None
+        out = np.empty(shape, dtype=dtype)
+        compute_local(operands, out, limit, progress)
+        return out
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def matmul(specs, settings, read_small):
+    from mlcalc.blocks import cluster
+
+    def shape(shapes):
+        (m, k), (k2, n) = shapes
+        if k != k2:
+            raise MlcalcError(f"matmul: shapes ({m}, {k}) and ({k2}, {n}) do not align: {k} != {k2}")
+        return (m, n)
+
+    if len(specs) != 2:
+        return NOT_BLOCKED  # chains are multiplied in memory
+    return run_blocked(
+        "matmul", specs, settings, shape,
+        lambda ops, out, limit, progress: local.matmul(ops[0], ops[1], out, limit, settings.engine, progress),
+        lambda ops: cluster.matmul_graph(ops[0], ops[1], settings.engine), read_small)
+
+
+def elementwise(op, specs, settings, read_small):
+    from mlcalc.blocks import cluster
+    return run_blocked(
+        op, specs, settings, lambda shapes: shapes[0],
+        lambda ops, out, limit, progress: local.elementwise(op, ops[0], ops[1], out, limit, settings.engine, progress),
+        lambda ops: cluster.elementwise_graph(op, ops[0], ops[1], settings.engine), read_small)
+
+
+def scale(spec, k, settings):
+    return run_blocked("scale", [spec], settings, lambda shapes: shapes[0],
+                       lambda ops, out, limit, progress: local.scale(ops[0], k, out, limit, settings.engine, progress))
+
+
+def transpose(spec, settings):
+    return run_blocked("transpose", [spec], settings, lambda shapes: shapes[0][::-1],
+                       lambda ops, out, limit, progress: local.transpose(ops[0], out, limit, progress))

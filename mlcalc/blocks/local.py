@@ -1,0 +1,123 @@
+"""Out-of-core algorithms on one machine: blocks sized so that everything held at once stays
+within a memory budget, read from and written to NPY files.
+
+Each function takes `NpyBlocks` (or in-memory arrays) and a `progress(done, total)` callback.
+The per-block arithmetic goes through the engine registry, so blocks run our numba kernels
+when they are large enough to profit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from mlcalc import engine as engines
+from mlcalc.blocks.storage import NpyBlockWriter
+from mlcalc.errors import ShapeError
+
+Progress = Callable[[int, int], None]
+
+
+def _noop(done: int, total: int) -> None:
+    pass
+
+
+def matmul_tiles(m: int, k: int, n: int, itemsize: int, budget: int) -> tuple[int, int, int]:
+    """(bm, bk, bn): an A block bm×bk, a B block bk×bn and two bm×bn blocks (C and the product)
+    fit in half the budget (the rest is for the interpreter, NumPy and copies)."""
+    words = max(budget // 2 // itemsize, 64)
+    # prefer the whole inner dimension (A's row panel read once per B panel, no partial sums)
+    b = int((math.sqrt(k * k + 2 * words) - k) / 2)  # 2·b·k + 2·b² ≤ words
+    if b >= min(64, m, n):
+        return min(m, b), k, min(n, b)
+    b = max(16, int(math.isqrt(words // 4)))          # 4·b² ≤ words with bk = b
+    return min(m, b), min(k, b), min(n, b)
+
+
+def matmul(a, b, out: NpyBlockWriter, budget: int, engine: str = "auto", progress: Progress = _noop) -> None:
+    """C = A·B by blocks, written into `out`."""
+    (m, k), (k2, n) = a.shape, b.shape
+    if k != k2:
+        raise ShapeError(f"matmul: shapes ({m}, {k}) and ({k2}, {n}) do not align: {k} != {k2}")
+    bm, bk, bn = matmul_tiles(m, k, n, out.dtype.itemsize, budget)
+    kern = engines.kernel("matmul", engine, work=bm * bk * bn)
+    row_blocks, col_blocks, inner_blocks = range(0, m, bm), range(0, n, bn), range(0, k, bk)
+    total, done = len(row_blocks) * len(col_blocks), 0
+    for i in row_blocks:
+        a_panel = a[i:i + bm, :] if bk == k else None  # read once per row panel when it fits
+        for j in col_blocks:
+            c = None
+            for p in inner_blocks:
+                a_blk = a_panel if a_panel is not None else a[i:i + bm, p:p + bk]
+                prod = kern(a_blk, b[p:p + bk, j:j + bn])
+                c = prod if c is None else c.__iadd__(prod)
+            out[i:i + bm, j:j + bn] = c
+            done += 1
+            progress(done, total)
+
+
+def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
+    """Rows per block when `copies` blocks of full rows are held at once."""
+    cols = shape[1] if len(shape) > 1 else 1
+    return max(1, min(shape[0], budget // 2 // (copies * cols * itemsize)))
+
+
+def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "auto",
+                progress: Progress = _noop) -> None:
+    """add / sub / hadamard of two same-shape operands, or of one and a row/scalar held in memory."""
+    small = isinstance(b, np.ndarray) and b.size <= a.shape[-1]
+    if not small and tuple(a.shape) != tuple(b.shape):
+        raise ShapeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} must be equal "
+                         "(or the second a row) for out-of-core work")
+    rows = row_block(a.shape, out.dtype.itemsize, budget, 3)
+    kern = engines.kernel(op, engine, work=rows * (a.shape[1] if len(a.shape) > 1 else 1))
+    starts = range(0, a.shape[0], rows)
+    for done, r in enumerate(starts, start=1):
+        out[r:r + rows] = kern(a[r:r + rows], b if small else b[r:r + rows])
+        progress(done, len(starts))
+
+
+def scale(a, k: float, out: NpyBlockWriter, budget: int, engine: str = "auto", progress: Progress = _noop) -> None:
+    rows = row_block(a.shape, out.dtype.itemsize, budget, 2)
+    kern = engines.kernel("scale", engine, work=rows * a.shape[1])
+    starts = range(0, a.shape[0], rows)
+    for done, r in enumerate(starts, start=1):
+        out[r:r + rows] = kern(a[r:r + rows], k)
+        progress(done, len(starts))
+
+
+def transpose(a, out: NpyBlockWriter, budget: int, progress: Progress = _noop) -> None:
+    rows = row_block(a.shape, out.dtype.itemsize, budget, 2)
+    starts = range(0, a.shape[0], rows)
+    for done, r in enumerate(starts, start=1):
+        out[:, r:r + rows] = a[r:r + rows].T
+        progress(done, len(starts))
+
+
+def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
+    """Matrix norms that a row-block pass can compute: fro, l1 (largest column sum), inf (largest row sum)."""
+    if ord not in ("fro", "l1", "inf"):
+        raise ShapeError(f"norm: --ord {ord} needs the whole matrix in memory (out-of-core: fro, l1, inf)")
+    rows = row_block(a.shape, 8, budget, 2)
+    scale_, ssq, col_sums, row_max = 0.0, 1.0, None, 0.0
+    starts = range(0, a.shape[0], rows)
+    for done, r in enumerate(starts, start=1):
+        blk = np.abs(a[r:r + rows])
+        if ord == "fro":  # scaled sum of squares (LAPACK's lassq): no overflow for huge entries
+            m = float(blk.max(initial=0.0))
+            if m > 0:
+                if m > scale_:
+                    ssq = ssq * (scale_ / m) ** 2 if scale_ > 0 else 0.0
+                    scale_ = m
+                ssq += float(np.sum((blk / scale_) ** 2))
+        elif ord == "l1":
+            s = blk.sum(axis=0)
+            col_sums = s if col_sums is None else col_sums + s
+        else:
+            row_max = max(row_max, float(blk.sum(axis=1).max()))
+        progress(done, len(starts))
+    if ord == "fro":
+        return scale_ * math.sqrt(ssq) if scale_ > 0 else 0.0
+    return float(col_sums.max()) if ord == "l1" else row_max

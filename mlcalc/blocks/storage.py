@@ -1,0 +1,107 @@
+"""Blocks of NPY files, by path: read through a short-lived memory map, written the same way.
+
+Opening a fresh map for each block and dropping it right after keeps the process's resident memory
+at one block (mapped pages that stay mapped count in RSS). Objects here pickle as a path and a
+header, so Dask can ship them to worker processes that share the file system.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import numpy as np
+
+from mlcalc.errors import InputError
+from mlcalc.io.npyfile import NpyInfo, inspect_npy
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*", re.I)
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6, "mib": 2**20,
+          "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """'512MB', '2GiB', '1e9'... → bytes."""
+    m = _SIZE.fullmatch(text)
+    unit = (m.group(2) or "").lower() if m else None
+    if not m or unit not in _UNITS:
+        raise InputError(f"--memory-limit: {text!r} is not a size like 512MB or 2GiB")
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+def default_budget() -> int:
+    """Half of this machine's physical memory."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 4 * 2**30
+
+
+class NpyBlocks:
+    """An NPY file that hands out blocks (copies, native float64/float32) by slicing."""
+
+    def __init__(self, info: NpyInfo, dtype=np.float64):
+        self.info = info
+        self.shape = info.shape
+        self.ndim = len(info.shape)
+        self.dtype = np.dtype(dtype)
+
+    @classmethod
+    def open(cls, path: str, dtype=np.float64) -> "NpyBlocks":
+        return cls(inspect_npy(path, path), dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        i = self.info
+        mm = np.memmap(i.path, dtype=i.dtype, mode="r", offset=i.offset, shape=i.shape,
+                       order="F" if i.fortran else "C")
+        try:
+            return np.array(mm[key], dtype=self.dtype, order="C")
+        finally:
+            del mm
+
+    def __array__(self, dtype=None, copy=None):  # only small ones should ever get here
+        return self[...] if dtype is None else self[...].astype(dtype)
+
+
+class NpyBlockWriter:
+    """A new NPY file, written block by block (`writer[rows, cols] = block`)."""
+
+    def __init__(self, path: str, shape: tuple[int, ...], dtype):
+        self.path, self.shape, self.dtype = path, tuple(shape), np.dtype(dtype)
+        mm = np.lib.format.open_memmap(path, mode="w+", dtype=self.dtype, shape=self.shape)
+        self.offset = mm.offset
+        del mm
+
+    def __setitem__(self, key, value) -> None:
+        mm = np.memmap(self.path, dtype=self.dtype, mode="r+", offset=self.offset, shape=self.shape)
+        try:
+            mm[key] = value
+            mm.flush()
+        finally:
+            del mm
+
+
+class AtomicNpyOutput:
+    """A temporary NPY next to the target, renamed over it only when every block is written."""
+
+    def __init__(self, target: str, shape, dtype):
+        folder = os.path.dirname(os.path.abspath(target))
+        fd, self.tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".npy", dir=folder)
+        os.close(fd)
+        self.target = target
+        self.writer = NpyBlockWriter(self.tmp, shape, dtype)
+
+    def __enter__(self) -> NpyBlockWriter:
+        return self.writer
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            with open(self.tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(self.tmp, self.target)
+        else:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass

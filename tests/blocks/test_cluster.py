@@ -1,0 +1,44 @@
+"""The same commands on a local Dask cluster of two worker processes give the in-memory results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import run_process
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("dask.array")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    yield c.scheduler_address
+    c.close()
+
+
+def test_matmul_on_a_cluster(cluster, tmp_path):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((700, 500)), rng.standard_normal((500, 600))
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    r = run_process("matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--scheduler", cluster,
+                    "--memory-limit", "8MB", "-o", str(tmp_path / "c.npy"))
+    assert r.code == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "c.npy"), a @ b, rtol=1e-10, atol=1e-10)
+
+
+def test_elementwise_on_a_cluster_via_environment(cluster, tmp_path):
+    a = np.random.default_rng(2).standard_normal((300, 200))
+    np.save(tmp_path / "a.npy", a)
+    r = run_process("sub", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "-f", "npy",
+                    "-o", str(tmp_path / "z.npy"), env={"MLCALC_SCHEDULER": cluster})
+    assert r.code == 0, r.stderr
+    assert np.array_equal(np.load(tmp_path / "z.npy"), np.zeros_like(a))
+
+
+def test_unreachable_scheduler_is_one_error_line(tmp_path):
+    np.save(tmp_path / "a.npy", np.eye(3))
+    r = run_process("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", "tcp://127.0.0.1:9")
+    assert r.code == 1 and r.stderr.startswith("mlcalc: error: --scheduler")

@@ -1,0 +1,128 @@
+"""Operands larger than the memory budget are worked through by blocks: same results as in memory,
+with the peak resident memory bounded by the budget plus the interpreter's own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_error_line, run_cli
+from mlcalc.blocks import local, storage
+
+# VmHWM (peak RSS of this address space) rather than ru_maxrss, which a child forked from a big
+# pytest process inherits across exec
+RSS_PROBE = """
+import sys
+from mlcalc.cli.app import main
+sys.argv = ["mlcalc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+sys.stderr.write("PEAK_RSS_KB=%s\\n" % hwm)
+sys.exit(code)
+"""
+
+
+def peak_rss_mb(*args: str) -> float:
+    p = subprocess.run([sys.executable, "-c", RSS_PROBE, *args], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    line = [l for l in p.stderr.splitlines() if l.startswith("PEAK_RSS_KB=")][-1]
+    return int(line.split("=")[1]) / 1024
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    d = tmp_path_factory.mktemp("big")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2000, 1500)), rng.standard_normal((1500, 1800))
+    np.save(d / "a.npy", a)
+    np.save(d / "b.npy", b)
+    return d, a, b
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_blocked_matmul_equals_in_memory_and_stays_under_the_limit(big):
+    d, a, b = big
+    baseline = peak_rss_mb("matmul", "1 2; 3 4", "5 6; 7 8", "--engine", "numpy", "-o", str(d / "tiny.npy"))
+    in_memory = peak_rss_mb("matmul", str(d / "a.npy"), str(d / "b.npy"), "--engine", "numpy", "-o", str(d / "c_mem.npy"))
+    blocked = peak_rss_mb("matmul", str(d / "a.npy"), str(d / "b.npy"), "--engine", "numpy",
+                          "--memory-limit", "16MB", "-o", str(d / "c_blk.npy"))
+    np.testing.assert_allclose(np.load(d / "c_blk.npy"), a @ b, rtol=1e-10, atol=1e-10)
+    overhead_mb = 16  # copies and allocator slack beyond the budget
+    assert blocked <= baseline + 16 + overhead_mb, (baseline, blocked)
+    assert in_memory > baseline + 16 + overhead_mb  # the test can fail: in memory it would not fit
+
+
+@pytest.mark.parametrize("op,ref", [("add", np.add), ("sub", np.subtract), ("hadamard", np.multiply)])
+def test_blocked_elementwise(big, op, ref):
+    d, a, _ = big
+    r = run_cli(op, str(d / "a.npy"), str(d / "a.npy"), "--memory-limit", "8MB", "-o", str(d / f"{op}.npy"))
+    assert r.code == 0, r.stderr
+    np.testing.assert_array_equal(np.load(d / f"{op}.npy"), ref(a, a))
+
+
+def test_blocked_transpose_and_scale(big):
+    d, a, _ = big
+    assert run_cli("transpose", str(d / "a.npy"), "--memory-limit", "8MB", "-o", str(d / "t.npy")).code == 0
+    np.testing.assert_array_equal(np.load(d / "t.npy"), a.T)
+    assert run_cli("scale", str(d / "a.npy"), "--by", "3", "--memory-limit", "8MB", "-o", str(d / "s.npy")).code == 0
+    np.testing.assert_array_equal(np.load(d / "s.npy"), a * 3)
+
+
+def test_result_too_large_for_stdout_asks_for_an_npy_file(big):
+    d, _, _ = big
+    r = run_cli("matmul", str(d / "a.npy"), str(d / "b.npy"), "--memory-limit", "8MB")
+    assert_one_error_line(r, "too large", "-o FILE.npy")
+
+
+def test_small_result_of_large_inputs_prints(big):
+    d, a, _ = big
+    r = run_cli("matmul", str(d / "a.npy"), "[1,2,3]" if False else str(d / "a.npy"), "--memory-limit", "8MB")
+    assert r.code == 1  # (2000,1500)·(2000,1500) do not align
+    np.save(d / "v.npy", np.ones((1500, 1)))
+    r = run_cli("matmul", str(d / "a.npy"), str(d / "v.npy"), "--memory-limit", "16MB", "-f", "json")
+    assert r.code == 0, r.stderr
+    np.testing.assert_allclose(np.array(json.loads(r.stdout)), a @ np.ones((1500, 1)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("ord_", ["fro", "l1", "inf"])
+def test_blocked_norms(big, ord_):
+    _, a, _ = big
+    blocks = storage.NpyBlocks(storage.inspect_npy(str(big[0] / "a.npy"), "a.npy"))
+    want = np.linalg.norm(a, {"fro": "fro", "l1": 1, "inf": np.inf}[ord_])
+    assert local.norm(blocks, ord_, budget=1 << 20) == pytest.approx(want, rel=1e-12)
+
+
+def test_tiles_fit_the_budget():
+    for m, k, n in [(12000, 12000, 12000), (10, 100000, 10), (100000, 64, 64), (3, 3, 3)]:
+        bm, bk, bn = local.matmul_tiles(m, k, n, 8, 512 * 2**20)
+        assert 8 * (bm * bk + bk * bn + 2 * bm * bn) <= 256 * 2**20
+
+
+@pytest.mark.parametrize("text,expected", [("512MB", 512_000_000), ("2GiB", 2 * 2**30), ("1000", 1000)])
+def test_memory_limit_sizes(text, expected):
+    assert storage.parse_size(text) == expected
+
+
+def test_bad_memory_limit_is_one_error_line():
+    assert_one_error_line(run_cli("matmul", "1 2", "3 4", "--memory-limit", "lots"), "--memory-limit")
+
+
+def test_failed_blocked_write_leaves_no_file(big, monkeypatch, tmp_path):
+    d, _, _ = big
+    out = tmp_path / "c.npy"
+
+    def boom(*a, **k):
+        raise MemoryError
+
+    monkeypatch.setattr(local, "matmul", boom)
+    r = run_cli("matmul", str(d / "a.npy"), str(d / "b.npy"), "--memory-limit", "8MB", "-o", str(out))
+    assert r.code == 1 and not out.exists() and list(tmp_path.iterdir()) == []
