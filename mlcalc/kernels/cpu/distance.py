@@ -93,7 +93,7 @@ def _power_of_two_scale(a, b) -> float:
     s = max(norms.norm(a.reshape(-1), "inf"), norms.norm(b.reshape(-1), "inf"))
     if not np.isfinite(s) or s == 0 or 1e-100 < s < 1e100:
         return 1.0
-    return float(2.0 ** -np.frexp(s)[1])
+    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))  # 2^±1000 itself stays finite
 
 
 def _unit_rows(x):

@@ -15,17 +15,27 @@ PINV_RCOND = 1e-15
 
 
 def _l2(x: np.ndarray, axis=None) -> np.ndarray:
-    """√(Σ xᵢ²) without overflow or underflow: scale by the largest |xᵢ| first (LAPACK's nrm2 idea).
+    """√(Σ xᵢ²) without overflow or underflow (LAPACK's nrm2 idea).
 
-    np.linalg.norm([1e200, 1e200]) overflows to inf; this gives 1.414e200.
+    The plain sum of squares is kept where it is accurate (finite, and large enough that squares
+    that underflowed cannot matter); elsewhere the elements are first scaled by a power of two
+    near 1/max|xᵢ| (exact). np.linalg.norm([1e200, 1e200]) overflows to inf; this gives 1.414e200.
     """
     ax = np.abs(x)
-    s = np.max(ax, axis=axis, keepdims=True) if ax.size else np.zeros((1,) * ax.ndim)
-    safe = np.where((s > 0) & np.isfinite(s), s, 1.0)
-    r = safe * np.sqrt(np.sum((ax / safe) ** 2, axis=axis, keepdims=True))
-    r = np.where(np.isinf(s), np.inf, r)  # an infinite element: the norm is inf (NaN still wins below)
-    r = np.where(np.isnan(np.sum(ax, axis=axis, keepdims=True)), np.nan, r)
-    return r.squeeze() if axis is None else np.squeeze(r, axis=axis)
+    n = ax.size if axis is None else ax.shape[axis]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        sumsq = np.sum(ax * ax, axis=axis, keepdims=True)
+        plain = np.sqrt(sumsq)
+        fine = np.isfinite(sumsq) & (sumsq >= n * 2.0 ** -1000)
+        if not np.all(fine):
+            s = np.max(ax, axis=axis, keepdims=True, initial=0.0)
+            ok = (s > 0) & np.isfinite(s)
+            e = np.where(ok, np.frexp(np.where(ok, s, 1.0))[1], 0)  # s = f·2^e: divide by 2^e exactly
+            scaled = np.ldexp(np.sqrt(np.sum(np.ldexp(ax, -e) ** 2, axis=axis, keepdims=True)), e)
+            scaled = np.where(np.isinf(s), np.inf, scaled)  # an infinite element: inf (NaN still wins below)
+            plain = np.where(fine, plain, scaled)
+        plain = np.where(np.isnan(np.sum(ax, axis=axis, keepdims=True)), np.nan, plain)
+    return plain.reshape(()) if axis is None else np.squeeze(plain, axis=axis)
 
 
 def _vector_norm(x: np.ndarray, ord: str, axis=None):
@@ -74,7 +84,7 @@ def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
     s = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
     if not np.isfinite(s) or s == 0 or 1e-100 < s < 1e100:
         return 1.0
-    return float(2.0 ** -np.frexp(s)[1])
+    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))  # 2^±1000 itself stays finite
 
 
 def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
