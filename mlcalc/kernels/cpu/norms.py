@@ -136,9 +136,26 @@ def _rows(a, kind):
     """The reduction of every row of a C-contiguous matrix (l2 when kind is SUMSQ), rows in parallel."""
     m, n = a.shape
     out = np.empty(m)
-    for i in prange(m):
-        r = _reduce_range(a[i], 0, n, kind)
-        out[i] = _l2_from_sumsq(a[i], r) if kind == SUMSQ else r
+    if n < 32:
+        # short rows: a plain loop per row; the unrolled reducer's set-up would cost more than the row
+        for i in prange(m):
+            r = 0.0
+            for j in range(n):
+                v = np.float64(a[i, j])
+                if kind == SUMSQ:
+                    r += v * v
+                elif kind == SUMABS:
+                    r += abs(v)
+                else:
+                    r = _max_nan(r, abs(v))
+            out[i] = r
+    else:
+        for i in prange(m):
+            out[i] = _reduce_range(a[i], 0, n, kind)
+    if kind == SUMSQ:
+        for i in prange(m):
+            r = out[i]
+            out[i] = np.sqrt(r) if (r < np.inf and r >= n * _ACCURATE_FROM) else blue_l2(a[i])
     return out
 
 
