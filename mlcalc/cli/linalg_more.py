@@ -1,0 +1,103 @@
+"""norm, dist, project, eig, svd, pinv, inspect: parse, call mlcalc.ops.linalg, emit. No mathematics here."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from mlcalc.cli.base import app, emit, read, settings
+
+MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
+
+
+class Ord(str, Enum):
+    l1 = "l1"
+    l2 = "l2"
+    inf = "inf"
+    fro = "fro"
+    nuc = "nuc"
+    spectral = "spectral"
+
+
+class Axis(str, Enum):
+    rows = "rows"
+    cols = "cols"
+
+
+class Metric(str, Enum):
+    euclidean = "euclidean"
+    manhattan = "manhattan"
+    cosine = "cosine"
+    chebyshev = "chebyshev"
+
+
+@app.command(epilog='Examples: mlcalc norm "[3,4]"  → 5  ·  mlcalc norm "[1,-2,3]" --ord l1 --trace  ·  '
+                    'mlcalc norm "1 2; 3 4" --ord spectral  ·  mlcalc norm data.csv --axis rows')
+def norm(a: str = MATRIX,
+         ord: Optional[Ord] = typer.Option(None, "--ord", help="l1, l2 or inf for vectors (default l2); for matrices "
+                                           "also fro (default), nuc, spectral (NumPy's meanings: l1 = largest column "
+                                           "sum of |aᵢⱼ|, inf = largest row sum, l2 = spectral = largest singular value)."),
+         axis: Optional[Axis] = typer.Option(None, "--axis", help="The vector norm of every row (rows) or column (cols).")):
+    """Norm of a vector or a matrix, or of every row / column with --axis."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.norm(read(a), ord=ord.value if ord else None, axis=axis.value if axis else None,
+                     engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc dist "[0,0]" "[3,4]"  → 5  ·  mlcalc dist "[0,0]" "[3,4]" --metric manhattan  → 7  ·  '
+                    'mlcalc dist points.csv centers.csv --metric cosine')
+def dist(a: str = MATRIX,
+         b: str = typer.Argument(..., metavar="B", help="Second vector, or matrix with as many columns as A."),
+         metric: Metric = typer.Option(Metric.euclidean, "--metric", help="euclidean, manhattan, cosine (1 − cos θ) or chebyshev.")):
+    """Distance of two vectors, or the matrix of distances between every row of A and every row of B."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.dist(read(a), read(b), metric=metric.value, engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc project "[3,4]" "[1,0]"  → 3, 0  ·  mlcalc project "[1,2,3]" "1 0; 0 1; 0 0" --trace')
+def project(a: str = typer.Argument(..., metavar="a", help="The vector to project."),
+            b: str = typer.Argument(..., metavar="b", help="A vector to project onto, or a matrix whose column space to project onto.")):
+    """Orthogonal projection of a onto b: (a·b / b·b)·b, or onto the column space of a matrix b (least squares)."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.project(read(a), read(b), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc eig "2 1; 1 2"  ·  mlcalc eig "0 -1; 1 0"  → ±i  ·  mlcalc eig "4 1; 2 3" --vectors --trace  ·  '
+                    'mlcalc eig a.csv --vectors -f json')
+def eig(a: str = MATRIX,
+        vectors: bool = typer.Option(False, "--vectors", help="Also the eigenvectors (columns), as the result `vectors`.")):
+    """Eigenvalues (results `values`, and `vectors` with --vectors). Symmetric input: real values ascending,
+    orthonormal vectors; otherwise complex values sorted by real, then imaginary part."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd a.csv -f json  ·  mlcalc svd a.csv -o usv.npz')
+def svd(a: str = MATRIX):
+    """Singular value decomposition A = U·diag(S)·Vt: results S, U, Vt (thin: k = min(m, n))."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.svd(read(a), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc pinv "1 2; 2 4" --trace  ·  mlcalc pinv a.csv --rcond 1e-10 -o a_pinv.npy')
+def pinv(a: str = MATRIX,
+         rcond: Optional[float] = typer.Option(None, "--rcond", help="Singular values at or below rcond·σ_max count as 0 (default 1e-15, NumPy's).")):
+    """Moore–Penrose pseudo-inverse A⁺ through the SVD."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.pinv(read(a), rcond=rcond, engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc inspect "2 1; 1 2"  ·  mlcalc inspect a.csv -f json | jq .condition_number')
+def inspect(a: str = MATRIX):
+    """Shape, dtype, rank, condition number, sparsity, symmetric / orthogonal / idempotent / positive-definite, min, max."""
+    from mlcalc.ops import linalg
+    s = settings()
+    emit(linalg.inspect(read(a), engine=s.engine, tracer=s.tracer))

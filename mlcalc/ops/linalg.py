@@ -1,0 +1,555 @@
+"""Norms, distances, projection, eigen-decomposition, SVD, pseudo-inverse and `inspect`.
+
+Each op validates its operands, picks a kernel with `engine.kernel`, puts the result in a form
+that is the same on every engine (eigenvalues sorted, eigen- and singular vectors with a fixed
+sign), and, when asked, explains itself with the tracer (on the reference path, never in a kernel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlcalc import engine as engines
+from mlcalc.errors import NumericError, ShapeError
+from mlcalc.io.read import require_finite
+from mlcalc.ops.common import as_vector, require_square, shape_text
+from mlcalc.trace.steps import FULL_UP_TO, Tracer
+
+REF = "mlcalc.kernels.reference"
+CPU = "mlcalc.kernels.cpu"
+
+# `auto` takes numba from these work sizes (elements for norms, m·p·n for pairwise distances);
+# below them NumPy is faster than importing numba. Eigen and SVD: always LAPACK (bench/bench_linalg.py).
+engines.register("norm", numpy=f"{REF}:norm", numba=f"{CPU}.norms:norm", auto_from=4_000_000)
+engines.register("dist", numpy=f"{REF}:dist", numba=f"{CPU}.distance:dist", auto_from=20_000_000)
+engines.register("eigh", numpy=f"{REF}:eigh", numba=f"{CPU}.eig:eigh", auto_from=None)
+engines.register("eig", numpy=f"{REF}:eig", numba=f"{CPU}.eig:eig", auto_from=None)
+engines.register("svd", numpy=f"{REF}:svd", numba=f"{CPU}.svd:svd", auto_from=None)
+
+ORDS = ("l1", "l2", "inf", "fro", "nuc", "spectral")
+METRICS = ("euclidean", "manhattan", "cosine", "chebyshev")
+AXES = ("rows", "cols")
+
+# inspect: a property holds when its defect is at most RTOL times the matrix's scale (see `inspect`)
+RTOL = 1e-10
+
+_TERMS = 12  # terms written out in a traced sum before "…"
+
+
+def _fmt(x) -> str:
+    from mlcalc.io.write import format_number
+    text = format_number(x, 6)
+    return "−" + text[1:] if text.startswith("-") else text  # a typographic minus, as in print
+
+
+def _is_vector(a: np.ndarray) -> bool:
+    return a.ndim == 1 or (a.ndim == 2 and 1 in a.shape)
+
+
+def _matrix_operand(a: np.ndarray, command: str, operand: str = "A") -> np.ndarray:
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim != 2:
+        raise ShapeError(f"{command}: {operand} must be a matrix, got shape {shape_text(a.shape)}")
+    return a
+
+
+# ---------------------------------------------------------------- norm
+
+
+def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None, engine: str = "auto",
+         tracer: Tracer | None = None):
+    """‖a‖: a vector norm for a vector (a 1-row or 1-column operand; default l2), a matrix norm for a
+    matrix (default fro), or the vector norm of every row / column with axis "rows" / "cols"."""
+    if ord is not None and ord not in ORDS:
+        raise ShapeError(f"norm: unknown --ord {ord!r}: choose one of {', '.join(ORDS)}")
+    if axis is not None and axis not in AXES:
+        raise ShapeError(f"norm: unknown --axis {axis!r}: choose rows or cols")
+    if axis is not None:
+        a = _matrix_operand(a, "norm")
+        if ord in ("nuc", "spectral", "fro"):
+            ord = "l2"  # each row or column is a vector: these all equal its l2 norm
+    elif _is_vector(a):
+        a = a.reshape(-1)
+        ord = "l2" if ord in (None, "fro", "nuc", "spectral") else ord  # equal for one row or column
+    else:
+        a = _matrix_operand(a, "norm")
+        ord = ord or "fro"
+    kern = engines.kernel("norm", engine, work=a.size)
+    result = kern(a, ord, axis)
+    if tracer is not None:
+        _trace_norm(tracer, a, ord, axis, result)
+    return result
+
+
+_NORM_NAME = {"l1": "‖v‖₁", "l2": "‖v‖₂", "inf": "‖v‖∞"}
+
+
+def _vector_norm_formula(v: np.ndarray, ord: str, value) -> str:
+    n = min(v.size, _TERMS)
+    more = [f"… ({v.size - n} more)"] if v.size > n else []
+    if ord == "l1":
+        terms = [f"|{_fmt(x)}|" for x in v[:n]] + more
+        return "Σ|vᵢ| = " + " + ".join(terms) + f" = {_fmt(value)}"
+    if ord == "inf":
+        return "max|vᵢ| = max(" + ", ".join([_fmt(abs(x)) for x in v[:n]] + more) + f") = {_fmt(value)}"
+    terms = [(f"({_fmt(x)})²" if x < 0 else f"{_fmt(x)}²") for x in v[:n]] + more
+    sumsq = float(np.sum(np.square(v.astype(np.float64))))
+    return "√(Σ vᵢ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)} = {_fmt(value)}"
+
+
+def _trace_norm(tracer: Tracer, a: np.ndarray, ord: str, axis: str | None, result) -> None:
+    if a.ndim == 1:
+        sym = _NORM_NAME[ord]
+        if ord == "l2":
+            terms = [(f"({_fmt(x)})²" if x < 0 else f"{_fmt(x)}²") for x in a[:_TERMS]]
+            if a.size > _TERMS:
+                terms.append(f"… ({a.size - _TERMS} more)")
+            sumsq = float(np.sum(np.square(a.astype(np.float64))))
+            tracer.step("Sum of squares", "Σ vᵢ² = " + " + ".join(terms) + f" = {_fmt(sumsq)}", v=a)
+            tracer.step("Euclidean (L2) norm", f"{sym} = √(Σ vᵢ²) = √{_fmt(sumsq)} = {_fmt(result)}", result=result)
+        else:
+            title = "Manhattan (L1) norm" if ord == "l1" else "Maximum (L∞) norm"
+            tracer.step(title, f"{sym} = " + _vector_norm_formula(a, ord, result), v=a, result=result)
+        return
+    if axis is not None:
+        what = "row" if axis == "rows" else "column"
+        vectors = a if axis == "rows" else a.T
+        tracer.step(f"{_NORM_NAME[ord]} of every {what}", f"{len(vectors)} {what}s of length {vectors.shape[1]}", A=a)
+        shown = min(len(vectors), FULL_UP_TO)
+        for i in range(shown):
+            tracer.step(f"{what} {i + 1}", _vector_norm_formula(vectors[i], ord, result[i]))
+        if len(vectors) > shown:
+            tracer.step("…", note=f"the other {len(vectors) - shown} {what}s follow the same rule")
+        tracer.step("Result", result=result)
+        return
+    x = a.astype(np.float64)
+    if ord == "fro":
+        vals = x.reshape(-1)
+        terms = [(f"({_fmt(v)})²" if v < 0 else f"{_fmt(v)}²") for v in vals[:_TERMS]]
+        if vals.size > _TERMS:
+            terms.append(f"… ({vals.size - _TERMS} more)")
+        sumsq = float(np.sum(vals * vals))
+        tracer.step("Frobenius norm", "‖A‖_F = √(Σᵢⱼ aᵢⱼ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)}"
+                    f" = {_fmt(result)}", A=a, result=result)
+    elif ord in ("l1", "inf"):
+        what = "column" if ord == "l1" else "row"
+        sums = np.sum(np.abs(x), axis=0 if ord == "l1" else 1)
+        tracer.step(f"Sum of |aᵢⱼ| in every {what}", f"{what} sums of absolute values", A=a, sums=sums)
+        sym = "‖A‖₁" if ord == "l1" else "‖A‖∞"
+        tracer.step(f"{sym}: the largest {what} sum", f"{sym} = max(" + ", ".join(_fmt(s) for s in sums[:_TERMS])
+                    + (", …" if sums.size > _TERMS else "") + f") = {_fmt(result)}", result=result)
+    else:
+        s = np.linalg.svd(x, compute_uv=False)
+        tracer.step("Singular values of A", "σᵢ = √(eigenvalues of AᵀA), from the SVD", A=a, sigma=s)
+        if ord == "nuc":
+            tracer.step("Nuclear norm", "‖A‖_* = Σ σᵢ = " + " + ".join(_fmt(v) for v in s[:_TERMS])
+                        + (" + …" if s.size > _TERMS else "") + f" = {_fmt(result)}", result=result)
+        else:
+            tracer.step("Spectral (L2) norm", f"‖A‖₂ = σ_max = {_fmt(result)}", result=result,
+                        note="the most A can stretch a unit vector")
+
+
+# ---------------------------------------------------------------- dist
+
+
+def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean", engine: str = "auto",
+         tracer: Tracer | None = None):
+    """Distance of two vectors (a number), or the matrix of distances between the rows of A and of B."""
+    if metric not in METRICS:
+        raise ShapeError(f"dist: unknown --metric {metric!r}: choose one of {', '.join(METRICS)}")
+    if _is_vector(a) and _is_vector(b):
+        a, b = a.reshape(-1), b.reshape(-1)
+        if a.size != b.size:
+            raise ShapeError(f"dist: vectors of different lengths: {a.size} and {b.size}")
+    else:
+        a = as_vector(a, "dist", "A").reshape(1, -1) if _is_vector(a) else _matrix_operand(a, "dist", "A")
+        b = as_vector(b, "dist", "B").reshape(1, -1) if _is_vector(b) else _matrix_operand(b, "dist", "B")
+        if a.shape[1] != b.shape[1]:
+            raise ShapeError(f"dist: rows of A have {a.shape[1]} columns and rows of B {b.shape[1]} "
+                             f"(shapes {shape_text(a.shape)} and {shape_text(b.shape)})")
+    if metric == "cosine":
+        for x, name in ((a, "A"), (b, "B")):
+            zero = ~np.any(np.atleast_2d(x) != 0, axis=1)
+            if zero.any():
+                where = f"row {int(np.argmax(zero)) + 1} of {name}" if x.ndim == 2 else name
+                raise NumericError(f"dist: cosine distance is undefined for a zero vector ({where})")
+    work = a.size if a.ndim == 1 else a.shape[0] * b.shape[0] * a.shape[1]
+    result = engines.kernel("dist", engine, work=work)(a, b, metric)
+    if tracer is not None:
+        _trace_dist(tracer, a, b, metric, result)
+    return result
+
+
+_DIST_FORMULA = {"euclidean": "d(a, b) = √(Σ (aᵢ − bᵢ)²)", "manhattan": "d(a, b) = Σ |aᵢ − bᵢ|",
+                 "chebyshev": "d(a, b) = max |aᵢ − bᵢ|", "cosine": "d(a, b) = 1 − a·b / (‖a‖₂‖b‖₂)"}
+
+
+def _dist_steps(tracer: Tracer, a: np.ndarray, b: np.ndarray, metric: str, value, label: str = "") -> None:
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    if metric == "cosine":
+        ab = float(np.dot(a64, b64))
+        na, nb = float(np.linalg.norm(a64)), float(np.linalg.norm(b64))
+        tracer.step(f"Cosine distance{label}", f"a·b = {_fmt(ab)}, ‖a‖₂ = {_fmt(na)}, ‖b‖₂ = {_fmt(nb)}; "
+                    f"cos θ = {_fmt(ab / (na * nb))}; d = 1 − cos θ = {_fmt(value)}", result=value)
+        return
+    d = a64 - b64
+    norm_ord = {"euclidean": "l2", "manhattan": "l1", "chebyshev": "inf"}[metric]
+    tracer.step(f"Differences{label}", "dᵢ = aᵢ − bᵢ", d=d)
+    tracer.step(f"{metric.capitalize()} distance{label}", "d(a, b) = " + _vector_norm_formula(d, norm_ord, value),
+                result=value)
+
+
+def _trace_dist(tracer: Tracer, a, b, metric, result) -> None:
+    tracer.step(f"{metric.capitalize()} distance", _DIST_FORMULA[metric], a=a, b=b)
+    if a.ndim == 1:
+        _dist_steps(tracer, a, b, metric, result)
+        return
+    m, p = result.shape
+    tracer.step("Pairwise distances", f"D[i, j] = d(row i of A, row j of B)",
+                note=f"A is {m}×{a.shape[1]}, B is {p}×{b.shape[1]}: D is {m}×{p}, {m * p * a.shape[1]} differences")
+    shown = [(i, j) for i in range(min(m, 2)) for j in range(min(p, 2))]
+    for i, j in shown:
+        _dist_steps(tracer, a[i], b[j], metric, result[i, j], label=f" D[{i + 1}, {j + 1}]")
+    if m * p > len(shown):
+        tracer.step("…", note=f"the other {m * p - len(shown)} entries follow the same rule")
+    tracer.step("Result", result=result)
+
+
+# ---------------------------------------------------------------- project
+
+
+def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -> np.ndarray:
+    """proj_b(a) = (a·b / b·b)·b for a vector b; for a matrix b, the projection of a onto b's column space."""
+    a = as_vector(a, "project", "a")
+    require_finite(a, "project", "a")
+    require_finite(b, "project", "b")
+    if _is_vector(b):
+        b = b.reshape(-1)
+        if b.size != a.size:
+            raise ShapeError(f"project: vectors of different lengths: {a.size} and {b.size}")
+        if not np.any(b != 0):
+            raise NumericError("project: b is the zero vector: there is no direction to project onto")
+        dot = engines.kernel("dot", engine, work=a.size)
+        ab, bb = float(dot(a, b)), float(dot(b, b))
+        result = (b.astype(np.float64) * (ab / bb)).astype(np.result_type(a.dtype, b.dtype), copy=False)
+        if tracer is not None:
+            _trace_project_vector(tracer, a, b, ab, bb, result)
+        return result
+    b = _matrix_operand(b, "project", "b")
+    if b.shape[0] != a.size:
+        raise ShapeError(f"project: a has {a.size} elements but b has {b.shape[0]} rows "
+                         f"(shapes {shape_text(a.shape)} and {shape_text(b.shape)})")
+    if not np.any(b != 0):
+        raise NumericError("project: b is the zero matrix: its column space is {0}")
+    if engines.uses_numba("svd", engine, b.size):
+        result = _project_columns_svd(a, b, engine)
+    else:
+        from mlcalc.kernels import reference
+        result = reference.project(a, b)
+    if tracer is not None:
+        _trace_project_matrix(tracer, a, b, result)
+    return result
+
+
+def _project_columns_svd(a, b, engine):
+    """U_r·(U_rᵀ·a), U_r the left singular vectors of b above lstsq's cutoff: the same projection."""
+    u, s, _ = engines.kernel("svd", engine, work=b.size)(b)
+    keep = s > np.finfo(np.float64).eps * max(b.shape) * s[0]
+    ur = np.ascontiguousarray(u[:, :s.size][:, keep], dtype=np.float64)
+    matmul = engines.kernel("matmul", engine, work=ur.size)
+    coef = matmul(np.ascontiguousarray(ur.T), a.astype(np.float64))
+    return matmul(ur, coef).astype(np.result_type(a.dtype, b.dtype), copy=False)
+
+
+def _trace_project_vector(tracer, a, b, ab, bb, result) -> None:
+    n = min(a.size, _TERMS)
+    more = [f"… ({a.size - n} more)"] if a.size > n else []
+    tracer.step("Projection onto a vector", "proj_b(a) = (a·b / b·b)·b", a=a, b=b)
+    tracer.step("a·b", "a·b = " + " + ".join([f"{_fmt(x)}·{_fmt(y)}" for x, y in zip(a[:n], b[:n])] + more)
+                + f" = {_fmt(ab)}", result=ab)
+    tracer.step("b·b", "b·b = " + " + ".join([f"{_fmt(y)}²" if y >= 0 else f"({_fmt(y)})²" for y in b[:n]] + more)
+                + f" = {_fmt(bb)}", result=bb)
+    c = ab / bb
+    tracer.step("Coefficient", f"c = a·b / b·b = {_fmt(ab)} / {_fmt(bb)} = {_fmt(c)}", result=c)
+    tracer.step("Projection", f"proj_b(a) = c·b = {_fmt(c)}·b", result=result)
+    r = a.astype(np.float64) - result.astype(np.float64)
+    tracer.step("Check: the rest is orthogonal to b", f"(a − proj_b(a))·b = {_fmt(float(np.dot(r, b)))}",
+                note="0 up to rounding")
+
+
+def _trace_project_matrix(tracer, a, b, result) -> None:
+    x = np.linalg.lstsq(b.astype(np.float64), a.astype(np.float64), rcond=None)[0]
+    tracer.step("Projection onto the column space of B", "p = B·x, x = argmin ‖B·x − a‖₂ (least squares)",
+                note=f"B is {b.shape[0]}×{b.shape[1]}", a=a, B=b)
+    tracer.step("Least-squares coefficients", "x solves BᵀB·x = Bᵀa (LAPACK gelsd, through the SVD)", result=x)
+    tracer.step("Projection", "p = B·x", result=result)
+    r = a.astype(np.float64) - result.astype(np.float64)
+    tracer.step("Check: the rest is orthogonal to every column of B",
+                f"‖Bᵀ(a − p)‖₂ = {_fmt(float(np.linalg.norm(b.T.astype(np.float64) @ r)))}", note="0 up to rounding")
+
+
+# ---------------------------------------------------------------- eig
+
+
+def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
+    a = _matrix_operand(a, command)
+    require_square(a, command)
+    require_finite(a, command, "A")
+    return a
+
+
+def _sign_fix_real(v: np.ndarray) -> np.ndarray:
+    """Flip each column so that its largest-magnitude entry is positive: the same vectors on every engine."""
+    if v.size == 0:
+        return v
+    idx = _first_largest(np.abs(v))
+    signs = np.sign(v[idx, np.arange(v.shape[1])])
+    signs[signs == 0] = 1
+    return v * signs
+
+
+def _first_largest(mag: np.ndarray) -> np.ndarray:
+    # the first entry within rounding of the column's largest, so that near ties resolve alike everywhere
+    top = mag.max(axis=0, keepdims=True)
+    return np.argmax(mag >= top * (1 - 1e-8), axis=0)
+
+
+def _phase_fix_complex(v: np.ndarray) -> np.ndarray:
+    """Rotate each column so that its largest-magnitude entry is real and positive (unit norm kept)."""
+    if v.size == 0:
+        return v
+    idx = _first_largest(np.abs(v))
+    pivot = v[idx, np.arange(v.shape[1])]
+    phase = np.where(pivot != 0, pivot / np.where(pivot != 0, np.abs(pivot), 1), 1)
+    return v / phase
+
+
+def _sort_eigen(w: np.ndarray, v: np.ndarray):
+    """Sort by real part, then imaginary part (real parts equal up to rounding count as equal)."""
+    scale = max(float(np.max(np.abs(w), initial=0.0)), np.finfo(np.float64).tiny)
+    re_key = np.round(w.real / scale, 10)
+    order = np.lexsort((w.imag, re_key))
+    return w[order], v[:, order]
+
+
+def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Tracer | None = None) -> dict:
+    """Eigenvalues (and eigenvectors, as columns) of a square matrix: {"values": w[, "vectors": V]}.
+
+    Exactly symmetric input: real eigenvalues ascending, orthonormal eigenvectors. Otherwise complex
+    values sorted by real then imaginary part, unit eigenvectors; printed real when every imaginary
+    part is exactly 0."""
+    a = _square_finite(a, "eig")
+    symmetric = bool(np.array_equal(a, a.T))
+    if symmetric:
+        w, v = engines.kernel("eigh", engine, work=a.size)(a)
+        w = np.asarray(w).real.astype(a.dtype, copy=False)
+        v = np.asarray(v).real.astype(a.dtype, copy=False)
+        order = np.argsort(w, kind="stable")
+        w, v = w[order], _sign_fix_real(v[:, order])
+    else:
+        w, v = engines.kernel("eig", engine, work=a.size)(a)
+        w, v = _sort_eigen(np.asarray(w), np.asarray(v))
+        v = _phase_fix_complex(v)
+        if np.all(w.imag == 0):
+            w = w.real.astype(a.dtype, copy=False)
+            v = _sign_fix_real(v.real.astype(a.dtype, copy=False))
+    if tracer is not None:
+        _trace_eig(tracer, a, w, v, symmetric, engine)
+    return {"values": w, "vectors": v} if vectors else {"values": w}
+
+
+def _poly_text(coeffs, var: str = "λ") -> str:
+    """λ³ − 2λ² + 1 from [1, -2, 0, 1] (highest power first)."""
+    sup = {0: "", 1: "", 2: "²", 3: "³"}
+    deg = len(coeffs) - 1
+    parts = []
+    for k, c in enumerate(coeffs):
+        p = deg - k
+        c = float(c)
+        if c == 0 and p != deg:
+            continue
+        mag = abs(c)
+        body = (_fmt(mag) if (mag != 1 or p == 0) else "") + (var + sup[p] if p > 0 else "")
+        sign = "−" if c < 0 else "+"
+        parts.append(body if not parts and c >= 0 else (f"−{body}" if not parts else f" {sign} {body}"))
+    return "".join(parts) or "0"
+
+
+def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
+    n = a.shape[0]
+    x = a.astype(np.float64)
+    if n in (2, 3):
+        if n == 2:
+            tr, det = float(np.trace(x)), float(np.linalg.det(x))
+            coeffs = [1.0, -tr, det]
+            tracer.step("Characteristic polynomial", "det(A − λI) = λ² − tr(A)·λ + det(A)",
+                        note=f"tr(A) = {_fmt(tr)}, det(A) = {_fmt(det)}", A=a)
+            tracer.step("Polynomial", f"det(A − λI) = {_poly_text(coeffs)}")
+            disc = tr * tr - 4 * det
+            roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
+            tracer.step("Roots", f"Δ = tr² − 4·det = {_fmt(disc)}; {roots}", result=w)
+        else:
+            tr, det = float(np.trace(x)), float(np.linalg.det(x))
+            c1 = float(sum(np.linalg.det(x[np.ix_(idx, idx)]) for idx in ([0, 1], [0, 2], [1, 2])))
+            coeffs = [1.0, -tr, c1, -det]
+            tracer.step("Characteristic polynomial",
+                        "det(λI − A) = λ³ − tr(A)·λ² + (sum of principal 2×2 minors)·λ − det(A)",
+                        note=f"tr(A) = {_fmt(tr)}, minors sum = {_fmt(c1)}, det(A) = {_fmt(det)}", A=a)
+            tracer.step("Polynomial", f"p(λ) = {_poly_text(coeffs)}")
+            tracer.step("Roots of p(λ)", "the eigenvalues", result=w)
+        residual = max(abs(complex(np.polyval(coeffs, complex(lam)))) for lam in w)
+        tracer.step("Check: p(λ) at each root", f"max |p(λ)| = {_fmt(residual)}", note="0 up to rounding")
+        for k in range(n):
+            lam = w[k]
+            shifted = x - lam * np.eye(n)
+            tracer.step(f"Eigenvector for λ{_sub(k + 1)} = {_fmt(lam)}",
+                        "v spans the null space of A − λI (solve (A − λI)·v = 0, scaled to ‖v‖₂ = 1)",
+                        **{"A − λI": shifted}, result=v[:, k])
+    else:
+        method = ("symmetric: Householder tridiagonalisation, then divide and conquer (LAPACK syevd)" if symmetric
+                  else "general: Hessenberg reduction, then shifted QR iterations (LAPACK geev)")
+        if engines.uses_numba("eigh" if symmetric else "eig", engine, a.size):
+            method = "symmetric: Householder tridiagonalisation + implicit QL (numba)" if symmetric \
+                else "general: the numba engine's eig kernel"
+        tracer.step("Eigen-decomposition", "A·V = V·Λ", note=f"{n}×{n}; {method}", A=a)
+        tracer.step("Eigenvalues", "ascending" if symmetric else "sorted by real, then imaginary part", result=w)
+    res = float(np.max(np.abs(x @ v - v * w[None, :]), initial=0.0))
+    tracer.step("Check: A·v = λ·v for every pair", f"max |A·V − V·Λ| = {_fmt(res)}",
+                note="0 up to rounding")
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(_SUBSCRIPTS)
+
+
+# ---------------------------------------------------------------- svd, pinv
+
+
+def _svd(a: np.ndarray, engine: str):
+    """Thin SVD on the chosen engine, with each U column's largest entry positive (Vt rows to match)."""
+    u, s, vt = engines.kernel("svd", engine, work=a.size)(a)
+    k = min(a.shape)
+    u, s, vt = np.asarray(u)[:, :k], np.asarray(s)[:k], np.asarray(vt)[:k]
+    if k:
+        idx = _first_largest(np.abs(u))
+        signs = np.sign(u[idx, np.arange(k)])
+        signs[signs == 0] = 1
+        u, vt = u * signs, vt * signs[:, None]
+    return u, s, vt
+
+
+def svd(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -> dict:
+    """A = U·diag(S)·Vt (thin): {"S": singular values descending, "U": m×k, "Vt": k×n}."""
+    a = _matrix_operand(a, "svd")
+    require_finite(a, "svd", "A")
+    u, s, vt = _svd(a, engine)
+    if tracer is not None:
+        _trace_svd(tracer, a, u, s, vt)
+    return {"S": s, "U": u, "Vt": vt}
+
+
+def _trace_svd(tracer, a, u, s, vt) -> None:
+    m, n = a.shape
+    x = a.astype(np.float64)
+    if max(m, n) <= FULL_UP_TO:
+        gram, name = (x.T @ x, "AᵀA") if n <= m else (x @ x.T, "AAᵀ")
+        lam = np.sort(np.linalg.eigvalsh(gram))[::-1][:min(m, n)]
+        tracer.step(f"Gram matrix {name}", f"σᵢ² are the eigenvalues of {name} (the smaller of AᵀA and AAᵀ)",
+                    A=a, **{name: gram})
+        tracer.step(f"Eigenvalues of {name}", "λᵢ, descending", result=lam)
+        tracer.step("Singular values", "σᵢ = √λᵢ = " + ", ".join(f"√{_fmt(max(l, 0.0))}" for l in lam),
+                    result=np.sqrt(np.clip(lam, 0, None)))
+        tracer.step("Singular vectors", "V: eigenvectors of AᵀA; U: uᵢ = A·vᵢ / σᵢ", U=u, Vt=vt)
+    else:
+        tracer.step("Singular value decomposition", "A = U·diag(S)·Vt",
+                    note=f"A is {m}×{n}; U {m}×{s.size}, S {s.size}, Vt {s.size}×{n}; "
+                         "Householder bidiagonalisation, then divide and conquer (LAPACK gesdd)", A=a)
+        tracer.step("Singular values", "descending", result=s)
+    res = float(np.linalg.norm(u.astype(np.float64) * s.astype(np.float64) @ vt.astype(np.float64) - x))
+    tracer.step("Check: U·diag(S)·Vt = A", f"‖U·diag(S)·Vt − A‖_F = {_fmt(res)}", note="0 up to rounding")
+
+
+def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> np.ndarray:
+    """Moore–Penrose pseudo-inverse through the SVD: A⁺ = V·diag(1/σᵢ)·Uᵀ over σᵢ > rcond·σ_max
+    (NumPy's rule; default rcond 1e-15), smaller σᵢ counted as 0."""
+    from mlcalc.kernels.reference import PINV_RCOND
+    a = _matrix_operand(a, "pinv")
+    require_finite(a, "pinv", "A")
+    if rcond is not None and not (rcond >= 0):
+        raise ShapeError(f"pinv: --rcond must be 0 or more, got {rcond}")
+    rcond = PINV_RCOND if rcond is None else rcond
+    u, s, vt = _svd(a, engine)
+    cutoff = rcond * (float(s[0]) if s.size else 0.0)
+    large = s > cutoff
+    recip = np.where(large, 1.0 / np.where(large, s, 1.0), 0.0).astype(s.dtype)
+    matmul = engines.kernel("matmul", engine, work=a.size * min(a.shape))
+    result = matmul(np.ascontiguousarray(vt.T * recip), np.ascontiguousarray(u.T)).astype(a.dtype, copy=False)
+    if tracer is not None:
+        tracer.step("Pseudo-inverse through the SVD", "A⁺ = V·diag(1/σᵢ)·Uᵀ, σᵢ ≤ rcond·σ_max counted as 0",
+                    note=f"A is {a.shape[0]}×{a.shape[1]}, A⁺ is {a.shape[1]}×{a.shape[0]}", A=a, S=s)
+        tracer.step("Cutoff", f"rcond·σ_max = {_fmt(rcond)}·{_fmt(s[0] if s.size else 0.0)} = {_fmt(cutoff)}",
+                    note=f"{int(large.sum())} of {s.size} singular values kept")
+        tracer.step("Reciprocals", "1/σᵢ for σᵢ above the cutoff, 0 for the others", result=recip)
+        tracer.step("A⁺ = V·diag(1/σ)·Uᵀ", result=result)
+        x = a.astype(np.float64)
+        res = float(np.linalg.norm(x @ result.astype(np.float64) @ x - x))
+        tracer.step("Check: A·A⁺·A = A", f"‖A·A⁺·A − A‖_F = {_fmt(res)}", note="0 up to rounding")
+    return result
+
+
+# ---------------------------------------------------------------- inspect
+
+
+def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -> dict:
+    """Facts about a matrix, in this order: shape, dtype, rank, condition_number, sparsity, symmetric,
+    orthogonal, idempotent, positive_definite, min, max.
+
+    Tolerances scale with the matrix (s = max|aᵢⱼ|, n its size, RTOL = 1e-10):
+      rank: σᵢ > σ_max·max(m, n)·eps (NumPy's matrix_rank); condition number σ_max/σ_min, inf when rank-deficient;
+      symmetric: |aᵢⱼ − aⱼᵢ| ≤ RTOL·s;  orthogonal: |AᵀA − I| ≤ RTOL·max(1, n·s²);
+      idempotent: |A·A − A| ≤ RTOL·max(s, n·s²);  positive definite: symmetric and λ_min > n·eps·λ_max.
+    Non-square matrices are none of symmetric, orthogonal, idempotent, positive definite.
+    """
+    a = _matrix_operand(a, "inspect")
+    require_finite(a, "inspect", "A")
+    m, n = a.shape
+    x = a.astype(np.float64)
+    eps = float(np.finfo(a.dtype).eps)
+    s_abs = float(np.max(np.abs(x), initial=0.0))
+    _, sv, _ = _svd(a, engine) if a.size else (None, np.zeros(0), None)
+    sv = np.asarray(sv, dtype=np.float64)
+    smax = float(sv[0]) if sv.size else 0.0
+    rank = int(np.sum(sv > smax * max(m, n) * eps)) if smax > 0 else 0
+    cond = float("inf") if rank < min(m, n) or smax == 0 else smax / float(sv[-1])
+    square = m == n
+    symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= RTOL * s_abs)
+    orthogonal = square and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= RTOL * max(1.0, n * s_abs ** 2))
+    idempotent = square and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s_abs ** 2))
+    positive_definite = False
+    if symmetric and n:
+        lam = np.linalg.eigvalsh((x + x.T) / 2)
+        positive_definite = bool(lam[0] > n * eps * max(abs(lam[-1]), 0.0) and lam[0] > 0)
+    result = {
+        "shape": [m, n],
+        "dtype": str(a.dtype),
+        "rank": rank,
+        "condition_number": cond,
+        "sparsity": float(np.count_nonzero(x == 0) / x.size) if x.size else 0.0,
+        "symmetric": symmetric,
+        "orthogonal": orthogonal,
+        "idempotent": idempotent,
+        "positive_definite": positive_definite,
+        "min": a.dtype.type(np.min(a)),
+        "max": a.dtype.type(np.max(a)),
+    }
+    if tracer is not None:
+        tracer.step("Singular values", "rank: σᵢ > σ_max·max(m, n)·eps; condition number σ_max/σ_min",
+                    A=a, sigma=sv, note=f"tolerance {_fmt(smax * max(m, n) * eps)}")
+        tracer.step("Tolerances", f"RTOL = {RTOL:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}",
+                    note="symmetric |A − Aᵀ| ≤ RTOL·s; orthogonal |AᵀA − I| ≤ RTOL·max(1, n·s²); "
+                         "idempotent |A² − A| ≤ RTOL·max(s, n·s²); positive definite λ_min > n·eps·λ_max")
+    return result

@@ -1,0 +1,290 @@
+"""project, eig, svd, pinv, inspect: worked examples, both engines against the reference, bad input.
+
+The numba engine's eigen and SVD kernels live in mlcalc.kernels.cpu.eig / .svd; their cases are
+skipped until those modules exist.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import MlcalcError
+from mlcalc.kernels import reference
+from mlcalc.ops import linalg
+from mlcalc.trace.steps import Tracer
+
+RNG = np.random.default_rng(11)
+
+
+def _engine(name, module):
+    if name == "numba":
+        pytest.importorskip(module)
+    return name
+
+
+ENGINES = ["numpy", "numba"]
+
+
+def _well_conditioned(m, n, dtype=np.float64):
+    u, _ = np.linalg.qr(RNG.standard_normal((m, m)))
+    v, _ = np.linalg.qr(RNG.standard_normal((n, n)))
+    s = np.linspace(2.0, 1.0, min(m, n))
+    a = (u[:, :min(m, n)] * s) @ v[:min(m, n)]
+    return a.astype(dtype)
+
+
+def _layouts(a):
+    yield a
+    yield np.asfortranarray(a)
+    wide = np.repeat(a, 2, axis=1)
+    yield wide[:, ::2]
+
+
+# ---------------------------------------------------------------- project
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_projection_of_3_4_onto_1_0_is_3_0(engine):
+    np.testing.assert_array_equal(linalg.project(np.array([3.0, 4.0]), np.array([1.0, 0.0]), engine=engine), [3, 0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 2, 7, 1000])
+def test_vector_projection_matches_reference(engine, dtype, n):
+    a, b = RNG.standard_normal(n).astype(dtype), RNG.standard_normal(n).astype(dtype)
+    got = linalg.project(a, b.reshape(-1, 1) if n > 1 else b, engine=engine)  # a column operand is a vector
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, reference.project(a, b), rtol=1e-12 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shape", [(4, 2), (6, 3), (5, 5), (3, 1)])
+def test_projection_onto_a_column_space_matches_lstsq(engine, shape):
+    _engine(engine, "mlcalc.kernels.cpu.svd")
+    a = RNG.standard_normal(shape[0])
+    for b in _layouts(_well_conditioned(*shape)):
+        got = linalg.project(a, b, engine=engine)
+        if shape[1] == 1:
+            b = b.reshape(-1)
+        np.testing.assert_allclose(got, reference.project(a, b), rtol=1e-9, atol=1e-12)
+        assert np.linalg.norm(np.atleast_2d(b.T) @ (a - got)) < 1e-10   # the rest is orthogonal to b
+
+
+def test_projection_onto_a_rank_deficient_matrix_is_onto_its_column_space():
+    b = np.array([[1.0, 2.0], [0.0, 0.0], [0.0, 0.0]])   # column space: the first axis
+    np.testing.assert_allclose(linalg.project(np.array([3.0, 4.0, 5.0]), b), [3, 0, 0], atol=1e-14)
+
+
+def test_projection_onto_the_zero_vector_is_an_error():
+    with pytest.raises(MlcalcError, match="zero vector"):
+        linalg.project(np.array([3.0, 4.0]), np.zeros(2))
+
+
+def test_projection_trace_shows_dot_products_coefficient_and_result():
+    t = Tracer()
+    linalg.project(np.array([3.0, 4.0]), np.array([1.0, 0.0]), tracer=t)
+    text = " ".join(s.formula for s in t.steps)
+    assert "a·b = 3·1 + 4·0 = 3" in text and "b·b = 1² + 0² = 1" in text and "c = a·b / b·b = 3 / 1 = 3" in text
+    assert any(s.result is not None and np.array_equal(s.result, [3, 0]) for s in t.steps)
+
+
+def test_projection_with_mismatched_lengths_is_an_error():
+    with pytest.raises(MlcalcError, match="different lengths"):
+        linalg.project(np.ones(3), np.ones(2))
+
+
+# ---------------------------------------------------------------- eig
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eigenvalues_of_the_90_degree_rotation_are_plus_minus_i(engine):
+    _engine(engine, "mlcalc.kernels.cpu.eig")
+    w = linalg.eig(np.array([[0.0, -1.0], [1.0, 0.0]]), engine=engine)["values"]
+    np.testing.assert_allclose(w, [-1j, 1j], atol=1e-14)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 2, 3, 8])
+def test_symmetric_eigen_is_real_ascending_and_orthonormal(engine, dtype, n):
+    _engine(engine, "mlcalc.kernels.cpu.eig")
+    x = RNG.standard_normal((n, n))
+    a = (x + x.T).astype(dtype)
+    for layout in _layouts(a):
+        r = linalg.eig(layout, vectors=True, engine=engine)
+        w, v = r["values"], r["vectors"]
+        assert w.dtype == dtype and v.dtype == dtype
+        assert np.all(np.diff(w) >= 0)
+        tol = 1e-10 if dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(w, np.linalg.eigvalsh(a.astype(np.float64)), rtol=tol, atol=tol)
+        np.testing.assert_allclose(v.T @ v, np.eye(n), atol=tol)
+        np.testing.assert_allclose(a @ v, v * w, atol=tol * 10)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_general_eigen_matches_reference_sorted_by_real_then_imaginary(engine, n):
+    _engine(engine, "mlcalc.kernels.cpu.eig")
+    a = RNG.standard_normal((n, n))
+    r = linalg.eig(a, vectors=True, engine=engine)
+    w, v = r["values"], r["vectors"]
+    want = np.linalg.eigvals(a)
+    want = want[np.lexsort((want.imag, np.round(want.real, 10)))]
+    np.testing.assert_allclose(w, want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a @ v, v * w, atol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), 1, rtol=1e-10)
+
+
+def test_numpy_and_numba_eigen_results_agree_entry_by_entry():
+    pytest.importorskip("mlcalc.kernels.cpu.eig")
+    x = RNG.standard_normal((5, 5))
+    for a in (x + x.T, x):
+        r1 = linalg.eig(a, vectors=True, engine="numpy")
+        r2 = linalg.eig(a, vectors=True, engine="numba")
+        np.testing.assert_allclose(r2["values"], r1["values"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(r2["vectors"], r1["vectors"], rtol=1e-7, atol=1e-9)
+
+
+def test_real_eigenvalues_of_a_nonsymmetric_matrix_are_real():
+    r = linalg.eig(np.array([[4.0, 1.0], [2.0, 3.0]]), vectors=True)
+    assert r["values"].dtype == np.float64
+    np.testing.assert_allclose(r["values"], [2, 5])
+
+
+def test_eigen_of_a_non_square_matrix_is_an_error():
+    with pytest.raises(MlcalcError, match="square"):
+        linalg.eig(np.ones((2, 3)))
+
+
+def test_eigen_of_a_matrix_with_nan_names_the_position():
+    with pytest.raises(MlcalcError, match="row 2, column 1"):
+        linalg.eig(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+
+
+def test_eigen_trace_of_2x2_goes_through_the_characteristic_polynomial():
+    t = Tracer()
+    linalg.eig(np.array([[0.0, -1.0], [1.0, 0.0]]), tracer=t)
+    text = " ".join(s.formula for s in t.steps)
+    assert "det(A − λI)" in text and "λ² + 1" in text
+    assert any("null space" in s.formula for s in t.steps)
+    assert "max |A·V − V·Λ| = 0" in text
+
+
+def test_eigen_trace_of_3x3_shows_the_cubic():
+    t = Tracer()
+    linalg.eig(np.diag([1.0, 2.0, 3.0]), tracer=t)
+    assert any("λ³ − 6λ² + 11λ − 6" in s.formula for s in t.steps)
+
+
+def test_eigen_trace_of_a_large_matrix_names_method_and_check():
+    t = Tracer()
+    linalg.eig(np.eye(8) * 2, tracer=t)
+    assert any("LAPACK" in s.note for s in t.steps)
+    assert "A·V − V·Λ" in t.steps[-1].formula
+
+
+# ---------------------------------------------------------------- svd, pinv
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (5, 1), (4, 3), (3, 6)])
+def test_svd_reconstructs_and_matches_reference_singular_values(engine, dtype, shape):
+    _engine(engine, "mlcalc.kernels.cpu.svd")
+    a0 = RNG.standard_normal(shape).astype(dtype)
+    for a in _layouts(a0):
+        r = linalg.svd(a, engine=engine)
+        s, u, vt = r["S"], r["U"], r["Vt"]
+        k = min(shape)
+        assert s.shape == (k,) and u.shape == (shape[0], k) and vt.shape == (k, shape[1])
+        tol = 1e-10 if dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(s, np.linalg.svd(a0.astype(np.float64), compute_uv=False), rtol=tol)
+        np.testing.assert_allclose((u * s) @ vt, a0, atol=tol * 10)
+
+
+def test_svd_results_are_named_and_in_the_contract_order():
+    assert list(linalg.svd(np.array([[3.0, 0.0], [4.0, 5.0]]))) == ["S", "U", "Vt"]
+
+
+def test_svd_of_3_0_4_5():
+    np.testing.assert_allclose(linalg.svd(np.array([[3.0, 0.0], [4.0, 5.0]]))["S"], [math.sqrt(45), math.sqrt(5)])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 4), (4, 1), (5, 3), (3, 5)])
+def test_pinv_matches_numpy(engine, shape):
+    _engine(engine, "mlcalc.kernels.cpu.svd")
+    a0 = _well_conditioned(*shape)
+    for a in _layouts(a0):
+        np.testing.assert_allclose(linalg.pinv(a, engine=engine), np.linalg.pinv(a0), rtol=1e-9, atol=1e-12)
+
+
+def test_pinv_of_a_singular_matrix_drops_the_zero_singular_value():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(linalg.pinv(a), np.array([[1.0, 2.0], [2.0, 4.0]]) / 25, atol=1e-15)
+
+
+def test_pinv_rcond_cuts_small_singular_values():
+    a = np.diag([1.0, 1e-8])
+    np.testing.assert_allclose(linalg.pinv(a), np.diag([1.0, 1e8]))
+    np.testing.assert_allclose(linalg.pinv(a, rcond=1e-6), np.diag([1.0, 0.0]))
+
+
+def test_pinv_trace_shows_reciprocals_and_check():
+    t = Tracer()
+    linalg.pinv(np.array([[1.0, 2.0], [2.0, 4.0]]), tracer=t)
+    recip = next(s for s in t.steps if s.title == "Reciprocals").result
+    np.testing.assert_allclose(recip, [0.2, 0.0])
+    assert "‖A·A⁺·A − A‖" in t.steps[-1].formula
+
+
+def test_svd_trace_goes_through_the_gram_matrix_and_checks():
+    t = Tracer()
+    linalg.svd(np.array([[3.0, 0.0], [4.0, 5.0]]), tracer=t)
+    assert any("AᵀA" in s.title for s in t.steps)
+    assert "√45, √5" in " ".join(s.formula for s in t.steps)
+    assert "U·diag(S)·Vt − A" in t.steps[-1].formula
+
+
+# ---------------------------------------------------------------- inspect
+
+
+def test_inspect_lists_the_contract_results_in_order():
+    r = linalg.inspect(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    assert list(r) == ["shape", "dtype", "rank", "condition_number", "sparsity", "symmetric", "orthogonal",
+                       "idempotent", "positive_definite", "min", "max"]
+    assert r["shape"] == [2, 2] and r["dtype"] == "float64" and r["rank"] == 2
+    assert math.isclose(r["condition_number"], 3, rel_tol=1e-12)
+    assert r["symmetric"] and r["positive_definite"] and not r["orthogonal"] and not r["idempotent"]
+    assert r["min"] == 1 and r["max"] == 2 and r["sparsity"] == 0
+
+
+def test_inspect_of_a_singular_matrix():
+    r = linalg.inspect(np.array([[1.0, 0.0], [0.0, 0.0]]))
+    assert r["rank"] == 1 and r["condition_number"] == math.inf and r["sparsity"] == 0.75
+    assert r["idempotent"] and r["symmetric"] and not r["positive_definite"]
+
+
+def test_inspect_recognises_a_rotation_as_orthogonal():
+    c, s = math.cos(0.3), math.sin(0.3)
+    r = linalg.inspect(np.array([[c, -s], [s, c]]))
+    assert r["orthogonal"] and not r["symmetric"]
+
+
+def test_inspect_tolerance_scales_with_the_matrix():
+    a = np.array([[1e12, 3e11], [3e11 + 1e-2, 1e12]])   # off by 1e-2 in 1e12: symmetric within RTOL
+    assert linalg.inspect(a)["symmetric"]
+    assert not linalg.inspect(np.array([[1.0, 0.3], [0.3001, 1.0]]))["symmetric"]
+
+
+def test_inspect_of_a_non_square_matrix():
+    r = linalg.inspect(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    assert r["shape"] == [2, 3] and r["rank"] == 2 and r["condition_number"] == 1
+    assert not (r["symmetric"] or r["orthogonal"] or r["idempotent"] or r["positive_definite"])
+
+
+def test_inspect_of_a_float32_matrix():
+    r = linalg.inspect(np.eye(3, dtype=np.float32))
+    assert r["dtype"] == "float32" and r["orthogonal"] and r["idempotent"] and r["positive_definite"]

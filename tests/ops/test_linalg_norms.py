@@ -1,0 +1,217 @@
+"""norm and dist: every engine against the reference, the worked examples, and the edge cases."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import MlcalcError
+from mlcalc.kernels import reference
+from mlcalc.ops import linalg
+from mlcalc.trace.steps import Tracer
+from tests.conftest import ENGINES
+
+RNG = np.random.default_rng(7)
+SHAPES = [(1, 1), (1, 6), (6, 1), (5, 3), (3, 8), (40, 17)]
+
+
+def _tol(dtype):
+    return dict(rtol=1e-12, atol=0) if dtype == np.float64 else dict(rtol=2e-6, atol=0)
+
+
+def _operands(shape, dtype):
+    a = RNG.standard_normal(shape).astype(dtype)
+    yield "contiguous", a
+    yield "fortran", np.asfortranarray(a)
+    wide = RNG.standard_normal((shape[0], 2 * shape[1])).astype(dtype)
+    yield "strided", wide[:, ::2]
+
+
+# ---------------------------------------------------------------- worked examples
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_length_of_3_4_is_5(engine):
+    assert linalg.norm(np.array([3.0, 4.0]), engine=engine) == 5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_l1_and_l2_of_1_minus2_3(engine):
+    v = np.array([1.0, -2.0, 3.0])
+    assert linalg.norm(v, "l1", engine=engine) == 6
+    assert math.isclose(linalg.norm(v, "l2", engine=engine), math.sqrt(14), rel_tol=1e-15)
+
+
+def test_l2_trace_shows_the_squares_and_the_root():
+    t = Tracer()
+    linalg.norm(np.array([1.0, -2.0, 3.0]), "l2", tracer=t)
+    text = " ".join(s.formula for s in t.steps)
+    assert "1² + (−2)² + 3² = 14" in text
+    assert "√14" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_euclidean_and_manhattan_distance_from_origin_to_3_4(engine):
+    o, p = np.array([0.0, 0.0]), np.array([3.0, 4.0])
+    assert linalg.dist(o, p, "euclidean", engine=engine) == 5
+    assert linalg.dist(o, p, "manhattan", engine=engine) == 7
+
+
+# ---------------------------------------------------------------- norms against the reference
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ord", ["l1", "l2", "inf"])
+def test_row_and_column_norms_match_reference(engine, dtype, shape, ord):
+    for _, a in _operands(shape, dtype):
+        for axis in ("rows", "cols"):
+            got = linalg.norm(a, ord, axis, engine=engine)
+            want = reference.norm(np.ascontiguousarray(a), ord, axis)
+            assert got.dtype == dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, **_tol(dtype))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("ord", ["l1", "inf", "fro"])
+def test_elementwise_matrix_norms_match_reference(engine, dtype, shape, ord):
+    for _, a in _operands(shape, dtype):
+        got = linalg.norm(a, ord, engine=engine)
+        vector = 1 in shape
+        want = reference.norm(a.reshape(-1) if vector else a, "l2" if (vector and ord == "fro") else ord)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, **_tol(dtype))
+
+
+def test_matrix_norms_follow_numpy():
+    a = np.array([[1.0, -7.0, 2.0], [3.0, 4.0, -5.0]])
+    for ours, numpys in (("l1", 1), ("inf", np.inf), ("fro", "fro"), ("l2", 2), ("spectral", 2), ("nuc", "nuc")):
+        assert math.isclose(linalg.norm(a, ours, engine="numpy"), np.linalg.norm(a, numpys), rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("ord", ["l2", "spectral", "nuc"])
+def test_singular_value_norms_on_numba_engine(ord):
+    pytest.importorskip("mlcalc.kernels.cpu.svd")
+    a = RNG.standard_normal((7, 4))
+    assert math.isclose(linalg.norm(a, ord, engine="numba"), reference.norm(a, ord), rel_tol=1e-9)
+
+
+def test_one_row_and_one_column_operands_are_vectors():
+    v = np.array([[1.0, -2.0, 3.0]])
+    assert linalg.norm(v, "l1", engine="numpy") == 6          # as a 1×3 matrix, l1 would be 3
+    assert linalg.norm(v.T, "inf", engine="numpy") == 3       # as a 3×1 matrix, inf would be 3 too
+    assert linalg.norm(v, "inf", engine="numpy") == 3         # as a 1×3 matrix, inf would be 6
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_l2_does_not_overflow_or_underflow(engine):
+    big = linalg.norm(np.array([1e200, 1e200]), engine=engine)
+    small = linalg.norm(np.array([1e-200, 1e-200]), engine=engine)
+    assert math.isclose(big, math.sqrt(2) * 1e200, rel_tol=1e-15)
+    assert math.isclose(small, math.sqrt(2) * 1e-200, rel_tol=1e-15)
+    rows = linalg.norm(np.array([[1e200, 1e200], [1e-200, 1e-200]]), "l2", "rows", engine=engine)
+    np.testing.assert_allclose(rows, [math.sqrt(2) * 1e200, math.sqrt(2) * 1e-200], rtol=1e-15)
+    cols = linalg.norm(np.array([[1e200, 1e-200], [1e200, 1e-200]]), "l2", "cols", engine=engine)
+    np.testing.assert_allclose(cols, [math.sqrt(2) * 1e200, math.sqrt(2) * 1e-200], rtol=1e-15)
+    assert math.isclose(linalg.norm(np.full((3, 3), 1e300), "fro", engine=engine), 3e300, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_nan_and_inf_carry_through_norms(engine):
+    assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "l2", engine=engine))
+    assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "inf", engine=engine))
+    assert linalg.norm(np.array([1.0, np.inf]), "l2", engine=engine) == np.inf
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_long_vector_norms_match_reference(engine):
+    v = RNG.standard_normal(100_003)
+    for ord in ("l1", "l2", "inf"):
+        assert math.isclose(linalg.norm(v, ord, engine=engine), reference.norm(v, ord), rel_tol=1e-12)
+
+
+def test_unknown_ord_is_an_error():
+    with pytest.raises(MlcalcError, match="unknown --ord"):
+        linalg.norm(np.ones(3), "l3")
+
+
+# ---------------------------------------------------------------- distances
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mpn", [(1, 1, 1), (2, 1, 4), (1, 3, 5), (5, 7, 3), (9, 6, 1), (21, 700, 17)])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
+def test_pairwise_distances_match_reference(engine, dtype, mpn, metric):
+    m, p, n = mpn
+    a = RNG.standard_normal((m, 2 * n)).astype(dtype)[:, ::2]     # non-contiguous
+    b = np.asfortranarray(RNG.standard_normal((p, n)).astype(dtype))
+    if 1 in (m, n) or p == 1:
+        a, b = RNG.standard_normal((max(m, 2), n + 1)).astype(dtype), RNG.standard_normal((max(p, 2), n + 1)).astype(dtype)
+    got = linalg.dist(a, b, metric, engine=engine)
+    want = reference.dist(np.ascontiguousarray(a), np.ascontiguousarray(b), metric)
+    assert got.dtype == dtype and got.shape == (a.shape[0], b.shape[0])
+    np.testing.assert_allclose(got, want, rtol=_tol(dtype)["rtol"], atol=1e-13 if dtype == np.float64 else 1e-6)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
+def test_vector_distances_match_reference(engine, metric):
+    for n in (1, 3, 50_001):
+        a, b = RNG.standard_normal(n), RNG.standard_normal(n)
+        if n == 1 and metric == "cosine":
+            continue
+        assert math.isclose(linalg.dist(a, b, metric, engine=engine), reference.dist(a, b, metric),
+                            rel_tol=1e-12, abs_tol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_euclidean_distance_of_nearly_equal_rows_keeps_its_digits(engine):
+    base = RNG.uniform(1e3, 2e3, size=(4, 30))
+    delta = RNG.standard_normal((4, 30)) * 1e-9
+    near = base + delta
+    got = linalg.dist(base, near, "euclidean", engine=engine)
+    exact = np.sqrt(np.sum((base - near) ** 2, axis=1))   # differences of the stored values are exact here
+    np.testing.assert_allclose(np.diag(got), exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_euclidean_distance_does_not_overflow(engine):
+    a = np.array([[1e200, 1e200], [1e200, 1e200]])
+    assert math.isclose(linalg.dist(a, -a, "euclidean", engine=engine)[0, 1], 2 * math.sqrt(2) * 1e200, rel_tol=1e-14)
+    assert math.isclose(linalg.dist(a[0], -a[0], engine=engine), 2 * math.sqrt(2) * 1e200, rel_tol=1e-14)
+
+
+def test_matrix_against_a_vector_gives_a_column_of_distances():
+    got = linalg.dist(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([0.0, 0.0]), engine="numpy")
+    np.testing.assert_array_equal(got, [[0.0], [5.0]])
+
+
+def test_cosine_distance_of_orthogonal_and_parallel_vectors():
+    assert linalg.dist(np.array([1.0, 0.0]), np.array([0.0, 2.0]), "cosine") == 1
+    assert linalg.dist(np.array([1.0, 1.0]), np.array([3.0, 3.0]), "cosine") == pytest.approx(0, abs=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cosine_with_a_zero_vector_is_an_error(engine):
+    with pytest.raises(MlcalcError, match="zero vector"):
+        linalg.dist(np.array([1.0, 2.0]), np.zeros(2), "cosine", engine=engine)
+    with pytest.raises(MlcalcError, match="row 2 of B"):
+        linalg.dist(np.ones((2, 2)), np.array([[1.0, 0.0], [0.0, 0.0]]), "cosine", engine=engine)
+
+
+def test_mismatched_shapes_are_an_error():
+    with pytest.raises(MlcalcError, match="different lengths: 2 and 3"):
+        linalg.dist(np.zeros(2), np.zeros(3))
+    with pytest.raises(MlcalcError, match="3 columns"):
+        linalg.dist(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_dist_trace_shows_differences_and_terms():
+    t = Tracer()
+    linalg.dist(np.array([0.0, 0.0]), np.array([3.0, 4.0]), "euclidean", tracer=t)
+    text = " ".join(s.formula for s in t.steps)
+    assert "(−3)² + (−4)²" in text and "√25" in text
