@@ -49,6 +49,7 @@ def _sigmoid(v):
 @njit(**_OPTS)
 def _act(v, code, alpha):
     """g(v) for every element-wise activation (softmax is done per row elsewhere)."""
+    v = np.float64(v)  # float32 data too: 1 + tanh(u) and 1 − t² would lose digits in float32
     if code == RELU:
         return 0.0 if v < 0 else v + 0.0  # `not v < 0` keeps NaN
     if code == LEAKY:
@@ -69,6 +70,7 @@ def _act(v, code, alpha):
 @njit(**_OPTS)
 def _deriv(v, code, alpha):
     """g′(v) for every element-wise activation."""
+    v = np.float64(v)
     if v != v:
         return v  # NaN in, NaN out (as NumPy's formulas give)
     if code == RELU:
@@ -320,14 +322,12 @@ def _cross_entropy_probs(p, t, grad):
     m, n = p.shape
     partial = np.zeros(m, dtype=np.float64)
     for i in prange(m):
-        loss = 0.0
         for j in range(n):
             if t[i, j] != 0:
-                loss -= t[i, j] * math.log(p[i, j])
+                partial[i] -= t[i, j] * math.log(p[i, j])
                 grad[i, j] = -t[i, j] / p[i, j] / m
             else:
                 grad[i, j] = 0.0  # 0·log 0 = 0
-        partial[i] = loss
     return partial.sum() / m
 
 
