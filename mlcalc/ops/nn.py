@@ -580,21 +580,23 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
     for name, (p, analytic) in params.items():
         numeric = np.empty_like(p)
         for idx in np.ndindex(p.shape):
+            # the fourth-order central difference (−L(θ+2h) + 8L(θ+h) − 8L(θ−h) + L(θ−2h)) / 12h: its
+            # truncation error is O(h⁴), so h can be large enough that rounding stays near 1e-12
             old = p[idx]
-            h = 1e-6 * max(1.0, abs(old))
-            p[idx] = old + h
-            up = total(x2, w, b)
-            p[idx] = old - h
-            down = total(x2, w, b)
+            h = 1e-4 * max(1.0, abs(old))
+            values = []
+            for step in (2, 1, -1, -2):
+                p[idx] = old + step * h
+                values.append(total(x2, w, b))
             p[idx] = old
-            numeric[idx] = (up - down) / (2 * h)
+            numeric[idx] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
         # relative error with a floor, so that two tiny numbers that agree to rounding are not called wrong
         scale = max(1e-3, float(np.max(np.abs(analytic), initial=0)), float(np.max(np.abs(numeric), initial=0)))
         err = np.abs(analytic - numeric) / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-3 * scale)
         results[name] = float(np.max(err, initial=0))
         if tracer is not None:
             tracer.step(f"{name}: analytic vs central differences",
-                        "∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h,  h = 1e-6·max(1, |θ|)",
+                        "∂L/∂θ ≈ (−L(θ+2h) + 8L(θ+h) − 8L(θ−h) + L(θ−2h)) / 12h,  h = 1e-4·max(1, |θ|)",
                         analytic=analytic if name != "dX" or not vector else analytic[0],
                         numeric=numeric if name != "dX" or not vector else numeric[0],
                         result=results[name], note="largest relative error")
