@@ -160,43 +160,64 @@ def _vjp_rows(x, g, out, code, alpha):
 
 
 @njit(parallel=True, **_OPTS)
-def _bias_activation(z, b, code, alpha):
-    """z ← g(z + b), in place, one pass (the epilogue of the forward GEMM)."""
+def _bias_activation(z, b, out, code, alpha):
+    """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself.
+    The cheap activations get their own loops without calls or branches, so that LLVM vectorises them."""
     m, n = z.shape
     for i in prange(m):
-        for j in range(n):
-            z[i, j] = z[i, j] + b[j]
-        if code == SOFTMAX:
-            _softmax_row(z[i], z[i])
-        elif code != IDENTITY:
+        zi, oi = z[i], out[i]
+        if code == IDENTITY:
             for j in range(n):
-                z[i, j] = _act(z[i, j], code, alpha)
+                oi[j] = zi[j] + b[j]
+        elif code == RELU:
+            for j in range(n):
+                v = zi[j] + b[j]
+                oi[j] = 0.0 if v < 0 else v  # `not v < 0` keeps NaN
+        elif code == LEAKY:
+            for j in range(n):
+                v = zi[j] + b[j]
+                oi[j] = v if v > 0 else alpha * v
+        elif code == SOFTMAX:
+            for j in range(n):
+                oi[j] = zi[j] + b[j]
+            _softmax_row(oi, oi)
+        else:
+            for j in range(n):
+                oi[j] = _act(zi[j] + b[j], code, alpha)
 
 
 _ROWS_PER_BLOCK = 64
 
 
 @njit(parallel=True, **_OPTS)
-def _delta_and_db(z, b, g, code, alpha):
-    """z ← δ = dA ⊙ g′(z + b) in place, and db = Σ over rows of δ, in one pass: each block of rows
-    sums into its own partial row (no races), then the few partials are added."""
+def _delta_and_db(z, b, g, out, code, alpha):
+    """out ← δ = dA ⊙ g′(z + b) (out may be z), and db = Σ over rows of δ, in one pass: each block of
+    rows sums into its own partial row (no races), then the few partials are added."""
     m, n = z.shape
     nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
     partial = np.zeros((nblocks, n), dtype=np.float64)
     for blk in prange(nblocks):
         acc = partial[blk]
         for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
-            row = z[i]
-            for j in range(n):
-                row[j] = row[j] + b[j]
-            if code == SOFTMAX:
-                _softmax_vjp_row(row, g[i], row)
-            elif code == IDENTITY:
+            zi, gi, row = z[i], g[i], out[i]
+            if code == IDENTITY:
                 for j in range(n):
-                    row[j] = g[i, j]
+                    row[j] = gi[j]
+            elif code == RELU:
+                for j in range(n):
+                    v = zi[j] + b[j]
+                    row[j] = gi[j] if v > 0 else (v if v != v else 0.0)  # NaN in, NaN out
+            elif code == LEAKY:
+                for j in range(n):
+                    v = zi[j] + b[j]
+                    row[j] = gi[j] if v > 0 else (v if v != v else alpha * gi[j])
+            elif code == SOFTMAX:
+                for j in range(n):
+                    row[j] = zi[j] + b[j]
+                _softmax_vjp_row(row, gi, row)
             else:
                 for j in range(n):
-                    row[j] = g[i, j] * _deriv(row[j], code, alpha)
+                    row[j] = gi[j] * _deriv(zi[j] + b[j], code, alpha)
             for j in range(n):
                 acc[j] += row[j]
     db = np.zeros(n, dtype=np.float64)
@@ -254,7 +275,7 @@ def _bias_or_zeros(b, n, dtype):
 
 def dense_forward(x, w, b=None, fn=None, alpha=0.01, approx=None):
     z = gemm(x, w.T)  # gemm returns a fresh C-contiguous array: the epilogue may work in place
-    _bias_activation(z, _bias_or_zeros(b, z.shape[1], z.dtype), _code(fn, approx), float(alpha))
+    _bias_activation(z, _bias_or_zeros(b, z.shape[1], z.dtype), z, _code(fn, approx), float(alpha))
     return z
 
 
@@ -262,7 +283,7 @@ def dense_backward(x, w, b, grad_out, fn=None, alpha=0.01, approx=None):
     dtype = np.result_type(x.dtype, w.dtype, grad_out.dtype)
     delta = gemm(x, w.T)  # Z without the bias: the fused pass adds it
     g = np.ascontiguousarray(grad_out, dtype=dtype)
-    db = _delta_and_db(delta, _bias_or_zeros(b, delta.shape[1], dtype), g, _code(fn, approx), float(alpha))
+    db = _delta_and_db(delta, _bias_or_zeros(b, delta.shape[1], dtype), g, delta, _code(fn, approx), float(alpha))
     return gemm(delta.T, x), db.astype(dtype), gemm(delta, w)
 
 
