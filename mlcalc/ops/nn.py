@@ -20,12 +20,13 @@ from mlcalc.trace.steps import FULL_UP_TO, Tracer
 _CPU = "mlcalc.kernels.cpu.nn"
 _REF = "mlcalc.kernels.reference"
 
-# `auto` takes numba from these work sizes (elements for element-wise ops, multiply-adds for products);
-# see bench/bench_nn.py and docs/nn.md
+# `auto` takes numba from these work sizes (elements for element-wise ops); see bench/bench_nn.py and
+# docs/nn.md. The ops built on GEMM (dense, attention, conv2d) stay on NumPy/BLAS under `auto` until the
+# numba GEMM they call is measured against BLAS: their fused passes win, but the product dominates.
 for _op, _auto in (("activation", 200_000), ("activation_grad", 200_000), ("activation_vjp", 200_000),
-                   ("dense_forward", 64**3), ("dense_backward", 64**3), ("mse_loss", 1_000_000),
-                   ("cross_entropy_loss", 200_000), ("attention", 64**3), ("conv2d", 64**3),
-                   ("embed", 1_000_000)):
+                   ("dense_forward", None), ("dense_backward", None), ("mse_loss", 1_000_000),
+                   ("cross_entropy_loss", 200_000), ("attention", None), ("conv2d", None),
+                   ("embed", None)):
     engines.register(_op, numpy=f"{_REF}:{_op}", numba=f"{_CPU}:{_op}", auto_from=_auto)
 
 ACTIVATIONS = ref.ACTIVATIONS
