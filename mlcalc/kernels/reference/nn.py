@@ -1,5 +1,198 @@
-"""Reference (NumPy) kernels: nn."""
+"""Reference (NumPy) kernels: neural-network building blocks, as the textbook writes them.
+
+Conventions: W is (out, in), X is (batch, in), b is (out,); a dense layer is a = g(X·Wᵀ + b),
+the row-per-sample form of the tutorial's a = g(W·x + b). Softmax runs along the last axis.
+These functions assume the shapes were checked (mlcalc.ops.nn does that); they are the
+definitions the numba kernels are tested against.
+"""
+
+import math
 
 import numpy as np
 
-__all__: list[str] = []
+__all__ = [
+    "ACTIVATIONS", "activation", "activation_grad", "activation_vjp", "softmax", "softmax_vjp",
+    "dense_forward", "dense_backward", "mse_loss", "cross_entropy_loss", "attention", "im2col",
+    "conv2d", "embed",
+]
+
+ACTIVATIONS = ("relu", "leaky-relu", "sigmoid", "tanh", "softmax", "swish", "gelu")
+
+# √(2/π) and the cubic coefficient of the tanh form of GELU (Hendrycks & Gimpel)
+GELU_TANH_C = math.sqrt(2.0 / math.pi)
+GELU_TANH_K = 0.044715
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; math.erf is exact to the last bit or so
+
+
+def erf(x):
+    return _erf(x).astype(x.dtype)
+
+
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), written with e^(−|x|) so that exp never overflows (finite for ±1000)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softmax(x):
+    """softmax(x)ᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x) along the last axis; subtracting the row max
+    keeps exp ≤ 1, so [1000, 1001, 1002] is as finite as [0, 1, 2]."""
+    with np.errstate(invalid="ignore"):  # a row of -inf gives NaN, as in NumPy and PyTorch
+        z = x - np.max(x, axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def activation(x, fn, alpha=0.01, approx=None):
+    """g(x) element-wise (softmax: per row)."""
+    if fn == "relu":
+        return np.maximum(x, 0)  # NaN stays NaN
+    if fn == "leaky-relu":
+        return np.where(x > 0, x, x * x.dtype.type(alpha))
+    if fn == "sigmoid":
+        return sigmoid(x)
+    if fn == "tanh":
+        return np.tanh(x)
+    if fn == "softmax":
+        return softmax(x)
+    if fn == "swish":
+        return x * sigmoid(x)
+    if fn == "gelu":
+        if approx == "tanh":
+            with np.errstate(over="ignore"):  # x³ may overflow for huge x; tanh(±inf) = ±1 is right
+                return 0.5 * x * (1 + np.tanh(GELU_TANH_C * (x + GELU_TANH_K * x ** 3)))
+        return 0.5 * x * (1 + erf(x / math.sqrt(2.0)))
+    raise ValueError(f"unknown activation {fn!r}")
+
+
+def activation_grad(x, fn, alpha=0.01, approx=None):
+    """g′(x) element-wise. Softmax has no element-wise derivative (its Jacobian is a full matrix
+    per row): use activation_vjp."""
+    if fn == "relu":
+        return np.heaviside(x, 0).astype(x.dtype)  # 1 for x > 0, 0 at and below 0 (PyTorch), NaN stays NaN
+    if fn == "leaky-relu":
+        return (alpha + (1 - alpha) * np.heaviside(x, 0)).astype(x.dtype)
+    if fn == "sigmoid":
+        s = sigmoid(x)
+        return s * (1 - s)
+    if fn == "tanh":
+        t = np.tanh(x)
+        return 1 - t * t
+    if fn == "swish":
+        s = sigmoid(x)
+        return s * (1 + x * (1 - s))  # d/dx x·σ(x) = σ + x·σ(1 − σ)
+    if fn == "gelu":
+        if approx == "tanh":
+            with np.errstate(over="ignore", invalid="ignore"):
+                t = np.tanh(GELU_TANH_C * (x + GELU_TANH_K * x ** 3))
+                sech2 = 1 - t * t
+                inner = GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x)
+                # where tanh saturated, sech² = 0 exactly and the x·inner factor may be inf: the term is 0
+                tail = np.where(sech2 == 0, 0, 0.5 * x * sech2 * inner)
+            return (0.5 * (1 + t) + tail).astype(x.dtype)
+        # d/dx x·Φ(x) = Φ(x) + x·φ(x)
+        cdf = 0.5 * (1 + erf(x / math.sqrt(2.0)))
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return (cdf + x * pdf).astype(x.dtype)
+    if fn == "softmax":
+        raise ValueError("softmax has no element-wise derivative: give the upstream gradient (vector-Jacobian product)")
+    raise ValueError(f"unknown activation {fn!r}")
+
+
+def softmax_vjp(x, grad_out):
+    """dL/dx for s = softmax(x) given dL/ds per row: s ⊙ (g − ⟨g, s⟩), i.e. gᵀ·J with J = diag(s) − s·sᵀ."""
+    s = softmax(x)
+    return s * (grad_out - np.sum(grad_out * s, axis=-1, keepdims=True))
+
+
+def activation_vjp(x, grad_out, fn, alpha=0.01, approx=None):
+    """dL/dx = dL/da ⊙ g′(x) (the chain rule through an element-wise g); softmax through its Jacobian."""
+    if fn == "softmax":
+        return softmax_vjp(x, grad_out)
+    return grad_out * activation_grad(x, fn, alpha, approx)
+
+
+def dense_forward(x, w, b=None, fn=None, alpha=0.01, approx=None):
+    """a = g(X·Wᵀ + b) for X (batch, in), W (out, in), b (out,); fn None is the identity."""
+    z = x @ w.T
+    if b is not None:
+        z = z + b
+    return z if fn is None else activation(z, fn, alpha, approx)
+
+
+def dense_backward(x, w, b, grad_out, fn=None, alpha=0.01, approx=None):
+    """(dW, db, dX) of a = g(X·Wᵀ + b) given dA = dL/da:
+    δ = dA ⊙ g′(Z), dW = δᵀ·X, db = Σ over the batch of δ, dX = δ·W."""
+    z = x @ w.T
+    if b is not None:
+        z = z + b
+    delta = grad_out if fn is None else activation_vjp(z, grad_out, fn, alpha, approx)
+    return delta.T @ x, delta.sum(axis=0), delta @ w
+
+
+def mse_loss(pred, target):
+    """(L, dL/dpred) for L = mean((pred − target)²) over all elements (PyTorch's mse_loss)."""
+    diff = pred - target
+    return np.mean(diff * diff), (2 / diff.size) * diff
+
+
+def cross_entropy_loss(pred, target, from_probs=False):
+    """(L, dL/dpred) for pred (n, C) logits (or probabilities with from_probs) and target (n, C)
+    one-hot rows or class probabilities: L = −(1/n)·Σᵢ Σⱼ tᵢⱼ·log pᵢⱼ (PyTorch's cross_entropy)."""
+    n = pred.shape[0]
+    if from_probs:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # 0·log 0 = 0: classes the target does not name contribute nothing
+            terms = np.where(target != 0, target * np.log(pred), 0)
+            grad = np.where(target != 0, -target / pred, 0) / n
+        return -np.sum(terms) / n, grad.astype(pred.dtype)
+    # log-softmax by log-sum-exp: log pᵢⱼ = zᵢⱼ − m − log Σₖ e^(zᵢₖ − m), m the row max
+    m = np.max(pred, axis=1, keepdims=True)
+    log_p = pred - m - np.log(np.sum(np.exp(pred - m), axis=1, keepdims=True))
+    with np.errstate(invalid="ignore"):
+        terms = np.where(target != 0, target * log_p, 0)
+    grad = (np.exp(log_p) * np.sum(target, axis=1, keepdims=True) - target) / n
+    return -np.sum(terms) / n, grad.astype(pred.dtype)
+
+
+def attention(q, k, v, causal=False, mask=None):
+    """softmax(Q·Kᵀ/√d)·V for Q (Lq, d), K (Lk, d), V (Lk, dv). `causal` hides key j from query i when
+    j > i (PyTorch's is_causal); `mask` (Lq, Lk) keeps the pairs where it is non-zero."""
+    d = q.shape[-1]
+    scores = (q @ k.T) / np.sqrt(q.dtype.type(d))
+    keep = np.ones(scores.shape, dtype=bool)
+    if causal:
+        keep &= np.tril(keep)
+    if mask is not None:
+        keep &= mask != 0
+    scores = np.where(keep, scores, -np.inf)
+    return softmax(scores) @ v
+
+
+def im2col(x, kh, kw, stride=1, padding=0):
+    """X (C, H, W) → the (C·kh·kw, H′·W′) matrix whose column p is the receptive field of output p,
+    so that a convolution is one matrix product K_flat · cols."""
+    c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    ho = (h + 2 * padding - kh) // stride + 1
+    wo = (w + 2 * padding - kw) // stride + 1
+    cols = np.empty((c, kh, kw, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i, j] = xp[:, i:i + stride * ho:stride, j:j + stride * wo:stride]
+    return cols.reshape(c * kh * kw, ho * wo)
+
+
+def conv2d(x, k, stride=1, padding=0):
+    """Cross-correlation (what deep-learning libraries call convolution) of X (C, H, W) with K (O, C, kh, kw):
+    out[o, y, x] = Σ_c,i,j K[o, c, i, j]·X[c, y·s + i, x·s + j] → (O, H′, W′), via im2col."""
+    o, c, kh, kw = k.shape
+    cols = im2col(x, kh, kw, stride, padding)
+    ho = (x.shape[1] + 2 * padding - kh) // stride + 1
+    wo = (x.shape[2] + 2 * padding - kw) // stride + 1
+    return (k.reshape(o, c * kh * kw) @ cols).reshape(o, ho, wo)
+
+
+def embed(ids, e):
+    """Rows of the embedding matrix E for integer ids: the same as one-hot(ids)·E, without the zeros."""
+    return e[ids.astype(np.intp)]

@@ -1,0 +1,156 @@
+"""Neural-network commands: parse, call mlcalc.ops.nn, emit. No mathematics here."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from mlcalc.cli.base import app, emit, read, settings
+
+
+class Activation(str, Enum):
+    relu = "relu"
+    leaky_relu = "leaky-relu"
+    sigmoid = "sigmoid"
+    tanh = "tanh"
+    softmax = "softmax"
+    swish = "swish"
+    gelu = "gelu"
+
+
+class Approx(str, Enum):
+    none = "none"
+    tanh = "tanh"
+
+
+class LossFn(str, Enum):
+    mse = "mse"
+    cross_entropy = "cross-entropy"
+
+
+OPERAND_HELP = "file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\""
+ALPHA = typer.Option(0.01, "--alpha", help="Slope of leaky-relu for z < 0.")
+APPROX = typer.Option(Approx.none, "--approx", help="gelu: none (exact erf form) or tanh (the tanh approximation).")
+WEIGHTS = typer.Option(..., "--weights", "-W", help=f"W, (out, in): {OPERAND_HELP}.")
+BIAS = typer.Option(None, "--bias", "-b", help="b, (out,).")
+ACT = typer.Option(None, "--act", help="Activation g (default: none, a = Z).")
+
+
+def _fn(value):
+    return None if value is None else value.value
+
+
+@app.command(epilog='Examples: mlcalc activate "-2 -1 0 1 2" --fn relu  ·  mlcalc activate "1000 1001 1002" --fn softmax  ·  '
+                    'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
+                    'mlcalc activate x.csv --fn gelu --approx tanh')
+def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
+             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row)."),
+             grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
+             alpha: float = ALPHA, approx: Approx = APPROX,
+             grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
+                                                    help="Upstream gradient: gives dA ⊙ g′(X), for softmax the "
+                                                         "vector-Jacobian product (required for softmax --grad).")):
+    """Apply an activation function element-wise (softmax per row), or its derivative."""
+    from mlcalc.ops import nn
+    s = settings()
+    g = read(grad_out, "dA") if grad_out is not None else None
+    emit(nn.activate(read(x), fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+                     engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc forward "1 2" --weights "1 0; 0 1; 1 1" --bias "0 0 -4" --act relu  ·  '
+                    'mlcalc forward X.npy -W W.npy -b b.npy --act gelu -o A.npy')
+def forward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), or one vector (in,): {OPERAND_HELP}."),
+            weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
+            alpha: float = ALPHA, approx: Approx = APPROX):
+    """A dense layer's forward pass a = g(X·Wᵀ + b) (for one vector x: a = g(W·x + b))."""
+    from mlcalc.ops import nn
+    s = settings()
+    b = read(bias, "b") if bias is not None else None
+    emit(nn.forward(read(x), read(weights, "W"), b, _fn(act), alpha=alpha, approx=approx.value,
+                    engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc backward "1 2" -W "1 0; 0 1; 1 1" -b "0 0 -4" --act relu --grad-out "1 1 1" -f json  ·  '
+                    'mlcalc backward X.npy -W W.npy --act tanh --grad-out dA.npy -o grads.npz')
+def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), or one vector (in,): {OPERAND_HELP}."),
+             weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
+             grad_out: str = typer.Option(..., "--grad-out", metavar="dA", help="∂L/∂a, the shape of the layer's output."),
+             alpha: float = ALPHA, approx: Approx = APPROX):
+    """Gradients dW, db, dX of a dense layer a = g(X·Wᵀ + b): δ = dA ⊙ g′(Z), dW = δᵀX, db = Σδ, dX = δW."""
+    from mlcalc.ops import nn
+    s = settings()
+    b = read(bias, "b") if bias is not None else None
+    emit(nn.backward(read(x), read(weights, "W"), b, read(grad_out, "dA"), _fn(act), alpha=alpha,
+                     approx=approx.value, engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc loss "1 2 3" "1 2 5" --fn mse  ·  mlcalc loss "2 1 0.1" "1 0 0" --fn cross-entropy --grad -f json  ·  '
+                    'mlcalc loss logits.csv labels.csv --fn cross-entropy  (labels: one column of class ids 0..C−1)')
+def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cross-entropy: logits, one row per sample)."),
+         target: str = typer.Argument(..., metavar="TARGET", help="Targets: same shape, or one column of class ids."),
+         fn: LossFn = typer.Option(..., "--fn", help="mse (mean over all elements) or cross-entropy (PyTorch's)."),
+         grad: bool = typer.Option(False, "--grad", help="Also the gradient ∂L/∂PRED (named results loss, grad)."),
+         from_probs: bool = typer.Option(False, "--from-probs", help="cross-entropy: PRED holds probabilities, not logits.")):
+    """Loss value (and gradient with --grad)."""
+    from mlcalc.ops import nn
+    s = settings()
+    emit(nn.loss(read(pred, "PRED"), read(target, "TARGET"), fn.value, grad=grad, from_probs=from_probs,
+                 engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc attention "1 0; 0 1" "1 0; 0 1" "1 2; 3 4"  ·  mlcalc attention Q.npy K.npy V.npy --causal')
+def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d)."),
+              k: str = typer.Argument(..., metavar="K", help="Keys (Lk, d)."),
+              v: str = typer.Argument(..., metavar="V", help="Values (Lk, dv)."),
+              causal: bool = typer.Option(False, "--causal", help="Query i sees keys j ≤ i only (PyTorch's is_causal)."),
+              mask: Optional[str] = typer.Option(None, "--mask", metavar="M",
+                                                 help="(Lq, Lk): 1 lets query i see key j, 0 hides it.")):
+    """Scaled dot-product attention softmax(Q·Kᵀ/√d)·V."""
+    from mlcalc.ops import nn
+    s = settings()
+    m = read(mask, "M") if mask is not None else None
+    emit(nn.attention(read(q, "Q"), read(k, "K"), read(v, "V"), causal=causal, mask=m,
+                      engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc conv2d image.csv "1 0 -1; 1 0 -1; 1 0 -1"  ·  mlcalc conv2d x.npy k.npy --stride 2 --padding 1 -o y.npy  '
+                    '(x.npy (C, H, W), k.npy (O, C, kh, kw))')
+def conv2d(x: str = typer.Argument(..., metavar="X", help="Image (H, W) as CSV, or (C, H, W) as NPY."),
+           k: str = typer.Argument(..., metavar="K", help="Kernel (kh, kw), or (C, kh, kw) / (O, C, kh, kw) as NPY."),
+           stride: int = typer.Option(1, "--stride", min=1, help="Step between kernel positions."),
+           padding: int = typer.Option(0, "--padding", min=0, help="Zeros added on every side.")):
+    """2-D convolution (cross-correlation, as in deep learning) through im2col and one matrix product.
+    One output channel prints as a matrix; several give (O, H′, W′), written with -o FILE.npy."""
+    from mlcalc.ops import nn
+    s = settings()
+    emit(nn.conv2d(read(x, "X", max_ndim=3), read(k, "K", max_ndim=4), stride=stride, padding=padding,
+                   engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc embed "2 0 2" "0.1 0.2; 0.3 0.4; 0.5 0.6"  ·  mlcalc embed ids.csv E.npy -o vectors.npy')
+def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V−1 (a vector)."),
+          e: str = typer.Argument(..., metavar="E", help="Embedding matrix (V, dim): row i is the vector of id i.")):
+    """Embedding lookup: the rows of E for the ids (= one-hot(IDS)·E)."""
+    from mlcalc.ops import nn
+    s = settings()
+    emit(nn.embed(read(ids, "IDS"), read(e, "E"), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc gradcheck "1 2; 3 -1" -W "0.5 -0.2; 0.1 0.3" -b "0.1 0" --act tanh --target "1 0; 0 1"  ·  '
+                    'mlcalc gradcheck X.csv -W W.csv --act sigmoid --loss cross-entropy --target labels.csv --tol 1e-5')
+def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in), or one vector."),
+              weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
+              loss_fn: LossFn = typer.Option(LossFn.mse, "--loss", help="The loss on the layer's output."),
+              target: str = typer.Option(..., "--target", metavar="T", help="What the loss compares the output with."),
+              tol: float = typer.Option(1e-6, "--tol", help="Largest relative error accepted."),
+              alpha: float = ALPHA, approx: Approx = APPROX):
+    """Check the analytic dW, db, dX of a dense layer against central finite differences of the loss.
+    Prints the largest relative error per parameter; exits 1 when one is above --tol."""
+    from mlcalc.ops import nn
+    s = settings()
+    b = read(bias, "b") if bias is not None else None
+    emit(nn.gradcheck(read(x), read(weights, "W"), b, _fn(act), loss_fn.value, read(target, "T"), tol=tol,
+                      alpha=alpha, approx=approx.value, tracer=s.tracer))

@@ -1,0 +1,257 @@
+"""mlcalc.ops.nn: shape rules, error messages naming both shapes, engines agreeing, traces."""
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import InputError, MlcalcError, NumericError, ShapeError
+from mlcalc.kernels import reference as ref
+from mlcalc.ops import nn
+from mlcalc.trace.steps import Tracer
+
+ENGINES = ["numpy", "numba"]
+
+
+def test_unknown_activation_lists_the_valid_ones():
+    with pytest.raises(MlcalcError, match="choose one of relu, leaky-relu, sigmoid, tanh, softmax, swish, gelu"):
+        nn.activate(np.array([1.0]), "elu")
+
+
+def test_softmax_grad_without_grad_out_is_an_error_that_says_why():
+    with pytest.raises(MlcalcError, match="softmax --grad needs --grad-out"):
+        nn.activate(np.array([1.0, 2.0]), "softmax", grad=True)
+
+
+def test_approx_tanh_is_for_gelu_only():
+    with pytest.raises(MlcalcError, match="gelu only"):
+        nn.activate(np.array([1.0]), "relu", approx="tanh")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_activate_grad_out_gives_the_chain_rule_product(engine):
+    x, g = np.array([[-1.0, 0.5, 2.0]]), np.array([[2.0, 3.0, 4.0]])
+    got = nn.activate(x, "tanh", grad_out=g, engine=engine)
+    np.testing.assert_allclose(got, g * (1 - np.tanh(x) ** 2))
+
+
+def test_activate_grad_out_shape_must_match_naming_both():
+    with pytest.raises(ShapeError, match=r"dA \(--grad-out\) is \(2,\) but X is \(3,\)"):
+        nn.activate(np.array([1.0, 2, 3]), "softmax", grad_out=np.array([1.0, 2]))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_forward_of_one_vector_gives_a_vector(engine):
+    w = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    a = nn.forward(np.array([1.0, 2.0]), w, np.array([0.0, 0.0, -4.0]), "relu", engine=engine)
+    assert a.shape == (3,)
+    np.testing.assert_array_equal(a, [1.0, 2.0, 0.0])
+
+
+def test_forward_takes_a_one_column_x_as_the_vector_x():
+    w = np.array([[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(nn.forward(np.array([[1.0], [1.0], [1.0]]), w), [6.0])
+
+
+def test_forward_feature_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"forward: X has 3 features but W expects 4 \(X is \(5, 3\), W is \(2, 4\)\)"):
+        nn.forward(np.zeros((5, 3)), np.zeros((2, 4)))
+
+
+def test_forward_bias_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"b has 3 values but W has 2 outputs \(b is \(3,\), W is \(2, 4\)\)"):
+        nn.forward(np.zeros((5, 4)), np.zeros((2, 4)), np.zeros(3))
+
+
+def test_backward_grad_out_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"dA is \(5, 3\) but the layer's output is \(5, 2\)"):
+        nn.backward(np.zeros((5, 4)), np.zeros((2, 4)), None, np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_backward_returns_dW_db_dX_in_that_order(engine):
+    rng = np.random.default_rng(0)
+    x, w, b, g = rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), rng.standard_normal(2), rng.standard_normal((3, 2))
+    r = nn.backward(x, w, b, g, "swish", engine=engine)
+    assert list(r) == ["dW", "db", "dX"]
+    for got, want in zip(r.values(), ref.dense_backward(x, w, b, g, "swish")):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_backward_of_one_vector_gives_vector_db_and_dx():
+    r = nn.backward(np.array([1.0, 2.0]), np.array([[1.0, 1.0]]), np.array([0.5]), np.array([2.0]), None)
+    np.testing.assert_array_equal(r["dW"], [[2.0, 4.0]])
+    np.testing.assert_array_equal(r["db"], [2.0])
+    np.testing.assert_array_equal(r["dX"], [2.0, 2.0])
+
+
+def test_forward_carries_nan_through():
+    a = nn.forward(np.array([[np.nan, 1.0], [0.0, 1.0]]), np.eye(2), None, "sigmoid")
+    assert np.isnan(a[0]).all()  # NaN·0 is NaN: the whole row, as NumPy computes it
+    np.testing.assert_allclose(a[1], [0.5, 1 / (1 + np.exp(-1))])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_operands_give_float32_results(engine):
+    x = np.ones((2, 3), dtype=np.float32)
+    w = np.ones((4, 3), dtype=np.float32)
+    assert nn.forward(x, w, None, "gelu", engine=engine).dtype == np.float32
+    assert nn.backward(x, w, None, np.ones((2, 4), dtype=np.float32), "gelu", engine=engine)["dW"].dtype == np.float32
+
+
+def test_backward_trace_explains_the_chain_rule_and_checks_it():
+    t = Tracer()
+    nn.backward(np.array([[1.0, 2.0]]), np.array([[0.5, -1.0], [1.0, 1.0]]), np.array([0.1, 0.2]),
+                np.array([[1.0, -1.0]]), "tanh", tracer=t)
+    titles = " | ".join(s.title for s in t.steps)
+    for part in ["Z = X·Wᵀ + b", "g′(Z)", "δ = dA ⊙ g′(Z)", "dW", "db", "dX", "finite differences"]:
+        assert part in titles, (part, titles)
+    assert t.steps[-1].result < 1e-6
+
+
+def test_forward_trace_shows_z_and_activation():
+    t = Tracer()
+    nn.forward(np.array([1.0, 2.0]), np.eye(2), None, "relu", tracer=t)
+    assert [s.title for s in t.steps] == ["Weighted input z = W·x + b", "Activation a = relu(z)"]
+
+
+# ---------------------------------------------------------------- losses
+
+
+def test_mse_loss_value_and_gradient_by_name():
+    r = nn.loss(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0]), "mse", grad=True)
+    assert list(r) == ["loss", "grad"]
+    assert r["loss"] == pytest.approx(4 / 3)
+    np.testing.assert_allclose(r["grad"], [0, 0, -4 / 3])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cross_entropy_takes_one_column_of_class_ids_like_one_hot_rows(engine):
+    z = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    by_ids = nn.loss(z, np.array([[0.0], [1.0]]), "cross-entropy", grad=True, engine=engine)
+    by_onehot = nn.loss(z, np.array([[1.0, 0, 0], [0, 1.0, 0]]), "cross-entropy", grad=True, engine=engine)
+    assert by_ids["loss"] == pytest.approx(by_onehot["loss"])
+    np.testing.assert_allclose(by_ids["grad"], by_onehot["grad"])
+
+
+def test_cross_entropy_of_one_sample_vector():
+    z = np.array([2.0, 1.0, 0.1])
+    want = -(2.0 - np.log(np.exp(z).sum()))
+    assert nn.loss(z, np.array([1.0, 0.0, 0.0]), "cross-entropy") == pytest.approx(want)
+    assert nn.loss(z, np.array([0.0]), "cross-entropy") == pytest.approx(want)
+
+
+def test_cross_entropy_bad_class_id_names_the_row():
+    with pytest.raises(InputError, match="TARGET row 2: class id 3 is not an integer in 0..2"):
+        nn.loss(np.zeros((2, 3)), np.array([[0.0], [3.0]]), "cross-entropy")
+
+
+def test_loss_shape_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"TARGET is \(2, 2\) but PRED is \(2, 3\)"):
+        nn.loss(np.zeros((2, 3)), np.zeros((2, 2)), "cross-entropy")
+    with pytest.raises(ShapeError, match=r"TARGET is \(4,\) but PRED is \(3,\)"):
+        nn.loss(np.zeros(3), np.zeros(4), "mse")
+
+
+# ---------------------------------------------------------------- attention, conv2d, embed
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_attention_of_one_query_vector_gives_a_vector(engine):
+    out = nn.attention(np.array([1.0, 0.0]), np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), engine=engine)
+    w = np.exp([1 / np.sqrt(2), 0.0])
+    w /= w.sum()
+    np.testing.assert_allclose(out, w @ np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_attention_width_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"Q is \(2, 3\), K is \(2, 4\)"):
+        nn.attention(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((2, 4)))
+
+
+def test_attention_mask_hiding_a_whole_row_is_an_error():
+    with pytest.raises(ShapeError, match="query row 2 may attend to no key"):
+        nn.attention(np.eye(2), np.eye(2), np.eye(2), mask=np.array([[1.0, 0], [0, 0]]))
+
+
+def test_causal_attention_first_row_sees_only_the_first_value():
+    v = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    out = nn.attention(np.ones((3, 2)), np.ones((3, 2)), v, causal=True)
+    np.testing.assert_allclose(out, [[1, 2], [2, 3], [3, 4]])
+
+
+def test_attention_trace_has_scores_scaling_softmax_weighted_sum():
+    t = Tracer()
+    nn.attention(np.eye(2), np.eye(2), np.eye(2), causal=True, tracer=t)
+    titles = [s.title for s in t.steps]
+    assert titles[0].startswith("Scores") and titles[1].startswith("Scale") and titles[2] == "Mask"
+    assert "softmax" in titles[3] and titles[4].startswith("Weighted sum")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_conv2d_single_channel_gives_a_matrix(engine):
+    x = np.arange(16.0).reshape(4, 4)
+    k = np.array([[1.0, 0.0], [0.0, -1.0]])
+    out = nn.conv2d(x, k, engine=engine)
+    assert out.shape == (3, 3)
+    np.testing.assert_array_equal(out, np.full((3, 3), -5.0))
+
+
+def test_conv2d_several_output_channels_give_3d():
+    out = nn.conv2d(np.ones((2, 4, 4)), np.ones((3, 2, 3, 3)), padding=1)
+    assert out.shape == (3, 4, 4) and out[0, 1, 1] == 18 and out[0, 0, 0] == 8
+
+
+def test_conv2d_channel_mismatch_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"X has 2 channel\(s\) but K expects 3 \(X is \(2, 4, 4\), K is \(1, 3, 2, 2\)\)"):
+        nn.conv2d(np.ones((2, 4, 4)), np.ones((1, 3, 2, 2)))
+
+
+def test_conv2d_trace_shows_the_im2col_matrix():
+    t = Tracer()
+    nn.conv2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), tracer=t)
+    assert t.steps[0].title.startswith("im2col")
+    assert t.steps[0].result.shape == (4, 4)
+    assert t.steps[-1].result == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_embed_returns_rows_for_ids(engine):
+    e = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    np.testing.assert_array_equal(nn.embed(np.array([2.0, 0.0, 2.0]), e, engine=engine), e[[2, 0, 2]])
+
+
+@pytest.mark.parametrize("bad, fragment", [(1.5, "position 2: 1.5 is not an integer id"),
+                                           (3.0, "position 2: 3 is not an integer id in 0..2"),
+                                           (-1.0, "position 2: -1"), (np.nan, "position 2: nan")])
+def test_embed_bad_id_names_the_position(bad, fragment):
+    with pytest.raises(InputError, match=fragment):
+        nn.embed(np.array([0.0, bad]), np.zeros((3, 2)))
+
+
+# ---------------------------------------------------------------- gradcheck
+
+
+@pytest.mark.parametrize("act", [None, "sigmoid", "tanh", "softmax", "swish", "gelu"])
+def test_gradcheck_passes_for_correct_gradients(act):
+    rng = np.random.default_rng(1)
+    r = nn.gradcheck(rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), rng.standard_normal(2), act, "mse",
+                     rng.standard_normal((3, 2)))
+    assert list(r) == ["dW", "db", "dX"]
+    assert max(r.values()) < 1e-6
+
+
+def test_gradcheck_with_cross_entropy_on_class_ids():
+    rng = np.random.default_rng(2)
+    r = nn.gradcheck(rng.standard_normal((4, 3)), rng.standard_normal((5, 3)), None, None, "cross-entropy",
+                     np.array([[0.0], [4.0], [2.0], [1.0]]))
+    assert max(r.values()) < 1e-6
+
+
+def test_gradcheck_above_tolerance_is_an_error():
+    # a relu unit sitting exactly on its kink: the one-sided slopes disagree with the analytic 0
+    with pytest.raises(NumericError, match="relative error .* > --tol 1e-06"):
+        nn.gradcheck(np.array([[1.0, -1.0]]), np.array([[1.0, 1.0]]), None, "relu", "mse", np.array([[1.0]]))
+
+
+def test_gradcheck_rejects_nan():
+    with pytest.raises(InputError, match="non-finite"):
+        nn.gradcheck(np.array([[np.nan, 1.0]]), np.eye(2), None, None, "mse", np.zeros((1, 2)))
