@@ -16,8 +16,9 @@ eig (general real A·V = V·diag(w))
     Francis double-shift QR to real Schur form with accumulated transformations, eigenvectors of
     the quasi-triangular form by back-substitution, transformed back (after JAMA's `hqr2`).
     Order: eigenvalues sorted by real part, then by imaginary part (so a conjugate pair appears as
-    a - bi, a + bi). Each eigenvector column has unit 2-norm and its largest component real and
-    positive (NumPy/LAPACK make it real; the sign is ours).
+    a - bi, a + bi); real parts within 1e-10·max|λ| of each other count as equal (`eig_order`).
+    Each eigenvector column has unit 2-norm and its largest component real and positive
+    (NumPy/LAPACK make it real; the sign is ours).
 
 All kernels compute in float64. The wrappers accept float32/float64 of any layout and return the
 input's precision: float32 in gives float32 (eigh, svd) or complex64 (eig) out.
@@ -816,6 +817,24 @@ def _schur(H, V, d, e, want_vectors, max_iter):
     return 0
 
 
+def eig_order(w, rel_tol=1e-10):
+    """Indices that sort w by real part, then imaginary part.
+
+    Real parts that agree to rel_tol·max|w| count as equal, so that rounding in the last bits
+    cannot put a real eigenvalue between the two halves of a conjugate pair with the same real
+    part: runs of such close real parts are ordered by imaginary part alone.
+    """
+    w = np.asarray(w)
+    order = np.argsort(w.real, kind="stable")
+    if w.size < 2:
+        return order
+    tol = rel_tol * np.abs(w).max()
+    re = w.real[order]
+    # start a new run wherever the gap to the previous real part exceeds the tolerance
+    run = np.concatenate(([0], np.cumsum(np.diff(re) > tol)))
+    return order[np.lexsort((w.imag[order], run))]
+
+
 def _eig(a, want_vectors):
     A = _as_float64(a, "eig")
     n = A.shape[0]
@@ -836,7 +855,7 @@ def _eig(a, want_vectors):
         raise NumericError(f"eig: the QR iteration did not converge after {max_iter} iterations")
     w = (d + 1j * e) * amax
     if not want_vectors:
-        return w[np.lexsort((w.imag, w.real))], None
+        return w[eig_order(w)], None
     Z = np.empty((n, n), dtype=complex)
     k = 0
     while k < n:
@@ -853,7 +872,7 @@ def _eig(a, want_vectors):
     big = np.abs(Z).argmax(axis=0)
     top = Z[big, np.arange(n)]
     Z *= (np.conj(top) / np.abs(top))[None, :]
-    order = np.lexsort((w.imag, w.real))
+    order = eig_order(w)
     return w[order], Z[:, order]
 
 
