@@ -7,8 +7,8 @@ eigh (symmetric A = V·diag(w)·Vᵀ)
        vectorises them without reassociating a dot product.
     2. Qᵀ accumulated backwards from the stored reflectors (rows of Qᵀ are contiguous).
     3. Implicit-shift QL on T. Its Givens rotations are recorded in a buffer and applied to Qᵀ in
-       batches, one block of 32 columns at a time, so a block stays in cache through thousands of
-       rotations and the inner loop runs over 32 contiguous numbers.
+       batches, one block of 64 columns at a time, so a block stays in cache through thousands of
+       rotations and the inner loop runs over 64 contiguous numbers.
     Eigenvalues come back ascending, eigenvectors as orthonormal columns.
 
 eig (general real A·V = V·diag(w))
@@ -37,7 +37,7 @@ from mlcalc.errors import NumericError  # noqa: E402
 # Below this order a parallel region (~60 us to start) costs more than it saves per step.
 _PARALLEL_FROM = 320
 # Rotations are applied to the eigenvector matrix in column blocks of this width.
-_BLOCK = 32
+_BLOCK = 64
 _MAX_SWEEPS_PER_EIGENVALUE = 30
 
 _OK = 0
