@@ -46,7 +46,7 @@ def test_eigh_of_random_symmetric_matrix_matches_numpy(n):
     assert_symmetric_decomposition(a, w, v)
 
 
-def test_eigh_at_order_200_matches_numpy():
+def test_eigh_at_order_400_matches_numpy():
     # large enough for the parallel tridiagonalisation, accumulation and batched rotations
     a = symmetric(400)
     w, v = K.eigh(a)

@@ -28,7 +28,7 @@ from mlcalc.errors import NumericError  # noqa: E402
 
 MAX_SWEEPS = 60
 # Below this many columns a round's parallel start-up (~60 us) costs more than the round.
-_PARALLEL_FROM = 192
+_PARALLEL_FROM = 512
 
 
 @njit(**JIT_OPTIONS)
@@ -99,8 +99,10 @@ def _orthogonalise_pair(X, Y, p, q, tol):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _jacobi(X, Y, tol, max_sweeps):
+def _jacobi(X, Y, tol, max_sweeps, parallel):
     """Orthogonalise the k rows of X (k ≤ row length), applying the same rotations to Y.
+
+    parallel: run each round's pairs with prange (worth it only for many columns).
 
     Returns the number of sweeps, or -1 if max_sweeps were not enough.
     """
@@ -111,7 +113,6 @@ def _jacobi(X, Y, tol, max_sweeps):
     half = npl // 2
     players = np.arange(npl)
     rotated = np.zeros(half, dtype=np.int64)
-    parallel = k >= _PARALLEL_FROM
     for sweep in range(max_sweeps):
         total = 0
         for rnd in range(npl - 1):
@@ -169,7 +170,7 @@ def _svd64(A):
     X /= scale  # keeps every square and product of squares in range
     Y = np.eye(k)
     tol = np.sqrt(length) * np.finfo(np.float64).eps
-    if _jacobi(X, Y, tol, MAX_SWEEPS) < 0:
+    if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM) < 0:
         raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
     sigma = np.sqrt(np.einsum("ij,ij->i", X, X))
     order = np.argsort(-sigma, kind="stable")
