@@ -1,0 +1,208 @@
+"""Thin singular value decomposition for the numba engine: one-sided (Hestenes) Jacobi.
+
+A (m×n, m ≥ n; a wide A is handled as Aᵀ) is multiplied from the right by plane rotations
+J until its columns are mutually orthogonal: A·V = U·Σ with V = J₁J₂···. Each column's norm is
+a singular value, the normalised column the left singular vector. Two columns count as
+orthogonal when |x_p·x_q| ≤ tol·‖x_p‖‖x_q‖ with tol = √m·ε (LAPACK's dgesvj uses the same); a
+sweep visits every pair once and the iteration stops after a sweep with no rotation.
+
+The columns are kept as contiguous rows of Aᵀ (and V as rows of Vᵀ), so that a rotation streams
+two rows. Pairs are visited in round-robin order: the n/2 pairs of one round touch disjoint
+rows and run in parallel for large n.
+
+Zero singular values: their columns end as zero vectors, so the left singular vectors for them
+are completed to an orthonormal set by Gram–Schmidt against the others.
+
+Computes in float64; returns float32 for float32 input, else float64.
+"""
+
+from mlcalc import config
+
+config.apply()
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from mlcalc.config import JIT_OPTIONS  # noqa: E402
+from mlcalc.errors import NumericError  # noqa: E402
+
+MAX_SWEEPS = 60
+# Below this many columns a round's parallel start-up (~60 us) costs more than the round.
+_PARALLEL_FROM = 512
+
+
+@njit(**JIT_OPTIONS)
+def _gram(x, y):
+    """(x·x, y·y, x·y) in one pass, with four partial sums each (no reassociation is allowed,
+    so the unrolling is written out for the vectoriser)."""
+    m = x.shape[0]
+    a0 = a1 = a2 = a3 = 0.0
+    b0 = b1 = b2 = b3 = 0.0
+    c0 = c1 = c2 = c3 = 0.0
+    j = 0
+    while j + 4 <= m:
+        x0 = x[j]
+        x1 = x[j + 1]
+        x2 = x[j + 2]
+        x3 = x[j + 3]
+        y0 = y[j]
+        y1 = y[j + 1]
+        y2 = y[j + 2]
+        y3 = y[j + 3]
+        a0 += x0 * x0
+        a1 += x1 * x1
+        a2 += x2 * x2
+        a3 += x3 * x3
+        b0 += y0 * y0
+        b1 += y1 * y1
+        b2 += y2 * y2
+        b3 += y3 * y3
+        c0 += x0 * y0
+        c1 += x1 * y1
+        c2 += x2 * y2
+        c3 += x3 * y3
+        j += 4
+    a = (a0 + a1) + (a2 + a3)
+    b = (b0 + b1) + (b2 + b3)
+    c = (c0 + c1) + (c2 + c3)
+    while j < m:
+        a += x[j] * x[j]
+        b += y[j] * y[j]
+        c += x[j] * y[j]
+        j += 1
+    return a, b, c
+
+
+@njit(**JIT_OPTIONS)
+def _rotate(x, y, c, s):
+    for j in range(x.shape[0]):
+        xj = x[j]
+        yj = y[j]
+        x[j] = c * xj - s * yj
+        y[j] = s * xj + c * yj
+
+
+@njit(**JIT_OPTIONS)
+def _orthogonalise_pair(X, Y, p, q, tol):
+    """Rotate rows p, q of X (and of Y) so that they become orthogonal; 1 if a rotation was needed."""
+    alpha, beta, gamma = _gram(X[p], X[q])
+    if alpha == 0.0 or beta == 0.0 or abs(gamma) <= tol * np.sqrt(alpha) * np.sqrt(beta):
+        return 0
+    # the rotation angle that zeroes the off-diagonal of [[alpha, gamma], [gamma, beta]]
+    zeta = (beta - alpha) / (2.0 * gamma)
+    t = np.copysign(1.0, zeta) / (abs(zeta) + np.sqrt(1.0 + zeta * zeta))
+    c = 1.0 / np.sqrt(1.0 + t * t)
+    s = c * t
+    _rotate(X[p], X[q], c, s)
+    _rotate(Y[p], Y[q], c, s)
+    return 1
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _jacobi(X, Y, tol, max_sweeps, parallel):
+    """Orthogonalise the k rows of X (k ≤ row length), applying the same rotations to Y.
+
+    parallel: run each round's pairs with prange (worth it only for many columns).
+
+    Returns the number of sweeps, or -1 if max_sweeps were not enough.
+    """
+    k = X.shape[0]
+    if k < 2:
+        return 0
+    npl = k + (k % 2)  # an odd count gets a dummy player that sits out each round
+    half = npl // 2
+    players = np.arange(npl)
+    rotated = np.zeros(half, dtype=np.int64)
+    for sweep in range(max_sweeps):
+        total = 0
+        for rnd in range(npl - 1):
+            if parallel:
+                for i in prange(half):
+                    p = players[i]
+                    q = players[npl - 1 - i]
+                    rotated[i] = 0
+                    if p < k and q < k:
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol)
+            else:
+                for i in range(half):
+                    p = players[i]
+                    q = players[npl - 1 - i]
+                    rotated[i] = 0
+                    if p < k and q < k:
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol)
+            for i in range(half):
+                total += rotated[i]
+            # round-robin: player 0 stays, the others move one seat round
+            last = players[npl - 1]
+            for i in range(npl - 1, 1, -1):
+                players[i] = players[i - 1]
+            players[1] = last
+        if total == 0:
+            return sweep + 1
+    return -1
+
+
+def _complete(U, ok):
+    """Replace the columns of U not marked ok by unit vectors orthogonal to all the others."""
+    m = U.shape[0]
+    for p in np.flatnonzero(~ok):
+        basis = U[:, ok]
+        # the coordinate direction least covered by the basis leaves the largest remainder
+        j = int(np.argmin((basis * basis).sum(axis=1))) if basis.shape[1] else 0
+        u = np.zeros(m)
+        u[j] = 1.0
+        for _ in range(2):  # twice is enough (Kahan–Parlett)
+            u -= basis @ (basis.T @ u)
+        U[:, p] = u / np.linalg.norm(u)
+        ok[p] = True
+
+
+def _svd64(A):
+    m, n = A.shape
+    wide = m < n
+    # rows of X are the columns to orthogonalise: those of A, or of Aᵀ for a wide A
+    X = np.array(A if wide else A.T, dtype=np.float64, order="C", copy=True)
+    k, length = X.shape
+    scale = np.abs(X).max() if X.size else 0.0
+    if scale == 0.0:
+        U = np.eye(length, k)
+        return U, np.zeros(k), np.eye(k)
+    X /= scale  # keeps every square and product of squares in range
+    Y = np.eye(k)
+    tol = np.sqrt(length) * np.finfo(np.float64).eps
+    if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM) < 0:
+        raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
+    sigma = np.sqrt(np.einsum("ij,ij->i", X, X))
+    order = np.argsort(-sigma, kind="stable")
+    sigma = sigma[order]
+    X = X[order]
+    Y = Y[order]
+    # a column whose squares underflow is numerically zero: its direction means nothing
+    ok = sigma > 1e-150 * sigma[0]
+    Ucols = np.zeros((length, k))
+    Ucols[:, ok] = (X[ok] / sigma[ok, None]).T
+    _complete(Ucols, ok)
+    sigma = sigma * scale
+    # A·V = U·Σ with V = Yᵀ (tall), or Aᵀ·V = U·Σ (wide) so the roles swap
+    if wide:
+        return Y.T, sigma, Ucols.T
+    return Ucols, sigma, Y
+
+
+def svd(a):
+    """Thin SVD: (U m×k, S k descending ≥ 0, Vt k×n), k = min(m, n), A = U·diag(S)·Vt."""
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise NumericError(f"svd: A must be a matrix, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise NumericError("svd: A has non-finite values")
+    dt = np.float32 if a.dtype == np.float32 else np.float64
+    U, S, Vt = _svd64(a)
+    return (np.ascontiguousarray(U, dtype=dt), S.astype(dt),
+            np.ascontiguousarray(Vt, dtype=dt))
+
+
+def warmup():
+    """Compile the kernel on tiny float32 and float64 inputs."""
+    for dt in (np.float32, np.float64):
+        svd(np.array([[3.0, 1.0], [1.0, 2.0], [0.5, 0.25]], dtype=dt))

@@ -1,0 +1,232 @@
+"""The numba eigen kernels against the definition A·V = V·Λ and against numpy.linalg."""
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import NumericError
+from mlcalc.kernels.cpu import eig as K
+
+RNG = np.random.default_rng(20240601)
+
+
+def symmetric(n, rng=RNG):
+    b = rng.standard_normal((n, n))
+    return (b + b.T) / 2
+
+
+def assert_symmetric_decomposition(a, w, v, tol=1e-9):
+    a = np.asarray(a, dtype=np.float64)
+    n = a.shape[0]
+    scale = max(1.0, np.abs(a).max())
+    assert w.shape == (n,) and v.shape == (n, n)
+    assert np.all(np.diff(w) >= 0), "eigenvalues must ascend"
+    np.testing.assert_allclose(v.T @ v, np.eye(n), atol=tol * max(1, n))
+    np.testing.assert_allclose(a @ v, v * w, atol=tol * scale * max(1, n))
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(a), atol=tol * scale * max(1, n))
+
+
+def assert_general_decomposition(a, w, v, tol=1e-9):
+    a = np.asarray(a, dtype=np.float64)
+    n = a.shape[0]
+    scale = max(1.0, np.abs(a).max())
+    assert np.iscomplexobj(w) and np.iscomplexobj(v)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), np.ones(n), atol=1e-12)
+    np.testing.assert_allclose(a @ v, v * w, atol=tol * scale * max(1, n))
+    ref = np.linalg.eigvals(a)
+    ref = ref[K.eig_order(ref)]
+    np.testing.assert_allclose(w, ref, atol=tol * scale * max(1, n))
+
+
+# ---- eigh ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 16, 33, 60])
+def test_eigh_of_random_symmetric_matrix_matches_numpy(n):
+    a = symmetric(n)
+    w, v = K.eigh(a)
+    assert_symmetric_decomposition(a, w, v)
+
+
+def test_eigh_at_order_400_matches_numpy():
+    # large enough for the parallel tridiagonalisation, accumulation and batched rotations
+    a = symmetric(400)
+    w, v = K.eigh(a)
+    assert_symmetric_decomposition(a, w, v)
+
+
+def test_eigh_of_identity_is_ones_and_orthonormal_vectors():
+    w, v = K.eigh(np.eye(5))
+    np.testing.assert_array_equal(w, np.ones(5))
+    np.testing.assert_allclose(v.T @ v, np.eye(5), atol=1e-15)
+
+
+def test_eigh_of_zero_matrix_is_zeros():
+    w, v = K.eigh(np.zeros((4, 4)))
+    np.testing.assert_array_equal(w, np.zeros(4))
+    np.testing.assert_allclose(v.T @ v, np.eye(4), atol=1e-15)
+
+
+def test_eigh_of_diagonal_matrix_sorts_the_diagonal():
+    a = np.diag([3.0, -1.0, 2.0, 0.5])
+    w, v = K.eigh(a)
+    np.testing.assert_allclose(w, [-1.0, 0.5, 2.0, 3.0])
+    assert_symmetric_decomposition(a, w, v)
+
+
+def test_eigh_with_repeated_eigenvalues_keeps_vectors_orthonormal():
+    q, _ = np.linalg.qr(RNG.standard_normal((8, 8)))
+    a = q @ np.diag([1.0, 1.0, 1.0, 2.0, 2.0, 5.0, 5.0, 5.0]) @ q.T
+    a = (a + a.T) / 2
+    w, v = K.eigh(a)
+    np.testing.assert_allclose(w, [1, 1, 1, 2, 2, 5, 5, 5], atol=1e-13)
+    assert_symmetric_decomposition(a, w, v)
+
+
+def test_eigh_of_seed_example_2x2():
+    # [[2, 1], [1, 2]]: eigenvalues 1 and 3, eigenvectors (1, -1)/√2 and (1, 1)/√2
+    w, v = K.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    np.testing.assert_allclose(w, [1.0, 3.0], atol=1e-15)
+    np.testing.assert_allclose(np.abs(v), np.full((2, 2), np.sqrt(0.5)), atol=1e-15)
+
+
+def test_eigh_of_badly_scaled_matrix_is_accurate():
+    a = symmetric(10) * 1e200
+    w, v = K.eigh(a)
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(a), rtol=0, atol=1e-12 * 1e200 * 10)
+    np.testing.assert_allclose(v.T @ v, np.eye(10), atol=1e-12)
+
+
+def test_eigh_of_float32_returns_float32():
+    a = symmetric(12).astype(np.float32)
+    w, v = K.eigh(a)
+    assert w.dtype == np.float32 and v.dtype == np.float32
+    assert_symmetric_decomposition(a, w.astype(float), v.astype(float), tol=1e-5)
+
+
+def test_eigh_accepts_non_contiguous_input():
+    big = symmetric(20)
+    a = big[::2, ::2]
+    w, v = K.eigh(a)
+    assert_symmetric_decomposition(a, w, v)
+
+
+def test_eigvalsh_matches_eigh():
+    a = symmetric(15)
+    np.testing.assert_allclose(K.eigvalsh(a), K.eigh(a)[0], atol=1e-13)
+
+
+def test_eigh_of_non_finite_matrix_is_an_error():
+    a = np.eye(3)
+    a[1, 1] = np.nan
+    with pytest.raises(NumericError, match="non-finite"):
+        K.eigh(a)
+
+
+# ---- eig -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 17, 40, 60])
+def test_eig_of_random_general_matrix_matches_numpy(n):
+    a = RNG.standard_normal((n, n))
+    w, v = K.eig(a)
+    assert_general_decomposition(a, w, v)
+
+
+def test_eig_of_rotation_by_90_degrees_is_plus_minus_i():
+    a = np.array([[0.0, -1.0], [1.0, 0.0]])
+    w, v = K.eig(a)
+    np.testing.assert_allclose(w, [-1j, 1j], atol=1e-15)
+    assert_general_decomposition(a, w, v)
+
+
+def test_eig_orders_by_real_part_then_imaginary_part():
+    # blocks with eigenvalues 2 ± 3i, -1, 2 (real), 0.5
+    a = np.zeros((5, 5))
+    a[0:2, 0:2] = [[2.0, -3.0], [3.0, 2.0]]
+    a[2, 2], a[3, 3], a[4, 4] = -1.0, 2.0, 0.5
+    q, _ = np.linalg.qr(RNG.standard_normal((5, 5)))
+    w, v = K.eig(q @ a @ q.T)
+    np.testing.assert_allclose(w, [-1, 0.5, 2 - 3j, 2, 2 + 3j], atol=1e-12)
+
+
+def test_eig_conjugate_pairs_have_conjugate_vectors():
+    a = RNG.standard_normal((9, 9))
+    w, v = K.eig(a)
+    for k in np.flatnonzero(w.imag > 1e-12):
+        j = int(np.argmin(np.abs(w - np.conj(w[k]))))
+        np.testing.assert_allclose(v[:, j], np.conj(v[:, k]), atol=1e-12)
+
+
+def test_eig_vector_has_largest_component_real_and_positive():
+    w, v = K.eig(RNG.standard_normal((7, 7)))
+    top = v[np.abs(v).argmax(axis=0), np.arange(7)]
+    np.testing.assert_allclose(top.imag, 0, atol=1e-15)
+    assert np.all(top.real > 0)
+
+
+def test_eig_of_identity_and_zero_and_diagonal():
+    for a in (np.eye(4), np.zeros((3, 3)), np.diag([3.0, 1.0, 2.0])):
+        w, v = K.eig(a)
+        assert_general_decomposition(a, w, v)
+    np.testing.assert_allclose(K.eig(np.diag([3.0, 1.0, 2.0]))[0], [1, 2, 3])
+
+
+def test_eig_of_symmetric_matrix_agrees_with_eigh():
+    a = symmetric(20)
+    np.testing.assert_allclose(K.eig(a)[0].real, K.eigh(a)[0], atol=1e-12)
+    np.testing.assert_allclose(K.eig(a)[0].imag, 0, atol=1e-12)
+
+
+def test_eig_of_nearly_defective_matrix_gives_both_eigenvalues():
+    a = np.array([[1.0, 1.0], [1e-10, 1.0]])  # eigenvalues 1 ± 1e-5
+    w, v = K.eig(a)
+    np.testing.assert_allclose(w, [1 - 1e-5, 1 + 1e-5], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a @ v, v * w, atol=1e-12)
+
+
+def test_eig_of_jordan_block_is_a_double_eigenvalue():
+    w, v = K.eig(np.array([[2.0, 1.0], [0.0, 2.0]]))
+    np.testing.assert_allclose(w, [2, 2], atol=1e-15)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=0), [1, 1], atol=1e-15)
+
+
+def test_eig_of_badly_scaled_matrix_is_balanced():
+    d = np.diag([1e-6, 1.0, 1e6])
+    a0 = RNG.standard_normal((3, 3))
+    a = d @ a0 @ np.linalg.inv(d)  # same eigenvalues as a0, entries from 1e-12 to 1e12
+    w, v = K.eig(a)
+    ref = np.linalg.eigvals(a0)
+    np.testing.assert_allclose(w, ref[K.eig_order(ref)], atol=1e-9)
+
+
+def test_eig_of_float32_returns_complex64():
+    a = RNG.standard_normal((6, 6)).astype(np.float32)
+    w, v = K.eig(a)
+    assert w.dtype == np.complex64 and v.dtype == np.complex64
+    assert_general_decomposition(a, w.astype(complex), v.astype(complex), tol=1e-5)
+
+
+def test_eigvals_matches_eig():
+    a = RNG.standard_normal((11, 11))
+    np.testing.assert_allclose(K.eigvals(a), K.eig(a)[0], atol=1e-12)
+
+
+def test_eig_at_order_200_matches_numpy():
+    a = RNG.standard_normal((200, 200))
+    w, v = K.eig(a)
+    assert_general_decomposition(a, w, v)
+
+
+def test_eig_that_does_not_converge_is_a_numeric_error(monkeypatch):
+    # no real matrix defeats Francis QR in practice, so the budget is cut to zero iterations
+    real_schur = K._schur
+    monkeypatch.setattr(K, "_schur", lambda H, V, d, e, wv, mx: real_schur(H, V, d, e, wv, 0))
+    with pytest.raises(NumericError, match="did not converge"):
+        K.eig(RNG.standard_normal((5, 5)))
+
+
+def test_warmup_runs():
+    K.warmup()
+
+
+def test_eig_order_treats_nearly_equal_real_parts_as_equal():
+    w = np.array([2 + 3j, 2.0000000000000004 + 0j, 2 - 3j, -1 + 0j])
+    np.testing.assert_array_equal(w[K.eig_order(w)], [-1, 2 - 3j, 2.0000000000000004, 2 + 3j])

@@ -1,0 +1,131 @@
+"""The numba SVD kernel against the definition A = U·Σ·Vᵀ and against numpy.linalg.svd."""
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import NumericError
+from mlcalc.kernels.cpu import svd as K
+
+RNG = np.random.default_rng(7)
+
+
+def assert_thin_svd(a, u, s, vt, tol=1e-9):
+    a = np.asarray(a, dtype=np.float64)
+    m, n = a.shape
+    k = min(m, n)
+    assert u.shape == (m, k) and s.shape == (k,) and vt.shape == (k, n)
+    assert np.all(s >= 0) and np.all(np.diff(s) <= 0), "singular values must descend, ≥ 0"
+    scale = max(1.0, np.abs(a).max())
+    np.testing.assert_allclose(u.T @ u, np.eye(k), atol=tol * max(1, m))
+    np.testing.assert_allclose(vt @ vt.T, np.eye(k), atol=tol * max(1, n))
+    np.testing.assert_allclose((u * s) @ vt, a, atol=tol * scale * max(m, n))
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), atol=tol * scale * max(m, n))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (6, 1), (2, 2), (3, 5), (5, 3), (17, 17),
+                                   (60, 25), (25, 60), (60, 60)])
+def test_svd_of_random_matrix_matches_numpy(shape):
+    a = RNG.standard_normal(shape)
+    assert_thin_svd(a, *K.svd(a))
+
+
+def test_svd_with_parallel_rounds_matches_numpy(monkeypatch):
+    monkeypatch.setattr(K, "_PARALLEL_FROM", 8)
+    a = RNG.standard_normal((70, 45))
+    assert_thin_svd(a, *K.svd(a))
+
+
+def test_svd_singular_values_are_accurate_relative_to_numpy():
+    a = RNG.standard_normal((30, 20))
+    s = K.svd(a)[1]
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-10)
+
+
+def test_svd_of_rank_deficient_matrix_completes_u():
+    a = RNG.standard_normal((30, 4)) @ RNG.standard_normal((4, 12))
+    u, s, vt = K.svd(a)
+    assert_thin_svd(a, u, s, vt)
+    assert np.all(s[4:] < 1e-12 * s[0])
+
+
+def test_svd_of_wide_rank_deficient_matrix():
+    a = RNG.standard_normal((9, 3)) @ RNG.standard_normal((3, 20))
+    assert_thin_svd(a.T, *K.svd(a.T))
+    assert_thin_svd(a, *K.svd(a))
+
+
+def test_svd_of_matrix_with_zero_columns_gives_orthonormal_u():
+    a = np.zeros((5, 4))
+    a[:, 1] = [1.0, 2.0, 0.0, 0.0, 2.0]
+    u, s, vt = K.svd(a)
+    np.testing.assert_allclose(s, [3.0, 0.0, 0.0, 0.0], atol=1e-15)
+    assert_thin_svd(a, u, s, vt)
+
+
+def test_svd_of_zero_matrix_is_zeros_with_orthonormal_factors():
+    u, s, vt = K.svd(np.zeros((4, 3)))
+    np.testing.assert_array_equal(s, np.zeros(3))
+    assert_thin_svd(np.zeros((4, 3)), u, s, vt)
+
+
+def test_svd_of_identity_is_ones():
+    u, s, vt = K.svd(np.eye(5))
+    np.testing.assert_allclose(s, np.ones(5), atol=1e-15)
+    assert_thin_svd(np.eye(5), u, s, vt)
+
+
+def test_svd_of_diagonal_matrix_sorts_absolute_values():
+    a = np.diag([2.0, -5.0, 3.0])
+    u, s, vt = K.svd(a)
+    np.testing.assert_allclose(s, [5.0, 3.0, 2.0], atol=1e-15)
+    assert_thin_svd(a, u, s, vt)
+
+
+def test_svd_of_seed_example():
+    # [[3, 0], [4, 5]]: singular values √45 and √5
+    u, s, vt = K.svd(np.array([[3.0, 0.0], [4.0, 5.0]]))
+    np.testing.assert_allclose(s, [np.sqrt(45.0), np.sqrt(5.0)], rtol=1e-15)
+
+
+def test_svd_of_ill_conditioned_matrix_keeps_small_singular_values():
+    q1, _ = np.linalg.qr(RNG.standard_normal((12, 12)))
+    q2, _ = np.linalg.qr(RNG.standard_normal((8, 8)))
+    sigma = np.logspace(0, -12, 8)
+    a = q1[:, :8] @ np.diag(sigma) @ q2.T
+    u, s, vt = K.svd(a)
+    np.testing.assert_allclose(s, sigma, rtol=1e-3, atol=1e-15)
+    assert_thin_svd(a, u, s, vt)
+
+
+def test_svd_of_huge_and_tiny_entries_does_not_overflow():
+    a = RNG.standard_normal((6, 4))
+    for factor in (1e300, 1e-300):
+        u, s, vt = K.svd(a * factor)
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False) * factor, rtol=1e-12)
+
+
+def test_svd_of_float32_returns_float32():
+    a = RNG.standard_normal((10, 7)).astype(np.float32)
+    u, s, vt = K.svd(a)
+    assert u.dtype == s.dtype == vt.dtype == np.float32
+    assert_thin_svd(a, u.astype(float), s.astype(float), vt.astype(float), tol=1e-5)
+
+
+def test_svd_accepts_non_contiguous_input():
+    a = np.asfortranarray(RNG.standard_normal((20, 14)))[::2, 1::2]
+    assert_thin_svd(a, *K.svd(a))
+
+
+def test_svd_of_non_finite_matrix_is_an_error():
+    with pytest.raises(NumericError, match="non-finite"):
+        K.svd(np.array([[1.0, np.inf], [0.0, 1.0]]))
+
+
+def test_svd_that_does_not_converge_is_a_numeric_error(monkeypatch):
+    monkeypatch.setattr(K, "MAX_SWEEPS", 1)
+    with pytest.raises(NumericError, match="did not converge after 1 sweeps"):
+        K.svd(RNG.standard_normal((8, 8)))
+
+
+def test_warmup_runs():
+    K.warmup()
