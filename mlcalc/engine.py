@@ -67,6 +67,9 @@ def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") ->
     """The function that computes `op` on this engine and device, for operands of size `work`."""
     entry = REGISTRY.get(op)
     if entry is None:
+        _register_all()
+        entry = REGISTRY.get(op)
+    if entry is None:
         raise MlcalcError(f"{op}: no kernel is registered")
     if device == "cuda":
         if "cuda" not in entry:
@@ -83,6 +86,21 @@ def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") ->
     return _load(entry[name])
 
 
+# the ops modules that register their kernels when imported
+AREA_MODULES = ("mlcalc.ops.core", "mlcalc.ops.linalg", "mlcalc.ops.systems", "mlcalc.ops.nn", "mlcalc.train.linreg")
+
+
+def _register_all() -> None:
+    """Import every area's ops module, so that all ops are registered (a caller may reach a kernel
+    without going through its ops module, e.g. the block algorithms)."""
+    for name in AREA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+
+
 _loaded: dict[str, Callable] = {}
 
 
@@ -97,4 +115,5 @@ def _load(path: str) -> Callable:
 
 def all_numba_kernels() -> list[tuple[str, str]]:
     """(op, path) of every numba kernel: what `mlcalc warmup` compiles."""
+    _register_all()
     return [(op, e["numba"]) for op, e in REGISTRY.items() if "numba" in e]

@@ -128,3 +128,47 @@ def scale(spec, k, settings):
 def transpose(spec, settings):
     return run_blocked("transpose", [spec], settings, lambda shapes: shapes[0][::-1],
                        lambda ops, out, limit, progress: local.transpose(ops[0], out, limit, progress))
+
+
+def norm(spec, ord_, axis, settings):
+    """Matrix norms fro / l1 / inf of an NPY operand over the budget (one pass by row blocks)."""
+    path = _npy_path(spec)
+    if path is None or axis is not None or os.path.getsize(path) <= budget(settings) // 2:
+        return NOT_BLOCKED
+    a = storage.NpyBlocks.open(path)
+    vector = 1 in a.shape
+    ord_ = ord_ or ("l2" if vector else "fro")
+    if vector:  # a vector's l2 is the Frobenius norm of its one row/column; l1/inf swap for a row
+        ord_ = {"l2": "fro"}.get(ord_, ord_)
+        if a.shape[0] == 1 and ord_ in ("l1", "inf"):
+            ord_ = "inf" if ord_ == "l1" else "l1"
+    bar, progress = _progress(settings, "norm by blocks")
+    try:
+        if bar is not None:
+            bar.start()
+        return local.norm(a, ord_, budget(settings), progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def dist(specs, metric, settings, read_small):
+    def shape(shapes):
+        return (shapes[0][0], shapes[1][0])
+    return run_blocked("dist", specs, settings, shape,
+                       lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
+                                                                             settings.engine, progress),
+                       None, read_small)
+
+
+def require_fits(spec: str, settings, command: str) -> None:
+    """Commands that need the whole matrix refuse an NPY operand over the budget, rather than swap."""
+    path = _npy_path(spec)
+    if path is None:
+        return
+    size, limit = os.path.getsize(path), budget(settings)
+    if size > limit:
+        raise MlcalcError(
+            f"{command}: {spec} ({size / 1e9:.2f} GB) is larger than the memory budget ({limit / 1e9:.2f} GB) and "
+            f"{command} needs the whole matrix in memory; raise --memory-limit, or use a command that works by "
+            "blocks (matmul, add, sub, hadamard, scale, transpose, norm --ord fro|l1|inf, dist)")

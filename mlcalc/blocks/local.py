@@ -121,3 +121,23 @@ def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
     if ord == "fro":
         return scale_ * math.sqrt(ssq) if scale_ > 0 else 0.0
     return float(col_sums.max()) if ord == "l1" else row_max
+
+
+def pairwise_dist(a, b, metric: str, out: NpyBlockWriter, budget: int, engine: str = "auto",
+                  progress: Progress = _noop) -> None:
+    """Distances between every row of A and every row of B, by row panels of both."""
+    (m, d), (p, d2) = a.shape, b.shape
+    if d != d2:
+        raise ShapeError(f"dist: A has {d} columns and B has {d2}: rows must have the same length")
+    words = max(budget // 2 // 8, 64)
+    rows = max(1, int((math.sqrt(d * d + 2 * words) - d) / 2))  # two row panels and one result block
+    rows = min(rows, max(m, p))
+    kern = engines.kernel("dist", engine, work=rows * rows * d)
+    a_starts, b_starts = range(0, m, rows), range(0, p, rows)
+    total, done = len(a_starts) * len(b_starts), 0
+    for i in a_starts:
+        a_panel = a[i:i + rows]
+        for j in b_starts:
+            out[i:i + rows, j:j + rows] = kern(a_panel, b[j:j + rows], metric)
+            done += 1
+            progress(done, total)

@@ -161,6 +161,11 @@ def read(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = Fa
 def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
     from mlcalc.io.read import ReadOptions, read_operand as _read
     s = settings()
+    if spec.lower().endswith(".npy"):
+        import click
+        from mlcalc.blocks.dispatch import require_fits
+        ctx = click.get_current_context(silent=True)
+        require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
     return _read(spec, ReadOptions(dtype=s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
 
 

@@ -41,8 +41,13 @@ def norm(a: str = MATRIX,
                                            "sum of |aᵢⱼ|, inf = largest row sum, l2 = spectral = largest singular value)."),
          axis: Optional[Axis] = typer.Option(None, "--axis", help="The vector norm of every row (rows) or column (cols).")):
     """Norm of a vector or a matrix, or of every row / column with --axis."""
-    from mlcalc.ops import linalg
+    from mlcalc.blocks import dispatch
     s = settings()
+    blocked = dispatch.norm(a, ord.value if ord else None, axis, s)
+    if blocked is not dispatch.NOT_BLOCKED:
+        emit(blocked)
+        return
+    from mlcalc.ops import linalg
     emit(linalg.norm(read(a), ord=ord.value if ord else None, axis=axis.value if axis else None,
                      engine=s.engine, tracer=s.tracer))
 
@@ -53,8 +58,14 @@ def dist(a: str = MATRIX,
          b: str = typer.Argument(..., metavar="B", help="Second vector, or matrix with as many columns as A."),
          metric: Metric = typer.Option(Metric.euclidean, "--metric", help="euclidean, manhattan, cosine (1 − cos θ) or chebyshev.")):
     """Distance of two vectors, or the matrix of distances between every row of A and every row of B."""
-    from mlcalc.ops import linalg
+    from mlcalc.blocks import dispatch
     s = settings()
+    blocked = dispatch.dist([a, b], metric.value, s, read)
+    if blocked is not dispatch.NOT_BLOCKED:
+        if blocked is not None:
+            emit(blocked)
+        return
+    from mlcalc.ops import linalg
     emit(linalg.dist(read(a), read(b), metric=metric.value, engine=s.engine, tracer=s.tracer))
 
 

@@ -7,18 +7,10 @@ import sys
 
 from mlcalc import config, engine
 
-# ops modules register their kernels on import; warmup must see them all
-OPS_MODULES = ("mlcalc.ops.core", "mlcalc.ops.linalg", "mlcalc.ops.systems", "mlcalc.ops.nn", "mlcalc.train.linreg")
-
 
 def warmup(progress: bool = True) -> list[str]:
     """Import every numba kernel module and run its `warmup()`; returns the modules compiled."""
     config.apply()
-    for name in OPS_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            pass
     modules = sorted({path.partition(":")[0] for _, path in engine.all_numba_kernels()})
     done = []
     for name in modules:

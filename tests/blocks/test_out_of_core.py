@@ -126,3 +126,27 @@ def test_failed_blocked_write_leaves_no_file(big, monkeypatch, tmp_path):
     monkeypatch.setattr(local, "matmul", boom)
     r = run_cli("matmul", str(d / "a.npy"), str(d / "b.npy"), "--memory-limit", "8MB", "-o", str(out))
     assert r.code == 1 and not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_blocked_norm_from_the_cli(big):
+    d, a, _ = big
+    for ord_, want in (("fro", np.linalg.norm(a)), ("l1", np.linalg.norm(a, 1)), ("inf", np.linalg.norm(a, np.inf))):
+        r = run_cli("norm", str(d / "a.npy"), "--ord", ord_, "--memory-limit", "8MB", "-f", "json")
+        assert r.code == 0, r.stderr
+        assert float(r.stdout) == pytest.approx(want, rel=1e-12)
+
+
+def test_blocked_pairwise_distance(big):
+    d, a, b = big
+    small = a[:300, :40]
+    np.save(d / "p.npy", small)
+    r = run_cli("dist", str(d / "p.npy"), str(d / "p.npy"), "--memory-limit", "64KB", "-o", str(d / "dd.npy"))
+    assert r.code == 0, r.stderr
+    want = np.sqrt(((small[:, None, :] - small[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_allclose(np.load(d / "dd.npy"), want, rtol=1e-10, atol=1e-10)
+
+
+def test_commands_that_need_the_whole_matrix_refuse_a_file_over_the_budget(big):
+    d, _, _ = big
+    r = run_cli("eig", str(d / "a.npy"), "--memory-limit", "8MB")
+    assert_one_error_line(r, "eig:", "larger than the memory budget")
