@@ -31,7 +31,7 @@ def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn 
         raise MlcalcError(f"gen: shape {shape!r} is not ROWSxCOLS (e.g. 3x3) or N")
     rows = int(m.group(1))
     cols = int(m.group(2)) if m.group(2) is not None else None
-    emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype))
+    emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer))
 
 
 @app.command()

@@ -9,7 +9,12 @@ from mlcalc.errors import MlcalcError
 MAX_ELEMENTS = 2_000_000_000 // 8  # refuse what could never fit in this machine's memory (~2 GB)
 
 
-def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dtype: str = "float64") -> np.ndarray:
+_HOW = {"random": "uniform on [0, 1)", "randn": "standard normal N(0, 1)", "eye": "ones on the diagonal, zeros elsewhere",
+        "zeros": "all zeros", "ones": "all ones"}
+
+
+def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dtype: str = "float64",
+             tracer=None) -> np.ndarray:
     if cols is None:
         cols = rows if kind == "eye" else 1
         vector = kind != "eye"
@@ -33,4 +38,9 @@ def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dt
     else:
         raise MlcalcError(f"gen: unknown kind {kind!r}")
     a = a.astype(np.float32 if dtype == "float32" else np.float64)
-    return a.reshape(-1) if vector else a
+    result = a.reshape(-1) if vector else a
+    if tracer is not None:
+        how = _HOW[kind] + (f", NumPy's default_rng(seed={seed}) (PCG64)" if kind in ("random", "randn") else "")
+        tracer.step(f"Generate a {rows}×{cols} matrix", how, result=result,
+                    note="the same --seed gives the same numbers on every machine" if seed is not None and kind in ("random", "randn") else "")
+    return result
