@@ -40,3 +40,24 @@ def warmup():
     from mlcalc.ops import warm
     s = settings()
     warm.warmup(progress=not s.quiet)
+
+
+@app.command(epilog="Examples: mlcalc bench  ·  mlcalc bench --full -f csv > bench.csv")
+def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048² GEMM, 10⁸ elements): minutes, several GB."),
+          repeats: int = typer.Option(5, "--repeats", min=1, help="Interleaved repetitions; the best time counts.")):
+    """Time mlcalc's numba kernels against NumPy/LAPACK in one run: speed = NumPy time ÷ ours."""
+    import sys
+
+    from mlcalc import benchsuite
+    from mlcalc.io.write import Labeled
+    s = settings()
+    if s.quiet or not sys.stderr.isatty():
+        rows = benchsuite.run(full, repeats)
+    else:
+        from rich.progress import Progress
+        with Progress(transient=True) as bar:
+            task = bar.add_task("bench", total=None)
+            rows = benchsuite.run(full, repeats, lambda name: bar.update(task, description=name, advance=1))
+    if not s.quiet:
+        sys.stderr.write(f"machine: {benchsuite.machine()}\n")
+    emit(Labeled(rows, benchsuite.COLUMNS))
