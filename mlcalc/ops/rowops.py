@@ -107,7 +107,7 @@ class RowReducer:
             self._check(self.rows[i])
             op = f"R{i + 1} ← {factor_text(f)}·R{i + 1}"
         else:
-            self.rows[i] = [x / pivot for x in self.rows[i]]
+            self.rows[i] = [x / pivot + 0.0 for x in self.rows[i]]  # + 0.0: no −0 in the display
             op = f"R{i + 1} ← R{i + 1} / {factor_text(pivot)}"
         self.rows[i][col] = Fraction(1) if self.exact else 1.0
         self.scalings += 1
@@ -117,7 +117,7 @@ class RowReducer:
         """R_i ← R_i − f·R_j with f = a_i,col / a_j,col, so that (i, col) becomes zero."""
         f = self.rows[i][col] / self.rows[j][col]
         rj = self.rows[j]
-        self.rows[i] = [x - f * y for x, y in zip(self.rows[i], rj)]
+        self.rows[i] = [x - f * y + 0 for x, y in zip(self.rows[i], rj)]
         self.rows[i][col] = Fraction(0) if self.exact else 0.0  # exactly zero, not a rounding residue
         if self.exact:
             self._check(self.rows[i])
