@@ -323,6 +323,8 @@ def _trace_back_substitution(tracer, u, c, x, i: int, k: int) -> None:
     else:
         symbolic = f"X{sub(i + 1)} = (C{sub(i + 1)}" + "".join(
             f" − u{sub(i + 1)}{sub(p + 1)}·X{sub(p + 1)}" for _, p in terms) + f") / u{sub(i + 1)}{sub(i + 1)}"
+        if not terms:
+            symbolic = f"X{sub(i + 1)} = C{sub(i + 1)} / u{sub(i + 1)}{sub(i + 1)}"
         tracer.step(f"Back-substitution: row {i + 1} (all {k} right-hand sides)", symbolic, result=[x[i]])
 
 
@@ -400,7 +402,7 @@ def echelon(a: list[list], exact: bool, tracer=None, tol: float = 0.0, command: 
     red.summary("Gaussian elimination to row echelon form")
     if tracer is not None:
         tracer.step("Row echelon form", f"pivot columns: {', '.join(str(c + 1) for c in pivots) or 'none'}",
-                    result=red.rows if red.full else None, note=f"{len(pivots)} pivots")
+                    result=red.rows if red.full else None, note=f"{len(pivots)} pivot{'s' if len(pivots) != 1 else ''}")
     return pivots
 
 

@@ -268,7 +268,7 @@ def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: 
                     note=f"A is {m}×{n}" + (f"; σ has {s.size} values" if s.size > FULL_UP_TO else ""),
                     A=a, σ=s)
         rule = "given by --tol" if tol is not None else f"σ_max · max(m, n) · eps = {rowops.number_text(s.max() if s.size else 0.0)} · {max(m, n)} · {np.finfo(a.dtype).eps:.3g}"
-        tracer.step("Tolerance", f"tol = {rule} = {t:.3g}", result=r, note=f"{r} singular values above it")
+        tracer.step("Tolerance", f"tol = {rule} = {t:.3g}", result=r, note=f"{r} singular value{'s' if r != 1 else ''} above it")
         if m <= FULL_UP_TO and n <= FULL_UP_TO:
             pivots = rowops.echelon(_rows(a), False, tracer, tol=t)
             if len(pivots) != r:
