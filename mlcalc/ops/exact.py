@@ -1,0 +1,111 @@
+"""--exact: inverse, determinant, solve, rank and RREF in fractions.Fraction, fraction in, fraction out.
+
+Gauss–Jordan elimination (mlcalc.ops.rowops) on rows of Fractions: no rounding anywhere, so a
+singular matrix is recognised exactly and 1/3 stays 1/3. Pure Python, no NumPy. Exact arithmetic
+grows numbers with the size of the matrix, so operands are limited to MAX_SIZE rows and columns,
+and numerators/denominators to rowops.MAX_DIGITS digits.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from mlcalc.errors import InputError, NumericError, ShapeError
+from mlcalc.ops import rowops
+
+MAX_SIZE = 50
+
+
+def shape_of(rows: list[list]) -> tuple[int, int]:
+    return len(rows), len(rows[0]) if rows else 0
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def fractions(values, command: str, operand: str = "A") -> list[list[Fraction]]:
+    """Rows of Fractions from rows of numbers (Fraction, int, or float as its shortest decimal:
+    0.1 is 1/10, as typed). Non-finite values and operands over MAX_SIZE are errors."""
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
+    m, n = shape_of(rows)
+    if max(m, n) > MAX_SIZE:
+        raise ShapeError(f"{command} --exact: {operand} is {m}×{n}; exact arithmetic is limited to "
+                         f"{MAX_SIZE}×{MAX_SIZE} (drop --exact to compute in floating point)")
+    out = []
+    for i, r in enumerate(rows, start=1):
+        row = []
+        for j, x in enumerate(r, start=1):
+            if isinstance(x, Fraction):
+                row.append(x)
+                continue
+            f = float(x)
+            if not math.isfinite(f):
+                raise InputError(f"{command}: {operand} has a non-finite value ({f}) at row {i}, column {j}")
+            row.append(Fraction(x) if isinstance(x, int) else Fraction(repr(f)))
+        out.append(row)
+    return out
+
+
+def output(x):
+    """Exact results for the writer: integers as int, other fractions as 'p/q' strings (nested like x)."""
+    if isinstance(x, list):
+        return [output(v) for v in x]
+    x = Fraction(x)
+    return x.numerator if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+def _require_square(a: list[list], command: str) -> int:
+    m, n = shape_of(a)
+    if m != n:
+        raise ShapeError(f"{command}: A must be a square matrix, got shape {_shape_text((m, n))}")
+    return n
+
+
+def inv(a: list[list[Fraction]], tracer=None) -> list[list[Fraction]]:
+    """A⁻¹ in fractions; a singular A is an error naming the column without a pivot."""
+    _require_square(a, "inv")
+    try:
+        result = rowops.inverse(a, True, tracer, command="inv")
+    except rowops.Singular as e:
+        raise NumericError(f"inv: A is singular (pivot 0 in column {e.column + 1})") from None
+    if tracer is not None:
+        rowops.check_inverse(tracer, a, result, True)
+    return result
+
+
+def det(a: list[list[Fraction]], tracer=None) -> Fraction:
+    """det A in fractions: cofactor expansion up to 3×3 (as by hand), elimination beyond."""
+    n = _require_square(a, "det")
+    if n <= 3:
+        return Fraction(rowops.determinant_by_cofactors(a, True, tracer))
+    return rowops.determinant_by_elimination(a, True, tracer)
+
+
+def solve(a: list[list[Fraction]], b: list[list[Fraction]], vector: bool, tracer=None) -> list:
+    """x with A·x = b in fractions. b is given as rows (n rows of k values); `vector`: b was a vector,
+    so the answer is one too."""
+    n = _require_square(a, "solve")
+    if len(b) != n:
+        bshape = (len(b),) if vector else shape_of(b)
+        raise ShapeError(f"solve: shapes {_shape_text((n, n))} and {_shape_text(bshape)} do not fit: "
+                         f"A has {n} rows, b has {len(b)}")
+    try:
+        x = rowops.solve(a, b, True, tracer, command="solve")
+    except rowops.Singular as e:
+        raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1})") from None
+    if tracer is not None:
+        residual = rowops.max_abs_residual(rowops.matmul(a, x), b)
+        tracer.step("Check: A·x = b", f"max |(A·x − b)ᵢ| = {rowops.number_text(residual)}")
+    return [r[0] for r in x] if vector else x
+
+
+def rank(a: list[list[Fraction]], tracer=None) -> int:
+    """The number of pivots of the exact row echelon form."""
+    return len(rowops.echelon(a, True, tracer))
+
+
+def rref(a: list[list[Fraction]], tracer=None) -> tuple[list[list[Fraction]], list[int]]:
+    """(R, pivot columns 0-based): the reduced row echelon form in fractions."""
+    return rowops.reduced_echelon(a, True, tracer)

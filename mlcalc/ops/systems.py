@@ -1,0 +1,303 @@
+"""Linear systems in floating point: inv, solve, det, rank, rref — checks, dispatch, traces.
+
+Policy (the contract's "Numbers" section): NaN/Inf is an error naming the first bad position;
+an exactly singular matrix is an error for inv/solve and a determinant of 0; a condition number
+κ₁ above 1/eps gives a warning through the `warn` callback (the CLI prints it on stderr), so ops
+stay free of any output. Traces are built here on the reference path: every row operation for
+operands up to 6×6 (mlcalc.ops.rowops), a summary with shapes and operation counts beyond.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+import numpy as np
+
+from mlcalc import engine as engines
+from mlcalc.errors import NumericError, ShapeError
+from mlcalc.io.read import require_finite
+from mlcalc.kernels.reference.systems import SingularMatrix
+from mlcalc.ops import rowops
+from mlcalc.ops.common import require_square, shape_text
+from mlcalc.trace.steps import FULL_UP_TO, Tracer
+
+REF = "mlcalc.kernels.reference.systems"
+LU = "mlcalc.kernels.cpu.lu"
+# auto: LAPACK (getrf/getrs/getri through NumPy) at every size: bench/bench_solve.py measured the
+# numba LU slower than OpenBLAS's at every n on this machine, so `auto` never picks it.
+engines.register("inv", numpy=f"{REF}:inv", numba=f"{LU}:inv", auto_from=None)
+engines.register("solve", numpy=f"{REF}:solve", numba=f"{LU}:solve", auto_from=None)
+engines.register("det", numpy=f"{REF}:det", numba=f"{LU}:det", auto_from=None)
+engines.register("rank", numpy=f"{REF}:rank", auto_from=None)
+engines.register("rref", numpy=f"{REF}:rref", auto_from=None)
+
+Warn = Optional[Callable[[str], None]]
+
+CHECK_ALL_UP_TO = 500  # the inverse's check multiplies out A·A⁻¹ in full up to this n
+CHECK_COLUMNS = 16
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _square(a: np.ndarray, command: str) -> np.ndarray:
+    """A finite, non-empty square matrix (a single number counts as 1×1)."""
+    if a.ndim == 1 and a.size == 1:
+        a = a.reshape(1, 1)
+    require_square(a, command)
+    if a.size == 0:
+        raise ShapeError(f"{command}: A is empty")
+    require_finite(a, command, "A")
+    return a
+
+
+def _singular(command: str, e: SingularMatrix) -> NumericError:
+    where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
+    return NumericError(f"{command}: A is singular{where}")
+
+
+def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
+    limit = 1.0 / np.finfo(dtype).eps
+    if warn is not None and not (cond <= limit):
+        warn(f"{command}: A is nearly singular: condition number κ₁ ≈ {cond:.3g} exceeds 1/eps = {limit:.3g} "
+             f"for {np.dtype(dtype).name}; the result may be inaccurate")
+
+
+def _rows(a: np.ndarray) -> list[list[float]]:
+    return [[float(x) for x in r] for r in a]
+
+
+def _n_text(n: int) -> str:
+    return f"{n}×{n}"
+
+
+# ---------------------------------------------------------------- inverse
+
+
+def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None) -> np.ndarray:
+    """A⁻¹ of a square matrix."""
+    a = _square(a, "inv")
+    n = a.shape[0]
+    try:
+        result, cond = engines.kernel("inv", engine, work=n ** 3)(a)
+    except SingularMatrix as e:
+        raise _singular("inv", e) from None
+    _check_condition("inv", cond, a.dtype, warn)
+    if tracer is not None:
+        _trace_inv(tracer, a, result, engine)
+    return result
+
+
+def _trace_inv(tracer: Tracer, a: np.ndarray, result: np.ndarray, engine: str) -> None:
+    n = a.shape[0]
+    if n <= FULL_UP_TO:
+        try:
+            rowops.inverse(_rows(a), False, tracer)
+        except rowops.Singular:  # rounding made a pivot exactly 0 here but not in the kernel
+            tracer.step("Gauss–Jordan on [A | I] meets a zero pivot", note="the kernel's LU found a tiny non-zero one")
+    else:
+        tracer.step("Augmented matrix [A | I]", "row operations that turn the left half into I turn the right half "
+                    "into A⁻¹", note=f"[A | I] is {n}×{2 * n}", A=a)
+        _trace_first_column(tracer, a)
+        tracer.step("Gauss–Jordan elimination with partial pivoting, all columns",
+                    f"{n} pivots, {n} scalings, {n * (n - 1)} eliminations, about 2n³ = {2 * n ** 3:.3g} flops",
+                    note=f"computed as P·A = L·U and A⁻¹ = U⁻¹·L⁻¹·P ({_engine_text(engine, 'inv', n ** 3)})")
+        tracer.step("Result: [I | A⁻¹], the right half is A⁻¹", note=f"A⁻¹ is {_n_text(n)}", result=result)
+    if n <= CHECK_ALL_UP_TO:
+        product = a @ result
+        r = _residual(product - np.eye(n, dtype=a.dtype))
+        tracer.step("Check: A·A⁻¹ = I", f"max |(A·A⁻¹ − I)ᵢⱼ| = {rowops.number_text(r)}",
+                    result=product if n <= FULL_UP_TO else None)
+        return
+    # the full product would cost as much as the inverse: check a sample of its columns
+    cols = np.unique(np.linspace(0, n - 1, CHECK_COLUMNS).astype(int))
+    r = _residual(a @ result[:, cols] - np.eye(n, dtype=a.dtype)[:, cols])
+    tracer.step("Check: A·A⁻¹ = I", f"max |(A·A⁻¹ − I)ᵢⱼ| = {rowops.number_text(r)}",
+                note=f"over {cols.size} of the {n} columns, evenly spaced")
+
+
+def _trace_first_column(tracer: Tracer, a: np.ndarray) -> None:
+    """For a large operand, column 1's pivot choice and first eliminations, as a sample of the method."""
+    col = np.abs(a[:, 0])
+    p = int(np.argmax(col))
+    ops = []
+    if p != 0:
+        ops.append(f"R1 ↔ R{p + 1} (largest pivot |a{rowops.sub(p + 1)}₁| = {rowops.number_text(col[p])})")
+    order = [p] + [i for i in range(a.shape[0]) if i != p]
+    for pos, i in enumerate(order[1:4], start=2):
+        f = float(a[i, 0] / a[p, 0])
+        sign, mag = ("+", -f) if f < 0 else (rowops.MINUS, f)
+        ops.append(f"R{pos} ← R{pos} {sign} {rowops.factor_text(mag)}·R1")
+    tracer.step("Column 1 (a sample of the row operations)", "; ".join(ops) + "; …",
+                note=f"{a.shape[0] - 1} eliminations in this column make (2,1) … ({a.shape[0]},1) zero")
+
+
+def _engine_text(engine: str, op: str, work: int) -> str:
+    return "numba LU kernel" if engines.uses_numba(op, engine, work) else "LAPACK through NumPy"
+
+
+def _residual(r: np.ndarray) -> float:
+    return float(np.max(np.abs(r))) if r.size else 0.0
+
+
+# ---------------------------------------------------------------- solve
+
+
+def _rhs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
+    """b as (n,) or (n, k), and whether it is a vector. A one-row b of length n is the vector b."""
+    n = a.shape[0]
+    if b.ndim == 0:
+        b = b.reshape(1)
+    if b.ndim == 2 and b.shape[0] == 1 and b.shape[1] == n and n != 1:
+        b = b.reshape(-1)
+    if b.ndim > 2 or b.shape[0] != n:
+        raise ShapeError(f"solve: shapes {shape_text(a.shape)} and {shape_text(b.shape)} do not fit: "
+                         f"A has {n} rows, b has {b.shape[0] if b.ndim else 1}")
+    return b, b.ndim == 1
+
+
+def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | None = None,
+          warn: Warn = None) -> np.ndarray:
+    """x with A·x = b; b a vector or a matrix of several right-hand sides (one per column)."""
+    a = _square(a, "solve")
+    b, vector = _rhs(a, b)
+    require_finite(b, "solve", "b")
+    dtype = np.result_type(a.dtype, b.dtype)
+    a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    n = a.shape[0]
+    k = 1 if vector else b.shape[1]
+    try:
+        x, cond = engines.kernel("solve", engine, work=n ** 3)(a, b)
+    except SingularMatrix as e:
+        raise _singular("solve", e) from None
+    _check_condition("solve", cond, dtype, warn)
+    if tracer is not None:
+        _trace_solve(tracer, a, b, x, k, engine)
+    return x
+
+
+def _trace_solve(tracer: Tracer, a, b, x, k: int, engine: str) -> None:
+    n = a.shape[0]
+    b2 = b.reshape(n, -1)
+    if n <= FULL_UP_TO and k <= FULL_UP_TO:
+        try:
+            rowops.solve(_rows(a), _rows(b2), False, tracer)
+        except rowops.Singular:
+            tracer.step("Elimination on [A | b] meets a zero pivot", note="the kernel's LU found a tiny non-zero one")
+    else:
+        label = "[A | b]" if k == 1 else "[A | B]"
+        tracer.step(f"Augmented matrix {label}", "eliminate below each pivot to reach U·x = c, then back-substitute",
+                    note=f"A is {_n_text(n)}, {'b has' if k == 1 else f'B has {k} right-hand sides,'} {n} rows",
+                    A=a, b=b)
+        _trace_first_column(tracer, a)
+        tracer.step("Forward elimination with partial pivoting, then back-substitution",
+                    f"{n * (n - 1) // 2} eliminations, about (2/3)n³ + 2n²k = {2 * n ** 3 / 3 + 2 * n * n * k:.3g} flops",
+                    note=f"computed as P·A = L·U, L·c = P·b, U·x = c ({_engine_text(engine, 'solve', n ** 3)})")
+        tracer.step("Solution x", result=x)
+    r = np.linalg.norm((a @ x - b).astype(np.float64))
+    tracer.step("Check: A·x = b", f"‖A·x − b‖ = {rowops.number_text(float(r))}",
+                note=f"relative to ‖b‖ = {rowops.number_text(float(np.linalg.norm(b.astype(np.float64))))}")
+
+
+# ---------------------------------------------------------------- determinant
+
+
+def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None):
+    """det A (0 for a singular A); computed on a log scale, so overflow is reported, not hidden."""
+    a = _square(a, "det")
+    n = a.shape[0]
+    sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
+    if sign == 0:
+        value = 0.0
+    else:
+        _check_condition("det", cond, a.dtype, warn)
+        value = sign * math.exp(logabs) if logabs < 709.78 else sign * math.inf
+        if warn is not None and not math.isfinite(a.dtype.type(value)):
+            warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is beyond {a.dtype.name}: printing "
+                 f"{'-' if sign < 0 else ''}inf")
+        elif warn is not None and value != 0 and a.dtype.type(value) == 0:
+            warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is below the smallest {a.dtype.name}: printing 0")
+    if tracer is not None:
+        _trace_det(tracer, a, sign, logabs, value, engine)
+    return a.dtype.type(value)
+
+
+def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str) -> None:
+    n = a.shape[0]
+    if n <= 3:
+        rowops.determinant_by_cofactors(_rows(a), False, tracer)
+        return
+    if n <= FULL_UP_TO:
+        rowops.determinant_by_elimination(_rows(a), False, tracer)
+        return
+    tracer.step("det A from the LU factorisation", "P·A = L·U ⇒ det A = (−1)^(number of swaps) · Πᵢ uᵢᵢ",
+                note=f"A is {_n_text(n)}; ({_engine_text(engine, 'det', n ** 3)})", A=a)
+    if sign == 0:
+        tracer.step("A zero pivot", "a column without a pivot: the rows are linearly dependent", result=0.0)
+        return
+    tracer.step("On a log scale, so that a product of many pivots cannot overflow",
+                f"log|det A| = Σᵢ log|uᵢᵢ| = {logabs:.10g}; sign = {'+1' if sign > 0 else '−1'}",
+                note=f"|det A| = 10^{logabs / math.log(10):.6g}", result=value)
+
+
+# ---------------------------------------------------------------- rank and rref
+
+
+def _matrix(a: np.ndarray, command: str) -> np.ndarray:
+    a = a.reshape(1, -1) if a.ndim == 1 else a
+    if a.size == 0:
+        raise ShapeError(f"{command}: A is empty")
+    require_finite(a, command, "A")
+    return a
+
+
+def _check_tol(tol: float | None, command: str) -> None:
+    if tol is not None and not (tol >= 0 and math.isfinite(tol)):
+        raise NumericError(f"{command}: --tol must be a finite number ≥ 0, got {tol}")
+
+
+def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> int:
+    """The number of singular values above the tolerance (NumPy's rule σ_max·max(m, n)·eps unless --tol)."""
+    a = _matrix(a, "rank")
+    _check_tol(tol, "rank")
+    r, s, t = engines.kernel("rank", engine, work=a.size)(a, tol)
+    if tracer is not None:
+        m, n = a.shape
+        tracer.step("Singular values of A", "rank = number of σᵢ > tol",
+                    note=f"A is {m}×{n}" + (f"; σ has {s.size} values" if s.size > FULL_UP_TO else ""),
+                    A=a, σ=s)
+        rule = "given by --tol" if tol is not None else f"σ_max · max(m, n) · eps = {rowops.number_text(s.max() if s.size else 0.0)} · {max(m, n)} · {np.finfo(a.dtype).eps:.3g}"
+        tracer.step("Tolerance", f"tol = {rule} = {t:.3g}", result=r, note=f"{r} singular value{'s' if r != 1 else ''} above it")
+        if m <= FULL_UP_TO and n <= FULL_UP_TO:
+            pivots = rowops.echelon(_rows(a), False, tracer, tol=t)
+            if len(pivots) != r:
+                tracer.step("Note", note=f"elimination found {len(pivots)} pivots; the SVD count {r} is the more "
+                                         "reliable one in floating point")
+    return r
+
+
+def _rref_tol(a: np.ndarray, tol: float | None) -> float:
+    if tol is not None:
+        return tol
+    return float(np.finfo(a.dtype).eps * max(a.shape) * np.abs(a).sum(axis=1).max())
+
+
+def rref(a: np.ndarray, tol: float | None = None, engine: str = "auto",
+         tracer: Tracer | None = None) -> np.ndarray:
+    """The reduced row echelon form (Gauss–Jordan with partial pivoting; |x| ≤ tol counts as 0)."""
+    a = _matrix(a, "rref")
+    _check_tol(tol, "rref")
+    t = _rref_tol(a, tol)
+    r, pivots = engines.kernel("rref", engine, work=a.size)(a, t)
+    if tracer is not None:
+        m, n = a.shape
+        if m <= FULL_UP_TO and n <= FULL_UP_TO:
+            rowops.reduced_echelon(_rows(a), False, tracer, tol=t)
+        else:
+            shown = ", ".join(str(c + 1) for c in pivots[:20]) + (", …" if len(pivots) > 20 else "")
+            tracer.step("Gauss–Jordan elimination with partial pivoting", f"A is {m}×{n}; |x| ≤ {t:.3g} counts as 0",
+                        A=a)
+            tracer.step("Reduced row echelon form", f"pivot columns: {shown or 'none'}", result=r,
+                        note=f"rank {len(pivots)}")
+    return r

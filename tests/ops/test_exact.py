@@ -1,0 +1,102 @@
+"""--exact: fractions in, fractions out, exact singularity, and the limits of exact arithmetic."""
+
+from fractions import Fraction as F
+
+import pytest
+
+from mlcalc.errors import InputError, NumericError, ShapeError
+from mlcalc.ops import exact, rowops
+
+
+def fr(rows):
+    return exact.fractions(rows, "test")
+
+
+def hilbert(n):
+    return [[F(1, i + j + 1) for j in range(n)] for i in range(n)]
+
+
+def test_inverse_of_worked_example():
+    assert exact.inv(fr([[2, 1], [1, 1]])) == [[1, -1], [-1, 2]]
+
+
+def test_inverse_of_fraction_matrix():
+    assert exact.inv(fr([[F(1, 3), 1], [0, 2]])) == [[3, F(-3, 2)], [0, F(1, 2)]]
+
+
+def test_inverse_of_hilbert_matrix_is_integral_and_exact():
+    h_inv = exact.inv(hilbert(5))
+    assert all(x.denominator == 1 for row in h_inv for x in row)
+    assert h_inv[0][0] == 25 and h_inv[4][4] == 44100
+    assert rowops.matmul(hilbert(5), h_inv) == rowops.identity(5, True)
+
+
+def test_inverse_needs_a_row_swap_when_first_pivot_is_zero():
+    assert exact.inv(fr([[0, 1], [1, 0]])) == [[0, 1], [1, 0]]
+
+
+def test_inverse_of_singular_matrix_is_an_error_naming_the_column():
+    with pytest.raises(NumericError, match=r"inv: A is singular \(pivot 0 in column 3\)"):
+        exact.inv(fr([[1, 2, 3], [4, 5, 6], [7, 8, 9]]))
+
+
+def test_determinants():
+    assert exact.det(fr([[1, 2], [3, 4]])) == -2
+    assert exact.det(hilbert(4)) == F(1, 6048000)
+    assert exact.det(fr([[1, 2, 3], [4, 5, 6], [7, 8, 9]])) == 0
+    a = [[0, 2, 1, 3], [1, 1, 1, 1], [2, 0, 1, 5], [3, 1, 0, 2]]
+    assert exact.det(fr(a)) == -24  # by elimination with two swaps
+    assert exact.det(fr([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])) == -1
+
+
+def test_solve_vector_and_several_right_hand_sides():
+    a = fr([[2, 1], [1, 3]])
+    assert exact.solve(a, fr([[3], [5]]), vector=True) == [F(4, 5), F(7, 5)]
+    assert exact.solve(a, fr([[3, 1], [5, 0]]), vector=False) == [[F(4, 5), F(3, 5)], [F(7, 5), F(-1, 5)]]
+
+
+def test_solve_errors():
+    with pytest.raises(NumericError, match="solve: A is singular"):
+        exact.solve(fr([[1, 2], [2, 4]]), fr([[1], [2]]), vector=True)
+    with pytest.raises(ShapeError, match=r"shapes \(2, 2\) and \(3,\) do not fit"):
+        exact.solve(fr([[1, 0], [0, 1]]), fr([[1], [2], [3]]), vector=True)
+
+
+def test_rank_and_rref():
+    a = fr([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert exact.rank(a) == 2
+    r, pivots = exact.rref(a)
+    assert r == [[1, 0, -1], [0, 1, 2], [0, 0, 0]] and pivots == [0, 1]
+    r, pivots = exact.rref(fr([[0, 0, 2, 4], [0, 1, 1, 1]]))
+    assert r == [[0, 1, 0, -1], [0, 0, 1, 2]] and pivots == [1, 2]
+
+
+def test_decimals_are_read_as_typed():
+    assert fr([[0.1]]) == [[F(1, 10)]]
+    assert exact.inv(fr([[0.5]])) == [[2]]
+
+
+def test_non_square_is_an_error():
+    with pytest.raises(ShapeError, match=r"det: A must be a square matrix, got shape \(2, 3\)"):
+        exact.det(fr([[1, 2, 3], [4, 5, 6]]))
+
+
+def test_non_finite_value_is_an_error():
+    with pytest.raises(InputError, match="row 1, column 2"):
+        fr([[1, float("nan")]])
+
+
+def test_operand_over_size_limit_is_an_error():
+    with pytest.raises(ShapeError, match="limited to 50×50"):
+        fr([[1] * 51])
+
+
+def test_numbers_growing_past_the_digit_cap_is_an_error(monkeypatch):
+    monkeypatch.setattr(rowops, "_MAX_BITS", 20)
+    with pytest.raises(NumericError, match="grew past"):
+        exact.inv(hilbert(6))
+
+
+def test_output_is_integers_and_fraction_text():
+    assert exact.output([[F(3), F(-3, 2)], [F(0), F(1, 2)]]) == [[3, "-3/2"], [0, "1/2"]]
+    assert exact.output(F(1, 60)) == "1/60"

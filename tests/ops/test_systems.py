@@ -1,0 +1,158 @@
+"""inv, solve, det, rank, rref in floating point: every engine against NumPy, and the error policy."""
+
+import numpy as np
+import pytest
+
+from mlcalc.errors import InputError, NumericError, ShapeError
+from mlcalc.ops import systems
+
+ENGINES = ["numpy", "numba"]
+SIZES = [1, 2, 3, 6, 17, 64, 200]
+
+
+def well_conditioned(n, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, n)) + n * np.eye(n)).astype(dtype)
+
+
+def rel_err(x, y):
+    return np.max(np.abs(x - y)) / max(np.max(np.abs(y)), 1e-300)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", SIZES)
+def test_inverse_agrees_with_numpy(engine, n):
+    a = well_conditioned(n)
+    assert rel_err(systems.inv(a, engine), np.linalg.inv(a)) < 1e-9
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", SIZES)
+def test_solve_agrees_with_numpy_for_vector_and_matrix_rhs(engine, n):
+    a = well_conditioned(n)
+    b = np.random.default_rng(1).standard_normal((n, 3))
+    assert rel_err(systems.solve(a, b, engine), np.linalg.solve(a, b)) < 1e-9
+    x = systems.solve(a, b[:, 0], engine)
+    assert x.shape == (n,)
+    assert rel_err(x, np.linalg.solve(a, b[:, 0])) < 1e-9
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", SIZES)
+def test_determinant_agrees_with_numpy(engine, n):
+    a = well_conditioned(n) / n  # keeps det within float range at n = 200
+    assert systems.det(a, engine) == pytest.approx(np.linalg.det(a), rel=1e-9)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_input_gives_float32_results(engine):
+    a = well_conditioned(12, np.float32)
+    a_inv = systems.inv(a, engine)
+    x = systems.solve(a, np.ones(12, np.float32), engine)
+    d = systems.det(a, engine)
+    assert a_inv.dtype == x.dtype == d.dtype == np.float32
+    assert rel_err(a_inv, np.linalg.inv(a.astype(np.float64))) < 1e-5
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_worked_example_inverse(engine):
+    np.testing.assert_allclose(systems.inv(np.array([[2.0, 1.0], [1.0, 1.0]]), engine), [[1, -1], [-1, 2]])
+
+
+def test_single_number_is_a_one_by_one_matrix():
+    assert systems.inv(np.array([4.0]))[0, 0] == 0.25
+    assert systems.det(np.array([4.0])) == 4
+
+
+def test_one_row_b_is_the_vector_b():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x = systems.solve(a, np.array([[3.0, 5.0]]))
+    np.testing.assert_allclose(x, [0.8, 1.4])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_inverse_of_singular_matrix_is_an_error(engine):
+    with pytest.raises(NumericError, match=r"inv: A is singular \(pivot 0 in column 2\)"):
+        systems.inv(np.array([[1.0, 2.0], [2.0, 4.0]]), engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_solve_with_singular_matrix_is_an_error(engine):
+    with pytest.raises(NumericError, match="solve: A is singular"):
+        systems.solve(np.zeros((2, 2)), np.ones(2), engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_determinant_of_singular_matrix_is_zero(engine):
+    assert systems.det(np.array([[1.0, 2.0], [2.0, 4.0]]), engine) == 0
+
+
+def test_classic_rank_two_matrix_is_singular_for_numpy_engine():
+    with pytest.raises(NumericError, match=r"pivot 0 in column 3"):
+        systems.inv(np.arange(1.0, 10.0).reshape(3, 3), "numpy")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_near_singular_matrix_warns_with_condition_number(engine):
+    warnings = []
+    systems.inv(np.array([[1.0, 1.0], [1.0, 1.0 + 2.0 ** -52]]), engine, warn=warnings.append)
+    assert len(warnings) == 1 and "condition number" in warnings[0] and "e+" in warnings[0]
+
+
+def test_well_conditioned_matrix_gives_no_warning():
+    warnings = []
+    systems.solve(well_conditioned(5), np.ones(5), warn=warnings.append)
+    assert warnings == []
+
+
+def test_determinant_overflow_is_reported_not_hidden():
+    warnings = []
+    d = systems.det(np.diag(np.full(400, 10.0)), warn=warnings.append)
+    assert d == np.inf and "10^400" in warnings[0]
+
+
+@pytest.mark.parametrize("fn", [systems.inv, systems.det, lambda a: systems.solve(a, np.ones(2))])
+def test_nan_is_an_error_naming_its_position(fn):
+    with pytest.raises(InputError, match="row 2, column 1"):
+        fn(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+
+
+def test_infinite_right_hand_side_is_an_error():
+    with pytest.raises(InputError, match="b has a non-finite value"):
+        systems.solve(np.eye(2), np.array([1.0, np.inf]))
+
+
+@pytest.mark.parametrize("fn", [systems.inv, systems.det])
+def test_non_square_matrix_is_an_error(fn):
+    with pytest.raises(ShapeError, match=r"must be a square matrix, got shape \(2, 3\)"):
+        fn(np.ones((2, 3)))
+
+
+def test_mismatched_solve_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"shapes \(3, 3\) and \(4,\) do not fit"):
+        systems.solve(np.eye(3), np.ones(4))
+
+
+def test_rank_uses_numpys_tolerance_rule():
+    a = np.arange(1.0, 10.0).reshape(3, 3)
+    assert systems.rank(a) == np.linalg.matrix_rank(a) == 2
+    assert systems.rank(np.ones((4, 7))) == 1
+    assert systems.rank(np.array([1.0, 2.0])) == 1
+
+
+def test_rank_with_explicit_tolerance():
+    a = np.diag([1.0, 1e-6, 1e-12])
+    assert systems.rank(a) == 3
+    assert systems.rank(a, tol=1e-9) == 2
+    with pytest.raises(NumericError, match="--tol"):
+        systems.rank(a, tol=-1)
+
+
+def test_rref_of_rank_deficient_matrix():
+    r = systems.rref(np.arange(1.0, 10.0).reshape(3, 3))
+    np.testing.assert_allclose(r, [[1, 0, -1], [0, 1, 2], [0, 0, 0]], atol=1e-12)
+
+
+def test_rref_of_wide_and_tall_matrices():
+    np.testing.assert_allclose(systems.rref(np.array([[1.0, 2, 3], [4, 5, 6]])), [[1, 0, -1], [0, 1, 2]], atol=1e-12)
+    np.testing.assert_allclose(systems.rref(np.array([[1.0], [2.0]])), [[1], [0]])
