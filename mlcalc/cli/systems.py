@@ -24,19 +24,10 @@ def _exact_rows(spec: str, command: str, operand: str = "A"):
 
 
 def _exact_result(x):
-    """Fractions as the writer prints them: ints stay numbers, others 'p/q' text (an object array
-    keeps each cell's type for CSV, JSON and table alike)."""
-    import numpy as np
+    """Fractions as the writer prints them: ints stay numbers, others 'p/q' text (plain lists print
+    in every text format as they are)."""
     from mlcalc.ops import exact
-    out = exact.output(x)
-    if not isinstance(out, list):
-        return out
-    rows = out if isinstance(out[0], list) else [out]
-    arr = np.empty((len(rows), len(rows[0])), dtype=object)
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            arr[i, j] = v
-    return arr if rows is out else arr[0]
+    return exact.output(x)
 
 
 @app.command(epilog='Examples: mlcalc inv "2 1; 1 1"  ·  mlcalc inv "2 1; 1 1" --exact --trace  ·  '

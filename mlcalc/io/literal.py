@@ -58,6 +58,8 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             try:
                 out.append(csvparse.to_number(cell, exact))
             except (ValueError, ZeroDivisionError):
-                raise InputError(f"{label}: row {i}, column {j}: {cell!r} is not a number") from None
+                what = (f"{cell!r} cannot be used in exact arithmetic (only finite numbers)"
+                        if exact and csvparse.is_number(cell) else f"{cell!r} is not a number")
+                raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional

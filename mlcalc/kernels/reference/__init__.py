@@ -7,3 +7,4 @@ One module per area; every public name is re-exported here, so an op's reference
 from mlcalc.kernels.reference.core import *  # noqa: F401,F403
 from mlcalc.kernels.reference.linalg import *  # noqa: F401,F403
 from mlcalc.kernels.reference.nn import *  # noqa: F401,F403
+from mlcalc.kernels.reference.systems import *  # noqa: F401,F403
