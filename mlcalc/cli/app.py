@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
     debug = os.environ.get("MLCALC_DEBUG") == "1"
+    if not debug:
+        # NumPy's "overflow encountered" and numba's performance hints are not for the user: results
+        # carry inf/NaN as NumPy does, and mlcalc's own warnings go through cli.base.warn
+        import warnings
+        warnings.simplefilter("ignore")
     try:
         app(args=argv, prog_name="mlcalc", standalone_mode=True)
     except MlcalcError as e:
