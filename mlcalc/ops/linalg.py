@@ -521,14 +521,15 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     eps = float(np.finfo(a.dtype).eps)
     s_abs = float(np.max(np.abs(x), initial=0.0))
     s2 = float(np.float64(s_abs) ** 2)  # inf (not OverflowError) for entries near the float limit
-    _, sv, _ = _svd(a, engine) if a.size else (None, np.zeros(0), None)
+    # singular values of A/s (rank and condition number do not change with scale; A itself may overflow)
+    _, sv, _ = _svd(a / a.dtype.type(s_abs) if s_abs > 0 else a, engine) if a.size else (None, np.zeros(0), None)
     sv = np.asarray(sv, dtype=np.float64)
     smax = float(sv[0]) if sv.size else 0.0
     rank = int(np.sum(sv > smax * max(m, n) * eps)) if smax > 0 else 0
     cond = float("inf") if rank < min(m, n) or smax == 0 else smax / float(sv[-1])
     square = m == n
     symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= RTOL * s_abs)
-    orthogonal = square and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= RTOL * max(1.0, n * s2))
+    orthogonal = square and s_abs <= 1 + 1e-8 and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= RTOL * max(1.0, n * s2))
     idempotent = square and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s2))
     positive_definite = False
     if symmetric and n:
