@@ -530,10 +530,10 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     square = m == n
     symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= RTOL * s_abs)
     orthogonal = square and s_abs <= 1 + 1e-8 and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= RTOL * max(1.0, n * s2))
-    idempotent = square and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s2))
+    idempotent = square and s2 < float("inf") and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s2))
     positive_definite = False
     if symmetric and n:
-        lam = np.linalg.eigvalsh((x + x.T) / 2)
+        lam = np.linalg.eigvalsh((x + x.T) / (2 * s_abs)) if s_abs > 0 else np.zeros(n)
         positive_definite = bool(lam[0] > n * eps * max(abs(lam[-1]), 0.0) and lam[0] > 0)
     result = {
         "shape": [m, n],
