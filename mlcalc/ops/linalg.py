@@ -533,7 +533,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     idempotent = square and s2 < float("inf") and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s2))
     positive_definite = False
     if symmetric and n:
-        lam = np.linalg.eigvalsh((x + x.T) / (2 * s_abs)) if s_abs > 0 else np.zeros(n)
+        lam = np.linalg.eigvalsh((x / s_abs + x.T / s_abs) / 2) if s_abs > 0 else np.zeros(n)
         positive_definite = bool(lam[0] > n * eps * max(abs(lam[-1]), 0.0) and lam[0] > 0)
     result = {
         "shape": [m, n],
