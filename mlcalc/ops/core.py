@@ -56,7 +56,7 @@ def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray) -> None:
     cols = range(n) if n <= FULL_UP_TO else [0, n - 1]
     for i in rows:
         for j in cols:
-            terms = [f"{fmt(a2[i, p], 6)}·{fmt(b2[p, j], 6)}" for p in range(min(k, FULL_UP_TO))]
+            terms = [f"{_term(a2[i, p])}·{_term(b2[p, j])}" for p in range(min(k, FULL_UP_TO))]
             if k > FULL_UP_TO:
                 terms.append("…")
             value = float(np.dot(a2[i].astype(np.float64), b2[:, j].astype(np.float64)))
@@ -65,6 +65,13 @@ def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray) -> None:
                         result=value)
     if m > FULL_UP_TO or n > FULL_UP_TO:
         tracer.step("…", note=f"the other {m * n - len(rows) * len(cols)} entries follow the same rule")
+
+
+def _term(x) -> str:
+    """A factor as a learner writes it: negative numbers in parentheses with a real minus, (−2)."""
+    from mlcalc.io.write import format_number
+    text = format_number(x, 6)
+    return f"(−{text[1:]})" if text.startswith("-") else text
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -114,7 +121,7 @@ def dot(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = Non
     if tracer is not None:
         from mlcalc.io.write import format_number as fmt
         n = min(u.size, FULL_UP_TO)
-        terms = [f"{fmt(u[i], 6)}·{fmt(v[i], 6)}" for i in range(n)] + (["…"] if u.size > n else [])
+        terms = [f"{_term(u[i])}·{_term(v[i])}" for i in range(n)] + (["…"] if u.size > n else [])
         tracer.step("Dot product", "u·v = Σᵢ uᵢvᵢ = " + " + ".join(terms) + f" = {fmt(result, 6)}",
                     result=result, u=u, v=v)
     return result

@@ -1,0 +1,71 @@
+"""Every command explains itself with --trace, on stderr only: stdout is the same with and without it.
+The core ops' steps are checked as data against the result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from mlcalc.ops import core, generate
+from mlcalc.trace.steps import Tracer
+
+COMMANDS = [
+    ("matmul", "1 2; 3 4", "5 6; 7 8"), ("add", "1 2; 3 4", "5 6; 7 8"), ("sub", "1 2", "3 4"),
+    ("hadamard", "1 2", "3 4"), ("scale", "1 2", "--by", "3"), ("transpose", "1 2; 3 4"),
+    ("dot", "[1,2]", "[3,4]"), ("outer", "[1,2]", "[3,4]"), ("gen", "eye", "2"),
+    ("norm", "[3,4]"), ("dist", "[0,0]", "[3,4]"), ("project", "[3,4]", "[1,0]"),
+    ("eig", "2 1; 1 2"), ("svd", "3 0; 4 5"), ("pinv", "1 2; 3 4"), ("inspect", "2 1; 1 2"),
+    ("inv", "2 1; 1 1"), ("solve", "2 1; 1 3", "3 5"), ("det", "1 2; 3 4"), ("rank", "1 2; 2 4"),
+    ("rref", "1 2; 3 4"),
+    ("activate", "-1 0 2", "--fn", "relu"), ("forward", "1 2", "--weights", "1 0; 0 1"),
+    ("backward", "1 2", "--weights", "1 0; 0 1", "--grad-out", "1 1"), ("loss", "1 2", "1 3", "--fn", "mse"),
+    ("attention", "1 0; 0 1", "1 0; 0 1", "1 2; 3 4"), ("conv2d", "1 2 3; 4 5 6; 7 8 9", "1 0; 0 1"),
+    ("embed", "[1,0]", "1 2; 3 4"), ("gradcheck", "1 2", "--weights", "1 0; 0 1", "--target", "1 2"),
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+def test_trace_explains_on_stderr_and_leaves_stdout_alone(args):
+    plain = run_cli(*args, "-f", "json")
+    traced = run_cli(*args, "-f", "json", "--trace")
+    assert plain.code == traced.code == 0, traced.stderr
+    assert traced.stdout == plain.stdout
+    assert "Step 1:" in traced.stderr and plain.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+@pytest.mark.parametrize("args", COMMANDS[:6], ids=lambda a: a[0])
+def test_other_trace_formats(args, fmt):
+    r = run_cli(*args, "-f", "csv", "--trace", "--trace-format", fmt)
+    assert r.code == 0 and ("### Step 1" in r.stderr if fmt == "markdown" else r"\paragraph{Step 1" in r.stderr)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "hadamard"])
+def test_elementwise_step_holds_the_result(op):
+    t = Tracer()
+    a, b = np.array([[1.0, 2], [3, 4]]), np.array([[5.0, 6], [7, 8]])
+    result = core.elementwise(op, a, b, engine="numpy", tracer=t)
+    assert np.array_equal(t.steps[-1].result, result)
+    assert np.array_equal(t.steps[-1].values["A"], a)
+
+
+def test_dot_step_shows_the_terms_and_the_sum():
+    t = Tracer()
+    r = core.dot(np.array([1.0, -2, 3]), np.array([4.0, 5, 6]), engine="numpy", tracer=t)
+    assert r == 12 and t.steps[-1].result == 12
+    assert t.steps[-1].formula.endswith("1·4 + (−2)·5 + 3·6 = 12")
+
+
+def test_scale_transpose_outer_steps_hold_their_results():
+    a = np.array([[1.0, 2], [3, 4]])
+    for fn, args in ((core.scale, (a, 2.0)), (core.transpose, (a,)), (core.outer, (np.array([1.0, 2]), np.array([3.0, 4])))):
+        t = Tracer()
+        r = fn(*args, engine="numpy", tracer=t)
+        assert np.array_equal(t.steps[-1].result, r)
+
+
+def test_gen_step_states_distribution_and_seed():
+    t = Tracer()
+    r = generate.generate("randn", 2, 2, seed=7, tracer=t)
+    assert "seed=7" in t.steps[0].formula and np.array_equal(t.steps[0].result, r)
