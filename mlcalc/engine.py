@@ -34,14 +34,15 @@ REGISTRY: dict[str, dict[str, str]] = {
 # Work size (see `work_size`) from which `auto` takes numba rather than NumPy, per op.
 # None: NumPy/LAPACK always (numba never measured faster). Measured by bench/; see README.
 AUTO_NUMBA_FROM: dict[str, int | None] = {
-    "matmul": 256**3,
-    "add": 2_000_000,
-    "sub": 2_000_000,
-    "hadamard": 2_000_000,
-    "scale": 2_000_000,
+    # until bench/ measures a size where the numba kernel wins, NumPy/BLAS runs them under auto
+    "matmul": None,
+    "add": None,
+    "sub": None,
+    "hadamard": None,
+    "scale": None,
     "transpose": None,
-    "dot": 4_000_000,
-    "outer": 2_000_000,
+    "dot": None,
+    "outer": None,
 }
 
 
