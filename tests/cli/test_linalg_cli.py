@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import assert_one_error_line, run_cli, run_process
+from conftest import assert_one_error_line, run_cli, run_process
 
 
 def test_norm_of_3_4_is_5():

@@ -9,7 +9,7 @@ from mlcalc.errors import MlcalcError
 from mlcalc.kernels import reference
 from mlcalc.ops import linalg
 from mlcalc.trace.steps import Tracer
-from tests.conftest import ENGINES
+from conftest import ENGINES
 
 RNG = np.random.default_rng(7)
 SHAPES = [(1, 1), (1, 6), (6, 1), (5, 3), (3, 8), (40, 17)]
