@@ -7,14 +7,8 @@ import re
 import sys
 
 from mlcalc.cli.base import GLOBAL_OPTIONS, app
-from mlcalc.cli import linalg, tools  # noqa: F401  (they register their commands on `app`)
-
-for _optional in ("mlcalc.cli.linalg_more", "mlcalc.cli.systems", "mlcalc.cli.nn", "mlcalc.cli.train"):
-    try:
-        __import__(_optional)
-    except ModuleNotFoundError as _e:
-        if _e.name != _optional:
-            raise
+# each command module registers its commands on `app` when imported (in --help's order)
+from mlcalc.cli import linalg, linalg_more, systems, nn, train, tools  # noqa: F401,E402
 
 # a token that is a number or a matrix literal even though it starts with '-' ("-1 2; 3 4", "-inf")
 _NEGATIVE_LITERAL = re.compile(r"-(\d|\.\d|inf|nan)", re.I)

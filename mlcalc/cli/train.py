@@ -1,0 +1,117 @@
+"""Training commands: train-linreg, predict."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from mlcalc.cli.base import app, emit, read_operand, settings
+
+
+class Method(str, Enum):
+    gd = "gd"
+    sgd = "sgd"
+    normal = "normal"
+
+
+class OptimizerName(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    rmsprop = "rmsprop"
+    adam = "adam"
+
+
+@app.command("train-linreg", epilog=(
+    "Examples: mlcalc train-linreg samples/linreg_tutorial.csv --method gd --lr 0.01 --epochs 1000 --trace  ·  "
+    "mlcalc train-linreg samples/housing.csv --target price --standardize --optimizer adam --save m.json  ·  "
+    "mlcalc train-linreg data.npy --method normal --l2 0.1 -f json"))
+def train_linreg(
+    data: str = typer.Argument(..., metavar="DATA", help="Table of features and target (CSV with a header, NPY, ...)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
+    method: Method = typer.Option(Method.gd, "--method", help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
+    optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.001, adam 0.006)."),
+    epochs: int = typer.Option(1000, "--epochs", min=1, help="Passes over the data."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Rows per mini-batch with --method sgd."),
+    l1: float = typer.Option(0.0, "--l1", min=0.0, help="L1 penalty l1·‖w‖₁ (proximal step: exact zeros)."),
+    l2: float = typer.Option(0.0, "--l2", min=0.0, help="L2 penalty l2·‖w‖²."),
+    standardize: bool = typer.Option(False, "--standardize", help="Train on zero-mean, unit-variance features and target (model saved in original units)."),
+    val_split: float = typer.Option(0.0, "--val-split", min=0.0, max=0.9, help="Hold out this fraction of rows (seeded shuffle) for val_loss/val_r2."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the shuffles: runs are reproducible bit for bit."),
+    save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
+    log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
+    tol: Optional[float] = typer.Option(None, "--tol", min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
+):
+    """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""
+    from mlcalc.train import linreg
+    from mlcalc.train.curve import loss_curve
+
+    s = settings()
+    if save:
+        from mlcalc.io.write import check_output_path
+        check_output_path(save)
+    op = read_operand(data)
+    prepared = linreg.prepare(op.values, op.names, target)
+    cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
+                        seed, log_every, tol)
+    with _progress(s.quiet) as callback:
+        result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback)
+    if save:
+        from mlcalc.train import model
+        model.save(save, result, linreg.settings_dict(cfg), prepared.target_column)
+    from mlcalc.io.write import Labeled
+    result["coef"] = Labeled(result["coef"], result["features"])
+    emit(result)
+    if not s.quiet and len(result["history"]) > 2:
+        unicode = s.color and sys.stderr.isatty()
+        sys.stderr.write(loss_curve(result["history"], unicode=unicode))
+
+
+class _progress:
+    """A Rich progress bar on a terminal's stderr, shown once training has run for a second."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        import time
+        started = time.perf_counter()
+
+        def callback(event):
+            if not self.enabled or event.kind != "epoch":
+                return
+            if self.bar is None:
+                if time.perf_counter() - started < 1.0:
+                    return
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+                self.bar = Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("loss {task.fields[loss]:.4g}"), TimeRemainingColumn(), transient=True)
+                self.task = self.bar.add_task("train", total=event.total, loss=event.loss)
+                self.bar.start()
+            self.bar.update(self.task, completed=event.epoch, loss=event.loss)
+        return callback
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command(epilog="Example: mlcalc train-linreg samples/housing.csv --target price --save m.json && mlcalc predict m.json samples/housing.csv")
+def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model saved by train-linreg --save."),
+            data: str = typer.Argument(..., metavar="DATA", help="Rows to predict: columns by header name, else by position.")):
+    """Predictions of a saved linear-regression model."""
+    from mlcalc.train import model
+    m = model.load(model_path)
+    op = read_operand(data)
+    x = model.feature_matrix(m, op.values, op.names, op.source)
+    from mlcalc.io.read import require_finite
+    require_finite(x, "predict", "DATA")
+    s = settings()
+    if s.tracer is not None:
+        s.tracer.step("Prediction", "ŷ = X·w + b", result=model.predict(m, x),
+                      note=f"w = {m['coef']}, b = {m['intercept']} (features {', '.join(m['features'])})")
+    emit(model.predict(m, x))

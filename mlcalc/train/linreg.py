@@ -1,0 +1,296 @@
+"""Linear regression: fit by gradient descent (full batch), mini-batch SGD, or the normal
+equation; the objective (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁ with the intercept unpenalised.
+
+`prepare` picks features and target out of a table; `fit` trains and returns named results;
+the epoch loop runs on the NumPy reference (train/reference.py) or the numba kernels
+(kernels/cpu/linreg.py), chosen like every other op through the engine registry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from mlcalc import engine as engines
+from mlcalc.errors import InputError, MlcalcError, NumericError
+from mlcalc.io.read import require_finite
+from mlcalc.train import reference
+from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
+
+# numba runs the epochs from this many multiply-adds (rows × features × epochs); below, NumPy
+engines.register("linreg_epochs", numpy="mlcalc.train.reference:epoch",
+                 numba="mlcalc.kernels.cpu.linreg:EpochRunner", auto_from=50_000_000)
+
+
+@dataclass
+class Config:
+    method: str = "gd"
+    optimizer: str = "sgd"
+    lr: float | None = None
+    epochs: int = 1000
+    batch_size: int = 32
+    l1: float = 0.0
+    l2: float = 0.0
+    standardize: bool = False
+    val_split: float = 0.0
+    seed: int | None = None
+    log_every: int = 100
+    tol: float | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+
+
+@dataclass
+class Data:
+    x: np.ndarray
+    y: np.ndarray
+    features: list[str]
+    target: str
+    target_column: int  # 1-based, as the user counts
+
+
+@dataclass
+class Event:
+    """What the training loop reports to a callback (progress bar, tests)."""
+
+    kind: str               # "start", "epoch", "end"
+    epoch: int = 0
+    loss: float = math.nan
+    total: int = 0
+
+
+def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> Data:
+    """Split a table into features and target: by header name or 1-based column, default the last."""
+    if values.ndim != 2 or values.shape[1] < 2:
+        raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
+    ncols = values.shape[1]
+    names = list(names) if names else [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]
+    if target is None:
+        t = ncols - 1
+    elif names and target in names:
+        t = names.index(target)
+    elif target.isdigit() and 1 <= int(target) <= ncols:
+        t = int(target) - 1
+    else:
+        raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)}")
+    if values.shape[0] < 2:
+        raise InputError(f"train-linreg: DATA has {values.shape[0]} row; at least 2 are needed")
+    require_finite(values, "train-linreg", "DATA")
+    keep = [j for j in range(ncols) if j != t]
+    return Data(np.ascontiguousarray(values[:, keep], dtype=np.float64), values[:, t].astype(np.float64),
+                [names[j] for j in keep], names[t], t + 1)
+
+
+def _split(data: Data, fraction: float, seed: int | None):
+    if not fraction:
+        return data.x, data.y, None, None
+    if not 0 < fraction < 1:
+        raise InputError(f"train-linreg: --val-split must be between 0 and 1, got {fraction}")
+    n = len(data.y)
+    n_val = int(round(n * fraction))
+    if n_val < 1 or n - n_val < 2:
+        raise InputError(f"train-linreg: --val-split {fraction} leaves no validation or too few training rows")
+    order = np.random.default_rng(seed).permutation(n)
+    tr, va = order[:n - n_val], order[n - n_val:]
+    return data.x[tr], data.y[tr], data.x[va], data.y[va]
+
+
+def _scaling(x, y, features, standardize: bool):
+    """Means and scales for standardizing (identity without --standardize)."""
+    if not standardize:
+        return np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0, 1.0
+    mu, sigma = x.mean(axis=0), x.std(axis=0)
+    constant = [features[j] for j in np.flatnonzero(sigma == 0)]
+    if constant:
+        raise InputError(f"train-linreg: feature {constant[0]!r} is constant and cannot be standardized "
+                         "(drop the column, or train without --standardize)")
+    my, sy = float(y.mean()), float(y.std())
+    return mu, sigma, my, (sy if sy > 0 else 1.0)
+
+
+def r2_score(y, pred) -> float:
+    ss_res = float(np.sum((y - pred) ** 2))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
+
+
+def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
+        callback: Callable[[Event], None] | None = None) -> dict:
+    """Train; return the named results of the contract (coefficients in the data's own units)."""
+    if cfg.method not in ("gd", "sgd", "normal"):
+        raise InputError(f"train-linreg: unknown method {cfg.method!r}")
+    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.log_every < 1:
+        raise InputError("train-linreg: --epochs, --batch-size and --log-every must be at least 1")
+    if cfg.l1 < 0 or cfg.l2 < 0:
+        raise InputError("train-linreg: --l1 and --l2 must not be negative")
+    x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
+    mu, sigma, my, sy = _scaling(x, y, data.features, cfg.standardize)
+    xs = (x - mu) / sigma if cfg.standardize else x
+    ys = (y - my) / sy if cfg.standardize else y
+    callback = callback or (lambda event: None)
+    if cfg.method == "normal":
+        theta, history, epochs = _normal(xs, ys, cfg), [], 0
+        if tracer is not None:
+            _trace_normal(tracer, xs, ys, theta, cfg)
+    else:
+        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback)
+    # back to the data's units: ŷ = Σ w_sⱼ·(xⱼ − μⱼ)/σⱼ·s_y + m_y
+    coef = theta[:-1] * sy / sigma
+    intercept = float(theta[-1] * sy + my - np.dot(coef, mu))
+    pred = x @ coef + intercept
+    result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
+              "loss": float(np.mean((pred - y) ** 2)), "r2": r2_score(y, pred)}
+    if x_val is not None:
+        pv = x_val @ coef + intercept
+        result["val_loss"] = float(np.mean((pv - y_val) ** 2))
+        result["val_r2"] = r2_score(y_val, pv)
+    result["epochs"] = epochs
+    result["history"] = history
+    return result
+
+
+def _normal(x, y, cfg: Config) -> np.ndarray:
+    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w; with l1, coordinate descent."""
+    n, p = x.shape
+    xm, ym = x.mean(axis=0), y.mean()
+    xc, yc = x - xm, y - ym
+    gram = xc.T @ xc / n
+    rhs = xc.T @ yc / n
+    if cfg.l1 > 0:
+        w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2)
+    else:
+        w = _solve_spd(gram + cfg.l2 * np.eye(p), rhs)
+        if w is None:  # singular or badly conditioned XᵀX: the minimum-norm least-squares solution
+            w = np.linalg.lstsq(xc, yc, rcond=None)[0]
+    return np.append(w, ym - xm @ w)
+
+
+def _solve_spd(a, rhs) -> np.ndarray | None:
+    """Cholesky solve of a symmetric positive-definite system; None when it is singular or near it."""
+    try:
+        if np.linalg.cond(a) > 1e12:
+            return None
+        lower = np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        return None
+    return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
+
+
+def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = 10_000, tol: float = 1e-12) -> np.ndarray:
+    """Minimise wᵀ·G·w − 2·rᵀw + l2·‖w‖² + l1·‖w‖₁ (the centred objective) one coordinate at a time:
+    wⱼ = S(rⱼ − Σ_{k≠j} Gⱼₖwₖ, l1/2) / (Gⱼⱼ + l2)."""
+    p = len(rhs)
+    w = np.zeros(p)
+    for _ in range(sweeps):
+        biggest = 0.0
+        for j in range(p):
+            if gram[j, j] + l2 == 0:
+                continue
+            rho = rhs[j] - gram[j] @ w + gram[j, j] * w[j]
+            new = np.sign(rho) * max(abs(rho) - l1 / 2, 0.0) / (gram[j, j] + l2)
+            biggest = max(biggest, abs(new - w[j]))
+            w[j] = new
+        if biggest <= tol * max(1.0, np.abs(w).max()):
+            return w
+    raise NumericError("train-linreg: coordinate descent did not converge; try a larger --l1 or --standardize")
+
+
+def _descend(x, y, cfg: Config, engine: str, tracer, callback):
+    n, p = x.shape
+    lr = cfg.learning_rate
+    full_batch = cfg.method == "gd" or cfg.batch_size >= n
+    rng = np.random.default_rng(cfg.seed)
+    theta = np.zeros(p + 1)
+    use_numba = engines.uses_numba("linreg_epochs", engine, n * p * cfg.epochs)
+    if use_numba:
+        runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2)
+        mse = runner.mse
+    else:
+        opt = Optimizer(cfg.optimizer, lr, p + 1)
+        mse = lambda th: reference.mse(x, y, th)  # noqa: E731
+    initial = mse(theta)
+    history, previous = [], initial
+    callback(Event("start", 0, initial, cfg.epochs))
+    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch else None)
+    epochs_run = cfg.epochs
+    for epoch in range(1, cfg.epochs + 1):
+        order = None if full_batch else rng.permutation(n)
+        if tracer is not None and epoch == 1:
+            _trace_first_step(tracer, x, y, theta, cfg, order)
+        if use_numba:
+            runner.epoch(theta, order, cfg.batch_size)
+        else:
+            reference.epoch(x, y, theta, opt, order, cfg.batch_size, cfg.l1, cfg.l2)
+        loss = mse(theta)
+        if not math.isfinite(loss) or loss > 1e6 * max(initial, 1e-300) and loss > 1e6:
+            raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
+                               f"try a smaller --lr than {lr:g}, or --standardize")
+        if epoch % cfg.log_every == 0 or epoch == 1:
+            history.append(loss)
+            if tracer is not None:
+                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {loss:.6g}", note=_weights_note(theta))
+        callback(Event("epoch", epoch, loss, cfg.epochs))
+        if tol is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
+            epochs_run = epoch
+            break
+        previous = loss
+    if epochs_run % cfg.log_every != 0 and (not history or epochs_run != 1):
+        history.append(mse(theta))
+    callback(Event("end", epochs_run, mse(theta), cfg.epochs))
+    return theta, history, epochs_run
+
+
+def _weights_note(theta) -> str:
+    w = ", ".join(f"{v:.6g}" for v in theta[:-1][:6]) + (", …" if len(theta) > 7 else "")
+    return f"w = [{w}], b = {theta[-1]:.6g}"
+
+
+def _trace_first_step(tracer, x, y, theta, cfg: Config, order) -> None:
+    """The first update with its numbers, as the tutorial works it by hand (on a few rows)."""
+    rows = np.arange(len(y)) if order is None else order[:cfg.batch_size]
+    xb, yb = x[rows], y[rows]
+    pred = xb @ theta[:-1] + theta[-1]
+    r = pred - yb
+    g = reference.gradient(xb, yb, theta, cfg.l2)
+    what = "the whole data set (gd)" if order is None else f"a shuffled mini-batch of {len(rows)} rows (sgd)"
+    tracer.step("Model and objective", "ŷ = X·w + b;  L = (1/n)·Σ(ŷ − y)²" +
+                (f" + {cfg.l2:g}·‖w‖²" if cfg.l2 else "") + (f" + {cfg.l1:g}·‖w‖₁" if cfg.l1 else ""),
+                note=f"{x.shape[0]} rows, {x.shape[1]} features; step 1 uses {what}; w and b start at 0")
+    tracer.step("Prediction", "ŷ = X·w + b", result=pred, X=xb, w=theta[:-1].copy(), b=float(theta[-1]))
+    tracer.step("Residual", "r = ŷ − y", result=r, y=yb)
+    tracer.step("Gradient", "∂L/∂w = (2/n)·Xᵀ·r" + (" + 2·l2·w" if cfg.l2 else "") + ",  ∂L/∂b = (2/n)·Σ r",
+                result=g, note="the last entry is ∂L/∂b")
+    opt = Optimizer(cfg.optimizer, cfg.learning_rate, len(theta))
+    new = theta.copy()
+    opt.step(new, g)
+    if cfg.l1:
+        soft_threshold(new[:-1], opt.lr * cfg.l1)
+    rule = {"sgd": "θ ← θ − η·g", "momentum": "v ← 0.9·v + g;  θ ← θ − η·v",
+            "rmsprop": "s ← 0.9·s + 0.1·g²;  θ ← θ − η·g/(√s + ε)",
+            "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η·m̂/(√v̂ + ε)"}[cfg.optimizer]
+    tracer.step(f"Update ({cfg.optimizer}, η = {cfg.learning_rate:g})", rule +
+                ("; then wⱼ ← sign(wⱼ)·max(|wⱼ| − η·l1, 0)" if cfg.l1 else ""), result=new, **opt.state())
+
+
+def _trace_normal(tracer, x, y, theta, cfg: Config) -> None:
+    n, p = x.shape
+    tracer.step("Normal equation", "(XcᵀXc/n + l2·I)·w = Xcᵀyc/n,  b = ȳ − x̄·w" +
+                ("; with l1: coordinate descent, wⱼ = S(ρⱼ, l1/2)/(Gⱼⱼ + l2)" if cfg.l1 else ""),
+                note=f"Xc, yc: the data centred on its means, so the intercept is not penalised; "
+                     f"{n} rows, {p} features: XᵀX costs {n * p * p} multiply-adds")
+    r = x @ theta[:-1] + theta[-1] - y
+    tracer.step("Solution", "w, b", result=theta, note="the last entry is b")
+    grad = 2.0 / n * (x.T @ r) + 2 * cfg.l2 * theta[:-1]
+    if not cfg.l1:
+        tracer.step("Check: the gradient vanishes", f"max |∂L/∂w| = {np.abs(grad).max():.3g}")
+
+
+def settings_dict(cfg: Config) -> dict:
+    d = asdict(cfg)
+    d["lr"] = cfg.learning_rate if cfg.method != "normal" else None
+    return d

@@ -1,0 +1,59 @@
+"""The four optimizers, in NumPy: each updates θ (coefficients and intercept, one vector) in place
+from the gradient g, keeping its own state. The numba kernels (kernels/cpu/linreg.py) implement
+the same updates; tests check that both agree.
+
+Conventions as PyTorch's: momentum v ← β·v + g, θ ← θ − η·v; RMSprop s ← ρ·s + (1−ρ)·g²,
+θ ← θ − η·g/(√s + ε); Adam with bias-corrected m̂, v̂.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAMES = ("sgd", "momentum", "rmsprop", "adam")
+CODES = {name: i for i, name in enumerate(NAMES)}
+
+# learning rates that converge on standardized data within the default 1000 epochs (README)
+DEFAULT_LR = {"sgd": 0.03, "momentum": 0.005, "rmsprop": 0.001, "adam": 0.006}
+MOMENTUM = 0.9
+RHO = 0.9
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+
+
+class Optimizer:
+    def __init__(self, name: str, lr: float, size: int):
+        self.name, self.lr, self.t = name, lr, 0
+        self.m = np.zeros(size)  # momentum's velocity, or Adam's first moment
+        self.v = np.zeros(size)  # RMSprop's / Adam's second moment
+
+    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
+        self.t += 1
+        if self.name == "sgd":
+            theta -= self.lr * g
+        elif self.name == "momentum":
+            self.m = MOMENTUM * self.m + g
+            theta -= self.lr * self.m
+        elif self.name == "rmsprop":
+            self.v = RHO * self.v + (1 - RHO) * g * g
+            theta -= self.lr * g / (np.sqrt(self.v) + EPS)
+        else:  # adam
+            self.m = BETA1 * self.m + (1 - BETA1) * g
+            self.v = BETA2 * self.v + (1 - BETA2) * g * g
+            m_hat = self.m / (1 - BETA1 ** self.t)
+            v_hat = self.v / (1 - BETA2 ** self.t)
+            theta -= self.lr * m_hat / (np.sqrt(v_hat) + EPS)
+
+    def state(self) -> dict:
+        """What a trace shows of the optimizer's memory."""
+        if self.name == "momentum":
+            return {"velocity v": self.m.copy()}
+        if self.name == "rmsprop":
+            return {"mean square s": self.v.copy()}
+        if self.name == "adam":
+            return {"m": self.m.copy(), "v": self.v.copy()}
+        return {}
+
+
+def soft_threshold(w: np.ndarray, t: float) -> None:
+    """The proximal step of t·‖w‖₁: shrink towards 0 by t, landing exactly on 0."""
+    np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - t, 0.0))
