@@ -1,0 +1,122 @@
+"""train-linreg and predict from the command line: outputs, the tutorial example, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_error_line, run_cli
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+TUTORIAL = os.path.join(ROOT, "samples", "linreg_tutorial.csv")
+HOUSING = os.path.join(ROOT, "samples", "housing.csv")
+
+
+def test_tutorial_example_gives_w_2_and_b_0():
+    r = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "1000", "-f", "json")
+    out = json.loads(r.stdout)
+    assert out["coef"][0] == pytest.approx(2, abs=0.05) and out["intercept"] == pytest.approx(0, abs=0.05)
+    assert out["features"] == ["x"] and out["target"] == "y" and out["epochs"] == 1000
+
+
+def test_tutorial_trace_prints_the_loss_every_100_iterations_falling():
+    r = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "1000", "--trace",
+                "-f", "csv", env={"NO_COLOR": "1"})
+    import re
+    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"Epoch (\d+)\n  loss = .* = (\S+)", r.stderr)}
+    assert sorted(losses) == [1] + list(range(100, 1001, 100))
+    seq = [losses[k] for k in sorted(losses)]
+    assert all(b < a for a, b in zip(seq, seq[1:]))
+    assert "∂L/∂w = (2/n)·Xᵀ·r" in r.stderr and "θ ← θ − η·g" in r.stderr
+
+
+def test_named_results_in_json_and_coef_alone_in_csv():
+    r = run_cli("train-linreg", HOUSING, "--target", "price", "--method", "normal", "-f", "json")
+    out = json.loads(r.stdout)
+    assert list(out) == ["coef", "intercept", "features", "target", "loss", "r2", "epochs", "history"]
+    csv = run_cli("train-linreg", HOUSING, "--method", "normal", "-f", "csv")
+    assert len(csv.stdout.split()) == 5
+
+
+def test_target_by_column_number():
+    a = json.loads(run_cli("train-linreg", HOUSING, "--target", "6", "--method", "normal", "-f", "json").stdout)
+    b = json.loads(run_cli("train-linreg", HOUSING, "--method", "normal", "-f", "json").stdout)
+    assert a == b
+
+
+def test_save_then_predict_equals_the_fit(tmp_path):
+    m = tmp_path / "m.json"
+    r = run_cli("train-linreg", HOUSING, "--standardize", "--optimizer", "adam", "--epochs", "300",
+                "--save", str(m), "-f", "json", "-q")
+    assert r.code == 0, r.stderr
+    fit = json.loads(r.stdout)
+    saved = json.loads(m.read_text())
+    assert saved["format"] == "mlcalc.linreg/1" and saved["features"] == fit["features"]
+    pred = run_cli("predict", str(m), HOUSING, "-f", "json")
+    data = np.loadtxt(HOUSING, delimiter=",", skiprows=2)
+    np.testing.assert_allclose(json.loads(pred.stdout), data[:, :5] @ fit["coef"] + fit["intercept"], rtol=1e-12)
+
+
+def test_predict_by_position_without_header(tmp_path):
+    m = tmp_path / "m.json"
+    run_cli("train-linreg", TUTORIAL, "--method", "normal", "--save", str(m))
+    assert json.loads(run_cli("predict", str(m), "[[10],[20]]", "-f", "json").stdout) == pytest.approx([20, 40])
+    # a column more than the features: the target column (last) is ignored
+    assert json.loads(run_cli("predict", str(m), "10 1; 20 2", "-f", "json").stdout) == pytest.approx([20, 40])
+
+
+def test_unknown_target_lists_the_columns():
+    assert_one_error_line(run_cli("train-linreg", HOUSING, "--target", "cost"), "no column 'cost'", "area_m2, rooms")
+
+
+def test_single_row_is_an_error():
+    assert_one_error_line(run_cli("train-linreg", "[[1, 2]]"), "1 row", "at least 2")
+
+
+def test_constant_feature_with_standardize_is_an_error(tmp_path):
+    r = run_cli("train-linreg", "1 5 2; 2 5 4; 3 5 6", "--standardize")
+    assert_one_error_line(r, "x2", "constant")
+
+
+def test_nan_in_data_names_its_position():
+    assert_one_error_line(run_cli("train-linreg", "1 2; 2 nan; 3 6"), "row 2, column 2")
+
+
+def test_predict_refuses_a_json_that_is_not_a_model(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text('{"coef": [1]}')
+    assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model")
+    p.write_text("[[1, 2]]")
+    assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model")
+
+
+def test_predict_with_mismatched_columns(tmp_path):
+    m = tmp_path / "m.json"
+    run_cli("train-linreg", HOUSING, "--method", "normal", "--save", str(m))
+    assert_one_error_line(run_cli("predict", str(m), "1 2; 3 4"), "2 columns", "5 features")
+    other = tmp_path / "o.csv"
+    other.write_text("a,b,c,d,e\n1,2,3,4,5\n")
+    assert_one_error_line(run_cli("predict", str(m), str(other)), "no column 'area_m2'")
+
+
+def test_diverging_training_stops_with_advice_and_writes_no_model(tmp_path):
+    m = tmp_path / "m.json"
+    r = run_cli("train-linreg", HOUSING, "--lr", "10", "--save", str(m))
+    assert_one_error_line(r, "diverged", "smaller --lr")
+    assert not m.exists()
+
+
+def test_failed_training_leaves_an_existing_model_untouched(tmp_path):
+    m = tmp_path / "m.json"
+    m.write_text("keep")
+    run_cli("train-linreg", HOUSING, "--target", "nope", "--save", str(m))
+    assert m.read_text() == "keep"
+
+
+def test_loss_curve_on_stderr_and_quiet_silences_it():
+    r = run_cli("train-linreg", TUTORIAL, "--epochs", "500", "-f", "csv", env={"NO_COLOR": "1"})
+    assert "loss (log scale)" in r.stderr
+    assert run_cli("train-linreg", TUTORIAL, "--epochs", "500", "-f", "csv", "-q").stderr == ""

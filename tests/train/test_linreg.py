@@ -1,0 +1,130 @@
+"""train-linreg's mathematics: closed forms, every optimizer's convergence, penalties, seeds, engines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlcalc.io.read import read_operand
+from mlcalc.train import linreg, model
+from mlcalc.train.optimizers import NAMES
+
+HOUSING = "samples/housing.csv"
+
+
+@pytest.fixture(scope="module")
+def housing():
+    import os
+    op = read_operand(os.path.join(os.path.dirname(__file__), "..", "..", HOUSING))
+    return linreg.prepare(op.values, op.names, "price")
+
+
+def _lstsq_mse(data):
+    a = np.column_stack([data.x, np.ones(len(data.y))])
+    coef = np.linalg.lstsq(a, data.y, rcond=None)[0]
+    return coef, float(np.mean((a @ coef - data.y) ** 2))
+
+
+def test_normal_equation_matches_lstsq(housing):
+    r = linreg.fit(housing, linreg.Config(method="normal"))
+    coef, mse = _lstsq_mse(housing)
+    np.testing.assert_allclose(r["coef"], coef[:-1], rtol=1e-8)
+    assert r["intercept"] == pytest.approx(coef[-1], rel=1e-8)
+    assert r["loss"] == pytest.approx(mse, rel=1e-10)
+
+
+def test_normal_equation_with_l2_matches_the_ridge_closed_form(housing):
+    l2 = 0.5
+    r = linreg.fit(housing, linreg.Config(method="normal", l2=l2))
+    x, y = housing.x, housing.y
+    xc, yc = x - x.mean(0), y - y.mean()
+    n = len(y)
+    w = np.linalg.solve(xc.T @ xc / n + l2 * np.eye(x.shape[1]), xc.T @ yc / n)
+    np.testing.assert_allclose(r["coef"], w, rtol=1e-8)
+    assert r["intercept"] == pytest.approx(y.mean() - x.mean(0) @ w, rel=1e-8)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("method", ["gd", "sgd"])
+@pytest.mark.parametrize("optimizer", NAMES)
+def test_every_optimizer_reaches_the_least_squares_mse_within_one_percent(housing, optimizer, method, engine):
+    r = linreg.fit(housing, linreg.Config(method=method, optimizer=optimizer, standardize=True, seed=1), engine=engine)
+    _, best = _lstsq_mse(housing)
+    assert best <= r["loss"] <= 1.01 * best
+
+
+@pytest.mark.parametrize("method", ["normal", "gd"])
+def test_l2_shrinks_the_coefficients(housing, method):
+    # the penalty acts in the units trained in: with --standardize, on w·σ(x)/σ(y)
+    sigma = housing.x.std(0)
+    free = linreg.fit(housing, linreg.Config(method=method, standardize=True))
+    ridge = linreg.fit(housing, linreg.Config(method=method, standardize=True, l2=0.5))
+    assert np.linalg.norm(ridge["coef"] * sigma) < 0.9 * np.linalg.norm(free["coef"] * sigma)
+    raw_free = linreg.fit(housing, linreg.Config(method="normal"))
+    raw_ridge = linreg.fit(housing, linreg.Config(method="normal", l2=1000.0))
+    assert np.linalg.norm(raw_ridge["coef"]) < np.linalg.norm(raw_free["coef"])
+
+
+@pytest.mark.parametrize("method", ["normal", "gd", "sgd"])
+def test_large_l1_sets_some_coefficients_exactly_to_zero(housing, method):
+    r = linreg.fit(housing, linreg.Config(method=method, standardize=True, l1=0.3, seed=0, epochs=300))
+    assert np.any(r["coef"] == 0.0) and np.any(r["coef"] != 0.0)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_seed_makes_sgd_reproducible_bit_for_bit(housing, engine):
+    cfg = linreg.Config(method="sgd", optimizer="adam", standardize=True, seed=42, epochs=20)
+    a, b = linreg.fit(housing, cfg, engine=engine), linreg.fit(housing, cfg, engine=engine)
+    assert np.array_equal(a["coef"], b["coef"]) and a["intercept"] == b["intercept"]
+    c = linreg.fit(housing, linreg.Config(method="sgd", optimizer="adam", standardize=True, seed=43, epochs=20),
+                   engine=engine)
+    assert not np.array_equal(a["coef"], c["coef"])
+
+
+@pytest.mark.parametrize("optimizer", NAMES)
+def test_numba_and_numpy_engines_agree(housing, optimizer):
+    cfg = linreg.Config(method="sgd", optimizer=optimizer, standardize=True, seed=5, epochs=30, l1=0.01, l2=0.01)
+    a, b = linreg.fit(housing, cfg, engine="numpy"), linreg.fit(housing, cfg, engine="numba")
+    np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-9)
+
+
+def test_r2_is_one_minus_ss_res_over_ss_tot(housing):
+    r = linreg.fit(housing, linreg.Config(method="normal"))
+    pred = housing.x @ r["coef"] + r["intercept"]
+    y = housing.y
+    assert r["r2"] == pytest.approx(1 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2), rel=1e-12)
+
+
+def test_standardized_model_is_in_original_units(housing):
+    plain = linreg.fit(housing, linreg.Config(method="normal"))
+    std = linreg.fit(housing, linreg.Config(method="normal", standardize=True))
+    np.testing.assert_allclose(std["coef"], plain["coef"], rtol=1e-8)
+    assert std["intercept"] == pytest.approx(plain["intercept"], rel=1e-8)
+
+
+def test_saved_model_predicts_what_the_fit_reported(housing, tmp_path):
+    r = linreg.fit(housing, linreg.Config(method="gd", optimizer="adam", standardize=True, epochs=200))
+    model.save(str(tmp_path / "m.json"), r, {}, 6)
+    m = model.load(str(tmp_path / "m.json"))
+    np.testing.assert_allclose(model.predict(m, housing.x), housing.x @ r["coef"] + r["intercept"], rtol=1e-12)
+
+
+def test_tutorial_fit_gives_w_2_b_0():
+    data = linreg.Data(np.arange(1.0, 6).reshape(-1, 1), 2 * np.arange(1.0, 6), ["x"], "y", 2)
+    r = linreg.fit(data, linreg.Config(method="gd", lr=0.01, epochs=1000))
+    assert r["coef"][0] == pytest.approx(2, abs=0.05) and r["intercept"] == pytest.approx(0, abs=0.05)
+    assert all(b < a for a, b in zip(r["history"], r["history"][1:]))  # the loss falls
+
+
+def test_callback_receives_every_epoch():
+    data = linreg.Data(np.arange(1.0, 6).reshape(-1, 1), 2 * np.arange(1.0, 6), ["x"], "y", 2)
+    events = []
+    linreg.fit(data, linreg.Config(epochs=5, tol=0), callback=events.append)
+    assert [e.kind for e in events] == ["start"] + ["epoch"] * 5 + ["end"]
+    assert [e.epoch for e in events if e.kind == "epoch"] == [1, 2, 3, 4, 5]
+
+
+def test_validation_split_reports_validation_loss(housing):
+    r = linreg.fit(housing, linreg.Config(method="normal", val_split=0.2, seed=0))
+    assert list(r)[:8] == ["coef", "intercept", "features", "target", "loss", "r2", "val_loss", "val_r2"]
+    assert 0.9 < r["val_r2"] <= 1
