@@ -214,7 +214,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback):
         opt = Optimizer(cfg.optimizer, lr, p + 1)
         mse = lambda th: reference.mse(x, y, th)  # noqa: E731
     initial = mse(theta)
-    history, previous = [], initial
+    history, previous = [], None
     callback(Event("start", 0, initial, cfg.epochs))
     tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch else None)
     epochs_run = cfg.epochs
@@ -223,25 +223,28 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback):
         if tracer is not None and epoch == 1:
             _trace_first_step(tracer, x, y, theta, cfg, order)
         if use_numba:
-            runner.epoch(theta, order, cfg.batch_size)
+            loss = runner.epoch(theta, order, cfg.batch_size)
         else:
-            reference.epoch(x, y, theta, opt, order, cfg.batch_size, cfg.l1, cfg.l2)
-        loss = mse(theta)
-        if not math.isfinite(loss) or loss > 1e6 * max(initial, 1e-300) and loss > 1e6:
+            loss = reference.epoch(x, y, theta, opt, order, cfg.batch_size, cfg.l1, cfg.l2)
+        diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
+        if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
             raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
                                f"try a smaller --lr than {lr:g}, or --standardize")
         if epoch % cfg.log_every == 0 or epoch == 1:
-            history.append(loss)
+            reported = mse(theta)  # the exact loss after the epoch, for the report
+            history.append(reported)
             if tracer is not None:
-                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {loss:.6g}", note=_weights_note(theta))
+                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {reported:.6g}", note=_weights_note(theta))
         callback(Event("epoch", epoch, loss, cfg.epochs))
-        if tol is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
+        # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
+        if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
             epochs_run = epoch
             break
         previous = loss
-    if epochs_run % cfg.log_every != 0 and (not history or epochs_run != 1):
-        history.append(mse(theta))
-    callback(Event("end", epochs_run, mse(theta), cfg.epochs))
+    final = mse(theta)
+    if epochs_run % cfg.log_every != 0 and epochs_run != 1:
+        history.append(final)
+    callback(Event("end", epochs_run, final, cfg.epochs))
     return theta, history, epochs_run
 
 

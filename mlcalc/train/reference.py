@@ -12,9 +12,11 @@ import numpy as np
 from mlcalc.train.optimizers import Optimizer, soft_threshold
 
 
-def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float) -> np.ndarray:
+def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float, residual_out: list | None = None) -> np.ndarray:
     w, b = theta[:-1], theta[-1]
     r = x @ w + b - y
+    if residual_out is not None:
+        residual_out.append(float(r @ r))
     g = np.empty_like(theta)
     g[:-1] = 2.0 / len(y) * (x.T @ r) + 2.0 * l2 * w
     g[-1] = 2.0 / len(y) * r.sum()
@@ -22,19 +24,22 @@ def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float) -> np.n
 
 
 def epoch(x, y, theta, opt: Optimizer, order: np.ndarray | None, batch: int, l1: float, l2: float,
-          on_step=None) -> None:
-    """One pass over the data: `order` is the shuffled row order (None: one full batch, gd)."""
+          on_step=None) -> float:
+    """One pass over the data: `order` is the shuffled row order (None: one full batch, gd). Returns the
+    epoch's loss: the mean squared residual met before each update (for gd, the MSE of the starting θ)."""
+    sse: list[float] = []
     if order is None:
         batches = [(x, y, None)]
     else:
         batches = ((x[rows], y[rows], rows) for rows in (order[s:s + batch] for s in range(0, len(order), batch)))
     for xb, yb, rows in batches:
-        g = gradient(xb, yb, theta, l2)
+        g = gradient(xb, yb, theta, l2, sse)
         if on_step is not None:
             on_step(rows, g)
         opt.step(theta, g)
         if l1:
             soft_threshold(theta[:-1], opt.lr * l1)
+    return sum(sse) / len(y)
 
 
 def mse(x, y, theta) -> float:

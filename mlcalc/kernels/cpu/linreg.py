@@ -22,9 +22,11 @@ _CHUNK = 4096
 
 @njit(**JIT_OPTIONS)
 def _batch_gradient_serial(x, y, rows, start, stop, theta, g):
+    """Σ r·xᵢ into g (and Σ r into g[p]) over the batch; returns Σ r² (the loss before the update)."""
     p = x.shape[1]
     for j in range(p + 1):
         g[j] = 0.0
+    sse = 0.0
     for k in range(start, stop):
         i = rows[k]
         r = theta[p] - y[i]
@@ -33,13 +35,15 @@ def _batch_gradient_serial(x, y, rows, start, stop, theta, g):
         for j in range(p):
             g[j] += r * x[i, j]
         g[p] += r
+        sse += r * r
+    return sse
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _batch_gradient_parallel(x, y, rows, start, stop, theta, g):
     p = x.shape[1]
     nchunks = (stop - start + _CHUNK - 1) // _CHUNK
-    partial = np.zeros((nchunks, p + 1))
+    partial = np.zeros((nchunks, p + 2))  # last column: Σ r²
     for c in prange(nchunks):
         lo = start + c * _CHUNK
         hi = min(stop, lo + _CHUNK)
@@ -51,10 +55,15 @@ def _batch_gradient_parallel(x, y, rows, start, stop, theta, g):
             for j in range(p):
                 partial[c, j] += r * x[i, j]
             partial[c, p] += r
+            partial[c, p + 1] += r * r
     for j in range(p + 1):
         g[j] = 0.0
         for c in range(nchunks):
             g[j] += partial[c, j]
+    sse = 0.0
+    for c in range(nchunks):
+        sse += partial[c, p + 1]
+    return sse
 
 
 @njit(**JIT_OPTIONS)
@@ -87,19 +96,20 @@ def _epoch(x, y, rows, batch, theta, m, v, t, opt, lr, l1, l2):
     n = rows.shape[0]
     p = x.shape[1]
     g = np.empty(p + 1)
+    sse = 0.0
     for start in range(0, n, batch):
         stop = min(n, start + batch)
         if stop - start >= _PARALLEL_FROM:
-            _batch_gradient_parallel(x, y, rows, start, stop, theta, g)
+            sse += _batch_gradient_parallel(x, y, rows, start, stop, theta, g)
         else:
-            _batch_gradient_serial(x, y, rows, start, stop, theta, g)
+            sse += _batch_gradient_serial(x, y, rows, start, stop, theta, g)
         scale = 2.0 / (stop - start)
         for j in range(p):
             g[j] = scale * g[j] + 2.0 * l2 * theta[j]
         g[p] *= scale
         t += 1
         _update(theta, g, m, v, t, opt, lr, l1)
-    return t
+    return t, sse / n
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -129,10 +139,13 @@ class EpochRunner:
         self.opt, self.lr, self.l1, self.l2 = optimizer_code, lr, l1, l2
         self.identity = np.arange(self.x.shape[0], dtype=np.int64)
 
-    def epoch(self, theta, order, batch: int) -> None:
+    def epoch(self, theta, order, batch: int) -> float:
+        """One epoch; returns its loss: the mean of the squared residuals met before each update
+        (for gd, the exact MSE of the θ the epoch started from)."""
         rows = self.identity if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        self.t = _epoch(self.x, self.y, rows, batch if order is not None else rows.shape[0], theta,
-                        self.m, self.v, self.t, self.opt, self.lr, self.l1, self.l2)
+        self.t, loss = _epoch(self.x, self.y, rows, batch if order is not None else rows.shape[0], theta,
+                              self.m, self.v, self.t, self.opt, self.lr, self.l1, self.l2)
+        return float(loss)
 
     def mse(self, theta) -> float:
         return float(_mse(self.x, self.y, theta))
