@@ -53,21 +53,53 @@ def train_linreg(
     if save:
         from mlcalc.io.write import check_output_path
         check_output_path(save)
-    op = read_operand(data)
-    prepared = linreg.prepare(op.values, op.names, target)
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
                         seed, log_every, tol)
+    blocked = _blocked_table(data, target, s)
     with _progress(s.quiet) as callback:
-        result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback)
+        if blocked is not None:
+            from mlcalc.blocks import train as blocks_train
+            table, client = blocked
+            try:
+                result = blocks_train.fit(table, cfg, client, callback)
+            finally:
+                if client is not None:
+                    client.close()
+            target_column = table.target_column
+        else:
+            op = read_operand(data)
+            prepared = linreg.prepare(op.values, op.names, target)
+            result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback)
+            target_column = prepared.target_column
     if save:
         from mlcalc.train import model
-        model.save(save, result, linreg.settings_dict(cfg), prepared.target_column)
+        model.save(save, result, linreg.settings_dict(cfg), target_column)
     from mlcalc.io.write import Labeled
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)
     if not s.quiet and len(result["history"]) > 2:
         unicode = s.color and sys.stderr.isatty()
         sys.stderr.write(loss_curve(result["history"], unicode=unicode))
+
+
+def _blocked_table(spec: str, target, s):
+    """(Table of row blocks, Dask client or None) when DATA is an NPY over the budget or --scheduler is set."""
+    import os
+    from mlcalc.blocks import dispatch
+    if not (spec.lower().endswith(".npy") and os.path.isfile(spec)):
+        return None
+    address = dispatch.scheduler_address(s)
+    limit = dispatch.budget(s)
+    if address is None and os.path.getsize(spec) <= limit // 2:
+        return None
+    from mlcalc.blocks import storage
+    from mlcalc.blocks.train import Table
+    table = Table(storage.NpyBlocks.open(spec), target, limit)
+    client = None
+    if address is not None:
+        from mlcalc.blocks import cluster
+        client = cluster.connect(address)
+    return table, client
 
 
 class _progress:
@@ -106,6 +138,11 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
     """Predictions of a saved linear-regression model."""
     from mlcalc.train import model
     m = model.load(model_path)
+    blocked = _blocked_predict(m, data, settings())
+    if blocked is not None:
+        if not isinstance(blocked, bool):
+            emit(blocked)
+        return
     op = read_operand(data)
     x = model.feature_matrix(m, op.values, op.names, op.source)
     from mlcalc.io.read import require_finite
@@ -115,3 +152,25 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
         s.tracer.step("Prediction", "ŷ = X·w + b", result=model.predict(m, x),
                       note=f"w = {m['coef']}, b = {m['intercept']} (features {', '.join(m['features'])})")
     emit(model.predict(m, x))
+
+
+def _blocked_predict(m, spec: str, s):
+    """Predictions by row blocks for an NPY DATA over the budget: the result, or True once written to -o."""
+    import os
+    import numpy as np
+    from mlcalc.blocks import dispatch, storage
+    from mlcalc.blocks.train import predict as predict_blocks
+    if not (spec.lower().endswith(".npy") and os.path.isfile(spec)):
+        return None
+    limit = dispatch.budget(s)
+    if os.path.getsize(spec) <= limit // 2:
+        return None
+    blocks = storage.NpyBlocks.open(spec)
+    n = blocks.shape[0]
+    if (s.output or "").lower().endswith(".npy"):
+        with storage.AtomicNpyOutput(s.output, (n,), np.float64) as out:
+            predict_blocks(m, blocks, out, limit)
+        return True
+    out = np.empty(n)
+    predict_blocks(m, blocks, out, limit)
+    return out

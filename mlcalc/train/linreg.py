@@ -122,12 +122,7 @@ def r2_score(y, pred) -> float:
 def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         callback: Callable[[Event], None] | None = None) -> dict:
     """Train; return the named results of the contract (coefficients in the data's own units)."""
-    if cfg.method not in ("gd", "sgd", "normal"):
-        raise InputError(f"train-linreg: unknown method {cfg.method!r}")
-    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.log_every < 1:
-        raise InputError("train-linreg: --epochs, --batch-size and --log-every must be at least 1")
-    if cfg.l1 < 0 or cfg.l2 < 0:
-        raise InputError("train-linreg: --l1 and --l2 must not be negative")
+    validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     mu, sigma, my, sy = _scaling(x, y, data.features, cfg.standardize)
     xs = (x - mu) / sigma if cfg.standardize else x
@@ -139,9 +134,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
             _trace_normal(tracer, xs, ys, theta, cfg)
     else:
         theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback)
-    # back to the data's units: ŷ = Σ w_sⱼ·(xⱼ − μⱼ)/σⱼ·s_y + m_y
-    coef = theta[:-1] * sy / sigma
-    intercept = float(theta[-1] * sy + my - np.dot(coef, mu))
+    coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
     result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
               "loss": float(np.mean((pred - y) ** 2)), "r2": r2_score(y, pred)}
@@ -154,19 +147,40 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     return result
 
 
+def validate(cfg: Config) -> None:
+    if cfg.method not in ("gd", "sgd", "normal"):
+        raise InputError(f"train-linreg: unknown method {cfg.method!r}")
+    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.log_every < 1:
+        raise InputError("train-linreg: --epochs, --batch-size and --log-every must be at least 1")
+    if cfg.l1 < 0 or cfg.l2 < 0:
+        raise InputError("train-linreg: --l1 and --l2 must not be negative")
+
+
+def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
+    """Coefficients trained on standardized data back in the data's units:
+    ŷ = Σ w_sⱼ·(xⱼ − μⱼ)/σⱼ·s_y + m_y."""
+    coef = theta[:-1] * sy / sigma
+    return coef, float(theta[-1] * sy + my - np.dot(coef, mu))
+
+
 def _normal(x, y, cfg: Config) -> np.ndarray:
-    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w; with l1, coordinate descent."""
-    n, p = x.shape
+    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w."""
+    n = x.shape[0]
     xm, ym = x.mean(axis=0), y.mean()
     xc, yc = x - xm, y - ym
-    gram = xc.T @ xc / n
-    rhs = xc.T @ yc / n
+    return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg)
+
+
+def normal_from_moments(gram, rhs, xm, ym, cfg: Config) -> np.ndarray:
+    """θ = [w, b] from the centred moments G = XcᵀXc/n and r = Xcᵀyc/n (also accumulated by blocks);
+    with l1, coordinate descent."""
+    p = len(rhs)
     if cfg.l1 > 0:
         w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2)
     else:
         w = _solve_spd(gram + cfg.l2 * np.eye(p), rhs)
         if w is None:  # singular or badly conditioned XᵀX: the minimum-norm least-squares solution
-            w = np.linalg.lstsq(xc, yc, rcond=None)[0]
+            w = np.linalg.lstsq(gram + cfg.l2 * np.eye(p), rhs, rcond=None)[0]
     return np.append(w, ym - xm @ w)
 
 

@@ -42,3 +42,18 @@ def test_unreachable_scheduler_is_one_error_line(tmp_path):
     np.save(tmp_path / "a.npy", np.eye(3))
     r = run_process("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", "tcp://127.0.0.1:9")
     assert r.code == 1 and r.stderr.startswith("mlcalc: error: --scheduler")
+
+
+def test_train_linreg_normal_on_a_cluster(cluster, tmp_path):
+    import json
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5000, 4)) + 2
+    y = x @ np.array([1.0, -2.0, 0.5, 3.0]) + 4 + rng.normal(0, 0.1, 5000)
+    np.save(tmp_path / "t.npy", np.column_stack([x, y]))
+    mem = json.loads(run_process("train-linreg", str(tmp_path / "t.npy"), "--method", "normal", "-f", "json").stdout)
+    r = run_process("train-linreg", str(tmp_path / "t.npy"), "--method", "normal", "-f", "json", "--scheduler", cluster,
+                    "--memory-limit", "64KB")
+    assert r.code == 0, r.stderr
+    dist = json.loads(r.stdout)
+    np.testing.assert_allclose(dist["coef"], mem["coef"], rtol=1e-10)
+    assert dist["intercept"] == pytest.approx(mem["intercept"], rel=1e-10)

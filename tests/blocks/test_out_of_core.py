@@ -150,3 +150,43 @@ def test_commands_that_need_the_whole_matrix_refuse_a_file_over_the_budget(big):
     d, _, _ = big
     r = run_cli("eig", str(d / "a.npy"), "--memory-limit", "8MB")
     assert_one_error_line(r, "eig:", "larger than the memory budget")
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    d = tmp_path_factory.mktemp("table")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((300_000, 10)) * rng.uniform(0.5, 4, 10) + rng.uniform(-3, 3, 10)
+    y = x @ rng.standard_normal(10) + 1.5 + rng.normal(0, 0.3, len(x))
+    np.save(d / "t.npy", np.column_stack([x, y]))  # 26 MB
+    return d
+
+
+@pytest.mark.parametrize("method", ["normal", "gd"])
+def test_blocked_train_linreg_equals_in_memory(table, method):
+    args = ("train-linreg", str(table / "t.npy"), "--method", method, "--standardize", "--epochs", "30", "-f", "json")
+    mem = json.loads(run_cli(*args).stdout)
+    r = run_cli(*args, "--memory-limit", "4MB")
+    assert r.code == 0, r.stderr
+    blk = json.loads(r.stdout)
+    np.testing.assert_allclose(blk["coef"], mem["coef"], rtol=1e-10)
+    assert blk["intercept"] == pytest.approx(mem["intercept"], rel=1e-10)
+    assert blk["loss"] == pytest.approx(mem["loss"], rel=1e-10)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_blocked_training_stays_under_the_limit(table):
+    baseline = peak_rss_mb("train-linreg", "1 2; 2 4; 3 7", "--method", "normal", "-f", "json")
+    blocked = peak_rss_mb("train-linreg", str(table / "t.npy"), "--method", "normal", "--memory-limit", "8MB", "-f", "json")
+    in_memory = peak_rss_mb("train-linreg", str(table / "t.npy"), "--method", "normal", "-f", "json")
+    assert blocked <= baseline + 8 + 16, (baseline, blocked)
+    assert in_memory > baseline + 8 + 16
+
+
+def test_blocked_predict_equals_in_memory(table, tmp_path):
+    m = tmp_path / "m.json"
+    assert run_cli("train-linreg", str(table / "t.npy"), "--method", "normal", "--save", str(m)).code == 0
+    mem = run_cli("predict", str(m), str(table / "t.npy"), "-o", str(tmp_path / "p1.npy"))
+    blk = run_cli("predict", str(m), str(table / "t.npy"), "--memory-limit", "4MB", "-o", str(tmp_path / "p2.npy"))
+    assert mem.code == blk.code == 0, blk.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "p2.npy"), np.load(tmp_path / "p1.npy"), rtol=1e-12)

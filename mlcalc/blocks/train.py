@@ -1,0 +1,176 @@
+"""train-linreg and predict over an NPY table larger than memory, by row blocks (or on a Dask cluster).
+
+normal: two passes accumulate the centred moments XcᵀXc/n and Xcᵀyc/n (the same numbers the
+in-memory fit computes, so the same model to rounding); gd: one pass per epoch accumulates the
+full-batch gradient; sgd: mini-batches streamed block by block (block order and rows within a block
+shuffled with the seed: not the in-memory row order, so not the same path). A final pass computes
+the loss and R².
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mlcalc.blocks import local
+from mlcalc.errors import InputError, NumericError
+from mlcalc.train import linreg
+from mlcalc.train.optimizers import Optimizer, soft_threshold
+
+
+class Table:
+    """Row blocks of an NPY table split into features and target."""
+
+    def __init__(self, blocks, target: str | None, budget: int):
+        m, ncols = blocks.shape
+        if ncols < 2:
+            raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
+        if target is None:
+            t = ncols - 1
+        elif target.isdigit() and 1 <= int(target) <= ncols:
+            t = int(target) - 1
+        else:
+            raise InputError(f"train-linreg: no column {target!r} (an NPY file has no header: give a 1-based "
+                             f"column number 1..{ncols})")
+        self.blocks, self.t, self.n = blocks, t, m
+        names = [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]  # as linreg.prepare names a table without header
+        self.features = [names[j] for j in range(ncols) if j != t]
+        self.target = names[t]
+        self.target_column = t + 1
+        self.rows = local.row_block(blocks.shape, 8, budget, 4)
+
+    def __iter__(self):
+        for r in range(0, self.n, self.rows):
+            block = self.blocks[r:r + self.rows]
+            bad = ~np.isfinite(block)
+            if bad.any():
+                i, j = np.argwhere(bad)[0]
+                raise InputError(f"train-linreg: DATA has a non-finite value ({block[i, j]}) at row {r + i + 1}, "
+                                 f"column {j + 1}")
+            yield np.delete(block, self.t, axis=1), block[:, self.t]
+
+
+def _moments(table: Table):
+    n, sx, sy = 0, None, 0.0
+    for x, y in table:
+        n += len(y)
+        sx = x.sum(axis=0) if sx is None else sx + x.sum(axis=0)
+        sy += y.sum()
+    xm, ym = sx / n, sy / n
+    gram, rhs, syy = 0.0, 0.0, 0.0
+    for x, y in table:
+        xc, yc = x - xm, y - ym
+        gram = gram + xc.T @ xc
+        rhs = rhs + xc.T @ yc
+        syy += float(yc @ yc)
+    return n, xm, ym, gram / n, rhs / n, syy / n
+
+
+def _scaling(table, xm, ym, gram, syy, standardize: bool):
+    p = len(xm)
+    if not standardize:
+        return np.zeros(p), np.ones(p), 0.0, 1.0
+    sigma = np.sqrt(np.diag(gram))
+    if np.any(sigma == 0):
+        raise InputError(f"train-linreg: feature {table.features[int(np.argmin(sigma))]!r} is constant and "
+                         "cannot be standardized")
+    sy = math.sqrt(syy)
+    return xm, sigma, ym, (sy if sy > 0 else 1.0)
+
+
+def fit(table: Table, cfg: linreg.Config, client=None, callback=None) -> dict:
+    linreg.validate(cfg)
+    if cfg.val_split:
+        raise InputError("train-linreg: --val-split is not available when DATA is worked through by blocks")
+    if client is not None:
+        if cfg.method != "normal":
+            raise InputError("train-linreg on a Dask cluster: only --method normal")
+        n, xm, ym, gram, rhs, syy = _moments_on_cluster(table, client)
+    else:
+        n, xm, ym, gram, rhs, syy = _moments(table)
+    mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize)
+    history, epochs = [], 0
+    if cfg.method == "normal":
+        # moments of the standardized data follow from the raw ones
+        g_s = gram / np.outer(sigma, sigma)
+        r_s = rhs / (sigma * sy)
+        xm_s, ym_s = (xm - mu) / sigma, (ym - my) / sy
+        theta = linreg.normal_from_moments(g_s, r_s, xm_s, ym_s, cfg)
+    else:
+        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None))
+    coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
+    sse, sst = 0.0, 0.0
+    for x, y in table:
+        r = x @ coef + intercept - y
+        sse += float(r @ r)
+    sst = syy * n
+    return {"coef": coef, "intercept": intercept, "features": table.features, "target": table.target,
+            "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs, "history": history}
+
+
+def _standardized(table, mu, sigma, my, sy):
+    for x, y in table:
+        yield (x - mu) / sigma, (y - my) / sy
+
+
+def _descend(table, cfg, mu, sigma, my, sy, callback):
+    p = len(mu)
+    theta = np.zeros(p + 1)
+    opt = Optimizer(cfg.optimizer, cfg.learning_rate, p + 1)
+    rng = np.random.default_rng(cfg.seed)
+    history = []
+    for epoch in range(1, cfg.epochs + 1):
+        if cfg.method == "gd":
+            g, sse = np.zeros(p + 1), 0.0
+            for x, y in _standardized(table, mu, sigma, my, sy):
+                r = x @ theta[:-1] + theta[-1] - y
+                g[:-1] += x.T @ r
+                g[-1] += r.sum()
+                sse += float(r @ r)
+            g *= 2.0 / table.n
+            g[:-1] += 2.0 * cfg.l2 * theta[:-1]
+            opt.step(theta, g)
+            if cfg.l1:
+                soft_threshold(theta[:-1], opt.lr * cfg.l1)
+            loss = sse / table.n
+        else:
+            from mlcalc.train import reference
+            starts = list(range(0, table.n, table.rows))
+            sse = 0.0
+            for b in rng.permutation(len(starts)):
+                block = table.blocks[starts[b]:starts[b] + table.rows]
+                x = (np.delete(block, table.t, axis=1) - mu) / sigma
+                y = (block[:, table.t] - my) / sy
+                sse += len(y) * reference.epoch(x, y, theta, opt, rng.permutation(len(y)), cfg.batch_size,
+                                                cfg.l1, cfg.l2)
+            loss = sse / table.n
+        if not (math.isfinite(loss) and np.isfinite(theta).all()):
+            raise NumericError(f"train-linreg: training diverged at epoch {epoch}; try a smaller --lr or --standardize")
+        if epoch % cfg.log_every == 0 or epoch == 1:
+            history.append(loss)
+        callback(linreg.Event("epoch", epoch, loss, cfg.epochs))
+    return theta, history, cfg.epochs
+
+
+def _moments_on_cluster(table: Table, client):
+    """The same two moments as dask.array reductions whose chunks the workers read from the file."""
+    from mlcalc.blocks import cluster
+    a = cluster.as_dask(table.blocks, (table.rows, table.blocks.shape[1]))
+    keep = [j for j in range(table.blocks.shape[1]) if j != table.t]
+    x, y = a[:, keep], a[:, table.t]
+    n = table.n
+    xm, ym = client.compute([x.mean(axis=0), y.mean()], sync=True)
+    xc, yc = x - xm, y - ym
+    gram, rhs, syy = client.compute([xc.T @ xc, xc.T @ yc, (yc * yc).sum()], sync=True)
+    if not (np.isfinite(gram).all() and np.isfinite(rhs).all()):
+        raise InputError("train-linreg: DATA has non-finite values")
+    return n, np.asarray(xm), float(ym), np.asarray(gram) / n, np.asarray(rhs) / n, float(syy) / n
+
+
+def predict(model: dict, blocks, out, budget: int) -> None:
+    from mlcalc.train import model as models
+    rows = local.row_block(blocks.shape, 8, budget, 3)
+    for r in range(0, blocks.shape[0], rows):
+        x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA")
+        out[r:r + len(x)] = models.predict(model, x)
