@@ -98,7 +98,6 @@ def run(full: bool = False, repeats: int = 5, progress: Callable[[str], None] = 
         if case.bytes_moved:
             of_copy = f"{copy_seconds(case.bytes_moved) / t_ours:.0%}"
         rows.append([case.name, f"{t_ours:.4f}", f"{t_ref:.4f}", f"{t_ref / t_ours:.2f}", of_copy])
-        del args
     return rows
 
 

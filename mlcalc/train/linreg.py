@@ -9,13 +9,13 @@ the epoch loop runs on the NumPy reference (train/reference.py) or the numba ker
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numpy as np
 
 from mlcalc import engine as engines
-from mlcalc.errors import InputError, MlcalcError, NumericError
+from mlcalc.errors import InputError, NumericError
 from mlcalc.io.read import require_finite
 from mlcalc.train import reference
 from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
