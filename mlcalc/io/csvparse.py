@@ -75,9 +75,10 @@ def detect_delimiter(lines: list[str]) -> str | None:
         counts = {line.count(delim) for line in sample}
         if len(counts) == 1 and next(iter(counts)) > 0:
             return delim
-    # ragged data: still pick the delimiter present on most lines, so the error names the bad row
+    # ragged data: still pick the delimiter of the first line, so the error names the bad row
+    # ("1,2" then "3" is a ragged comma file, not a header "1,2" over one whitespace column)
     for delim in DELIMITERS:
-        if sum(delim in line for line in sample) > len(sample) // 2:
+        if delim in sample[0]:
             return delim
     return None
 
