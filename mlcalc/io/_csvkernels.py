@@ -97,13 +97,15 @@ def _decimal_to_double(mant, exp10, pow_hi, pow_lo):
     y += m_hi * p_lo + m_lo * p_hi  # the cross terms, each ~2^-53 of x: their rounding is far below
     s = x + y                       # a double-double (s, t) of the exact product, error ~2^-100·|s|
     t = y - (s - x)
-    # s is the nearest double to s + t unless t sits next to half an ulp of s (or s is a power of two,
-    # where the ulp below is half the ulp above): those rare cases go to Python
-    frac, exp2 = math.frexp(s)  # s = frac·2^exp2, 0.5 ≤ |frac| < 1: one ulp of s is 2^(exp2 − 53)
-    ulp = math.ldexp(1.0, exp2 - 53)
-    if abs(frac) == 0.5 or abs(abs(t) - ulp / 2) <= abs(s) * 2.0 ** -90:
+    # round s + t to a double twice, with t nudged by more than the error both ways: if both agree,
+    # so does the exact value (powers of two, where the ulp below is half, included: the additions
+    # are real double additions); if not, the value sits on a rounding boundary and Python decides
+    delta = abs(s) * 2.0 ** -90
+    up = s + (t + delta)
+    down = s + (t - delta)
+    if up != down:
         return np.nan, False
-    return s, True
+    return up, True
 
 
 @njit(**_OPTS)
