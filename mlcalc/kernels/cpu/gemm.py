@@ -24,22 +24,9 @@ from mlcalc.kernels.cpu.gemm_micro import micro_8x32, micro_8x16  # noqa: E402
 BLOCKS = {False: (384, 192, 4096), True: (384, 96, 4096)}  # measured at 1536² (bench/bench_gemm.py)
 
 
-@njit(**JIT_OPTIONS)
+@njit(parallel=True, **JIT_OPTIONS)
 def _pack_b(b, p0, kc, j0, nc, nr, bp):
     """B[p0:p0+kc, j0:j0+nc] into NR-column slivers: bp[s*kc*nr + p*nr + j], zero-padded."""
-    n = b.shape[1]
-    slivers = (nc + nr - 1) // nr
-    for s in range(slivers):
-        base = s * kc * nr
-        for p in range(kc):
-            row = p0 + p
-            for j in range(nr):
-                col = j0 + s * nr + j
-                bp[base + p * nr + j] = b[row, col] if col < n and col < j0 + nc else 0.0
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _pack_b_parallel(b, p0, kc, j0, nc, nr, bp):
     n = b.shape[1]
     slivers = (nc + nr - 1) // nr
     for s in prange(slivers):
@@ -105,10 +92,7 @@ def _gemm(a, b, c, mr, nr, KC, MC, NC):
         nc = min(NC, n - j0)
         for p0 in range(0, k, KC):
             kc = min(KC, k - p0)
-            if row_blocks > 1:
-                _pack_b_parallel(b, p0, kc, j0, nc, nr, bp)
-            else:
-                _pack_b(b, p0, kc, j0, nc, nr, bp)
+            _pack_b(b, p0, kc, j0, nc, nr, bp)
             for blk in prange(row_blocks):
                 i0 = blk * MC
                 mc = min(MC, m - i0)
