@@ -1,9 +1,191 @@
-"""Large CSV files: placeholder until the parallel parser lands (small-file path is used for all)."""
+"""Large numeric CSV files: a memory-mapped, parallel numba parser with correctly rounded numbers.
+
+How it works (the small-file path, csvparse, stays the definition of the format):
+1. The first lines are read in Python and handed to csvparse's own functions: BOM, comment and
+   blank lines (data_lines), the delimiter (detect_delimiter), and the header (is_number).
+2. The data after the header is split at line boundaries into chunks; a parallel pass counts the
+   data rows of each chunk (and flags bytes that csvparse would treat differently: control
+   characters, lone CR, non-ASCII), so every chunk knows its first output row.
+3. A second parallel pass parses each cell in place into a preallocated float64 array: Clinger's
+   fast path, else Eisel-Lemire (64-bit mantissa x 128-bit power of five), which gives the same
+   correctly rounded double as Python's float(). A cell it cannot decide, with more than 19
+   significant digits, or any other text (a fraction, an empty cell, a word) is recorded by
+   position and re-read in Python with csvparse.to_number afterwards.
+4. Any problem (ragged row, a cell csvparse rejects, odd bytes) re-reads the whole file with
+   csvparse, so the error message (file, line, column) is exactly the small-file path's.
+
+Importing this module is cheap: numba is imported (after mlcalc.config.apply()) only on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from mlcalc.io import csvparse
+
+# bench/bench_csv.py measured where the parallel parser pays for itself (see docs/csv.md)
+THRESHOLD = 1 << 20
+
+# single-byte delimiters the kernel handles; any other --delimiter goes through csvparse
+_FAST_DELIMS = {",": 44, "\t": 9, ";": 59, "|": 124, ":": 58}
+_WHITESPACE_NAMES = ("whitespace", " ", "space")
+# characters that str.splitlines() treats as line ends besides \n and \r\n: csvparse then numbers lines differently
+_ODD_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)")
+_FALLBACK_CAP = 256  # recorded fallback cells per chunk before the pass is re-run with room for all
+
+_kernels = None
 
 
 def should_use(path: str) -> bool:
-    return False
+    """True for a text file big enough for the parallel parser (and not mlcalc's JSON output)."""
+    try:
+        if os.path.getsize(path) < THRESHOLD:
+            return False
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
 def read(path: str, source: str, delimiter: str | None):
-    raise NotImplementedError
+    """(float64 2-D array, header names or None), the same values and errors as csvparse."""
+    import mmap
+
+    import numpy as np
+
+    plan = _plan(path, delimiter)
+    if plan is None:
+        return _slow(path, source, delimiter)
+    data_start, delim_byte, ncols, names = plan
+    with open(path, "rb") as f:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        try:
+            values = _parse(mm, buf, data_start, delim_byte, ncols)
+        finally:
+            del buf
+    finally:
+        mm.close()
+    if values is None:
+        return _slow(path, source, delimiter)
+    return values, names
+
+
+def _slow(path: str, source: str, delimiter: str | None):
+    """The small-file path on the whole file: its values, or its exact error message."""
+    import numpy as np
+
+    from mlcalc.io.read import _decode
+
+    with open(path, "rb") as f:
+        text = _decode(f.read(), source)
+    table = csvparse.parse_text(text, source, delimiter)
+    values = np.array(table.rows, dtype=np.float64).reshape(len(table.rows), table.ncols)
+    return values, table.names
+
+
+def _plan(path: str, delimiter: str | None):
+    """(data start byte, delimiter byte or 0 for whitespace, columns, names) from the first lines,
+    using csvparse's own rules; None when the file needs the small-file path."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        nhead = 1 << 16
+        while True:
+            f.seek(0)
+            head = f.read(nhead)
+            whole = len(head) >= size
+            complete = head if whole else head[: head.rfind(b"\n") + 1]
+            try:
+                text = complete.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            lines = csvparse.data_lines(text)
+            if whole or len(lines) > 50:
+                break
+            nhead *= 4
+    if not lines or _ODD_LINE_ENDS.search(text):
+        return None
+    if delimiter is None:
+        delim = csvparse.detect_delimiter([line for _, line in lines])
+    else:
+        delim = None if delimiter in _WHITESPACE_NAMES else delimiter
+    if delim is not None and delim not in _FAST_DELIMS:
+        return None
+    first_no, first = lines[0]
+    cells = [csvparse._unquote(c) for c in csvparse.split_line(first, delim)]
+    names = None
+    if any(c and not csvparse.is_number(c) for c in cells):
+        names = cells
+        # data starts after the header's line end
+        pos = -1
+        for _ in range(first_no):
+            pos = complete.find(b"\n", pos + 1)
+            if pos < 0:
+                return None  # a header and nothing after it: csvparse's error
+        data_start = pos + 1
+        ncols = len(names)
+    else:
+        data_start = 3 if complete.startswith(b"\xef\xbb\xbf") else 0
+        ncols = len(csvparse.split_line(first, delim))
+    return data_start, (0 if delim is None else _FAST_DELIMS[delim]), ncols, names
+
+
+def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
+    """The parallel passes; None when csvparse must decide (an error, odd bytes, a cell it rejects)."""
+    import numpy as np
+
+    k = _get_kernels()
+    n = len(buf)
+    nthreads = k.numba.get_num_threads()
+    nchunks = max(1, min((n - data_start) // (1 << 16), nthreads * 8))
+    starts = [data_start]
+    for c in range(1, nchunks):
+        p = mm.find(b"\n", max(data_start + (n - data_start) * c // nchunks, starts[-1]))
+        if p < 0:
+            break
+        if p + 1 > starts[-1]:
+            starts.append(p + 1)
+    starts = np.array(starts, dtype=np.int64)
+    ends = np.append(starts[1:], n).astype(np.int64)
+    counts = np.zeros(len(starts), dtype=np.int64)
+    odd = np.zeros(len(starts), dtype=np.int64)
+    k.count_rows(buf, starts, ends, counts, odd)
+    nrows = int(counts.sum())
+    if odd.any() or nrows == 0:
+        return None
+    row0 = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    out = np.empty((nrows, ncols), dtype=np.float64)
+    cap = _FALLBACK_CAP
+    while True:
+        fb = np.empty((len(starts), cap, 4), dtype=np.int64)
+        fbn = np.zeros(len(starts), dtype=np.int64)
+        ragged = np.zeros(len(starts), dtype=np.int64)
+        k.parse_rows(buf, starts, ends, row0, ncols, delim_byte, out, fb, fbn, ragged,
+                     k.POW5_HI, k.POW5_LO, k.POW10)
+        if ragged.any():
+            return None
+        if fbn.max() <= cap:
+            break
+        cap = int(fbn.max())  # more odd cells than room: run again with room for every one
+    for c in range(len(starts)):
+        for row, col, s, e in fb[c, : fbn[c]]:
+            try:
+                out[row, col] = csvparse.to_number(bytes(buf[s:e]).decode("ascii"))
+            except (ValueError, ZeroDivisionError, UnicodeDecodeError):
+                return None
+    return out
+
+
+def _get_kernels():
+    global _kernels
+    if _kernels is None:
+        from mlcalc import config
+
+        config.apply()
+        from mlcalc.io import _csvkernels
+
+        _kernels = _csvkernels
+    return _kernels

@@ -1,0 +1,349 @@
+"""numba kernels of the large-CSV reader (mlcalc.io.csvfast imports this module only when used).
+
+Numbers are read as csvparse's grammar says ([+-]? digits with optional '.', exponent; inf,
+infinity, nan in any case) and converted with Clinger's fast path or Eisel-Lemire, which give the
+correctly rounded double, bit for bit what Python's float() gives. Everything else is recorded as a
+fallback cell for Python to judge.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from mlcalc.config import JIT_OPTIONS
+
+U64 = np.uint64
+MASK32 = U64(0xFFFFFFFF)
+MAX64 = U64(0xFFFFFFFFFFFFFFFF)
+SMALLEST_Q = -342   # below: the value rounds to zero whatever its 19 digits
+LARGEST_Q = 308     # above: infinity
+
+
+def _powers_of_five():
+    """128-bit truncated 5**q, normalised to a set top bit, q in [-342, 308] (fast_float's table)."""
+    hi, lo = [], []
+    for q in range(SMALLEST_Q, LARGEST_Q + 1):
+        if q < 0:
+            p5 = 5 ** -q
+            z = p5.bit_length()
+            if (1 << (z - 1)) == p5:
+                z -= 1  # z: smallest with 2**z >= 5**-q
+            if q >= -27:
+                c = 2 ** (z + 127) // p5 + 1
+            else:
+                c = 2 ** (2 * z + 128) // p5 + 1
+                while c >= 1 << 128:
+                    c //= 2
+        else:
+            c = 5 ** q
+            while c < 1 << 127:
+                c *= 2
+            while c >= 1 << 128:
+                c //= 2
+        hi.append(c >> 64)
+        lo.append(c & ((1 << 64) - 1))
+    return np.array(hi, dtype=np.uint64), np.array(lo, dtype=np.uint64)
+
+
+POW5_HI, POW5_LO = _powers_of_five()
+POW10 = np.array([10.0 ** i for i in range(23)])  # exact doubles: Clinger's fast path
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _mul128(a, b):
+    """(high, low) 64-bit halves of the 128-bit product a*b."""
+    s = U64(32)
+    a_lo, a_hi = a & MASK32, a >> s
+    b_lo, b_hi = b & MASK32, b >> s
+    p0 = a_lo * b_lo
+    p1 = a_lo * b_hi
+    p2 = a_hi * b_lo
+    p3 = a_hi * b_hi
+    mid = (p0 >> s) + (p1 & MASK32) + (p2 & MASK32)
+    lo = (p0 & MASK32) | (mid << s)
+    hi = p3 + (p1 >> s) + (p2 >> s) + (mid >> s)
+    return hi, lo
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _clz(w):
+    n = 0
+    if (w >> U64(32)) == U64(0):
+        n += 32
+        w = w << U64(32)
+    if (w >> U64(48)) == U64(0):
+        n += 16
+        w = w << U64(16)
+    if (w >> U64(56)) == U64(0):
+        n += 8
+        w = w << U64(8)
+    if (w >> U64(60)) == U64(0):
+        n += 4
+        w = w << U64(4)
+    if (w >> U64(62)) == U64(0):
+        n += 2
+        w = w << U64(2)
+    if (w >> U64(63)) == U64(0):
+        n += 1
+    return n
+
+
+@njit(**JIT_OPTIONS)
+def _eisel_lemire(w, q, pow_hi, pow_lo):
+    """w * 10**q (w > 0) correctly rounded; ok=False when the 128-bit product cannot decide."""
+    if q < SMALLEST_Q:
+        return 0.0, True
+    if q > LARGEST_Q:
+        return np.inf, True
+    lz = _clz(w)
+    w = w << U64(lz)
+    idx = q - SMALLEST_Q
+    hi, lo = _mul128(w, pow_hi[idx])
+    if (hi & U64(0x1FF)) == U64(0x1FF):
+        hi2, lo2 = _mul128(w, pow_lo[idx])
+        lo = lo + hi2
+        if hi2 > lo:
+            hi = hi + U64(1)
+        if (hi & U64(0x1FF)) == U64(0x1FF) and lo == MAX64:
+            return 0.0, False  # the truncated power could still carry into the rounding bits
+    upper = np.int64(hi >> U64(63))
+    shift = upper + 9
+    m = hi >> U64(shift)
+    p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023
+    if p2 <= 0:  # subnormal
+        if -p2 + 1 >= 64:
+            return 0.0, True
+        m = m >> U64(-p2 + 1)
+        m = m + (m & U64(1))
+        m = m >> U64(1)
+        return math.ldexp(float(m), -1074), True
+    # exactly half way between two doubles: round to even
+    if lo <= U64(1) and q >= -4 and q <= 23 and (m & U64(3)) == U64(1):
+        if (m << U64(shift)) == hi:
+            m = m & ~U64(1)
+    m = m + (m & U64(1))
+    m = m >> U64(1)
+    if m >= U64(1 << 53):
+        m = U64(1 << 52)
+        p2 += 1
+    if p2 >= 2047:
+        return np.inf, True
+    return math.ldexp(float(m), p2 - 1075), True
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lower(b):
+    return np.int64(b) | 32
+
+
+@njit(**JIT_OPTIONS)
+def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
+    """(ok, value, end) of the number at buf[i:]; ok=False: let Python read the cell."""
+    neg = False
+    if i < e and (buf[i] == 43 or buf[i] == 45):
+        neg = buf[i] == 45
+        i += 1
+    w = U64(0)
+    nd = 0     # significant digits in w
+    ndig = 0   # digits of any kind
+    q = 0
+    while i < e:
+        d = np.int64(buf[i]) - 48
+        if d < 0 or d > 9:
+            break
+        ndig += 1
+        if nd > 0 or d != 0:
+            if nd == 19:
+                return False, 0.0, i
+            w = w * U64(10) + U64(d)
+            nd += 1
+        i += 1
+    if i < e and buf[i] == 46:
+        i += 1
+        while i < e:
+            d = np.int64(buf[i]) - 48
+            if d < 0 or d > 9:
+                break
+            ndig += 1
+            if nd > 0 or d != 0:
+                if nd == 19:
+                    return False, 0.0, i
+                w = w * U64(10) + U64(d)
+                nd += 1
+            q -= 1
+            i += 1
+    if ndig == 0:
+        # inf, infinity, nan (any case); '.' alone is no number
+        if i + 3 <= e and _lower(buf[i]) == 105 and _lower(buf[i + 1]) == 110 and _lower(buf[i + 2]) == 102:
+            i += 3
+            if (i + 5 <= e and _lower(buf[i]) == 105 and _lower(buf[i + 1]) == 110 and _lower(buf[i + 2]) == 105
+                    and _lower(buf[i + 3]) == 116 and _lower(buf[i + 4]) == 121):
+                i += 5
+            v = np.inf
+        elif i + 3 <= e and _lower(buf[i]) == 110 and _lower(buf[i + 1]) == 97 and _lower(buf[i + 2]) == 110:
+            i += 3
+            v = np.nan
+        else:
+            return False, 0.0, i
+        return True, (-v if neg else v), i
+    if i < e and _lower(buf[i]) == 101:
+        j = i + 1
+        eneg = False
+        if j < e and (buf[j] == 43 or buf[j] == 45):
+            eneg = buf[j] == 45
+            j += 1
+        ex = 0
+        nex = 0
+        while j < e:
+            d = np.int64(buf[j]) - 48
+            if d < 0 or d > 9:
+                break
+            if ex < 100000:
+                ex = ex * 10 + d
+            nex += 1
+            j += 1
+        if nex == 0:
+            return False, 0.0, j
+        q += -ex if eneg else ex
+        i = j
+    if w == U64(0):
+        v = 0.0
+    elif -22 <= q <= 22 and w <= U64(1 << 53):
+        v = float(w)  # exact; one correctly rounded operation
+        v = v * pow10[q] if q >= 0 else v / pow10[-q]
+    else:
+        v, ok = _eisel_lemire(w, q, pow_hi, pow_lo)
+        if not ok:
+            return False, 0.0, i
+    return True, (-v if neg else v), i
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _blank(b, delim):
+    """Whitespace that str.strip() removes inside a line (odd bytes never reach the parse pass)."""
+    return (b == 32 or b == 9 or b == 13) and b != delim
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def count_rows(buf, starts, ends, counts, odd):
+    """Data rows per chunk (not blank, not '#'); odd[k]=1 for a byte csvparse would see differently."""
+    n = len(buf)
+    for k in prange(len(starts)):
+        i = starts[k]
+        e = ends[k]
+        rows = 0
+        bad = 0
+        while i < e:
+            while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
+                if buf[i] == 13 and (i + 1 >= n or buf[i + 1] != 10):
+                    bad = 1
+                i += 1
+            if i < e and buf[i] != 10 and buf[i] != 35:
+                rows += 1
+            while i < e and buf[i] != 10:
+                b = buf[i]
+                if b < 32:
+                    if b == 13:
+                        if i + 1 >= n or buf[i + 1] != 10:
+                            bad = 1
+                    elif b != 9:
+                        bad = 1
+                elif b >= 127:
+                    bad = 1
+                i += 1
+            i += 1
+        counts[k] = rows
+        odd[k] = bad
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_hi, pow_lo, pow10):
+    """Parse every data row of every chunk into out[row0[k]:...]; cells the kernel does not read are
+    recorded in fb[k] as (row, col, start, end) with fbn[k] their count (it may exceed the room)."""
+    cap = fb.shape[1]
+    for k in prange(len(starts)):
+        i = starts[k]
+        e = ends[k]
+        r = row0[k]
+        nf = 0
+        while i < e:
+            while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
+                i += 1
+            if i >= e:
+                break
+            if buf[i] == 10:
+                i += 1
+                continue
+            if buf[i] == 35:
+                while i < e and buf[i] != 10:
+                    i += 1
+                i += 1
+                continue
+            col = 0
+            while True:
+                cs = i
+                ok, v, j = _parse_number(buf, i, e, pow_hi, pow_lo, pow10)
+                if ok:
+                    if delim == 0:
+                        ok = j >= e or buf[j] == 10 or _blank(buf[j], 0)
+                    else:
+                        while j < e and _blank(buf[j], delim):
+                            j += 1
+                        ok = j >= e or buf[j] == 10 or buf[j] == delim
+                if ok:
+                    if col < ncols:
+                        out[r, col] = v
+                    i = j
+                else:
+                    # the cell's extent as csvparse splits it, for Python to read or reject
+                    j = cs
+                    if delim == 0:
+                        while j < e and buf[j] != 10 and not _blank(buf[j], 0):
+                            j += 1
+                        ce = j
+                    else:
+                        while j < e and buf[j] != 10 and buf[j] != delim:
+                            j += 1
+                        ce = j
+                        while ce > cs and _blank(buf[ce - 1], delim):
+                            ce -= 1
+                    if col < ncols:
+                        if nf < cap:
+                            fb[k, nf, 0] = r
+                            fb[k, nf, 1] = col
+                            fb[k, nf, 2] = cs
+                            fb[k, nf, 3] = ce
+                        nf += 1
+                        out[r, col] = np.nan
+                    i = j
+                col += 1
+                # now at a delimiter, a blank (whitespace mode) or the line end
+                if delim == 0:
+                    while i < e and _blank(buf[i], 0):
+                        i += 1
+                    if i >= e or buf[i] == 10:
+                        break
+                else:
+                    if i >= e or buf[i] == 10:
+                        break
+                    i += 1  # the delimiter
+                    while i < e and _blank(buf[i], delim):
+                        i += 1
+                    if delim == 9 and (i >= e or buf[i] == 10 or buf[i] == 9):
+                        # csvparse strips the line first: trailing tabs end it, they make no cells
+                        j = i
+                        while j < e and (buf[j] == 32 or buf[j] == 9 or buf[j] == 13):
+                            j += 1
+                        if j >= e or buf[j] == 10:
+                            i = j
+                            break
+            i += 1  # past the '\n'
+            if col != ncols:
+                ragged[k] = 1
+                break
+            r += 1
+        fbn[k] = nf
