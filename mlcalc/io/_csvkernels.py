@@ -8,8 +8,6 @@ fallback cell for Python to judge.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 from numba import njit, prange
@@ -19,6 +17,8 @@ from mlcalc.config import JIT_OPTIONS
 U64 = np.uint64
 MASK32 = U64(0xFFFFFFFF)
 MAX64 = U64(0xFFFFFFFFFFFFFFFF)
+INF_BITS = U64(0x7FF0000000000000)
+SIGN_BIT = U64(1 << 63)
 SMALLEST_Q = -342   # below: the value rounds to zero whatever its 19 digits
 LARGEST_Q = 308     # above: infinity
 
@@ -94,11 +94,11 @@ def _clz(w):
 
 @njit(**JIT_OPTIONS)
 def _eisel_lemire(w, q, pow_hi, pow_lo):
-    """w * 10**q (w > 0) correctly rounded; ok=False when the 128-bit product cannot decide."""
+    """Bits of w * 10**q (w > 0) correctly rounded; ok=False when the 128-bit product cannot decide."""
     if q < SMALLEST_Q:
-        return 0.0, True
+        return U64(0), True
     if q > LARGEST_Q:
-        return np.inf, True
+        return INF_BITS, True
     lz = _clz(w)
     w = w << U64(lz)
     idx = q - SMALLEST_Q
@@ -109,18 +109,18 @@ def _eisel_lemire(w, q, pow_hi, pow_lo):
         if hi2 > lo:
             hi = hi + U64(1)
         if (hi & U64(0x1FF)) == U64(0x1FF) and lo == MAX64:
-            return 0.0, False  # the truncated power could still carry into the rounding bits
+            return U64(0), False  # the truncated power could still carry into the rounding bits
     upper = np.int64(hi >> U64(63))
     shift = upper + 9
     m = hi >> U64(shift)
     p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023
     if p2 <= 0:  # subnormal
         if -p2 + 1 >= 64:
-            return 0.0, True
+            return U64(0), True
         m = m >> U64(-p2 + 1)
         m = m + (m & U64(1))
         m = m >> U64(1)
-        return math.ldexp(float(m), -1074), True
+        return m, True  # 2**52 after rounding up is the smallest normal: its bits are the same
     # exactly half way between two doubles: round to even
     if lo <= U64(1) and q >= -4 and q <= 23 and (m & U64(3)) == U64(1):
         if (m << U64(shift)) == hi:
@@ -131,8 +131,8 @@ def _eisel_lemire(w, q, pow_hi, pow_lo):
         m = U64(1 << 52)
         p2 += 1
     if p2 >= 2047:
-        return np.inf, True
-    return math.ldexp(float(m), p2 - 1075), True
+        return INF_BITS, True
+    return (U64(p2) << U64(52)) | (m & ~U64(1 << 52)), True
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -142,7 +142,8 @@ def _lower(b):
 
 @njit(**JIT_OPTIONS)
 def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
-    """(ok, value, end) of the number at buf[i:]; ok=False: let Python read the cell."""
+    """(kind, value, bits, end) of the number at buf[i:]: kind 1 gives the value, 2 its bit pattern,
+    0 means let Python read the cell."""
     neg = False
     if i < e and (buf[i] == 43 or buf[i] == 45):
         neg = buf[i] == 45
@@ -158,7 +159,7 @@ def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
         ndig += 1
         if nd > 0 or d != 0:
             if nd == 19:
-                return False, 0.0, i
+                return 0, 0.0, U64(0), i
             w = w * U64(10) + U64(d)
             nd += 1
         i += 1
@@ -171,7 +172,7 @@ def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
             ndig += 1
             if nd > 0 or d != 0:
                 if nd == 19:
-                    return False, 0.0, i
+                    return 0, 0.0, U64(0), i
                 w = w * U64(10) + U64(d)
                 nd += 1
             q -= 1
@@ -188,8 +189,8 @@ def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
             i += 3
             v = np.nan
         else:
-            return False, 0.0, i
-        return True, (-v if neg else v), i
+            return 0, 0.0, U64(0), i
+        return 1, (-v if neg else v), U64(0), i
     if i < e and _lower(buf[i]) == 101:
         j = i + 1
         eneg = False
@@ -207,63 +208,48 @@ def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
             nex += 1
             j += 1
         if nex == 0:
-            return False, 0.0, j
+            return 0, 0.0, U64(0), j
         q += -ex if eneg else ex
         i = j
     if w == U64(0):
-        v = 0.0
-    elif -22 <= q <= 22 and w <= U64(1 << 53):
+        return 1, (-0.0 if neg else 0.0), U64(0), i
+    if -22 <= q <= 22 and w <= U64(1 << 53):
         v = float(w)  # exact; one correctly rounded operation
         v = v * pow10[q] if q >= 0 else v / pow10[-q]
-    else:
-        v, ok = _eisel_lemire(w, q, pow_hi, pow_lo)
-        if not ok:
-            return False, 0.0, i
-    return True, (-v if neg else v), i
+        return 1, (-v if neg else v), U64(0), i
+    bits, ok = _eisel_lemire(w, q, pow_hi, pow_lo)
+    if not ok:
+        return 0, 0.0, U64(0), i
+    return 2, 0.0, (bits | SIGN_BIT if neg else bits), i
 
 
 @njit(inline="always", **JIT_OPTIONS)
 def _blank(b, delim):
-    """Whitespace that str.strip() removes inside a line (odd bytes never reach the parse pass)."""
+    """Whitespace that str.strip() removes inside a line (other odd bytes end up in fallback cells)."""
     return (b == 32 or b == 9 or b == 13) and b != delim
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _lone_cr(buf, i):
+    """A CR not followed by LF: str.splitlines() ends a line there, the kernel would not."""
+    return buf[i] == 13 and (i + 1 >= len(buf) or buf[i + 1] != 10)
+
+
 @njit(parallel=True, **JIT_OPTIONS)
-def count_rows(buf, starts, ends, counts, odd):
-    """Data rows per chunk (not blank, not '#'); odd[k]=1 for a byte csvparse would see differently."""
-    n = len(buf)
+def count_newlines(buf, starts, ends, counts):
+    """Line ends per chunk: a bound on its data rows (a simple loop LLVM vectorises)."""
     for k in prange(len(starts)):
-        i = starts[k]
-        e = ends[k]
-        rows = 0
-        bad = 0
-        while i < e:
-            while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
-                if buf[i] == 13 and (i + 1 >= n or buf[i + 1] != 10):
-                    bad = 1
-                i += 1
-            if i < e and buf[i] != 10 and buf[i] != 35:
-                rows += 1
-            while i < e and buf[i] != 10:
-                b = buf[i]
-                if b < 32:
-                    if b == 13:
-                        if i + 1 >= n or buf[i + 1] != 10:
-                            bad = 1
-                    elif b != 9:
-                        bad = 1
-                elif b >= 127:
-                    bad = 1
-                i += 1
-            i += 1
-        counts[k] = rows
-        odd[k] = bad
+        c = 0
+        for i in range(starts[k], ends[k]):
+            c += buf[i] == 10
+        counts[k] = c
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_hi, pow_lo, pow10):
-    """Parse every data row of every chunk into out[row0[k]:...]; cells the kernel does not read are
-    recorded in fb[k] as (row, col, start, end) with fbn[k] their count (it may exceed the room)."""
+def parse_rows(buf, starts, ends, row0, ncols, delim, out, outbits, nrows, fb, fbn, bad, pow_hi, pow_lo, pow10):
+    """Parse the data rows of chunk k into out[row0[k]:], nrows[k] of them. Cells the kernel does not
+    read go to fb[k] as (row, col, start, end), fbn[k] their count (which may exceed the room).
+    bad[k]: 1 a ragged row, 2 a byte that csvparse would split lines at (lone CR, odd byte in a comment)."""
     cap = fb.shape[1]
     for k in prange(len(starts)):
         i = starts[k]
@@ -272,6 +258,8 @@ def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_
         nf = 0
         while i < e:
             while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
+                if _lone_cr(buf, i):
+                    bad[k] = 2
                 i += 1
             if i >= e:
                 break
@@ -279,24 +267,34 @@ def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_
                 i += 1
                 continue
             if buf[i] == 35:
+                # a comment: skipped, but a control or non-ASCII byte could be a line end to csvparse
                 while i < e and buf[i] != 10:
+                    b = buf[i]
+                    if (b < 32 and b != 9 and b != 13) or b >= 128 or _lone_cr(buf, i):
+                        bad[k] = 2
                     i += 1
                 i += 1
                 continue
             col = 0
             while True:
                 cs = i
-                ok, v, j = _parse_number(buf, i, e, pow_hi, pow_lo, pow10)
+                kind, v, bits, j = _parse_number(buf, i, e, pow_hi, pow_lo, pow10)
+                ok = kind != 0
                 if ok:
                     if delim == 0:
                         ok = j >= e or buf[j] == 10 or _blank(buf[j], 0)
                     else:
                         while j < e and _blank(buf[j], delim):
+                            if _lone_cr(buf, j):
+                                bad[k] = 2
                             j += 1
                         ok = j >= e or buf[j] == 10 or buf[j] == delim
                 if ok:
                     if col < ncols:
-                        out[r, col] = v
+                        if kind == 1:
+                            out[r, col] = v
+                        else:
+                            outbits[r, col] = bits
                     i = j
                 else:
                     # the cell's extent as csvparse splits it, for Python to read or reject
@@ -324,6 +322,8 @@ def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_
                 # now at a delimiter, a blank (whitespace mode) or the line end
                 if delim == 0:
                     while i < e and _blank(buf[i], 0):
+                        if _lone_cr(buf, i):
+                            bad[k] = 2
                         i += 1
                     if i >= e or buf[i] == 10:
                         break
@@ -332,18 +332,23 @@ def parse_rows(buf, starts, ends, row0, ncols, delim, out, fb, fbn, ragged, pow_
                         break
                     i += 1  # the delimiter
                     while i < e and _blank(buf[i], delim):
+                        if _lone_cr(buf, i):
+                            bad[k] = 2
                         i += 1
                     if delim == 9 and (i >= e or buf[i] == 10 or buf[i] == 9):
                         # csvparse strips the line first: trailing tabs end it, they make no cells
                         j = i
                         while j < e and (buf[j] == 32 or buf[j] == 9 or buf[j] == 13):
+                            if _lone_cr(buf, j):
+                                bad[k] = 2
                             j += 1
                         if j >= e or buf[j] == 10:
                             i = j
                             break
             i += 1  # past the '\n'
             if col != ncols:
-                ragged[k] = 1
+                bad[k] = 1
                 break
             r += 1
+        nrows[k] = r - row0[k]
         fbn[k] = nf

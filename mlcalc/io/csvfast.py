@@ -150,22 +150,22 @@ def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
             starts.append(p + 1)
     starts = np.array(starts, dtype=np.int64)
     ends = np.append(starts[1:], n).astype(np.int64)
-    counts = np.zeros(len(starts), dtype=np.int64)
-    odd = np.zeros(len(starts), dtype=np.int64)
-    k.count_rows(buf, starts, ends, counts, odd)
-    nrows = int(counts.sum())
-    if odd.any() or nrows == 0:
-        return None
-    row0 = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-    out = np.empty((nrows, ncols), dtype=np.float64)
+    # room per chunk: its line ends (+1 for a last line without one); comments and blank lines
+    # leave gaps that are closed afterwards
+    room = np.zeros(len(starts), dtype=np.int64)
+    k.count_newlines(buf, starts, ends, room)
+    room += 1
+    row0 = np.concatenate(([0], np.cumsum(room)[:-1])).astype(np.int64)
+    out = np.empty((int(room.sum()), ncols), dtype=np.float64)
+    nrows = np.zeros(len(starts), dtype=np.int64)
     cap = _FALLBACK_CAP
     while True:
         fb = np.empty((len(starts), cap, 4), dtype=np.int64)
         fbn = np.zeros(len(starts), dtype=np.int64)
-        ragged = np.zeros(len(starts), dtype=np.int64)
-        k.parse_rows(buf, starts, ends, row0, ncols, delim_byte, out, fb, fbn, ragged,
+        bad = np.zeros(len(starts), dtype=np.int64)
+        k.parse_rows(buf, starts, ends, row0, ncols, delim_byte, out, out.view(np.uint64), nrows, fb, fbn, bad,
                      k.POW5_HI, k.POW5_LO, k.POW10)
-        if ragged.any():
+        if bad.any():
             return None
         if fbn.max() <= cap:
             break
@@ -176,6 +176,16 @@ def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
                 out[row, col] = csvparse.to_number(bytes(buf[s:e]).decode("ascii"))
             except (ValueError, ZeroDivisionError, UnicodeDecodeError):
                 return None
+    total = int(nrows.sum())
+    if total == 0:
+        return None  # only comments after the header: csvparse's error
+    if total != len(out):
+        # close the gaps: chunk c's rows move down to where the previous chunk's rows end
+        dest = 0
+        for c in range(len(starts)):
+            out[dest: dest + nrows[c]] = out[row0[c]: row0[c] + nrows[c]]
+            dest += nrows[c]
+        out = out[:total].copy()
     return out
 
 
