@@ -3,15 +3,16 @@
 How it works (the small-file path, csvparse, stays the definition of the format):
 1. The first lines are read in Python and handed to csvparse's own functions: BOM, comment and
    blank lines (data_lines), the delimiter (detect_delimiter), and the header (is_number).
-2. The data after the header is split at line boundaries into chunks; a parallel pass counts the
-   data rows of each chunk (and flags bytes that csvparse would treat differently: control
-   characters, lone CR, non-ASCII), so every chunk knows its first output row.
+2. The data after the header is split at line boundaries into chunks (8 per thread); a parallel
+   pass counts each chunk's line ends, which bounds its rows, so every chunk knows where its
+   rows go in one preallocated float64 array (blank and comment lines leave gaps, closed after).
 3. A second parallel pass parses each cell in place into a preallocated float64 array: Clinger's
    fast path, else Eisel-Lemire (64-bit mantissa x 128-bit power of five), which gives the same
    correctly rounded double as Python's float(). A cell it cannot decide, with more than 19
    significant digits, or any other text (a fraction, an empty cell, a word) is recorded by
    position and re-read in Python with csvparse.to_number afterwards.
-4. Any problem (ragged row, a cell csvparse rejects, odd bytes) re-reads the whole file with
+4. Any problem (ragged row, a cell csvparse rejects, a byte csvparse would treat differently: a
+   lone CR, a control or non-ASCII byte in a comment) re-reads the whole file with
    csvparse, so the error message (file, line, column) is exactly the small-file path's.
 
 Importing this module is cheap: numba is imported (after mlcalc.config.apply()) only on first use.
@@ -24,8 +25,12 @@ import re
 
 from mlcalc.io import csvparse
 
-# bench/bench_csv.py measured where the parallel parser pays for itself (see docs/csv.md)
-THRESHOLD = 1 << 20
+# Where the parallel parser pays for itself (bench/bench_csv.py, docs/csv.md): csvparse reads about
+# 15-25 MB/s, while importing numba and loading the cached kernels costs about 0.5 s once per process,
+# so a cold start pays off from about 8 MB; once numba is loaded (an earlier operand or kernel) the
+# kernels win from a few dozen KB, and 256 KB keeps tiny files on the simple path.
+THRESHOLD = 8 << 20
+WARM_THRESHOLD = 256 << 10
 
 # single-byte delimiters the kernel handles; any other --delimiter goes through csvparse
 _FAST_DELIMS = {",": 44, "\t": 9, ";": 59, "|": 124, ":": 58}
@@ -39,8 +44,11 @@ _kernels = None
 
 def should_use(path: str) -> bool:
     """True for a text file big enough for the parallel parser (and not mlcalc's JSON output)."""
+    import sys
+
+    limit = min(THRESHOLD, WARM_THRESHOLD) if "numba" in sys.modules else THRESHOLD
     try:
-        if os.path.getsize(path) < THRESHOLD:
+        if os.path.getsize(path) < limit:
             return False
         with open(path, "rb") as f:
             head = f.read(256)
