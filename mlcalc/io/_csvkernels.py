@@ -1,253 +1,354 @@
-"""numba kernels of csvfast.py (imported only when a large file is read). Compiled WITHOUT fastmath:
-the double-double products below are error-free transformations that FMA contraction would break."""
+"""numba kernels of the large-CSV reader (mlcalc.io.csvfast imports this module only when used).
 
-import math
+Numbers are read as csvparse's grammar says ([+-]? digits with optional '.', exponent; inf,
+infinity, nan in any case) and converted with Clinger's fast path or Eisel-Lemire, which give the
+correctly rounded double, bit for bit what Python's float() gives. Everything else is recorded as a
+fallback cell for Python to judge.
+"""
 
+from __future__ import annotations
+
+import numba
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
-_OPTS = dict(cache=True, nogil=True)
-_POW_RANGE = 300
-_POW_HI = np.zeros(2 * _POW_RANGE + 1)
-_POW_LO = np.zeros(2 * _POW_RANGE + 1)
-_EXACT = np.array([10.0 ** i for i in range(23)])  # exactly representable powers of ten
+from mlcalc.config import JIT_OPTIONS
 
-OK, BAD, TOO_MANY_SLOW = 0, 1, 2
-
-
-def set_powers(hi, lo):
-    _POW_HI[:] = hi
-    _POW_LO[:] = lo
+U64 = np.uint64
+MASK32 = U64(0xFFFFFFFF)
+MAX64 = U64(0xFFFFFFFFFFFFFFFF)
+INF_BITS = U64(0x7FF0000000000000)
+SIGN_BIT = U64(1 << 63)
+SMALLEST_Q = -342   # below: the value rounds to zero whatever its 19 digits
+LARGEST_Q = 308     # above: infinity
 
 
-def num_threads():
-    return get_num_threads()
-
-
-@njit(**_OPTS)
-def chunk_bounds(data, start, nchunks):
-    """Chunk edges just after a newline, so every chunk holds whole lines."""
-    n = data.shape[0]
-    bounds = np.empty(nchunks + 1, dtype=np.int64)
-    bounds[0] = start
-    for c in range(1, nchunks):
-        pos = max(start + (n - start) * c // nchunks, bounds[c - 1])
-        while pos < n and data[pos - 1] != 10:
-            pos += 1
-        bounds[c] = pos
-    bounds[nchunks] = n
-    return bounds
-
-
-@njit(**_OPTS)
-def _is_data_line(data, pos, end):
-    """First non-blank byte of the line: data unless the line is blank or a # comment."""
-    while pos < end and (data[pos] == 32 or data[pos] == 9 or data[pos] == 13):
-        pos += 1
-    return pos < end and data[pos] != 10 and data[pos] != 35
-
-
-@njit(parallel=True, **_OPTS)
-def count_rows(data, bounds):
-    nchunks = bounds.shape[0] - 1
-    counts = np.zeros(nchunks, dtype=np.int64)
-    for c in prange(nchunks):
-        pos, end = bounds[c], bounds[c + 1]
-        rows = 0
-        while pos < end:
-            if _is_data_line(data, pos, end):
-                rows += 1
-            while pos < end and data[pos] != 10:
-                pos += 1
-            pos += 1
-        counts[c] = rows
-    return counts
-
-
-@njit(**_OPTS)
-def _two_prod(a, b):
-    """(p, e) with p + e = a·b exactly (Dekker/Veltkamp splitting, no FMA needed)."""
-    p = a * b
-    t = 134217729.0 * a
-    ah = t - (t - a)
-    al = a - ah
-    t = 134217729.0 * b
-    bh = t - (t - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
-
-
-@njit(**_OPTS)
-def _decimal_to_double(mant, exp10, pow_hi, pow_lo):
-    """mant·10^exp10 correctly rounded, or NaN with ok=False when it cannot be decided here."""
-    if mant == 0:
-        return 0.0, True
-    if mant <= 9007199254740992 and -22 <= exp10 <= 22:  # Clinger: both exact, one rounding
-        m = float(mant)
-        return (m * _EXACT[exp10] if exp10 >= 0 else m / _EXACT[-exp10]), True
-    if exp10 < -290 or exp10 > 290:
-        return np.nan, False  # near the ends of the range (subnormals, overflow): Python decides
-    m_hi = float(mant)
-    m_lo = float(np.int64(mant - np.uint64(m_hi))) if m_hi < 9.2e18 else np.nan
-    if m_lo != m_lo:
-        return np.nan, False
-    p_hi, p_lo = pow_hi[exp10 + _POW_RANGE], pow_lo[exp10 + _POW_RANGE]
-    x, y = _two_prod(m_hi, p_hi)
-    y += m_hi * p_lo + m_lo * p_hi  # the cross terms, each ~2^-53 of x: their rounding is far below
-    s = x + y                       # a double-double (s, t) of the exact product, error ~2^-100·|s|
-    t = y - (s - x)
-    # round s + t to a double twice, with t nudged by more than the error both ways: if both agree,
-    # so does the exact value (powers of two, where the ulp below is half, included: the additions
-    # are real double additions); if not, the value sits on a rounding boundary and Python decides
-    delta = abs(s) * 2.0 ** -90
-    up = s + (t + delta)
-    down = s + (t - delta)
-    if up != down:
-        return np.nan, False
-    return up, True
-
-
-@njit(**_OPTS)
-def _lower(b):
-    return b | 32 if 65 <= b <= 90 else b
-
-
-@njit(**_OPTS)
-def _word(data, pos, end, text):
-    """Does `text` (lower-case bytes) start at pos?"""
-    if pos + len(text) > end:
-        return False
-    for i in range(len(text)):
-        if _lower(data[pos + i]) != text[i]:
-            return False
-    return True
-
-
-@njit(**_OPTS)
-def _parse_number(data, pos, end, pow_hi, pow_lo):
-    """(value, next position, status): status 0 ok, 1 not a number here, 2 a number Python must read."""
-    neg = False
-    if pos < end and (data[pos] == 45 or data[pos] == 43):
-        neg = data[pos] == 45
-        pos += 1
-    if pos < end and (_lower(data[pos]) == 110 or _lower(data[pos]) == 105):
-        if _word(data, pos, end, np.array([105, 110, 102, 105, 110, 105, 116, 121], dtype=np.uint8)):
-            return (-np.inf if neg else np.inf), pos + 8, 0
-        if _word(data, pos, end, np.array([105, 110, 102], dtype=np.uint8)):
-            return (-np.inf if neg else np.inf), pos + 3, 0
-        if _word(data, pos, end, np.array([110, 97, 110], dtype=np.uint8)):
-            return np.nan, pos + 3, 0
-        return 0.0, pos, 1
-    mant = np.uint64(0)
-    digits = 0
-    exp10 = 0
-    seen = False
-    while pos < end and 48 <= data[pos] <= 57:
-        seen = True
-        if mant == 0 and data[pos] == 48:
-            pass  # leading zeros carry no digits
-        elif digits < 19:
-            mant = mant * np.uint64(10) + np.uint64(data[pos] - 48)
-            digits += 1
+def _powers_of_five():
+    """128-bit truncated 5**q, normalised to a set top bit, q in [-342, 308] (fast_float's table)."""
+    hi, lo = [], []
+    for q in range(SMALLEST_Q, LARGEST_Q + 1):
+        if q < 0:
+            p5 = 5 ** -q
+            z = p5.bit_length()
+            if (1 << (z - 1)) == p5:
+                z -= 1  # z: smallest with 2**z >= 5**-q
+            if q >= -27:
+                c = 2 ** (z + 127) // p5 + 1
+            else:
+                c = 2 ** (2 * z + 128) // p5 + 1
+                while c >= 1 << 128:
+                    c //= 2
         else:
-            exp10 += 1
-            if data[pos] != 48:
-                digits += 1  # a 20th significant digit: precision lost, Python decides
-        pos += 1
-    if pos < end and data[pos] == 46:
-        pos += 1
-        while pos < end and 48 <= data[pos] <= 57:
-            seen = True
-            if mant == 0 and data[pos] == 48:
-                exp10 -= 1
-            elif digits < 19:
-                mant = mant * np.uint64(10) + np.uint64(data[pos] - 48)
-                digits += 1
-                exp10 -= 1
-            elif data[pos] != 48:
-                digits += 1
-            pos += 1
-    if not seen:
-        return 0.0, pos, 1
-    if pos < end and (data[pos] == 101 or data[pos] == 69):
-        pos += 1
+            c = 5 ** q
+            while c < 1 << 127:
+                c *= 2
+            while c >= 1 << 128:
+                c //= 2
+        hi.append(c >> 64)
+        lo.append(c & ((1 << 64) - 1))
+    return np.array(hi, dtype=np.uint64), np.array(lo, dtype=np.uint64)
+
+
+POW5_HI, POW5_LO = _powers_of_five()
+POW10 = np.array([10.0 ** i for i in range(23)])  # exact doubles: Clinger's fast path
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _mul128(a, b):
+    """(high, low) 64-bit halves of the 128-bit product a*b."""
+    s = U64(32)
+    a_lo, a_hi = a & MASK32, a >> s
+    b_lo, b_hi = b & MASK32, b >> s
+    p0 = a_lo * b_lo
+    p1 = a_lo * b_hi
+    p2 = a_hi * b_lo
+    p3 = a_hi * b_hi
+    mid = (p0 >> s) + (p1 & MASK32) + (p2 & MASK32)
+    lo = (p0 & MASK32) | (mid << s)
+    hi = p3 + (p1 >> s) + (p2 >> s) + (mid >> s)
+    return hi, lo
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _clz(w):
+    n = 0
+    if (w >> U64(32)) == U64(0):
+        n += 32
+        w = w << U64(32)
+    if (w >> U64(48)) == U64(0):
+        n += 16
+        w = w << U64(16)
+    if (w >> U64(56)) == U64(0):
+        n += 8
+        w = w << U64(8)
+    if (w >> U64(60)) == U64(0):
+        n += 4
+        w = w << U64(4)
+    if (w >> U64(62)) == U64(0):
+        n += 2
+        w = w << U64(2)
+    if (w >> U64(63)) == U64(0):
+        n += 1
+    return n
+
+
+@njit(**JIT_OPTIONS)
+def _eisel_lemire(w, q, pow_hi, pow_lo):
+    """Bits of w * 10**q (w > 0) correctly rounded; ok=False when the 128-bit product cannot decide."""
+    if q < SMALLEST_Q:
+        return U64(0), True
+    if q > LARGEST_Q:
+        return INF_BITS, True
+    lz = _clz(w)
+    w = w << U64(lz)
+    idx = q - SMALLEST_Q
+    hi, lo = _mul128(w, pow_hi[idx])
+    if (hi & U64(0x1FF)) == U64(0x1FF):
+        hi2, lo2 = _mul128(w, pow_lo[idx])
+        lo = lo + hi2
+        if hi2 > lo:
+            hi = hi + U64(1)
+        if (hi & U64(0x1FF)) == U64(0x1FF) and lo == MAX64:
+            return U64(0), False  # the truncated power could still carry into the rounding bits
+    upper = np.int64(hi >> U64(63))
+    shift = upper + 9
+    m = hi >> U64(shift)
+    p2 = (((152170 + 65536) * q) >> 16) + 63 + upper - lz + 1023
+    if p2 <= 0:  # subnormal
+        if -p2 + 1 >= 64:
+            return U64(0), True
+        m = m >> U64(-p2 + 1)
+        m = m + (m & U64(1))
+        m = m >> U64(1)
+        return m, True  # 2**52 after rounding up is the smallest normal: its bits are the same
+    # exactly half way between two doubles: round to even
+    if lo <= U64(1) and q >= -4 and q <= 23 and (m & U64(3)) == U64(1):
+        if (m << U64(shift)) == hi:
+            m = m & ~U64(1)
+    m = m + (m & U64(1))
+    m = m >> U64(1)
+    if m >= U64(1 << 53):
+        m = U64(1 << 52)
+        p2 += 1
+    if p2 >= 2047:
+        return INF_BITS, True
+    return (U64(p2) << U64(52)) | (m & ~U64(1 << 52)), True
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lower(b):
+    return np.int64(b) | 32
+
+
+@njit(**JIT_OPTIONS)
+def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
+    """(kind, value, bits, end) of the number at buf[i:]: kind 1 gives the value, 2 its bit pattern,
+    0 means let Python read the cell."""
+    neg = False
+    if i < e and (buf[i] == 43 or buf[i] == 45):
+        neg = buf[i] == 45
+        i += 1
+    w = U64(0)
+    nd = 0     # significant digits in w
+    ndig = 0   # digits of any kind
+    q = 0
+    while i < e:
+        d = np.int64(buf[i]) - 48
+        if d < 0 or d > 9:
+            break
+        ndig += 1
+        if nd > 0 or d != 0:
+            if nd == 19:
+                return 0, 0.0, U64(0), i
+            w = w * U64(10) + U64(d)
+            nd += 1
+        i += 1
+    if i < e and buf[i] == 46:
+        i += 1
+        while i < e:
+            d = np.int64(buf[i]) - 48
+            if d < 0 or d > 9:
+                break
+            ndig += 1
+            if nd > 0 or d != 0:
+                if nd == 19:
+                    return 0, 0.0, U64(0), i
+                w = w * U64(10) + U64(d)
+                nd += 1
+            q -= 1
+            i += 1
+    if ndig == 0:
+        # inf, infinity, nan (any case); '.' alone is no number
+        if i + 3 <= e and _lower(buf[i]) == 105 and _lower(buf[i + 1]) == 110 and _lower(buf[i + 2]) == 102:
+            i += 3
+            if (i + 5 <= e and _lower(buf[i]) == 105 and _lower(buf[i + 1]) == 110 and _lower(buf[i + 2]) == 105
+                    and _lower(buf[i + 3]) == 116 and _lower(buf[i + 4]) == 121):
+                i += 5
+            v = np.inf
+        elif i + 3 <= e and _lower(buf[i]) == 110 and _lower(buf[i + 1]) == 97 and _lower(buf[i + 2]) == 110:
+            i += 3
+            v = np.nan
+        else:
+            return 0, 0.0, U64(0), i
+        return 1, (-v if neg else v), U64(0), i
+    if i < e and _lower(buf[i]) == 101:
+        j = i + 1
         eneg = False
-        if pos < end and (data[pos] == 45 or data[pos] == 43):
-            eneg = data[pos] == 45
-            pos += 1
-        if pos >= end or not (48 <= data[pos] <= 57):
-            return 0.0, pos, 1
-        e = 0
-        while pos < end and 48 <= data[pos] <= 57:
-            if e < 100000:
-                e = e * 10 + (data[pos] - 48)
-            pos += 1
-        exp10 += -e if eneg else e
-    if digits > 19:
-        return 0.0, pos, 2
-    value, ok = _decimal_to_double(mant, exp10, pow_hi, pow_lo)
+        if j < e and (buf[j] == 43 or buf[j] == 45):
+            eneg = buf[j] == 45
+            j += 1
+        ex = 0
+        nex = 0
+        while j < e:
+            d = np.int64(buf[j]) - 48
+            if d < 0 or d > 9:
+                break
+            if ex < 100000:
+                ex = ex * 10 + d
+            nex += 1
+            j += 1
+        if nex == 0:
+            return 0, 0.0, U64(0), j
+        q += -ex if eneg else ex
+        i = j
+    if w == U64(0):
+        return 1, (-0.0 if neg else 0.0), U64(0), i
+    if -22 <= q <= 22 and w <= U64(1 << 53):
+        v = float(w)  # exact; one correctly rounded operation
+        v = v * pow10[q] if q >= 0 else v / pow10[-q]
+        return 1, (-v if neg else v), U64(0), i
+    bits, ok = _eisel_lemire(w, q, pow_hi, pow_lo)
     if not ok:
-        return 0.0, pos, 2
-    return (-value if neg else value), pos, 0
+        return 0, 0.0, U64(0), i
+    return 2, 0.0, (bits | SIGN_BIT if neg else bits), i
 
 
-@njit(parallel=True, **_OPTS)
-def _parse(data, bounds, offsets, delim, out, slow_cells, pow_hi, pow_lo):
-    nchunks = bounds.shape[0] - 1
-    ncols = out.shape[1]
-    status = np.zeros(nchunks, dtype=np.int64)
-    for c in prange(nchunks):
-        pos, end = bounds[c], bounds[c + 1]
-        row = offsets[c]
-        nslow = 0
-        while pos < end and status[c] == 0:
-            if not _is_data_line(data, pos, end):
-                while pos < end and data[pos] != 10:
-                    pos += 1
-                pos += 1
+@njit(inline="always", **JIT_OPTIONS)
+def _blank(b, delim):
+    """Whitespace that str.strip() removes inside a line (other odd bytes end up in fallback cells)."""
+    return (b == 32 or b == 9 or b == 13) and b != delim
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lone_cr(buf, i):
+    """A CR not followed by LF: str.splitlines() ends a line there, the kernel would not."""
+    return buf[i] == 13 and (i + 1 >= len(buf) or buf[i + 1] != 10)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def count_newlines(buf, starts, ends, counts):
+    """Line ends per chunk: a bound on its data rows (a simple loop LLVM vectorises)."""
+    for k in prange(len(starts)):
+        c = 0
+        for i in range(starts[k], ends[k]):
+            c += buf[i] == 10
+        counts[k] = c
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def parse_rows(buf, starts, ends, row0, ncols, delim, out, outbits, nrows, fb, fbn, bad, pow_hi, pow_lo, pow10):
+    """Parse the data rows of chunk k into out[row0[k]:], nrows[k] of them. Cells the kernel does not
+    read go to fb[k] as (row, col, start, end), fbn[k] their count (which may exceed the room).
+    bad[k]: 1 a ragged row, 2 a byte that csvparse would split lines at (lone CR, odd byte in a comment)."""
+    cap = fb.shape[1]
+    for k in prange(len(starts)):
+        i = starts[k]
+        e = ends[k]
+        r = row0[k]
+        nf = 0
+        while i < e:
+            while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
+                if _lone_cr(buf, i):
+                    bad[k] = 2
+                i += 1
+            if i >= e:
+                break
+            if buf[i] == 10:
+                i += 1
+                continue
+            if buf[i] == 35:
+                # a comment: skipped, but a control or non-ASCII byte could be a line end to csvparse
+                while i < e and buf[i] != 10:
+                    b = buf[i]
+                    if (b < 32 and b != 9 and b != 13) or b >= 128 or _lone_cr(buf, i):
+                        bad[k] = 2
+                    i += 1
+                i += 1
                 continue
             col = 0
             while True:
-                while pos < end and (data[pos] == 32 or data[pos] == 9 and delim != 9):
-                    pos += 1
-                if col >= ncols:
-                    status[c] = BAD  # more cells than columns
-                    break
-                cell = pos
-                value, pos, st = _parse_number(data, pos, end, pow_hi, pow_lo)
-                if st == 1:
-                    status[c] = BAD
-                    break
-                if st == 2:
-                    if nslow == slow_cells.shape[1]:
-                        status[c] = TOO_MANY_SLOW
-                        break
-                    slow_cells[c, nslow, 0] = row
-                    slow_cells[c, nslow, 1] = col
-                    slow_cells[c, nslow, 2] = cell
-                    nslow += 1
-                out[row, col] = value
+                cs = i
+                kind, v, bits, j = _parse_number(buf, i, e, pow_hi, pow_lo, pow10)
+                ok = kind != 0
+                if ok:
+                    if delim == 0:
+                        ok = j >= e or buf[j] == 10 or _blank(buf[j], 0)
+                    else:
+                        while j < e and _blank(buf[j], delim):
+                            if _lone_cr(buf, j):
+                                bad[k] = 2
+                            j += 1
+                        ok = j >= e or buf[j] == 10 or buf[j] == delim
+                if ok:
+                    if col < ncols:
+                        if kind == 1:
+                            out[r, col] = v
+                        else:
+                            outbits[r, col] = bits
+                    i = j
+                else:
+                    # the cell's extent as csvparse splits it, for Python to read or reject
+                    j = cs
+                    if delim == 0:
+                        while j < e and buf[j] != 10 and not _blank(buf[j], 0):
+                            j += 1
+                        ce = j
+                    else:
+                        while j < e and buf[j] != 10 and buf[j] != delim:
+                            j += 1
+                        ce = j
+                        while ce > cs and _blank(buf[ce - 1], delim):
+                            ce -= 1
+                    if col < ncols:
+                        if nf < cap:
+                            fb[k, nf, 0] = r
+                            fb[k, nf, 1] = col
+                            fb[k, nf, 2] = cs
+                            fb[k, nf, 3] = ce
+                        nf += 1
+                        out[r, col] = np.nan
+                    i = j
                 col += 1
-                while pos < end and (data[pos] == 32 or data[pos] == 13 or data[pos] == 9 and delim != 9):
-                    pos += 1
-                if pos >= end or data[pos] == 10:
-                    break
-                if delim == -1:
-                    continue  # whitespace-separated: the spaces skipped were the separator
-                if data[pos] != delim:
-                    status[c] = BAD
-                    break
-                pos += 1
-            if status[c] != 0:
-                break
+                # now at a delimiter, a blank (whitespace mode) or the line end
+                if delim == 0:
+                    while i < e and _blank(buf[i], 0):
+                        if _lone_cr(buf, i):
+                            bad[k] = 2
+                        i += 1
+                    if i >= e or buf[i] == 10:
+                        break
+                else:
+                    if i >= e or buf[i] == 10:
+                        break
+                    i += 1  # the delimiter
+                    while i < e and _blank(buf[i], delim):
+                        if _lone_cr(buf, i):
+                            bad[k] = 2
+                        i += 1
+                    if delim == 9 and (i >= e or buf[i] == 10 or buf[i] == 9):
+                        # csvparse strips the line first: trailing tabs end it, they make no cells
+                        j = i
+                        while j < e and (buf[j] == 32 or buf[j] == 9 or buf[j] == 13):
+                            if _lone_cr(buf, j):
+                                bad[k] = 2
+                            j += 1
+                        if j >= e or buf[j] == 10:
+                            i = j
+                            break
+            i += 1  # past the '\n'
             if col != ncols:
-                status[c] = BAD
+                bad[k] = 1
                 break
-            row += 1
-            pos += 1
-    return status.max()
-
-
-def parse_rows(data, bounds, offsets, delim, out, slow_cells):
-    return _parse(data, bounds, offsets, delim, out, slow_cells, _POW_HI, _POW_LO)
+            r += 1
+        nrows[k] = r - row0[k]
+        fbn[k] = nf

@@ -1,137 +1,209 @@
-"""Large numeric text files, parsed in parallel by numba over the file's bytes.
+"""Large numeric CSV files: a memory-mapped, parallel numba parser with correctly rounded numbers.
 
-The file is split at line boundaries into one chunk per task; pass 1 counts each chunk's data
-rows, pass 2 parses them into their rows of a preallocated float64 array. The layout rules —
-delimiter, header, comment and blank lines, BOM, CRLF — are csvparse.py's, decided by csvparse's
-own functions on the first lines. Whenever a chunk meets anything unusual (a ragged row, an empty
-or non-numeric cell, quotes, a fraction), the whole file goes to csvparse's slow path, which either
-reads it or raises its exact error message (file, line, column): the fast path never judges input.
+How it works (the small-file path, csvparse, stays the definition of the format):
+1. The first lines are read in Python and handed to csvparse's own functions: BOM, comment and
+   blank lines (data_lines), the delimiter (detect_delimiter), and the header (is_number).
+2. The data after the header is split at line boundaries into chunks (8 per thread); a parallel
+   pass counts each chunk's line ends, which bounds its rows, so every chunk knows where its
+   rows go in one preallocated float64 array (blank and comment lines leave gaps, closed after).
+3. A second parallel pass parses each cell in place into a preallocated float64 array: Clinger's
+   fast path, else Eisel-Lemire (64-bit mantissa x 128-bit power of five), which gives the same
+   correctly rounded double as Python's float(). A cell it cannot decide, with more than 19
+   significant digits, or any other text (a fraction, an empty cell, a word) is recorded by
+   position and re-read in Python with csvparse.to_number afterwards.
+4. Any problem (ragged row, a cell csvparse rejects, a byte csvparse would treat differently: a
+   lone CR, a control or non-ASCII byte in a comment) re-reads the whole file with
+   csvparse, so the error message (file, line, column) is exactly the small-file path's.
 
-Numbers are correctly rounded, bit for bit what Python's float() gives: Clinger's exact fast path
-(≤ 2^53 with |exponent| ≤ 22) for most shortest-repr values, else the decimal is multiplied by a
-double-double power of ten with error-free products (Dekker; this module is compiled without FMA
-contraction so they stay exact) and rounded — and the rare result within 2^-90 of a rounding
-boundary, with more than 19 digits, or near the float range's ends is re-parsed in Python.
+Importing this module is cheap: numba is imported (after mlcalc.config.apply()) only on first use.
 """
 
 from __future__ import annotations
 
 import os
-from fractions import Fraction
-
-import numpy as np
+import re
 
 from mlcalc.io import csvparse
 
-FAST_FROM_BYTES = 1 << 20  # below this the pure-Python path is quicker (no numba import)
-_POW_RANGE = 300           # double-double powers of ten 10^-300 … 10^300
+# Where the parallel parser pays for itself (bench/bench_csv.py, docs/csv.md): csvparse reads about
+# 15-25 MB/s, while importing numba and loading the cached kernels costs about 0.5 s once per process,
+# so a cold start pays off from about 8 MB; once numba is loaded (an earlier operand or kernel) the
+# kernels win from a few dozen KB, and 256 KB keeps tiny files on the simple path.
+THRESHOLD = 8 << 20
+WARM_THRESHOLD = 256 << 10
 
-
-def should_use(path: str) -> bool:
-    try:
-        return os.path.getsize(path) >= FAST_FROM_BYTES
-    except OSError:
-        return False
-
-
-def _powers_of_ten():
-    """10^e as double-doubles (hi + lo), from exact rationals."""
-    hi = np.empty(2 * _POW_RANGE + 1)
-    lo = np.empty(2 * _POW_RANGE + 1)
-    for e in range(-_POW_RANGE, _POW_RANGE + 1):
-        exact = Fraction(10) ** e
-        h = float(exact)
-        hi[e + _POW_RANGE] = h
-        lo[e + _POW_RANGE] = float(exact - Fraction(h)) if h not in (0.0, float("inf")) else 0.0
-    return hi, lo
-
+# single-byte delimiters the kernel handles; any other --delimiter goes through csvparse
+_FAST_DELIMS = {",": 44, "\t": 9, ";": 59, "|": 124, ":": 58}
+_WHITESPACE_NAMES = ("whitespace", " ", "space")
+# characters that str.splitlines() treats as line ends besides \n and \r\n: csvparse then numbers lines differently
+_ODD_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)")
+_FALLBACK_CAP = 256  # recorded fallback cells per chunk before the pass is re-run with room for all
 
 _kernels = None
 
 
-def _compile():
-    """Build the numba kernels on first use (importing numba costs ~0.3 s)."""
-    global _kernels
-    if _kernels is None:
-        from mlcalc import config
-        config.apply()
-        from mlcalc.io import _csvkernels
-        _kernels = _csvkernels
-        _csvkernels.set_powers(*_powers_of_ten())
-    return _kernels
+def should_use(path: str) -> bool:
+    """True for a text file big enough for the parallel parser (and not mlcalc's JSON output)."""
+    import sys
+
+    limit = min(THRESHOLD, WARM_THRESHOLD) if "numba" in sys.modules else THRESHOLD
+    try:
+        if os.path.getsize(path) < limit:
+            return False
+        with open(path, "rb") as f:
+            head = f.read(256)
+    except OSError:
+        return False
+    return not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
-def _layout(path: str, delimiter: str | None):
-    """(delimiter byte or -1 for whitespace, header names, ncols, data start offset) from the first lines."""
+def read(path: str, source: str, delimiter: str | None):
+    """(float64 2-D array, header names or None), the same values and errors as csvparse."""
+    import mmap
+
+    import numpy as np
+
+    plan = _plan(path, delimiter)
+    if plan is None:
+        return _slow(path, source, delimiter)
+    data_start, delim_byte, ncols, names = plan
     with open(path, "rb") as f:
-        head = f.read(1 << 16)
-        if head.count(b"\n") < 60:  # long lines: read enough for the delimiter test's 50-line sample
-            head += f.read(1 << 22)
-        whole = not f.read(1)
-    text = head.decode("utf-8", errors="strict" if whole else "ignore")
-    lines = csvparse.data_lines(text)
-    if not lines:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        try:
+            values = _parse(mm, buf, data_start, delim_byte, ncols)
+        finally:
+            del buf
+    finally:
+        mm.close()
+    if values is None:
+        return _slow(path, source, delimiter)
+    return values, names
+
+
+def _slow(path: str, source: str, delimiter: str | None):
+    """The small-file path on the whole file: its values, or its exact error message."""
+    import numpy as np
+
+    from mlcalc.io.read import _decode
+
+    with open(path, "rb") as f:
+        text = _decode(f.read(), source)
+    table = csvparse.parse_text(text, source, delimiter)
+    values = np.array(table.rows, dtype=np.float64).reshape(len(table.rows), table.ncols)
+    return values, table.names
+
+
+def _plan(path: str, delimiter: str | None):
+    """(data start byte, delimiter byte or 0 for whitespace, columns, names) from the first lines,
+    using csvparse's own rules; None when the file needs the small-file path."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        nhead = 1 << 16
+        while True:
+            f.seek(0)
+            head = f.read(nhead)
+            whole = len(head) >= size
+            complete = head if whole else head[: head.rfind(b"\n") + 1]
+            try:
+                text = complete.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            lines = csvparse.data_lines(text)
+            if whole or len(lines) > 50:
+                break
+            nhead *= 4
+    if not lines or _ODD_LINE_ENDS.search(text):
         return None
     if delimiter is None:
         delim = csvparse.detect_delimiter([line for _, line in lines])
     else:
-        delim = None if delimiter in ("whitespace", " ", "space") else delimiter
-    if delim is not None and len(delim.encode()) != 1:
+        delim = None if delimiter in _WHITESPACE_NAMES else delimiter
+    if delim is not None and delim not in _FAST_DELIMS:
         return None
     first_no, first = lines[0]
     cells = [csvparse._unquote(c) for c in csvparse.split_line(first, delim)]
-    names = cells if any(c and not csvparse.is_number(c) for c in cells) else None
-    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    if names is not None:
-        # data starts after the header's line (line numbers count from 1)
-        offset = 0
+    names = None
+    if any(c and not csvparse.is_number(c) for c in cells):
+        names = cells
+        # data starts after the header's line end
+        pos = -1
         for _ in range(first_no):
-            offset = head.index(b"\n", offset) + 1 if b"\n" in head[offset:] else len(head)
-        start = offset
+            pos = complete.find(b"\n", pos + 1)
+            if pos < 0:
+                return None  # a header and nothing after it: csvparse's error
+        data_start = pos + 1
         ncols = len(names)
     else:
+        data_start = 3 if complete.startswith(b"\xef\xbb\xbf") else 0
         ncols = len(csvparse.split_line(first, delim))
-    return (ord(delim) if delim is not None else -1), names, ncols, start
+    return data_start, (0 if delim is None else _FAST_DELIMS[delim]), ncols, names
 
 
-def read(path: str, source: str, delimiter: str | None):
-    """(float64 array, names) — or the slow path's result/error for anything unusual."""
-    layout = _layout(path, delimiter)
-    if layout is None:
-        return _slow(path, source, delimiter)
-    delim, names, ncols, start = layout
-    k = _compile()
-    data = np.fromfile(path, dtype=np.uint8)
-    nthreads = max(1, k.num_threads())
-    bounds = k.chunk_bounds(data, start, 8 * nthreads)
-    counts = k.count_rows(data, bounds)
-    offsets = np.concatenate(([0], np.cumsum(counts)))
-    nrows = int(offsets[-1])
-    if nrows == 0:
-        return _slow(path, source, delimiter)
-    out = np.empty((nrows, ncols))
-    slow_cells = np.full((len(counts), 64, 3), -1, dtype=np.int64)  # (row, col, byte start) to redo
-    status = k.parse_rows(data, bounds, offsets, delim, out, slow_cells)
-    if status != 0:
-        return _slow(path, source, delimiter)
-    for chunk in slow_cells:
-        for row, col, pos in chunk:
-            if row < 0:
-                break
-            end = pos
-            while end < len(data) and data[end] not in b",;\t \r\n":
-                end += 1
-            out[row, col] = float(bytes(data[pos:end]).decode())
-    return out, names
+def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
+    """The parallel passes; None when csvparse must decide (an error, odd bytes, a cell it rejects)."""
+    import numpy as np
+
+    k = _get_kernels()
+    n = len(buf)
+    nthreads = k.numba.get_num_threads()
+    nchunks = max(1, min((n - data_start) // (1 << 16), nthreads * 8))
+    starts = [data_start]
+    for c in range(1, nchunks):
+        p = mm.find(b"\n", max(data_start + (n - data_start) * c // nchunks, starts[-1]))
+        if p < 0:
+            break
+        if p + 1 > starts[-1]:
+            starts.append(p + 1)
+    starts = np.array(starts, dtype=np.int64)
+    ends = np.append(starts[1:], n).astype(np.int64)
+    # room per chunk: its line ends (+1 for a last line without one); comments and blank lines
+    # leave gaps that are closed afterwards
+    room = np.zeros(len(starts), dtype=np.int64)
+    k.count_newlines(buf, starts, ends, room)
+    room += 1
+    row0 = np.concatenate(([0], np.cumsum(room)[:-1])).astype(np.int64)
+    out = np.empty((int(room.sum()), ncols), dtype=np.float64)
+    nrows = np.zeros(len(starts), dtype=np.int64)
+    cap = _FALLBACK_CAP
+    while True:
+        fb = np.empty((len(starts), cap, 4), dtype=np.int64)
+        fbn = np.zeros(len(starts), dtype=np.int64)
+        bad = np.zeros(len(starts), dtype=np.int64)
+        k.parse_rows(buf, starts, ends, row0, ncols, delim_byte, out, out.view(np.uint64), nrows, fb, fbn, bad,
+                     k.POW5_HI, k.POW5_LO, k.POW10)
+        if bad.any():
+            return None
+        if fbn.max() <= cap:
+            break
+        cap = int(fbn.max())  # more odd cells than room: run again with room for every one
+    for c in range(len(starts)):
+        for row, col, s, e in fb[c, : fbn[c]]:
+            try:
+                out[row, col] = csvparse.to_number(bytes(buf[s:e]).decode("ascii"))
+            except (ValueError, ZeroDivisionError, UnicodeDecodeError):
+                return None
+    total = int(nrows.sum())
+    if total == 0:
+        return None  # only comments after the header: csvparse's error
+    if total != len(out):
+        # close the gaps: chunk c's rows move down to where the previous chunk's rows end
+        dest = 0
+        for c in range(len(starts)):
+            out[dest: dest + nrows[c]] = out[row0[c]: row0[c] + nrows[c]]
+            dest += nrows[c]
+        out = out[:total].copy()
+    return out
 
 
-def _slow(path: str, source: str, delimiter: str | None):
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        from mlcalc.errors import InputError
-        raise InputError(f"{source}: not UTF-8 text (byte {e.start + 1}); is it a binary file?") from None
-    table = csvparse.parse_text(text, source, delimiter)
-    return np.array(table.rows, dtype=np.float64).reshape(len(table.rows), table.ncols), table.names
+def _get_kernels():
+    global _kernels
+    if _kernels is None:
+        from mlcalc import config
+
+        config.apply()
+        from mlcalc.io import _csvkernels
+
+        _kernels = _csvkernels
+    return _kernels

@@ -75,10 +75,14 @@ def detect_delimiter(lines: list[str]) -> str | None:
         counts = {line.count(delim) for line in sample}
         if len(counts) == 1 and next(iter(counts)) > 0:
             return delim
-    # ragged data: still pick the delimiter of the first line, so the error names the bad row
-    # ("1,2" then "3" is a ragged comma file, not a header "1,2" over one whitespace column)
+    # ragged data: the delimiter on the first line wins (tab, comma, semicolon), so that "1,2\n3"
+    # reads "1,2" as two values and the error names the short row instead of calling "1,2" a header
+    for delim in ("\t", ",", ";"):
+        if sample and delim in sample[0]:
+            return delim
+    # else the delimiter present on most lines
     for delim in DELIMITERS:
-        if delim in sample[0]:
+        if sum(delim in line for line in sample) > len(sample) // 2:
             return delim
     return None
 

@@ -1,7 +1,9 @@
-"""The parallel reader for large files gives exactly what the small-file path gives: the same values
-bit for bit and the same error messages."""
+"""The parallel CSV reader gives bit for bit csvparse's values, and csvparse's exact error messages."""
 
 from __future__ import annotations
+
+import random
+import struct
 
 import numpy as np
 import pytest
@@ -10,78 +12,193 @@ from mlcalc.errors import InputError
 from mlcalc.io import csvfast, csvparse
 
 
-def slow(path: str, delimiter=None):
-    table = csvparse.parse_text(open(path, encoding="utf-8-sig").read(), path, delimiter)
-    return np.array(table.rows, dtype=np.float64).reshape(len(table.rows), table.ncols), table.names
+@pytest.fixture(autouse=True)
+def small_threshold(monkeypatch):
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
 
 
-def same_bits(a, b) -> bool:
-    return a.shape == b.shape and bool(np.all((a.view(np.uint64) == b.view(np.uint64)) | (np.isnan(a) & np.isnan(b))))
+def slow(text, delimiter=None):
+    t = csvparse.parse_text(text, "a.csv", delimiter)
+    return np.array(t.rows, dtype=np.float64).reshape(len(t.rows), t.ncols), t.names
 
 
-@pytest.fixture(scope="module")
-def awkward_values():
+def fast(tmp_path, text, delimiter=None, newline=""):
+    p = tmp_path / "a.csv"
+    p.write_bytes(text.encode("utf-8"))
+    assert csvfast.should_use(str(p))
+    return csvfast.read(str(p), "a.csv", delimiter)
+
+
+def same_bits(a, b):
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+SPECIAL = ["nan", "NaN", "-nan", "inf", "-inf", "+Inf", "INFINITY", "-Infinity", "-0.0", "0", "+0", "5e-324",
+           "-4.9e-324", "2.2250738585072014e-308", "2.225073858507201e-308", "1.7976931348623157e308", "1e309",
+           "-1e400", "1e-400", "1e300", "-1e-300", ".5", "1.", "+.5e-3", "1E5", "007", "0.000001234",
+           "9007199254740993", "123456789012345678", "1234567890123456789", "12345678901234567890123",
+           "0.1000000000000000055511151231257827", "1/3", "-2/4", "1e+0022", "3e-22", "4.9406564584124654e-324"]
+
+
+def random_cell(rng):
+    c = rng.random()
+    if c < 0.3:
+        return repr(rng.uniform(-1e3, 1e3))
+    if c < 0.55:  # any double: subnormals, huge and tiny exponents, 17-digit reprs
+        return repr(struct.unpack("d", struct.pack("Q", rng.getrandbits(63)))[0] * rng.choice([1, -1]))
+    if c < 0.7:
+        return str(rng.randint(-10 ** 6, 10 ** 6))
+    if c < 0.8:
+        return rng.choice(SPECIAL)
+    return "%.*g" % (rng.randint(1, 17), rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30))
+
+
+@pytest.mark.parametrize("delim", [",", "\t", ";", " ", "  "])
+def test_random_values_bit_for_bit(tmp_path, delim):
+    rng = random.Random(hash(delim) & 0xFFFF)
+    rows = [[random_cell(rng) for _ in range(6)] for _ in range(1500)]
+    text = "\n".join(delim.join(r) for r in rows) + "\n"
+    got, names = fast(tmp_path, text)
+    want, _ = slow(text)
+    assert names is None
+    same_bits(got, want)
+
+
+def test_matches_numpy_loadtxt(tmp_path):
+    rng = random.Random(7)
+    vals = [[struct.unpack("d", struct.pack("Q", rng.getrandbits(63)))[0] for _ in range(5)] for _ in range(2000)]
+    vals[0][0] = -0.0
+    vals[1][1] = float("inf")
+    text = "\n".join(",".join(map(repr, r)) for r in vals) + "\n"
+    got, _ = fast(tmp_path, text)
+    p = tmp_path / "a.csv"
+    same_bits(got, np.loadtxt(p, delimiter=",", ndmin=2))
+
+
+@pytest.mark.parametrize("text", [
+    "x,y\n1,2\n3,4\n",
+    "\ufeffx,y\r\n1,2\r\n3,4\r\n",
+    "\ufeff1,2\r\n3,4\r\n",
+    "# made by hand\n\nx;y\n# units: m\n1;2\n\n  # indented comment\n3;4\n",
+    "1\t2\t\n3\t4 \t\n",            # trailing tabs are stripped with the line
+    "  1 ,  2  \n\t3,4\t\n",
+    "\"a\",'b'\n1,2\n3,4",            # quoted header, no final newline
+    "température,y\n1,2\n3,4\n",      # non-ASCII header
+    "a b c\n1 2 3\n4\t5 6\n",
+])
+def test_layouts_match_the_small_file_path(tmp_path, text):
+    got, names = fast(tmp_path, text)
+    want, want_names = slow(text)
+    assert names == want_names
+    same_bits(got, want)
+
+
+@pytest.mark.parametrize("delimiter,text", [
+    ("|", "1|2\n3|4\n"), (":", "1:2\n3:4\n"), ("whitespace", "1 2\n3 4\n"), (",", "1,2\n3,4\n"),
+    ("\t", "1\t2\n3\t4\n"), ("/", "1/2\n3/4\n"),
+])
+def test_delimiter_override(tmp_path, delimiter, text):
+    got, _ = fast(tmp_path, text, delimiter)
+    same_bits(got, slow(text, delimiter)[0])
+
+
+def test_many_cells_python_must_read(tmp_path):
+    # more fallback cells (fractions, 20+ digits) than the kernel's first room for them
+    text = "".join(f"1/3,{'1' * 25},{i}\n" for i in range(1000))
+    got, _ = fast(tmp_path, text)
+    same_bits(got, slow(text)[0])
+
+
+def test_big_file_over_many_chunks(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
-    a = rng.standard_normal((3000, 7)) * 10.0 ** rng.integers(-40, 40, (3000, 7))
-    a[0, :] = [-0.0, 5e-324, 1.7976931348623157e308, 2.2250738585072014e-308, np.nan, -np.inf, np.inf]
-    a[1, :] = np.round(a[1, :] * 1e-20)
-    a[2, :] = [0.1, 0.2, 0.3, 1e23, 9007199254740993.0, 1e-300, 123456789.123456789]
-    a[3, :] = rng.integers(-10**6, 10**6, 7)
-    return a
+    a = rng.standard_normal((20000, 4))
+    text = "# comment\n" + "\n".join(",".join(map(repr, r)) + ("\n" if i % 997 == 0 else "") for i, r in
+                                     enumerate(a.tolist())) + "\n"
+    got, _ = fast(tmp_path, text)
+    same_bits(got, a)
 
 
-@pytest.mark.parametrize("delim", [",", "\t", ";", " "])
-def test_values_are_bit_identical_to_the_slow_path_and_to_float(tmp_path, awkward_values, delim):
-    p = tmp_path / "m.csv"
-    sep = "   " if delim == " " else delim
-    p.write_text("\n".join(sep.join(repr(float(x)) for x in row) for row in awkward_values) + "\n")
-    got, names = csvfast.read(str(p), "m.csv", None)
-    assert names is None and same_bits(got, awkward_values)
-    assert same_bits(got, slow(str(p))[0])
+@pytest.mark.parametrize("text", [
+    "1,2\n3\n",                     # ragged
+    "1,2\n3,4,5\n",
+    "x,y\n1,2\n# c\n3,x\n",         # text cell
+    "1,2\n,4\n",                    # empty cell
+    "1,2\n3,\n",
+    "1;2\n3;;\n",
+    "1\t2\n3\t\t4\n",
+    "1 2\n3 4x\n",
+    "1,2\n1e,2\n",
+    "1,2\n--1,2\n",
+    "1,2\n1.2.3,4\n",
+    "1,2\n.,4\n",
+    "1,2\n1 2,4\n",
+    "1,2\n0x10,4\n",
+    "1,2\n1_000,4\n",
+    "1,2\n\"3\",4\n",
+    "1,2\n1/0,4\n",
+    "x,y\n# nothing\n",
+    "x,y",
+    "# only\n\n",
+    "1,2\n3,4 # trailing comment\n",
+    "1,2\r3,4\n",                   # a lone CR is a line end to csvparse
+    "1,2\n# a\x0bb\n3,4\n",
+    "1,2\n3,4\x0c\n",
+    "1,2\n3,\xa04\n",
+    "1,2\n3,é\n",
+    "1,2\n3,nanx\n",
+    "1,2\n3,infinit\n",
+])
+def test_errors_are_the_small_file_paths(tmp_path, text):
+    try:
+        want = slow(text)
+    except InputError as e:
+        with pytest.raises(InputError) as got:
+            fast(tmp_path, text)
+        assert str(got.value) == str(e)
+    else:  # csvparse accepts it (e.g. a lone CR splits the line): so must the fast path
+        got, names = fast(tmp_path, text)
+        assert names == want[1]
+        same_bits(got, want[0])
 
 
-def test_header_comments_blank_lines_crlf_bom(tmp_path):
-    p = tmp_path / "h.csv"
-    p.write_bytes("\ufeff# a comment\r\nx,y,z\r\n1,2,3\r\n\r\n# mid-file comment\r\n4,5e-3,-6\r\n  7 , 8 , 9\r\n".encode())
-    got, names = csvfast.read(str(p), "h.csv", None)
-    want, want_names = slow(str(p))
-    assert names == want_names == ["x", "y", "z"] and same_bits(got, want)
+def test_invalid_utf8_is_the_same_error(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"1,2\n3,\xff\n")
+    from mlcalc.io.read import ReadOptions, read_operand
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_operand(str(p), ReadOptions())
 
 
-def test_many_digits_go_through_python(tmp_path):
-    p = tmp_path / "d.csv"
-    text = ["0.1000000000000000055511151231257827021181583404541015625,1",
-            "123456789012345678901234567890,2", "1.00000000000000011102230246251565404236316680908203125,3"]
-    p.write_text("\n".join(text) + "\n")
-    got, _ = csvfast.read(str(p), "d.csv", None)
-    assert same_bits(got, np.array([[float(c) for c in line.split(",")] for line in text]))
-
-
-@pytest.mark.parametrize("body", ["1,2\n3,4\n5\n", "1,2\n3,x\n", "1,2\n,4\n", "1,2\n3,4,5\n", "1,2\n3,1e\n", "1;2\n3;4\n5;--6\n"])
-def test_errors_are_the_slow_paths_errors(tmp_path, body):
-    p = tmp_path / "bad.csv"
-    p.write_text(body)
-    with pytest.raises(InputError) as slow_err:
-        csvparse.parse_text(body, str(p))
-    with pytest.raises(InputError) as fast_err:
-        csvfast.read(str(p), str(p), None)
-    assert str(fast_err.value) == str(slow_err.value)
-
-
-def test_quoted_and_fraction_cells_fall_back_to_the_slow_path(tmp_path):
-    p = tmp_path / "q.csv"
-    p.write_text('"a","b"\n1,1/4\n2,0.5\n')
-    got, names = csvfast.read(str(p), "q.csv", None)
-    assert names == ["a", "b"] and got.tolist() == [[1, 0.25], [2, 0.5]]
-
-
-def test_reader_uses_the_fast_path_for_large_files(tmp_path, monkeypatch):
-    from mlcalc.io.read import read_operand
-    monkeypatch.setattr(csvfast, "FAST_FROM_BYTES", 10)
-    calls = []
-    real = csvfast.read
-    monkeypatch.setattr(csvfast, "read", lambda *a: calls.append(a) or real(*a))
-    p = tmp_path / "m.csv"
+def test_read_operand_uses_the_fast_path(tmp_path, monkeypatch):
+    from mlcalc.io.read import ReadOptions, read_operand
+    p = tmp_path / "a.csv"
     p.write_text("x,y\n1,2\n3,4\n")
-    op = read_operand(str(p))
-    assert calls and op.names == ["x", "y"] and op.values.tolist() == [[1, 2], [3, 4]]
+    called = []
+    orig = csvfast.read
+    monkeypatch.setattr(csvfast, "read", lambda *a: called.append(a) or orig(*a))
+    op = read_operand(str(p), ReadOptions())
+    assert called and op.names == ["x", "y"]
+    np.testing.assert_array_equal(op.values, [[1, 2], [3, 4]])
+
+
+def test_json_output_is_not_taken_for_csv(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("[[1, 2], [3, 4]]\n")
+    assert not csvfast.should_use(str(p))
+
+
+def test_small_files_stay_on_the_small_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvfast, "THRESHOLD", 1 << 20)
+    p = tmp_path / "a.csv"
+    p.write_text("1,2\n")
+    assert not csvfast.should_use(str(p))
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+    code = "import sys, mlcalc.io.csvfast; print('numba' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": "."}).stdout
+    assert out.split() == ["False", "False"]

@@ -1,0 +1,49 @@
+"""The small-file CSV parser: delimiter detection and its error messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlcalc.errors import InputError
+from mlcalc.io.csvparse import detect_delimiter, parse_text
+
+
+@pytest.mark.parametrize("lines,expected", [
+    (["1,2", "3,4"], ","),
+    (["1\t2", "3\t4"], "\t"),
+    (["1;2", "3;4"], ";"),
+    (["1 2", "3 4"], None),
+    (["1,2", "3"], ","),          # ragged: the first line's delimiter, not whitespace
+    (["1\t2", "3"], "\t"),
+    (["1;2", "3"], ";"),
+    (["1\t2,5", "3"], "\t"),      # tab before comma on a ragged first line
+    (["1,2;5", "3"], ","),        # comma before semicolon
+    (["1 2", "3,4", "5,6"], ","),  # nothing on the first line: the delimiter on most lines
+])
+def test_detect_delimiter(lines, expected):
+    assert detect_delimiter(lines) == expected
+
+
+def test_ragged_comma_rows_are_a_ragged_row_error_not_a_header():
+    with pytest.raises(InputError, match=r"^a\.csv line 2: 1 values, expected 2 as on line 1 \(ragged rows\)$"):
+        parse_text("1,2\n3\n", "a.csv")
+
+
+def test_ragged_semicolon_rows_name_the_bad_line():
+    with pytest.raises(InputError, match=r"^a\.csv line 3: 3 values, expected 2 as on line 1"):
+        parse_text("1;2\n3;4\n5;6;7\n", "a.csv")
+
+
+def test_text_cell_names_file_line_and_column():
+    with pytest.raises(InputError, match=r"^a\.csv line 4, column 2: 'x' is not a number$"):
+        parse_text("a,b\n1,2\n# note\n3,x\n", "a.csv")
+
+
+def test_empty_cell_is_an_error():
+    with pytest.raises(InputError, match=r"^a\.csv line 2, column 1: an empty cell$"):
+        parse_text("1,2\n,4\n", "a.csv")
+
+
+def test_header_is_still_detected():
+    t = parse_text("x,y\n1,2\n", "a.csv")
+    assert t.names == ["x", "y"] and t.rows == [[1.0, 2.0]]
