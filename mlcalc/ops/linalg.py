@@ -279,10 +279,11 @@ def _trace_project_vector(tracer, a, b, ab, bb, result) -> None:
 
 
 def _trace_project_matrix(tracer, a, b, result) -> None:
-    x = np.linalg.lstsq(b.astype(np.float64), a.astype(np.float64), rcond=None)[0]
     tracer.step("Projection onto the column space of B", "p = B·x, x = argmin ‖B·x − a‖₂ (least squares)",
                 note=f"B is {b.shape[0]}×{b.shape[1]}", a=a, B=b)
-    tracer.step("Least-squares coefficients", "x solves BᵀB·x = Bᵀa (LAPACK gelsd, through the SVD)", result=x)
+    if b.size <= 400:  # the coefficients are shown for operands a learner reads; for big ones not recomputed
+        x = np.linalg.lstsq(b.astype(np.float64), a.astype(np.float64), rcond=None)[0]
+        tracer.step("Least-squares coefficients", "x solves BᵀB·x = Bᵀa (LAPACK gelsd, through the SVD)", result=x)
     tracer.step("Projection", "p = B·x", result=result)
     r = a.astype(np.float64) - result.astype(np.float64)
     tracer.step("Check: the rest is orthogonal to every column of B",
