@@ -25,6 +25,7 @@ import numpy as np
 
 from mlcalc.kernels.cuda import load_cuda
 from mlcalc.kernels.cuda.activations import act_code, make_act
+from mlcalc.kernels.cuda.launch import common_dtype
 
 BM, BN, BK, TM, TN = 128, 128, 8, 8, 8
 THREADS = (BM // TM) * (BN // TN)  # 256
@@ -118,19 +119,12 @@ def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha
     """Run C = act(scale·A·B(ᵀ) + bias) on device arrays (C allocated by the caller)."""
     tile = tile or (BM, BN, BK, TM, TN)
     dtype = np.dtype(c_d.dtype)
-    kernel, nt = gemm_kernel(dtype.name, trans_b, act_code(act), bias_d is not None, tile)
+    kernel, nt = gemm_kernel(dtype.name, trans_b, act_code(act), bias_d is not None, tuple(tile))
     if bias_d is None:
         bias_d = c_d  # never read: has_bias is compiled in as False
     m, n = c_d.shape
     grid = (math.ceil(n / tile[1]), math.ceil(m / tile[0]))
     kernel[grid, nt](a_d, b_d, c_d, bias_d, dtype.type(scale), dtype.type(alpha))
-
-
-def common_dtype(*arrays) -> np.dtype:
-    """float32 when every operand is float32, else float64 (NumPy's promotion for our inputs)."""
-    if all(x.dtype == np.float32 for x in arrays):
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
 
 
 def matmul(a: np.ndarray, b: np.ndarray, tile=None) -> np.ndarray:
