@@ -48,6 +48,7 @@ def gemm_kernel(dtype_name: str, trans_b: bool = False, act: int = 0, has_bias: 
     tx = bm // tm
     a_loads = (bm * bk) // nt
     b_loads = (bk * bn) // nt
+    a_cols = bm + PAD  # a plain constant: a shared array's shape must be literal when numba types it
     dt = float32 if dtype_name == "float32" else float64
     apply_act = make_act(act)
 
@@ -56,7 +57,7 @@ def gemm_kernel(dtype_name: str, trans_b: bool = False, act: int = 0, has_bias: 
         m = a.shape[0]
         k = a.shape[1]
         n = c.shape[1]
-        a_s = cuda.shared.array((bk, bm + PAD), dt)
+        a_s = cuda.shared.array((bk, a_cols), dt)
         b_s = cuda.shared.array((bk, bn), dt)
         acc = cuda.local.array((tm, tn), dt)
         reg_a = cuda.local.array(tm, dt)
