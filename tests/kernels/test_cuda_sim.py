@@ -109,3 +109,13 @@ def test_matmul_through_the_cli_on_the_gpu(gpu):
     r = run_process("matmul", "1 2; 3 4", "5 6; 7 8", "--device", "cuda", "-f", "json", env=_env(simulator=False))
     assert r.code == 0, r.stderr
     assert json.loads(r.stdout) == [[19, 22], [43, 50]]
+
+
+def test_every_kernel_compiles_to_ptx_for_an_h100():
+    """numba-cuda's real typing and lowering, without a GPU (the simulator cannot check those)."""
+    import importlib.util
+    if importlib.util.find_spec("numba_cuda") is None:
+        pytest.skip("needs numba-cuda with its toolkit wheels (pip install 'numba-cuda[cu12]')")
+    p = subprocess.run([sys.executable, str(SIM_CASES.with_name("compile_ptx.py"))], cwd=ROOT,
+                       env=dict(os.environ, **_env(simulator=False)), capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and p.stdout.startswith("compiled "), p.stdout[-3000:] + p.stderr[-3000:]

@@ -35,12 +35,13 @@ def act_code(fn: str | None, approx: str | None = None) -> int:
 def make_act(code: int):
     """A device function g(z, alpha) for one activation."""
 
-    @cuda.jit(device=True)
+    # inlined: a call left in GEMM's epilogue loop keeps the 8×8 accumulators out of registers
+    @cuda.jit(device=True, inline=True)
     def sigmoid(z):
         e = math.exp(-abs(z))  # e^(−|z|) ≤ 1: never overflows
         return 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
 
-    @cuda.jit(device=True)
+    @cuda.jit(device=True, inline=True)
     def g(z, alpha):
         if code == 1:
             return z if not z <= 0 else 0.0 * z  # NaN stays NaN

@@ -30,6 +30,11 @@ from mlcalc.kernels.cuda.launch import common_dtype
 BM, BN, BK, TM, TN = 128, 128, 8, 8, 8
 THREADS = (BM // TM) * (BN // TN)  # 256
 PAD = 4
+# Activations applied in the epilogue itself. The others (sigmoid, tanh, swish, gelu) have enough
+# code that LLVM stops unrolling the epilogue's 8×8 loop, and a rolled loop indexes the
+# accumulators dynamically: they go to local memory for the whole kernel (seen in the PTX). Those
+# run as a second, in-place element-wise launch on the device instead.
+FUSED_ACTS = (0, 1, 2)  # identity, relu, leaky-relu
 
 # a module global, not a local: the simulator runs kernels with their global `cuda` swapped for its
 # fake module
@@ -116,16 +121,28 @@ def gemm_kernel(dtype_name: str, trans_b: bool = False, act: int = 0, has_bias: 
     return kernel, nt
 
 
+@lru_cache(maxsize=None)
+def _no_bias(dtype_name: str):
+    return cuda.device_array(1, dtype_name)
+
+
 def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha=0.01, tile=None):
     """Run C = act(scale·A·B(ᵀ) + bias) on device arrays (C allocated by the caller)."""
     tile = tile or (BM, BN, BK, TM, TN)
     dtype = np.dtype(c_d.dtype)
-    kernel, nt = gemm_kernel(dtype.name, trans_b, act_code(act), bias_d is not None, tuple(tile))
+    code = act_code(act)
+    fused = code if code in FUSED_ACTS else 0
+    kernel, nt = gemm_kernel(dtype.name, trans_b, fused, bias_d is not None, tuple(tile))
     if bias_d is None:
-        bias_d = c_d  # never read: has_bias is compiled in as False
+        bias_d = _no_bias(dtype.name)  # never read (has_bias is compiled in as False), but typed as 1-D
     m, n = c_d.shape
     grid = (math.ceil(n / tile[1]), math.ceil(m / tile[0]))
     kernel[grid, nt](a_d, b_d, c_d, bias_d, dtype.type(scale), dtype.type(alpha))
+    if code != fused:
+        from mlcalc.kernels.cuda.elementwise import unary_kernel
+        from mlcalc.kernels.cuda.launch import THREADS as EW_THREADS, blocks_for
+        flat = c_d.reshape(m * n)
+        unary_kernel(code)[blocks_for(m * n), EW_THREADS](flat, flat, dtype.type(1), dtype.type(alpha))
 
 
 def matmul(a: np.ndarray, b: np.ndarray, tile=None) -> np.ndarray:

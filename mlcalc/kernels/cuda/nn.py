@@ -1,8 +1,8 @@
 """Neural-network blocks on the GPU, built from the GEMM and softmax kernels without host round trips.
 
 dense_forward: a = g(X·Wᵀ + b) in one GEMM launch: Wᵀ is read in place (W stays (out, in)), and
-the bias and the activation are applied to each output as it leaves the registers (softmax, a
-row-wise activation, is a second launch). attention: S = Q·Kᵀ/√d (one GEMM, the 1/√d in its
+the bias (and relu / leaky-relu) are applied to each output as it leaves the registers; the other
+activations and softmax are a second launch on the device (see gemm.FUSED_ACTS). attention: S = Q·Kᵀ/√d (one GEMM, the 1/√d in its
 epilogue), row softmax in place with the causal/mask entries hidden, then S·V.
 Signatures match mlcalc.kernels.reference.nn.
 """
