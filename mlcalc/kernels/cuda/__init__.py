@@ -1,0 +1,63 @@
+"""numba.cuda kernels for `--device cuda`.
+
+Nothing here imports numba.cuda when mlcalc starts: `mlcalc.engine` calls `require_gpu()` only when
+a command asks for `--device cuda`, and the kernel modules (gemm, elementwise, reductions, nn) import
+numba.cuda through `load_cuda()`. Under numba's CUDA simulator (`NUMBA_ENABLE_CUDASIM=1`, set before
+numba is imported) the same kernels run in Python threads on the CPU: that is how the tests check
+them on machines without a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+
+from mlcalc.errors import MlcalcError
+
+_cuda = None
+
+
+def simulated() -> bool:
+    """Is numba's CUDA simulator asked for? (numba reads the variable once, when it is imported.)"""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
+
+
+def load_cuda():
+    """Import and return numba.cuda, after the settings it needs."""
+    global _cuda
+    if _cuda is None:
+        from mlcalc import config
+        config.apply()
+        import numpy as np
+        # numba-cuda 0.30.4 still registers an overload for np.row_stack, which NumPy 2.5 removed:
+        # without this alias every kernel fails to compile with NumPy >= 2.5. vstack is what
+        # row_stack always was. Must run before numba.cuda is imported.
+        if not hasattr(np, "row_stack"):
+            np.row_stack = np.vstack
+        from numba import cuda
+        _cuda = cuda
+    return _cuda
+
+
+def require_gpu() -> None:
+    """Raise MlcalcError with the reason unless a CUDA GPU (or the simulator) can run the kernels."""
+    try:
+        cuda = load_cuda()
+    except ImportError as e:  # a numba without its CUDA target
+        raise MlcalcError(f"--device cuda: no CUDA GPU is available (numba.cuda cannot be imported: "
+                          f"{_one_line(e)}; install mlcalc[cuda])") from None
+    if simulated():
+        return
+    try:
+        if cuda.is_available():
+            return
+        cuda.current_context()  # not available: this raises with numba's reason
+        reason = "no usable device"
+    except Exception as e:  # CudaSupportError and driver errors: the message is the reason
+        reason = _one_line(e)
+    raise MlcalcError(f"--device cuda: no CUDA GPU is available ({reason})")
+
+
+def _one_line(e: BaseException) -> str:
+    """numba's driver messages span lines; an error here is one line."""
+    text = " ".join(str(e).split()).rstrip(" :")
+    return text or type(e).__name__

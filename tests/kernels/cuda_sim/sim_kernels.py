@@ -1,0 +1,203 @@
+"""Every CUDA kernel against the NumPy reference, run on numba's CUDA simulator.
+
+Not collected by the main test run (the name does not start with test_): tests/kernels/test_cuda_sim.py
+runs this file in a subprocess with NUMBA_ENABLE_CUDASIM=1, which numba reads once at import, so
+the rest of the suite never sees the simulator. Shapes stay ≤ 32: the simulator runs each CUDA
+thread as a Python thread. They include 1×1, shapes that are not multiples of the tiles, and
+(with a 16×16 GEMM tile) grids of several blocks.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from mlcalc.kernels.cuda import simulated
+
+if not simulated():
+    pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 (see tests/kernels/test_cuda_sim.py)", allow_module_level=True)
+
+from mlcalc.errors import MlcalcError  # noqa: E402
+from mlcalc.kernels import reference as ref  # noqa: E402
+from mlcalc.kernels.cuda import elementwise, gemm, nn, reductions  # noqa: E402
+
+# the simulator squares NumPy scalars, which warn on overflow where a GPU just gives inf
+pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+
+DTYPES = (np.float32, np.float64)
+SMALL_TILE = (16, 16, 4, 4, 4)  # 16 threads: several blocks even for shapes ≤ 32
+ACTS = ("relu", "leaky-relu", "sigmoid", "tanh", "swish", "gelu")
+
+
+def close(got, want, dtype):
+    assert got.dtype == np.dtype(dtype), (got.dtype, dtype)
+    assert got.shape == np.shape(want), (got.shape, np.shape(want))
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def rand(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+# --- GEMM ---
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (3, 7, 2), (17, 9, 20), (32, 32, 32)])
+def test_matmul_full_tile_matches_numpy(rng, m, k, n, dtype):
+    a, b = rand(rng, (m, k), dtype), rand(rng, (k, n), dtype)
+    close(gemm.matmul(a, b), a @ b, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (1, 5, 31), (31, 3, 1), (17, 33, 20)])
+def test_matmul_small_tile_over_several_blocks_matches_numpy(rng, m, k, n, dtype):
+    a, b = rand(rng, (m, k), dtype), rand(rng, (k, n), dtype)
+    close(gemm.matmul(a, b, tile=SMALL_TILE), a @ b, dtype)
+
+
+def test_matmul_treats_vectors_as_numpy_at_does(rng):
+    a, v = rand(rng, (5, 3), np.float64), rand(rng, (3,), np.float64)
+    u = rand(rng, (5,), np.float64)
+    close(gemm.matmul(a, v), a @ v, np.float64)
+    close(gemm.matmul(u, a), u @ a, np.float64)
+    got = gemm.matmul(v, v)
+    assert np.ndim(got) == 0 and math.isclose(got, v @ v, rel_tol=1e-12)
+
+
+def test_matmul_of_non_contiguous_and_mixed_dtype_operands(rng):
+    a = rand(rng, (6, 5), np.float64).T  # a transposed view
+    b = rand(rng, (6, 4), np.float32)
+    close(gemm.matmul(a, b), a @ b.astype(np.float64), np.float64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_epilogue_with_transposed_b_bias_scale_and_activation(rng, dtype):
+    cuda = gemm.cuda
+    x, w, bias = rand(rng, (19, 6), dtype), rand(rng, (21, 6), dtype), rand(rng, (21,), dtype)
+    out = cuda.device_array((19, 21), dtype)
+    gemm.launch(cuda.to_device(x), cuda.to_device(w), out, bias_d=cuda.to_device(bias), trans_b=True,
+                act="tanh", scale=0.5, tile=SMALL_TILE)
+    close(out.copy_to_host(), np.tanh(0.5 * (x @ w.T) + bias), dtype)
+
+
+# --- element-wise ---
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", ["add", "sub", "hadamard"])
+@pytest.mark.parametrize("sa,sb", [((1, 1), (1, 1)), ((5, 7), (5, 7)), ((5, 7), (7,)), ((5, 1), (1, 7)), ((), (3, 2))])
+def test_binary_ops_broadcast_as_numpy(rng, op, sa, sb, dtype):
+    a, b = rand(rng, sa, dtype), rand(rng, sb, dtype)
+    close(getattr(elementwise, op)(a, b), getattr(ref, op)(a, b), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scale(rng, dtype):
+    a = rand(rng, (9, 4), dtype)
+    close(elementwise.scale(a, -2.5), ref.scale(a, -2.5), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", ACTS)
+def test_activations_match_the_reference(rng, fn, dtype):
+    x = np.concatenate([rand(rng, 20, dtype) * 4, np.array([0, -0.0, 50, -50, 800, -800], dtype)])
+    close(elementwise.activation(x, fn, alpha=0.1), ref.activation(x, fn, alpha=0.1), dtype)
+
+
+def test_gelu_tanh_form(rng):
+    x = rand(rng, (3, 11), np.float64) * 3
+    close(elementwise.activation(x, "gelu", approx="tanh"), ref.activation(x, "gelu", approx="tanh"), np.float64)
+
+
+@pytest.mark.parametrize("fn", ACTS)
+def test_activations_carry_nan_through(fn):
+    got = elementwise.activation(np.array([np.nan, 1.0]), fn)
+    assert np.isnan(got[0])
+
+
+# --- reductions ---
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [1, 7, 300])  # 300 > threads × blocks: the grid-stride loop goes round
+def test_sum_and_l2_match_numpy(rng, size, dtype):
+    x = rand(rng, size, dtype)
+    got = reductions.total(x)
+    assert got.dtype == dtype and math.isclose(got, x.sum(dtype=np.float64), rel_tol=1e-5 if dtype == np.float32 else 1e-12)
+    close(np.asarray(reductions.l2(x)), ref.norm(x), dtype)
+
+
+def test_l2_norm_of_3_4_is_5():
+    assert reductions.l2(np.array([3.0, 4.0])) == 5.0
+
+
+@pytest.mark.parametrize("x,want", [([1e200, 1e200], math.sqrt(2) * 1e200), ([1e-200, 1e-200], math.sqrt(2) * 1e-200),
+                                    ([0.0, 0.0], 0.0), ([1.0, np.inf], np.inf), ([np.inf, np.nan], np.nan)])
+def test_l2_norm_neither_overflows_nor_underflows(x, want):
+    got = reductions.l2(np.array(x))
+    assert (math.isnan(got) and math.isnan(want)) or math.isclose(got, want, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ord", ["l1", "l2", "inf"])
+def test_vector_norms_match_the_reference(rng, ord, dtype):
+    v = rand(rng, 45, dtype)
+    close(np.asarray(reductions.norm(v, ord)), np.asarray(ref.norm(v, ord)), dtype)
+
+
+def test_worked_example_norms_of_1_minus2_3():
+    v = np.array([1.0, -2.0, 3.0])
+    assert reductions.norm(v, "l1") == 6.0 and math.isclose(reductions.norm(v), math.sqrt(14), rel_tol=1e-15)
+
+
+def test_frobenius_norm_of_a_matrix(rng):
+    a = rand(rng, (7, 9), np.float64)
+    close(np.asarray(reductions.norm(a)), np.asarray(ref.norm(a)), np.float64)
+
+
+def test_matrix_norms_without_a_cuda_kernel_are_an_error(rng):
+    with pytest.raises(MlcalcError, match="not available with --device cuda"):
+        reductions.norm(rand(rng, (3, 3), np.float64), "nuc")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (3, 40), (5,)])
+def test_softmax_rows_match_the_reference(rng, shape, dtype):
+    x = rand(rng, shape, dtype) * 5
+    close(reductions.softmax(x), ref.softmax(x), dtype)
+
+
+def test_softmax_is_stable_for_large_logits():
+    got = reductions.softmax(np.array([[1000.0, 1001.0, 1002.0]]))
+    close(got, ref.softmax(np.array([[0.0, 1.0, 2.0]])), np.float64)
+
+
+# --- neural-network blocks ---
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", [None, "relu", "softmax", "gelu"])
+def test_dense_forward_matches_the_reference(rng, fn, dtype):
+    x, w, b = rand(rng, (6, 5), dtype), rand(rng, (9, 5), dtype), rand(rng, (9,), dtype)
+    close(nn.dense_forward(x, w, b, fn), ref.dense_forward(x, w, b, fn), dtype)
+
+
+def test_dense_forward_of_one_vector_without_bias(rng):
+    x, w = rand(rng, (5,), np.float64), rand(rng, (3, 5), np.float64)
+    close(nn.dense_forward(x, w, None, "sigmoid"), ref.dense_forward(x, w, None, "sigmoid"), np.float64)
+
+
+@pytest.mark.parametrize("causal,dtype", [(False, np.float64), (True, np.float32)])
+def test_attention_matches_the_reference(rng, causal, dtype):
+    q, k, v = rand(rng, (5, 4), dtype), rand(rng, (7, 4), dtype), rand(rng, (7, 3), dtype)
+    close(nn.attention(q, k, v, causal=causal), ref.attention(q, k, v, causal=causal), dtype)
+
+
+def test_attention_with_a_mask(rng):
+    q, k, v = rand(rng, (3, 4), np.float64), rand(rng, (6, 4), np.float64), rand(rng, (6, 2), np.float64)
+    mask = (rng.random((3, 6)) > 0.4).astype(np.float64)
+    mask[:, 0] = 1  # every query keeps a key
+    close(nn.attention(q, k, v, mask=mask), ref.attention(q, k, v, mask=mask), np.float64)
