@@ -105,8 +105,13 @@ GLOBAL_OPTIONS = {
 }
 
 
+# commands with numba.cuda kernels wired to --device cuda (the others refuse it rather than ignore it)
+CUDA_COMMANDS = {"matmul", "add", "sub", "hadamard", "scale"}
+
+
 @app.callback()
 def global_options(
+    ctx: typer.Context,
     format: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format (default: table on a terminal, csv otherwise)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result to FILE (format from its extension), atomically."),
     precision: Optional[int] = typer.Option(None, "--precision", min=1, max=17, help="Round to N significant digits."),
@@ -139,6 +144,10 @@ def global_options(
     if memory_limit:
         from mlcalc.blocks.storage import parse_size
         parse_size(memory_limit)  # a bad size is a usage problem: say so before any work
+    if device.value == "cuda" and ctx.invoked_subcommand not in CUDA_COMMANDS:
+        from mlcalc.errors import MlcalcError
+        raise MlcalcError(f"{ctx.invoked_subcommand}: --device cuda is available for "
+                          f"{', '.join(sorted(CUDA_COMMANDS))}; run it without --device cuda")
     if threads:
         from mlcalc import config
         config.apply(threads)

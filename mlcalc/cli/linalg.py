@@ -61,7 +61,7 @@ def _elementwise(op: str, a: str, b: str) -> None:
         return
     from mlcalc.ops import core
     s = settings()
-    emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer))
+    emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer, device=s.device))
 
 
 @app.command(epilog='Example: mlcalc add a.csv "10 20 30"  (broadcasts the row over every row of a.csv)')
@@ -89,7 +89,7 @@ def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scala
         return
     from mlcalc.ops import core
     s = settings()
-    emit(core.scale(read(a), by, engine=s.engine, tracer=s.tracer))
+    emit(core.scale(read(a), by, engine=s.engine, tracer=s.tracer, device=s.device))
 
 
 @app.command(epilog='Example: mlcalc gen randn 50x40 --seed 1 -f npy | mlcalc transpose - -o t.npy')

@@ -81,11 +81,12 @@ def _sub(i: int) -> str:
     return str(i).translate(_SUBSCRIPTS)
 
 
-def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tracer | None = None):
+def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tracer | None = None,
+                device: str = "cpu"):
     """add / sub / hadamard with NumPy broadcasting."""
     shape = broadcast_shape(op, a, b)
     symbol = {"add": "+", "sub": "−", "hadamard": "⊙"}[op]
-    result = engines.kernel(op, engine, work=int(np.prod(shape)))(a, b)
+    result = engines.kernel(op, engine, work=int(np.prod(shape)), device=device)(a, b)
     if tracer is not None:
         tracer.step({"add": "Element-wise sum", "sub": "Element-wise difference",
                      "hadamard": "Hadamard (element-wise) product"}[op],
@@ -95,8 +96,8 @@ def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tr
     return result
 
 
-def scale(a: np.ndarray, k: float, engine="auto", tracer: Tracer | None = None):
-    result = engines.kernel("scale", engine, work=a.size)(a, k)
+def scale(a: np.ndarray, k: float, engine="auto", tracer: Tracer | None = None, device: str = "cpu"):
+    result = engines.kernel("scale", engine, work=a.size, device=device)(a, k)
     if tracer is not None:
         tracer.step("Scalar multiple", f"cᵢⱼ = {k:g}·aᵢⱼ", result=result, A=a)
     return result

@@ -189,3 +189,7 @@ def test_no_traceback_for_internal_errors(monkeypatch):
     r = run_cli("transpose", "1 2")
     assert_one_error_line(r, "internal error", "kaboom")
     assert "Traceback" not in r.stderr
+
+
+def test_device_cuda_on_a_command_without_cuda_kernels_is_refused_not_ignored():
+    assert_one_error_line(run_cli("norm", "[3,4]", "--device", "cuda"), "norm: --device cuda is available for")
