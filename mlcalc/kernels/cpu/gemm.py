@@ -96,6 +96,7 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
     m, k = a.shape
     n = b.shape[1]
     MC = max(MR, MC // MR * MR)
+    NC = max(NR, NC // NR * NR)
     nmb = (m + MC - 1) // MC
     nt = max(1, min(threads, nmb))
     npn_max = (min(NC, n) + NR - 1) // NR
@@ -109,7 +110,7 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
             # the KC×NC panel of B as NR-wide micro-panels, zero-padded on the right
             for q in prange(npn):
                 j0 = jc + q * NR
-                w = min(NR, n - j0)
+                w = min(NR, jc + nc - j0)
                 for p in range(kc):
                     for s in range(w):
                         bp[q, p, s] = b[pc + p, j0 + s]
@@ -132,7 +133,7 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
                     # one B micro-panel stays in L1 while the A block streams from L2
                     for jr in range(npn):
                         j0 = jc + jr * NR
-                        w = min(NR, n - j0)
+                        w = min(NR, jc + nc - j0)
                         bq = bp[jr]
                         for q in range(npm):
                             ii = i0 + q * MR
@@ -202,6 +203,7 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
     m, k = a.shape
     n = b.shape[1]
     MC = max(MR, MC // MR * MR)
+    NC = max(NR, NC // NR * NR)
     nmb = (m + MC - 1) // MC
     nt = max(1, min(threads, nmb))
     npn_max = (min(NC, n) + NR - 1) // NR
@@ -215,7 +217,7 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
             # the KC×NC panel of B as NR-wide micro-panels, zero-padded on the right
             for q in prange(npn):
                 j0 = jc + q * NR
-                w = min(NR, n - j0)
+                w = min(NR, jc + nc - j0)
                 for p in range(kc):
                     for s in range(w):
                         bp[q, p, s] = b[pc + p, j0 + s]
@@ -238,7 +240,7 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
                     # one B micro-panel stays in L1 while the A block streams from L2
                     for jr in range(npn):
                         j0 = jc + jr * NR
-                        w = min(NR, n - j0)
+                        w = min(NR, jc + nc - j0)
                         bq = bp[jr]
                         for q in range(npm):
                             ii = i0 + q * MR
