@@ -71,8 +71,8 @@ def {name}(a, b, c, MC, KC, NC, threads, zero):
     n = b.shape[1]
     MC = max(MR, MC // MR * MR)
     NC = max(NR, NC // NR * NR)
-    nmb = (m + MC - 1) // MC
-    nt = max(1, min(threads, nmb))
+    P = (m + MR - 1) // MR  # MR-row micro-panels of A
+    nt = max(1, min(threads, P))
     npn_max = (min(NC, n) + NR - 1) // NR
     bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
     ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
@@ -90,11 +90,12 @@ def {name}(a, b, c, MC, KC, NC, threads, zero):
                         bp[q, p, s] = b[pc + p, j0 + s]
                     for s in range(w, NR):
                         bp[q, p, s] = zero
-            # each thread packs its own MC×KC blocks of A (MR-row micro-panels, zero-padded below)
+            # thread t takes an equal share of A's micro-panels (balanced to one panel, whatever m
+            # is) and works through it in blocks of MC rows, packed into its own buffer
             for t in prange(nt):
-                for ib in range(t, nmb, nt):
-                    i0 = ib * MC
-                    npm = (min(MC, m - i0) + MR - 1) // MR
+                for blk in range(t * P // nt, (t + 1) * P // nt, MC // MR):
+                    npm = min((t + 1) * P // nt - blk, MC // MR)
+                    i0 = blk * MR
                     for q in range(npm):
                         ii = i0 + q * MR
                         h = min(MR, m - ii)
@@ -104,7 +105,7 @@ def {name}(a, b, c, MC, KC, NC, threads, zero):
                         for r in range(h, MR):
                             for p in range(kc):
                                 ap[t, q, p, r] = zero
-                    # one B micro-panel stays in L1 while the A block streams from L2
+                    # one B micro-panel stays in cache while the A block streams from L2
                     for jr in range(npn):
                         j0 = jc + jr * NR
                         w = min(NR, jc + nc - j0)
