@@ -61,6 +61,8 @@ def blas_kernel() -> str:
         return "BLAS kernel unknown (pip install threadpoolctl)"
     import numpy  # noqa: F401  (loads the BLAS)
     blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    # NumPy's own BLAS first (SciPy may load a second one)
+    blas.sort(key=lambda i: "numpy" not in str(i.get("filepath", "")))
     if not blas:
         return "no BLAS found"
     i = blas[0]
