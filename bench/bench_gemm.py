@@ -62,8 +62,7 @@ def crossover(np, rng) -> None:
         t = common.best_times({"ours": lambda: ours(a, b), "ref": lambda: ref(a, b)}, 7, min_time=0.2)
         ratio = t["ref"] / t["ours"]
         rows.append((n, f"{t['ours'] * 1e6:.0f} us", f"{t['ref'] * 1e6:.0f} us", f"{ratio:.2f}"))
-        if ratio > 1.0 and first is None:
-            first = n
+        first = None if ratio <= 1.0 else (first or n)  # wins from here on, not just once
     print(common.table(rows, ("n (matmul n×n×n)", "numba", "numpy", "ratio")))
     print(f"# numba wins from n = {first} (work n³ = {first ** 3 if first else None})")
 

@@ -75,7 +75,7 @@ def crossover(np, rng) -> None:
     rows = []
     for op in ("add", "sub", "hadamard", "scale", "dot", "outer", "transpose"):
         ours, ref = engine.kernel(op, "numba"), engine.kernel(op, "numpy")
-        first = None
+        first, ratios = None, []
         for size in sizes:
             if op == "outer":
                 u, v = rng.standard_normal(1000), rng.standard_normal(max(1, size // 1000))
@@ -90,10 +90,11 @@ def crossover(np, rng) -> None:
                 a = rng.standard_normal((size // 1000 or 1, 1000))
                 args = (a, a + 1)
             t = common.best_times({"ours": lambda: ours(*args), "ref": lambda: ref(*args)}, 5, min_time=0.1)
-            if t["ref"] > t["ours"] and first is None:
-                first = size
-        rows.append((op, f"{first:.0e}" if first else "never (up to 1e7)"))
-    print(common.table(rows, ("op", "numba wins from (elements)")))
+            ratios.append(f"{t['ref'] / t['ours']:.2f}")
+            first = None if t["ref"] <= t["ours"] else (first or size)  # wins from here on
+        rows.append((op, f"{first:.0e}" if first else "never", " ".join(ratios)))
+    print(common.table(rows, ("op", "numba wins from (elements)",
+                              "ratio at " + " ".join(f"{s:.0e}" for s in sizes))))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def micro(name: str, MR: int, NR: int) -> str:
 
 
 DRIVER = '''
-@njit(parallel=True, **JIT_OPTIONS)
+@njit({parallel}**JIT_OPTIONS)
 def {name}(a, b, c, MC, KC, NC, threads, zero):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with {MR}×{NR} register tiles.
 
@@ -120,8 +120,11 @@ def generate(tiles=TILES) -> str:
     parts = [BEGIN, ""]
     for dt, MR, NR in tiles:
         mname = f"_micro_{dt}_{MR}x{NR}"
-        parts += ["", micro(mname, MR, NR), "",
-                  DRIVER.format(name=f"_gemm_{dt}", micro=mname, MR=MR, NR=NR).rstrip(), ""]
+        parts += ["", micro(mname, MR, NR), ""]
+        # the same driver twice: parallel, and serial for small products, where starting the
+        # threads (tens of microseconds per prange) would cost more than the work
+        parts += [DRIVER.format(name=f"_gemm_{dt}", micro=mname, MR=MR, NR=NR, parallel="parallel=True, ").rstrip(), "",
+                  DRIVER.format(name=f"_gemm_{dt}_serial", micro=mname, MR=MR, NR=NR, parallel="").rstrip(), ""]
     parts += ["", f"TILES = {{{', '.join(repr(dt) + ': (' + str(MR) + ', ' + str(NR) + ')' for dt, MR, NR in tiles)}}}",
               END]
     return "\n".join(parts)

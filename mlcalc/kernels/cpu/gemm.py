@@ -176,6 +176,61 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
 
 
 @njit(**JIT_OPTIONS)
+def _gemm_f64_serial(a, b, c, MC, KC, NC, threads, zero):
+    """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×16 register tiles.
+
+    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MR = 8
+    NR = 16
+    m, k = a.shape
+    n = b.shape[1]
+    MC = max(MR, MC // MR * MR)
+    NC = max(NR, NC // NR * NR)
+    P = (m + MR - 1) // MR  # MR-row micro-panels of A
+    nt = max(1, min(threads, P))
+    npn_max = (min(NC, n) + NR - 1) // NR
+    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
+    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    for jc in range(0, n, NC):
+        nc = min(NC, n - jc)
+        npn = (nc + NR - 1) // NR
+        for pc in range(0, k, KC):
+            kc = min(KC, k - pc)
+            # the KC×NC panel of B as NR-wide micro-panels, zero-padded on the right
+            for q in prange(npn):
+                j0 = jc + q * NR
+                w = min(NR, jc + nc - j0)
+                for p in range(kc):
+                    for s in range(w):
+                        bp[q, p, s] = b[pc + p, j0 + s]
+                    for s in range(w, NR):
+                        bp[q, p, s] = zero
+            # thread t takes an equal share of A's micro-panels (balanced to one panel, whatever m
+            # is) and works through it in blocks of MC rows, packed into its own buffer
+            for t in prange(nt):
+                for blk in range(t * P // nt, (t + 1) * P // nt, MC // MR):
+                    npm = min((t + 1) * P // nt - blk, MC // MR)
+                    i0 = blk * MR
+                    for q in range(npm):
+                        ii = i0 + q * MR
+                        h = min(MR, m - ii)
+                        for r in range(h):
+                            for p in range(kc):
+                                ap[t, q, p, r] = a[ii + r, pc + p]
+                        for r in range(h, MR):
+                            for p in range(kc):
+                                ap[t, q, p, r] = zero
+                    # one B micro-panel stays in cache while the A block streams from L2
+                    for jr in range(npn):
+                        j0 = jc + jr * NR
+                        w = min(NR, jc + nc - j0)
+                        bq = bp[jr]
+                        for q in range(npm):
+                            ii = i0 + q * MR
+                            _micro_f64_8x16(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+
+
+@njit(**JIT_OPTIONS)
 def _micro_f32_8x32(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
     """c[i0:i0+mr, j0:j0+nr] (+)= ap[:kc].T @ bp[:kc] for packed ap (kc×8) and bp (kc×32):
     `first` (the first k slice) stores, later slices add: C is never read before it is written.
@@ -317,10 +372,70 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
                             _micro_f32_8x32(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
 
 
+@njit(**JIT_OPTIONS)
+def _gemm_f32_serial(a, b, c, MC, KC, NC, threads, zero):
+    """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×32 register tiles.
+
+    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MR = 8
+    NR = 32
+    m, k = a.shape
+    n = b.shape[1]
+    MC = max(MR, MC // MR * MR)
+    NC = max(NR, NC // NR * NR)
+    P = (m + MR - 1) // MR  # MR-row micro-panels of A
+    nt = max(1, min(threads, P))
+    npn_max = (min(NC, n) + NR - 1) // NR
+    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
+    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    for jc in range(0, n, NC):
+        nc = min(NC, n - jc)
+        npn = (nc + NR - 1) // NR
+        for pc in range(0, k, KC):
+            kc = min(KC, k - pc)
+            # the KC×NC panel of B as NR-wide micro-panels, zero-padded on the right
+            for q in prange(npn):
+                j0 = jc + q * NR
+                w = min(NR, jc + nc - j0)
+                for p in range(kc):
+                    for s in range(w):
+                        bp[q, p, s] = b[pc + p, j0 + s]
+                    for s in range(w, NR):
+                        bp[q, p, s] = zero
+            # thread t takes an equal share of A's micro-panels (balanced to one panel, whatever m
+            # is) and works through it in blocks of MC rows, packed into its own buffer
+            for t in prange(nt):
+                for blk in range(t * P // nt, (t + 1) * P // nt, MC // MR):
+                    npm = min((t + 1) * P // nt - blk, MC // MR)
+                    i0 = blk * MR
+                    for q in range(npm):
+                        ii = i0 + q * MR
+                        h = min(MR, m - ii)
+                        for r in range(h):
+                            for p in range(kc):
+                                ap[t, q, p, r] = a[ii + r, pc + p]
+                        for r in range(h, MR):
+                            for p in range(kc):
+                                ap[t, q, p, r] = zero
+                    # one B micro-panel stays in cache while the A block streams from L2
+                    for jr in range(npn):
+                        j0 = jc + jr * NR
+                        w = min(NR, jc + nc - j0)
+                        bq = bp[jr]
+                        for q in range(npm):
+                            ii = i0 + q * MR
+                            _micro_f32_8x32(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+
+
 TILES = {'f64': (8, 16), 'f32': (8, 32)}
 # --- end of generated code ---
 
 _DRIVERS = {np.dtype(np.float64): _gemm_f64, np.dtype(np.float32): _gemm_f32}  # noqa: F821
+_SERIAL = {np.dtype(np.float64): _gemm_f64_serial, np.dtype(np.float32): _gemm_f32_serial}  # noqa: F821
+
+# m·n·k below which one thread is faster: a parallel region costs tens of microseconds here, about
+# the time of a 150³ product on one core (bench/bench_gemm.py --crossover)
+SERIAL_BELOW = 150**3
 
 
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -339,7 +454,10 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=dtype)
     b = np.ascontiguousarray(b, dtype=dtype)
     MC, KC, NC = BLOCKS[dtype]
-    _DRIVERS[dtype](a, b, c, MC, KC, NC, get_num_threads(), dtype.type(0))
+    if m * n * k < SERIAL_BELOW:
+        _SERIAL[dtype](a, b, c, MC, KC, NC, 1, dtype.type(0))
+    else:
+        _DRIVERS[dtype](a, b, c, MC, KC, NC, get_num_threads(), dtype.type(0))
     return c
 
 
@@ -361,4 +479,6 @@ def warmup() -> None:
     """Compile (or load from the cache) the kernels for both dtypes, including an edge tile."""
     for dt in (np.float32, np.float64):
         x = np.ones((7, 5), dtype=dt)
-        gemm(x, x.T)
+        gemm(x, x.T)  # serial driver
+        y = np.ones((160, 160), dtype=dt)
+        gemm(y, y)  # parallel driver
