@@ -32,16 +32,26 @@ REGISTRY: dict[str, dict[str, str]] = {
 }
 
 # Work size (see `work_size`) from which `auto` takes numba rather than NumPy, per op.
-# None: NumPy/LAPACK always (numba never measured faster). Measured by bench/; see README.
+# None: NumPy/LAPACK always (numba never measured faster). The core ops' figures come from
+# `python bench/bench_gemm.py --crossover` and `python bench/bench_memory.py --crossover`
+# (docs/performance.md), 2 threads on each side, OpenBLAS with its own (SkylakeX) kernel:
+# * matmul: the packed numba GEMM reaches 0.8-1.0x OpenBLAS at large sizes and less below 500³;
+#   it never measurably beats it, so auto keeps OpenBLAS.
+# * add/sub/hadamard/scale: NumPy's ufuncs run on one thread; numba's two win from 1-3e6 elements
+#   (1.5-1.75x at 1e8).
+# * transpose: 2.4x from 3e6 elements. outer: wins from 3e4 in kernel time, floored at 1e6
+#   because importing numba and loading cached kernels costs ~0.5-1 s per command.
+# * dot: OpenBLAS's ddot is threaded too; numba is slower up to 1e7 and 1.3x at 1e8.
+# Every figure is far above a 3×3 command, which must never import numba.
 AUTO_NUMBA_FROM: dict[str, int | None] = {
-    "matmul": 256**3,
-    "add": 2_000_000,
-    "sub": 2_000_000,
-    "hadamard": 2_000_000,
-    "scale": 2_000_000,
-    "transpose": None,
-    "dot": 4_000_000,
-    "outer": 2_000_000,
+    "matmul": None,
+    "add": 3_000_000,
+    "sub": 3_000_000,
+    "hadamard": 3_000_000,
+    "scale": 3_000_000,
+    "transpose": 3_000_000,
+    "dot": 100_000_000,
+    "outer": 1_000_000,
 }
 
 
