@@ -22,9 +22,33 @@ from mlcalc import config
 config.apply()  # NUMBA_SLP_VECTORIZE, the CPU features and the threading layer: before numba is imported
 
 import numpy as np  # noqa: E402
+from llvmlite import ir  # noqa: E402
 from numba import get_num_threads, njit, prange  # noqa: E402
+from numba.core import cgutils, types  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 from mlcalc.config import JIT_OPTIONS  # noqa: E402
+
+
+@intrinsic
+def _prefetch(typingctx, arr, i, j):
+    """Ask the CPU to fetch the cache line of arr[i, j] (llvm.prefetch: read, keep in all levels).
+
+    A hint only: it never faults, so an index past the end (the last steps of a panel) is harmless."""
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1], args[2]], wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 # Block sizes per dtype: KC (depth of a packed slice), MC (rows of A per block), NC (columns of B per
 # panel). KC·NR·itemsize is the L1 share of a B micro-panel, MC·KC·itemsize the L2 share of A.
@@ -48,7 +72,19 @@ def _micro_f64_8x16(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
     c5_0 = zero; c5_1 = zero; c5_2 = zero; c5_3 = zero; c5_4 = zero; c5_5 = zero; c5_6 = zero; c5_7 = zero; c5_8 = zero; c5_9 = zero; c5_10 = zero; c5_11 = zero; c5_12 = zero; c5_13 = zero; c5_14 = zero; c5_15 = zero
     c6_0 = zero; c6_1 = zero; c6_2 = zero; c6_3 = zero; c6_4 = zero; c6_5 = zero; c6_6 = zero; c6_7 = zero; c6_8 = zero; c6_9 = zero; c6_10 = zero; c6_11 = zero; c6_12 = zero; c6_13 = zero; c6_14 = zero; c6_15 = zero
     c7_0 = zero; c7_1 = zero; c7_2 = zero; c7_3 = zero; c7_4 = zero; c7_5 = zero; c7_6 = zero; c7_7 = zero; c7_8 = zero; c7_9 = zero; c7_10 = zero; c7_11 = zero; c7_12 = zero; c7_13 = zero; c7_14 = zero; c7_15 = zero
+    # C's tile comes from memory: ask for it now, it is needed after the loop
+    _prefetch(c, i0 + 0, j0); _prefetch(c, i0 + 0, j0 + 8)
+    _prefetch(c, i0 + 1, j0); _prefetch(c, i0 + 1, j0 + 8)
+    _prefetch(c, i0 + 2, j0); _prefetch(c, i0 + 2, j0 + 8)
+    _prefetch(c, i0 + 3, j0); _prefetch(c, i0 + 3, j0 + 8)
+    _prefetch(c, i0 + 4, j0); _prefetch(c, i0 + 4, j0 + 8)
+    _prefetch(c, i0 + 5, j0); _prefetch(c, i0 + 5, j0 + 8)
+    _prefetch(c, i0 + 6, j0); _prefetch(c, i0 + 6, j0 + 8)
+    _prefetch(c, i0 + 7, j0); _prefetch(c, i0 + 7, j0 + 8)
     for p in range(kc):
+        # and the packed panels 16 steps ahead, which come from L2 (numba has no other way to
+        # hide that latency: 0.75x -> 0.9x OpenBLAS on 2 threads)
+        _prefetch(ap, p + 16, 0); _prefetch(bp, p + 16, 0); _prefetch(bp, p + 16, 8)
         b0 = bp[p, 0]; b1 = bp[p, 1]; b2 = bp[p, 2]; b3 = bp[p, 3]; b4 = bp[p, 4]; b5 = bp[p, 5]; b6 = bp[p, 6]; b7 = bp[p, 7]; b8 = bp[p, 8]; b9 = bp[p, 9]; b10 = bp[p, 10]; b11 = bp[p, 11]; b12 = bp[p, 12]; b13 = bp[p, 13]; b14 = bp[p, 14]; b15 = bp[p, 15]
         a = ap[p, 0]
         c0_0 += a * b0; c0_1 += a * b1; c0_2 += a * b2; c0_3 += a * b3; c0_4 += a * b4; c0_5 += a * b5; c0_6 += a * b6; c0_7 += a * b7; c0_8 += a * b8; c0_9 += a * b9; c0_10 += a * b10; c0_11 += a * b11; c0_12 += a * b12; c0_13 += a * b13; c0_14 += a * b14; c0_15 += a * b15
@@ -245,7 +281,19 @@ def _micro_f32_8x32(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
     c5_0 = zero; c5_1 = zero; c5_2 = zero; c5_3 = zero; c5_4 = zero; c5_5 = zero; c5_6 = zero; c5_7 = zero; c5_8 = zero; c5_9 = zero; c5_10 = zero; c5_11 = zero; c5_12 = zero; c5_13 = zero; c5_14 = zero; c5_15 = zero; c5_16 = zero; c5_17 = zero; c5_18 = zero; c5_19 = zero; c5_20 = zero; c5_21 = zero; c5_22 = zero; c5_23 = zero; c5_24 = zero; c5_25 = zero; c5_26 = zero; c5_27 = zero; c5_28 = zero; c5_29 = zero; c5_30 = zero; c5_31 = zero
     c6_0 = zero; c6_1 = zero; c6_2 = zero; c6_3 = zero; c6_4 = zero; c6_5 = zero; c6_6 = zero; c6_7 = zero; c6_8 = zero; c6_9 = zero; c6_10 = zero; c6_11 = zero; c6_12 = zero; c6_13 = zero; c6_14 = zero; c6_15 = zero; c6_16 = zero; c6_17 = zero; c6_18 = zero; c6_19 = zero; c6_20 = zero; c6_21 = zero; c6_22 = zero; c6_23 = zero; c6_24 = zero; c6_25 = zero; c6_26 = zero; c6_27 = zero; c6_28 = zero; c6_29 = zero; c6_30 = zero; c6_31 = zero
     c7_0 = zero; c7_1 = zero; c7_2 = zero; c7_3 = zero; c7_4 = zero; c7_5 = zero; c7_6 = zero; c7_7 = zero; c7_8 = zero; c7_9 = zero; c7_10 = zero; c7_11 = zero; c7_12 = zero; c7_13 = zero; c7_14 = zero; c7_15 = zero; c7_16 = zero; c7_17 = zero; c7_18 = zero; c7_19 = zero; c7_20 = zero; c7_21 = zero; c7_22 = zero; c7_23 = zero; c7_24 = zero; c7_25 = zero; c7_26 = zero; c7_27 = zero; c7_28 = zero; c7_29 = zero; c7_30 = zero; c7_31 = zero
+    # C's tile comes from memory: ask for it now, it is needed after the loop
+    _prefetch(c, i0 + 0, j0); _prefetch(c, i0 + 0, j0 + 16)
+    _prefetch(c, i0 + 1, j0); _prefetch(c, i0 + 1, j0 + 16)
+    _prefetch(c, i0 + 2, j0); _prefetch(c, i0 + 2, j0 + 16)
+    _prefetch(c, i0 + 3, j0); _prefetch(c, i0 + 3, j0 + 16)
+    _prefetch(c, i0 + 4, j0); _prefetch(c, i0 + 4, j0 + 16)
+    _prefetch(c, i0 + 5, j0); _prefetch(c, i0 + 5, j0 + 16)
+    _prefetch(c, i0 + 6, j0); _prefetch(c, i0 + 6, j0 + 16)
+    _prefetch(c, i0 + 7, j0); _prefetch(c, i0 + 7, j0 + 16)
     for p in range(kc):
+        # and the packed panels 16 steps ahead, which come from L2 (numba has no other way to
+        # hide that latency: 0.75x -> 0.9x OpenBLAS on 2 threads)
+        _prefetch(ap, p + 16, 0); _prefetch(bp, p + 16, 0); _prefetch(bp, p + 16, 16)
         b0 = bp[p, 0]; b1 = bp[p, 1]; b2 = bp[p, 2]; b3 = bp[p, 3]; b4 = bp[p, 4]; b5 = bp[p, 5]; b6 = bp[p, 6]; b7 = bp[p, 7]; b8 = bp[p, 8]; b9 = bp[p, 9]; b10 = bp[p, 10]; b11 = bp[p, 11]; b12 = bp[p, 12]; b13 = bp[p, 13]; b14 = bp[p, 14]; b15 = bp[p, 15]; b16 = bp[p, 16]; b17 = bp[p, 17]; b18 = bp[p, 18]; b19 = bp[p, 19]; b20 = bp[p, 20]; b21 = bp[p, 21]; b22 = bp[p, 22]; b23 = bp[p, 23]; b24 = bp[p, 24]; b25 = bp[p, 25]; b26 = bp[p, 26]; b27 = bp[p, 27]; b28 = bp[p, 28]; b29 = bp[p, 29]; b30 = bp[p, 30]; b31 = bp[p, 31]
         a = ap[p, 0]
         c0_0 += a * b0; c0_1 += a * b1; c0_2 += a * b2; c0_3 += a * b3; c0_4 += a * b4; c0_5 += a * b5; c0_6 += a * b6; c0_7 += a * b7; c0_8 += a * b8; c0_9 += a * b9; c0_10 += a * b10; c0_11 += a * b11; c0_12 += a * b12; c0_13 += a * b13; c0_14 += a * b14; c0_15 += a * b15; c0_16 += a * b16; c0_17 += a * b17; c0_18 += a * b18; c0_19 += a * b19; c0_20 += a * b20; c0_21 += a * b21; c0_22 += a * b22; c0_23 += a * b23; c0_24 += a * b24; c0_25 += a * b25; c0_26 += a * b26; c0_27 += a * b27; c0_28 += a * b28; c0_29 += a * b29; c0_30 += a * b30; c0_31 += a * b31
