@@ -170,8 +170,9 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
     nt = max(1, min(threads, P))
     npn_max = (min(NC, n) + NR - 1) // NR
-    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
-    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
+    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
+    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -225,8 +226,9 @@ def _gemm_f64_serial(a, b, c, MC, KC, NC, threads, zero):
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
     nt = max(1, min(threads, P))
     npn_max = (min(NC, n) + NR - 1) // NR
-    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
-    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
+    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
+    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -379,8 +381,9 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
     nt = max(1, min(threads, P))
     npn_max = (min(NC, n) + NR - 1) // NR
-    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
-    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
+    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
+    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -434,8 +437,9 @@ def _gemm_f32_serial(a, b, c, MC, KC, NC, threads, zero):
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
     nt = max(1, min(threads, P))
     npn_max = (min(NC, n) + NR - 1) // NR
-    bp = np.empty((npn_max, KC, NR), dtype=c.dtype)
-    ap = np.empty((nt, MC // MR, KC, MR), dtype=c.dtype)
+    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
+    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
+    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
