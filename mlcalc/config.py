@@ -34,6 +34,7 @@ def apply(threads: int | None = None) -> None:
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
     # LLVM's SLP vectoriser turns the GEMM micro-kernel's scalar accumulators into vector FMAs
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
+    _prefer_512_bit_vectors()
     if "NUMBA_CACHE_DIR" not in os.environ:
         try:
             d = cache_dir()
@@ -41,6 +42,25 @@ def apply(threads: int | None = None) -> None:
             os.environ["NUMBA_CACHE_DIR"] = str(d)
         except OSError:
             pass  # an unwritable home: numba then falls back to its own choice
+
+
+def _prefer_512_bit_vectors() -> None:
+    """On AVX-512 CPUs, let LLVM use the 512-bit registers.
+
+    For many Intel cores LLVM's tuning says "prefer 256-bit vectors", so the vectorisers split
+    the GEMM micro-kernel's rows into 256-bit halves that no longer fit the 32 registers: the
+    packed GEMM ran at 0.3-0.5x OpenBLAS instead of ~0.9x (docs/performance.md). The user's
+    own NUMBA_CPU_NAME / NUMBA_CPU_FEATURES always win."""
+    if "NUMBA_CPU_FEATURES" in os.environ or "NUMBA_CPU_NAME" in os.environ:
+        return
+    try:
+        import llvmlite.binding as llvm
+        llvm.initialize_native_target()
+        features = llvm.get_host_cpu_features().flatten()
+    except Exception:  # no llvmlite or an unknown host: keep numba's own choice
+        return
+    if "+avx512f" in features.split(","):
+        os.environ["NUMBA_CPU_FEATURES"] = features + ",-prefer-256-bit"
 
 
 def set_threads(threads: int | None) -> None:

@@ -36,20 +36,26 @@ REGISTRY: dict[str, dict[str, str]] = {
 }
 
 # Work size (see `work_size`) from which `auto` takes numba rather than NumPy, per op.
-# None: NumPy/LAPACK always (numba never measured faster). Measured by bench/; see README.
+# None: NumPy/LAPACK always (numba never measured faster). The core ops' figures come from
+# `python bench/bench_gemm.py --crossover` and `python bench/bench_memory.py --crossover`
+# (docs/performance.md), 2 threads on each side, OpenBLAS with its own (SkylakeX) kernel:
+# * matmul: the packed numba GEMM is at 0.85-1.3x OpenBLAS from 1000³ (noisy, shared machine) and
+#   0.4-0.75x below 100³; it is not reliably faster, so auto keeps OpenBLAS.
+# * add/sub/hadamard/scale: NumPy's ufuncs run on one thread; numba's two win from 1-3e6 elements
+#   (1.5-1.75x at 1e8).
+# * transpose: 2.4x from 3e6 elements. outer: wins from 3e4 in kernel time, floored at 1e6
+#   because importing numba and loading cached kernels costs ~0.5-1 s per command.
+# * dot: OpenBLAS's ddot is threaded too; numba is slower up to 1e7 and 1.3x at 1e8.
+# Every figure is far above a 3×3 command, which must never import numba.
 AUTO_NUMBA_FROM: dict[str, int | None] = {
-    # matmul: the packed numba GEMM measured 0.83× OpenBLAS at 2048² float64 (1.0× at 1000³, 1.1–1.2×
-    # for odd and tall-skinny shapes) and a CLI call pays ~0.5 s to import numba and load the kernel:
-    # OpenBLAS stays the default; --engine numba runs ours. Element-wise: NumPy's single pass is
-    # already at memory speed for the sizes a CLI call sees.
     "matmul": None,
-    "add": None,
-    "sub": None,
-    "hadamard": None,
-    "scale": None,
-    "transpose": None,
-    "dot": None,
-    "outer": None,
+    "add": 3_000_000,
+    "sub": 3_000_000,
+    "hadamard": 3_000_000,
+    "scale": 3_000_000,
+    "transpose": 3_000_000,
+    "dot": 100_000_000,
+    "outer": 1_000_000,
 }
 
 

@@ -1,65 +1,96 @@
 """Element-wise numba kernels: add, sub, Hadamard product, scale, transpose, outer product.
 
-The public functions broadcast with NumPy's rules (as zero-stride views), then one parallel pass
-writes the result; the private loops work on any strides.
+These are memory-bound, so what matters is streaming at memory speed on every core:
+
+* fast path: operands of the result's shape, C-contiguous, seen as one flat index range cut into
+  chunks of `_CHUNK` elements that `prange` shares out (a 1-D vector splits as well as a matrix);
+  each chunk is a slice, so the inner loop has a known unit stride and no negative-index checks
+  and LLVM vectorises it;
+* a scalar operand (size 1) has its own flat loop;
+* everything else (row/column broadcasting, strided views) takes the general 2-D path: operands
+  kept at their own shapes (1 or m rows, 1 or n columns, any strides; never materialised by
+  broadcasting), work cut into (row, column-chunk) tiles so that one long row still splits.
 """
 
-import numpy as np
-from numba import njit, prange
+from mlcalc import config
 
-from mlcalc.config import JIT_OPTIONS
+config.apply()
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from mlcalc.config import JIT_OPTIONS  # noqa: E402
 
 _ADD, _SUB, _MUL = 0, 1, 2
-_CHUNK = 1 << 16  # elements per parallel task: big enough to amortise scheduling, small enough to balance
+_CHUNK = 1 << 15  # elements per parallel task: large enough to amortise scheduling, small enough to balance
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _binary_flat(a, b, out, op):
-    """Contiguous operands of one shape: a flat loop in chunks that LLVM vectorises."""
+    """out = a (op) b for 1-D contiguous arrays of one length."""
     n = out.shape[0]
-    for c in prange((n + _CHUNK - 1) // _CHUNK):
+    nch = (n + _CHUNK - 1) // _CHUNK
+    for c in prange(nch):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
+        ac, bc, oc = a[lo:hi], b[lo:hi], out[lo:hi]
         if op == _ADD:
-            for i in range(lo, hi):
-                out[i] = a[i] + b[i]
+            for i in range(hi - lo):
+                oc[i] = ac[i] + bc[i]
         elif op == _SUB:
-            for i in range(lo, hi):
-                out[i] = a[i] - b[i]
+            for i in range(hi - lo):
+                oc[i] = ac[i] - bc[i]
         else:
-            for i in range(lo, hi):
-                out[i] = a[i] * b[i]
+            for i in range(hi - lo):
+                oc[i] = ac[i] * bc[i]
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _scale_flat(a, k, out):
+def _binary_scalar(a, s, out, op, scalar_left):
+    """out = a (op) s, or s (op) a when scalar_left, for 1-D contiguous a and out."""
     n = out.shape[0]
-    for c in prange((n + _CHUNK - 1) // _CHUNK):
-        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
-            out[i] = a[i] * k
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _binary_2d(a, b, out, op):
-    m, n = out.shape
-    for i in prange(m):
+    nch = (n + _CHUNK - 1) // _CHUNK
+    for c in prange(nch):
+        lo = c * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        ac, oc = a[lo:hi], out[lo:hi]
         if op == _ADD:
-            for j in range(n):
-                out[i, j] = a[i, j] + b[i, j]
-        elif op == _SUB:
-            for j in range(n):
-                out[i, j] = a[i, j] - b[i, j]
+            for i in range(hi - lo):
+                oc[i] = ac[i] + s
+        elif op == _MUL:
+            for i in range(hi - lo):
+                oc[i] = ac[i] * s
+        elif scalar_left:
+            for i in range(hi - lo):
+                oc[i] = s - ac[i]
         else:
-            for j in range(n):
-                out[i, j] = a[i, j] * b[i, j]
+            for i in range(hi - lo):
+                oc[i] = ac[i] - s
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _scale_2d(a, k, out):
+def _binary_general(a, b, out, op):
+    """out = a (op) b, where a and b have 1 or m rows and 1 or n columns (broadcast), any strides."""
     m, n = out.shape
-    for i in prange(m):
-        for j in range(n):
-            out[i, j] = a[i, j] * k
+    am, an = a.shape
+    bm, bn = b.shape
+    nch = (n + _CHUNK - 1) // _CHUNK
+    for t in prange(m * nch):
+        i = t // nch
+        lo = (t % nch) * _CHUNK
+        hi = min(n, lo + _CHUNK)
+        ar = a[i if am > 1 else 0]
+        br = b[i if bm > 1 else 0]
+        orow = out[i]
+        for j in range(lo, hi):
+            x = ar[j if an > 1 else 0]
+            y = br[j if bn > 1 else 0]
+            if op == _ADD:
+                orow[j] = x + y
+            elif op == _SUB:
+                orow[j] = x - y
+            else:
+                orow[j] = x * y
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -78,27 +109,51 @@ def _transpose_2d(a, out):
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _outer(u, v, out):
-    for i in prange(u.shape[0]):
+    # rows, or (row, column-chunk) tiles when there are few rows, so that both threads work
+    m = u.shape[0]
+    n = v.shape[0]
+    nch = (n + _CHUNK - 1) // _CHUNK
+    for t in prange(m * nch):
+        i = t // nch
+        lo = (t % nch) * _CHUNK
+        hi = min(n, lo + _CHUNK)
         ui = u[i]
-        for j in range(v.shape[0]):
-            out[i, j] = ui * v[j]
+        vc, oc = v[lo:hi], out[i, lo:hi]
+        for j in range(hi - lo):
+            oc[j] = ui * vc[j]
 
 
-def _as_2d(x):
-    return x.reshape(1, -1) if x.ndim == 1 else (x.reshape(1, 1) if x.ndim == 0 else x)
+def _as_2d(x: np.ndarray) -> np.ndarray:
+    """A 0-/1-/2-D operand as 2-D by NumPy's broadcasting rule (a vector is a row); a view."""
+    if x.ndim == 0:
+        return x.reshape(1, 1)
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x
 
 
 def _binary(a, b, op):
+    a = np.asarray(a)
+    b = np.asarray(b)
     dtype = np.result_type(a.dtype, b.dtype)
     shape = np.broadcast_shapes(a.shape, b.shape)
-    if a.shape == b.shape and a.flags.c_contiguous and b.flags.c_contiguous:
-        out = np.empty(shape, dtype=dtype)
-        _binary_flat(a.astype(dtype, copy=False).reshape(-1), b.astype(dtype, copy=False).reshape(-1),
-                     out.reshape(-1), op)
-        return out
-    a_b, b_b = np.broadcast_to(a.astype(dtype, copy=False), shape), np.broadcast_to(b.astype(dtype, copy=False), shape)
+    a = a.astype(dtype, copy=False)
+    b = b.astype(dtype, copy=False)
     out = np.empty(shape, dtype=dtype)
-    _binary_2d(_as_2d(a_b), _as_2d(b_b), _as_2d(out), op)
+    if out.size == 0:
+        return out
+    if a.shape == shape and b.shape == shape and a.flags.c_contiguous and b.flags.c_contiguous:
+        _binary_flat(a.reshape(-1), b.reshape(-1), out.reshape(-1), op)
+    elif b.size == 1 and a.shape == shape and a.flags.c_contiguous:
+        _binary_scalar(a.reshape(-1), b.reshape(-1)[0], out.reshape(-1), op, False)
+    elif a.size == 1 and b.shape == shape and b.flags.c_contiguous:
+        _binary_scalar(b.reshape(-1), a.reshape(-1)[0], out.reshape(-1), op, True)
+    elif len(shape) <= 2:
+        _binary_general(_as_2d(a), _as_2d(b), _as_2d(out), op)
+    else:  # more than 2 dimensions: not a matrix command's case; materialise and go flat
+        a_b = np.ascontiguousarray(np.broadcast_to(a, shape))
+        b_b = np.ascontiguousarray(np.broadcast_to(b, shape))
+        _binary_flat(a_b.reshape(-1), b_b.reshape(-1), out.reshape(-1), op)
     return out
 
 
@@ -115,11 +170,18 @@ def hadamard(a, b):
 
 
 def scale(a, k):
+    """k·A in A's dtype (the same rule as the reference: k is cast to A's dtype first)."""
+    a = np.asarray(a)
     out = np.empty(a.shape, dtype=a.dtype)
-    if a.flags.c_contiguous:
-        _scale_flat(a.reshape(-1), a.dtype.type(k), out.reshape(-1))
+    if out.size == 0:
         return out
-    _scale_2d(_as_2d(a), a.dtype.type(k), _as_2d(out))
+    s = a.dtype.type(k)
+    if a.flags.c_contiguous:
+        _binary_scalar(a.reshape(-1), s, out.reshape(-1), _MUL, False)
+    elif a.ndim <= 2:
+        _binary_general(_as_2d(a), np.full((1, 1), s, dtype=a.dtype), _as_2d(out), _MUL)
+    else:
+        _binary_scalar(np.ascontiguousarray(a).reshape(-1), s, out.reshape(-1), _MUL, False)
     return out
 
 
@@ -127,21 +189,24 @@ def transpose(a):
     if a.ndim < 2:
         return a.copy()
     out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
-    _transpose_2d(a, out)
+    if out.size:
+        _transpose_2d(a, out)
     return out
 
 
 def outer(u, v):
     dtype = np.result_type(u.dtype, v.dtype)
-    u = u.reshape(-1).astype(dtype, copy=False)
-    v = v.reshape(-1).astype(dtype, copy=False)
+    u = np.ascontiguousarray(u.reshape(-1), dtype=dtype)
+    v = np.ascontiguousarray(v.reshape(-1), dtype=dtype)
     out = np.empty((u.shape[0], v.shape[0]), dtype=dtype)
-    _outer(u, v, out)
+    if out.size:
+        _outer(u, v, out)
     return out
 
 
 def warmup() -> None:
-    for dtype in (np.float64, np.float32):
-        a = np.ones((3, 4), dtype=dtype)
-        add(a, a), sub(a, a[0]), hadamard(a, a), scale(a, 2.0), transpose(a), outer(a[0], a[1])
-        scale(a[:, ::2], 2.0)
+    """Compile (or load from the cache) every path for both dtypes."""
+    for dt in (np.float32, np.float64):
+        x = np.ones((3, 4), dtype=dt)
+        add(x, x), sub(x, x[0]), hadamard(x[:, :1], x), sub(dt(2), x), scale(x, 2), scale(x.T, 2)
+        transpose(x), outer(x[0], x[:, 0]), add(x.T, x.T)

@@ -1,0 +1,101 @@
+"""Memory-bound numba kernels (element-wise, dot) against a STREAM-like copy and NumPy, interleaved.
+
+    python bench/bench_memory.py [--quick] [--threads N] [--crossover]
+
+Bandwidth counts the bytes each kernel must move (add: read 2, write 1 arrays; dot: read 2) and is
+compared with a STREAM-like copy (np.copyto into an existing array: read 1, write 1) measured in the
+same run. "into" rows write into an existing output (the kernel's own speed); the public functions
+allocate their result like NumPy does, which adds the cost of first-touching fresh pages.
+With --crossover: the smallest size where numba's kernel (through the engine, as the CLI calls it)
+beats NumPy's, per op: the figures behind AUTO_NUMBA_FROM in mlcalc/engine.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import common
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="10^7 elements instead of 10^8")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--crossover", action="store_true")
+    args = p.parse_args()
+    common.clean_blas_env()
+    from mlcalc import config
+    config.apply(args.threads)
+    import numpy as np
+    from mlcalc.kernels.cpu import elementwise as ew
+    from mlcalc.kernels.cpu import reductions as red
+
+    ew.warmup()
+    red.warmup()
+    print(common.machine())
+    n = 10**7 if args.quick else 10**8
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n)
+    y = rng.standard_normal(n)
+    out = np.empty(n)
+    dst = np.empty(n)
+    gb = 8 * n / 1e9
+    cases = {  # name: (function, gigabytes moved)
+        "copy (STREAM-like)": (lambda: np.copyto(dst, x), 2 * gb),
+        "add into (numba)": (lambda: ew._binary_flat(x, y, out, ew._ADD), 3 * gb),
+        "add into (numpy)": (lambda: np.add(x, y, out=out), 3 * gb),
+        "add (numba)": (lambda: ew.add(x, y), 3 * gb),
+        "add (numpy)": (lambda: np.add(x, y), 3 * gb),
+        "hadamard (numba)": (lambda: ew.hadamard(x, y), 3 * gb),
+        "hadamard (numpy)": (lambda: np.multiply(x, y), 3 * gb),
+        "scale into (numba)": (lambda: ew._binary_scalar(x, 2.5, out, ew._MUL, False), 2 * gb),
+        "scale (numba)": (lambda: ew.scale(x, 2.5), 2 * gb),
+        "scale (numpy)": (lambda: x * 2.5, 2 * gb),
+        "dot (numba)": (lambda: red.dot(x, y), 2 * gb),
+        "dot (numpy)": (lambda: np.dot(x, y), 2 * gb),
+    }
+    t = common.best_times({k: f for k, (f, _) in cases.items()}, 5 if args.quick else 7)
+    copy_bw = cases["copy (STREAM-like)"][1] / t["copy (STREAM-like)"]
+    rows = []
+    for k, (_, g) in cases.items():
+        bw = g / t[k]
+        ref = k.replace("(numba)", "(numpy)")
+        vs_numpy = f"{t[ref] / t[k]:.2f}" if "(numba)" in k and ref in t else ""
+        rows.append((k, f"{t[k] * 1e3:.1f} ms", f"{bw:.1f} GB/s", f"{bw / copy_bw:.2f}", vs_numpy))
+    print(f"# n = {n:.0e} float64")
+    print(common.table(rows, ("case", "time", "bandwidth", "of copy", "vs numpy")))
+    if args.crossover:
+        crossover(np, rng)
+
+
+def crossover(np, rng) -> None:
+    """Smallest work size from which numba's kernel wins, per core op."""
+    from mlcalc import engine
+    sizes = [10**3, 10**4, 3 * 10**4, 10**5, 3 * 10**5, 10**6, 3 * 10**6, 10**7]
+    rows = []
+    for op in ("add", "sub", "hadamard", "scale", "dot", "outer", "transpose"):
+        ours, ref = engine.kernel(op, "numba"), engine.kernel(op, "numpy")
+        first, ratios = None, []
+        for size in sizes:
+            if op == "outer":
+                u, v = rng.standard_normal(1000), rng.standard_normal(max(1, size // 1000))
+                args = (u, v)
+            elif op in ("dot",):
+                args = (rng.standard_normal(size), rng.standard_normal(size))
+            elif op == "scale":
+                args = (rng.standard_normal((size // 1000 or 1, 1000)), 2.5)
+            elif op == "transpose":
+                args = (rng.standard_normal((size // 1000 or 1, 1000)),)
+            else:
+                a = rng.standard_normal((size // 1000 or 1, 1000))
+                args = (a, a + 1)
+            t = common.best_times({"ours": lambda: ours(*args), "ref": lambda: ref(*args)}, 5, min_time=0.1)
+            ratios.append(f"{t['ref'] / t['ours']:.2f}")
+            first = None if t["ref"] <= t["ours"] else (first or size)  # wins from here on
+        rows.append((op, f"{first:.0e}" if first else "never", " ".join(ratios)))
+    print(common.table(rows, ("op", "numba wins from (elements)",
+                              "ratio at " + " ".join(f"{s:.0e}" for s in sizes))))
+
+
+if __name__ == "__main__":
+    main()
