@@ -17,6 +17,16 @@ def cache_dir() -> Path:
     return Path(base) / "mlcalc" / "numba"
 
 
+def early() -> None:
+    """The thread settings that must precede NumPy's import (OpenBLAS reads them when it loads):
+    main() calls this first. Cheap: environment variables only."""
+    # BLAS threads that spin after a call would fight numba's for the same cores (seen: a numba
+    # fit 12x slower right after a NumPy product)
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
+    # workqueue: a tiny parallel call costs ~60 us instead of ~5 ms with OpenMP here
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+
+
 def apply(threads: int | None = None) -> None:
     """Set numba's environment once, before it is imported."""
     global _applied
@@ -28,10 +38,7 @@ def apply(threads: int | None = None) -> None:
     if _applied:
         return
     _applied = True
-    # workqueue: a tiny parallel call costs ~60 us instead of ~5 ms with OpenMP here
-    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
-    # BLAS threads that spin after a call would fight numba's for the same cores
-    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "1")
+    early()
     # LLVM's SLP vectoriser turns the GEMM micro-kernel's scalar accumulators into vector FMAs
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
     _prefer_512_bit_vectors()

@@ -48,8 +48,10 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from mlcalc import config
     from mlcalc.errors import MlcalcError
 
+    config.early()
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
     debug = os.environ.get("MLCALC_DEBUG") == "1"
     if not debug:
