@@ -119,6 +119,8 @@ def _descend(table, cfg, mu, sigma, my, sy, callback):
     theta = np.zeros(p + 1)
     opt = Optimizer(cfg.optimizer, cfg.learning_rate, p + 1)
     rng = np.random.default_rng(cfg.seed)
+    per_epoch = sum(-(-min(table.rows, table.n - r) // cfg.batch_size) for r in range(0, table.n, table.rows))
+    total_steps = cfg.epochs * (per_epoch if cfg.method == "sgd" else 1) if cfg.decay else 0
     history = []
     for epoch in range(1, cfg.epochs + 1):
         if cfg.method == "gd":
@@ -130,20 +132,26 @@ def _descend(table, cfg, mu, sigma, my, sy, callback):
                 sse += float(r @ r)
             g *= 2.0 / table.n
             g[:-1] += 2.0 * cfg.l2 * theta[:-1]
+            lr0 = opt.lr
+            if total_steps:
+                opt.lr = lr0 * (1.0 - opt.t / total_steps)
             opt.step(theta, g)
             if cfg.l1:
                 soft_threshold(theta[:-1], opt.lr * cfg.l1)
+            opt.lr = lr0
             loss = sse / table.n
         else:
             from mlcalc.train import reference
-            starts = list(range(0, table.n, table.rows))
+            block_starts = list(range(0, table.n, table.rows))
             sse = 0.0
-            for b in rng.permutation(len(starts)):
-                block = table.blocks[starts[b]:starts[b] + table.rows]
-                x = (np.delete(block, table.t, axis=1) - mu) / sigma
-                y = (block[:, table.t] - my) / sy
-                sse += len(y) * reference.epoch(x, y, theta, opt, rng.permutation(len(y)), cfg.batch_size,
-                                                cfg.l1, cfg.l2)
+            for b in rng.permutation(len(block_starts)):
+                block = table.blocks[block_starts[b]:block_starts[b] + table.rows]
+                perm = rng.permutation(len(block))  # rows shuffled within the block
+                x = (np.delete(block, table.t, axis=1)[perm] - mu) / sigma
+                y = (block[perm, table.t] - my) / sy
+                starts = rng.permutation(-(-len(y) // cfg.batch_size)) * cfg.batch_size
+                sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
+                                                total_steps)
             loss = sse / table.n
         if not (math.isfinite(loss) and np.isfinite(theta).all()):
             raise NumericError(f"train-linreg: training diverged at epoch {epoch}; try a smaller --lr or --standardize")

@@ -17,6 +17,11 @@ class Method(str, Enum):
     normal = "normal"
 
 
+class Schedule(str, Enum):
+    constant = "constant"
+    linear = "linear"
+
+
 class OptimizerName(str, Enum):
     sgd = "sgd"
     momentum = "momentum"
@@ -44,6 +49,7 @@ def train_linreg(
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
     log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
+    schedule: Optional[Schedule] = typer.Option(None, "--schedule", help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
 ):
     """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""
     from mlcalc.train import linreg
@@ -54,7 +60,7 @@ def train_linreg(
         from mlcalc.io.write import check_output_path
         check_output_path(save)
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
-                        seed, log_every, tol)
+                        seed, log_every, tol, schedule.value if schedule else None)
     blocked = _blocked_table(data, target, s)
     with _progress(s.quiet) as callback:
         if blocked is not None:

@@ -39,6 +39,11 @@ class Config:
     seed: int | None = None
     log_every: int = 100
     tol: float | None = None
+    schedule: str | None = None  # "constant" or "linear" (to 0); default: linear for sgd, constant for gd
+
+    @property
+    def decay(self) -> bool:
+        return (self.schedule or ("linear" if self.method == "sgd" else "constant")) == "linear"
 
     @property
     def learning_rate(self) -> float:
@@ -100,17 +105,31 @@ def _split(data: Data, fraction: float, seed: int | None):
     return data.x[tr], data.y[tr], data.x[va], data.y[va]
 
 
-def _scaling(x, y, features, standardize: bool):
-    """Means and scales for standardizing (identity without --standardize)."""
+def _standardized(x, y, features, standardize: bool, in_place: bool = False):
+    """(xs, ys, μ, σ, m_y, s_y): the data scaled to zero mean and unit variance (unchanged without
+    --standardize). Written to avoid temporaries of X's size: one centred copy (none when `x` is
+    already a private copy, `in_place`), scaled in place."""
     if not standardize:
-        return np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0, 1.0
-    mu, sigma = x.mean(axis=0), x.std(axis=0)
-    constant = [features[j] for j in np.flatnonzero(sigma == 0)]
+        return x, y, np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0, 1.0
+    mu = x.mean(axis=0)
+    if in_place:
+        x -= mu
+        xs = x
+    else:
+        xs = x - mu
+    sigma = np.sqrt(np.einsum("ij,ij->j", xs, xs) / len(xs))
+    _check_constant(sigma, features, True)
+    xs /= sigma
+    my, sy = float(y.mean()), float(y.std())
+    sy = sy if sy > 0 else 1.0
+    return xs, (y - my) / sy, mu, sigma, my, sy
+
+
+def _check_constant(sigma, features, standardize: bool) -> None:
+    constant = [features[j] for j in np.flatnonzero(sigma == 0)] if standardize else []
     if constant:
         raise InputError(f"train-linreg: feature {constant[0]!r} is constant and cannot be standardized "
                          "(drop the column, or train without --standardize)")
-    my, sy = float(y.mean()), float(y.std())
-    return mu, sigma, my, (sy if sy > 0 else 1.0)
 
 
 def r2_score(y, pred) -> float:
@@ -124,16 +143,29 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     """Train; return the named results of the contract (coefficients in the data's own units)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
-    mu, sigma, my, sy = _scaling(x, y, data.features, cfg.standardize)
-    xs = (x - mu) / sigma if cfg.standardize else x
-    ys = (y - my) / sy if cfg.standardize else y
+    rng = np.random.default_rng(cfg.seed)
+    shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)
+    use_numba = cfg.method != "normal" and engines.uses_numba("linreg_epochs", engine, x.size * cfg.epochs)
+    if shuffled:
+        # shuffle the rows once into a private copy (then standardized in place); each epoch visits
+        # its contiguous batches in a new order, so reads stay sequential (a fresh row permutation
+        # every epoch read memory at random and ran 4-5x slower on large data)
+        perm = rng.permutation(len(y))
+        if use_numba:  # gather and scale in one parallel pass
+            from mlcalc.kernels.cpu.linreg import shuffled_standardized
+            xs, ys, mu, sigma, my, sy = shuffled_standardized(x, y, perm, cfg.standardize)
+            _check_constant(sigma, data.features, cfg.standardize)
+        else:
+            xs, ys, mu, sigma, my, sy = _standardized(x[perm], y[perm], data.features, cfg.standardize, in_place=True)
+    else:
+        xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize)
     callback = callback or (lambda event: None)
     if cfg.method == "normal":
         theta, history, epochs = _normal(xs, ys, cfg), [], 0
         if tracer is not None:
             _trace_normal(tracer, xs, ys, theta, cfg)
     else:
-        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback)
+        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
     coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
     result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
@@ -214,32 +246,35 @@ def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = 10_000, tol: float = 1e
     raise NumericError("train-linreg: coordinate descent did not converge; try a larger --l1 or --standardize")
 
 
-def _descend(x, y, cfg: Config, engine: str, tracer, callback):
+def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
+    """Gradient descent on rows that `fit` already shuffled once (sgd)."""
     n, p = x.shape
     lr = cfg.learning_rate
     full_batch = cfg.method == "gd" or cfg.batch_size >= n
-    rng = np.random.default_rng(cfg.seed)
+    batches = 1 if full_batch else -(-n // cfg.batch_size)
+    total_steps = cfg.epochs * batches if cfg.decay else 0
     theta = np.zeros(p + 1)
     use_numba = engines.uses_numba("linreg_epochs", engine, n * p * cfg.epochs)
     if use_numba:
-        runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2)
+        runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2,
+                                                          total_steps)
         mse = runner.mse
     else:
         opt = Optimizer(cfg.optimizer, lr, p + 1)
         mse = lambda th: reference.mse(x, y, th)  # noqa: E731
-    initial = mse(theta)
+    initial = float(y @ y) / n  # the loss at θ = 0, without a pass over X
     history, previous = [], None
     callback(Event("start", 0, initial, cfg.epochs))
-    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch else None)
+    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
     epochs_run = cfg.epochs
     for epoch in range(1, cfg.epochs + 1):
-        order = None if full_batch else rng.permutation(n)
+        starts = None if full_batch else rng.permutation(batches) * cfg.batch_size
         if tracer is not None and epoch == 1:
-            _trace_first_step(tracer, x, y, theta, cfg, order)
+            _trace_first_step(tracer, x, y, theta, cfg, starts)
         if use_numba:
-            loss = runner.epoch(theta, order, cfg.batch_size)
+            loss = runner.epoch(theta, starts, cfg.batch_size)
         else:
-            loss = reference.epoch(x, y, theta, opt, order, cfg.batch_size, cfg.l1, cfg.l2)
+            loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps)
         diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
         if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
             raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
@@ -255,9 +290,9 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback):
             epochs_run = epoch
             break
         previous = loss
-    final = mse(theta)
     if epochs_run % cfg.log_every != 0 and epochs_run != 1:
-        history.append(final)
+        history.append(mse(theta))
+    final = history[-1]
     callback(Event("end", epochs_run, final, cfg.epochs))
     return theta, history, epochs_run
 
@@ -267,9 +302,10 @@ def _weights_note(theta) -> str:
     return f"w = [{w}], b = {theta[-1]:.6g}"
 
 
-def _trace_first_step(tracer, x, y, theta, cfg: Config, order) -> None:
+def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     """The first update with its numbers, as the tutorial works it by hand (on a few rows)."""
-    rows = np.arange(len(y)) if order is None else order[:cfg.batch_size]
+    rows = np.arange(len(y)) if starts is None else np.arange(starts[0], min(len(y), starts[0] + cfg.batch_size))
+    order = starts
     xb, yb = x[rows], y[rows]
     pred = xb @ theta[:-1] + theta[-1]
     r = pred - yb

@@ -23,22 +23,24 @@ def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float, residua
     return g
 
 
-def epoch(x, y, theta, opt: Optimizer, order: np.ndarray | None, batch: int, l1: float, l2: float,
-          on_step=None) -> float:
-    """One pass over the data: `order` is the shuffled row order (None: one full batch, gd). Returns the
-    epoch's loss: the mean squared residual met before each update (for gd, the MSE of the starting θ)."""
+def epoch(x, y, theta, opt: Optimizer, starts: np.ndarray | None, batch: int, l1: float, l2: float,
+          total_steps: int = 0) -> float:
+    """One pass over the data: the batches x[s:s+batch] for s in `starts` (the rows were shuffled once;
+    None: one full batch, gd). The step size decays linearly to 0 over `total_steps` when it is > 0.
+    Returns the epoch's loss: the mean squared residual met before each update (for gd, the MSE of
+    the starting θ)."""
     sse: list[float] = []
-    if order is None:
-        batches = [(x, y, None)]
-    else:
-        batches = ((x[rows], y[rows], rows) for rows in (order[s:s + batch] for s in range(0, len(order), batch)))
-    for xb, yb, rows in batches:
-        g = gradient(xb, yb, theta, l2, sse)
-        if on_step is not None:
-            on_step(rows, g)
+    if starts is None:
+        starts, batch = [0], len(y)
+    lr0 = opt.lr
+    for s in starts:
+        g = gradient(x[s:s + batch], y[s:s + batch], theta, l2, sse)
+        if total_steps:
+            opt.lr = lr0 * (1.0 - opt.t / total_steps)
         opt.step(theta, g)
         if l1:
             soft_threshold(theta[:-1], opt.lr * l1)
+        opt.lr = lr0
     return sum(sse) / len(y)
 
 

@@ -21,14 +21,13 @@ _CHUNK = 4096
 
 
 @njit(**JIT_OPTIONS)
-def _batch_gradient_serial(x, y, rows, start, stop, theta, g):
+def _batch_gradient_serial(x, y, start, stop, theta, g):
     """Σ r·xᵢ into g (and Σ r into g[p]) over the batch; returns Σ r² (the loss before the update)."""
     p = x.shape[1]
     for j in range(p + 1):
         g[j] = 0.0
     sse = 0.0
-    for k in range(start, stop):
-        i = rows[k]
+    for i in range(start, stop):
         r = theta[p] - y[i]
         for j in range(p):
             r += x[i, j] * theta[j]
@@ -40,15 +39,14 @@ def _batch_gradient_serial(x, y, rows, start, stop, theta, g):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _batch_gradient_parallel(x, y, rows, start, stop, theta, g):
+def _batch_gradient_parallel(x, y, start, stop, theta, g):
     p = x.shape[1]
     nchunks = (stop - start + _CHUNK - 1) // _CHUNK
     partial = np.zeros((nchunks, p + 2))  # last column: Σ r²
     for c in prange(nchunks):
         lo = start + c * _CHUNK
         hi = min(stop, lo + _CHUNK)
-        for k in range(lo, hi):
-            i = rows[k]
+        for i in range(lo, hi):
             r = theta[p] - y[i]
             for j in range(p):
                 r += x[i, j] * theta[j]
@@ -92,21 +90,25 @@ def _update(theta, g, m, v, t, opt, lr, l1):
 
 
 @njit(**JIT_OPTIONS)
-def _epoch(x, y, rows, batch, theta, m, v, t, opt, lr, l1, l2):
-    n = rows.shape[0]
+def _epoch(x, y, starts, batch, theta, m, v, t, opt, lr0, total_steps, l1, l2):
+    """Batches x[s:s+batch] for s in `starts` (the rows were shuffled once; the batch order is new each
+    epoch). The step size is lr0, or lr0·(1 − (t−1)/total_steps) when total_steps > 0 (linear decay)."""
+    n = x.shape[0]
     p = x.shape[1]
     g = np.empty(p + 1)
     sse = 0.0
-    for start in range(0, n, batch):
+    for k in range(starts.shape[0]):
+        start = starts[k]
         stop = min(n, start + batch)
         if stop - start >= _PARALLEL_FROM:
-            sse += _batch_gradient_parallel(x, y, rows, start, stop, theta, g)
+            sse += _batch_gradient_parallel(x, y, start, stop, theta, g)
         else:
-            sse += _batch_gradient_serial(x, y, rows, start, stop, theta, g)
+            sse += _batch_gradient_serial(x, y, start, stop, theta, g)
         scale = 2.0 / (stop - start)
         for j in range(p):
             g[j] = scale * g[j] + 2.0 * l2 * theta[j]
         g[p] *= scale
+        lr = lr0 * (1.0 - t / total_steps) if total_steps > 0 else lr0
         t += 1
         _update(theta, g, m, v, t, opt, lr, l1)
     return t, sse / n
@@ -131,20 +133,20 @@ def _mse(x, y, theta):
 class EpochRunner:
     """Holds the optimizer state between epochs; the same interface as the NumPy loop."""
 
-    def __init__(self, x, y, optimizer_code: int, lr: float, l1: float, l2: float):
+    def __init__(self, x, y, optimizer_code: int, lr: float, l1: float, l2: float, total_steps: int = 0):
         self.x = np.ascontiguousarray(x, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         size = self.x.shape[1] + 1
         self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0
-        self.opt, self.lr, self.l1, self.l2 = optimizer_code, lr, l1, l2
-        self.identity = np.arange(self.x.shape[0], dtype=np.int64)
+        self.opt, self.lr, self.l1, self.l2, self.total_steps = optimizer_code, lr, l1, l2, total_steps
 
-    def epoch(self, theta, order, batch: int) -> float:
-        """One epoch; returns its loss: the mean of the squared residuals met before each update
-        (for gd, the exact MSE of the θ the epoch started from)."""
-        rows = self.identity if order is None else np.ascontiguousarray(order, dtype=np.int64)
-        self.t, loss = _epoch(self.x, self.y, rows, batch if order is not None else rows.shape[0], theta,
-                              self.m, self.v, self.t, self.opt, self.lr, self.l1, self.l2)
+    def epoch(self, theta, starts, batch: int) -> float:
+        """One epoch over the batches at `starts` (None: one full batch); returns its loss: the mean
+        of the squared residuals met before each update (for gd, the exact MSE of the starting θ)."""
+        if starts is None:
+            starts, batch = np.zeros(1, dtype=np.int64), self.x.shape[0]
+        self.t, loss = _epoch(self.x, self.y, np.ascontiguousarray(starts, dtype=np.int64), batch, theta,
+                              self.m, self.v, self.t, self.opt, self.lr, self.total_steps, self.l1, self.l2)
         return float(loss)
 
     def mse(self, theta) -> float:
@@ -157,8 +159,64 @@ def warmup() -> None:
     for code in range(4):
         runner = EpochRunner(x, y, code, 0.01, 0.001, 0.001)
         theta = np.zeros(4)
-        runner.epoch(theta, rng.permutation(40), 8)
+        runner.epoch(theta, rng.permutation(5) * 8, 8)
         runner.epoch(theta, None, 40)
         runner.mse(theta)
+    shuffled_standardized(x, y, rng.permutation(40), True)
     big = rng.standard_normal((_PARALLEL_FROM + 10, 2))
-    EpochRunner(big, big[:, 0], 0, 0.01, 0.0, 0.0).epoch(np.zeros(3), None, 0)
+    EpochRunner(big, big[:, 0], 0, 0.01, 0.0, 0.0, 10).epoch(np.zeros(3), None, 0)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _column_stats(x):
+    """Column means and (population) variances in one parallel pass: sums about the first row's
+    values, so that a large common offset does not cancel digits."""
+    n, p = x.shape
+    nchunks = (n + _CHUNK - 1) // _CHUNK
+    s1 = np.zeros((nchunks, p))
+    s2 = np.zeros((nchunks, p))
+    for c in prange(nchunks):
+        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+            for j in range(p):
+                d = x[i, j] - x[0, j]
+                s1[c, j] += d
+                s2[c, j] += d * d
+    mean = np.empty(p)
+    var = np.empty(p)
+    for j in range(p):
+        a = 0.0
+        b = 0.0
+        for c in range(nchunks):
+            a += s1[c, j]
+            b += s2[c, j]
+        mean[j] = x[0, j] + a / n
+        var[j] = max(b / n - (a / n) ** 2, 0.0)
+    return mean, var
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _gather_standardize(x, y, perm, mu, sigma, my, sy, xs, ys):
+    n, p = x.shape
+    for i in prange(n):
+        r = perm[i]
+        for j in range(p):
+            xs[i, j] = (x[r, j] - mu[j]) / sigma[j]
+        ys[i] = (y[r] - my) / sy
+
+
+def shuffled_standardized(x, y, perm, standardize: bool):
+    """x[perm], y[perm], scaled to zero mean and unit variance with --standardize, in one parallel pass
+    after one statistics pass: (xs, ys, μ, σ, m_y, s_y)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    p = x.shape[1]
+    if standardize:
+        mu, var = _column_stats(x)
+        sigma = np.sqrt(var)
+        my, vy = _column_stats(y.reshape(-1, 1))
+        my, sy = float(my[0]), float(np.sqrt(vy[0]))
+    else:
+        mu, sigma, my, sy = np.zeros(p), np.ones(p), 0.0, 1.0
+    xs, ys = np.empty_like(x), np.empty_like(y)
+    _gather_standardize(x, y, np.ascontiguousarray(perm, dtype=np.int64), mu, sigma, my, sy if sy > 0 else 1.0, xs, ys)
+    return xs, ys, mu, sigma, my, (sy if sy > 0 else 1.0)
