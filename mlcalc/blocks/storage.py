@@ -52,13 +52,39 @@ class NpyBlocks:
         return cls(inspect_npy(path, path), dtype)
 
     def __getitem__(self, key) -> np.ndarray:
+        """A block as a new array, read with plain file reads (one per row of a column panel).
+
+        Not through a memory map: the kernel's read-ahead around strided accesses maps far more of
+        the file than the block, and mapped pages count in the process's resident memory."""
+        parts = [slice(None) if k is Ellipsis else k for k in (key if isinstance(key, tuple) else (key,))]
+        rows, cols = (parts + [slice(None), slice(None)])[:2]
         i = self.info
-        mm = np.memmap(i.path, dtype=i.dtype, mode="r", offset=i.offset, shape=i.shape,
-                       order="F" if i.fortran else "C")
-        try:
-            return np.array(mm[key], dtype=self.dtype, order="C")
-        finally:
-            del mm
+        shape = i.shape if len(i.shape) == 2 else (i.shape[0], 1)
+        if i.fortran:  # a Fortran-order file is the C-order transpose
+            return self._read(cols, rows, (shape[1], shape[0])).T.astype(self.dtype, order="C", copy=False)
+        return self._read(rows, cols, shape).astype(self.dtype, copy=False).reshape(
+            (-1,) if len(i.shape) == 1 else (-1, len(range(*cols.indices(shape[1])))))
+
+    def _read(self, rows: slice, cols: slice, shape) -> np.ndarray:
+        i = self.info
+        r0, r1, rs = rows.indices(shape[0])
+        c0, c1, cs = cols.indices(shape[1])
+        if rs != 1 or cs != 1:
+            raise ValueError("NpyBlocks reads contiguous slices only")
+        nr, nc = max(0, r1 - r0), max(0, c1 - c0)
+        out = np.empty((nr, nc), dtype=i.dtype)
+        item = i.dtype.itemsize
+        with open(i.path, "rb", buffering=0) as f:
+            if nc == shape[1]:  # whole rows: one read
+                f.seek(i.offset + r0 * shape[1] * item)
+                f.readinto(memoryview(out).cast("B"))
+            else:
+                for k in range(nr):
+                    f.seek(i.offset + ((r0 + k) * shape[1] + c0) * item)
+                    f.readinto(memoryview(out[k]).cast("B"))
+        if not i.dtype.isnative:
+            out = out.astype(i.dtype.newbyteorder("="))
+        return out
 
     def __array__(self, dtype=None, copy=None):  # only small ones should ever get here
         return self[...] if dtype is None else self[...].astype(dtype)
