@@ -1,7 +1,8 @@
 """Numba kernels for the neural-network blocks.
 
 Each public function has the signature of its reference in mlcalc.kernels.reference.nn. The heavy
-products go through `gemm`; everything between them is ONE parallel pass over the data:
+products go through `gemm` (the fastest GEMM measured: OpenBLAS or ours); everything between them is
+ONE parallel pass over the data:
 forward = gemm, then bias + activation fused; backward = gemm for Z, then δ = dA ⊙ g′(Z + b) and
 the column sums db fused, then the two gemms for dW and dX.
 """
@@ -12,7 +13,16 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
-from mlcalc.kernels.cpu.gemm import gemm
+
+
+def gemm(a, b):
+    """The products: whichever GEMM `auto` picks for matmul (OpenBLAS while it measures faster than
+    mlcalc's packed numba GEMM, see engine.AUTO_NUMBA_FROM); the fused passes around them are ours."""
+    from mlcalc import engine
+    dtype = np.result_type(a.dtype, b.dtype)
+    return np.ascontiguousarray(
+        engine.kernel("matmul", "auto", work=a.shape[0] * a.shape[1] * b.shape[1])(a, b), dtype=dtype)
+
 
 # numpy error model: x/0 gives inf/NaN as NumPy does instead of raising (and skips the checks)
 _OPTS = dict(JIT_OPTIONS, error_model="numpy")
