@@ -6,13 +6,13 @@ environment always win.
 """
 
 import os
-from pathlib import Path
 
 _applied = False
 
 
-def cache_dir() -> Path:
-    """Numba's on-disk kernel cache: the user's cache folder, never site-packages."""
+def cache_dir():
+    """Numba's on-disk kernel cache (a pathlib.Path): the user's cache folder, never site-packages."""
+    from pathlib import Path  # not at import: main() imports this module on every command
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(base) / "mlcalc" / "numba"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 
 from mlcalc.errors import InputError, MlcalcError
@@ -288,6 +287,8 @@ def check_output_path(path: str) -> None:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Temp file in the same folder, flushed and fsynced, then renamed over the target."""
+    import tempfile  # only when writing a file: it costs a small command ~5 ms to import
+
     check_output_path(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".tmp", dir=folder)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import ENGINES, run_cli
+from conftest import ENGINES, run_cli
 
 
 @pytest.mark.parametrize("engine", ENGINES)
