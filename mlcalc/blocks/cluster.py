@@ -71,10 +71,21 @@ def elementwise_graph(op: str, a, b, engine: str):
 
 
 def run(client, graph, out_writer=None):
-    """Compute on the cluster: into `out_writer` block by block, or back here as one array."""
+    """Compute on the cluster: into `out_writer` block by block, or back here as one array (or a list
+    of graphs as a list of results)."""
     da, _ = _dask()
-    if out_writer is not None:
-        future = da.store(graph, out_writer, lock=False, compute=False)
-        client.compute(future).result()
-        return None
-    return client.compute(graph).result()
+    try:
+        if isinstance(graph, list):
+            return client.gather(client.compute(graph))
+        if out_writer is not None:
+            future = da.store(graph, out_writer, lock=False, compute=False)
+            client.compute(future).result()
+            return None
+        return client.compute(graph).result()
+    except MlcalcError:
+        raise
+    except Exception as e:  # the cluster's own failure: one line, and the usual cause
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise MlcalcError(f"--scheduler: the cluster could not run the graph ({first}); the scheduler and "
+                          "every worker need mlcalc installed in the same environment, and the NPY files "
+                          "on a path they can all read") from None

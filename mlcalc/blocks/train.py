@@ -168,9 +168,9 @@ def _moments_on_cluster(table: Table, client):
     keep = [j for j in range(table.blocks.shape[1]) if j != table.t]
     x, y = a[:, keep], a[:, table.t]
     n = table.n
-    xm, ym = client.compute([x.mean(axis=0), y.mean()], sync=True)
+    xm, ym = cluster.run(client, [x.mean(axis=0), y.mean()])
     xc, yc = x - xm, y - ym
-    gram, rhs, syy = client.compute([xc.T @ xc, xc.T @ yc, (yc * yc).sum()], sync=True)
+    gram, rhs, syy = cluster.run(client, [xc.T @ xc, xc.T @ yc, (yc * yc).sum()])
     if not (np.isfinite(gram).all() and np.isfinite(rhs).all()):
         raise InputError("train-linreg: DATA has non-finite values")
     return n, np.asarray(xm), float(ym), np.asarray(gram) / n, np.asarray(rhs) / n, float(syy) / n
