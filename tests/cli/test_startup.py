@@ -35,3 +35,16 @@ def test_small_matmul_does_not_import_numba(tmp_path):
 def test_numba_engine_does_import_numba():
     # the probe itself can fail: prove it sees numba when a kernel really runs
     assert _numba_imported("matmul", "1 2; 3 4", "5 6; 7 8", "--engine", "numba", "-f", "csv")
+
+
+def test_core_command_list_matches_the_linalg_module():
+    import typer.main
+
+    from mlcalc.cli import app as app_module
+    from mlcalc.cli import linalg  # noqa: F401
+    from mlcalc.cli.base import app
+    registered = {c.callback.__module__: [] for c in app.registered_commands}
+    for c in app.registered_commands:
+        registered[c.callback.__module__].append(c.name or c.callback.__name__)
+    assert sorted(registered["mlcalc.cli.linalg"]) == sorted(app_module.CORE_COMMANDS)
+    assert typer.main.get_command(app)  # the app still builds
