@@ -26,5 +26,23 @@ def warmup(progress: bool = True) -> list[str]:
             hook()
         done.append(name)
     if progress:
+        sys.stderr.write("compiling the parallel CSV reader …\n")
+        sys.stderr.flush()
+    _warm_csv_reader()
+    done.append("mlcalc.io._csvkernels")
+    if progress:
         sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {config.cache_dir()}\n")
     return done
+
+
+def _warm_csv_reader() -> None:
+    """The CSV kernels are not ops (no registry entry): read a tiny file through the fast path."""
+    import os
+    import tempfile
+
+    from mlcalc.io import csvfast
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "warm.csv")
+        with open(path, "w") as f:
+            f.write("x,y\n1,2.5\n3,4e-3\n-0.1,nan\n")
+        csvfast.read(path, path, None)
