@@ -36,6 +36,17 @@ def _max_nan(m, ax):
     return ax if (ax > m or ax != ax) else m
 
 
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _sum_abs(x, lo, hi):
+    """Σ|x| over x[lo:hi]. Reassociation is allowed here alone: every term is ≥ 0, so the order changes
+    only the rounding (as any summation order does) and a NaN still propagates; it lets LLVM
+    vectorise the reduction, which it would not do from eight scalar accumulators (2.3x faster)."""
+    s = 0.0
+    for i in range(lo, hi):
+        s += abs(np.float64(x[i]))
+    return s
+
+
 @njit(**JIT_OPTIONS)
 def _reduce_range(x, lo, hi, kind):
     """Σ x², Σ|x| or max|x| over x[lo:hi], with eight accumulators so that adds do not wait on each other."""
@@ -54,16 +65,7 @@ def _reduce_range(x, lo, hi, kind):
             i += 1
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     if kind == SUMABS:
-        while i + 8 <= hi:
-            s0 += abs(np.float64(x[i])); s1 += abs(np.float64(x[i + 1]))
-            s2 += abs(np.float64(x[i + 2])); s3 += abs(np.float64(x[i + 3]))
-            s4 += abs(np.float64(x[i + 4])); s5 += abs(np.float64(x[i + 5]))
-            s6 += abs(np.float64(x[i + 6])); s7 += abs(np.float64(x[i + 7]))
-            i += 8
-        while i < hi:
-            s0 += abs(np.float64(x[i]))
-            i += 1
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        return _sum_abs(x, lo, hi)
     while i + 4 <= hi:
         s0 = _max_nan(s0, abs(np.float64(x[i])))
         s1 = _max_nan(s1, abs(np.float64(x[i + 1])))
