@@ -127,6 +127,25 @@ def test_nan_and_inf_carry_through_norms(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_abs_keeps_nan_inf_and_signs_in_every_direction(engine, dtype):
+    # the numba engine takes max|x| as an integer max of the bit patterns: NaN must still win over
+    # inf, -inf count as inf, -0.0 as 0, negative numbers by their size, and rows/columns stay apart
+    a = np.array([[-0.0, -3.0, 2.0], [np.nan, 1.0, -np.inf], [-5.0, np.inf, 0.5], [0.0, -0.0, -0.0]], dtype=dtype)
+    rows = linalg.norm(a, "inf", axis="rows", engine=engine)
+    cols = linalg.norm(a, "inf", axis="cols", engine=engine)
+    assert rows.dtype == dtype and cols.dtype == dtype
+    assert rows[0] == 3 and math.isnan(rows[1]) and rows[2] == np.inf and rows[3] == 0
+    assert not np.signbit(rows[3])
+    assert math.isnan(cols[0]) and cols[1] == np.inf and cols[2] == np.inf
+    assert linalg.norm(a[[0, 2, 3]].ravel(), "inf", engine=engine) == np.inf
+    assert math.isnan(linalg.norm(a.ravel(), "inf", engine=engine))
+    big = RNG.standard_normal(70_001).astype(dtype)
+    big[54_321] = -40.0
+    assert linalg.norm(big, "inf", engine=engine) == 40.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_long_vector_norms_match_reference(engine):
     v = RNG.standard_normal(100_003)
     for ord in ("l1", "l2", "inf"):

@@ -30,12 +30,6 @@ _ACCURATE_FROM = 2.0 ** -1000
 SUMSQ, SUMABS, MAXABS = 0, 1, 2
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _max_nan(m, ax):
-    """max that keeps a NaN once it has seen one (NumPy's max propagates NaN)."""
-    return ax if (ax > m or ax != ax) else m
-
-
 @njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
 def _sum_abs(x, lo, hi):
     """Σ|x| over x[lo:hi]. Reassociation is allowed here alone: every term is ≥ 0, so the order changes
@@ -49,7 +43,7 @@ def _sum_abs(x, lo, hi):
 
 @njit(**JIT_OPTIONS)
 def _reduce_range(x, lo, hi, kind):
-    """Σ x², Σ|x| or max|x| over x[lo:hi], with eight accumulators so that adds do not wait on each other."""
+    """Σ x² (eight accumulators so that adds do not wait on each other) or Σ|x| over x[lo:hi]."""
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     i = lo
     if kind == SUMSQ:
@@ -64,23 +58,7 @@ def _reduce_range(x, lo, hi, kind):
             s0 += v * v
             i += 1
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    if kind == SUMABS:
-        return _sum_abs(x, lo, hi)
-    while i + 4 <= hi:
-        s0 = _max_nan(s0, abs(np.float64(x[i])))
-        s1 = _max_nan(s1, abs(np.float64(x[i + 1])))
-        s2 = _max_nan(s2, abs(np.float64(x[i + 2])))
-        s3 = _max_nan(s3, abs(np.float64(x[i + 3])))
-        i += 4
-    while i < hi:
-        s0 = _max_nan(s0, abs(np.float64(x[i])))
-        i += 1
-    return _max_nan(_max_nan(s0, s1), _max_nan(s2, s3))
-
-
-@njit(**JIT_OPTIONS)
-def _combine(a, b, kind):
-    return _max_nan(a, b) if kind == MAXABS else a + b
+    return _sum_abs(x, lo, hi)
 
 
 @njit(**JIT_OPTIONS)
@@ -119,7 +97,7 @@ def _l2_from_sumsq(x, sumsq):
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _flat(x, kind):
-    """One reduction over a contiguous 1-D array, in parallel chunks."""
+    """Σ x² (as l2) or Σ|x| over a contiguous 1-D array, in parallel chunks."""
     n = x.shape[0]
     nchunks = max(1, (n + _CHUNK - 1) // _CHUNK)
     partial = np.empty(nchunks)
@@ -127,43 +105,47 @@ def _flat(x, kind):
         partial[c] = _reduce_range(x, c * _CHUNK, min(n, (c + 1) * _CHUNK), kind)
     r = partial[0]
     for c in range(1, nchunks):
-        r = _combine(r, partial[c], kind)
+        r += partial[c]
     if kind == SUMSQ:
         return _l2_from_sumsq(x, r)
     return r
 
 
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _sum_sq(x, lo, hi):
+    """Σ x² over x[lo:hi], reassociated for the same reason as _sum_abs (every term is ≥ 0)."""
+    s = 0.0
+    for i in range(lo, hi):
+        v = np.float64(x[i])
+        s += v * v
+    return s
+
+
+_ROW_BLOCK = 256  # rows per parallel task: short rows would otherwise cost more in scheduling than in work
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _rows(a, kind):
-    """The reduction of every row of a C-contiguous matrix (l2 when kind is SUMSQ), rows in parallel."""
+    """Σ x² (as l2) or Σ|x| of every row of a C-contiguous matrix, blocks of rows in parallel. The rows
+    are ranges of the flat array (no view object per row), summed by the reassociating helpers, which
+    LLVM vectorises whatever the row length: 8-column rows went from 0.26 to about 0.7 of a copy."""
     m, n = a.shape
+    flat = a.reshape(-1)
     out = np.empty(m)
-    if n < 32:
-        # short rows: a plain loop per row; the unrolled reducer's set-up would cost more than the row
-        for i in prange(m):
-            r = 0.0
-            for j in range(n):
-                v = np.float64(a[i, j])
-                if kind == SUMSQ:
-                    r += v * v
-                elif kind == SUMABS:
-                    r += abs(v)
-                else:
-                    r = _max_nan(r, abs(v))
-            out[i] = r
-    else:
-        for i in prange(m):
-            out[i] = _reduce_range(a[i], 0, n, kind)
-    if kind == SUMSQ:
-        for i in prange(m):
-            r = out[i]
-            out[i] = np.sqrt(r) if (r < np.inf and r >= n * _ACCURATE_FROM) else blue_l2(a[i])
+    nblocks = (m + _ROW_BLOCK - 1) // _ROW_BLOCK
+    for blk in prange(nblocks):
+        for i in range(blk * _ROW_BLOCK, min(m, (blk + 1) * _ROW_BLOCK)):
+            if kind == SUMSQ:
+                r = _sum_sq(flat, i * n, (i + 1) * n)
+                out[i] = np.sqrt(r) if (r < np.inf and r >= n * _ACCURATE_FROM) else blue_l2(a[i])
+            else:
+                out[i] = _sum_abs(flat, i * n, (i + 1) * n)
     return out
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _cols(a, kind, nblocks):
-    """The reduction of every column of a C-contiguous matrix: `nblocks` blocks of rows in parallel, each
+    """Σ x² (as l2) or Σ|x| of every column of a C-contiguous matrix: `nblocks` blocks of rows in parallel, each
     adding into its own row of partial column results (contiguous, so the inner loop vectorises)."""
     m, n = a.shape
     rows_per = (m + nblocks - 1) // nblocks
@@ -176,20 +158,92 @@ def _cols(a, kind, nblocks):
                 for j in range(n):
                     v = np.float64(row[j])
                     acc[j] += v * v
-            elif kind == SUMABS:
-                for j in range(n):
-                    acc[j] += abs(np.float64(row[j]))
             else:
                 for j in range(n):
-                    acc[j] = _max_nan(acc[j], abs(np.float64(row[j])))
+                    acc[j] += abs(np.float64(row[j]))
     out = partial[0].copy()
     for blk in range(1, nblocks):
         for j in range(n):
-            out[j] = _combine(out[j], partial[blk, j], kind)
+            out[j] += partial[blk, j]
     if kind == SUMSQ:
         for j in prange(n):
             out[j] = _l2_from_sumsq(a[:, j], out[j])
     return out
+
+
+# ---------------------------------------------------------------- max |x|
+# For x ≥ 0 the IEEE bit patterns, read as integers, sort as the values do, and every NaN sorts above
+# +inf. So max|x| is an integer max of the bits with the sign bit cleared: it propagates NaN as
+# NumPy's max does, and unlike a float max with a NaN test it vectorises without fast-math (a float
+# version ran at 0.39 of a STREAM copy, this one at about 2x).
+
+
+@njit(**JIT_OPTIONS)
+def _max_bits_of(bits, lo, hi, mask):
+    """max of bits & mask over bits[lo:hi] (0 when empty)."""
+    best = mask - mask
+    for i in range(lo, hi):
+        v = bits[i] & mask
+        best = v if v > best else best
+    return best
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_bits(bits, mask):
+    """max of bits & mask over a 1-D integer view, in parallel chunks."""
+    n = bits.shape[0]
+    nchunks = max(1, (n + _CHUNK - 1) // _CHUNK)
+    partial = np.empty(nchunks, dtype=bits.dtype)
+    for c in prange(nchunks):
+        partial[c] = _max_bits_of(bits, c * _CHUNK, min(n, (c + 1) * _CHUNK), mask)
+    return partial.max()
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_bits_rows(bits, mask):
+    """The same for every row of a C-contiguous matrix (rows as ranges of the flat array, see _rows)."""
+    m, n = bits.shape
+    flat = bits.reshape(-1)
+    out = np.empty(m, dtype=bits.dtype)
+    nblocks = (m + _ROW_BLOCK - 1) // _ROW_BLOCK
+    for blk in prange(nblocks):
+        for i in range(blk * _ROW_BLOCK, min(m, (blk + 1) * _ROW_BLOCK)):
+            out[i] = _max_bits_of(flat, i * n, (i + 1) * n, mask)
+    return out
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_bits_cols(bits, mask, nblocks):
+    m, n = bits.shape
+    rows_per = (m + nblocks - 1) // nblocks
+    partial = np.zeros((nblocks, n), dtype=bits.dtype)
+    for blk in prange(nblocks):
+        acc = partial[blk]
+        for i in range(blk * rows_per, min(m, (blk + 1) * rows_per)):
+            for j in range(n):
+                v = bits[i, j] & mask
+                acc[j] = v if v > acc[j] else acc[j]
+    out = partial[0].copy()
+    for blk in range(1, nblocks):
+        for j in range(n):
+            out[j] = partial[blk, j] if partial[blk, j] > out[j] else out[j]
+    return out
+
+
+def _as_bits(a):
+    """(integer view of a float32/float64 array, the mask that clears the sign bit); other dtypes as float64."""
+    if a.dtype == np.float32:
+        return a.view(np.int32), np.int32(0x7FFFFFFF)
+    return a.astype(np.float64, copy=False).view(np.int64), np.int64(0x7FFFFFFFFFFFFFFF)
+
+
+def _bits_to_float(bits):
+    return np.asarray(bits).view(np.float32 if bits.dtype == np.int32 else np.float64).astype(np.float64)
+
+
+def _max_abs(x) -> float:
+    bits, mask = _as_bits(np.ascontiguousarray(x).reshape(-1))
+    return float(_bits_to_float(np.array(_max_bits(bits, mask), dtype=bits.dtype)))
 
 
 _KIND = {"l1": SUMABS, "inf": MAXABS}
@@ -201,6 +255,8 @@ def _vector_kind(ord):
 
 
 def _reduce_vector(x, kind):
+    if kind == MAXABS:
+        return _max_abs(x)
     return _flat(np.ascontiguousarray(x).reshape(-1), kind)
 
 
@@ -209,11 +265,14 @@ def _reduce_axis(a, kind, axis):
     if not a.flags.c_contiguous and a.flags.f_contiguous:
         a, axis = a.T, ("cols" if axis == "rows" else "rows")  # a C-contiguous view with roles swapped
     a = np.ascontiguousarray(a)
-    if axis == "rows":
-        return _rows(a, kind)
-    # enough blocks to keep every thread busy, few enough that the partial sums stay small
+    # columns: enough blocks to keep every thread busy, few enough that the partial sums stay small
     m, n = a.shape
     nblocks = max(1, min(m, 4 * numba.get_num_threads(), a.size // 4096))
+    if kind == MAXABS:
+        bits, mask = _as_bits(a)
+        return _bits_to_float(_max_bits_rows(bits, mask) if axis == "rows" else _max_bits_cols(bits, mask, nblocks))
+    if axis == "rows":
+        return _rows(a, kind)
     return _cols(a, kind, nblocks)
 
 
@@ -237,7 +296,7 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None):
     elif ord in ("l1", "inf"):
         # l1: largest column sum of |aᵢⱼ|; inf: largest row sum
         sums = _reduce_axis(a, SUMABS, "cols" if ord == "l1" else "rows")
-        r = _flat(sums, MAXABS)
+        r = _max_abs(sums)
     elif ord in ("l2", "spectral"):
         r = _singular_values(a)[0]
     elif ord == "nuc":
