@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.cpu import vexp
 
 
 def gemm(a, b):
@@ -47,13 +48,13 @@ def _code(fn, approx=None) -> int:
 # ---------------------------------------------------------------- scalar definitions
 
 
-@njit(**_OPTS)
+@njit(inline="always", **_OPTS)
 def _sigmoid(v):
-    # e^(−|v|) ≤ 1: no overflow for ±1000; NaN takes the second branch and stays NaN
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
+    # e^(−|v|) ≤ 1: no overflow for ±1000; NaN stays NaN. Branch-free with the arithmetic exp, so the
+    # loops around it vectorise (about 6x faster than math.exp, within an ulp of it)
+    e = vexp.exp(-abs(v))
+    s = 1.0 / (1.0 + e)
+    return s if v >= 0 else e * s
 
 
 @njit(**_OPTS)
@@ -119,11 +120,11 @@ def _softmax_row(z, out):
             m = z[j]
             if m != m:
                 break
+    for j in range(z.shape[0]):
+        out[j] = vexp.exp(z[j] - m)  # a loop of its own: it vectorises, the sum below does not
     s = 0.0
     for j in range(z.shape[0]):
-        e = math.exp(z[j] - m)
-        out[j] = e
-        s += e
+        s += out[j]
     inv = 1.0 / s
     for j in range(z.shape[0]):
         out[j] = out[j] * inv
@@ -172,7 +173,8 @@ def _vjp_rows(x, g, out, code, alpha):
 @njit(parallel=True, **_OPTS)
 def _bias_activation(z, b, out, code, alpha):
     """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself.
-    The cheap activations get their own loops without calls or branches, so that LLVM vectorises them."""
+    The cheap activations (and the sigmoids, with vexp) get their own loops without calls or branches,
+    so that LLVM vectorises them."""
     m, n = z.shape
     for i in prange(m):
         zi, oi = z[i], out[i]
@@ -187,6 +189,13 @@ def _bias_activation(z, b, out, code, alpha):
             for j in range(n):
                 v = zi[j] + b[j]
                 oi[j] = v if v > 0 else alpha * v
+        elif code == SIGMOID:
+            for j in range(n):
+                oi[j] = _sigmoid(np.float64(zi[j] + b[j]))
+        elif code == SWISH:
+            for j in range(n):
+                v = np.float64(zi[j] + b[j])
+                oi[j] = v * _sigmoid(v)
         elif code == SOFTMAX:
             for j in range(n):
                 oi[j] = zi[j] + b[j]
@@ -221,6 +230,15 @@ def _delta_and_db(z, b, g, out, code, alpha):
                 for j in range(n):
                     v = zi[j] + b[j]
                     row[j] = gi[j] if v > 0 else (v if v != v else alpha * gi[j])
+            elif code == SIGMOID:
+                for j in range(n):
+                    sg = _sigmoid(np.float64(zi[j] + b[j]))
+                    row[j] = gi[j] * (sg * (1.0 - sg))
+            elif code == SWISH:
+                for j in range(n):
+                    v = np.float64(zi[j] + b[j])
+                    sg = _sigmoid(v)
+                    row[j] = gi[j] * (sg * (1.0 + v * (1.0 - sg)))
             elif code == SOFTMAX:
                 for j in range(n):
                     row[j] = zi[j] + b[j]
@@ -390,11 +408,12 @@ def _masked_scaled_softmax(scores, scale, causal, mask, use_mask):
                     mx = v
             else:
                 row[j] = -np.inf
+        # hidden keys give exp(−inf) = 0; a loop of its own, so that it vectorises
+        for j in range(n):
+            row[j] = vexp.exp(row[j] - mx)
         s = 0.0
         for j in range(n):
-            e = math.exp(row[j] - mx) if row[j] != -np.inf else 0.0
-            row[j] = e
-            s += e
+            s += row[j]
         inv = 1.0 / s
         for j in range(n):
             row[j] = row[j] * inv
