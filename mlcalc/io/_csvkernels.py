@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange
+from numba.core import types
+from numba.cpython.unsafe.numbers import leading_zeros
+from numba.extending import intrinsic
 
 from mlcalc.config import JIT_OPTIONS
 
@@ -53,53 +57,31 @@ POW5_HI, POW5_LO = _powers_of_five()
 POW10 = np.array([10.0 ** i for i in range(23)])  # exact doubles: Clinger's fast path
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _mul128(a, b):
-    """(high, low) 64-bit halves of the 128-bit product a*b."""
-    s = U64(32)
-    a_lo, a_hi = a & MASK32, a >> s
-    b_lo, b_hi = b & MASK32, b >> s
-    p0 = a_lo * b_lo
-    p1 = a_lo * b_hi
-    p2 = a_hi * b_lo
-    p3 = a_hi * b_hi
-    mid = (p0 >> s) + (p1 & MASK32) + (p2 & MASK32)
-    lo = (p0 & MASK32) | (mid << s)
-    hi = p3 + (p1 >> s) + (p2 >> s) + (mid >> s)
-    return hi, lo
+@intrinsic
+def _mul128(typingctx, a, b):
+    """(high, low) 64-bit halves of the 128-bit product of two uint64: LLVM's i128 multiply, one
+    `mul` on x86-64, where four 32-bit products and their carries took ~15 instructions."""
+    if a != types.uint64 or b != types.uint64:
+        return None
+    sig = types.UniTuple(types.uint64, 2)(a, b)
+
+    def codegen(context, builder, signature, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+        p = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
+        hi = builder.trunc(builder.lshr(p, ir.Constant(i128, 64)), i64)
+        return context.make_tuple(builder, signature.return_type, (hi, builder.trunc(p, i64)))
+
+    return sig, codegen
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _clz(w):
-    n = 0
-    if (w >> U64(32)) == U64(0):
-        n += 32
-        w = w << U64(32)
-    if (w >> U64(48)) == U64(0):
-        n += 16
-        w = w << U64(16)
-    if (w >> U64(56)) == U64(0):
-        n += 8
-        w = w << U64(8)
-    if (w >> U64(60)) == U64(0):
-        n += 4
-        w = w << U64(4)
-    if (w >> U64(62)) == U64(0):
-        n += 2
-        w = w << U64(2)
-    if (w >> U64(63)) == U64(0):
-        n += 1
-    return n
-
-
-@njit(**JIT_OPTIONS)
 def _eisel_lemire(w, q, pow_hi, pow_lo):
     """Bits of w * 10**q (w > 0) correctly rounded; ok=False when the 128-bit product cannot decide."""
     if q < SMALLEST_Q:
         return U64(0), True
     if q > LARGEST_Q:
         return INF_BITS, True
-    lz = _clz(w)
+    lz = np.int64(leading_zeros(w))  # llvm.ctlz: one instruction (w > 0)
     w = w << U64(lz)
     idx = q - SMALLEST_Q
     hi, lo = _mul128(w, pow_hi[idx])
