@@ -123,16 +123,31 @@ def _lower(b):
 
 
 @intrinsic
-def _load8(typingctx, buf, i):
-    """buf[i:i+8] as one little-endian uint64 (an unaligned load; the caller keeps i + 8 <= len)."""
-    if not isinstance(buf, types.Array) or buf.dtype != types.uint8 or not isinstance(i, types.Integer):
+def _ptr(typingctx, arr):
+    """The data pointer of a C-contiguous array. The hot loop indexes pointers, not arrays: an array
+    handed to an inlined helper is reference-counted per call (NRT incref/decref, atomic `lock`
+    instructions on a counter both threads share: they serialised the threads), and an array index
+    carries numba's negative-index test. The caller keeps the array alive and the index in range."""
+    if not isinstance(arr, types.Array) or arr.layout != "C":
         return None
-    sig = types.uint64(buf, i)
+    sig = types.CPointer(arr.dtype)(arr)
 
     def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+
+    return sig, codegen
+
+
+@intrinsic
+def _load8(typingctx, p, i):
+    """p[i:i+8] as one little-endian uint64 (an unaligned load; the caller keeps i + 8 in range)."""
+    if p != types.CPointer(types.uint8) or not isinstance(i, types.Integer):
+        return None
+    sig = types.uint64(p, i)
+
+    def codegen(context, builder, signature, args):
         idx = context.cast(builder, args[1], signature.args[1], types.intp)
-        ptr = builder.bitcast(builder.gep(ary.data, [idx]), ir.IntType(64).as_pointer())
+        ptr = builder.bitcast(builder.gep(args[0], [idx]), ir.IntType(64).as_pointer())
         return builder.load(ptr, align=1)
 
     return sig, codegen
@@ -261,9 +276,10 @@ def _blank(b, delim):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _lone_cr(buf, i):
-    """A CR not followed by LF: str.splitlines() ends a line there, the kernel would not."""
-    return buf[i] == 13 and (i + 1 >= len(buf) or buf[i + 1] != 10)
+def _lone_cr(buf, i, n):
+    """A CR not followed by LF: str.splitlines() ends a line there, the kernel would not (n: the
+    buffer's length)."""
+    return buf[i] == 13 and (i + 1 >= n or buf[i + 1] != 10)
 
 
 @njit(**JIT_OPTIONS)
@@ -301,22 +317,30 @@ def _parse_chunk(buf, k, i, e, r, ncols, delim, out, outbits, nrows, fb, fbn, ba
     body: compiled as a parfor body, the same loop ran markedly slower (see count_newlines)."""
     r0 = r
     cap = fb.shape[1]
+    # pointers, not arrays, in the hot loop (see _ptr); out and outbits are C-contiguous (rows, ncols)
+    n = len(buf)
+    p = _ptr(buf)
+    po = _ptr(out)
+    pb = _ptr(outbits)
+    ph = _ptr(pow_hi)
+    pl = _ptr(pow_lo)
+    p10 = _ptr(pow10)
     nf = 0
     while i < e:
-        while i < e and (buf[i] == 32 or buf[i] == 9 or buf[i] == 13):
-            if _lone_cr(buf, i):
+        while i < e and (p[i] == 32 or p[i] == 9 or p[i] == 13):
+            if _lone_cr(p, i, n):
                 bad[k] = 2
             i += 1
         if i >= e:
             break
-        if buf[i] == 10:
+        if p[i] == 10:
             i += 1
             continue
-        if buf[i] == 35:
+        if p[i] == 35:
             # a comment: skipped, but a control or non-ASCII byte could be a line end to csvparse
-            while i < e and buf[i] != 10:
-                b = buf[i]
-                if (b < 32 and b != 9 and b != 13) or b >= 128 or _lone_cr(buf, i):
+            while i < e and p[i] != 10:
+                b = p[i]
+                if (b < 32 and b != 9 and b != 13) or b >= 128 or _lone_cr(p, i, n):
                     bad[k] = 2
                 i += 1
             i += 1
@@ -324,36 +348,36 @@ def _parse_chunk(buf, k, i, e, r, ncols, delim, out, outbits, nrows, fb, fbn, ba
         col = 0
         while True:
             cs = i
-            kind, v, bits, j = _parse_number(buf, i, e, pow_hi, pow_lo, pow10)
+            kind, v, bits, j = _parse_number(p, i, e, ph, pl, p10)
             ok = kind != 0
             if ok:
                 if delim == 0:
-                    ok = j >= e or buf[j] == 10 or _blank(buf[j], 0)
+                    ok = j >= e or p[j] == 10 or _blank(p[j], 0)
                 else:
-                    while j < e and _blank(buf[j], delim):
-                        if _lone_cr(buf, j):
+                    while j < e and _blank(p[j], delim):
+                        if _lone_cr(p, j, n):
                             bad[k] = 2
                         j += 1
-                    ok = j >= e or buf[j] == 10 or buf[j] == delim
+                    ok = j >= e or p[j] == 10 or p[j] == delim
             if ok:
                 if col < ncols:
                     if kind == 1:
-                        out[r, col] = v
+                        po[r * ncols + col] = v
                     else:
-                        outbits[r, col] = bits
+                        pb[r * ncols + col] = bits
                 i = j
             else:
                 # the cell's extent as csvparse splits it, for Python to read or reject
                 j = cs
                 if delim == 0:
-                    while j < e and buf[j] != 10 and not _blank(buf[j], 0):
+                    while j < e and p[j] != 10 and not _blank(p[j], 0):
                         j += 1
                     ce = j
                 else:
-                    while j < e and buf[j] != 10 and buf[j] != delim:
+                    while j < e and p[j] != 10 and p[j] != delim:
                         j += 1
                     ce = j
-                    while ce > cs and _blank(buf[ce - 1], delim):
+                    while ce > cs and _blank(p[ce - 1], delim):
                         ce -= 1
                 if col < ncols:
                     if nf < cap:
@@ -362,33 +386,33 @@ def _parse_chunk(buf, k, i, e, r, ncols, delim, out, outbits, nrows, fb, fbn, ba
                         fb[k, nf, 2] = cs
                         fb[k, nf, 3] = ce
                     nf += 1
-                    out[r, col] = np.nan
+                    po[r * ncols + col] = np.nan
                 i = j
             col += 1
             # now at a delimiter, a blank (whitespace mode) or the line end
             if delim == 0:
-                while i < e and _blank(buf[i], 0):
-                    if _lone_cr(buf, i):
+                while i < e and _blank(p[i], 0):
+                    if _lone_cr(p, i, n):
                         bad[k] = 2
                     i += 1
-                if i >= e or buf[i] == 10:
+                if i >= e or p[i] == 10:
                     break
             else:
-                if i >= e or buf[i] == 10:
+                if i >= e or p[i] == 10:
                     break
                 i += 1  # the delimiter
-                while i < e and _blank(buf[i], delim):
-                    if _lone_cr(buf, i):
+                while i < e and _blank(p[i], delim):
+                    if _lone_cr(p, i, n):
                         bad[k] = 2
                     i += 1
-                if delim == 9 and (i >= e or buf[i] == 10 or buf[i] == 9):
+                if delim == 9 and (i >= e or p[i] == 10 or p[i] == 9):
                     # csvparse strips the line first: trailing tabs end it, they make no cells
                     j = i
-                    while j < e and (buf[j] == 32 or buf[j] == 9 or buf[j] == 13):
-                        if _lone_cr(buf, j):
+                    while j < e and (p[j] == 32 or p[j] == 9 or p[j] == 13):
+                        if _lone_cr(p, j, n):
                             bad[k] = 2
                         j += 1
-                    if j >= e or buf[j] == 10:
+                    if j >= e or p[j] == 10:
                         i = j
                         break
         i += 1  # past the '\n'
