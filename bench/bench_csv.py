@@ -1,6 +1,6 @@
 """Reading a big numeric CSV: mlcalc's reader vs pandas.read_csv (C engine) vs np.loadtxt.
 
-    python bench/bench_csv.py [--quick] [--mb 100] [--threads N] [--repeats 3]
+    python bench/bench_csv.py [--quick] [--mb 100] [--threads N] [--repeats 10]
 
 A CSV of random doubles written with repr() (17 significant digits, the worst case for a parser)
 is generated in a temporary folder; every reader's values are checked identical (bit for bit)
@@ -50,7 +50,8 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="a 10 MB file (seconds)")
     p.add_argument("--mb", type=float, default=None, help="file size in MB (default 100)")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=10,
+                   help="best of N interleaved calls (shared machines vary several-fold between runs)")
     args = p.parse_args()
     from mlcalc import config
 
