@@ -1,4 +1,4 @@
-"""Memory-bound numba kernels (element-wise, dot) against a STREAM-like copy and NumPy, interleaved.
+"""Memory-bound numba kernels (element-wise, activations, dot) against a STREAM-like copy and NumPy, interleaved.
 
     python bench/bench_memory.py [--quick] [--threads N] [--crossover]
 
@@ -27,11 +27,14 @@ def main() -> None:
     from mlcalc import config
     config.apply(args.threads)
     import numpy as np
+    from mlcalc.kernels import reference
     from mlcalc.kernels.cpu import elementwise as ew
+    from mlcalc.kernels.cpu import nn
     from mlcalc.kernels.cpu import reductions as red
 
     ew.warmup()
     red.warmup()
+    nn.warmup()
     print(common.machine())
     n = 10**7 if args.quick else 10**8
     rng = np.random.default_rng(0)
@@ -40,6 +43,11 @@ def main() -> None:
     out = np.empty(n)
     dst = np.empty(n)
     gb = 8 * n / 1e9
+    rows_x, rows_out = x.reshape(-1, 1000), out.reshape(-1, 1000)
+    no_bias = np.zeros(1000)
+
+    def act_into(fn):  # the activation pass writing into an existing array, as `activate` runs it
+        return lambda: nn._bias_activation(rows_x, no_bias, rows_out, nn._code(fn), 0.01)
     cases = {  # name: (function, gigabytes moved)
         "copy (STREAM-like)": (lambda: np.copyto(dst, x), 2 * gb),
         "add into (numba)": (lambda: ew._binary_flat(x, y, out, ew._ADD), 3 * gb),
@@ -51,6 +59,12 @@ def main() -> None:
         "scale into (numba)": (lambda: ew._binary_scalar(x, 2.5, out, ew._MUL, False), 2 * gb),
         "scale (numba)": (lambda: ew.scale(x, 2.5), 2 * gb),
         "scale (numpy)": (lambda: x * 2.5, 2 * gb),
+        "relu into (numba)": (act_into("relu"), 2 * gb),
+        "relu (numba)": (lambda: nn.activation(x, "relu"), 2 * gb),
+        "relu (numpy)": (lambda: reference.activation(x, "relu"), 2 * gb),
+        "sigmoid into (numba)": (act_into("sigmoid"), 2 * gb),
+        "sigmoid (numba)": (lambda: nn.activation(x, "sigmoid"), 2 * gb),
+        "sigmoid (numpy)": (lambda: reference.activation(x, "sigmoid"), 2 * gb),
         "dot (numba)": (lambda: red.dot(x, y), 2 * gb),
         "dot (numpy)": (lambda: np.dot(x, y), 2 * gb),
     }

@@ -131,17 +131,6 @@ def _softmax_row(z, out):
 
 
 @njit(parallel=True, **_OPTS)
-def _activation_rows(x, out, code, alpha):
-    m, n = x.shape
-    for i in prange(m):
-        if code == SOFTMAX:
-            _softmax_row(x[i], out[i])
-        else:
-            for j in range(n):
-                out[i, j] = _act(x[i, j], code, alpha)
-
-
-@njit(parallel=True, **_OPTS)
 def _grad_rows(x, out, code, alpha):
     m, n = x.shape
     for i in prange(m):
@@ -267,7 +256,9 @@ def _rows(x):
 def activation(x, fn, alpha=0.01, approx=None):
     out = np.empty(x.shape, dtype=x.dtype)
     if x.size:
-        _activation_rows(_rows(x), _rows(out), _code(fn, approx), float(alpha))
+        # the forward pass's epilogue with a zero bias: its loops are the vectorised ones
+        rows = _rows(x)
+        _bias_activation(rows, np.zeros(rows.shape[1], dtype=x.dtype), _rows(out), _code(fn, approx), float(alpha))
     return out
 
 
