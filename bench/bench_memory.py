@@ -22,6 +22,8 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="10^7 elements instead of 10^8")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--crossover", action="store_true")
+    p.add_argument("--repeats", type=int, default=None, help="interleaved rounds (default 7, --quick 5)")
+    p.add_argument("--only", default=None, help="comma-separated words: run the cases whose name has one (and the copy)")
     args = p.parse_args()
     common.clean_blas_env()
     from mlcalc import config
@@ -68,7 +70,10 @@ def main() -> None:
         "dot (numba)": (lambda: red.dot(x, y), 2 * gb),
         "dot (numpy)": (lambda: np.dot(x, y), 2 * gb),
     }
-    t = common.best_times({k: f for k, (f, _) in cases.items()}, 5 if args.quick else 7)
+    if args.only:
+        words = args.only.split(",")
+        cases = {k: v for k, v in cases.items() if k.startswith("copy") or any(w in k for w in words)}
+    t = common.best_times({k: f for k, (f, _) in cases.items()}, args.repeats or (5 if args.quick else 7))
     copy_bw = cases["copy (STREAM-like)"][1] / t["copy (STREAM-like)"]
     rows = []
     for k, (_, g) in cases.items():

@@ -124,22 +124,39 @@ def _sum_sq(x, lo, hi):
 _ROW_BLOCK = 256  # rows per parallel task: short rows would otherwise cost more in scheduling than in work
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _row_sum(row, kind):
+    """Σ x² or Σ|x| of one row, inlined into the row loop: for short rows a call per row (the
+    reassociating _sum_sq / _sum_abs) measured 2x slower than this plain loop (8 columns: 0.29 vs
+    0.59 of a copy)."""
+    r = 0.0
+    if kind == SUMSQ:
+        for j in range(row.shape[0]):
+            v = np.float64(row[j])
+            r += v * v
+    else:
+        for j in range(row.shape[0]):
+            r += abs(np.float64(row[j]))
+    return r
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _rows(a, kind):
-    """Σ x² (as l2) or Σ|x| of every row of a C-contiguous matrix, blocks of rows in parallel. The rows
-    are ranges of the flat array (no view object per row), summed by the reassociating helpers, which
-    LLVM vectorises whatever the row length: 8-column rows went from 0.26 to about 0.7 of a copy."""
+    """Σ x² (as l2) or Σ|x| of every row of a C-contiguous matrix, blocks of rows in parallel; long
+    rows take the reassociated (vectorised) sums, short ones the inlined loop."""
     m, n = a.shape
     flat = a.reshape(-1)
     out = np.empty(m)
     nblocks = (m + _ROW_BLOCK - 1) // _ROW_BLOCK
     for blk in prange(nblocks):
         for i in range(blk * _ROW_BLOCK, min(m, (blk + 1) * _ROW_BLOCK)):
-            if kind == SUMSQ:
-                r = _sum_sq(flat, i * n, (i + 1) * n)
-                out[i] = np.sqrt(r) if (r < np.inf and r >= n * _ACCURATE_FROM) else blue_l2(a[i])
+            if n >= 64:
+                r = _sum_sq(flat, i * n, (i + 1) * n) if kind == SUMSQ else _sum_abs(flat, i * n, (i + 1) * n)
             else:
-                out[i] = _sum_abs(flat, i * n, (i + 1) * n)
+                r = _row_sum(a[i], kind)
+            if kind == SUMSQ:
+                r = np.sqrt(r) if (r < np.inf and r >= n * _ACCURATE_FROM) else blue_l2(a[i])
+            out[i] = r
     return out
 
 
