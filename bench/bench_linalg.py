@@ -35,6 +35,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--norms-only", action="store_true", help="skip the pairwise distances (their NumPy broadcast is slow)")
     args = p.parse_args()
     from mlcalc import config
     config.apply(args.threads)
@@ -81,6 +82,8 @@ def main() -> None:
             print(f"{axis:12} {ours / 1e9:7.1f} {ours / copy_bw:7.2f} {theirs / 1e9:11.1f} {ours / theirs:8.2f}")
 
     sizes = [(300, 300, 32)] if args.quick else [(1000, 1000, 32), (2000, 2000, 64)]
+    if args.norms_only:
+        return
     print("\n## pairwise distance (rows of A × rows of B), time in ms")
     print(f"{'m×p×n':16} {'metric':10} {'numba':>8} {'broadcast':>10} {'× bcast':>8} {'reference':>10} {'× ref':>7}")
     for m, q, d in sizes:
