@@ -68,22 +68,19 @@ def micro(name: str, MR: int, NR: int, LINE: int = 8) -> str:
 
 DRIVER = '''
 @njit({parallel}**JIT_OPTIONS)
-def {name}(a, b, c, MC, KC, NC, threads, zero):
+def {name}(a, b, c, MC, KC, NC, zero, ap, bp):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with {MR}×{NR} register tiles.
 
-    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MC and NC are multiples of {MR} and {NR}; ap (one (MC/{MR})×KC×{MR} block per thread) and bp
+    ((NC/{NR})×KC×{NR}) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
+    huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
+    inside a kernel stops it from being cached."""
     MR = {MR}
     NR = {NR}
     m, k = a.shape
     n = b.shape[1]
-    MC = max(MR, MC // MR * MR)
-    NC = max(NR, NC // NR * NR)
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
-    nt = max(1, min(threads, P))
-    npn_max = (min(NC, n) + NR - 1) // NR
-    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
-    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
-    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
+    nt = ap.shape[0]
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR

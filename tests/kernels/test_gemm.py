@@ -74,9 +74,10 @@ def test_gemm_blocking_with_small_blocks_covers_every_loop():
     for dt in (np.float64, np.float32):
         x, y = a.astype(dt), b.astype(dt)
         c = np.full((50, 90), np.nan, dtype=dt)  # the driver must not read C before writing it
-        for driver in (g._DRIVERS, g._SERIAL):
+        for driver, threads in ((g._DRIVERS, 2), (g._SERIAL, 1)):
             c[:] = np.nan
-            driver[np.dtype(dt)](x, y, c, 12, 16, 40, 2, np.dtype(dt).type(0))
+            MC, KC, NC, ap, bp = g._packing_buffers(np.dtype(dt), 50, 90, 70, threads, (12, 16, 40), False)
+            driver[np.dtype(dt)](x, y, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp)
             assert _rel_err(c, a @ b) < (1e-12 if dt is np.float64 else 1e-5)
 
 

@@ -159,22 +159,19 @@ def _micro_f64_8x16(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
+def _gemm_f64(a, b, c, MC, KC, NC, zero, ap, bp):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×16 register tiles.
 
-    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MC and NC are multiples of 8 and 16; ap (one (MC/8)×KC×8 block per thread) and bp
+    ((NC/16)×KC×16) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
+    huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
+    inside a kernel stops it from being cached."""
     MR = 8
     NR = 16
     m, k = a.shape
     n = b.shape[1]
-    MC = max(MR, MC // MR * MR)
-    NC = max(NR, NC // NR * NR)
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
-    nt = max(1, min(threads, P))
-    npn_max = (min(NC, n) + NR - 1) // NR
-    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
-    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
-    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
+    nt = ap.shape[0]
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -215,22 +212,19 @@ def _gemm_f64(a, b, c, MC, KC, NC, threads, zero):
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f64_serial(a, b, c, MC, KC, NC, threads, zero):
+def _gemm_f64_serial(a, b, c, MC, KC, NC, zero, ap, bp):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×16 register tiles.
 
-    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MC and NC are multiples of 8 and 16; ap (one (MC/8)×KC×8 block per thread) and bp
+    ((NC/16)×KC×16) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
+    huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
+    inside a kernel stops it from being cached."""
     MR = 8
     NR = 16
     m, k = a.shape
     n = b.shape[1]
-    MC = max(MR, MC // MR * MR)
-    NC = max(NR, NC // NR * NR)
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
-    nt = max(1, min(threads, P))
-    npn_max = (min(NC, n) + NR - 1) // NR
-    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
-    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
-    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
+    nt = ap.shape[0]
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -370,22 +364,19 @@ def _micro_f32_8x32(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
+def _gemm_f32(a, b, c, MC, KC, NC, zero, ap, bp):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×32 register tiles.
 
-    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MC and NC are multiples of 8 and 32; ap (one (MC/8)×KC×8 block per thread) and bp
+    ((NC/32)×KC×32) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
+    huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
+    inside a kernel stops it from being cached."""
     MR = 8
     NR = 32
     m, k = a.shape
     n = b.shape[1]
-    MC = max(MR, MC // MR * MR)
-    NC = max(NR, NC // NR * NR)
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
-    nt = max(1, min(threads, P))
-    npn_max = (min(NC, n) + NR - 1) // NR
-    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
-    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
-    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
+    nt = ap.shape[0]
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -426,22 +417,19 @@ def _gemm_f32(a, b, c, MC, KC, NC, threads, zero):
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f32_serial(a, b, c, MC, KC, NC, threads, zero):
+def _gemm_f32_serial(a, b, c, MC, KC, NC, zero, ap, bp):
     """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with 8×32 register tiles.
 
-    `threads` comes from Python: numba.get_num_threads() inside a kernel stops it from being cached."""
+    MC and NC are multiples of 8 and 32; ap (one (MC/8)×KC×8 block per thread) and bp
+    ((NC/32)×KC×32) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
+    huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
+    inside a kernel stops it from being cached."""
     MR = 8
     NR = 32
     m, k = a.shape
     n = b.shape[1]
-    MC = max(MR, MC // MR * MR)
-    NC = max(NR, NC // NR * NR)
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
-    nt = max(1, min(threads, P))
-    npn_max = (min(NC, n) + NR - 1) // NR
-    # buffers no larger than the problem needs (a 64³ product must not allocate a 1 MiB block)
-    bp = np.empty((npn_max, min(KC, k), NR), dtype=c.dtype)
-    ap = np.empty((nt, min(MC // MR, (P + nt - 1) // nt), min(KC, k), MR), dtype=c.dtype)
+    nt = ap.shape[0]
     for jc in range(0, n, NC):
         nc = min(NC, n - jc)
         npn = (nc + NR - 1) // NR
@@ -492,6 +480,32 @@ _SERIAL = {np.dtype(np.float64): _gemm_f64_serial, np.dtype(np.float32): _gemm_f
 SERIAL_BELOW = 150**3
 
 
+# NumPy asks the kernel for transparent huge pages from this size on (its allocator's threshold)
+_HUGE_PAGES_FROM = 4 << 20
+
+
+def _packing_buffers(dtype, m, n, k, threads, blocks, huge_pages):
+    """(MC, KC, NC with MC and NC rounded to whole micro-panels, the A blocks' buffer, the B panel's
+    buffer) for an m×k by k×n product.
+
+    Both buffers are views of one NumPy array, no larger than the product needs (a 64³ product must
+    not take a 1 MiB block), and with `huge_pages` at least 4 MiB, so that NumPy asks for huge pages
+    (numba's allocator never does): a 2048² float64 product packs into 9 MB, which as 4 KiB pages
+    is ~2,300 first-touch faults (~1.5 us each on this VM) and as many TLB entries."""
+    MR, NR = TILES["f32" if dtype == np.float32 else "f64"]
+    MC, KC, NC = blocks
+    MC, NC = max(MR, MC // MR * MR), max(NR, NC // NR * NR)
+    panels = -(-m // MR)  # MR-row micro-panels of A
+    nt = max(1, min(threads, panels))
+    kb = min(KC, k)
+    b_shape = (-(-min(NC, n) // NR), kb, NR)
+    a_shape = (nt, min(MC // MR, -(-panels // nt)), kb, MR)
+    nb, na = int(np.prod(b_shape)), int(np.prod(a_shape))
+    size = max(nb + na, _HUGE_PAGES_FROM // dtype.itemsize) if huge_pages else nb + na
+    ws = np.empty(size, dtype=dtype)
+    return MC, KC, NC, ws[nb:nb + na].reshape(a_shape), ws[:nb].reshape(b_shape)
+
+
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """C = A·B for 2-D float32/float64 arrays of any layout; the result has np.result_type's dtype."""
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -507,11 +521,9 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # C order for both: one compiled specialisation per dtype (the copy is O(mk), the work O(mnk))
     a = np.ascontiguousarray(a, dtype=dtype)
     b = np.ascontiguousarray(b, dtype=dtype)
-    MC, KC, NC = BLOCKS[dtype]
-    if m * n * k < SERIAL_BELOW:
-        _SERIAL[dtype](a, b, c, MC, KC, NC, 1, dtype.type(0))
-    else:
-        _DRIVERS[dtype](a, b, c, MC, KC, NC, get_num_threads(), dtype.type(0))
+    parallel = m * n * k >= SERIAL_BELOW
+    MC, KC, NC, ap, bp = _packing_buffers(dtype, m, n, k, get_num_threads() if parallel else 1, BLOCKS[dtype], parallel)
+    (_DRIVERS if parallel else _SERIAL)[dtype](a, b, c, MC, KC, NC, dtype.type(0), ap, bp)
     return c
 
 
