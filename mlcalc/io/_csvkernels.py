@@ -8,7 +8,6 @@ fallback cell for Python to judge.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange
@@ -16,7 +15,10 @@ from numba.core import types
 from numba.cpython.unsafe.numbers import leading_zeros
 from numba.extending import intrinsic
 
+from mlcalc import jitcache
 from mlcalc.config import JIT_OPTIONS
+
+jitcache.install()  # before the first @njit: the cache's keys (csvfast has run config.apply())
 
 U64 = np.uint64
 MASK32 = U64(0xFFFFFFFF)

@@ -1,0 +1,50 @@
+"""numba's cache keyed by a kernel's source and its imports (mlcalc/jitcache.py): a copy of the
+package elsewhere loads the cached kernel; a change in a module the kernel file imports recompiles it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mlcalc import jitcache
+
+ROOT = jitcache.PACKAGE_ROOT
+
+# a small cached kernel: vexp.exp (vexp.py imports mlcalc.config)
+CALL = "from mlcalc.kernels.cpu import vexp; import math; assert abs(vexp.exp(1.0) - math.e) < 1e-15"
+
+
+def test_a_kernel_file_is_stamped_with_the_modules_it_imports():
+    nn = ROOT / "kernels" / "cpu" / "nn.py"
+    deps = jitcache._imports(nn)
+    assert ROOT / "kernels" / "cpu" / "vexp.py" in deps and ROOT / "config.py" in deps
+    # an import inside a function (nn imports the engine lazily) cannot reach jitted code
+    assert ROOT / "engine.py" not in deps
+    assert ROOT / "train" / "optimizers.py" in jitcache._imports(ROOT / "kernels" / "cpu" / "linreg.py")
+    assert jitcache.source_stamp(nn) != jitcache.source_stamp(ROOT / "kernels" / "cpu" / "vexp.py")
+
+
+def _run_in_copy(where: Path, cache: Path) -> str:
+    env = dict(os.environ, PYTHONPATH=str(where), NUMBA_CACHE_DIR=str(cache), NUMBA_DEBUG_CACHE="1")
+    p = subprocess.run([sys.executable, "-c", CALL], cwd=where, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return p.stdout + p.stderr
+
+
+def test_the_cache_survives_a_move_and_follows_an_imported_module(tmp_path):
+    ignore = shutil.ignore_patterns("__pycache__")
+    first, second = tmp_path / "checkout1", tmp_path / "checkout2"
+    for where in (first, second):
+        shutil.copytree(ROOT, where / "mlcalc", ignore=ignore)
+    cache = tmp_path / "cache"
+    assert "data saved" in _run_in_copy(first, cache)
+    # the same source at another path: loaded, not compiled
+    log = _run_in_copy(second, cache)
+    assert "data loaded" in log and "data saved" not in log, log
+    # config.py (imported by vexp.py) changes: vexp's kernels compile again
+    with open(second / "mlcalc" / "config.py", "a") as f:
+        f.write("\nJIT_OPTIONS = dict(JIT_OPTIONS)  # a change the kernels must see\n")
+    assert "data saved" in _run_in_copy(second, cache)
