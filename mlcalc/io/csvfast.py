@@ -146,8 +146,10 @@ def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
     import numpy as np
 
     k = _get_kernels()
+    import numba  # loaded by now (the kernels imported it)
+
     n = len(buf)
-    nthreads = k.numba.get_num_threads()
+    nthreads = numba.get_num_threads()
     nchunks = max(1, min((n - data_start) // (1 << 16), nthreads * 8))
     starts = [data_start]
     for c in range(1, nchunks):
