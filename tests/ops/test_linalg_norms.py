@@ -120,6 +120,25 @@ def test_l2_does_not_overflow_or_underflow(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("cols", [8, 100])
+def test_row_norms_of_many_rows_rescue_only_the_rows_out_of_range(engine, cols):
+    # the numba engine takes the roots of 64 short rows (or a block of long ones) at once and redoes
+    # only the rows whose sum of squares overflowed or underflowed: those rows sit inside blocks,
+    # at their edges, and in the last, partial block, among ordinary rows that must stay exact
+    a = RNG.standard_normal((1000, cols))
+    for i, scale in [(0, 1e200), (63, 1e-200), (64, 1e180), (300, 1e-170), (511, 1e300), (999, 1e-300)]:
+        a[i] *= scale
+    a[700, 3] = np.inf
+    a[701, 5] = np.nan
+    want = np.array([math.sqrt(math.fsum((x / max(abs(r))) ** 2 for x in r)) * max(abs(r))
+                     if np.isfinite(r).all() else np.linalg.norm(r) for r in a])
+    got = linalg.norm(a, "l2", "rows", engine=engine)
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    assert got[700] == np.inf and math.isnan(got[701])
+    np.testing.assert_allclose(linalg.norm(a[:, :7], "inf", "rows", engine=engine), np.abs(a[:, :7]).max(axis=1))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_nan_and_inf_carry_through_norms(engine):
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "l2", engine=engine))
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "inf", engine=engine))
