@@ -12,7 +12,13 @@ import os
 import tempfile
 import time
 
-import numpy as np
+from mlcalc import config
+
+# as in mlcalc itself: OpenBLAS reads its thread settings when NumPy loads it, and its threads left
+# spinning after a NumPy call would take a core from the numba kernel that runs next
+config.early()
+
+import numpy as np  # noqa: E402
 
 
 def best_of(fn, repeats=3):
