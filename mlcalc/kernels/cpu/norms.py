@@ -260,7 +260,8 @@ def _max_bits_rows(bits, mask, out):
             for i in range(lo, hi):
                 out[i] = _max_bits_of(flat, i * n, (i + 1) * n, mask)
         else:
-            # short rows inline, as in _rows: a call per 8-column row doubled the time
+            # short rows inline, as in _rows: a call per 8-column row doubled the time (and
+            # inline="always" on _max_bits_of breaks numba's parfor reduction analysis in _max_bits)
             for i in range(lo, hi):
                 row = bits[i]
                 best = mask - mask
