@@ -87,10 +87,17 @@ def blue_l2(x):
     return np.sqrt(amed)
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _trusted(sumsq, n):
+    """Whether a plain sum of squares of n values neither overflowed nor lost accuracy to underflow
+    (inlined: it sits in loops that must vectorise)."""
+    return sumsq < np.inf and sumsq >= n * _ACCURATE_FROM
+
+
 @njit(**JIT_OPTIONS)
 def _l2_from_sumsq(x, sumsq):
     """√sumsq when the fast sum is trustworthy, else the scaled second pass."""
-    if sumsq < np.inf and sumsq >= x.shape[0] * _ACCURATE_FROM:
+    if _trusted(sumsq, x.shape[0]):
         return np.sqrt(sumsq)
     return blue_l2(x)
 
@@ -150,14 +157,12 @@ def _sqrt_block(a, out, lo, hi):
     n = a.shape[1]
     bad = 0
     for i in range(lo, hi):
-        r = out[i]
-        bad += not (r < np.inf and r >= n * _ACCURATE_FROM)
+        bad += not _trusted(out[i], n)
     for i in range(lo, hi):
         out[i] = np.sqrt(out[i])
     if bad:
         for i in range(lo, hi):
-            r = _row_sum(a[i], SUMSQ)
-            if not (r < np.inf and r >= n * _ACCURATE_FROM):
+            if not _trusted(_row_sum(a[i], SUMSQ), n):
                 out[i] = blue_l2(a[i])
 
 
