@@ -206,7 +206,7 @@ def _trace_dist(tracer: Tracer, a, b, metric, result) -> None:
         _dist_steps(tracer, a, b, metric, result)
         return
     m, p = result.shape
-    tracer.step("Pairwise distances", f"D[i, j] = d(row i of A, row j of B)",
+    tracer.step("Pairwise distances", "D[i, j] = d(row i of A, row j of B)",
                 note=f"A is {m}×{a.shape[1]}, B is {p}×{b.shape[1]}: D is {m}×{p}, {m * p * a.shape[1]} differences")
     shown = [(i, j) for i in range(min(m, 2)) for j in range(min(p, 2))]
     for i, j in shown:

@@ -345,7 +345,7 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
             tracer.step("Differences", "eᵢ = predᵢ − targetᵢ", result=diff)
             tracer.step("Mean of the squares", f"L = (1/N)·Σ eᵢ²,  N = {diff.size}", result=float(np.mean(diff ** 2)))
             if grad:
-                tracer.step("Gradient", f"∂L/∂predᵢ = 2·eᵢ / N", result=g)
+                tracer.step("Gradient", "∂L/∂predᵢ = 2·eᵢ / N", result=g)
     elif fn == "cross-entropy":
         p2 = pred.reshape(1, -1) if pred.ndim == 1 else pred
         if p2.ndim != 2:

@@ -24,15 +24,11 @@ All kernels compute in float64. The wrappers accept float32/float64 of any layou
 input's precision: float32 in gives float32 (eigh, svd) or complex64 (eig) out.
 """
 
-from mlcalc import config
+import numpy as np
+from numba import njit, prange
 
-config.apply()
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
-from mlcalc.errors import NumericError  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
+from mlcalc.errors import NumericError
 
 # Below this order a parallel region (~60 us to start) costs more than it saves per step.
 _PARALLEL_FROM = 320
@@ -488,7 +484,6 @@ def _hessenberg(H, V, want_vectors):
                 oi = ort[i]
                 for j in range(m, n):
                     f[j] += oi * V[i, j]
-            denom = ort[m] * H[m, m - 1]
             for j in range(m, n):
                 # two divisions avoid an underflow of ort[m]·H[m, m-1]
                 f[j] = (f[j] / ort[m]) / H[m, m - 1]

@@ -12,14 +12,10 @@ These are memory-bound, so what matters is streaming at memory speed on every co
   broadcasting), work cut into (row, column-chunk) tiles so that one long row still splits.
 """
 
-from mlcalc import config
+import numpy as np
+from numba import njit, prange
 
-config.apply()
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
 
 _ADD, _SUB, _MUL = 0, 1, 2
 _CHUNK = 1 << 15  # elements per parallel task: large enough to amortise scheduling, small enough to balance

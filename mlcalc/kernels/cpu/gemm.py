@@ -18,17 +18,13 @@ C's tile and the panels ahead (an LLVM intrinsic), which hides L2 latency. Only 
 `matmul(a, b)` follows NumPy's `@` for 1-D operands.
 """
 
-from mlcalc import config
+import numpy as np
+from llvmlite import ir
+from numba import get_num_threads, njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
-config.apply()  # NUMBA_SLP_VECTORIZE, the CPU features and the threading layer: before numba is imported
-
-import numpy as np  # noqa: E402
-from llvmlite import ir  # noqa: E402
-from numba import get_num_threads, njit, prange  # noqa: E402
-from numba.core import cgutils, types  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
 
 
 @intrinsic

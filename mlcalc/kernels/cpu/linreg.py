@@ -6,15 +6,11 @@ Large batches (full-batch gd on big data) compute the gradient in parallel over 
 per-chunk partial sums; small batches stay serial, where threads would cost more than they save.
 """
 
-from mlcalc import config
+import numpy as np
+from numba import njit, prange
 
-config.apply()
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
-from mlcalc.train.optimizers import BETA1, BETA2, EPS, MOMENTUM, RHO  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
+from mlcalc.train.optimizers import BETA1, BETA2, EPS, MOMENTUM, RHO
 
 _PARALLEL_FROM = 16384  # rows in a batch from which the gradient is split over threads
 _CHUNK = 4096

@@ -6,14 +6,10 @@ reorder without full fastmath (which we never use), so it runs at a fraction of 
 The order of the additions is therefore fixed by this code, not by the compiler.
 """
 
-from mlcalc import config
+import numpy as np
+from numba import njit, prange
 
-config.apply()
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
 
 _CHUNK = 1 << 15  # a multiple of 16
 

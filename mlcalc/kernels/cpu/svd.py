@@ -16,15 +16,11 @@ are completed to an orthonormal set by Gram–Schmidt against the others.
 Computes in float64; returns float32 for float32 input, else float64.
 """
 
-from mlcalc import config
+import numpy as np
+from numba import njit, prange
 
-config.apply()
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from mlcalc.config import JIT_OPTIONS  # noqa: E402
-from mlcalc.errors import NumericError  # noqa: E402
+from mlcalc.config import JIT_OPTIONS
+from mlcalc.errors import NumericError
 
 MAX_SWEEPS = 60
 # Below this many columns a round's parallel start-up (~60 us) costs more than the round.
