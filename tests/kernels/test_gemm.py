@@ -59,7 +59,7 @@ def test_gemm_across_the_block_edges():
     rng = np.random.default_rng(4)
     a, b = rng.standard_normal((1001, 999)), rng.standard_normal((999, 1003))
     assert _rel_err(g.gemm(a, b), a @ b) < 1e-12
-    # float32's A blocks are 768 rows: 1700 rows give each of 2 threads a full block and a ragged one
+    # float32's A blocks are 96 rows: 1700 rows give each of 2 threads full blocks and a ragged one
     a, b = rng.standard_normal((1700, 300)).astype(np.float32), rng.standard_normal((300, 70)).astype(np.float32)
     assert _rel_err(g.gemm(a, b), a.astype(np.float64) @ b.astype(np.float64)) < 1e-5
 
