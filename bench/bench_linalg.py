@@ -15,20 +15,10 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-
-def best_times(fns: dict, repeats: int) -> dict:
-    """Best wall time of each function, calls interleaved so that load changes hit all alike."""
-    best = {k: float("inf") for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - t)
-    return best
+from common import best_times  # noqa: E402
 
 
 def main() -> None:

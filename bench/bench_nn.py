@@ -15,10 +15,10 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from common import best_times  # noqa: E402
 from mlcalc import config  # noqa: E402
 
 config.apply()
@@ -61,18 +61,6 @@ def numba_delta(z, b, g, fn):
     return out, db
 
 
-def best_pair(f_np, f_nb, repeat):
-    t_np, t_nb = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f_np()
-        t_np.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        f_nb()
-        t_nb.append(time.perf_counter() - t)
-    return min(t_np), min(t_nb)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="batch 1024 × 256 → 256")
@@ -83,7 +71,7 @@ def main() -> None:
     import numba
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numba threads "
           f"{numba.get_num_threads()}, NumPy {np.__version__}, numba {numba.__version__}")
-    print(f"# batch {batch} × {n_in} → {n_out}; ratio = NumPy time / numba time (best of {args.repeat})")
+    print(f"# batch {batch} × {n_in} → {n_out}; ratio = NumPy time / numba time (best of {args.repeat}+ rounds)")
     print(f"{'dtype':8} {'act':8} {'what':28} {'NumPy ms':>9} {'numba ms':>9} {'ratio':>6}")
     rng = np.random.default_rng(0)
     for dtype in (np.float32, np.float64):
@@ -109,7 +97,8 @@ def main() -> None:
         for what, fn, f_np, f_nb in rows:
             f_np()
             f_nb()  # compile / first touch outside the timing
-            t_np, t_nb = best_pair(f_np, f_nb, args.repeat)
+            t = best_times({"np": f_np, "nb": f_nb}, args.repeat)
+            t_np, t_nb = t["np"], t["nb"]
             print(f"{np.dtype(dtype).name:8} {fn or '-':8} {what:28} {t_np * 1e3:9.2f} {t_nb * 1e3:9.2f} "
                   f"{t_np / t_nb:6.2f}", flush=True)
 

@@ -7,6 +7,9 @@ set -u
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
 quick=${1:-}
+# at least this many seconds of interleaved rounds per case (bench/common.py): on a shared host that
+# slows a process down for seconds at a time, the best of a few rounds is often a best of slow ones
+if [ -z "$quick" ]; then export MLCALC_BENCH_MIN_TIME=${MLCALC_BENCH_MIN_TIME:-5}; fi
 for b in startup bench_gemm bench_memory bench_csv bench_linalg bench_eig bench_solve bench_nn bench_train bench_outofcore; do
   [ -f "bench/$b.py" ] || continue
   args=$quick
