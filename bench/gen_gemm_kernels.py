@@ -104,12 +104,20 @@ def {name}(a, b, c, MC, KC, NC, zero, ap, bp):
                     for q in range(npm):
                         ii = i0 + q * MR
                         h = min(MR, m - ii)
-                        for r in range(h):
+                        if h == MR:
+                            # k outer: MR reads from MR row streams, one contiguous MR-wide store
+                            # (r outer stores with an MR-element stride: 2048² packed in 1.5 ms
+                            # instead of 0.73 float32, 3.3 instead of 1.7 float64)
                             for p in range(kc):
-                                ap[t, q, p, r] = a[ii + r, pc + p]
-                        for r in range(h, MR):
-                            for p in range(kc):
-                                ap[t, q, p, r] = zero
+                                for r in range(MR):
+                                    ap[t, q, p, r] = a[ii + r, pc + p]
+                        else:
+                            for r in range(h):
+                                for p in range(kc):
+                                    ap[t, q, p, r] = a[ii + r, pc + p]
+                            for r in range(h, MR):
+                                for p in range(kc):
+                                    ap[t, q, p, r] = zero
                     # one B micro-panel stays in cache while the A block streams from L2
                     for jr in range(npn):
                         j0 = jc + jr * NR
