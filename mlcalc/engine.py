@@ -39,8 +39,9 @@ REGISTRY: dict[str, dict[str, str]] = {
 # None: NumPy/LAPACK always (numba never measured faster). The core ops' figures come from
 # `python bench/bench_gemm.py --crossover` and `python bench/bench_memory.py --crossover`
 # (docs/performance.md), 2 threads on each side, OpenBLAS with its own (SkylakeX) kernel:
-# * matmul: the packed numba GEMM is at 0.85-1.3x OpenBLAS from 1000³ (noisy, shared machine) and
-#   0.4-0.75x below 100³; it is not reliably faster, so auto keeps OpenBLAS.
+# * matmul: the packed numba GEMM is at 1.03-1.13x OpenBLAS in float64 from 512³ and 0.93-0.97x in
+#   float32 (2026-12-03, quiet AMD EPYC), 0.35-0.8x below 300³. Auto keeps OpenBLAS all the same: a
+#   lone product saves 7 % of its time, a 4096³ one 23 ms, and importing numba costs 0.5 s.
 # * add/sub/hadamard/scale: NumPy's ufuncs run on one thread; numba's two win from 1-3e6 elements
 #   (1.5-1.75x at 1e8).
 # * transpose: 2.4x from 3e6 elements. outer: wins from 3e4 in kernel time, floored at 1e6

@@ -5,8 +5,9 @@ import pytest
 
 from mlcalc.kernels.cpu import gemm as g
 
+# around the register tiles (6×32 float64, 6×64 float32): exact, one over, one under
 SHAPES = [(1, 1, 1), (1, 5, 1), (1, 7, 40), (40, 7, 1), (5, 1, 9), (37, 51, 29), (6, 16, 32), (7, 17, 33),
-          (200, 300, 17), (13, 600, 70)]
+          (6, 9, 64), (5, 3, 63), (13, 11, 65), (200, 300, 17), (13, 600, 70)]
 
 
 def _rel_err(c, ref):
@@ -57,7 +58,7 @@ def test_gemm_across_the_block_edges():
     # k over one KC slice, m over one MC block, n over one NC panel would each take another path
     # through the blocking; these sizes also leave ragged edge tiles everywhere
     rng = np.random.default_rng(4)
-    a, b = rng.standard_normal((1001, 999)), rng.standard_normal((999, 1003))
+    a, b = rng.standard_normal((1001, 1100)), rng.standard_normal((1100, 1003))
     assert _rel_err(g.gemm(a, b), a @ b) < 1e-12
     # float32's A blocks are 96 rows: 1700 rows give each of 2 threads full blocks and a ragged one
     a, b = rng.standard_normal((1700, 300)).astype(np.float32), rng.standard_normal((300, 70)).astype(np.float32)
