@@ -45,7 +45,8 @@ def warmup():
 @app.command(epilog="Examples: mlcalc bench  ·  mlcalc bench --full -f csv > bench.csv")
 def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048² GEMM, 10⁸ elements): minutes, several GB."),
           repeats: int = typer.Option(5, "--repeats", min=1, help="Interleaved repetitions; the best time counts.")):
-    """Time mlcalc's numba kernels against NumPy/LAPACK in one run: speed = NumPy time ÷ ours."""
+    """Time mlcalc's numba kernels against NumPy/LAPACK, its CSV reader against np.loadtxt (and pandas),
+    and a small command against a NumPy script (and Octave), in one run: speed = reference time ÷ ours."""
     import sys
 
     from mlcalc import benchsuite
