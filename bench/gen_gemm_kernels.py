@@ -68,17 +68,20 @@ def micro(name: str, MR: int, NR: int, LINE: int = 8) -> str:
 
 DRIVER = '''
 @njit({parallel}**JIT_OPTIONS)
-def {name}(a, b, c, MC, KC, NC, zero, ap, bp):
-    """c = a @ b for C-contiguous a, b, c of one dtype (c need not be zeroed), with {MR}×{NR} register tiles.
+def {name}(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+    """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with {MR}×{NR} register tiles.
 
+    a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
+    stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
     MC and NC are multiples of {MR} and {NR}; ap (one (MC/{MR})×KC×{MR} block per thread) and bp
     ((NC/{NR})×KC×{NR}) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
     inside a kernel stops it from being cached."""
     MR = {MR}
     NR = {NR}
-    m, k = a.shape
-    n = b.shape[1]
+    m = a.shape[1] if a_t else a.shape[0]
+    k = a.shape[0] if a_t else a.shape[1]
+    n = b.shape[0] if b_t else b.shape[1]
     P = (m + MR - 1) // MR  # MR-row micro-panels of A
     nt = ap.shape[0]
     for jc in range(0, n, NC):
@@ -91,47 +94,85 @@ def {name}(a, b, c, MC, KC, NC, zero, ap, bp):
             # by micro-panel, the reads went down a column, a page apart: 2048² float32 packed at
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
-            for p in prange(kc):
-                b_row = b[pc + p]
-                for q in range(npn):
+            if b_t:
+                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                for q in prange(npn):
                     j0 = jc + q * NR
-                    b_dst = bp[q, p]
-                    if jc + nc - j0 >= NR:
-                        b_seg = b_row[j0:j0 + NR]
-                        for s in range(NR):
-                            b_dst[s] = b_seg[s]
+                    w = min(NR, jc + nc - j0)
+                    b_cols = b[j0:j0 + w, pc:pc + kc]
+                    b_dst = bp[q]
+                    if w == NR:
+                        for p in range(kc):
+                            for s in range(NR):
+                                b_dst[p, s] = b_cols[s, p]
                     else:
-                        w = jc + nc - j0
-                        for s in range(w):
-                            b_dst[s] = b_row[j0 + s]
-                        for s in range(w, NR):
-                            b_dst[s] = zero
+                        for p in range(kc):
+                            for s in range(w):
+                                b_dst[p, s] = b_cols[s, p]
+                            for s in range(w, NR):
+                                b_dst[p, s] = zero
+            else:
+                for p in prange(kc):
+                    b_row = b[pc + p]
+                    for q in range(npn):
+                        j0 = jc + q * NR
+                        b_seg = bp[q, p]
+                        if jc + nc - j0 >= NR:
+                            b_src = b_row[j0:j0 + NR]
+                            for s in range(NR):
+                                b_seg[s] = b_src[s]
+                        else:
+                            w = jc + nc - j0
+                            for s in range(w):
+                                b_seg[s] = b_row[j0 + s]
+                            for s in range(w, NR):
+                                b_seg[s] = zero
             # thread t takes an equal share of A's micro-panels (balanced to one panel, whatever m
             # is) and works through it in blocks of MC rows, packed into its own buffer
             for t in prange(nt):
                 for blk in range(t * P // nt, (t + 1) * P // nt, MC // MR):
                     npm = min((t + 1) * P // nt - blk, MC // MR)
                     i0 = blk * MR
-                    for q in range(npm):
+                    if a_t:
+                        # from Aᵀ the block's rows of A are one contiguous strip per k step: read
+                        # it in order and scatter MR elements to each micro-panel, as B's rows
+                        # above (micro-panel by micro-panel read MR elements a row of a apart:
+                        # 1024×4096×1024 float32 took 12 % longer than from a C-order copy)
+                        hb = min(npm * MR, m - i0)
+                        for p in range(kc):
+                            a_strip = a[pc + p, i0:i0 + hb]
+                            for q in range(npm):
+                                a_seg = ap[t, q, p]
+                                r0 = q * MR
+                                if hb - r0 >= MR:
+                                    a_src = a_strip[r0:r0 + MR]
+                                    for r in range(MR):
+                                        a_seg[r] = a_src[r]
+                                else:
+                                    for r in range(hb - r0):
+                                        a_seg[r] = a_strip[r0 + r]
+                                    for r in range(hb - r0, MR):
+                                        a_seg[r] = zero
+                    for q in range(npm if not a_t else 0):
                         ii = i0 + q * MR
                         h = min(MR, m - ii)
+                        a_dst = ap[t, q]
                         if h == MR:
                             # k outer: MR reads from MR row streams, one contiguous MR-wide store
                             # (r outer stores with an MR-element stride: 2048² packed in 1.5 ms
                             # instead of 0.73 float32, 3.3 instead of 1.7 float64); views indexed
                             # from 0, as for B
-                            a_rows = a[ii:ii + MR, pc:pc + kc]
-                            a_dst = ap[t, q]
+                            a_cols = a[ii:ii + MR, pc:pc + kc]
                             for p in range(kc):
                                 for r in range(MR):
-                                    a_dst[p, r] = a_rows[r, p]
+                                    a_dst[p, r] = a_cols[r, p]
                         else:
                             for r in range(h):
                                 for p in range(kc):
-                                    ap[t, q, p, r] = a[ii + r, pc + p]
+                                    a_dst[p, r] = a[ii + r, pc + p]
                             for r in range(h, MR):
                                 for p in range(kc):
-                                    ap[t, q, p, r] = zero
+                                    a_dst[p, r] = zero
                     # one B micro-panel stays in cache while the A block streams from L2
                     for jr in range(npn):
                         j0 = jc + jr * NR

@@ -54,6 +54,23 @@ def test_gemm_of_non_contiguous_views_matches_numpy():
     assert _rel_err(g.gemm(at, b), a @ b) < 1e-12
 
 
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+@pytest.mark.parametrize("m,k,n", [(13, 11, 65), (5, 3, 63), (37, 51, 29), (200, 2100, 70)])
+def test_gemm_of_transposed_views_matches_numpy(dt, m, k, n):
+    # W.T and δ.T in the dense layer: F-order views that the driver packs from without a copy
+    # (2100 > KC for both dtypes, so the transposed packing also runs for a second k slice)
+    rng = np.random.default_rng(7)
+    at = rng.standard_normal((k, m)).astype(dt).T
+    bt = rng.standard_normal((n, k)).astype(dt).T
+    assert at.flags.f_contiguous and bt.flags.f_contiguous
+    ref = at.astype(np.float64) @ bt.astype(np.float64)
+    tol = 1e-12 if dt is np.float64 else 1e-5
+    for a, b in ((at, bt), (at, np.ascontiguousarray(bt)), (np.ascontiguousarray(at), bt)):
+        c = g.gemm(a, b)
+        assert c.dtype == dt and c.flags.c_contiguous
+        assert _rel_err(c, ref) < tol
+
+
 def test_gemm_across_the_block_edges():
     # k over one KC slice, m over one MC block, n over one NC panel would each take another path
     # through the blocking; these sizes also leave ragged edge tiles everywhere
@@ -81,8 +98,14 @@ def test_gemm_blocking_with_small_blocks_covers_every_loop():
         for driver, threads in ((g._DRIVERS, 2), (g._SERIAL, 1)):
             c[:] = np.nan
             MC, KC, NC, ap, bp = g._packing_buffers(np.dtype(dt), 50, 90, 70, threads, (12, 16, 40), False)
-            driver[np.dtype(dt)](x, y, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp)
-            assert _rel_err(c, a @ b) < (1e-12 if dt is np.float64 else 1e-5)
+            # each operand as it is and as the C-order transpose the driver packs from
+            for a_t in (False, True):
+                for b_t in (False, True):
+                    c[:] = np.nan
+                    xa = np.ascontiguousarray(x.T) if a_t else x
+                    yb = np.ascontiguousarray(y.T) if b_t else y
+                    driver[np.dtype(dt)](xa, yb, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp, a_t, b_t)
+                    assert _rel_err(c, a @ b) < (1e-12 if dt is np.float64 else 1e-5)
 
 
 def test_gemm_of_empty_dimensions_gives_zeros_like_numpy():

@@ -1,7 +1,7 @@
 """Numba kernels for the neural-network blocks.
 
 Each public function has the signature of its reference in mlcalc.kernels.reference.nn. The heavy
-products go through `gemm` (the fastest GEMM measured: OpenBLAS or ours); everything between them is
+products go through `gemm` (the fastest GEMM measured: ours or OpenBLAS); everything between them is
 ONE parallel pass over the data:
 forward = gemm, then bias + activation fused; backward = gemm for Z, then δ = dA ⊙ g′(Z + b) and
 the column sums db fused, then the two gemms for dW and dX.
@@ -16,13 +16,23 @@ from mlcalc.config import JIT_OPTIONS
 from mlcalc.kernels.cpu import vexp
 
 
+# m·n·k from which the dense layer's products take mlcalc's own GEMM (kernels/cpu/gemm.py) rather
+# than OpenBLAS, per dtype; None: OpenBLAS always. Unlike `auto` for a lone matmul, numba is already
+# loaded here, so only the kernels' speed counts (bench/bench_gemm.py --crossover: even at 512³).
+# bench_nn, 4096×1024→1024, 2026-12-03 (Zen 5): float64 forward relu 1.27 -> 1.42 of NumPy with it,
+# backward 1.26 -> 1.39; float32 forward 1.07 -> 1.12, backward the same (1.37-1.41).
+_OWN_GEMM_FROM = {np.dtype(np.float64): 512**3, np.dtype(np.float32): 512**3}
+
+
 def gemm(a, b):
-    """The products: whichever GEMM `auto` picks for matmul (OpenBLAS while it measures faster than
-    mlcalc's packed numba GEMM, see engine.AUTO_NUMBA_FROM); the fused passes around them are ours."""
-    from mlcalc import engine
+    """The products: mlcalc's packed GEMM where it measured faster (_OWN_GEMM_FROM; it packs the
+    transposed views W.T and δ.T without copying them), else NumPy's (OpenBLAS)."""
     dtype = np.result_type(a.dtype, b.dtype)
-    return np.ascontiguousarray(
-        engine.kernel("matmul", "auto", work=a.shape[0] * a.shape[1] * b.shape[1])(a, b), dtype=dtype)
+    threshold = _OWN_GEMM_FROM.get(dtype)
+    if threshold is not None and a.shape[0] * a.shape[1] * b.shape[1] >= threshold:
+        from mlcalc.kernels.cpu.gemm import gemm as own_gemm
+        return own_gemm(a, b)
+    return np.ascontiguousarray(np.matmul(a, b), dtype=dtype)
 
 
 # numpy error model: x/0 gives inf/NaN as NumPy does instead of raising (and skips the checks)
@@ -159,42 +169,88 @@ def _vjp_rows(x, g, out, code, alpha):
                 out[i, j] = g[i, j] * _deriv(x[i, j], code, alpha)
 
 
+@njit(inline="always", **_OPTS)
+def _bias_activation_row(zi, b, oi, code, alpha):
+    """oi ← g(zi + b) for one row. Inlined into its callers: called with the same row for zi and oi
+    (in place), LLVM then sees one pointer; given two that may overlap it keeps only a scalar loop,
+    and a scalar sigmoid pass over 4096×1024 float32 took 15 ms instead of 2. The cheap activations
+    (and the sigmoids, with vexp) get their own loops without calls or branches, so that LLVM
+    vectorises them."""
+    n = zi.shape[0]
+    if code == IDENTITY:
+        for j in range(n):
+            oi[j] = zi[j] + b[j]
+    elif code == RELU:
+        for j in range(n):
+            v = zi[j] + b[j]
+            oi[j] = 0.0 if v < 0 else v  # `not v < 0` keeps NaN
+    elif code == LEAKY:
+        for j in range(n):
+            v = zi[j] + b[j]
+            oi[j] = v if v > 0 else alpha * v
+    elif code == SIGMOID:
+        for j in range(n):
+            oi[j] = _sigmoid(np.float64(zi[j] + b[j]))
+    elif code == SWISH:
+        for j in range(n):
+            v = np.float64(zi[j] + b[j])
+            oi[j] = v * _sigmoid(v)
+    elif code == SOFTMAX:
+        for j in range(n):
+            oi[j] = zi[j] + b[j]
+        _softmax_row(oi, oi)
+    else:
+        for j in range(n):
+            oi[j] = _act(zi[j] + b[j], code, alpha)
+
+
 @njit(parallel=True, **_OPTS)
 def _bias_activation(z, b, out, code, alpha):
-    """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself.
-    The cheap activations (and the sigmoids, with vexp) get their own loops without calls or branches,
-    so that LLVM vectorises them."""
-    m, n = z.shape
-    for i in prange(m):
-        zi, oi = z[i], out[i]
-        if code == IDENTITY:
-            for j in range(n):
-                oi[j] = zi[j] + b[j]
-        elif code == RELU:
-            for j in range(n):
-                v = zi[j] + b[j]
-                oi[j] = 0.0 if v < 0 else v  # `not v < 0` keeps NaN
-        elif code == LEAKY:
-            for j in range(n):
-                v = zi[j] + b[j]
-                oi[j] = v if v > 0 else alpha * v
-        elif code == SIGMOID:
-            for j in range(n):
-                oi[j] = _sigmoid(np.float64(zi[j] + b[j]))
-        elif code == SWISH:
-            for j in range(n):
-                v = np.float64(zi[j] + b[j])
-                oi[j] = v * _sigmoid(v)
-        elif code == SOFTMAX:
-            for j in range(n):
-                oi[j] = zi[j] + b[j]
-            _softmax_row(oi, oi)
-        else:
-            for j in range(n):
-                oi[j] = _act(zi[j] + b[j], code, alpha)
+    """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself."""
+    m = z.shape[0]
+    if out.ctypes.data == z.ctypes.data:
+        for i in prange(m):
+            row = out[i]
+            _bias_activation_row(row, b, row, code, alpha)
+    else:
+        for i in prange(m):
+            _bias_activation_row(z[i], b, out[i], code, alpha)
 
 
 _ROWS_PER_BLOCK = 64
+
+
+@njit(inline="always", **_OPTS)
+def _delta_row(zi, b, gi, row, code, alpha):
+    """row ← δ = dA ⊙ g′(zi + b) for one row; in place (zi is row) as _bias_activation_row."""
+    n = zi.shape[0]
+    if code == IDENTITY:
+        for j in range(n):
+            row[j] = gi[j]
+    elif code == RELU:
+        for j in range(n):
+            v = zi[j] + b[j]
+            row[j] = gi[j] if v > 0 else (v if v != v else 0.0)  # NaN in, NaN out
+    elif code == LEAKY:
+        for j in range(n):
+            v = zi[j] + b[j]
+            row[j] = gi[j] if v > 0 else (v if v != v else alpha * gi[j])
+    elif code == SIGMOID:
+        for j in range(n):
+            sg = _sigmoid(np.float64(zi[j] + b[j]))
+            row[j] = gi[j] * (sg * (1.0 - sg))
+    elif code == SWISH:
+        for j in range(n):
+            v = np.float64(zi[j] + b[j])
+            sg = _sigmoid(v)
+            row[j] = gi[j] * (sg * (1.0 + v * (1.0 - sg)))
+    elif code == SOFTMAX:
+        for j in range(n):
+            row[j] = zi[j] + b[j]
+        _softmax_vjp_row(row, gi, row)
+    else:
+        for j in range(n):
+            row[j] = gi[j] * _deriv(zi[j] + b[j], code, alpha)
 
 
 @njit(parallel=True, **_OPTS)
@@ -204,37 +260,15 @@ def _delta_and_db(z, b, g, out, code, alpha):
     m, n = z.shape
     nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
     partial = np.zeros((nblocks, n), dtype=np.float64)
+    in_place = out.ctypes.data == z.ctypes.data
     for blk in prange(nblocks):
         acc = partial[blk]
         for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
-            zi, gi, row = z[i], g[i], out[i]
-            if code == IDENTITY:
-                for j in range(n):
-                    row[j] = gi[j]
-            elif code == RELU:
-                for j in range(n):
-                    v = zi[j] + b[j]
-                    row[j] = gi[j] if v > 0 else (v if v != v else 0.0)  # NaN in, NaN out
-            elif code == LEAKY:
-                for j in range(n):
-                    v = zi[j] + b[j]
-                    row[j] = gi[j] if v > 0 else (v if v != v else alpha * gi[j])
-            elif code == SIGMOID:
-                for j in range(n):
-                    sg = _sigmoid(np.float64(zi[j] + b[j]))
-                    row[j] = gi[j] * (sg * (1.0 - sg))
-            elif code == SWISH:
-                for j in range(n):
-                    v = np.float64(zi[j] + b[j])
-                    sg = _sigmoid(v)
-                    row[j] = gi[j] * (sg * (1.0 + v * (1.0 - sg)))
-            elif code == SOFTMAX:
-                for j in range(n):
-                    row[j] = zi[j] + b[j]
-                _softmax_vjp_row(row, gi, row)
+            row = out[i]
+            if in_place:
+                _delta_row(row, b, g[i], row, code, alpha)
             else:
-                for j in range(n):
-                    row[j] = gi[j] * _deriv(zi[j] + b[j], code, alpha)
+                _delta_row(z[i], b, g[i], row, code, alpha)
             for j in range(n):
                 acc[j] += row[j]
     db = np.zeros(n, dtype=np.float64)
