@@ -5,30 +5,37 @@ import pytest
 
 from mlcalc.kernels.cpu import gemm as g
 
-# around the register tiles (6×32 float64, 6×64 float32): exact, one over, one under
+# around the register tiles (avx512: 6×32 float64, 6×64 float32; avx2: 5×8, 5×16): exact, one over,
+# one under
 SHAPES = [(1, 1, 1), (1, 5, 1), (1, 7, 40), (40, 7, 1), (5, 1, 9), (37, 51, 29), (6, 16, 32), (7, 17, 33),
-          (6, 9, 64), (5, 3, 63), (13, 11, 65), (200, 300, 17), (13, 600, 70)]
+          (6, 9, 64), (5, 3, 63), (13, 11, 65), (200, 300, 17), (13, 600, 70), (5, 4, 8), (4, 9, 7),
+          (11, 5, 17), (10, 3, 16)]
+# every generated kernel set runs on any x86 host (slowly where its tile does not fit the registers),
+# so each is checked here whichever one this host would pick
+ISAS = sorted(g.KERNELS)
 
 
 def _rel_err(c, ref):
     return np.abs(c - ref).max() / max(np.abs(ref).max(), 1e-300)
 
 
+@pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("m,k,n", SHAPES)
-def test_gemm_float64_matches_numpy_to_1e12(m, k, n):
+def test_gemm_float64_matches_numpy_to_1e12(m, k, n, isa):
     rng = np.random.default_rng(m * 1000 + k * 10 + n)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
-    c = g.gemm(a, b)
+    c = g.gemm(a, b, isa=isa)
     assert c.dtype == np.float64 and c.shape == (m, n)
     assert _rel_err(c, a @ b) < 1e-12
 
 
+@pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("m,k,n", SHAPES)
-def test_gemm_float32_stays_float32_and_matches(m, k, n):
+def test_gemm_float32_stays_float32_and_matches(m, k, n, isa):
     rng = np.random.default_rng(7)
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((k, n)).astype(np.float32)
-    c = g.gemm(a, b)
+    c = g.gemm(a, b, isa=isa)
     assert c.dtype == np.float32
     ref = a.astype(np.float64) @ b.astype(np.float64)
     assert _rel_err(c, ref) < 1e-5
@@ -54,9 +61,10 @@ def test_gemm_of_non_contiguous_views_matches_numpy():
     assert _rel_err(g.gemm(at, b), a @ b) < 1e-12
 
 
+@pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dt", [np.float64, np.float32])
 @pytest.mark.parametrize("m,k,n", [(13, 11, 65), (5, 3, 63), (37, 51, 29), (200, 2100, 70)])
-def test_gemm_of_transposed_views_matches_numpy(dt, m, k, n):
+def test_gemm_of_transposed_views_matches_numpy(dt, m, k, n, isa):
     # W.T and δ.T in the dense layer: F-order views that the driver packs from without a copy
     # (2100 > KC for both dtypes, so the transposed packing also runs for a second k slice)
     rng = np.random.default_rng(7)
@@ -66,7 +74,7 @@ def test_gemm_of_transposed_views_matches_numpy(dt, m, k, n):
     ref = at.astype(np.float64) @ bt.astype(np.float64)
     tol = 1e-12 if dt is np.float64 else 1e-5
     for a, b in ((at, bt), (at, np.ascontiguousarray(bt)), (np.ascontiguousarray(at), bt)):
-        c = g.gemm(a, b)
+        c = g.gemm(a, b, isa=isa)
         assert c.dtype == dt and c.flags.c_contiguous
         assert _rel_err(c, ref) < tol
 
@@ -88,23 +96,26 @@ def test_gemm_size_2000():
     assert _rel_err(g.gemm(a, b), a @ b) < 1e-12
 
 
-def test_gemm_blocking_with_small_blocks_covers_every_loop():
+@pytest.mark.parametrize("isa", ISAS)
+def test_gemm_blocking_with_small_blocks_covers_every_loop(isa):
     # tiny block sizes force many jc/pc/ib iterations (and several NC panels) on a small problem
     rng = np.random.default_rng(6)
     a, b = rng.standard_normal((50, 70)), rng.standard_normal((70, 90))
     for dt in (np.float64, np.float32):
         x, y = a.astype(dt), b.astype(dt)
         c = np.full((50, 90), np.nan, dtype=dt)  # the driver must not read C before writing it
-        for driver, threads in ((g._DRIVERS, 2), (g._SERIAL, 1)):
+        MR, NR, parallel, serial = g.KERNELS[isa][np.dtype(dt)]
+        for driver, threads in ((parallel, 2), (serial, 1)):
             c[:] = np.nan
-            MC, KC, NC, ap, bp = g._packing_buffers(np.dtype(dt), 50, 90, 70, threads, (12, 16, 40), False)
+            MC, KC, NC, ap, bp = g._packing_buffers(np.dtype(dt), 50, 90, 70, threads, (12, 16, 40), False,
+                                                    (MR, NR))
             # each operand as it is and as the C-order transpose the driver packs from
             for a_t in (False, True):
                 for b_t in (False, True):
                     c[:] = np.nan
                     xa = np.ascontiguousarray(x.T) if a_t else x
                     yb = np.ascontiguousarray(y.T) if b_t else y
-                    driver[np.dtype(dt)](xa, yb, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp, a_t, b_t)
+                    driver(xa, yb, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp, a_t, b_t)
                     assert _rel_err(c, a @ b) < (1e-12 if dt is np.float64 else 1e-5)
 
 
@@ -136,3 +147,15 @@ def test_matmul_follows_numpy_at_for_vectors(sa, sb):
 
 def test_warmup_runs():
     g.warmup()
+
+
+@pytest.mark.parametrize("env,isa", [({"NUMBA_CPU_FEATURES": "+avx2,+fma,+avx512f,-prefer-256-bit"}, "avx512"),
+                                     ({"NUMBA_CPU_FEATURES": "+avx2,+fma,-avx512f"}, "avx2"),
+                                     ({"NUMBA_CPU_NAME": "generic"}, "avx2")])
+def test_the_tile_set_follows_what_numba_compiles_for(monkeypatch, env, isa):
+    from mlcalc import config
+    monkeypatch.delenv("NUMBA_CPU_FEATURES", raising=False)
+    monkeypatch.delenv("NUMBA_CPU_NAME", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert config.vector_isa() == isa
