@@ -7,6 +7,7 @@ forward = gemm, then bias + activation fused; backward = gemm for Z, then δ = d
 the column sums db fused, then the two gemms for dW and dX.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -17,22 +18,31 @@ from mlcalc.kernels.cpu import vexp
 
 
 # m·n·k from which the dense layer's products take mlcalc's own GEMM (kernels/cpu/gemm.py) rather
-# than OpenBLAS, per dtype; None: OpenBLAS always. Unlike `auto` for a lone matmul, numba is already
-# loaded here, so only the kernels' speed counts (bench/bench_gemm.py --crossover: even at 512³).
-# bench_nn, 4096×1024→1024, 2026-12-03 (Zen 5): float64 forward relu 1.27 -> 1.42 of NumPy with it,
-# backward 1.26 -> 1.39; float32 forward 1.07 -> 1.12, backward the same (1.37-1.41).
-_OWN_GEMM_FROM = {np.dtype(np.float64): 512**3, np.dtype(np.float32): 512**3}
+# than OpenBLAS, per vector ISA (config.vector_isa) and dtype; absent: OpenBLAS always. Unlike `auto`
+# for a lone matmul, numba is already loaded here, so only the kernels' speed counts.
+# avx512: bench_nn, 4096×1024→1024, 2026-12-03 (Zen 5): float64 forward relu 1.27 -> 1.42 of NumPy
+# with it, backward 1.26 -> 1.39; float32 forward 1.07 -> 1.12, backward the same (1.37-1.41).
+# avx2 (Zen 3, same day): our 5-row tiles run at 0.91-1.0 of OpenBLAS's Haswell kernel, and with them
+# the relu backward was 0.93 (float32) / 1.06 (float64) of NumPy's: OpenBLAS there.
+_OWN_GEMM_FROM = {"avx512": {np.dtype(np.float64): 512**3, np.dtype(np.float32): 512**3}, "avx2": {}}
 
 
 def gemm(a, b):
     """The products: mlcalc's packed GEMM where it measured faster (_OWN_GEMM_FROM; it packs the
     transposed views W.T and δ.T without copying them), else NumPy's (OpenBLAS)."""
     dtype = np.result_type(a.dtype, b.dtype)
-    threshold = _OWN_GEMM_FROM.get(dtype)
+    threshold = _OWN_GEMM_FROM[_isa()].get(dtype)
     if threshold is not None and a.shape[0] * a.shape[1] * b.shape[1] >= threshold:
         from mlcalc.kernels.cpu.gemm import gemm as own_gemm
         return own_gemm(a, b)
     return np.ascontiguousarray(np.matmul(a, b), dtype=dtype)
+
+
+@functools.cache
+def _isa():
+    """config.vector_isa(), asked once (it may ask llvmlite for the host's features)."""
+    from mlcalc import config
+    return config.vector_isa()
 
 
 # numpy error model: x/0 gives inf/NaN as NumPy does instead of raising (and skips the checks)
