@@ -21,8 +21,9 @@ _CPU = "mlcalc.kernels.cpu.nn"
 _REF = "mlcalc.kernels.reference"
 
 # `auto` takes numba from these work sizes (elements for element-wise ops); see bench/bench_nn.py and
-# docs/nn.md. The ops built on GEMM (dense, attention, conv2d) stay on NumPy/BLAS under `auto` until the
-# numba GEMM they call is measured against BLAS: their fused passes win, but the product dominates.
+# docs/nn.md. The ops built on GEMM (dense, attention, conv2d) stay on NumPy/BLAS under `auto`: with the packed
+# GEMM they measured 1.1-1.4x NumPy at 4096x1024->1024 (bench_nn), some 5-20 ms saved, while importing numba
+# costs a one-shot command 0.5 s (the reason matmul's auto is None in engine.py); `--engine numba` runs them.
 for _op, _auto in (("activation", 200_000), ("activation_grad", 200_000), ("activation_vjp", 200_000),
                    ("dense_forward", None), ("dense_backward", None), ("mse_loss", 1_000_000),
                    ("cross_entropy_loss", 200_000), ("attention", None), ("conv2d", None),
