@@ -56,6 +56,7 @@ def main() -> None:
         "add into (numpy)": (lambda: np.add(x, y, out=out), 3 * gb),
         "add (numba)": (lambda: ew.add(x, y), 3 * gb),
         "add (numpy)": (lambda: np.add(x, y), 3 * gb),
+        "hadamard into (numba)": (lambda: ew._binary_flat(x, y, out, ew._MUL), 3 * gb),
         "hadamard (numba)": (lambda: ew.hadamard(x, y), 3 * gb),
         "hadamard (numpy)": (lambda: np.multiply(x, y), 3 * gb),
         "scale into (numba)": (lambda: ew._binary_scalar(x, 2.5, out, ew._MUL, False), 2 * gb),
