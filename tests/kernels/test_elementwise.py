@@ -130,3 +130,26 @@ def test_dot_worked_example():
 def test_warmup_runs():
     ew.warmup()
     red.warmup()
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+@pytest.mark.parametrize("offset", [0, 1, 3])
+def test_results_larger_than_the_caches_are_streamed_and_exact(dt, offset):
+    # from stream.STREAM_FROM_BYTES on, each chunk's line-aligned middle is written with streaming
+    # stores: the result must not change, whatever the destination's alignment (offset elements
+    # into a fresh buffer) and with ragged ends
+    from mlcalc.kernels.cpu import nn, stream
+    n = stream.STREAM_FROM_BYTES // np.dtype(dt).itemsize + 12345
+    rng = np.random.default_rng(offset)
+    a, b = rng.standard_normal(n).astype(dt), rng.standard_normal(n).astype(dt)
+    out = np.full(n + offset, np.nan, dtype=dt)[offset:]
+    for op, want in ((ew._ADD, a + b), (ew._SUB, a - b), (ew._MUL, a * b)):
+        ew._binary_flat(a, b, out, op)
+        assert np.array_equal(out, want)
+    for op, want in ((ew._ADD, a + dt(2.5)), (ew._MUL, a * dt(2.5)), (ew._SUB, a - dt(2.5))):
+        ew._binary_scalar(a, dt(2.5), out, op, False)
+        assert np.array_equal(out, want)
+    rows, orows = a[: n // 1000 * 1000].reshape(-1, 1000), out[: n // 1000 * 1000].reshape(-1, 1000)
+    nn._bias_activation(rows, np.zeros(1000, dtype=dt), orows, nn._code("relu"), 0.01)
+    assert np.array_equal(orows, np.maximum(rows, 0))
+    assert np.array_equal(nn.activation(a, "relu"), np.maximum(a, 0))

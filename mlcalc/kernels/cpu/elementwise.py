@@ -16,52 +16,99 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.cpu import stream
 
 _ADD, _SUB, _MUL = 0, 1, 2
 _CHUNK = 1 << 15  # elements per parallel task: large enough to amortise scheduling, small enough to balance
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _binary_run(ac, bc, oc, op, nt):
+    """oc = ac (op) bc over 1-D views indexed from 0; streaming stores when nt (stream.py)."""
+    if op == _ADD:
+        if nt:
+            for i in range(oc.shape[0]):
+                stream.store(oc, i, ac[i] + bc[i])
+        else:
+            for i in range(oc.shape[0]):
+                oc[i] = ac[i] + bc[i]
+    elif op == _SUB:
+        if nt:
+            for i in range(oc.shape[0]):
+                stream.store(oc, i, ac[i] - bc[i])
+        else:
+            for i in range(oc.shape[0]):
+                oc[i] = ac[i] - bc[i]
+    else:
+        if nt:
+            for i in range(oc.shape[0]):
+                stream.store(oc, i, ac[i] * bc[i])
+        else:
+            for i in range(oc.shape[0]):
+                oc[i] = ac[i] * bc[i]
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _binary_flat(a, b, out, op):
-    """out = a (op) b for 1-D contiguous arrays of one length."""
+    """out = a (op) b for 1-D contiguous arrays of one length; a result larger than the caches is
+    written with streaming stores, in each chunk's line-aligned middle."""
     n = out.shape[0]
+    nt = n * out.itemsize >= stream.STREAM_FROM_BYTES
     nch = (n + _CHUNK - 1) // _CHUNK
     for c in prange(nch):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
         ac, bc, oc = a[lo:hi], b[lo:hi], out[lo:hi]
-        if op == _ADD:
-            for i in range(hi - lo):
-                oc[i] = ac[i] + bc[i]
-        elif op == _SUB:
-            for i in range(hi - lo):
-                oc[i] = ac[i] - bc[i]
+        s, e = stream.aligned_span(oc) if nt else (0, 0)
+        _binary_run(ac[:s], bc[:s], oc[:s], op, False)
+        _binary_run(ac[s:e], bc[s:e], oc[s:e], op, True)
+        _binary_run(ac[e:], bc[e:], oc[e:], op, False)
+        if nt:
+            stream.fence()
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _scalar_run(ac, s, oc, op, scalar_left, nt):
+    """oc = ac (op) s, or s (op) ac when scalar_left, over 1-D views indexed from 0."""
+    if op == _ADD:
+        if nt:
+            for i in range(oc.shape[0]):
+                stream.store(oc, i, ac[i] + s)
         else:
-            for i in range(hi - lo):
-                oc[i] = ac[i] * bc[i]
+            for i in range(oc.shape[0]):
+                oc[i] = ac[i] + s
+    elif op == _MUL:
+        if nt:
+            for i in range(oc.shape[0]):
+                stream.store(oc, i, ac[i] * s)
+        else:
+            for i in range(oc.shape[0]):
+                oc[i] = ac[i] * s
+    elif scalar_left:
+        for i in range(oc.shape[0]):
+            oc[i] = s - ac[i]
+    else:
+        for i in range(oc.shape[0]):
+            oc[i] = ac[i] - s
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _binary_scalar(a, s, out, op, scalar_left):
-    """out = a (op) s, or s (op) a when scalar_left, for 1-D contiguous a and out."""
+    """out = a (op) s, or s (op) a when scalar_left, for 1-D contiguous a and out (streamed as in
+    _binary_flat; subtraction, rare at this size, keeps ordinary stores)."""
     n = out.shape[0]
+    nt = n * out.itemsize >= stream.STREAM_FROM_BYTES
     nch = (n + _CHUNK - 1) // _CHUNK
     for c in prange(nch):
         lo = c * _CHUNK
         hi = min(n, lo + _CHUNK)
         ac, oc = a[lo:hi], out[lo:hi]
-        if op == _ADD:
-            for i in range(hi - lo):
-                oc[i] = ac[i] + s
-        elif op == _MUL:
-            for i in range(hi - lo):
-                oc[i] = ac[i] * s
-        elif scalar_left:
-            for i in range(hi - lo):
-                oc[i] = s - ac[i]
-        else:
-            for i in range(hi - lo):
-                oc[i] = ac[i] - s
+        p, e = stream.aligned_span(oc) if nt else (0, 0)
+        _scalar_run(ac[:p], s, oc[:p], op, scalar_left, False)
+        _scalar_run(ac[p:e], s, oc[p:e], op, scalar_left, True)
+        _scalar_run(ac[e:], s, oc[e:], op, scalar_left, False)
+        if nt:
+            stream.fence()
 
 
 @njit(parallel=True, **JIT_OPTIONS)

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
-from mlcalc.kernels.cpu import vexp
+from mlcalc.kernels.cpu import stream, vexp
 
 
 # m·n·k from which the dense layer's products take mlcalc's own GEMM (kernels/cpu/gemm.py) rather
@@ -214,14 +214,52 @@ def _bias_activation_row(zi, b, oi, code, alpha):
             oi[j] = _act(zi[j] + b[j], code, alpha)
 
 
+@njit(inline="always", **_OPTS)
+def _bias_activation_stream(zi, b, oi, code, alpha):
+    """oi ← g(zi + b) with streaming stores (stream.py) for the codes that take their own loop
+    in _bias_activation_row; oi must be an aligned_span."""
+    n = zi.shape[0]
+    if code == IDENTITY:
+        for j in range(n):
+            stream.store(oi, j, zi[j] + b[j])
+    elif code == RELU:
+        for j in range(n):
+            v = zi[j] + b[j]
+            stream.store(oi, j, 0.0 if v < 0 else v)
+    elif code == LEAKY:
+        for j in range(n):
+            v = zi[j] + b[j]
+            stream.store(oi, j, v if v > 0 else alpha * v)
+    elif code == SIGMOID:
+        for j in range(n):
+            stream.store(oi, j, _sigmoid(np.float64(zi[j] + b[j])))
+    else:  # SWISH
+        for j in range(n):
+            v = np.float64(zi[j] + b[j])
+            stream.store(oi, j, v * _sigmoid(v))
+
+
 @njit(parallel=True, **_OPTS)
 def _bias_activation(z, b, out, code, alpha):
-    """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself."""
+    """out ← g(z + b) in one pass (the epilogue of the forward GEMM); out may be z itself. A separate
+    out larger than the caches is written with streaming stores (activate on big data; in place, the
+    forward's epilogue, the lines are in the cache already), in blocks of rows with one fence each."""
     m = z.shape[0]
     if out.ctypes.data == z.ctypes.data:
         for i in prange(m):
             row = out[i]
             _bias_activation_row(row, b, row, code, alpha)
+    elif (out.size * out.itemsize >= stream.STREAM_FROM_BYTES
+          and (code == IDENTITY or code == RELU or code == LEAKY or code == SIGMOID or code == SWISH)):
+        nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
+        for blk in prange(nblocks):
+            for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
+                zi, oi = z[i], out[i]
+                s, e = stream.aligned_span(oi)
+                _bias_activation_row(zi[:s], b[:s], oi[:s], code, alpha)
+                _bias_activation_stream(zi[s:e], b[s:e], oi[s:e], code, alpha)
+                _bias_activation_row(zi[e:], b[e:], oi[e:], code, alpha)
+            stream.fence()
     else:
         for i in prange(m):
             _bias_activation_row(z[i], b, out[i], code, alpha)
@@ -297,12 +335,26 @@ def _rows(x):
     return x.reshape(1, -1) if x.ndim <= 1 else x.reshape(-1, x.shape[-1])
 
 
+# element-wise activations see their data as rows of this many elements, whatever its shape: as
+# given, a long vector (or a few long rows) was one row, which prange gave to one thread
+_FLAT_ROW = 8192
+
+
 def activation(x, fn, alpha=0.01, approx=None):
     out = np.empty(x.shape, dtype=x.dtype)
     if x.size:
         # the forward pass's epilogue with a zero bias: its loops are the vectorised ones
-        rows = _rows(x)
-        _bias_activation(rows, np.zeros(rows.shape[1], dtype=x.dtype), _rows(out), _code(fn, approx), float(alpha))
+        code = _code(fn, approx)
+        if code == SOFTMAX:  # per row of the last axis
+            rows = _rows(x)
+            _bias_activation(rows, np.zeros(rows.shape[1], dtype=x.dtype), _rows(out), code, float(alpha))
+            return out
+        flat, oflat = np.ascontiguousarray(x).reshape(-1), out.reshape(-1)
+        k = flat.size // _FLAT_ROW * _FLAT_ROW
+        for lo, hi, w in ((0, k, _FLAT_ROW), (k, flat.size, flat.size - k)):  # whole rows, the rest
+            if hi > lo:
+                _bias_activation(flat[lo:hi].reshape(-1, w), np.zeros(w, dtype=x.dtype),
+                                 oflat[lo:hi].reshape(-1, w), code, float(alpha))
     return out
 
 
