@@ -81,8 +81,10 @@ def machine() -> str:
     """One line naming the CPU, the threads on each side and the library versions."""
     import numba
     import numpy as np
+    from mlcalc import config
     return (f"# {cpu_name()}, {os.cpu_count()} CPUs; numba {numba.__version__} threads {numba.get_num_threads()} "
-            f"(cpu features {'512-bit preferred' if '-prefer-256-bit' in os.environ.get('NUMBA_CPU_FEATURES', '') else 'default'}); "
+            f"(cpu features {'512-bit preferred' if '-prefer-256-bit' in os.environ.get('NUMBA_CPU_FEATURES', '') else 'default'}, "
+            f"{config.vector_isa()} GEMM tiles); "
             f"numpy {np.__version__}, {blas_kernel()}")
 
 

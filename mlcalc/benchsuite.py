@@ -199,8 +199,10 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     import numba
+
+    from mlcalc import config
     return (f"{cpu}, {os.cpu_count()} CPUs; Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"numba {numba.__version__} ({numba.get_num_threads()} threads)")
+            f"numba {numba.__version__} ({numba.get_num_threads()} threads, {config.vector_isa()} GEMM tiles)")
 
 
 COLUMNS = ["case", "reference", "ours_s", "reference_s", "speed", "of_copy_bw"]
