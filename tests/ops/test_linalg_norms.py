@@ -253,3 +253,17 @@ def test_dist_trace_shows_differences_and_terms():
     linalg.dist(np.array([0.0, 0.0]), np.array([3.0, 4.0]), "euclidean", tracer=t)
     text = " ".join(s.formula for s in t.steps)
     assert "(−3)² + (−4)²" in text and "√25" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("cols", [1, 2, 4, 8, 3])
+def test_column_norms_of_narrow_matrices_in_lanes(engine, cols):
+    # 1, 2, 4 and 8 columns are summed as one flat run in 8 lanes (lane l: column l % n), across
+    # block boundaries that fall inside the 8-element groups; 3 columns take the row-by-row path
+    rng = np.random.default_rng(cols)
+    a = rng.standard_normal((30011, cols))
+    for ord in ("l1", "l2"):
+        want = reference.norm(a, ord, "cols")
+        np.testing.assert_allclose(linalg.norm(a, ord, "cols", engine=engine), want, rtol=1e-12)
+    a[17, 0] = np.nan
+    assert np.isnan(linalg.norm(a, "l2", "cols", engine=engine)[0])

@@ -194,6 +194,34 @@ def _rows(a, kind, out):
     return out
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _lane_sums(v, kind):
+    """Σ x² or Σ|x| over a 1-D view in 8 lanes, v[p] into lane p % 8, as 8 scalar accumulators that
+    stay in registers (the sums of a few columns in a partial row in memory waited, row after row,
+    on the previous row's stores: 12,500,000×8 at 0.81 of a copy; in lanes 1.06)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    full = v.shape[0] // 8
+    if kind == SUMSQ:
+        for i in range(full):
+            x0 = np.float64(v[8 * i]); x1 = np.float64(v[8 * i + 1])
+            x2 = np.float64(v[8 * i + 2]); x3 = np.float64(v[8 * i + 3])
+            x4 = np.float64(v[8 * i + 4]); x5 = np.float64(v[8 * i + 5])
+            x6 = np.float64(v[8 * i + 6]); x7 = np.float64(v[8 * i + 7])
+            s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
+            s4 += x4 * x4; s5 += x5 * x5; s6 += x6 * x6; s7 += x7 * x7
+    else:
+        for i in range(full):
+            s0 += abs(np.float64(v[8 * i])); s1 += abs(np.float64(v[8 * i + 1]))
+            s2 += abs(np.float64(v[8 * i + 2])); s3 += abs(np.float64(v[8 * i + 3]))
+            s4 += abs(np.float64(v[8 * i + 4])); s5 += abs(np.float64(v[8 * i + 5]))
+            s6 += abs(np.float64(v[8 * i + 6])); s7 += abs(np.float64(v[8 * i + 7]))
+    lanes = np.array([s0, s1, s2, s3, s4, s5, s6, s7])
+    for p in range(full * 8, v.shape[0]):  # the last < 8 elements
+        w = np.float64(v[p])
+        lanes[p % 8] += w * w if kind == SUMSQ else abs(w)
+    return lanes
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _cols(a, kind, nblocks):
     """Σ x² (as l2) or Σ|x| of every column of a C-contiguous matrix: `nblocks` blocks of rows in parallel, each
@@ -201,9 +229,19 @@ def _cols(a, kind, nblocks):
     m, n = a.shape
     rows_per = (m + nblocks - 1) // nblocks
     partial = np.zeros((nblocks, n))
+    flat = a.reshape(-1)
     for blk in prange(nblocks):
         acc = partial[blk]
-        for i in range(blk * rows_per, min(m, (blk + 1) * rows_per)):
+        lo, hi = blk * rows_per, min(m, (blk + 1) * rows_per)
+        if 8 % n == 0:
+            # 1, 2, 4 or 8 columns: the block's elements as one flat run in 8 lanes; element p of
+            # the run is in column p % n, so lane l holds part of column l % n
+            if hi > lo:
+                lanes = _lane_sums(flat[lo * n:hi * n], kind)
+                for lane in range(8):
+                    acc[lane % n] += lanes[lane]
+            continue
+        for i in range(lo, hi):
             row = a[i]
             if kind == SUMSQ:
                 for j in range(n):
