@@ -1347,14 +1347,14 @@ def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None) -> np.ndarray:
     `isa`: whose generated kernels to run (default ISA, this host's; the tests run every set)."""
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(f"gemm: shapes {a.shape} and {b.shape} do not fit")
+    isa = isa or ISA
     dtype = np.result_type(a.dtype, b.dtype)
-    if dtype not in KERNELS[ISA]:  # noqa: F821 (generated)
+    if dtype not in KERNELS[isa]:  # noqa: F821 (generated)
         dtype = np.dtype(np.float64)
     m, k = a.shape
     n = b.shape[1]
     if m == 0 or n == 0 or k == 0:
         return np.zeros((m, n), dtype=dtype)
-    isa = isa or ISA
     MR, NR, driver, serial = KERNELS[isa][dtype]  # noqa: F821 (generated)
     c = np.empty((m, n), dtype=dtype)  # the first k slice stores, so no zeroing pass
     a, a_t = _packable(a, dtype)

@@ -180,31 +180,32 @@ def _vjp_rows(x, g, out, code, alpha):
 
 
 @njit(inline="always", **_OPTS)
-def _bias_activation_row(zi, b, oi, code, alpha):
+def _bias_activation_row(zi, b, oi, code, alpha, nt):
     """oi ← g(zi + b) for one row. Inlined into its callers: called with the same row for zi and oi
     (in place), LLVM then sees one pointer; given two that may overlap it keeps only a scalar loop,
     and a scalar sigmoid pass over 4096×1024 float32 took 15 ms instead of 2. The cheap activations
     (and the sigmoids, with vexp) get their own loops without calls or branches, so that LLVM
-    vectorises them."""
+    vectorises them; they alone take streaming stores when nt (a constant at each call: stream.put;
+    oi then an aligned_span)."""
     n = zi.shape[0]
     if code == IDENTITY:
         for j in range(n):
-            oi[j] = zi[j] + b[j]
+            stream.put(oi, j, zi[j] + b[j], nt)
     elif code == RELU:
         for j in range(n):
             v = zi[j] + b[j]
-            oi[j] = 0.0 if v < 0 else v  # `not v < 0` keeps NaN
+            stream.put(oi, j, 0.0 if v < 0 else v, nt)  # `not v < 0` keeps NaN
     elif code == LEAKY:
         for j in range(n):
             v = zi[j] + b[j]
-            oi[j] = v if v > 0 else alpha * v
+            stream.put(oi, j, v if v > 0 else alpha * v, nt)
     elif code == SIGMOID:
         for j in range(n):
-            oi[j] = _sigmoid(np.float64(zi[j] + b[j]))
+            stream.put(oi, j, _sigmoid(np.float64(zi[j] + b[j])), nt)
     elif code == SWISH:
         for j in range(n):
             v = np.float64(zi[j] + b[j])
-            oi[j] = v * _sigmoid(v)
+            stream.put(oi, j, v * _sigmoid(v), nt)
     elif code == SOFTMAX:
         for j in range(n):
             oi[j] = zi[j] + b[j]
@@ -212,31 +213,6 @@ def _bias_activation_row(zi, b, oi, code, alpha):
     else:
         for j in range(n):
             oi[j] = _act(zi[j] + b[j], code, alpha)
-
-
-@njit(inline="always", **_OPTS)
-def _bias_activation_stream(zi, b, oi, code, alpha):
-    """oi ← g(zi + b) with streaming stores (stream.py) for the codes that take their own loop
-    in _bias_activation_row; oi must be an aligned_span."""
-    n = zi.shape[0]
-    if code == IDENTITY:
-        for j in range(n):
-            stream.store(oi, j, zi[j] + b[j])
-    elif code == RELU:
-        for j in range(n):
-            v = zi[j] + b[j]
-            stream.store(oi, j, 0.0 if v < 0 else v)
-    elif code == LEAKY:
-        for j in range(n):
-            v = zi[j] + b[j]
-            stream.store(oi, j, v if v > 0 else alpha * v)
-    elif code == SIGMOID:
-        for j in range(n):
-            stream.store(oi, j, _sigmoid(np.float64(zi[j] + b[j])))
-    else:  # SWISH
-        for j in range(n):
-            v = np.float64(zi[j] + b[j])
-            stream.store(oi, j, v * _sigmoid(v))
 
 
 @njit(parallel=True, **_OPTS)
@@ -248,7 +224,7 @@ def _bias_activation(z, b, out, code, alpha):
     if out.ctypes.data == z.ctypes.data:
         for i in prange(m):
             row = out[i]
-            _bias_activation_row(row, b, row, code, alpha)
+            _bias_activation_row(row, b, row, code, alpha, False)
     elif (out.size * out.itemsize >= stream.STREAM_FROM_BYTES
           and (code == IDENTITY or code == RELU or code == LEAKY or code == SIGMOID or code == SWISH)):
         nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
@@ -256,13 +232,13 @@ def _bias_activation(z, b, out, code, alpha):
             for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
                 zi, oi = z[i], out[i]
                 s, e = stream.aligned_span(oi)
-                _bias_activation_row(zi[:s], b[:s], oi[:s], code, alpha)
-                _bias_activation_stream(zi[s:e], b[s:e], oi[s:e], code, alpha)
-                _bias_activation_row(zi[e:], b[e:], oi[e:], code, alpha)
+                _bias_activation_row(zi[:s], b[:s], oi[:s], code, alpha, False)
+                _bias_activation_row(zi[s:e], b[s:e], oi[s:e], code, alpha, True)
+                _bias_activation_row(zi[e:], b[e:], oi[e:], code, alpha, False)
             stream.fence()
     else:
         for i in prange(m):
-            _bias_activation_row(z[i], b, out[i], code, alpha)
+            _bias_activation_row(z[i], b, out[i], code, alpha, False)
 
 
 _ROWS_PER_BLOCK = 64

@@ -44,6 +44,16 @@ def store(typingctx, arr, i, v):
     return sig, codegen
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def put(out, i, v, nt):
+    """out[i] = v, streamed when nt. Callers pass nt as a constant (True for an aligned_span's
+    middle, False elsewhere): inlined, the test folds away and each loop keeps one kind of store."""
+    if nt:
+        store(out, i, v)
+    else:
+        out[i] = v
+
+
 @intrinsic
 def fence(typingctx):
     """A full memory fence (mfence on x86): the streaming stores before it are visible before

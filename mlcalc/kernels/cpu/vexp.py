@@ -25,26 +25,21 @@ _C = [1.0 / math.factorial(k) for k in range(14)]
 C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13 = _C[2:]
 
 
-@intrinsic
-def _bits_to_float64(typingctx, bits):
-    """The float64 whose IEEE bits are the int64 `bits` (a register move; LLVM vectorises it)."""
-    sig = types.float64(types.int64)
+def _bitcast(src, dst):
+    """An intrinsic reading a `src` value's bits as a `dst` of the same width (a register move; LLVM
+    vectorises it)."""
+    @intrinsic
+    def cast(typingctx, x):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(dst))
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
+        return dst(src), codegen
 
-    return sig, codegen
+    return cast
 
 
-@intrinsic
-def _float64_to_bits(typingctx, x):
-    """The int64 holding the IEEE bits of the float64 `x` (a register move, as above)."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-
-    return sig, codegen
+_bits_to_float64 = _bitcast(types.int64, types.float64)  # the float64 whose IEEE bits are an int64
+_float64_to_bits = _bitcast(types.float64, types.int64)  # and back
 
 
 # 1.5·2⁵²: t = y + _SHIFTER rounds y to the integer n held in t's low mantissa bits (|y| < 2⁵¹), so
