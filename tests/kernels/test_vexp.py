@@ -1,5 +1,5 @@
-"""vexp.exp, the arithmetic exp the fused NN passes use: within 1 ulp of NumPy's exp everywhere,
-the subnormal range included, and the special values exactly."""
+"""vexp.exp and vexp.exp_nonpositive, the arithmetic exps of the fused NN passes: within 1 ulp of
+NumPy's exp everywhere, the subnormal range included, and the special values exactly."""
 
 import numpy as np
 import pytest
@@ -17,32 +17,59 @@ def _exp_all(x, out):
         out[i] = vexp.exp(x[i])
 
 
-def _exp(x):
+@njit
+def _exp_nonpositive_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = vexp.exp_nonpositive(x[i])
+
+
+def _run(kernel, x):
     out = np.empty_like(x)
-    _exp_all(x, out)
+    kernel(x, out)
     return out
 
 
-def test_within_one_ulp_over_the_whole_range():
+EXPS = {"exp": _exp_all, "exp_nonpositive": _exp_nonpositive_all}
+
+
+def _points(lo, hi):
     rng = np.random.default_rng(3)
-    x = np.concatenate([rng.uniform(-708.0, 709.7, 200_000), rng.uniform(-1.0, 1.0, 100_000),
-                        rng.uniform(-1e-8, 1e-8, 10_000), np.arange(-1000, 1000) * 0.5 * np.log(2.0)])
+    x = np.concatenate([rng.uniform(lo, hi, 200_000), rng.uniform(-1.0, 1.0, 100_000),
+                        rng.uniform(-1e-8, 1e-8, 10_000), np.arange(-1000, 1000) * 0.5 * np.log(2.0),
+                        # where r = x − n·ln 2 is largest, the polynomial's worst case
+                        (np.arange(-1000, 1000) + 0.5) * np.log(2.0) + rng.uniform(-1e-6, 1e-6, 2000)])
+    return x[(x >= lo) & (x <= hi)]
+
+
+@pytest.mark.parametrize("name, hi", [("exp", 709.7), ("exp_nonpositive", 0.0)])
+def test_within_one_ulp_over_the_whole_range(name, hi):
+    x = _points(-708.0, hi)
     want = np.exp(x)
-    got = _exp(x)
+    got = _run(EXPS[name], x)
     assert np.all(np.abs(got - want) <= np.spacing(want))
 
 
-def test_subnormal_results_and_limits():
-    x = np.array([-708.4, -720.0, -740.0, -745.0, -745.13, -745.14, -800.0, 709.78, 709.79, 1000.0])
+@pytest.mark.parametrize("name", EXPS)
+def test_subnormal_results_and_underflow(name):
+    x = np.array([-708.4, -720.0, -740.0, -745.0, -745.13, -745.14, -800.0, -np.inf])
+    want = np.exp(x)
+    got = _run(EXPS[name], x)
+    assert np.all(np.abs(got[:5] - want[:5]) <= 5e-324)  # at most one step of the subnormal grid
+    assert np.all(got[5:] == 0.0)
+
+
+def test_overflow():
+    x = np.array([709.78, 709.79, 1000.0, np.inf])
     with np.errstate(over="ignore"):
         want = np.exp(x)
-    got = _exp(x)
-    assert np.all(np.abs(got[:7] - want[:7]) <= 5e-324)  # at most one step of the subnormal grid
-    assert got[7] == want[7]
-    assert got[-1] == np.inf and got[-2] == np.inf and got[-4] == 0.0
+    got = _run(_exp_all, x)
+    assert got[0] == want[0] and np.all(got[1:] == np.inf)
 
 
-def test_special_values():
-    got = _exp(np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324]))
-    assert got[0] == 1.0 and got[1] == 1.0 and got[2] == np.inf and got[3] == 0.0
-    assert np.isnan(got[4]) and got[5] == 1.0 and got[6] == 1.0
+@pytest.mark.parametrize("name", EXPS)
+def test_special_values(name):
+    got = _run(EXPS[name], np.array([0.0, -0.0, np.nan, -5e-324, -np.inf]))
+    assert got[0] == 1.0 and got[1] == 1.0 and np.isnan(got[2]) and got[3] == 1.0 and got[4] == 0.0
+    if name == "exp":
+        got = _run(_exp_all, np.array([np.inf, 5e-324]))
+        assert got[0] == np.inf and got[1] == 1.0
