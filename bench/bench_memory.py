@@ -5,7 +5,8 @@
 Bandwidth counts the bytes each kernel must move (add: read 2, write 1 arrays; dot: read 2) and is
 compared with a STREAM-like copy (np.copyto into an existing array: read 1, write 1) measured in the
 same run. "into" rows write into an existing output (the kernel's own speed); the public functions
-allocate their result like NumPy does, which adds the cost of first-touching fresh pages.
+allocate their result like NumPy does, which adds the cost of first-touching fresh pages: they are
+also given against a copy into a new array (np.copy, which pays the same), "of new copy".
 With --crossover: the smallest size where numba's kernel (through the engine, as the CLI calls it)
 beats NumPy's, per op: the figures behind AUTO_NUMBA_FROM in mlcalc/engine.py.
 """
@@ -52,6 +53,7 @@ def main() -> None:
         return lambda: nn._bias_activation(rows_x, no_bias, rows_out, nn._code(fn), 0.01)
     cases = {  # name: (function, gigabytes moved)
         "copy (STREAM-like)": (lambda: np.copyto(dst, x), 2 * gb),
+        "copy, new array": (lambda: np.copy(x), 2 * gb),
         "add into (numba)": (lambda: ew._binary_flat(x, y, out, ew._ADD), 3 * gb),
         "add into (numpy)": (lambda: np.add(x, y, out=out), 3 * gb),
         "add (numba)": (lambda: ew.add(x, y), 3 * gb),
@@ -76,14 +78,17 @@ def main() -> None:
         cases = {k: v for k, v in cases.items() if k.startswith("copy") or any(w in k for w in words)}
     t = common.best_times({k: f for k, (f, _) in cases.items()}, args.repeats or (5 if args.quick else 7))
     copy_bw = cases["copy (STREAM-like)"][1] / t["copy (STREAM-like)"]
+    new_copy_bw = cases["copy, new array"][1] / t["copy, new array"]
     rows = []
     for k, (_, g) in cases.items():
         bw = g / t[k]
         ref = k.replace("(numba)", "(numpy)")
         vs_numpy = f"{t[ref] / t[k]:.2f}" if "(numba)" in k and ref in t else ""
-        rows.append((k, f"{t[k] * 1e3:.1f} ms", f"{bw:.1f} GB/s", f"{bw / copy_bw:.2f}", vs_numpy))
+        allocates = not (k.startswith("copy") or "into" in k or k.startswith("dot"))
+        of_new = f"{bw / new_copy_bw:.2f}" if allocates else ""
+        rows.append((k, f"{t[k] * 1e3:.1f} ms", f"{bw:.1f} GB/s", f"{bw / copy_bw:.2f}", of_new, vs_numpy))
     print(f"# n = {n:.0e} float64")
-    print(common.table(rows, ("case", "time", "bandwidth", "of copy", "vs numpy")))
+    print(common.table(rows, ("case", "time", "bandwidth", "of copy", "of new copy", "vs numpy")))
     if args.crossover:
         crossover(np, rng)
 
