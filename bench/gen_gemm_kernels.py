@@ -146,6 +146,12 @@ def {name}(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         # 1024×4096×1024 float32 took 12 % longer than from a C-order copy)
                         hb = min(npm * MR, m - i0)
                         for p in range(kc):
+                            # and fetch the strip {PF} rows ahead: each is a row of a apart, which
+                            # the hardware prefetcher does not follow (δᵀ·X for 4096×1024 float32:
+                            # packing 3.0 -> 1.7 ms)
+                            if pc + p + {PF} < k:
+                                for s in range(0, hb, {LINE}):
+                                    _prefetch(a, pc + p + {PF}, i0 + s)
                             a_strip = a[pc + p, i0:i0 + hb]
                             for q in range(npm):
                                 a_seg = ap[t, q, p]
@@ -200,8 +206,10 @@ def generate(tile_sets=TILE_SETS) -> str:
             parts += ["", micro(mname, MR, NR, 8 if dt == "f64" else 16), ""]
             # the same driver twice: parallel, and serial for small products, where starting the
             # threads (tens of microseconds per prange) would cost more than the work
-            parts += [DRIVER.format(name=dname, micro=mname, MR=MR, NR=NR, parallel="parallel=True, ").rstrip(), "",
-                      DRIVER.format(name=f"{dname}_serial", micro=mname, MR=MR, NR=NR, parallel="").rstrip(), ""]
+            line = 8 if dt == "f64" else 16  # elements per 64-byte cache line
+            fmt = dict(micro=mname, MR=MR, NR=NR, LINE=line, PF=8)
+            parts += [DRIVER.format(name=dname, parallel="parallel=True, ", **fmt).rstrip(), "",
+                      DRIVER.format(name=f"{dname}_serial", parallel="", **fmt).rstrip(), ""]
             dtype = "np.dtype(np.float64)" if dt == "f64" else "np.dtype(np.float32)"
             entries.setdefault(isa, []).append(f"{dtype}: ({MR}, {NR}, {dname}, {dname}_serial)")
     parts += ["", "# per vector ISA and dtype: (MR, NR, parallel driver, serial driver)", "KERNELS = {"]
