@@ -115,8 +115,32 @@ def test_gemm_blocking_with_small_blocks_covers_every_loop(isa):
                     c[:] = np.nan
                     xa = np.ascontiguousarray(x.T) if a_t else x
                     yb = np.ascontiguousarray(y.T) if b_t else y
-                    driver(xa, yb, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp, a_t, b_t)
+                    driver(xa, yb, c, MC, KC, NC, np.dtype(dt).type(0), ap, bp, a_t, b_t, np.empty(0, dt), g.EPI_NONE, 0.0)
                     assert _rel_err(c, a @ b) < (1e-12 if dt is np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("act", [None, "relu", "leaky-relu"])
+def test_epilogue_equals_the_separate_pass_bit_for_bit(isa, act):
+    # act(A·B + bias) on each finished tile = the same formulas after the product; the shapes give
+    # edge tiles in both directions, two k slices (k > KC for float64), and both operand layouts
+    rng = np.random.default_rng(8)
+    for dt in (np.float64, np.float32):
+        for m, k, n in [(1, 1, 1), (37, 1100, 70), (300, 2100, 97)]:
+            a = rng.standard_normal((m, k)).astype(dt)
+            wt = rng.standard_normal((n, k)).astype(dt)
+            bias = rng.standard_normal(n).astype(dt)
+            z = g.gemm(a, wt.T, isa=isa) + bias
+            want = {None: z, "relu": np.where(z < 0, dt(0), z), "leaky-relu": np.where(z > 0, z, (0.1 * z.astype(np.float64)).astype(dt))}[act]
+            got = g.gemm(a, wt.T, isa=isa, bias=bias, act=act, alpha=0.1)
+            assert got.dtype == dt and np.array_equal(got, want), (dt, m, k, n)
+
+
+def test_epilogue_with_an_empty_inner_dimension_and_a_wrong_bias():
+    got = g.gemm(np.ones((3, 0)), np.ones((0, 2)), bias=np.array([-1.0, 2.0]), act="relu")
+    assert np.array_equal(got, [[0.0, 2.0]] * 3)
+    with pytest.raises(ValueError, match="bias"):
+        g.gemm(np.ones((3, 4)), np.ones((4, 2)), bias=np.ones(3))
 
 
 def test_gemm_of_empty_dimensions_gives_zeros_like_numpy():

@@ -179,6 +179,23 @@ def test_numba_dense_forward_matches_reference(fn, dtype):
     np.testing.assert_allclose(got, ref.dense_forward(x, w, b, fn), rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn", [None, "relu", "leaky-relu"])
+def test_dense_forward_with_the_activation_in_the_gemm_equals_the_separate_pass(fn, dtype, monkeypatch):
+    # where mlcalc's GEMM is chosen (large products on AVX-512 hosts) the cheap activations are applied
+    # to each finished tile; forced on here for a small layer, on every host
+    from mlcalc.kernels.cpu.gemm import gemm as own_gemm
+    rng = np.random.default_rng(9)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in [(37, 300), (70, 300), (70,)])
+    monkeypatch.setattr(cpu, "_own_gemm", lambda a, b: True)
+    for bias in (b, None):
+        z = own_gemm(x, w.T)
+        want = np.empty_like(z)
+        cpu._bias_activation(z, np.zeros(70, dtype) if bias is None else bias, want, cpu._code(fn), 0.02)
+        got = cpu.dense_forward(x, w, bias, fn, alpha=0.02)
+        assert got.dtype == dtype and np.array_equal(got, want)
+
+
 @pytest.mark.parametrize("engine", KERNELS)
 @pytest.mark.parametrize("fn", [None, "relu", "leaky-relu", "sigmoid", "tanh", "softmax", "swish", "gelu", "gelu-tanh"])
 def test_dense_backward_matches_finite_differences_of_a_scalar_loss(engine, fn):

@@ -48,6 +48,32 @@ def _prefetch(typingctx, arr, i, j):
 
     return sig, codegen
 
+# what the drivers do to each finished tile of C (the dense layer's a = g(X·Wᵀ + b) for the cheap g:
+# a separate pass over C, from L3 or memory, cost 2.3 ms of a 41 ms 4096×1024→1024 float32 forward)
+EPI_NONE, EPI_BIAS, EPI_RELU, EPI_LEAKY = range(4)
+EPILOGUES = {None: EPI_BIAS, "relu": EPI_RELU, "leaky-relu": EPI_LEAKY}
+
+
+@njit(**JIT_OPTIONS)
+def _epilogue(c, i0, j0, h, w, bias, epi, alpha):
+    """c[i0:i0+h, j0:j0+w] ← g(c + bias[j0:j0+w]) in place, g by epi (EPI_BIAS: none); the same
+    formulas, in the same precision, as the activation pass of kernels/cpu/nn.py."""
+    bs = bias[j0:j0 + w]
+    for r in range(h):
+        row = c[i0 + r, j0:j0 + w]
+        if epi == EPI_BIAS:
+            for s in range(w):
+                row[s] = row[s] + bs[s]
+        elif epi == EPI_RELU:
+            for s in range(w):
+                v = row[s] + bs[s]
+                row[s] = 0.0 if v < 0 else v  # `not v < 0` keeps NaN
+        else:
+            for s in range(w):
+                v = row[s] + bs[s]
+                row[s] = v if v > 0 else alpha * v
+
+
 # Block sizes per vector ISA and dtype: (MC rows of A per block, KC depth of a packed slice, NC columns
 # of B per panel). KC·NR·itemsize is a B micro-panel (reread for every micro-panel of A), MC·KC·itemsize
 # the packed A block (L2). All measured on 2 threads against OpenBLAS, interleaved (docs/performance.md).
@@ -149,11 +175,13 @@ def _micro_f64_6x32(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f64_6x32(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f64_6x32(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 6×32 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 6 and 32; ap (one (MC/6)×KC×6 block per thread) and bp
     ((NC/32)×KC×32) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -176,22 +204,26 @@ def _gemm_f64_6x32(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (8 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 8):
+                        pw = min(8, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 8)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -268,14 +300,18 @@ def _gemm_f64_6x32(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f64_6x32(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f64_6x32_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f64_6x32_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 6×32 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 6 and 32; ap (one (MC/6)×KC×6 block per thread) and bp
     ((NC/32)×KC×32) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -298,22 +334,26 @@ def _gemm_f64_6x32_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (8 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 8):
+                        pw = min(8, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 8)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -390,6 +430,8 @@ def _gemm_f64_6x32_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f64_6x32(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
@@ -474,11 +516,13 @@ def _micro_f32_6x64(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f32_6x64(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f32_6x64(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 6×64 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 6 and 64; ap (one (MC/6)×KC×6 block per thread) and bp
     ((NC/64)×KC×64) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -501,22 +545,26 @@ def _gemm_f32_6x64(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (16 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 16):
+                        pw = min(16, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 16)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -593,14 +641,18 @@ def _gemm_f32_6x64(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f32_6x64(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f32_6x64_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f32_6x64_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 6×64 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 6 and 64; ap (one (MC/6)×KC×6 block per thread) and bp
     ((NC/64)×KC×64) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -623,22 +675,26 @@ def _gemm_f32_6x64_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (16 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 16):
+                        pw = min(16, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 16)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -715,6 +771,8 @@ def _gemm_f32_6x64_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f32_6x64(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
@@ -790,11 +848,13 @@ def _micro_f64_5x8(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f64_5x8(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f64_5x8(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 5×8 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 5 and 8; ap (one (MC/5)×KC×5 block per thread) and bp
     ((NC/8)×KC×8) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -817,22 +877,26 @@ def _gemm_f64_5x8(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (8 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 8):
+                        pw = min(8, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 8)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -909,14 +973,18 @@ def _gemm_f64_5x8(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f64_5x8(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f64_5x8_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f64_5x8_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 5×8 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 5 and 8; ap (one (MC/5)×KC×5 block per thread) and bp
     ((NC/8)×KC×8) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -939,22 +1007,26 @@ def _gemm_f64_5x8_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (8 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 8):
+                        pw = min(8, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 8)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -1031,6 +1103,8 @@ def _gemm_f64_5x8_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f64_5x8(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
@@ -1106,11 +1180,13 @@ def _micro_f32_5x16(kc, ap, bp, c, i0, j0, mr, nr, zero, first):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _gemm_f32_5x16(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f32_5x16(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 5×16 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 5 and 16; ap (one (MC/5)×KC×5 block per thread) and bp
     ((NC/16)×KC×16) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -1133,22 +1209,26 @@ def _gemm_f32_5x16(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (16 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 16):
+                        pw = min(16, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 16)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -1225,14 +1305,18 @@ def _gemm_f32_5x16(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f32_5x16(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 @njit(**JIT_OPTIONS)
-def _gemm_f32_5x16_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
+def _gemm_f32_5x16_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t, bias, epi, alpha):
     """c = A @ B for C-contiguous a, b, c of one dtype (c need not be zeroed), with 5×16 register tiles.
 
     a holds A, or Aᵀ when a_t; b holds B, or Bᵀ when b_t: a transposed operand is packed as it
     stands, never copied (the dense layer's X·Wᵀ and δᵀ·X would otherwise copy W or δ first).
+    epi (EPI_*; bias one value per column of C, alpha leaky-relu's slope): what `_epilogue` does to each
+    tile of C once its last k slice is in, while the tile is still in L1.
     MC and NC are multiples of 5 and 16; ap (one (MC/5)×KC×5 block per thread) and bp
     ((NC/16)×KC×16) are the packing buffers, from `_packing_buffers` (NumPy's allocator asks for
     huge pages, numba's does not). The thread count is ap's first dimension: numba.get_num_threads()
@@ -1255,22 +1339,26 @@ def _gemm_f32_5x16_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
             # 1.4 GB/s, an eighth of the product's time); a view indexed from 0 drops numba's
             # negative-index test, so each NR-element copy is a few vector moves
             if b_t:
-                # from Bᵀ a micro-panel is NR rows of b: read them k-outer, as A's blocks below
+                # from Bᵀ a micro-panel is NR rows of b, read a cache line (16 k steps) of each
+                # row at a time and scattered down the panel. One element of every row per k step
+                # kept NR lines a row of b apart in use: 4 KiB apart (k = 1024 float32) they share
+                # one set of the 8-way L1, and every load missed (4096×1024→1024 float32: 2.4 ms of 43)
                 for q in prange(npn):
                     j0 = jc + q * NR
                     w = min(NR, jc + nc - j0)
                     b_cols = b[j0:j0 + w, pc:pc + kc]
                     b_dst = bp[q]
-                    if w == NR:
-                        for p in range(kc):
-                            for s in range(NR):
-                                b_dst[p, s] = b_cols[s, p]
-                    else:
-                        for p in range(kc):
-                            for s in range(w):
-                                b_dst[p, s] = b_cols[s, p]
-                            for s in range(w, NR):
-                                b_dst[p, s] = zero
+                    for p0 in range(0, kc, 16):
+                        pw = min(16, kc - p0)
+                        b_seg = b_dst[p0:p0 + pw]
+                        for s in range(w):
+                            _prefetch(b, j0 + s, pc + p0 + 4 * 16)  # NR streams: more than the hardware follows
+                            b_src = b_cols[s, p0:p0 + pw]
+                            for pp in range(pw):
+                                b_seg[pp, s] = b_src[pp]
+                        for s in range(w, NR):
+                            for pp in range(pw):
+                                b_seg[pp, s] = zero
             else:
                 for p in prange(kc):
                     b_row = b[pc + p]
@@ -1347,6 +1435,8 @@ def _gemm_f32_5x16_serial(a, b, c, MC, KC, NC, zero, ap, bp, a_t, b_t):
                         for q in range(npm):
                             ii = i0 + q * MR
                             _micro_f32_5x16(kc, ap[t, q], bq, c, ii, j0, min(MR, m - ii), w, zero, pc == 0)
+                            if epi != EPI_NONE and pc + kc == k:
+                                _epilogue(c, ii, j0, min(MR, m - ii), w, bias, epi, alpha)
 
 
 # per vector ISA and dtype: (MR, NR, parallel driver, serial driver)
@@ -1390,9 +1480,12 @@ def _packing_buffers(dtype, m, n, k, threads, blocks, huge_pages, tile):
     return MC, KC, NC, ws[nb:nb + na].reshape(a_shape), ws[:nb].reshape(b_shape)
 
 
-def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None) -> np.ndarray:
+def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None, *, bias: np.ndarray | None = None,
+         act: str | None = None, alpha: float = 0.01) -> np.ndarray:
     """C = A·B for 2-D float32/float64 arrays of any layout; the result has np.result_type's dtype.
-    `isa`: whose generated kernels to run (default ISA, this host's; the tests run every set)."""
+    `isa`: whose generated kernels to run (default ISA, this host's; the tests run every set).
+    With `bias` (one per column) or `act` (a key of EPILOGUES: None, relu, leaky-relu with slope
+    alpha): act(A·B + bias), applied to each tile as it is finished instead of in another pass."""
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(f"gemm: shapes {a.shape} and {b.shape} do not fit")
     isa = isa or ISA
@@ -1401,8 +1494,15 @@ def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None) -> np.ndarray:
         dtype = np.dtype(np.float64)
     m, k = a.shape
     n = b.shape[1]
+    epi = EPI_NONE if bias is None and act is None else EPILOGUES[act]
+    bias = np.zeros(n if epi != EPI_NONE else 0, dtype) if bias is None else np.ascontiguousarray(bias, dtype)
+    if bias.shape != (n,) and epi != EPI_NONE:
+        raise ValueError(f"gemm: a bias of shape {bias.shape} for {n} columns")
     if m == 0 or n == 0 or k == 0:
-        return np.zeros((m, n), dtype=dtype)
+        c = np.zeros((m, n), dtype=dtype)
+        if epi != EPI_NONE and c.size:
+            _epilogue(c, 0, 0, m, n, bias, epi, float(alpha))
+        return c
     MR, NR, driver, serial = KERNELS[isa][dtype]  # noqa: F821 (generated)
     c = np.empty((m, n), dtype=dtype)  # the first k slice stores, so no zeroing pass
     a, a_t = _packable(a, dtype)
@@ -1410,7 +1510,7 @@ def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None) -> np.ndarray:
     parallel = m * n * k >= SERIAL_BELOW
     MC, KC, NC, ap, bp = _packing_buffers(dtype, m, n, k, get_num_threads() if parallel else 1,
                                           BLOCKS[isa][dtype], parallel, (MR, NR))
-    (driver if parallel else serial)(a, b, c, MC, KC, NC, dtype.type(0), ap, bp, a_t, b_t)
+    (driver if parallel else serial)(a, b, c, MC, KC, NC, dtype.type(0), ap, bp, a_t, b_t, bias, epi, float(alpha))
     return c
 
 

@@ -27,15 +27,19 @@ from mlcalc.kernels.cpu import stream, vexp
 _OWN_GEMM_FROM = {"avx512": {np.dtype(np.float64): 512**3, np.dtype(np.float32): 512**3}, "avx2": {}}
 
 
+def _own_gemm(a, b):
+    """Whether the product a·b measured faster on mlcalc's GEMM than on OpenBLAS (_OWN_GEMM_FROM)."""
+    threshold = _OWN_GEMM_FROM[_isa()].get(np.result_type(a.dtype, b.dtype))
+    return threshold is not None and a.shape[0] * a.shape[1] * b.shape[1] >= threshold
+
+
 def gemm(a, b):
-    """The products: mlcalc's packed GEMM where it measured faster (_OWN_GEMM_FROM; it packs the
-    transposed views W.T and δ.T without copying them), else NumPy's (OpenBLAS)."""
-    dtype = np.result_type(a.dtype, b.dtype)
-    threshold = _OWN_GEMM_FROM[_isa()].get(dtype)
-    if threshold is not None and a.shape[0] * a.shape[1] * b.shape[1] >= threshold:
+    """The products: mlcalc's packed GEMM where it measured faster (it packs the transposed views W.T
+    and δ.T without copying them), else NumPy's (OpenBLAS)."""
+    if _own_gemm(a, b):
         from mlcalc.kernels.cpu.gemm import gemm as own_gemm
         return own_gemm(a, b)
-    return np.ascontiguousarray(np.matmul(a, b), dtype=dtype)
+    return np.ascontiguousarray(np.matmul(a, b), dtype=np.result_type(a.dtype, b.dtype))
 
 
 @functools.cache
@@ -364,9 +368,18 @@ def _bias_or_zeros(b, n, dtype):
     return np.zeros(n, dtype=dtype) if b is None else np.ascontiguousarray(b, dtype=dtype)
 
 
+# the activations mlcalc's GEMM applies to each finished tile (kernels/cpu/gemm.py EPILOGUES): cheap
+# ones, whose separate pass is memory-bound; the others are compute-bound, and their pass stays
+_GEMM_EPILOGUE = {IDENTITY: None, RELU: "relu", LEAKY: "leaky-relu"}
+
+
 def dense_forward(x, w, b=None, fn=None, alpha=0.01, approx=None):
+    code = _code(fn, approx)
+    if code in _GEMM_EPILOGUE and _own_gemm(x, w.T):
+        from mlcalc.kernels.cpu.gemm import gemm as own_gemm
+        return own_gemm(x, w.T, bias=b, act=_GEMM_EPILOGUE[code], alpha=float(alpha))
     z = gemm(x, w.T)  # gemm returns a fresh C-contiguous array: the epilogue may work in place
-    _bias_activation(z, _bias_or_zeros(b, z.shape[1], z.dtype), z, _code(fn, approx), float(alpha))
+    _bias_activation(z, _bias_or_zeros(b, z.shape[1], z.dtype), z, code, float(alpha))
     return z
 
 
