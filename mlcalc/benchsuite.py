@@ -1,7 +1,9 @@
 """`mlcalc bench`: a compact suite that times mlcalc's numba kernels against the NumPy/LAPACK
 reference of the same op (the engine registry's two entries), interleaved in one process, and
 reports speed = reference time ÷ our time (above 1: we are faster). Memory-bound kernels are also
-given as a fraction of a STREAM-like copy measured in the same run. Reading a CSV file is timed
+given as a fraction of a STREAM-like copy measured in the same run (into an existing array; for the
+one-in, one-out kernels, which allocate their result, also of a copy into a new array, np.copy,
+which pays the same first touch of fresh pages). Reading a CSV file is timed
 against np.loadtxt (and pandas' C parser where pandas is installed), and a small command as whole
 processes against a minimal NumPy script (and Octave where it is installed). The fuller, per-area
 scripts with the issue's sizes live in bench/ of the source tree.
@@ -29,6 +31,7 @@ class Case:
     make_args: Callable[[np.random.Generator], tuple]
     kwargs: dict
     bytes_moved: int = 0  # for memory-bound cases: bytes read + written once by an ideal kernel
+    one_to_one: bool = False  # reads one array and writes a new one of the same size (as np.copy)
 
 
 def _cases(full: bool) -> list[Case]:
@@ -55,7 +58,8 @@ def _cases(full: bool) -> list[Case]:
         Case(f"add {n_mem:.0e} float64", "add",
              lambda r: (r.standard_normal(n_mem), r.standard_normal(n_mem)), {}, 24 * n_mem),
         Case(f"norm l2 {n_mem:.0e} float64", "norm", lambda r: (r.standard_normal(n_mem),), {"ord": "l2"}, 8 * n_mem),
-        Case(f"relu {n_mem:.0e} float64", "activation", mat(n_mem // 1000, 1000), {"fn": "relu"}, 16 * n_mem),
+        Case(f"relu {n_mem:.0e} float64", "activation", mat(n_mem // 1000, 1000), {"fn": "relu"}, 16 * n_mem, True),
+        Case(f"sigmoid {n_mem:.0e} float64", "activation", mat(n_mem // 1000, 1000), {"fn": "sigmoid"}, 16 * n_mem, True),
         Case(f"dense forward {batch}×{d_in}→{d_out} relu", "dense_forward",
              lambda r: (r.standard_normal((batch, d_in)), r.standard_normal((d_out, d_in)), r.standard_normal(d_out)),
              {"fn": "relu"}),
@@ -76,16 +80,19 @@ def _best(fn, repeats: int) -> float:
     return best
 
 
-def copy_seconds(nbytes: int, repeats: int = 5) -> float:
-    """Time of a STREAM-like copy moving `nbytes` (half read, half written) with NumPy."""
+def copy_seconds(nbytes: int, repeats: int = 5, new_array: bool = False) -> float:
+    """Time of a STREAM-like copy moving `nbytes` (half read, half written) with NumPy, into an
+    existing array or (new_array) into a new one."""
     src = np.ones(nbytes // 16)
     dst = np.empty_like(src)
+    if new_array:
+        return _best(lambda: np.copy(src), repeats)
     return _best(lambda: np.copyto(dst, src), repeats)
 
 
 def run(full: bool = False, repeats: int = 5, progress: Callable[[str], None] = lambda name: None) -> list[list]:
     """Rows: case, reference, ours s, reference s, speed (reference ÷ ours), % of copy bandwidth
-    (memory-bound only)."""
+    (memory-bound only), % of a copy into a new array's (one-in, one-out only)."""
     from mlcalc import config, engine
 
     config.apply()
@@ -105,10 +112,12 @@ def run(full: bool = False, repeats: int = 5, progress: Callable[[str], None] = 
         for _ in range(repeats):  # interleaved, so background load hits both alike
             t_ours = min(t_ours, _best(lambda: ours(*args, **case.kwargs), 1))
             t_ref = min(t_ref, _best(lambda: ref(*args, **case.kwargs), 1))
-        of_copy = ""
+        of_copy = of_new_copy = ""
         if case.bytes_moved:
             of_copy = f"{copy_seconds(case.bytes_moved) / t_ours:.0%}"
-        rows.append([case.name, "NumPy", f"{t_ours:.4f}", f"{t_ref:.4f}", f"{t_ref / t_ours:.2f}", of_copy])
+        if case.one_to_one:
+            of_new_copy = f"{copy_seconds(case.bytes_moved, new_array=True) / t_ours:.0%}"
+        rows.append([case.name, "NumPy", f"{t_ours:.4f}", f"{t_ref:.4f}", f"{t_ref / t_ours:.2f}", of_copy, of_new_copy])
     progress("read CSV")
     rows += csv_rows(100 if full else 10, repeats)
     progress("start-up")
@@ -117,7 +126,7 @@ def run(full: bool = False, repeats: int = 5, progress: Callable[[str], None] = 
 
 
 def _row(name: str, reference: str, t_ours: float, t_ref: float) -> list:
-    return [name, reference, f"{t_ours:.4f}", f"{t_ref:.4f}", f"{t_ref / t_ours:.2f}", ""]
+    return [name, reference, f"{t_ours:.4f}", f"{t_ref:.4f}", f"{t_ref / t_ours:.2f}", "", ""]
 
 
 def csv_rows(mb: int, repeats: int) -> list[list]:
@@ -205,4 +214,4 @@ def machine() -> str:
             f"numba {numba.__version__} ({numba.get_num_threads()} threads, {config.vector_isa()} GEMM tiles)")
 
 
-COLUMNS = ["case", "reference", "ours_s", "reference_s", "speed", "of_copy_bw"]
+COLUMNS = ["case", "reference", "ours_s", "reference_s", "speed", "of_copy_bw", "of_new_copy_bw"]

@@ -7,7 +7,7 @@ from mlcalc import benchsuite
 
 
 def _check(row, reference):
-    name, ref_name, ours, theirs, speed, of_copy = row
+    name, ref_name, ours, theirs, speed, of_copy, of_new_copy = row
     assert ref_name == reference
     assert float(ours) > 0 and float(theirs) > 0
     assert abs(float(speed) - float(theirs) / float(ours)) <= 0.01 * float(speed) + 0.005
