@@ -3,7 +3,7 @@
     python bench/bench_linalg.py [--quick] [--threads N]
 
 * norm / row norms / column norms: bandwidth (bytes read per second) as a fraction of a STREAM-like
-  copy (np.copyto, bytes read + written) measured in the same run, beside NumPy's np.linalg.norm.
+  copy (np.copyto on numba's thread count, bytes read + written) measured in the same run, beside NumPy's np.linalg.norm.
 * pairwise distance: numba kernel vs the NumPy broadcast formulation
   sqrt(((A[:, None] - B[None]) ** 2).sum(-1)) and vs mlcalc's blocked reference.
 Each figure is the best of several interleaved repeats (the machine is shared; best-of filters noise).
@@ -31,6 +31,7 @@ def main() -> None:
     config.apply(args.threads)
     import numba
     import numpy as np
+    from mlcalc.benchsuite import stream_copy
     from mlcalc.kernels import reference
     from mlcalc.kernels.cpu import distance, norms
 
@@ -43,7 +44,7 @@ def main() -> None:
           f"{numba.get_num_threads()}, numpy {np.__version__}")
     x = rng.standard_normal(n)
     dst = np.empty_like(x)
-    t = best_times({"copy": lambda: np.copyto(dst, x),
+    t = best_times({"copy": lambda: stream_copy(dst, x, numba.get_num_threads()),
                     "numba l2": lambda: norms.norm(x, "l2"),
                     "numba l1": lambda: norms.norm(x, "l1"),
                     "numba inf": lambda: norms.norm(x, "inf"),
@@ -60,7 +61,7 @@ def main() -> None:
     for cols in (1000, 8):
         a = x.reshape(-1, cols)
         row_out = np.empty(a.shape[0])
-        t = best_times({"copy": lambda: np.copyto(dst, x),
+        t = best_times({"copy": lambda: stream_copy(dst, x, numba.get_num_threads()),
                         "numba rows": lambda: norms.norm(a, "l2", "rows"),
                         # the kernel alone, into an existing result (as bench_memory's "into" rows):
                         # a fresh result's pages are first-touched inside the timing above, and

@@ -3,10 +3,10 @@
     python bench/bench_memory.py [--quick] [--threads N] [--crossover]
 
 Bandwidth counts the bytes each kernel must move (add: read 2, write 1 arrays; dot: read 2) and is
-compared with a STREAM-like copy (np.copyto into an existing array: read 1, write 1) measured in the
-same run. "into" rows write into an existing output (the kernel's own speed); the public functions
-allocate their result like NumPy does, which adds the cost of first-touching fresh pages: they are
-also given against a copy into a new array (np.copy, which pays the same), "of new copy".
+compared with a STREAM-like copy (np.copyto into an existing array on as many threads as the kernels,
+mlcalc.benchsuite.stream_copy: read 1, write 1) measured in the same run. "into" rows write into an existing output (the kernel's own speed); the public functions
+allocate their result like NumPy does, which adds the cost of first-touching fresh pages: those that
+read one array are also given against a copy into a new array (which pays the same), "of new copy".
 With --crossover: the smallest size where numba's kernel (through the engine, as the CLI calls it)
 beats NumPy's, per op: the figures behind AUTO_NUMBA_FROM in mlcalc/engine.py.
 """
@@ -30,6 +30,7 @@ def main() -> None:
     from mlcalc import config
     config.apply(args.threads)
     import numpy as np
+    from mlcalc.benchsuite import stream_copy
     from mlcalc.kernels import reference
     from mlcalc.kernels.cpu import elementwise as ew
     from mlcalc.kernels.cpu import nn
@@ -52,8 +53,8 @@ def main() -> None:
     def act_into(fn):  # the activation pass writing into an existing array, as `activate` runs it
         return lambda: nn._bias_activation(rows_x, no_bias, rows_out, nn._code(fn), 0.01)
     cases = {  # name: (function, gigabytes moved)
-        "copy (STREAM-like)": (lambda: np.copyto(dst, x), 2 * gb),
-        "copy, new array": (lambda: np.copy(x), 2 * gb),
+        "copy (STREAM-like)": (lambda: stream_copy(dst, x, args.threads), 2 * gb),
+        "copy, new array": (lambda: stream_copy(np.empty_like(x), x, args.threads), 2 * gb),
         "add into (numba)": (lambda: ew._binary_flat(x, y, out, ew._ADD), 3 * gb),
         "add into (numpy)": (lambda: np.add(x, y, out=out), 3 * gb),
         "add (numba)": (lambda: ew.add(x, y), 3 * gb),
@@ -84,8 +85,10 @@ def main() -> None:
         bw = g / t[k]
         ref = k.replace("(numba)", "(numpy)")
         vs_numpy = f"{t[ref] / t[k]:.2f}" if "(numba)" in k and ref in t else ""
-        allocates = not (k.startswith("copy") or "into" in k or k.startswith("dot"))
-        of_new = f"{bw / new_copy_bw:.2f}" if allocates else ""
+        # one array in, a new one out, as np.copy (add and hadamard read two: their bytes per fresh
+        # page differ, so they get no such figure)
+        one_to_one = k.split()[0] in ("scale", "relu", "sigmoid") and "into" not in k
+        of_new = f"{bw / new_copy_bw:.2f}" if one_to_one else ""
         rows.append((k, f"{t[k] * 1e3:.1f} ms", f"{bw:.1f} GB/s", f"{bw / copy_bw:.2f}", of_new, vs_numpy))
     print(f"# n = {n:.0e} float64")
     print(common.table(rows, ("case", "time", "bandwidth", "of copy", "of new copy", "vs numpy")))
