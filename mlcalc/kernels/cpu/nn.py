@@ -76,7 +76,7 @@ def _code(fn, approx=None) -> int:
 def _sigmoid(v):
     # e^(−|v|) ≤ 1: no overflow for ±1000; NaN stays NaN. Branch-free with the arithmetic exp, so the
     # loops around it vectorise (about 6x faster than math.exp, within an ulp of it)
-    # one division of a chosen numerator (1/(1+e) then e·that rounded twice, and cost a product)
+    # one division with the numerator chosen (1 or e): 1/(1+e) times e rounded twice, at a product's cost
     e = vexp.exp_nonpositive(-abs(v))
     return (1.0 if v >= 0 else e) / (1.0 + e)
 
