@@ -217,10 +217,10 @@ def generate(tile_sets=TILE_SETS) -> str:
         for dt, MR, NR in tiles:
             mname = f"_micro_{dt}_{MR}x{NR}"
             dname = f"_gemm_{dt}_{MR}x{NR}"
-            parts += ["", micro(mname, MR, NR, 8 if dt == "f64" else 16), ""]
+            line = 8 if dt == "f64" else 16  # elements per 64-byte cache line
+            parts += ["", micro(mname, MR, NR, line), ""]
             # the same driver twice: parallel, and serial for small products, where starting the
             # threads (tens of microseconds per prange) would cost more than the work
-            line = 8 if dt == "f64" else 16  # elements per 64-byte cache line
             fmt = dict(micro=mname, MR=MR, NR=NR, LINE=line, PF=PF, PFB=PFB)
             parts += [DRIVER.format(name=dname, parallel="parallel=True, ", **fmt).rstrip(), "",
                       DRIVER.format(name=f"{dname}_serial", parallel="", **fmt).rstrip(), ""]
