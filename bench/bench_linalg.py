@@ -3,7 +3,8 @@
     python bench/bench_linalg.py [--quick] [--threads N]
 
 * norm / row norms / column norms: bandwidth (bytes read per second) as a fraction of a STREAM-like
-  copy (np.copyto on numba's thread count, bytes read + written) measured in the same run, beside NumPy's np.linalg.norm.
+  copy (np.copyto on numba's thread count, bytes read + written) measured in the same run, beside
+  NumPy's np.linalg.norm.
 * pairwise distance: numba kernel vs the NumPy broadcast formulation
   sqrt(((A[:, None] - B[None]) ** 2).sum(-1)) and vs mlcalc's blocked reference.
 Each figure is the best of several interleaved repeats (the machine is shared; best-of filters noise).

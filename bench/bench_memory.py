@@ -3,10 +3,11 @@
     python bench/bench_memory.py [--quick] [--threads N] [--crossover]
 
 Bandwidth counts the bytes each kernel must move (add: read 2, write 1 arrays; dot: read 2) and is
-compared with a STREAM-like copy (np.copyto into an existing array on as many threads as the kernels,
-mlcalc.benchsuite.stream_copy: read 1, write 1) measured in the same run. "into" rows write into an existing output (the kernel's own speed); the public functions
-allocate their result like NumPy does, which adds the cost of first-touching fresh pages: those that
-read one array are also given against a copy into a new array (which pays the same), "of new copy".
+compared with a STREAM-like copy (np.copyto into an existing array on as many threads as the
+kernels, mlcalc.benchsuite.stream_copy: read 1, write 1) measured in the same run. "into" rows write
+into an existing output (the kernel's own speed); the public functions allocate their result like
+NumPy does, which adds the cost of first-touching fresh pages: those that read one array are also
+given against a copy into a new array (which pays the same), "of new copy".
 With --crossover: the smallest size where numba's kernel (through the engine, as the CLI calls it)
 beats NumPy's, per op: the figures behind AUTO_NUMBA_FROM in mlcalc/engine.py.
 """

@@ -11,6 +11,7 @@ scripts with the issue's sizes live in bench/ of the source tree.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -80,7 +81,11 @@ def _best(fn, repeats: int) -> float:
     return best
 
 
-_COPY_POOLS: dict = {}
+@functools.cache
+def _copy_pool(threads: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(threads)
 
 
 def stream_copy(dst: np.ndarray, src: np.ndarray, threads: int) -> None:
@@ -91,11 +96,8 @@ def stream_copy(dst: np.ndarray, src: np.ndarray, threads: int) -> None:
     if threads <= 1:
         np.copyto(dst, src)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = _COPY_POOLS.get(threads) or _COPY_POOLS.setdefault(threads, ThreadPoolExecutor(threads))
     cuts = [len(src) * i // threads for i in range(threads + 1)]
-    list(pool.map(lambda i: np.copyto(dst[cuts[i]:cuts[i + 1]], src[cuts[i]:cuts[i + 1]]), range(threads)))
+    list(_copy_pool(threads).map(lambda i: np.copyto(dst[cuts[i]:cuts[i + 1]], src[cuts[i]:cuts[i + 1]]), range(threads)))
 
 
 def copy_seconds(nbytes: int, repeats: int = 5, new_array: bool = False) -> float:
@@ -105,10 +107,8 @@ def copy_seconds(nbytes: int, repeats: int = 5, new_array: bool = False) -> floa
 
     threads = numba.get_num_threads()
     src = np.ones(nbytes // 16)
-    dst = np.empty_like(src)
-    if new_array:
-        return _best(lambda: stream_copy(np.empty_like(src), src, threads), repeats)
-    return _best(lambda: stream_copy(dst, src, threads), repeats)
+    dst = None if new_array else np.empty_like(src)
+    return _best(lambda: stream_copy(np.empty_like(src) if dst is None else dst, src, threads), repeats)
 
 
 def run(full: bool = False, repeats: int = 5, progress: Callable[[str], None] = lambda name: None) -> list[list]:

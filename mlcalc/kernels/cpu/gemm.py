@@ -1496,7 +1496,7 @@ def gemm(a: np.ndarray, b: np.ndarray, isa: str | None = None, *, bias: np.ndarr
     n = b.shape[1]
     epi = EPI_NONE if bias is None and act is None else EPILOGUES[act]
     bias = np.zeros(n if epi != EPI_NONE else 0, dtype) if bias is None else np.ascontiguousarray(bias, dtype)
-    if bias.shape != (n,) and epi != EPI_NONE:
+    if epi != EPI_NONE and bias.shape != (n,):
         raise ValueError(f"gemm: a bias of shape {bias.shape} for {n} columns")
     if m == 0 or n == 0 or k == 0:
         c = np.zeros((m, n), dtype=dtype)
