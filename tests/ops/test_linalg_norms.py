@@ -171,6 +171,20 @@ def test_long_vector_norms_match_reference(engine):
         assert math.isclose(linalg.norm(v, ord, engine=engine), reference.norm(v, ord), rel_tol=1e-12)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("n", [7, 4 * 16384 + 3, 4 * 40_000 + 1])
+def test_vector_norms_see_every_part_and_the_tail(engine, n):
+    # the numba engine reads a long vector as four parts side by side plus the last n mod 4
+    # elements: an extreme value (or a NaN) in any of them must count
+    for where in (0, n // 4, n // 2 + 1, 3 * (n // 4) + 2, n - 1):
+        v = RNG.standard_normal(n)
+        v[where] = -1e3
+        for ord in ("l1", "l2", "inf"):
+            assert math.isclose(linalg.norm(v, ord, engine=engine), reference.norm(v, ord), rel_tol=1e-12)
+        v[where] = np.nan
+        assert all(math.isnan(linalg.norm(v, ord, engine=engine)) for ord in ("l1", "l2", "inf"))
+
+
 def test_unknown_ord_is_an_error():
     with pytest.raises(MlcalcError, match="unknown --ord"):
         linalg.norm(np.ones(3), "l3")

@@ -94,20 +94,62 @@ def _l2_from_sumsq(x, sumsq):
     return blue_l2(x)
 
 
+# Whole-vector reductions read _STREAMS far-apart parts of the array side by side, each task a
+# chunk of every part: on an Intel Emerald Rapids host one stream per core read 26-27 GB/s on two
+# cores, four 31-33 (more requests in flight; a C loop of AVX-512 loads did no better: 23 with one,
+# 30-31 with four or eight). Only the order of the additions changes.
+_STREAMS = 4
+
+
+@njit(**JIT_OPTIONS)
+def _reduce_streams(x, q, lo, hi, kind):
+    """Σ x² or Σ|x| over x[s·q + lo : s·q + hi] for s < _STREAMS, the parts read side by side."""
+    v0, v1, v2, v3 = x[lo:hi], x[q + lo:q + hi], x[2 * q + lo:2 * q + hi], x[3 * q + lo:3 * q + hi]
+    if kind == SUMSQ:
+        return _sum_sq4(v0, v1, v2, v3)
+    return _sum_abs4(v0, v1, v2, v3)
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _flat(x, kind):
-    """Σ x² (as l2) or Σ|x| over a contiguous 1-D array, in parallel chunks."""
+    """Σ x² (as l2) or Σ|x| over a contiguous 1-D array, in parallel chunks of _STREAMS parts."""
     n = x.shape[0]
-    nchunks = max(1, (n + _CHUNK - 1) // _CHUNK)
+    q = n // _STREAMS
+    nchunks = max(1, (q + _CHUNK - 1) // _CHUNK)
     partial = np.empty(nchunks)
     for c in prange(nchunks):
-        partial[c] = _reduce_range(x, c * _CHUNK, min(n, (c + 1) * _CHUNK), kind)
-    r = partial[0]
-    for c in range(1, nchunks):
+        partial[c] = _reduce_streams(x, q, c * _CHUNK, min(q, (c + 1) * _CHUNK), kind)
+    r = _reduce_range(x, _STREAMS * q, n, kind)  # the last n mod _STREAMS elements
+    for c in range(nchunks):
         r += partial[c]
     if kind == SUMSQ:
         return _l2_from_sumsq(x, r)
     return r
+
+
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _sum_sq4(v0, v1, v2, v3):
+    """Σ x² over four equal-length views read side by side (reassociated as _sum_sq)."""
+    s0 = s1 = s2 = s3 = 0.0
+    for i in range(v0.shape[0]):
+        w0, w1, w2, w3 = np.float64(v0[i]), np.float64(v1[i]), np.float64(v2[i]), np.float64(v3[i])
+        s0 += w0 * w0
+        s1 += w1 * w1
+        s2 += w2 * w2
+        s3 += w3 * w3
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
+def _sum_abs4(v0, v1, v2, v3):
+    """Σ|x| over four equal-length views read side by side (reassociated as _sum_abs)."""
+    s0 = s1 = s2 = s3 = 0.0
+    for i in range(v0.shape[0]):
+        s0 += abs(np.float64(v0[i]))
+        s1 += abs(np.float64(v1[i]))
+        s2 += abs(np.float64(v2[i]))
+        s3 += abs(np.float64(v3[i]))
+    return (s0 + s1) + (s2 + s3)
 
 
 @njit(nogil=True, cache=True, fastmath={"contract", "reassoc"})
@@ -278,15 +320,33 @@ def _max_bits_of(bits, lo, hi, mask):
     return best
 
 
+@njit(**JIT_OPTIONS)
+def _max_bits4(bits, q, lo, hi, mask):
+    """max of bits & mask over bits[s·q + lo : s·q + hi] for s < _STREAMS, read side by side (_flat)."""
+    w0, w1, w2, w3 = bits[lo:hi], bits[q + lo:q + hi], bits[2 * q + lo:2 * q + hi], bits[3 * q + lo:3 * q + hi]
+    b0 = b1 = b2 = b3 = mask - mask
+    for i in range(w0.shape[0]):
+        v0, v1, v2, v3 = w0[i] & mask, w1[i] & mask, w2[i] & mask, w3[i] & mask
+        b0 = v0 if v0 > b0 else b0
+        b1 = v1 if v1 > b1 else b1
+        b2 = v2 if v2 > b2 else b2
+        b3 = v3 if v3 > b3 else b3
+    return max(max(b0, b1), max(b2, b3))
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _max_bits(bits, mask):
-    """max of bits & mask over a 1-D integer view, in parallel chunks."""
+    """max of bits & mask over a 1-D integer view, in parallel chunks of _STREAMS parts (as _flat)."""
     n = bits.shape[0]
-    nchunks = max(1, (n + _CHUNK - 1) // _CHUNK)
+    q = n // _STREAMS
+    nchunks = max(1, (q + _CHUNK - 1) // _CHUNK)
     partial = np.empty(nchunks, dtype=bits.dtype)
     for c in prange(nchunks):
-        partial[c] = _max_bits_of(bits, c * _CHUNK, min(n, (c + 1) * _CHUNK), mask)
-    return partial.max()
+        partial[c] = _max_bits4(bits, q, c * _CHUNK, min(q, (c + 1) * _CHUNK), mask)
+    best = _max_bits_of(bits, _STREAMS * q, n, mask)
+    for c in range(nchunks):
+        best = partial[c] if partial[c] > best else best
+    return best
 
 
 @njit(parallel=True, **JIT_OPTIONS)
