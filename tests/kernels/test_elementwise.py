@@ -123,6 +123,20 @@ def test_dot_of_strided_and_column_vectors():
     assert np.isclose(red.dot(x[:50].reshape(-1, 1), x[50:100]), np.dot(x[:50], x[50:100]), rtol=1e-12)
 
 
+def test_dot_counts_both_halves_the_odd_element_and_nan():
+    # the kernel reads the two halves side by side and the last element of an odd length apart
+    n = 2 * 40_000 + 1
+    for where in (0, n // 2 - 1, n // 2, n - 2, n - 1):
+        u, v = np.zeros(n), np.ones(n)
+        u[where] = 3.0
+        assert red.dot(u, v) == 3.0
+        u[where] = np.nan
+        assert np.isnan(red.dot(u, v))
+    u = np.zeros(n)
+    u[1], u[n - 1] = np.inf, -np.inf
+    assert np.isnan(red.dot(u, np.ones(n)))
+
+
 def test_dot_worked_example():
     assert red.dot(np.array([1.0, 2, 3]), np.array([4.0, 5, 6])) == 32.0
 
