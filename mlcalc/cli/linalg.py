@@ -1,6 +1,5 @@
 """Linear-algebra commands: parse, call mlcalc.ops, emit. No mathematics here."""
 
-from __future__ import annotations
 
 from typing import List
 
