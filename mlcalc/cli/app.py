@@ -14,12 +14,34 @@ COMMAND_MODULES = ("linalg", "linalg_more", "systems", "nn", "train", "tools")
 CORE_COMMANDS = ("matmul", "add", "sub", "hadamard", "scale", "transpose", "dot", "outer")
 
 
-def register_commands(argv: list[str]) -> None:
+def register_commands(argv: list[str]):
+    """Import the command modules the call needs; return the app to run: for a core command, a copy
+    of `app` that holds that command alone (typer builds a click command for every registered one
+    on each call, 9 ms for cli/linalg.py's eight: a tenth of a small command's start-up)."""
     import importlib
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command_of(argv)
     modules = ("linalg",) if command in CORE_COMMANDS else COMMAND_MODULES
     for name in modules:
         importlib.import_module(f"mlcalc.cli.{name}")
+    if command not in CORE_COMMANDS:
+        return app
+    import copy
+    one = copy.copy(app)
+    one.registered_commands = [c for c in app.registered_commands
+                               if (c.name or c.callback.__name__.replace("_", "-")) == command]
+    return one
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command's name in an argv from prepare_argv (global options, with their values, first)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if not a.startswith("-"):
+            return a
+        i += 2 if GLOBAL_OPTIONS.get(a) else 1  # "--format csv" takes two tokens, "--format=csv" one
+    return None
+
 
 # a token that is a number or a matrix literal even though it starts with '-' ("-1 2; 3 4", "-inf")
 _NEGATIVE_LITERAL = re.compile(r"-(\d|\.\d|inf|nan)", re.I)
@@ -64,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
 
     config.early()
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
-    register_commands(argv)
+    to_run = register_commands(argv)
     debug = os.environ.get("MLCALC_DEBUG") == "1"
     if not debug:
         # NumPy's "overflow encountered" and numba's performance hints are not for the user: results
@@ -72,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         import warnings
         warnings.simplefilter("ignore")
     try:
-        app(args=argv, prog_name="mlcalc", standalone_mode=True)
+        to_run(args=argv, prog_name="mlcalc", standalone_mode=True)
     except MlcalcError as e:
         if debug:
             raise

@@ -48,3 +48,30 @@ def test_core_command_list_matches_the_linalg_module():
         registered[c.callback.__module__].append(c.name or c.callback.__name__)
     assert sorted(registered["mlcalc.cli.linalg"]) == sorted(app_module.CORE_COMMANDS)
     assert typer.main.get_command(app)  # the app still builds
+
+
+def test_a_core_command_runs_on_an_app_of_its_own_and_leaves_the_full_app_whole():
+    from mlcalc.cli import app as app_module
+    from mlcalc.cli.base import app
+
+    one = app_module.register_commands(["matmul", "a.csv", "b.csv"])
+    assert [c.callback.__name__ for c in one.registered_commands] == ["matmul"]
+    assert len(app.registered_commands) >= len(app_module.CORE_COMMANDS)  # the shared app keeps them all
+    assert app_module.register_commands(["inv", "a.csv"]) is app
+
+
+def test_the_command_is_found_after_global_options_whose_value_names_a_command(tmp_path, monkeypatch):
+    from conftest import run_cli
+
+    from mlcalc.cli.app import _command_of, prepare_argv
+    assert _command_of(prepare_argv(["-f", "csv", "add", "1 2", "3 4"])) == "add"
+    assert _command_of(prepare_argv(["add", "1 2", "3 4", "--format=csv"])) == "add"
+    assert _command_of(prepare_argv(["--quiet", "--delimiter", "dot", "matmul", "x", "y"])) == "matmul"
+    # "-o add": a file named like a command is not the command
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("-o", "add", "-f", "csv", "matmul", "1 2; 3 4", "5 6; 7 8")
+    assert r.code == 0, r.stderr
+    assert (tmp_path / "add").read_text().split() == ["19,22", "43,50"]
+    # and core commands one after another in one process each find theirs
+    assert run_cli("add", "1 2", "3 4", "-f", "csv").stdout.split() == ["4", "6"]
+    assert run_cli("dot", "1 2", "3 4").stdout.strip() == "11"
