@@ -1,6 +1,5 @@
 """Utility commands: gen, warmup."""
 
-from __future__ import annotations
 
 import re
 from enum import Enum

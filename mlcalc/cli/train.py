@@ -1,6 +1,5 @@
 """Training commands: train-linreg, predict."""
 
-from __future__ import annotations
 
 import sys
 from enum import Enum
