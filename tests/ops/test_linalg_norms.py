@@ -139,6 +139,27 @@ def test_row_norms_of_many_rows_rescue_only_the_rows_out_of_range(engine, cols):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cols", [2, 4, 16, 32])
+def test_short_row_norms_match_reference_across_blocks(engine, dtype, cols):
+    # the numba engine sums rows of 2-32 columns by halving, in blocks of rows per task: rows in
+    # every block and task, a NaN, an inf, and (float64) a row whose squares overflow
+    plain = RNG.standard_normal((2000, cols)).astype(dtype)
+    a = plain.copy()
+    a[3, 0], a[600, cols - 1] = np.nan, np.inf
+    for ord in ("l1", "l2"):
+        got = linalg.norm(a, ord, "rows", engine=engine)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, reference.norm(a, ord, "rows"), **_tol(dtype))
+    if dtype == np.float64:
+        a = plain.copy()
+        a[1999] *= 1e200
+        want = reference.norm(plain, "l2", "rows")
+        want[1999] *= 1e200
+        np.testing.assert_allclose(linalg.norm(a, "l2", "rows", engine=engine), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_nan_and_inf_carry_through_norms(engine):
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "l2", engine=engine))
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "inf", engine=engine))
