@@ -12,7 +12,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange
 from numba.core import types
-from numba.cpython.unsafe.numbers import leading_zeros
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 from numba.extending import intrinsic
 
 from mlcalc import jitcache
@@ -57,6 +57,7 @@ def _powers_of_five():
 
 POW5_HI, POW5_LO = _powers_of_five()
 POW10 = np.array([10.0 ** i for i in range(23)])  # exact doubles: Clinger's fast path
+_POW10_INT = np.array([10 ** i for i in range(9)], dtype=np.uint64)  # 10**k for a run of k digits
 
 
 @intrinsic
@@ -173,15 +174,37 @@ def _eight_value(v):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _digit_run(v):
+    """How many of the 8 bytes of v, from the first (lowest), are ASCII digits: the byte test of
+    _eight_digits, then the first failing byte by its trailing zero bits. (A carry of the + 6 can
+    only spoil the bytes after a non-digit, which are not counted.)"""
+    x = ((v & U64(0xF0F0F0F0F0F0F0F0)) | (((v + U64(0x0606060606060606)) & U64(0xF0F0F0F0F0F0F0F0)) >> U64(4))) \
+        ^ U64(0x3333333333333333)
+    if x == U64(0):
+        return 8
+    return np.int64(trailing_zeros(x)) >> 3
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _digits(buf, i, e, w):
-    """(w with the digits at buf[i:] appended, end): 8 at a time while they last, then one by one.
-    w wraps past 19 digits; the caller counts digits and gives such numbers to Python."""
+    """(w with the digits at buf[i:] appended, end): 8 bytes at a time, and the last 1-7 digits of a
+    run as the tail of an 8-digit word instead of a loop over them, whose exit depends on each
+    number's length (one thread, old and new interleaved, 4 MB files: repr() doubles 366 -> 394 MB/s,
+    one-digit cells 123 -> 143); one by one only in the last 8 bytes before e. w wraps past 19
+    digits; the caller counts digits and gives such numbers to Python."""
     while i + 8 <= e:
         v = _load8(buf, i)
-        if not _eight_digits(v):
-            break
-        w = w * U64(100000000) + _eight_value(v)
-        i += 8
+        k = _digit_run(v)
+        if k == 8:
+            w = w * U64(100000000) + _eight_value(v)
+            i += 8
+            continue
+        if k > 0:
+            # the k digits after 8 - k '0's: shifted up, '0' bytes in from below
+            sh = U64(8 * (8 - k))
+            w = w * _POW10_INT[k] + _eight_value((v << sh) | (U64(0x3030303030303030) >> U64(8 * k)))
+            i += k
+        return w, i
     while i < e:
         d = U64(buf[i]) - U64(48)  # wraps for bytes below '0': one unsigned compare
         if d > U64(9):

@@ -101,3 +101,16 @@ def test_room_per_chunk_is_exact(tmp_path, monkeypatch, tail):
     got, _ = csvfast.read(str(p), "r.csv", None)
     assert got.shape == a.shape
     np.testing.assert_array_equal(got.view(np.uint64), a.view(np.uint64))
+
+
+@pytest.mark.parametrize("run", range(1, 17))
+def test_every_length_of_digit_run_before_every_kind_of_end(tmp_path, run):
+    # the kernel reads the last 1-7 digits of a run as the tail of an 8-byte word: each length,
+    # ended by a delimiter, a line end, a point, an exponent, a blank, or the end of the file
+    digits = "9876543210123456"[:run]
+    cells = [digits, digits + ".5", "0." + digits, digits + "e3", digits + "." + digits, "-" + digits + " "]
+    p = tmp_path / "runs.csv"
+    p.write_text("\n".join(",".join(cells) for _ in range(3)) + "\n" + ",".join(cells).rstrip())
+    got, _ = csvfast.read(str(p), "runs.csv", None)
+    want = np.array([[float(c) for c in cells]] * 4)
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
