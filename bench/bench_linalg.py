@@ -67,7 +67,7 @@ def main() -> None:
                         # the kernel alone, into an existing result (as bench_memory's "into" rows):
                         # a fresh result's pages are first-touched inside the timing above, and
                         # the NumPy calls' big temporaries make the allocator hand back new pages
-                        "numba rows into": lambda: norms._rows(a, norms.SUMSQ, row_out),
+                        "numba rows into": lambda: norms.row_norms(a, norms.SUMSQ, row_out),
                         "numba cols": lambda: norms.norm(a, "l2", "cols"),
                         "numpy rows": lambda: np.linalg.norm(a, axis=1),
                         "numpy cols": lambda: np.linalg.norm(a, axis=0)}, repeats)

@@ -99,7 +99,7 @@ def _l2_from_sumsq(x, sumsq):
 # core and four interleaved in one process: l2 31.6 -> 32.8 GB/s, inf 29.3 -> 32.1 on two cores (a C
 # loop of AVX-512 loads there: 23 GB/s with one stream a core, 30-31 with four or eight). Only the
 # order of the additions changes.
-_STREAMS = 4
+_STREAMS = 4  # the four views of _reduce_streams and _max_bits4
 
 
 @njit(**JIT_OPTIONS)
@@ -498,10 +498,17 @@ def _reduce_axis(a, kind, axis):
             return _bits_to_float(_max_bits_rows(bits, mask, np.empty(m, dtype=bits.dtype)))
         return _bits_to_float(_max_bits_cols(bits, mask, nblocks))
     if axis == "rows":
-        if n in _FOLD_COLUMNS:
-            return _folded_rows(a, kind, np.empty(m), max(1, min(-(-m // _ROW_BLOCK), 8 * numba.get_num_threads())))
-        return _rows(a, kind, np.empty(m))
+        return row_norms(a, kind, np.empty(m))
     return _cols(a, kind, nblocks)
+
+
+def row_norms(a, kind, out):
+    """out[i] = ‖row i‖₂ (kind SUMSQ) or Σ|x| of row i (SUMABS) of a C-contiguous matrix: rows of
+    _FOLD_COLUMNS columns by halving, others by _rows."""
+    m, n = a.shape
+    if n in _FOLD_COLUMNS:
+        return _folded_rows(a, kind, out, max(1, min(-(-m // _ROW_BLOCK), 8 * numba.get_num_threads())))
+    return _rows(a, kind, out)
 
 
 def _singular_values(a):
