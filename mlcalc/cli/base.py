@@ -4,7 +4,6 @@ Command modules (linalg, nn, train, tools) import `app` from here and stay thin:
 an ops function, `emit` the result. Nothing here imports NumPy at start-up, so `--help` is fast.
 """
 
-
 import os
 import sys
 from dataclasses import dataclass, field

@@ -1,6 +1,5 @@
 """Linear-algebra commands: parse, call mlcalc.ops, emit. No mathematics here."""
 
-
 from typing import List
 
 import typer

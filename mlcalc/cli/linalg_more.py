@@ -1,6 +1,5 @@
 """norm, dist, project, eig, svd, pinv, inspect: parse, call mlcalc.ops.linalg, emit. No mathematics here."""
 
-
 from enum import Enum
 from typing import Optional
 

@@ -1,6 +1,5 @@
 """Neural-network commands: parse, call mlcalc.ops.nn, emit. No mathematics here."""
 
-
 from enum import Enum
 from typing import Optional
 

@@ -1,7 +1,6 @@
 """Linear-system commands: inv, solve, det, rank, rref. Parse, call mlcalc.ops, emit; with the
 global --exact they go to mlcalc.ops.exact (fractions) instead of the floating-point ops."""
 
-
 from typing import Optional
 
 import typer

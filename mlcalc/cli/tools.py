@@ -1,6 +1,5 @@
 """Utility commands: gen, warmup."""
 
-
 import re
 from enum import Enum
 from typing import Optional

@@ -1,6 +1,5 @@
 """Training commands: train-linreg, predict."""
 
-
 import sys
 from enum import Enum
 from typing import Optional
