@@ -241,7 +241,7 @@ def _rows(a, kind, out):
 # pass adds neighbours, dst[j] = src[2j] + src[2j+1], until one sum a row is left. A stride-2 pair of
 # loads is what LLVM vectorises with two permutes a vector; a loop over the row (a horizontal sum a
 # row), a row loop written out for 8 columns (gathers) and streamed results were slower. 12,500,000×8
-# float64 on an Intel Emerald Rapids host, interleaved in one process: 54-55 -> 41-42 ms (0.35 -> 0.47
+# float64 on an Intel Emerald Rapids host, interleaved in one process: 55 -> 40 ms (0.33 -> 0.45
 # of a two-thread copy; what is left is reading at the speed of one stream a core while the results
 # are written, each line read first). The additions are pairwise: ((x0² + x1²) + (x2² + x3²)) + ...
 _FOLD_COLUMNS = (2, 4, 8, 16, 32)
@@ -275,7 +275,7 @@ def _folded_rows(a, kind, out, ntasks):
     per = (m + ntasks - 1) // ntasks
     for t in prange(ntasks):
         s1 = np.empty(_ROW_BLOCK * n // 2)
-        s2 = np.empty(_ROW_BLOCK * n // 4 + 1)
+        s2 = np.empty(_ROW_BLOCK * n // 4)  # the passes after the first alternate between s1 and s2
         for lo in range(t * per, min(m, (t + 1) * per), _ROW_BLOCK):
             hi = min(m, (t + 1) * per, lo + _ROW_BLOCK)
             h = hi - lo
