@@ -19,34 +19,18 @@ C's tile and the panels ahead (an LLVM intrinsic), which hides L2 latency. Only 
 """
 
 import numpy as np
-from llvmlite import ir
 from numba import get_num_threads, njit, prange
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
 from mlcalc import config
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.cpu import stream
 
 
-@intrinsic
-def _prefetch(typingctx, arr, i, j):
-    """Ask the CPU to fetch the cache line of arr[i, j] (llvm.prefetch: read, keep in all levels).
+@njit(inline="always", **JIT_OPTIONS)
+def _prefetch(arr, i, j):
+    """Ask the CPU to fetch the cache line of arr[i, j] (a hint: an index past the end is harmless)."""
+    stream.prefetch(arr, (i, j))
 
-    A hint only: it never faults, so an index past the end (the last steps of a panel) is harmless."""
-    sig = types.void(arr, i, j)
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1], args[2]], wraparound=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
 
 # what the drivers do to each finished tile of C (the dense layer's a = g(X·Wᵀ + b) for the cheap g:
 # a separate pass over C, from L3 or memory, cost 2.3 ms of a 41 ms 4096×1024→1024 float32 forward)
