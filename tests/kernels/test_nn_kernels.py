@@ -67,6 +67,23 @@ def test_numba_activation_matches_reference(name, dtype):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-300 if dtype == np.float64 else 1e-7)
 
 
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_numba_element_wise_passes_over_several_flat_rows(name):
+    # a long vector runs as rows of _FLAT_ROW elements and a shorter last row (the passes' threads
+    # take rows): value, derivative and vector-Jacobian product against the reference in every part
+    fn, approx = split(name)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(2 * cpu._FLAT_ROW + 123) * 4
+    x[[0, cpu._FLAT_ROW, -1]] = [np.nan, np.inf, -np.inf]
+    g = rng.standard_normal(x.size)
+    with np.errstate(invalid="ignore", over="ignore"):
+        pairs = [(cpu.activation(x, fn, approx=approx), ref.activation(x, fn, approx=approx), 1e-12),
+                 (cpu.activation_grad(x, fn, approx=approx), ref.activation_grad(x, fn, approx=approx), 1e-8),
+                 (cpu.activation_vjp(x, g, fn, approx=approx), g * ref.activation_grad(x, fn, approx=approx), 1e-8)]
+    for got, want, rtol in pairs:
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_numba_derivative_matches_reference(name, dtype):

@@ -1,5 +1,6 @@
 """vexp.exp and vexp.exp_nonpositive, the arithmetic exps of the fused NN passes: within 1 ulp of
-NumPy's exp everywhere, the subnormal range included, and the special values exactly."""
+NumPy's exp everywhere, the subnormal range included, and the special values exactly; expm1_nonpositive
+and tanh built on the same reduction, within an ulp or two of NumPy's."""
 
 import numpy as np
 import pytest
@@ -73,3 +74,41 @@ def test_special_values(name):
     if name == "exp":
         got = _run(_exp_all, np.array([np.inf, 5e-324]))
         assert got[0] == np.inf and got[1] == 1.0
+
+
+@njit
+def _expm1_nonpositive_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = vexp.expm1_nonpositive(x[i])
+
+
+@njit
+def _tanh_all(x, out):
+    for i in range(x.shape[0]):
+        out[i] = vexp.tanh(x[i])
+
+
+def test_expm1_within_one_ulp_and_without_cancellation_near_zero():
+    x = -np.abs(np.concatenate([_points(-60.0, 0.0), np.geomspace(1e-300, 1.0, 5000)]))
+    want = np.expm1(x)
+    got = _run(_expm1_nonpositive_all, x)
+    assert np.all(np.abs(got - want) <= np.spacing(np.abs(want)))
+    got = _run(_expm1_nonpositive_all, np.array([0.0, -0.0, np.nan, -40.0, -800.0, -np.inf]))
+    assert got[0] == 0.0 and got[1] == 0.0 and np.isnan(got[2]) and np.all(got[3:] == -1.0)
+
+
+def test_tanh_within_three_ulp_of_numpys_on_both_sides_of_its_split():
+    # within 2 ulp of the exact value (checked against mpmath while writing it), NumPy's within 1
+    x = np.concatenate([_points(-25.0, 25.0), np.geomspace(1e-300, 30.0, 5000),
+                        vexp._TANH_SPLIT + np.linspace(-1e-3, 1e-3, 2001)])
+    x = np.concatenate([x, -x])
+    want = np.tanh(x)
+    got = _run(_tanh_all, x)
+    assert np.all(np.abs(got - want) <= 3 * np.spacing(np.abs(want)))
+
+
+def test_tanh_special_values_and_signs():
+    got = _run(_tanh_all, np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 20.0, -1000.0]))
+    assert got[0] == 0.0 and not np.signbit(got[0]) and got[1] == 0.0 and np.signbit(got[1])
+    assert got[2] == 1.0 and got[3] == -1.0 and np.isnan(got[4])
+    assert got[5] == 5e-324 and got[6] == -5e-324 and got[7] == 1.0 and got[8] == -1.0

@@ -10,8 +10,11 @@ NumPy's exp over [−745, 710]: within 1 ulp (tests/kernels/test_vexp.py).
 
 `exp` takes any x; `exp_nonpositive` only x ≤ 0 (or NaN), the arguments of the sigmoids (e^−|v|)
 and of softmax and attention (z − the row's max): no overflow to guard and 2ⁿ in one factor, about a
-quarter fewer operations.
+quarter fewer operations. `expm1_nonpositive` and `tanh` (the tanh activation, GELU's tanh form) use
+the same reduction, keeping eʳ − 1 apart from its 1.
 """
+
+import math
 
 import numpy as np
 from numba import njit, types
@@ -66,6 +69,13 @@ def _pow2(k):
 @njit(inline="always", **JIT_OPTIONS)
 def _reduce(xc):
     """(eʳ, t) for x = n·ln 2 + r, |r| ≤ ln2/2: t holds n in its low mantissa bits (_SHIFTER)."""
+    s, t = _reduce_m1(xc)
+    return 1.0 + s, t
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _reduce_m1(xc):
+    """(eʳ − 1, t) for x = n·ln 2 + r, |r| ≤ ln2/2, as _reduce (which adds the 1)."""
     t = xc * _LOG2E + _SHIFTER
     n = t - _SHIFTER  # round(x / ln 2), to nearest
     r = (xc - n * _LN2_HI) - n * _LN2_LO
@@ -79,7 +89,7 @@ def _reduce(xc):
     b1 = (Q4 + Q5 * r) + (Q6 + Q7 * r) * r2
     b2 = Q8 + Q9 * r
     q = (b0 + b1 * r4) + b2 * (r4 * r4)
-    return 1.0 + (r + r2 * q), t
+    return r + r2 * q, t
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -122,3 +132,44 @@ def exp_nonpositive(x):
     if x != x:
         y = x
     return y
+
+
+# below this eˣ − 1 is −1 in float64 (e⁻⁴⁰ < 2⁻⁵⁴): the clamp keeps 2ⁿ normal
+_EXPM1_FLOOR = -40.0
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def expm1_nonpositive(x):
+    """eˣ − 1 for a float64 x ≤ 0 (or NaN: NaN; −inf: −1), without the cancellation of exp(x) − 1 near
+    0: 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where 2ⁿ − 1 is exact for n ≥ −53 (n = 0 leaves eʳ − 1 alone)."""
+    # NaN stays NaN: numba's max is Python's, max(nan, c) is nan (c > nan is false), and the NaN then
+    # runs through every operation below
+    xc = max(x, _EXPM1_FLOOR)
+    s, t = _reduce_m1(xc)
+    p = _pow2(_n_bits(t))
+    return p * s + (p - 1.0)
+
+
+# from here on tanh|x| takes 1 − 2e/(1 + e), e = e^(−2|x|) ≤ 1/3, rounding near 1 once at the end;
+# below, −u/(2 + u), u = e^(−2|x|) − 1, which keeps its relative accuracy as |x| → 0
+_TANH_SPLIT = 0.55
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def tanh(x):
+    """tanh(x) for a float64 x, within 2 ulp of the exact value: from one reduction of −2|x|, both
+    e = e^(−2|x|) and u = e − 1 (expm1_nonpositive's form), and one division; the sign put back.
+    numba's math.tanh is the C library's scalar call, which keeps the loops around it scalar (a tanh
+    pass over 10⁷ float64 took 211 ms against NumPy's 43); this one vectorises. ±inf give ±1."""
+    a = abs(x)
+    xc = max(-2.0 * a, _EXPM1_FLOOR)  # NaN stays NaN (as in expm1_nonpositive)
+    s, t = _reduce_m1(xc)
+    p = _pow2(_n_bits(t))
+    large = a >= _TANH_SPLIT
+    e = p * s + p
+    u = p * s + (p - 1.0)
+    num = 2.0 * e if large else -u
+    den = 1.0 + e if large else 2.0 + u
+    q = num / den
+    y = 1.0 - q if large else q
+    return math.copysign(y, x)
