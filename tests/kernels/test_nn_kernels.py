@@ -30,7 +30,7 @@ def closed_form(x, name):
         if name == "swish":
             return v / (1 + math.exp(-v))
         if name == "gelu":
-            return 0.5 * v * (1 + math.erf(v / math.sqrt(2)))
+            return 0.5 * v * math.erfc(-v / math.sqrt(2))  # x·Φ(x), its negative tail kept
         if name == "gelu-tanh":
             return 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))
     return np.array([one(float(v)) for v in x.reshape(-1)]).reshape(x.shape)
@@ -65,6 +65,18 @@ def test_numba_activation_matches_reference(name, dtype):
     # formulas lose digits to cancellation, e.g. 1 + tanh(u) near u = −4)
     want = ref.activation(x.astype(np.float64), fn, approx=approx)
     np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-300 if dtype == np.float64 else 1e-7)
+
+
+@pytest.mark.parametrize("engine", KERNELS)
+def test_gelu_keeps_its_negative_tail(engine):
+    # Φ(−10) = 7.6198530241605260660e−24 (tables of the normal CDF); as ½·(1 + erf(x/√2)) it was 0
+    phi = 7.6198530241605260660e-24
+    got = KERNELS[engine].activation(np.array([-10.0, -8.0]), "gelu")
+    np.testing.assert_allclose(got[0], -10.0 * phi, rtol=1e-13)
+    assert got[1] < 0  # −8·Φ(−8) ≈ −5.0e−15, not rounded to 0
+    # the derivative there: Φ(−10) − 10·φ(−10), φ(−10) = e^(−50)/√(2π)
+    want = phi - 10.0 * math.exp(-50.0) / math.sqrt(2.0 * math.pi)
+    np.testing.assert_allclose(KERNELS[engine].activation_grad(np.array([-10.0]), "gelu")[0], want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)

@@ -81,6 +81,18 @@ def _sigmoid(v):
     return (1.0 if v >= 0 else e) / (1.0 + e)
 
 
+@njit(inline="always", **_OPTS)
+def _normal_cdf(v):
+    # Φ(v) = ½·erfc(−v/√2), which keeps the tail's digits (reference.normal_cdf); vexp's erfc vectorises
+    return 0.5 * vexp.erfc(-v * _SQRT1_2)
+
+
+@njit(inline="always", **_OPTS)
+def _gelu_grad(v):
+    # d/dv v·Φ(v) = Φ(v) + v·φ(v); −v²/2 ≤ 0 (NaN: NaN)
+    return _normal_cdf(v) + v * vexp.exp_nonpositive(-0.5 * v * v) * _INV_SQRT_2PI
+
+
 @njit(**_OPTS)
 def _act(v, code, alpha):
     """g(v) for every element-wise activation (softmax is done per row elsewhere)."""
@@ -96,7 +108,7 @@ def _act(v, code, alpha):
     if code == SWISH:
         return v * _sigmoid(v)
     if code == GELU:
-        return 0.5 * v * (1.0 + math.erf(v * _SQRT1_2))
+        return v * _normal_cdf(v)
     if code == GELU_TANH:
         return 0.5 * v * (1.0 + vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v)))
     return v
@@ -122,7 +134,7 @@ def _deriv(v, code, alpha):
         s = _sigmoid(v)
         return s * (1.0 + v * (1.0 - s))
     if code == GELU:
-        return 0.5 * (1.0 + math.erf(v * _SQRT1_2)) + v * math.exp(-0.5 * v * v) * _INV_SQRT_2PI
+        return _gelu_grad(v)
     if code == GELU_TANH:
         t = vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v))
         sech2 = 1.0 - t * t
@@ -207,7 +219,7 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
         for j in range(n):
             v = zi[j] + b[j]
             stream.put(oi, j, v if v > 0 else alpha * v, nt)
-    elif (code == SIGMOID or code == SWISH or code == TANH) and nt:
+    elif (code == SIGMOID or code == SWISH or code == TANH or code == GELU) and nt:
         # a streamed row comes from memory: in groups, each asking for its input ahead
         # (stream.fetch_ahead); views indexed from 0, so that numba's negative-index test drops out
         # and the loops vectorise. Not in place (the epilogue's rows come from L3, and LLVM, given
@@ -222,6 +234,10 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
             elif code == TANH:
                 for j in range(h - g):
                     stream.put(og, j, vexp.tanh(np.float64(zg[j] + bg[j])), nt)
+            elif code == GELU:
+                for j in range(h - g):
+                    v = np.float64(zg[j] + bg[j])
+                    stream.put(og, j, v * _normal_cdf(v), nt)
             else:
                 for j in range(h - g):
                     v = np.float64(zg[j] + bg[j])
@@ -236,6 +252,10 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
     elif code == TANH:
         for j in range(n):
             stream.put(oi, j, vexp.tanh(np.float64(zi[j] + b[j])), nt)
+    elif code == GELU:
+        for j in range(n):
+            v = np.float64(zi[j] + b[j])
+            stream.put(oi, j, v * _normal_cdf(v), nt)
     elif code == SOFTMAX:
         for j in range(n):
             oi[j] = zi[j] + b[j]
@@ -257,7 +277,7 @@ def _bias_activation(z, b, out, code, alpha):
             _bias_activation_row(row, b, row, code, alpha, False)
     elif (out.size * out.itemsize >= stream.STREAM_FROM_BYTES
           and (code == IDENTITY or code == RELU or code == LEAKY or code == SIGMOID or code == SWISH
-               or code == TANH)):
+               or code == TANH or code == GELU)):
         nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
         for blk in prange(nblocks):
             for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
@@ -303,6 +323,9 @@ def _delta_row(zi, b, gi, row, code, alpha):
         for j in range(n):
             t = vexp.tanh(np.float64(zi[j] + b[j]))
             row[j] = gi[j] * (1.0 - t * t)
+    elif code == GELU:
+        for j in range(n):
+            row[j] = gi[j] * _gelu_grad(np.float64(zi[j] + b[j]))
     elif code == SOFTMAX:
         for j in range(n):
             row[j] = zi[j] + b[j]

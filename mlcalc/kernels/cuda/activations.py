@@ -54,7 +54,7 @@ def make_act(code: int):
         if code == 5:
             return z * sigmoid(z)
         if code == 6:
-            return 0.5 * z * (1.0 + math.erf(z * INV_SQRT2))
+            return 0.5 * z * math.erfc(-z * INV_SQRT2)  # z·Φ(z), its tail kept (reference.normal_cdf)
         if code == 7:
             return 0.5 * z * (1.0 + math.tanh(GELU_TANH_C * (z + GELU_TANH_K * z * z * z)))
         return z
