@@ -7,6 +7,7 @@ path never imports numba (about 0.5 s).  Every op has a "numpy" entry: the refer
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Callable
 
 from mlcalc.errors import MlcalcError
@@ -59,13 +60,39 @@ AUTO_NUMBA_FROM: dict[str, int | None] = {
     "outer": 1_000_000,
 }
 
+# The figures above hold once numba is loaded in the process (a CSV of 8 MB or more went through the
+# parallel reader, or an earlier kernel ran). Where it is not, `auto` must also repay loading it:
+# importing numba and starting its threads with the first parallel kernel from the cache cost 0.45-0.6 s
+# in a one-shot command (2026-12-06, Intel Emerald Rapids host: import 0.14 s, first kernel 0.31-0.35 s;
+# `mlcalc add` on two 4·10⁶-element NPY files took 0.22 s on NumPy and 0.75 s on numba, `activate
+# --fn relu` on 1.6·10⁷ elements 0.32 and 0.92). So each op has a second threshold for that cold
+# start: the work at which numba's kernel saves 0.6 s, from the time saved per element measured by
+# bench/ on 2 threads (bench_memory, bench_linalg, bench_nn; the same host and day).
+AUTO_NUMBA_COLD_FROM: dict[str, int | None] = {
+    "matmul": None,
+    "add": 400_000_000,  # 1.5 ns an element saved: NumPy's one-thread add of 10⁸ took 263 ms, ours 113
+    "sub": 400_000_000,
+    "hadamard": 400_000_000,
+    "scale": 750_000_000,  # 0.8 ns
+    "transpose": 600_000_000,  # 1.0 ns (10⁸: 382 against 277 ms)
+    "dot": None,
+    "outer": 1_000_000_000,  # 0.64 ns a result (10⁸: 146 against 82 ms)
+}
 
-def register(op: str, auto_from: int | None = None, **engines: str) -> None:
+
+def register(op: str, auto_from: int | None = None, cold_from: int | None = None, **engines: str) -> None:
     """Add an op from its area's ops module, e.g.
     register("norm", numpy="mlcalc.kernels.reference:norm", numba="...", auto_from=1_000_000).
-    `auto_from`: the work size from which `auto` picks numba (None: always NumPy)."""
+    `auto_from`: the work size from which `auto` picks numba once numba is loaded (None: always
+    NumPy); `cold_from`: the same before it is (AUTO_NUMBA_COLD_FROM; None: NumPy until then)."""
     REGISTRY.setdefault(op, {}).update(engines)
     AUTO_NUMBA_FROM[op] = auto_from
+    AUTO_NUMBA_COLD_FROM[op] = cold_from
+
+
+def numba_loaded() -> bool:
+    """Whether this process has imported numba already (then a kernel costs only its cache load)."""
+    return "numba" in sys.modules
 
 
 def uses_numba(op: str, engine: str, work: int) -> bool:
@@ -74,7 +101,7 @@ def uses_numba(op: str, engine: str, work: int) -> bool:
         return False
     if engine == "numba":
         return "numba" in REGISTRY.get(op, {})
-    threshold = AUTO_NUMBA_FROM.get(op)
+    threshold = (AUTO_NUMBA_FROM if numba_loaded() else AUTO_NUMBA_COLD_FROM).get(op)
     return threshold is not None and work >= threshold and "numba" in REGISTRY.get(op, {})
 
 

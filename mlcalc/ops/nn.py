@@ -20,15 +20,25 @@ from mlcalc.trace.steps import FULL_UP_TO, Tracer
 _CPU = "mlcalc.kernels.cpu.nn"
 _REF = "mlcalc.kernels.reference"
 
-# `auto` takes numba from these work sizes (elements for element-wise ops); see bench/bench_nn.py and
+# `auto` takes numba from these work sizes, once numba is loaded and before (engine.py's cold start):
+# elements, and for the activations relu-equivalent elements (_NUMPY_COST); see bench/bench_nn.py and
 # docs/nn.md. The ops built on GEMM (dense, attention, conv2d) stay on NumPy/BLAS under `auto`: with the packed
 # GEMM they measured 1.1-1.4x NumPy at 4096x1024->1024 (bench_nn), some 5-20 ms saved, while importing numba
 # costs a one-shot command 0.5 s (the reason matmul's auto is None in engine.py); `--engine numba` runs them.
-for _op, _auto in (("activation", 200_000), ("activation_grad", 200_000), ("activation_vjp", 200_000),
-                   ("dense_forward", None), ("dense_backward", None), ("mse_loss", 1_000_000),
-                   ("cross_entropy_loss", 200_000), ("attention", None), ("conv2d", None),
-                   ("embed", None)):
-    engines.register(_op, numpy=f"{_REF}:{_op}", numba=f"{_CPU}:{_op}", auto_from=_auto)
+# Cold: the work at which numba saves 0.6 s (2026-12-06, Intel host, 2 threads): relu 2.4 ns an element
+# (gelu 126 ns, sigmoid 28: one threshold in relu-equivalents, which `activate` on the command line
+# confirmed, 4·10⁶ gelu and 2·10⁷ sigmoid elements at the crossover); mse 5.7 ns; cross-entropy 27 ns.
+for _op, _auto, _cold in (("activation", 200_000, 200_000_000), ("activation_grad", 200_000, 200_000_000),
+                          ("activation_vjp", 200_000, 200_000_000), ("dense_forward", None, None),
+                          ("dense_backward", None, None), ("mse_loss", 1_000_000, 100_000_000),
+                          ("cross_entropy_loss", 200_000, 20_000_000), ("attention", None, None),
+                          ("conv2d", None, None), ("embed", None, None)):
+    engines.register(_op, numpy=f"{_REF}:{_op}", numba=f"{_CPU}:{_op}", auto_from=_auto, cold_from=_cold)
+
+# NumPy's time an element for each activation against relu's (10⁷ float64, 2026-12-06: relu 2.9 ns,
+# tanh 4.3, softmax 9.4, leaky-relu 11, sigmoid and swish 30, gelu 131 through math.erfc): `activate`
+# weighs its work by it, since what numba saves grows with what NumPy spends
+_NUMPY_COST = {"relu": 1, "tanh": 1.5, "softmax": 3, "leaky-relu": 4, "sigmoid": 10, "swish": 10, "gelu": 45}
 
 ACTIVATIONS = ref.ACTIVATIONS
 
@@ -98,17 +108,18 @@ def activate(x, fn: str, grad: bool = False, alpha: float = 0.01, approx=None, g
     _check_fn("activate", fn, approx, alpha)
     approx = _approx(approx)
     _nonempty("activate", "X", x)
+    work = x.size * _NUMPY_COST[fn]  # relu-equivalent elements (the registration above)
     if grad_out is not None:
         grad_out = _same_shape("activate", "dA (--grad-out)", grad_out, x, "X")
-        result = engines.kernel("activation_vjp", engine, work=x.size)(x, grad_out, fn, alpha, approx)
+        result = engines.kernel("activation_vjp", engine, work=work)(x, grad_out, fn, alpha, approx)
     elif grad:
         if fn == "softmax":
             raise MlcalcError("activate: softmax --grad needs --grad-out dA: softmax's derivative is a full "
                               "Jacobian per row (its diagonal s(1 − s) alone would mislead), so mlcalc gives "
                               "the vector-Jacobian product dA·J")
-        result = engines.kernel("activation_grad", engine, work=x.size)(x, fn, alpha, approx)
+        result = engines.kernel("activation_grad", engine, work=work)(x, fn, alpha, approx)
     else:
-        result = engines.kernel("activation", engine, work=x.size)(x, fn, alpha, approx)
+        result = engines.kernel("activation", engine, work=work)(x, fn, alpha, approx)
     if tracer is not None:
         _trace_activate(tracer, x, fn, grad or grad_out is not None, alpha, approx, grad_out, result)
     return result

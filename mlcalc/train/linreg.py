@@ -20,9 +20,12 @@ from mlcalc.io.read import require_finite
 from mlcalc.train import reference
 from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
 
-# numba runs the epochs from this many multiply-adds (rows × features × epochs); below, NumPy
+# numba runs the epochs from this many multiply-adds (rows × features × epochs); below, NumPy. The
+# same before numba is loaded (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd
+# took 1.08 s on numba and 1.48 on NumPy, whose Python loop goes batch by batch; gd that short took
+# 0.37 s on NumPy and 1.16 on numba, but the command's default is 1000 epochs, and numba's gain grows with them
 engines.register("linreg_epochs", numpy="mlcalc.train.reference:epoch",
-                 numba="mlcalc.kernels.cpu.linreg:EpochRunner", auto_from=50_000_000)
+                 numba="mlcalc.kernels.cpu.linreg:EpochRunner", auto_from=50_000_000, cold_from=50_000_000)
 
 
 @dataclass

@@ -75,3 +75,15 @@ def test_the_command_is_found_after_global_options_whose_value_names_a_command(t
     # and core commands one after another in one process each find theirs
     assert run_cli("add", "1 2", "3 4", "-f", "csv").stdout.split() == ["4", "6"]
     assert run_cli("dot", "1 2", "3 4").stdout.strip() == "11"
+
+
+def test_a_mid_size_activation_stays_on_numpy(tmp_path):
+    # 10⁶ relu elements: NumPy needs ~3 ms, loading numba ~0.5 s, so a cold `auto` keeps NumPy
+    import numpy as np
+    path = tmp_path / "x.npy"
+    np.save(path, np.linspace(-1.0, 1.0, 1_000_000).reshape(1000, 1000))
+    out = tmp_path / "out.npy"
+    assert not _numba_imported("activate", str(path), "--fn", "relu", "-o", str(out))
+    assert np.array_equal(np.load(out), np.maximum(np.load(path), 0))  # the command did run
+    # the probe sees numba when the command does load it
+    assert _numba_imported("activate", str(path), "--fn", "relu", "-o", str(out), "--engine", "numba")

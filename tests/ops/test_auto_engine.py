@@ -1,0 +1,47 @@
+"""`auto`: numba from an op's threshold once numba is loaded, and from a far larger one before it is
+(importing it and starting its threads cost a one-shot command about half a second)."""
+
+import numpy as np
+import pytest
+
+from mlcalc import engine
+from mlcalc.ops import nn as nn_ops
+
+
+@pytest.fixture(params=[True, False], ids=["numba loaded", "cold start"])
+def loaded(request, monkeypatch):
+    monkeypatch.setattr(engine, "numba_loaded", lambda: request.param)
+    return request.param
+
+
+def test_each_op_has_both_thresholds_and_the_cold_one_is_never_lower():
+    engine._register_all()
+    for op in engine.REGISTRY:
+        warm, cold = engine.AUTO_NUMBA_FROM.get(op), engine.AUTO_NUMBA_COLD_FROM.get(op)
+        assert op in engine.AUTO_NUMBA_COLD_FROM, op
+        if cold is not None:
+            assert warm is not None and cold >= warm, op
+
+
+def test_add_of_millions_takes_numba_only_once_it_is_loaded(loaded):
+    assert engine.uses_numba("add", "auto", 5_000_000) is loaded
+    assert engine.uses_numba("add", "auto", 1000) is False
+    assert engine.uses_numba("add", "numba", 10) is True  # an explicit engine is obeyed either way
+    assert engine.uses_numba("add", "numpy", 10**9) is False
+
+
+def test_activations_weigh_their_work_by_numpys_cost(loaded, monkeypatch):
+    # 5·10⁶ elements: gelu (NumPy ~130 ns an element) repays a cold start of numba, relu (~3 ns) does not
+    picked = []
+    real = engine.kernel
+
+    def spy(op, eng="auto", work=0, device="cpu"):
+        picked.append(engine.uses_numba(op, eng, work))
+        return lambda *a: np.zeros(1)
+
+    monkeypatch.setattr(nn_ops.engines, "kernel", spy)
+    x = np.zeros((5000, 1000))
+    for fn in ("gelu", "relu"):
+        nn_ops.activate(x, fn)
+    assert picked == [True, loaded]
+    monkeypatch.setattr(nn_ops.engines, "kernel", real)
