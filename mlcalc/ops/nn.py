@@ -108,7 +108,7 @@ def activate(x, fn: str, grad: bool = False, alpha: float = 0.01, approx=None, g
     _check_fn("activate", fn, approx, alpha)
     approx = _approx(approx)
     _nonempty("activate", "X", x)
-    work = x.size * _NUMPY_COST[fn]  # relu-equivalent elements (the registration above)
+    work = x.size * _NUMPY_COST.get(fn, 1)  # relu-equivalent elements (the registration above)
     if grad_out is not None:
         grad_out = _same_shape("activate", "dA (--grad-out)", grad_out, x, "X")
         result = engines.kernel("activation_vjp", engine, work=work)(x, grad_out, fn, alpha, approx)

@@ -20,12 +20,20 @@ from mlcalc.io.read import require_finite
 from mlcalc.train import reference
 from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
 
-# numba runs the epochs from this many multiply-adds (rows × features × epochs); below, NumPy. The
-# same before numba is loaded (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd
-# took 1.08 s on numba and 1.48 on NumPy, whose Python loop goes batch by batch; gd that short took
-# 0.37 s on NumPy and 1.16 on numba, but the command's default is 1000 epochs, and numba's gain grows with them
+# numba runs the epochs from this much work (`_auto_work`); below, NumPy. The same before numba is loaded
+# (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48
+# on NumPy, whose Python loop goes batch by batch
 engines.register("linreg_epochs", numpy="mlcalc.train.reference:epoch",
                  numba="mlcalc.kernels.cpu.linreg:EpochRunner", auto_from=50_000_000, cold_from=50_000_000)
+
+
+def _auto_work(n: int, p: int, cfg) -> int:
+    """What `auto` weighs for linreg_epochs: rows × features × epochs, a hundredth of it for full-batch
+    descent, whose NumPy epoch is two BLAS products where mini-batches loop in Python. Full batch on
+    500000×20 before numba was loaded (2026-12-06): NumPy 2.40 s against numba's 2.74 at 100 epochs,
+    5.33 against 4.57 at 1000; at 1000 epochs on 100000×20, 0.55–0.60 against 1.09–1.20."""
+    full_batch = cfg.method == "gd" or cfg.batch_size >= n
+    return n * p * cfg.epochs // (100 if full_batch else 1)
 
 
 @dataclass
@@ -148,7 +156,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)
-    use_numba = cfg.method != "normal" and engines.uses_numba("linreg_epochs", engine, x.size * cfg.epochs)
+    use_numba = cfg.method != "normal" and engines.uses_numba("linreg_epochs", engine, _auto_work(*x.shape, cfg))
     if shuffled:
         # shuffle the rows once into a private copy (then standardized in place); each epoch visits
         # its contiguous batches in a new order, so reads stay sequential (a fresh row permutation
@@ -257,7 +265,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     batches = 1 if full_batch else -(-n // cfg.batch_size)
     total_steps = cfg.epochs * batches if cfg.decay else 0
     theta = np.zeros(p + 1)
-    use_numba = engines.uses_numba("linreg_epochs", engine, n * p * cfg.epochs)
+    use_numba = engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
     if use_numba:
         runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2,
                                                           total_steps)

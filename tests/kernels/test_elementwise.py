@@ -167,11 +167,11 @@ def test_results_larger_than_the_caches_are_streamed_and_exact(dt, offset):
     nn._bias_activation(rows, np.zeros(1000, dtype=dt), orows, nn._code("relu"), 0.01)
     assert np.array_equal(orows, np.maximum(rows, 0))
     assert np.array_equal(nn.activation(a, "relu"), np.maximum(a, 0))
-    # the sigmoids' streamed rows run in groups that ask for their input ahead: the same values, bit
-    # for bit, as the in-place pass (one loop a row), with a bias, NaN and ±inf among them
+    # the streamed rows of the sigmoids, tanh and gelu run in groups that ask for their input ahead:
+    # the same values, bit for bit, as the in-place pass (one loop a row), with a bias, NaN and ±inf
     rows[3, [0, 7, 500, 999]] = [np.nan, np.inf, -np.inf, np.nan]
     bias = rng.standard_normal(1000).astype(dt)
-    for fn in ("sigmoid", "swish"):
+    for fn in ("sigmoid", "swish", "tanh", "gelu"):
         nn._bias_activation(rows, bias, orows, nn._code(fn), 0.01)
         want = rows.copy()
         nn._bias_activation(want, bias, want, nn._code(fn), 0.01)

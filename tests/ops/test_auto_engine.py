@@ -45,3 +45,13 @@ def test_activations_weigh_their_work_by_numpys_cost(loaded, monkeypatch):
         nn_ops.activate(x, fn)
     assert picked == [True, loaded]
     monkeypatch.setattr(nn_ops.engines, "kernel", real)
+
+
+def test_full_batch_descent_weighs_a_hundredth_of_minibatch_work(loaded):
+    # NumPy's full-batch epoch is two BLAS products; its mini-batches loop in Python, batch by batch
+    from mlcalc.train.linreg import Config, _auto_work
+    gd, sgd = Config(method="gd", epochs=1000), Config(method="sgd", epochs=1000, batch_size=32)
+    assert _auto_work(100_000, 20, gd) * 100 == _auto_work(100_000, 20, sgd)
+    assert _auto_work(100_000, 20, Config(method="sgd", batch_size=10**6)) == _auto_work(100_000, 20, Config())
+    assert not engine.uses_numba("linreg_epochs", "auto", _auto_work(100_000, 20, gd))
+    assert engine.uses_numba("linreg_epochs", "auto", _auto_work(100_000, 20, sgd))

@@ -384,6 +384,8 @@ def activation(x, fn, alpha=0.01, approx=None):
 def activation_into(x, out, fn, alpha=0.01, approx=None):
     """out ← g(x) for a C-contiguous out of x's shape and dtype (activation's pass, which bench/
     times on its own)."""
+    if not out.flags.c_contiguous:
+        raise ValueError("activation_into: out must be C-contiguous (the pass writes it as flat rows)")
     # the forward pass's epilogue with a zero bias: its loops are the vectorised ones
     code = _code(fn, approx)
     if code == SOFTMAX:  # per row of the last axis

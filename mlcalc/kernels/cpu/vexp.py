@@ -173,7 +173,7 @@ _TANH_SPLIT = 0.55
 
 @njit(inline="always", **JIT_OPTIONS)
 def tanh(x):
-    """tanh(x) for a float64 x, within 2 ulp of the exact value: from one reduction of −2|x|, both
+    """tanh(x) for a float64 x, within 2.5 ulp of the exact value: from one reduction of −2|x|, both
     e = e^(−2|x|) and u = e − 1 (expm1_nonpositive's form), and one division; the sign put back.
     numba's math.tanh is the C library's scalar call, which keeps the loops around it scalar (a tanh
     pass over 10⁷ float64 took 211 ms against NumPy's 43); this one vectorises. ±inf give ±1."""
@@ -217,7 +217,8 @@ def erfc(x):
     """erfc(x) = 1 − erf(x) for a float64 x, with its relative accuracy kept in the tail (gelu's
     x·Φ(x) = ½·x·erfc(−x/√2) for x ≪ 0, where 1 + erf loses every digit). All three of Cody's
     rational functions are evaluated and one is chosen before the one division, so the loops around
-    it vectorise (numba's math.erf/erfc are the C library's scalar calls). erfc(±inf) = 0 / 2."""
+    it vectorise (numba's math.erf/erfc are the C library's scalar calls). Within 8 ulp of the exact
+    value (math.erfc: 2.5), most of it from the middle function's own rounding. erfc(±inf) = 0 / 2."""
     y = abs(x)
     z = y * y
     # R₁(x²) for small |x|: numerator and denominator, Horner
