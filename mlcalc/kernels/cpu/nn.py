@@ -93,6 +93,21 @@ def _gelu_grad(v):
     return _normal_cdf(v) + v * vexp.exp_nonpositive(-0.5 * v * v) * _INV_SQRT_2PI
 
 
+@njit(inline="always", **_OPTS)
+def _gelu_tanh(v):
+    # GELU's tanh form, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³)))
+    return 0.5 * v * (1.0 + vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v)))
+
+
+@njit(inline="always", **_OPTS)
+def _gelu_tanh_grad(v):
+    t = vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v))
+    sech2 = 1.0 - t * t
+    tail = 0.5 * v * sech2 * _GELU_C * (1.0 + 3.0 * _GELU_K * v * v)
+    # saturated, sech² = 0 and the other term is 0 (its factors may be inf): a select, which vectorises
+    return 0.5 * (1.0 + t) + (0.0 if sech2 == 0.0 else tail)
+
+
 @njit(**_OPTS)
 def _act(v, code, alpha):
     """g(v) for every element-wise activation (softmax is done per row elsewhere)."""
@@ -110,7 +125,7 @@ def _act(v, code, alpha):
     if code == GELU:
         return v * _normal_cdf(v)
     if code == GELU_TANH:
-        return 0.5 * v * (1.0 + vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v)))
+        return _gelu_tanh(v)
     return v
 
 
@@ -136,11 +151,7 @@ def _deriv(v, code, alpha):
     if code == GELU:
         return _gelu_grad(v)
     if code == GELU_TANH:
-        t = vexp.tanh(_GELU_C * (v + _GELU_K * v * v * v))
-        sech2 = 1.0 - t * t
-        if sech2 == 0.0:
-            return 0.5 * (1.0 + t)  # saturated: the other term is 0 (and its factors may be inf)
-        return 0.5 * (1.0 + t) + 0.5 * v * sech2 * _GELU_C * (1.0 + 3.0 * _GELU_K * v * v)
+        return _gelu_tanh_grad(v)
     return 1.0
 
 
@@ -201,8 +212,8 @@ _GROUP = 64
 
 @njit(inline="always", **_OPTS)
 def _costly_run(zi, b, oi, code, nt):
-    """oi ← g(zi + b) for the activations built on vexp (sigmoid, swish, tanh, gelu): one loop each,
-    in float64 also for float32 data, stored as stream.put does."""
+    """oi ← g(zi + b) for the activations built on vexp (sigmoid, swish, tanh, gelu and its tanh
+    form): one loop each, in float64 also for float32 data, stored as stream.put does."""
     n = zi.shape[0]
     if code == SIGMOID:
         for j in range(n):
@@ -214,10 +225,13 @@ def _costly_run(zi, b, oi, code, nt):
     elif code == TANH:
         for j in range(n):
             stream.put(oi, j, vexp.tanh(np.float64(zi[j] + b[j])), nt)
-    else:
+    elif code == GELU:
         for j in range(n):
             v = np.float64(zi[j] + b[j])
             stream.put(oi, j, v * _normal_cdf(v), nt)
+    else:
+        for j in range(n):
+            stream.put(oi, j, _gelu_tanh(np.float64(zi[j] + b[j])), nt)
 
 
 @njit(inline="always", **_OPTS)
@@ -240,7 +254,7 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
         for j in range(n):
             v = zi[j] + b[j]
             stream.put(oi, j, v if v > 0 else alpha * v, nt)
-    elif code == SIGMOID or code == SWISH or code == TANH or code == GELU:
+    elif code == SIGMOID or code == SWISH or code == TANH or code == GELU or code == GELU_TANH:
         if nt:
             # a streamed row comes from memory: in groups, each asking for its input ahead
             # (stream.fetch_ahead). Not in place: there the rows come from L3, and the grouped loop
@@ -272,7 +286,7 @@ def _bias_activation(z, b, out, code, alpha):
             _bias_activation_row(row, b, row, code, alpha, False)
     elif (out.size * out.itemsize >= stream.STREAM_FROM_BYTES
           and (code == IDENTITY or code == RELU or code == LEAKY or code == SIGMOID or code == SWISH
-               or code == TANH or code == GELU)):
+               or code == TANH or code == GELU or code == GELU_TANH)):
         nblocks = (m + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
         for blk in prange(nblocks):
             for i in range(blk * _ROWS_PER_BLOCK, min(m, (blk + 1) * _ROWS_PER_BLOCK)):
@@ -321,6 +335,9 @@ def _delta_row(zi, b, gi, row, code, alpha):
     elif code == GELU:
         for j in range(n):
             row[j] = gi[j] * _gelu_grad(np.float64(zi[j] + b[j]))
+    elif code == GELU_TANH:
+        for j in range(n):
+            row[j] = gi[j] * _gelu_tanh_grad(np.float64(zi[j] + b[j]))
     elif code == SOFTMAX:
         for j in range(n):
             row[j] = zi[j] + b[j]
