@@ -44,9 +44,9 @@ _kernels = None
 
 def should_use(path: str) -> bool:
     """True for a text file big enough for the parallel parser (and not mlcalc's JSON output)."""
-    import sys
+    from mlcalc.engine import numba_loaded
 
-    limit = min(THRESHOLD, WARM_THRESHOLD) if "numba" in sys.modules else THRESHOLD
+    limit = min(THRESHOLD, WARM_THRESHOLD) if numba_loaded() else THRESHOLD
     try:
         if os.path.getsize(path) < limit:
             return False

@@ -33,7 +33,6 @@ def test_add_of_millions_takes_numba_only_once_it_is_loaded(loaded):
 def test_activations_weigh_their_work_by_numpys_cost(loaded, monkeypatch):
     # 5·10⁶ elements: gelu (NumPy ~130 ns an element) repays a cold start of numba, relu (~3 ns) does not
     picked = []
-    real = engine.kernel
 
     def spy(op, eng="auto", work=0, device="cpu"):
         picked.append(engine.uses_numba(op, eng, work))
@@ -44,7 +43,6 @@ def test_activations_weigh_their_work_by_numpys_cost(loaded, monkeypatch):
     for fn in ("gelu", "relu"):
         nn_ops.activate(x, fn)
     assert picked == [True, loaded]
-    monkeypatch.setattr(nn_ops.engines, "kernel", real)
 
 
 def test_full_batch_descent_weighs_a_hundredth_of_minibatch_work(loaded):

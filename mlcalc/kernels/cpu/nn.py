@@ -108,53 +108,6 @@ def _gelu_tanh_grad(v):
     return 0.5 * (1.0 + t) + (0.0 if sech2 == 0.0 else tail)
 
 
-@njit(**_OPTS)
-def _act(v, code, alpha):
-    """g(v) for every element-wise activation (softmax is done per row elsewhere)."""
-    v = np.float64(v)  # float32 data too: 1 + tanh(u) and 1 − t² would lose digits in float32
-    if code == RELU:
-        return 0.0 if v < 0 else v + 0.0  # `not v < 0` keeps NaN
-    if code == LEAKY:
-        return v if v > 0 else alpha * v
-    if code == SIGMOID:
-        return _sigmoid(v)
-    if code == TANH:
-        return vexp.tanh(v)
-    if code == SWISH:
-        return v * _sigmoid(v)
-    if code == GELU:
-        return v * _normal_cdf(v)
-    if code == GELU_TANH:
-        return _gelu_tanh(v)
-    return v
-
-
-@njit(**_OPTS)
-def _deriv(v, code, alpha):
-    """g′(v) for every element-wise activation."""
-    v = np.float64(v)
-    if v != v:
-        return v  # NaN in, NaN out (as NumPy's formulas give)
-    if code == RELU:
-        return 1.0 if v > 0 else 0.0
-    if code == LEAKY:
-        return 1.0 if v > 0 else alpha
-    if code == SIGMOID:
-        s = _sigmoid(v)
-        return s * (1.0 - s)
-    if code == TANH:
-        t = vexp.tanh(v)
-        return 1.0 - t * t
-    if code == SWISH:
-        s = _sigmoid(v)
-        return s * (1.0 + v * (1.0 - s))
-    if code == GELU:
-        return _gelu_grad(v)
-    if code == GELU_TANH:
-        return _gelu_tanh_grad(v)
-    return 1.0
-
-
 # ---------------------------------------------------------------- row kernels (parallel over rows)
 
 
@@ -180,7 +133,7 @@ def _softmax_row(z, out):
 @njit(parallel=True, **_OPTS)
 def _grad_rows(x, out, code, alpha):
     """out ← g′(x) row by row: δ for dA = 1 (_delta_row, whose loops per activation vectorise; a call
-    of _deriv per element did not: the sigmoid's over 10⁷ float64 took 102 ms, NumPy's 356)."""
+    per element of a scalar derivative did not: the sigmoid's over 10⁷ float64 took 102 ms, NumPy's 356)."""
     m, n = x.shape
     no_bias, ones = np.zeros(n, dtype=x.dtype), np.ones(n, dtype=x.dtype)
     for i in prange(m):
@@ -269,9 +222,6 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
         for j in range(n):
             oi[j] = zi[j] + b[j]
         _softmax_row(oi, oi)
-    else:
-        for j in range(n):
-            oi[j] = _act(zi[j] + b[j], code, alpha)
 
 
 @njit(parallel=True, **_OPTS)
@@ -342,9 +292,6 @@ def _delta_row(zi, b, gi, row, code, alpha):
         for j in range(n):
             row[j] = zi[j] + b[j]
         _softmax_vjp_row(row, gi, row)
-    else:
-        for j in range(n):
-            row[j] = gi[j] * _deriv(zi[j] + b[j], code, alpha)
 
 
 @njit(parallel=True, **_OPTS)
