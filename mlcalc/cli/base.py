@@ -111,7 +111,7 @@ CUDA_COMMANDS = {"matmul", "add", "sub", "hadamard", "scale"}
 def global_options(
     ctx: typer.Context,
     format: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format (default: table on a terminal, csv otherwise)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result to FILE (format from its extension), atomically."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the result to FILE (format from its extension), atomically; - is standard output."),
     precision: Optional[int] = typer.Option(None, "--precision", min=1, max=17, help="Round to N significant digits."),
     header: bool = typer.Option(False, "--header", help="CSV/TSV: print a header row where the result has names."),
     dtype: DType = typer.Option(DType.float64, "--dtype", help="Compute in float64 or float32."),
@@ -127,6 +127,8 @@ def global_options(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
 ) -> None:
     global _settings
+    if output == "-":
+        output = None  # `-o -` is standard output, as for curl and tar
     reader = sys.modules.get("mlcalc.io.read")
     if reader is not None:  # a new invocation (tests run several in one process)
         reader.StdinGuard.used = False

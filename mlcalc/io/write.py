@@ -276,34 +276,62 @@ def render(result, opts: OutputOptions, color: bool = True) -> bytes:
 
 def check_output_path(path: str) -> None:
     """Fail before any work if `-o` cannot be written (missing folder, a directory)."""
+    if os.path.isdir(path):
+        raise InputError(f"cannot write {path}: it is a directory")
+    if os.path.exists(path) and not os.path.isfile(path):  # a device or FIFO: written into as it is
+        if not os.access(path, os.W_OK):
+            raise InputError(f"cannot write {path}: permission denied")
+        return
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # a symlink's target is what gets replaced (or made)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
-    if os.path.isdir(path):
-        raise InputError(f"cannot write {path}: it is a directory")
     if not os.access(folder, os.W_OK):
         raise InputError(f"cannot write {path}: permission denied")
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Temp file in the same folder, flushed and fsynced, then renamed over the target."""
+    """Temp file in the same folder, flushed and fsynced, then renamed over the target.
+
+    The rename replaces only a regular file: a device or FIFO (`-o /dev/null`, a named pipe) is
+    written into as it is, and a symlink is followed, so that the link stays and its target gets the
+    result. The new file has the mode the old one had, or the umask's for a new one (mkstemp's 0600
+    would hide a result from the rest of a team)."""
+    import stat
     import tempfile  # only when writing a file: it costs a small command ~5 ms to import
 
     check_output_path(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        st = os.stat(path)  # follows a symlink
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".tmp", dir=folder)
     try:
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 def emit(result, opts: OutputOptions, color: bool = True) -> None:

@@ -55,6 +55,42 @@ def test_output_file_format_from_extension(tmp_path):
     assert (tmp_path / "r.tsv").read_text() == "19\t22\n43\t50\n"
 
 
+def test_output_keeps_a_symlink_a_fifo_and_the_file_mode(tmp_path):
+    import os
+    import stat
+    import threading
+    # a symlink stays a symlink, its target gets the result
+    (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
+    assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(tmp_path / "link.csv")).code == 0
+    assert (tmp_path / "link.csv").is_symlink() and (tmp_path / "real.csv").read_text() == "19,22\n43,50\n"
+    # a FIFO is written into, not replaced by a regular file
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(fifo), "-f", "csv").code == 0
+    reader.join(10)
+    assert got == ["19,22\n43,50\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    # an existing file keeps its mode; a new one gets the umask's (not mkstemp's 0600)
+    (tmp_path / "shared.csv").write_text("old")
+    os.chmod(tmp_path / "shared.csv", 0o640)
+    run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(tmp_path / "shared.csv"))
+    assert stat.S_IMODE(os.stat(tmp_path / "shared.csv").st_mode) == 0o640
+    old = os.umask(0o022)
+    try:
+        run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(tmp_path / "new.csv"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.csv").st_mode) == 0o644
+
+
+def test_output_dash_is_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", "-", "-f", "json")
+    assert r.code == 0 and r.stdout.strip() == "[[19, 22], [43, 50]]" and not (tmp_path / "-").exists()
+
+
 def test_closed_pipe_ends_quietly():
     # python -m mlcalc gen ... | head -1: the reader leaves after one line
     p = subprocess.Popen([sys.executable, "-m", "mlcalc", "gen", "randn", "200000x5", "--seed", "1", "-f", "csv"],
