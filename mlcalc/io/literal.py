@@ -14,41 +14,46 @@ from mlcalc.io import csvparse
 
 # characters an inline literal may hold (numbers, fractions, nan/inf, separators, brackets)
 _LITERAL_CHARS = re.compile(r"[\s\d.,;+\-eE/\[\]infaINFAty\"]*")
+_JSON_BOOLEANS = re.compile(r"\[[\s\d.,+\-eE\[\]]*\b(true|false)\b[\s\d.,+\-eE\[\]truefals]*")
 _NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
 def looks_like_literal(spec: str) -> bool:
+    if _JSON_BOOLEANS.fullmatch(spec.strip()):
+        return True  # "[true, false]": JSON booleans, read as 1 and 0
     return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
 
 
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
+    label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
     text = spec.strip()
-    if text.startswith("[["):
-        try:
-            # keep each number's text: json would turn "-0" into int 0 and lose the sign
-            nested = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=str, parse_float=str)
-        except json.JSONDecodeError:
-            raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])") from None
-        if not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
+    nested = _json_list(text)
+    if nested is not None:
+        if not nested:
+            raise InputError(f"{label}: the literal is empty")
+        one_dimensional = not any(isinstance(r, list) for r in nested)
+        if one_dimensional:
+            nested = [nested]
+        elif not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
             raise InputError(f"{label}: rows of a matrix literal must all have the same length")
-        rows = [" ".join(str(x) for x in r) for r in nested]
-        one_dimensional = False
+        cells = [[_json_cell(x) for x in r] for r in nested]
+    elif text.startswith("[["):
+        raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])")
     else:
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]
-        rows = text.replace('"', " ").split(";")
+        # rows end at ';' or, as in Octave, at a line break
+        text = ";".join(line for line in text.replace('"', " ").splitlines() if line.strip())
+        rows = text.split(";")
         if rows and not rows[-1].strip():
             rows = rows[:-1]  # a trailing ';' as Octave allows
         one_dimensional = len(rows) == 1
-    cells = []
-    for i, row in enumerate(rows, start=1):
-        items = [c for c in re.split(r"[\s,]+", row.strip()) if c]
-        if not items:
-            raise InputError(f"{label}: row {i} of the literal is empty")
-        cells.append(items)
+        cells = [_row_cells(row, i, label) for i, row in enumerate(rows, start=1)]
     width = len(cells[0])
     for i, row in enumerate(cells, start=1):
+        if not row:
+            raise InputError(f"{label}: row {i} of the literal is empty")
         if len(row) != width:
             raise InputError(f"{label}: row {i} has {len(row)} values, row 1 has {width} (rows must have equal length)")
     values = []
@@ -63,3 +68,40 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
                 raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional
+
+
+def _json_list(text: str) -> list | None:
+    """The list a JSON literal holds ("[3,4]", "[[1,2],[3,4]]", as -f json writes them), each number
+    kept as its text (json would turn "-0" into int 0 and lose the sign); None if text is not JSON
+    (then it may be an Octave literal such as "[1 2; 3 4]")."""
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=str, parse_float=str)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) else None
+
+
+def _json_cell(x) -> str:
+    """One JSON element as number text: booleans read as 1 and 0, as the contract says."""
+    if isinstance(x, bool):
+        return "1" if x else "0"
+    if isinstance(x, str):
+        return x
+    return "null" if x is None else json.dumps(x)  # a nested list or object: reported as not a number
+
+
+def _row_cells(row: str, i: int, label: str) -> list[str]:
+    """The cells of one Octave row: separated by commas and/or blanks; an empty cell between commas
+    ("1,,2") is an error, never skipped or read as 0."""
+    parts = row.split(",")
+    if len(parts) > 1 and parts[-1].strip() == "":
+        parts = parts[:-1]  # "1, 2," as Octave allows
+    cells = []
+    for j, part in enumerate(parts, start=1):
+        items = part.split()
+        if not items and len(parts) > 1:
+            raise InputError(f"{label}: row {i}, column {len(cells) + 1}: an empty cell")
+        cells.extend(items)
+    return cells

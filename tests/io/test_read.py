@@ -21,10 +21,36 @@ from mlcalc.io.read import ReadOptions, StdinGuard, read_operand
     ("1/3 1; 0 2", [[1 / 3, 1], [0, 2]]),
     ("1; 2; 3", [[1], [2], [3]]),
     ("-1 2.5e3; -inf nan", [[-1, 2500], [-np.inf, np.nan]]),
+    ("1 2\n3 4", [[1, 2], [3, 4]]),         # a line break ends a row, as in Octave
+    ("1 2\n\n3 4\n", [[1, 2], [3, 4]]),
+    ("1 2, 3", [1, 2, 3]),                  # commas and blanks both separate
+    ("1, 2,", [1, 2]),                      # a trailing comma, as Octave allows
+    ("[true, false, 2]", [1, 0, 2]),        # JSON booleans read as 1 and 0
+    ("[[true, 0], [1, false]]", [[1, 0], [1, 0]]),
 ])
 def test_inline_literals(spec, expected):
     got = read_operand(spec).values
     np.testing.assert_array_equal(got, np.array(expected, dtype=float))
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("1,,2; 3,4", "row 1, column 2: an empty cell"),
+    (",1", "row 1, column 1: an empty cell"),
+    ("[1,,2]", "row 1, column 2: an empty cell"),
+    ("1 2\n3 4 5", "^1 2; 3 4 5: row 2 has 3 values"),  # one line, however the literal was typed
+])
+def test_empty_cells_in_literals_are_errors_never_skipped(spec, message):
+    with pytest.raises(InputError, match=message):
+        read_operand(spec)
+
+
+@pytest.mark.parametrize("text,message", [("[]", "the literal is empty"), ("[[]]", "row 1 of the literal is empty"),
+                                          ("[1,,2]", "column 2: an empty cell")])
+def test_empty_json_on_stdin(monkeypatch, text, message):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    StdinGuard.used = False
+    with pytest.raises(InputError, match=message):
+        read_operand("-")
 
 
 def test_exact_literal_keeps_fractions():
