@@ -63,7 +63,7 @@ def read(path: str, source: str, delimiter: str | None):
 
     import numpy as np
 
-    plan = _plan(path, delimiter)
+    plan = _plan(path, source, delimiter)
     if plan is None:
         return _slow(path, source, delimiter)
     data_start, delim_byte, ncols, names = plan
@@ -95,7 +95,7 @@ def _slow(path: str, source: str, delimiter: str | None):
     return values, table.names
 
 
-def _plan(path: str, delimiter: str | None):
+def _plan(path: str, source: str, delimiter: str | None):
     """(data start byte, delimiter byte or 0 for whitespace, columns, names) from the first lines,
     using csvparse's own rules; None when the file needs the small-file path."""
     with open(path, "rb") as f:
@@ -123,10 +123,8 @@ def _plan(path: str, delimiter: str | None):
     if delim is not None and delim not in _FAST_DELIMS:
         return None
     first_no, first = lines[0]
-    cells = [csvparse._unquote(c) for c in csvparse.split_line(first, delim)]
-    names = None
-    if any(c and not csvparse.is_number(c) for c in cells):
-        names = cells
+    names = csvparse.header_names(first, delim, source, first_no)
+    if names is not None:
         # data starts after the header's line end
         pos = -1
         for _ in range(first_no):

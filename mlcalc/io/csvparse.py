@@ -100,6 +100,25 @@ def _unquote(cell: str) -> str:
     return cell
 
 
+def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
+    """The first data line's cells as column names when any is not a number, else None (data).
+
+    A comment after the numbers ("1,2  # note") is refused here: read as a header, it would
+    silently drop the row, while on any later line it is an error."""
+    cells = [_unquote(c) for c in split_line(line, delimiter)]
+    if not any(c and not is_number(c) for c in cells):
+        return None
+    data, _, note = line.partition("#")
+    before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() else []
+    if before and all(is_number(c) for c in before if c) and any(before):
+        raise InputError(_comment_after_data(source, number, note))
+    return cells
+
+
+def _comment_after_data(source: str, number: int, note: str) -> str:
+    return f"{source} line {number}: a comment after the data ('#{note.rstrip()}'): put comments on lines of their own"
+
+
 def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool = False) -> Table:
     """Parse numeric delimited text; `source` names it in errors ('a.csv', 'standard input')."""
     lines = data_lines(text)
@@ -109,11 +128,9 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
         delim = detect_delimiter([line for _, line in lines])
     else:
         delim = None if delimiter in ("whitespace", " ", "space") else delimiter
-    names = None
     first_no, first = lines[0]
-    first_cells = [_unquote(c) for c in split_line(first, delim)]
-    if any(c and not is_number(c) for c in first_cells):
-        names = first_cells
+    names = header_names(first, delim, source, first_no)
+    if names is not None:
         lines = lines[1:]
         if not lines:
             raise InputError(f"{source}: a header row but no data rows")
@@ -121,6 +138,8 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
     ref_line = first_no if names is not None else lines[0][0]
     rows = []
     for number, line in lines:
+        if "#" in line:  # no number holds one
+            raise InputError(_comment_after_data(source, number, line.partition("#")[2]))
         cells = split_line(line, delim)
         if len(cells) != ncols:
             raise InputError(

@@ -141,6 +141,7 @@ def test_big_file_over_many_chunks(tmp_path, monkeypatch):
     "x,y",
     "# only\n\n",
     "1,2\n3,4 # trailing comment\n",
+    "1,2 # on the first row\n3,4\n",  # not a header: the row would be lost
     "1,2\r3,4\n",                   # a lone CR is a line end to csvparse
     "1,2\n# a\x0bb\n3,4\n",
     "1,2\n3,4\x0c\n",

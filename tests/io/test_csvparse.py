@@ -44,6 +44,13 @@ def test_empty_cell_is_an_error():
         parse_text("1,2\n,4\n", "a.csv")
 
 
+@pytest.mark.parametrize("text,line", [("1,2 # note\n3,4\n", 1), ("1 2\n3 4 # note\n", 2)])
+def test_a_comment_after_the_data_is_an_error_on_any_line(text, line):
+    # on the first line it made the row a header, and the data row was silently lost
+    with pytest.raises(InputError, match=f"a.csv line {line}: a comment after the data \\('# note'\\)"):
+        parse_text(text, "a.csv")
+
+
 def test_header_is_still_detected():
     t = parse_text("x,y\n1,2\n", "a.csv")
     assert t.names == ["x", "y"] and t.rows == [[1.0, 2.0]]
