@@ -1,7 +1,7 @@
 """Every operand form of the contract into a validated array.
 
-`read_operand(spec)` takes what the user typed: a CSV/TSV/TXT/NPY path, `file.npz:key`, `-` for
-standard input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 0 2").
+`read_operand(spec)` takes what the user typed: a CSV/TSV/TXT/NPY path (other names are read by
+their content, NPY or text: `data`, /dev/stdin, bash's <(...)), `file.npz:key`, `-` for standard input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 0 2").
 """
 
 from __future__ import annotations
@@ -89,8 +89,16 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
         raise InputError(f"{path}: is a directory, not a file") from None
     if ext == ".npz":
         raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME")
-    raise InputError(f"{path}: unknown file type {ext or '(no extension)'!r}: "
-                     "use .csv, .tsv, .txt, .npy or file.npz:NAME")
+    # no telling extension (a file named `data`, /dev/stdin, <(gen ...) in bash): the content
+    # decides, as for standard input: NPY by its magic, else delimited text
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
+    return _from_bytes(data, path, opts)
 
 
 def _read_text_file(path: str, opts: ReadOptions) -> Operand:
@@ -126,9 +134,14 @@ def _read_stdin(opts: ReadOptions) -> Operand:
         raise InputError("standard input: nothing to read")
     stream = getattr(sys.stdin, "buffer", None)
     data = stream.read() if stream is not None else sys.stdin.read().encode()
+    return _from_bytes(data, "standard input", opts)
+
+
+def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
+    """An operand's whole content: NPY by its magic, else CSV/TSV/JSON text."""
     if data.startswith(npyfile.MAGIC):
-        return _typed(Operand(npyfile.load_npy_bytes(data, "standard input", opts.max_ndim), "standard input"), opts)
-    return _from_text(_decode(data, "standard input"), "standard input", opts)
+        return _typed(Operand(npyfile.load_npy_bytes(data, source, opts.max_ndim), source), opts)
+    return _from_text(_decode(data, source), source, opts)
 
 
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:

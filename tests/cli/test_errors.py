@@ -53,8 +53,27 @@ def test_empty_cell_is_never_zero(tmp_path):
     assert_one_error_line(r, "line 2, column 1", "empty cell")
 
 
-def test_unknown_extension_is_an_error(tmp_path):
-    assert_one_error_line(run_cli("transpose", write(tmp_path / "m.xlsx", "1,2")), "m.xlsx", "unknown file type")
+def test_other_names_are_read_by_their_content(tmp_path):
+    # a spreadsheet is not text: one line saying so
+    (tmp_path / "m.xlsx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\xfe")
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.xlsx")), "m.xlsx", "not UTF-8 text")
+    # a file without an extension, as bash's <(...) or /dev/stdin name them: NPY by its magic, else text
+    assert run_cli("transpose", write(tmp_path / "data", "1,2\n3,4\n"), "-f", "csv").stdout == "1,3\n2,4\n"
+    np.save(tmp_path / "w.npy", np.eye(2))
+    (tmp_path / "w.npy").rename(tmp_path / "weights")
+    assert run_cli("det", str(tmp_path / "weights")).stdout.strip() == "1"
+
+
+def test_process_substitution_streams_a_second_operand(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    mlcalc = f"{sys.executable} -m mlcalc"
+    r = subprocess.run(["bash", "-c", f"{mlcalc} matmul <({mlcalc} gen eye 2x2) <({mlcalc} gen ones 2x2 -f npy) -f csv"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == "1,1\n1,1\n", r.stderr
 
 
 def test_missing_file_is_an_error(tmp_path):
