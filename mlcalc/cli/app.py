@@ -75,8 +75,9 @@ def prepare_argv(argv: list[str]) -> list[str]:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    sys.stderr.write(f"mlcalc: error: {message}\n")
-    sys.stderr.flush()
+    if sys.stderr is not None:  # None when started with stderr closed: the exit status still tells
+        sys.stderr.write(f"mlcalc: error: {message}\n")
+        sys.stderr.flush()
     raise SystemExit(code)
 
 

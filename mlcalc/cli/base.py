@@ -132,6 +132,8 @@ def global_options(
     reader = sys.modules.get("mlcalc.io.read")
     if reader is not None:  # a new invocation (tests run several in one process)
         reader.StdinGuard.used = False
+    if delimiter == "":
+        raise typer.BadParameter("must be a character such as , or ; (or tab, space)", param_hint="'--delimiter'")
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": None,
                      "whitespace": None}.get(delimiter, delimiter)

@@ -57,7 +57,7 @@ def _parse_header(head: bytes, source: str) -> tuple[np.dtype, tuple[int, ...], 
                  "c": "complex", "V": "structured"}
         raise InputError(f"{source}: {kinds.get(dtype.kind, dtype.kind)} arrays are not supported "
                          "(need float, integer or boolean values)")
-    if (not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape)
+    if (not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape)  # not True/False
             or not isinstance(fortran, bool)):
         raise InputError(f"{source}: bad shape in NPY header")
     return dtype, shape, fortran, start + hlen

@@ -124,7 +124,7 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
         # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector
         return _read_literal(" ".join(text.split()), opts, source)
     table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
-    values = np.array([[float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
+    values = np.array([[_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
     return _typed(Operand(values, source, table.names, table.rows if opts.exact else None), opts)
 
@@ -146,10 +146,18 @@ def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
 
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
     rows, one_dimensional = literal.parse_literal(spec, label, opts.exact)
-    arr = np.array([[float(x) for x in row] for row in rows], dtype=np.float64)
+    arr = np.array([[_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
     return _typed(Operand(arr, label, None, rows if opts.exact else None), opts)
+
+
+def _float(x) -> float:
+    """A number (or an exact Fraction) as float; ±inf beyond float's range (1e400 is a fine fraction)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:

@@ -248,7 +248,7 @@ def choose_format(opts: OutputOptions) -> str:
     if opts.output:
         ext = os.path.splitext(opts.output)[1].lower()
         return EXTENSION_FORMATS.get(ext, "csv")
-    return "table" if sys.stdout.isatty() else "csv"
+    return "table" if sys.stdout is not None and sys.stdout.isatty() else "csv"
 
 
 def render(result, opts: OutputOptions, color: bool = True) -> bytes:
@@ -339,6 +339,8 @@ def emit(result, opts: OutputOptions, color: bool = True) -> None:
     if opts.output:
         write_atomic(opts.output, data)
         return
+    if sys.stdout is None:  # started with stdout closed (`>&-`): Python has no stream to give
+        raise MlcalcError("standard output is closed: the result cannot be written (use -o FILE)")
     out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
     if out is not None:
         out.write(data)

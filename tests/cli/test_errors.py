@@ -130,6 +130,35 @@ def test_npy_header_claiming_a_huge_shape_is_refused_before_allocating(tmp_path)
     assert_one_error_line(run_cli("transpose", p), "huge.npy", "100000000")
 
 
+def test_npy_header_with_a_boolean_dimension_is_refused(tmp_path):
+    data = bytearray(npy_bytes(np.zeros((1, 4))))
+    text = data[10:10 + int.from_bytes(data[8:10], "little")].decode("latin1")
+    bad = text.replace("(1, 4)", "(True, 4)").ljust(len(text))[:len(text)]
+    data[10:10 + len(text)] = bad.encode("latin1")
+    p = write(tmp_path / "b.npy", bytes(data))
+    assert_one_error_line(run_cli("transpose", p), "b.npy", "bad shape")
+
+
+def test_empty_delimiter_is_a_usage_error(tmp_path):
+    r = run_cli("transpose", write(tmp_path / "a.csv", "1,2\n"), "--delimiter", "")
+    assert r.code == 2 and "--delimiter" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_closed_stdout_is_one_error_line():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "mlcalc", "matmul", "1 2; 3 4", "5 6; 7 8"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 1 and r.stderr.strip() == (
+        "mlcalc: error: standard output is closed: the result cannot be written (use -o FILE)")
+
+
+def test_exact_numbers_beyond_float_range():
+    # 1e400 is a fine fraction; only its float shadow (for shapes and checks) is inf
+    r = run_cli("det", "1e400 0; 0 2", "--exact", "-f", "csv")
+    assert r.code == 0 and r.stdout.strip() == "2" + "0" * 400
+
+
 def test_truncated_npy_is_refused(tmp_path):
     p = write(tmp_path / "t.npy", npy_bytes(np.arange(100.0).reshape(10, 10))[:-8])
     assert_one_error_line(run_cli("transpose", p), "t.npy", "truncated")
