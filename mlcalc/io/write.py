@@ -177,12 +177,15 @@ def render_json(result, precision=None) -> str:
 def render_npy(result) -> bytes:
     from mlcalc.io.npyfile import save_npy_bytes
     if isinstance(result, dict):
-        raise MlcalcError("several results cannot be written as one NPY: use -o FILE.npz or -f json")
+        if len(result) != 1:
+            raise MlcalcError("several results cannot be written as one NPY: use -o FILE.npz or -f json")
+        (result,) = result.values()  # e.g. eig without --vectors: its values alone
     import numpy as np
     value = result.values if isinstance(result, Labeled) else result
     arr = np.asarray(value)
-    if arr.dtype == object:
-        raise MlcalcError("this result holds text and cannot be written as NPY: use -f json")
+    if arr.dtype == object or arr.dtype.kind in "US":  # --exact fractions are text ("3/2")
+        raise MlcalcError("this result holds fractions or text, which NPY cannot: use -f csv or -f json "
+                          "(or leave out --exact for floats)")
     return save_npy_bytes(arr)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import run_cli, run_process
+from conftest import assert_one_error_line, run_cli, run_process
 
 
 def test_npy_csv_npy_pipeline_is_bit_exact(tmp_path):
@@ -54,3 +54,12 @@ def test_npz_output_holds_the_result(tmp_path):
     assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-o", str(out)).code == 0
     with np.load(out) as z:
         assert z["result"].tolist() == [[19, 22], [43, 50]]
+
+
+def test_npy_of_a_single_named_result_and_of_fractions(tmp_path):
+    # eig without --vectors has one result: it goes into an NPY as it is
+    assert run_cli("eig", "2 0; 0 3", "-o", str(tmp_path / "v.npy")).code == 0
+    assert np.load(tmp_path / "v.npy").tolist() == [2, 3]
+    # exact fractions would be a string array mlcalc itself cannot read back: refused, nothing written
+    assert_one_error_line(run_cli("inv", "1 2; 3 4", "--exact", "-o", str(tmp_path / "x.npy")), "fractions")
+    assert not (tmp_path / "x.npy").exists()
