@@ -11,6 +11,12 @@ from enum import Enum
 from typing import Optional
 
 import typer
+import typer.core
+
+# Help is plain text (rich_markup_mode=None below), but Typer still escapes "[required]" and
+# "[default: …]" for Rich whenever Rich is installed, and the backslash shows in the help.
+# Typer reads this flag for that escaping only, once markup and pretty exceptions are off.
+typer.core.HAS_RICH = False
 
 EPILOG = (
     "Examples:  mlcalc matmul a.csv b.csv  ·  mlcalc matmul \"1 2; 3 4\" \"5 6; 7 8\" -f json  ·  "

@@ -32,7 +32,7 @@ def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn 
     emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer))
 
 
-@app.command()
+@app.command(epilog="Examples: mlcalc warmup  ·  mlcalc warmup --quiet  (once after installing; later runs load the cache)")
 def warmup():
     """Compile every numba kernel once and cache it on disk, so later calls start fast."""
     from mlcalc.ops import warm

@@ -124,6 +124,18 @@ def test_help_lists_examples():
     assert "Example" in run_cli("matmul", "--help").stdout
 
 
+def test_every_command_has_examples_and_plain_brackets_in_its_help():
+    from mlcalc.cli.app import register_commands
+    from mlcalc.cli.base import app
+    register_commands(["--help"])
+    names = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
+    assert len(names) > 30
+    for name in names:
+        out = run_cli(name, "--help").stdout
+        assert "Example" in out, name
+        assert "\\[" not in out, name  # Typer's Rich escaping ("\\[required]") in plain help
+
+
 def test_gen_is_reproducible_and_documented_distributions():
     a = run_cli("gen", "randn", "3x2", "--seed", "5", "-f", "json").stdout
     assert a == run_cli("gen", "randn", "3x2", "--seed", "5", "-f", "json").stdout
