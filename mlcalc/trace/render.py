@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from mlcalc.trace.steps import FULL_UP_TO, Step
@@ -90,61 +92,125 @@ def _latex_value(v) -> str:
     return _value_text(v)[0]
 
 
-_LATEX = {"·": r" \cdot ", "Σ": r"\sum ", "√": r"\sqrt ", "←": r" \leftarrow ", "−": "-", "⊙": r" \odot ",
-          "⊗": r" \otimes ", "ᵀ": "^T", "λ": r"\lambda ", "δ": r"\delta ", "η": r"\eta ", "σ": r"\sigma ",
+# Unicode in the plain traces → LaTeX math (pdflatex knows none of these characters)
+_LATEX = {"·": r" \cdot ", "Σ": r"\sum ", "←": r" \leftarrow ", "−": "-", "⊙": r" \odot ",
+          "⊗": r" \otimes ", "λ": r"\lambda ", "δ": r"\delta ", "η": r"\eta ", "σ": r"\sigma ", "θ": r"\theta ",
           "‖": r"\| ", "→": r" \to ", "≈": r" \approx ", "×": r" \times ", "…": r"\dots ", "∂": r"\partial ",
-          "⁻¹": "^{-1}", "²": "^2", "⁺": "^+", "≤": r" \le ", "≥": r" \ge ", "∞": r"\infty ", "ε": r"\varepsilon ",
-          "β": r"\beta ", "ρ": r"\rho ", "α": r"\alpha ", "∇": r"\nabla ", "⋅": r" \cdot "}
+          "≤": r" \le ", "≥": r" \ge ", "∞": r"\infty ", "ε": r"\varepsilon ", "β": r"\beta ", "ρ": r"\rho ",
+          "α": r"\alpha ", "∇": r"\nabla ", "⋅": r" \cdot ", "Δ": r"\Delta ", "Λ": r"\Lambda ", "Φ": r"\Phi ",
+          "±": r" \pm ", "↔": r" \leftrightarrow ", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "½": r"\tfrac{1}{2}",
+          "—": r"\text{---}", "⋮": r"\vdots ", "≠": r" \neq ", "∈": r" \in ", "π": r"\pi ", "μ": r"\mu "}
 _SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘ", "0123456789ijknm"))
+_SUPERSCRIPT = dict(zip("⁻¹²³ᵀ⁺ⁿ", "-123T+n"))
+# a phrase (words of two letters or more, with what joins them) inside a formula is set as text, or
+# math mode runs it together in italics: "(keeps the scores' spread independent of d)"
+# (a word needs a lower-case letter: AAᵀ is a product; one_hot is one name, σ_max and proj_b subscripts)
+_WORD = r"[A-Za-z]*[a-z][A-Za-z]*(?<=[A-Za-z]{2})(?:_[A-Za-z]{2,})?"
+_PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+[A-Za-z]{{2,}})* ?")
+_SUBSCRIPT_WORD = re.compile(r"_([A-Za-z]+)")  # σ_max, proj_b
+
+
+def _sqrt_argument(text: str, i: int) -> int:
+    """The end of √'s argument (or ^'s) starting at text[i]: a parenthesised group, or one number or symbol."""
+    if i < len(text) and text[i] == "(":
+        depth = 0
+        for j in range(i, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                return j + 1
+        return len(text)
+    j = i
+    while j < len(text) and (text[j].isalnum() or text[j] in "._" or text[j] in _SUBSCRIPT or text[j] in _SUPERSCRIPT):
+        j += 1
+    return max(j, min(i + 1, len(text)))
 
 
 def latex_math(text: str) -> str:
-    """A plain-Unicode formula as LaTeX math: c₁₁ = 1·5 → c_{11} = 1 \\cdot 5."""
-    out, sub = [], []
-    for ch in text:
-        if ch in _SUBSCRIPT:
-            sub.append(_SUBSCRIPT[ch])
+    """A plain-Unicode formula as LaTeX math: c₁₁ = 1·5 → c_{11} = 1 \\cdot 5, √(a+b) → \\sqrt{a+b}."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "√":
+            start = i + 1
+            while start < len(text) and text[start] == " ":
+                start += 1
+            end = _sqrt_argument(text, start)
+            arg = text[start:end]
+            if arg.startswith("(") and arg.endswith(")"):
+                arg = arg[1:-1]
+            out.append(r"\sqrt{" + latex_math(arg) + "}")
+            i = end
             continue
-        if sub:
-            out.append("_{" + "".join(sub) + "}")
-            sub = []
-        out.append(_LATEX.get(ch, "\\%" if ch == "%" else ch))
-    if sub:
-        out.append("_{" + "".join(sub) + "}")
-    text = "".join(out)
-    for k, v in (("⁻¹", "^{-1}"),):
-        text = text.replace(k, v)
-    return text
+        if ch == "^" and text[i + 1:i + 2] == "(":  # e^(z - max z): the whole group is the exponent
+            end = _sqrt_argument(text, i + 1)
+            inner = text[i + 2:end - 1] if text[end - 1] == ")" else text[i + 2:end]
+            out.append("^{" + latex_math(inner) + "}")
+            i = end
+            continue
+        word = _SUBSCRIPT_WORD.match(text, i)
+        if word:
+            w = word.group(1)
+            out.append("_{" + (w if len(w) == 1 else r"\text{" + w + "}") + "}")
+            i = word.end()
+            continue
+        phrase = _PHRASE.match(text, i)
+        if phrase and (i == 0 or text[i] == " " or not text[i - 1].isalnum()):
+            out.append(r"\text{" + _escape_text(phrase.group()) + "}")
+            i = phrase.end()
+            continue
+        for table, mark in ((_SUBSCRIPT, "_"), (_SUPERSCRIPT, "^")):
+            if ch in table:
+                j = i
+                while j < len(text) and text[j] in table:
+                    j += 1
+                out.append(mark + "{" + "".join(table[c] for c in text[i:j]) + "}")
+                i = j
+                break
+        else:
+            out.append(_LATEX.get(ch, "\\" + ch if ch in "%&#" else ch))
+            i += 1
+    return "".join(out)
+
+
+def _escape_text(text: str) -> str:
+    return "".join("\\" + c if c in "%&#_$" else c for c in text)
 
 
 def latex_text(text: str) -> str:
     """Prose with a few symbols in it (titles, notes): symbols become inline math, the rest stays text."""
-    out, sub = [], []
-    for ch in text + " ":
-        if ch in _SUBSCRIPT:
-            sub.append(_SUBSCRIPT[ch])
-            continue
-        if sub:
-            out.append("$_{" + "".join(sub) + "}$")
-            sub = []
-        if ch in _LATEX:
-            out.append("$" + _LATEX[ch].strip() + "$")
-        elif ch in "%&#_":
-            out.append("\\" + ch)
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        for table, mark in ((_SUBSCRIPT, "_"), (_SUPERSCRIPT, "^")):
+            if ch in table:
+                j = i
+                while j < len(text) and text[j] in table:
+                    j += 1
+                out.append("$" + mark + "{" + "".join(table[c] for c in text[i:j]) + "}$")
+                i = j
+                break
         else:
-            out.append(ch)
+            if ch == "—":
+                out.append("---")
+            elif ch == "√" or ch in _LATEX:
+                out.append("$" + (r"\surd" if ch == "√" else _LATEX[ch].strip()) + "$")
+            elif ch in "%&#_$":
+                out.append("\\" + ch)
+            else:
+                out.append(ch)
+            i += 1
     return "".join(out).rstrip()
 
 
 def render_latex(steps: list[Step]) -> str:
     out = []
     for i, s in enumerate(steps, start=1):
-        out.append(f"% Step {i}: {s.title}")
+        out.append(f"% Step {i}: {latex_text(s.title)}")
         out.append(r"\paragraph{Step %d: %s}" % (i, latex_text(s.title)))
         if s.formula:
             out.append(r"\[ %s \]" % latex_math(s.formula))
         for name, v in s.values.items():
-            out.append(r"\[ \mathrm{%s} = %s \]" % (name.replace("_", r"\_"), _latex_value(v)))
+            out.append(r"\[ %s = %s \]" % (latex_math(name), _latex_value(v)))
         if s.result is not None and not _formula_shows(s):
             out.append(r"\[ \Rightarrow %s \]" % _latex_value(s.result))
         if s.note:

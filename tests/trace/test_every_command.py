@@ -69,3 +69,28 @@ def test_gen_step_states_distribution_and_seed():
     t = Tracer()
     r = generate.generate("randn", 2, 2, seed=7, tracer=t)
     assert "seed=7" in t.steps[0].formula and np.array_equal(t.steps[0].result, r)
+
+
+@pytest.mark.parametrize("args", COMMANDS + [("inv", "2 1; 1 1", "--exact"), ("norm", "[1,-2,3]"),
+                                             ("eig", "2 1; 1 2", "--vectors"), ("activate", "1 2", "--fn", "softmax"),
+                                             ("activate", "1 2", "--fn", "gelu")], ids=lambda a: a[0])
+def test_latex_traces_are_plain_ascii_latex(args):
+    # pdflatex refuses Unicode such as λ or ⁻¹; √14 must be \sqrt{14} (\sqrt 14 is √1 then 4); prose in a
+    # formula goes into \text{...} (in math mode its words run together in italics)
+    r = run_cli(*args, "-f", "csv", "--trace", "--trace-format", "latex")
+    assert r.code == 0
+    assert r.stderr.isascii(), sorted({c for c in r.stderr if not c.isascii()})
+    for line in r.stderr.splitlines():
+        assert line.count("{") == line.count("}"), line
+        assert "\\sqrt " not in line and "\\sqrt(" not in line, line
+        if line.startswith("\\["):
+            assert not __import__("re").search(r"(?<![\\{a-z])[a-z]{3,} [a-z]{3,}", line.replace("\\text{", "\\text{@")
+                                              .split("\\text{@")[0]), line
+
+
+def test_latex_formula_pieces():
+    from mlcalc.trace.render import latex_math
+    assert latex_math("‖v‖₂ = √(Σ vᵢ²) = √14") == r"\| v\| _{2} = \sqrt{\sum  v_{i}^{2}} = \sqrt{14}"
+    assert latex_math("σ_max·A⁻¹") == r"\sigma _{\text{max}} \cdot A^{-1}"
+    assert latex_math("v spans the null space of A") == r"v\text{ spans the null space of }A"
+    assert latex_math("e^(z − 1)") == r"e^{z - 1}"

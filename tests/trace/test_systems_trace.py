@@ -170,4 +170,4 @@ def test_markdown_and_latex_traces_render():
     t = Tracer(exact=True)
     exact.inv(exact.fractions([[2, 1], [1, 1]], "inv"), t)
     assert "R2 ← R2 − R1" in render(t.steps, "markdown")
-    assert "R2 ← R2 − R1" in render(t.steps, "latex")
+    assert r"R2 $\leftarrow$ R2 $-$ R1" in render(t.steps, "latex")
