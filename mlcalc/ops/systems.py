@@ -226,7 +226,12 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
 def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str) -> None:
     n = a.shape[0]
     if n <= 3:
-        rowops.determinant_by_cofactors(_rows(a), False, tracer)
+        by_hand = rowops.determinant_by_cofactors(_rows(a), False, tracer)
+        printed = float(a.dtype.type(value))
+        if float(by_hand) != printed:  # the learner's formula and LU round differently: say which is printed
+            tracer.step("The printed value comes from the LU factorisation",
+                        f"det A = {printed!r} by LU; {float(by_hand)!r} by cofactors "
+                        f"(floating-point rounding: they differ by {abs(printed - float(by_hand)):.2g})")
         return
     if n <= FULL_UP_TO:
         rowops.determinant_by_elimination(_rows(a), False, tracer)
