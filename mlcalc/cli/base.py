@@ -190,8 +190,10 @@ def emit(result) -> None:
     """Print or save the result, then the trace (so a pipe consumer gets its data first)."""
     from mlcalc.io.write import OutputOptions, emit as _emit
     s = settings()
+    # bold titles only for a terminal: `-f table | less` or a file gets no escape codes
+    tty = sys.stdout is not None and sys.stdout.isatty()
     _emit(result, OutputOptions(format=s.format, output=s.output, precision=s.precision, header=s.header),
-          color=s.color)
+          color=s.color and tty)
     show_trace()
 
 

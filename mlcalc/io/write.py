@@ -147,9 +147,12 @@ def _first(result):
 def render_delimited(result, delim: str, precision=None, header=False) -> str:
     value = _first(result)
     lines = []
+    rows = _rows(value)
     if header and isinstance(value, Labeled):
         lines.append(delim.join(value.names))
-    for row in _rows(value):
+        if _ndim(_as_array(value)) == 1:  # one value per name: one row under the names, not a column
+            rows = [[x for r in rows for x in r]]
+    for row in rows:
         lines.append(delim.join(format_number(x, precision) for x in row))
     return "\n".join(lines) + "\n"
 
@@ -229,6 +232,9 @@ def render_table(result, precision=None, color=True) -> str:
             out.extend("  " + line if title else line for line in lines)
             continue
         grid = _rows(value)  # a 1-D result shows as a column
+        if not grid or not grid[0]:  # e.g. the loss history of the normal equation, which has no steps
+            out.append(("  " if title else "") + "(none)")
+            continue
         m, n = len(grid), len(grid[0])
         if names is not None:  # a header row above the numbers
             shape = (m + 1, n)

@@ -41,6 +41,15 @@ def test_named_results_in_json_and_coef_alone_in_csv():
     assert len(csv.stdout.split()) == 5
 
 
+def test_normal_equation_as_a_table_and_coef_as_a_csv_row_under_its_header():
+    # the normal equation has no loss history: the table shows it empty instead of failing
+    r = run_cli("train-linreg", TUTORIAL, "--method", "normal", "-f", "table")
+    assert r.code == 0 and "history" in r.stdout and "(none)" in r.stdout and "\x1b[" not in r.stdout
+    # --header: the names over one row of values (a column under a row of names is no CSV table)
+    lines = run_cli("train-linreg", HOUSING, "--method", "normal", "-f", "csv", "--header").stdout.splitlines()
+    assert len(lines) == 2 and len(lines[0].split(",")) == len(lines[1].split(",")) == 5
+
+
 def test_target_by_column_number():
     a = json.loads(run_cli("train-linreg", HOUSING, "--target", "6", "--method", "normal", "-f", "json").stdout)
     b = json.loads(run_cli("train-linreg", HOUSING, "--method", "normal", "-f", "json").stdout)
