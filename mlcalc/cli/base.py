@@ -170,6 +170,15 @@ def global_options(
 # ---------------------------------------------------------------- helpers for command modules
 
 
+def finite(value: Optional[float]) -> Optional[float]:
+    """Typer callback for a float option that must be a number: NaN passes min=/max= (every
+    comparison with it is false) and would reach the kernels (`--l2 nan` made LAPACK print on stdout)."""
+    import math
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"must be a finite number, got {value}")
+    return value
+
+
 def read(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
     """An operand's values (ndarray), read with the global options."""
     return read_operand(spec, name, max_ndim, exact).values

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, settings
+from mlcalc.cli.base import app, emit, finite, read, settings
 
 
 class Activation(str, Enum):
@@ -143,7 +143,7 @@ def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in)
               weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
               loss_fn: LossFn = typer.Option(LossFn.mse, "--loss", help="The loss on the layer's output."),
               target: str = typer.Option(..., "--target", metavar="T", help="What the loss compares the output with."),
-              tol: float = typer.Option(1e-6, "--tol", help="Largest relative error accepted."),
+              tol: float = typer.Option(1e-6, "--tol", callback=finite, help="Largest relative error accepted."),
               alpha: float = ALPHA, approx: Approx = APPROX):
     """Check the analytic dW, db, dX of a dense layer against central finite differences of the loss.
     Prints the largest relative error per parameter; exits 1 when one is above --tol."""

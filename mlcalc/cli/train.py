@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, read_operand, settings
+from mlcalc.cli.base import app, emit, finite, read_operand, settings
 
 
 class Method(str, Enum):
@@ -36,17 +36,17 @@ def train_linreg(
     target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
     method: Method = typer.Option(Method.gd, "--method", help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
     optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.001, adam 0.006)."),
+    lr: Optional[float] = typer.Option(None, "--lr", callback=finite, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.001, adam 0.006)."),
     epochs: int = typer.Option(1000, "--epochs", min=1, help="Passes over the data."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Rows per mini-batch with --method sgd."),
-    l1: float = typer.Option(0.0, "--l1", min=0.0, help="L1 penalty l1·‖w‖₁ (proximal step: exact zeros)."),
-    l2: float = typer.Option(0.0, "--l2", min=0.0, help="L2 penalty l2·‖w‖²."),
+    l1: float = typer.Option(0.0, "--l1", callback=finite, min=0.0, help="L1 penalty l1·‖w‖₁ (proximal step: exact zeros)."),
+    l2: float = typer.Option(0.0, "--l2", callback=finite, min=0.0, help="L2 penalty l2·‖w‖²."),
     standardize: bool = typer.Option(False, "--standardize", help="Train on zero-mean, unit-variance features and target (model saved in original units)."),
     val_split: float = typer.Option(0.0, "--val-split", min=0.0, max=0.9, help="Hold out this fraction of rows (seeded shuffle) for val_loss/val_r2."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the shuffles: runs are reproducible bit for bit."),
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
     log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
-    tol: Optional[float] = typer.Option(None, "--tol", min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
+    tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
     schedule: Optional[Schedule] = typer.Option(None, "--schedule", help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
 ):
     """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""

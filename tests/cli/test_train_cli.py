@@ -129,3 +129,15 @@ def test_loss_curve_on_stderr_and_quiet_silences_it():
     r = run_cli("train-linreg", TUTORIAL, "--epochs", "500", "-f", "csv", env={"NO_COLOR": "1"})
     assert "loss (log scale)" in r.stderr
     assert run_cli("train-linreg", TUTORIAL, "--epochs", "500", "-f", "csv", "-q").stderr == ""
+
+
+@pytest.mark.parametrize("args", [("train-linreg", TUTORIAL, "--method", "normal", "--l2", "inf"),
+                                  ("train-linreg", TUTORIAL, "--l1", "nan"), ("train-linreg", TUTORIAL, "--lr", "nan"),
+                                  ("train-linreg", TUTORIAL, "--tol", "nan"),
+                                  ("gradcheck", "1 -1", "-W", "1 1", "--act", "relu", "--target", "1", "--tol", "nan"),
+                                  ("pinv", "1 2; 3 4", "--rcond", "nan")], ids=lambda a: " ".join(a[-2:]))
+def test_nan_and_inf_option_values_are_usage_errors(args):
+    # NaN passes min=0 (every comparison with it is false): --l2 inf reached LAPACK, which printed on
+    # stdout; gradcheck --tol nan could never fail
+    r = run_cli(*args)
+    assert r.code == 2 and r.stdout == "" and "must be a finite number" in r.stderr
