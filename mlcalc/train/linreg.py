@@ -18,6 +18,7 @@ from mlcalc import engine as engines
 from mlcalc.errors import InputError, NumericError
 from mlcalc.io.read import require_finite
 from mlcalc.train import reference
+from mlcalc.train.model import require_unique_names
 from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
 
 # numba runs the epochs from this much work (`_auto_work`); below, NumPy. The same before numba is loaded
@@ -86,6 +87,8 @@ def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> 
         raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
     ncols = values.shape[1]
     names = list(names) if names else [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]
+    require_unique_names(names, "train-linreg", "DATA")
+    target = target.strip() if target is not None else None  # " -1": the CLI's guard for a leading minus
     if target is None:
         t = ncols - 1
     elif names and target in names:

@@ -39,6 +39,16 @@ def load(path: str) -> dict:
     return model
 
 
+def require_unique_names(names: list[str], command: str, operand: str) -> None:
+    """A saved model finds its features by name: a name twice would pick the first column twice."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(f"{command}: {operand} has the column name {name!r} twice (columns {seen[name]} "
+                             f"and {j}): names must be unique")
+        seen[name] = j
+
+
 def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, source: str) -> np.ndarray:
     """The model's feature columns of DATA: by name when DATA has a header, else by position
     (a DATA with one column more than the features holds the target, which is dropped)."""
@@ -46,6 +56,7 @@ def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, sou
     if values.ndim == 1:
         values = values.reshape(1, -1) if len(features) > 1 else values.reshape(-1, 1)
     if names:
+        require_unique_names([n if n in features else f"\0{j}" for j, n in enumerate(names)], "predict", source)
         missing = [f for f in features if f not in names]
         if missing:
             raise InputError(f"predict: {source} has no column {missing[0]!r}; the model needs "

@@ -141,3 +141,19 @@ def test_nan_and_inf_option_values_are_usage_errors(args):
     # stdout; gradcheck --tol nan could never fail
     r = run_cli(*args)
     assert r.code == 2 and r.stdout == "" and "must be a finite number" in r.stderr
+
+
+def test_a_column_name_twice_is_refused_not_resolved_to_the_first(tmp_path):
+    dup = tmp_path / "dup.csv"
+    dup.write_text("a,a,y\n1,5,3\n2,1,4\n3,4,9\n4,2,9\n")
+    assert_one_error_line(run_cli("train-linreg", str(dup), "--method", "normal"), "'a' twice (columns 1 and 2)")
+    model = tmp_path / "m.json"
+    assert run_cli("train-linreg", TUTORIAL, "--method", "normal", "--save", str(model)).code == 0
+    (tmp_path / "p.csv").write_text("x,x,note,note\n1,2,0,0\n")
+    assert_one_error_line(run_cli("predict", str(model), str(tmp_path / "p.csv")), "'x' twice")
+    (tmp_path / "q.csv").write_text("x,note,note\n1,0,0\n")  # repeated names the model does not use are fine
+    assert float(run_cli("predict", str(model), str(tmp_path / "q.csv"), "-f", "csv").stdout) == pytest.approx(2)
+
+
+def test_target_number_error_quotes_what_was_typed():
+    assert_one_error_line(run_cli("train-linreg", TUTORIAL, "--target", "-1"), "no column '-1'")
