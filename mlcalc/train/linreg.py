@@ -189,8 +189,14 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         result["val_loss"] = float(np.mean((pv - y_val) ** 2))
         result["val_r2"] = r2_score(y_val, pv)
     result["epochs"] = epochs
-    result["history"] = history
+    result["history"] = in_data_units(history, sy)
     return result
+
+
+def in_data_units(history: list[float], sy: float) -> list[float]:
+    """Training losses on standardized data (a residual scaled by 1/s_y) as MSEs in the data's
+    units, like `loss`: × s_y² (s_y = 1 without --standardize)."""
+    return [h * sy * sy for h in history]
 
 
 def validate(cfg: Config) -> None:

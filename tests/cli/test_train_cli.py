@@ -157,3 +157,10 @@ def test_a_column_name_twice_is_refused_not_resolved_to_the_first(tmp_path):
 
 def test_target_number_error_quotes_what_was_typed():
     assert_one_error_line(run_cli("train-linreg", TUTORIAL, "--target", "-1"), "no column '-1'")
+
+
+def test_history_is_in_the_units_of_loss_with_standardize():
+    out = json.loads(run_cli("train-linreg", HOUSING, "--standardize", "--epochs", "300", "--log-every", "300",
+                             "--quiet", "-f", "json").stdout)
+    # the last entry is the final epoch's MSE, as `loss` is (in the data's units, not standardized ones)
+    assert out["history"][-1] == pytest.approx(out["loss"], rel=1e-9)
