@@ -84,10 +84,12 @@ def _approx(approx):
 
 
 def _same_shape(command: str, name: str, a: np.ndarray, like: np.ndarray, like_name: str) -> np.ndarray:
-    """`a` in the shape of `like`; a vector given as a row or a column is accepted for a vector."""
+    """`a` in the shape of `like`; a 1-D vector is accepted for a row or a column (and a row or a column
+    for a 1-D vector), but not a row for a column: NumPy would broadcast those two to a matrix."""
     if a.shape == like.shape:
         return a
-    if a.size == like.size and (like.ndim == 1 or min(like.shape) == 1) and (a.ndim == 1 or min(a.shape) == 1):
+    if a.size == like.size and (like.ndim == 1 or min(like.shape) == 1) and (a.ndim == 1 or min(a.shape) == 1) \
+            and (a.ndim == 1 or like.ndim == 1):
         return a.reshape(like.shape)
     raise ShapeError(f"{command}: {name} is {shape_text(a.shape)} but {like_name} is {shape_text(like.shape)}: "
                      "they must have the same shape")

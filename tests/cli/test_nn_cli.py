@@ -178,3 +178,9 @@ def test_gradcheck_failure_is_exit_1_with_one_line():
 def test_nn_commands_in_a_subprocess_keep_stdout_clean():
     r = run_process("forward", "1 2", "-W", "1 1", "--act", "sigmoid", "--trace")
     assert r.code == 0 and float(r.stdout) == pytest.approx(1 / (1 + np.exp(-3.0)), rel=1e-15) and "Step 1" in r.stderr
+
+
+def test_mse_takes_a_vector_for_a_row_or_column_but_not_a_row_for_a_column():
+    assert float(run_cli("loss", "1; 2; 3", "[1,2,4]", "--fn", "mse").stdout) == pytest.approx(1 / 3)
+    # NumPy would broadcast (3, 1) against (1, 3) to a 3×3 matrix: a likely transposition slip, refused
+    assert_one_error_line(run_cli("loss", "1; 2; 3", "[[1,2,4]]", "--fn", "mse"), "(1, 3)", "(3, 1)")
