@@ -199,11 +199,22 @@ def emit(result) -> None:
     """Print or save the result, then the trace (so a pipe consumer gets its data first)."""
     from mlcalc.io.write import OutputOptions, emit as _emit
     s = settings()
+    if s.dtype == "float32":
+        result = _float32_scalars(result)
     # bold titles only for a terminal: `-f table | less` or a file gets no escape codes
     tty = sys.stdout is not None and sys.stdout.isatty()
     _emit(result, OutputOptions(format=s.format, output=s.output, precision=s.precision, header=s.header),
           color=s.color and tty)
     show_trace()
+
+
+def _float32_scalars(result):
+    """Under --dtype float32, a one-value result the op returned as a Python float (dot, norm, det,
+    loss) prints and saves as the float32 it is: 0.11000001, not 0.11000000685453415."""
+    import numpy as np
+    if isinstance(result, dict):
+        return {k: _float32_scalars(v) for k, v in result.items()}
+    return np.float32(result) if isinstance(result, float) else result  # float or np.float64
 
 
 def show_trace() -> None:

@@ -125,12 +125,20 @@ def _ndim(arr) -> int:
     return arr.ndim
 
 
+def _scalar(arr):
+    """The value of a 0-d result: NumPy's own scalar for float32 (printed with float32's shortest repr,
+    0.11000001), a Python number otherwise."""
+    if isinstance(arr, (int, float, complex, str)):
+        return arr
+    return arr[()] if arr.dtype.kind == "f" and arr.dtype.itemsize == 4 else arr.item()
+
+
 def _rows(value) -> list[list]:
     """The rows a text format prints: a 1-D result is one value per line (a column, as Octave)."""
     arr = _as_array(value)
     nd = _ndim(arr)
     if nd == 0:
-        return [[arr if isinstance(arr, (int, float, complex, str)) else arr.item()]]
+        return [[_scalar(arr)]]
     if not isinstance(arr, list) and arr.dtype.kind in "fb" and arr.dtype.itemsize != 4:
         arr = arr.tolist()  # Python floats format ~10x faster than NumPy scalars (float32 keeps its own repr)
     if nd == 1:
@@ -167,7 +175,7 @@ def _json_of(value, precision) -> str:
     arr = _as_array(value)
     nd = _ndim(arr)
     if nd == 0:
-        return _json_value(arr if isinstance(arr, (int, float, complex, str)) else arr.item(), precision)
+        return _json_value(_scalar(arr), precision)
     if nd == 1:
         return "[" + ", ".join(_json_value(x, precision) for x in arr) + "]"
     return "[" + ", ".join(_json_of(row, precision) for row in arr) + "]"
@@ -220,7 +228,7 @@ def render_table(result, precision=None, color=True) -> str:
         names = value.names if isinstance(value, Labeled) else None
         arr = _as_array(value)
         if _ndim(arr) == 0 and names is None:
-            text = format_number(arr if isinstance(arr, (int, float, complex, str)) else arr.item(), precision)
+            text = format_number(_scalar(arr), precision)
             out.append(f"{bold(title)}: {text}" if title else text)
             continue
         if title:
