@@ -377,6 +377,7 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
         if from_probs and np.any(p2 < 0):
             raise InputError("loss: --from-probs: PRED has a negative probability")
         value, g = engines.kernel("cross_entropy_loss", engine, work=p2.size)(p2, t2, from_probs)
+        value = value + 0.0  # −Σ 0·log p is −0.0 on one engine and 0 on the other; a loss is ≥ 0 (PyTorch: 0)
         g = g.reshape(pred.shape)
         if tracer is not None:
             _trace_cross_entropy(tracer, p2, t2, from_probs, value, g if grad else None)
@@ -531,7 +532,9 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
     bad = ~(np.isfinite(ids_v) & (ids_v == np.round(ids_v)) & (ids_v >= 0) & (ids_v < vocab))
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"embed: IDS position {i + 1}: {ids_v[i]:g} is not an integer id in 0..{vocab - 1} "
+        from mlcalc.io.write import format_number  # shortest repr: 1.0000000000000002, not 1
+        raise InputError(f"embed: IDS position {i + 1}: {format_number(float(ids_v[i]))} is not an integer id "
+                         f"in 0..{vocab - 1} "
                          f"(E has {vocab} rows)")
     out = engines.kernel("embed", engine, work=ids_v.size * e.shape[1])(ids_v, e)
     if tracer is not None:
@@ -562,7 +565,7 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
     if target is None:
         raise MlcalcError("gradcheck: needs --target T (what the loss compares the layer's output with)")
     x2, w, b, vector = _layer_shapes("gradcheck", x, w, b)
-    for name, a in (("X", x2), ("W", w), ("b", b), ("T", target)):
+    for name, a in (("X", x2), ("W", w), ("b", b), ("the target (--target)", target)):
         if a is not None:
             require_finite(a, "gradcheck", name)
     x2, w = x2.astype(np.float64), w.astype(np.float64)

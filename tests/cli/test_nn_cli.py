@@ -184,3 +184,14 @@ def test_mse_takes_a_vector_for_a_row_or_column_but_not_a_row_for_a_column():
     assert float(run_cli("loss", "1; 2; 3", "[1,2,4]", "--fn", "mse").stdout) == pytest.approx(1 / 3)
     # NumPy would broadcast (3, 1) against (1, 3) to a 3×3 matrix: a likely transposition slip, refused
     assert_one_error_line(run_cli("loss", "1; 2; 3", "[[1,2,4]]", "--fn", "mse"), "(1, 3)", "(3, 1)")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_zero_cross_entropy_is_zero_not_minus_zero(engine):
+    for args in (("0 1", "0 1", "--from-probs"), ("[[5]]", "0")):
+        assert run_cli("loss", *args, "--fn", "cross-entropy", "--engine", engine, "-f", "csv").stdout == "0\n"
+
+
+def test_error_texts_name_what_was_given():
+    assert_one_error_line(run_cli("embed", "1.0000000000000002", "1 2; 3 4"), "1.0000000000000002 is not an integer id")
+    assert_one_error_line(run_cli("gradcheck", "1 2", "-W", "1 0; 0 1", "--target", "nan 1"), "--target")
