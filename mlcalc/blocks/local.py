@@ -102,9 +102,14 @@ def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
         raise ShapeError(f"norm: --ord {ord} needs the whole matrix in memory (out-of-core: fro, l1, inf)")
     rows = row_block(a.shape, 8, budget, 2)
     scale_, ssq, col_sums, row_max = 0.0, 1.0, None, 0.0
+    nonfinite = 0.0  # NaN or inf once a block holds one: NumPy's norm is then nan (any NaN) or inf
     starts = range(0, a.shape[0], rows)
     for done, r in enumerate(starts, start=1):
         blk = np.abs(a[r:r + rows])
+        if not np.isfinite(blk).all():
+            nonfinite = math.nan if np.isnan(blk).any() or math.isnan(nonfinite) else math.inf
+            progress(done, len(starts))
+            continue
         if ord == "fro":  # scaled sum of squares (LAPACK's lassq): no overflow for huge entries
             m = float(blk.max(initial=0.0))
             if m > 0:
@@ -118,6 +123,8 @@ def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
         else:
             row_max = max(row_max, float(blk.sum(axis=1).max()))
         progress(done, len(starts))
+    if nonfinite:
+        return nonfinite
     if ord == "fro":
         return scale_ * math.sqrt(ssq) if scale_ > 0 else 0.0
     return float(col_sums.max()) if ord == "l1" else row_max

@@ -101,6 +101,19 @@ def test_blocked_norms(big, ord_):
     assert local.norm(blocks, ord_, budget=1 << 20) == pytest.approx(want, rel=1e-12)
 
 
+@pytest.mark.parametrize("ord_", ["fro", "l1", "inf"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_blocked_norms_carry_nan_and_inf(tmp_path, ord_, bad):
+    # a block holding a NaN was skipped (its max is NaN, and NaN > 0 is false): 20 rows went missing
+    a = np.ones((100, 100))
+    a[57, 3] = bad
+    np.save(tmp_path / "a.npy", a)
+    blocks = storage.NpyBlocks(storage.inspect_npy(str(tmp_path / "a.npy"), "a.npy"))
+    got = local.norm(blocks, ord_, budget=64 << 10)
+    want = np.linalg.norm(a, {"fro": "fro", "l1": 1, "inf": np.inf}[ord_])
+    assert (np.isnan(got) and np.isnan(want)) or got == want
+
+
 def test_tiles_fit_the_budget():
     for m, k, n in [(12000, 12000, 12000), (10, 100000, 10), (100000, 64, 64), (3, 3, 3)]:
         bm, bk, bn = local.matmul_tiles(m, k, n, 8, 512 * 2**20)
