@@ -167,6 +167,14 @@ def test_nan_and_inf_carry_through_norms(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_cosine_distance_of_a_nonfinite_vector_is_nan_not_zero(engine, bad):
+    # Python's max(0.0, nan) is 0.0: the numba vector path called such vectors identical
+    with np.errstate(invalid="ignore"):  # inf/inf, as NumPy warns
+        assert math.isnan(linalg.dist(np.array([bad, 1.0]), np.array([1.0, 1.0]), "cosine", engine=engine))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_max_abs_keeps_nan_inf_and_signs_in_every_direction(engine, dtype):
     # the numba engine takes max|x| as an integer max of the bit patterns: NaN must still win over

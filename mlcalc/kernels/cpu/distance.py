@@ -109,7 +109,7 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
         if metric == "cosine":
             from mlcalc.kernels.cpu.reductions import dot
             cos = dot(a / norms.norm(a, "l2"), b / norms.norm(b, "l2"))  # unit vectors: a·b cannot overflow
-            r = min(2.0, max(0.0, 1.0 - float(cos)))
+            r = float(np.clip(1.0 - float(cos), 0.0, 2.0))  # keeps a NaN (Python's max(0.0, nan) is 0.0)
             return dtype.type(r)
         if metric == "euclidean":
             r = _vector(a, b, EUCLIDEAN)
