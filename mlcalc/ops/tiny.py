@@ -62,7 +62,10 @@ def matmul(operands: list) -> list | None:
         if len(result[0]) != len(b):
             return None
         columns = list(zip(*b))
-        result = [[math.fsum(x * y for x, y in zip(row, col)) for col in columns] for row in result]
+        try:
+            result = [[math.fsum(x * y for x, y in zip(row, col)) for col in columns] for row in result]
+        except (OverflowError, ValueError):  # fsum refuses inf − inf and an overflowing partial sum
+            return None  # NumPy's path gives what NumPy gives: nan, inf
     return result
 
 
