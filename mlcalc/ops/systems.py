@@ -52,7 +52,12 @@ def _square(a: np.ndarray, command: str) -> np.ndarray:
     return a
 
 
-def _singular(command: str, e: SingularMatrix) -> NumericError:
+def _singular(command: str, e: SingularMatrix, a: np.ndarray) -> NumericError:
+    """The error for an LU that met a zero pivot: in exact terms where A is small (the same message
+    from either engine, whichever pivot its rounding zeroed)."""
+    column = _exactly_singular(a, math.inf)
+    if column is not None:
+        return _exactly_singular_error(command, column)
     where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
     return NumericError(f"{command}: A is singular{where}")
 
@@ -62,6 +67,30 @@ def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
     if warn is not None and not (cond <= limit):
         warn(f"{command}: A is nearly singular: condition number κ₁ ≈ {cond:.3g} exceeds 1/eps = {limit:.3g} "
              f"for {np.dtype(dtype).name}; the result may be inaccurate")
+
+
+# a matrix up to this size whose condition number is beyond 1/eps is checked in exact fractions (a
+# few ms): whether LU meets an exactly zero pivot depends on the rounding of each engine, and the
+# contract makes an exactly singular matrix an error (inv, solve) or a determinant of 0, on both alike
+EXACT_CHECK_UP_TO = 12
+
+
+def _exactly_singular(a: np.ndarray, cond: float) -> int | None:
+    """For a small, ill-conditioned A that is singular in exact arithmetic (its entries as typed, as
+    --exact reads them: 0.1 is 1/10): the first column without a pivot (1-based), as --exact names it.
+    None otherwise."""
+    n = a.shape[0]
+    if cond <= 1.0 / np.finfo(a.dtype).eps or n > EXACT_CHECK_UP_TO:
+        return None
+    from mlcalc.ops import exact
+    pivots = rowops.echelon(exact.fractions(a.tolist(), "check"), True)
+    if len(pivots) == n:
+        return None
+    return next(j for j in range(n) if j not in pivots) + 1
+
+
+def _exactly_singular_error(command: str, column: int) -> NumericError:
+    return NumericError(f"{command}: A is singular (pivot 0 in column {column})")
 
 
 def _rows(a: np.ndarray) -> list[list[float]]:
@@ -82,7 +111,10 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     try:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(a)
     except SingularMatrix as e:
-        raise _singular("inv", e) from None
+        raise _singular("inv", e, a) from None
+    column = _exactly_singular(a, cond)
+    if column is not None:
+        raise _exactly_singular_error("inv", column)
     _check_condition("inv", cond, a.dtype, warn)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
@@ -170,7 +202,10 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     try:
         x, cond = engines.kernel("solve", engine, work=n ** 3)(a, b)
     except SingularMatrix as e:
-        raise _singular("solve", e) from None
+        raise _singular("solve", e, a) from None
+    column = _exactly_singular(a, cond)
+    if column is not None:
+        raise _exactly_singular_error("solve", column)
     _check_condition("solve", cond, dtype, warn)
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
@@ -208,6 +243,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     a = _square(a, "det")
     n = a.shape[0]
     sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
+    if sign != 0 and _exactly_singular(a, cond) is not None:
+        sign = 0  # rounding left a tiny pivot where the exact one is 0
     if sign == 0:
         value = 0.0
     else:
@@ -216,7 +253,7 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         if warn is not None and not math.isfinite(a.dtype.type(value)):
             warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is beyond {a.dtype.name}: printing "
                  f"{'-' if sign < 0 else ''}inf")
-        elif warn is not None and value != 0 and a.dtype.type(value) == 0:
+        elif warn is not None and a.dtype.type(value) == 0:  # exp() of a log below −745 is 0 already
             warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is below the smallest {a.dtype.name}: printing 0")
     if tracer is not None:
         _trace_det(tracer, a, sign, logabs, value, engine)

@@ -156,3 +156,27 @@ def test_rref_of_rank_deficient_matrix():
 def test_rref_of_wide_and_tall_matrices():
     np.testing.assert_allclose(systems.rref(np.array([[1.0, 2, 3], [4, 5, 6]])), [[1, 0, -1], [0, 1, 2]], atol=1e-12)
     np.testing.assert_allclose(systems.rref(np.array([[1.0], [2.0]])), [[1], [0]])
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_exactly_singular_matrices_are_singular_on_every_engine(seed):
+    # rank-deficient integer matrices: whether LU meets an exactly zero pivot depended on each
+    # engine's rounding (an error on one, values near 1e16 on the other); now the contract's rule
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 7))
+    a = (rng.integers(-5, 6, (n, n - 1)) @ rng.integers(-3, 4, (n - 1, n))).astype(float)
+    messages = set()
+    for engine in ENGINES:
+        with pytest.raises(NumericError, match="A is singular") as e:
+            systems.solve(a, np.ones(n), engine)
+        messages.add(str(e.value))
+        with pytest.raises(NumericError, match="A is singular"):
+            systems.inv(a, engine)
+        assert systems.det(a, engine) == 0
+    assert len(messages) == 1
+
+
+def test_det_below_the_smallest_float_warns():
+    warnings = []
+    assert systems.det(np.diag([1e-200, 1e-200]), "numpy", warn=warnings.append) == 0
+    assert len(warnings) == 1 and "below the smallest float64" in warnings[0]
