@@ -236,7 +236,14 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
             raise NumericError("project: b is the zero vector: there is no direction to project onto")
         dot = engines.kernel("dot", engine, work=a.size)
         ab, bb = float(dot(a, b)), float(dot(b, b))
-        result = (b.astype(np.float64) * (ab / bb)).astype(np.result_type(a.dtype, b.dtype), copy=False)
+        if np.isfinite(ab) and np.finfo(np.float64).tiny <= bb < np.inf:
+            result = b.astype(np.float64) * (ab / bb)
+        else:  # a·b or b·b beyond float64 ([1e200, 0] or [1e-170, 0] squared): a and b scaled to size 1 first
+            sa = float(np.max(np.abs(a))) or 1.0
+            u = b.astype(np.float64) / np.max(np.abs(b))
+            u /= np.linalg.norm(u)
+            result = u * (float(np.dot(a.astype(np.float64) / sa, u)) * sa)
+        result = result.astype(np.result_type(a.dtype, b.dtype), copy=False)
         if tracer is not None:
             _trace_project_vector(tracer, a, b, ab, bb, result)
         return result

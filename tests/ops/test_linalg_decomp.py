@@ -288,3 +288,12 @@ def test_inspect_of_a_non_square_matrix():
 def test_inspect_of_a_float32_matrix():
     r = linalg.inspect(np.eye(3, dtype=np.float32))
     assert r["dtype"] == "float32" and r["orthogonal"] and r["idempotent"] and r["positive_definite"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("a,b,want", [([1e200, 1e200], [1e200, 0], [1e200, 0]),   # a·b, b·b overflow
+                                      ([1, 1], [1e-170, 0], [1, 0]),                 # b·b underflows to 0
+                                      ([1e300, 1e300], [1, 1], [1e300, 1e300])])
+def test_project_onto_a_vector_beyond_the_float_range(engine, a, b, want):
+    got = linalg.project(np.array(a, dtype=float), np.array(b, dtype=float), engine=engine)
+    np.testing.assert_allclose(got, want, rtol=1e-15)
