@@ -310,3 +310,12 @@ def test_column_norms_of_narrow_matrices_in_lanes(engine, cols):
         np.testing.assert_allclose(linalg.norm(a, ord, "cols", engine=engine), want, rtol=1e-12)
     a[17, 0] = np.nan
     assert np.isnan(linalg.norm(a, "l2", "cols", engine=engine)[0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("ord_", ["nuc", "spectral"])
+def test_svd_norms_of_a_nonfinite_matrix_are_one_clear_error(engine, ord_):
+    # LAPACK's SVD raised LinAlgError on NaN (an internal error) and gave nan for inf; numba named svd
+    from mlcalc.errors import InputError
+    with pytest.raises(InputError, match=f"norm --ord {ord_}: A has a non-finite value \\\\(inf\\\\) at row 1, column 2"):
+        linalg.norm(np.array([[1.0, np.inf], [2, 3]]), ord_, engine=engine)
