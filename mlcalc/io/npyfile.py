@@ -71,7 +71,10 @@ def _check_shape(shape, max_ndim: int, source: str) -> None:
 
 
 def _finish(arr: np.ndarray) -> np.ndarray:
-    """Native byte order and a float dtype: integers and booleans are read as float64."""
+    """Native byte order and a float dtype: integers and booleans are read as float64. A 0-d array
+    (np.save of a scalar) is a one-element vector, as the literal "5" is."""
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
     if arr.dtype.kind in "iub":
         return arr.astype(np.float64)
     if not arr.dtype.isnative:

@@ -133,3 +133,8 @@ def test_stdin_npy_is_sniffed(monkeypatch):
 def test_text_that_is_neither_file_nor_literal():
     with pytest.raises(InputError, match="no such file"):
         read_operand("weights.csv")
+
+
+def test_a_zero_dimensional_npy_is_a_one_element_vector_like_the_literal_5(tmp_path):
+    np.save(tmp_path / "s.npy", 5.0)
+    np.testing.assert_array_equal(read_operand(str(tmp_path / "s.npy")).values, read_operand("5").values)
