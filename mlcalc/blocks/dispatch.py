@@ -39,12 +39,12 @@ def _progress(settings, label: str):
 
 
 def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local, compute_cluster=None,
-                read_small=None):
+                read_small=None, prepare=None):
     """Work by blocks when the operands call for it.
 
     result_shape(shapes) -> the result's shape; compute_local(operands, out, budget, progress);
     compute_cluster(client, dask_operands) -> graph. Operands that are not NPY files are small:
-    they are read into memory with `read_small(spec)`.
+    they are read into memory with `read_small(spec)`; `prepare(operands)` may then change them.
     """
     paths = [_npy_path(s) for s in specs]
     if not any(paths):
@@ -58,6 +58,8 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     if address is None and in_bytes <= limit // 2:
         return NOT_BLOCKED  # fits: the ordinary in-memory path is faster
     operands = [o if o is not None else read_small(s) for o, s in zip(operands, specs)]
+    if prepare is not None:
+        operands = prepare(operands)
     shape = result_shape([o.shape for o in operands])
     out_bytes = int(np.prod(shape)) * itemsize
     to_file = (settings.output or "").lower().endswith(".npy")
@@ -99,17 +101,26 @@ def matmul(specs, settings, read_small):
     from mlcalc.blocks import cluster
 
     def shape(shapes):
-        (m, k), (k2, n) = shapes
+        sa, sb = (tuple(s) for s in shapes)
+        k, k2 = sa[-1], sb[0]
         if k != k2:
-            raise MlcalcError(f"matmul: shapes ({m}, {k}) and ({k2}, {n}) do not align: {k} != {k2}")
-        return (m, n)
+            raise MlcalcError(f"matmul: shapes {sa} and {sb} do not align: {k} != {k2}")
+        return sa[:-1] + sb[1:]  # NumPy's @: a 1-D operand adds no axis
+
+    def compute(ops, out, limit, progress):
+        if len(ops[0].shape) == 2 and len(ops[1].shape) == 2:
+            local.matmul(ops[0], ops[1], out, limit, settings.engine, progress)
+        else:
+            local.matvec(ops[0], ops[1], out, limit, progress)
+
+    def graph(ops):
+        if len(ops[0].shape) != 2 or len(ops[1].shape) != 2:
+            raise MlcalcError("matmul: a vector operand is not available on a Dask cluster (matrices only)")
+        return cluster.matmul_graph(ops[0], ops[1], settings.engine)
 
     if len(specs) != 2:
         return NOT_BLOCKED  # chains are multiplied in memory
-    return run_blocked(
-        "matmul", specs, settings, shape,
-        lambda ops, out, limit, progress: local.matmul(ops[0], ops[1], out, limit, settings.engine, progress),
-        lambda ops: cluster.matmul_graph(ops[0], ops[1], settings.engine), read_small)
+    return run_blocked("matmul", specs, settings, shape, compute, graph, read_small)
 
 
 def elementwise(op, specs, settings, read_small):
@@ -153,12 +164,16 @@ def norm(spec, ord_, axis, settings):
 
 
 def dist(specs, metric, settings, read_small):
+    def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
+        return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) == 1 else o
+                for o in operands]
+
     def shape(shapes):
         return (shapes[0][0], shapes[1][0])
     return run_blocked("dist", specs, settings, shape,
                        lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
                                                                              settings.engine, progress),
-                       None, read_small)
+                       None, read_small, as_rows)
 
 
 def require_fits(spec: str, settings, command: str) -> None:

@@ -58,6 +58,25 @@ def matmul(a, b, out: NpyBlockWriter, budget: int, engine: str = "auto", progres
             progress(done, total)
 
 
+def matvec(a, b, out: NpyBlockWriter, budget: int, progress: Progress = _noop) -> None:
+    """NumPy's @ with a 1-D operand (A·v, v·B, or u·v), the file read by row blocks: A·v block by
+    block into `out`; v·B and u·v summed over the blocks (n values, or one, in memory)."""
+    big = a if len(b.shape) == 1 and len(a.shape) == 2 else b
+    rows = row_block(big.shape, out.dtype.itemsize, budget, 2)
+    starts = range(0, big.shape[0], rows)
+    if big is a:  # A (m, k) · v (k,): one output value per row of A
+        v = b if isinstance(b, np.ndarray) else b[:]
+        for done, r in enumerate(starts, start=1):
+            out[r:r + rows] = a[r:r + rows] @ v
+            progress(done, len(starts))
+        return
+    acc = np.zeros(b.shape[1:], dtype=out.dtype)  # v (k,) · B (k, n), or u (k,) · v (k,)
+    for done, r in enumerate(starts, start=1):
+        acc += a[r:r + rows] @ b[r:r + rows]
+        progress(done, len(starts))
+    out[...] = acc
+
+
 def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
     """Rows per block when `copies` blocks of full rows are held at once."""
     cols = shape[1] if len(shape) > 1 else 1
@@ -67,10 +86,16 @@ def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
 def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "auto",
                 progress: Progress = _noop) -> None:
     """add / sub / hadamard of two same-shape operands, or of one and a row/scalar held in memory."""
-    small = isinstance(b, np.ndarray) and b.size <= a.shape[-1]
-    if not small and tuple(a.shape) != tuple(b.shape):
+    width = a.shape[-1]
+    if not isinstance(b, np.ndarray) and b.shape in ((width,), (1, width)):
+        b = b[:]  # a row in a file is small: read whole, then broadcast like a literal row
+    small = isinstance(b, np.ndarray)
+    row = small and (b.size == 1 or (b.size == width and (b.ndim == 1 or b.shape[0] == 1)))
+    if (small and not row) or (not small and tuple(a.shape) != tuple(b.shape)):
         raise ShapeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} must be equal "
-                         "(or the second a row) for out-of-core work")
+                         "(or the second a row or a single number) for out-of-core work")
+    if small:
+        b = b.reshape(-1) if b.size == width else b.reshape(())
     rows = row_block(a.shape, out.dtype.itemsize, budget, 3)
     kern = engines.kernel(op, engine, work=rows * (a.shape[1] if len(a.shape) > 1 else 1))
     starts = range(0, a.shape[0], rows)

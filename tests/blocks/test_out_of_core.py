@@ -203,3 +203,27 @@ def test_blocked_predict_equals_in_memory(table, tmp_path):
     blk = run_cli("predict", str(m), str(table / "t.npy"), "--memory-limit", "4MB", "-o", str(tmp_path / "p2.npy"))
     assert mem.code == blk.code == 0, blk.stderr
     np.testing.assert_allclose(np.load(tmp_path / "p2.npy"), np.load(tmp_path / "p1.npy"), rtol=1e-12)
+
+
+def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
+    # 1-D operands crashed the block code (it unpacked two dimensions), a (1, n) row file was refused
+    # as "not a row", and a wrong-length literal row reached NumPy's broadcasting error
+    rng = np.random.default_rng(3)
+    a, v, d, row = rng.standard_normal((40, 30)), rng.standard_normal(30), rng.standard_normal((25, 30)), rng.standard_normal((1, 30))
+    u = rng.standard_normal(40)
+    for name, x in (("a", a), ("v", v), ("d", d), ("row", row), ("u", u)):
+        np.save(tmp_path / f"{name}.npy", x)
+    f = lambda n: str(tmp_path / f"{n}.npy")  # noqa: E731
+    lim = ("--memory-limit", "4KB")
+    cases = [(("matmul", f("a"), f("v")), a @ v), (("matmul", f("u"), f("a")), u @ a), (("matmul", f("u"), f("u")), u @ u),
+             (("add", f("a"), f("row")), a + row), (("sub", f("a"), "5"), a - 5),
+             (("dist", f("v"), f("d")), np.sqrt(((v - d) ** 2).sum(1))[None, :])]
+    for args, want in cases:
+        out = tmp_path / "out.npy"
+        r = run_cli(*args, *lim, "-o", str(out))
+        assert r.code == 0, (args, r.stderr)
+        got = np.load(out)
+        assert got.shape == np.shape(want), args
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    r = run_cli("sub", f("a"), "1 2 3", *lim, "-o", str(tmp_path / "bad.npy"))
+    assert r.code == 1 and "(40, 30) and (3,)" in r.stderr and "Traceback" not in r.stderr
