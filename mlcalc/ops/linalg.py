@@ -522,7 +522,8 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     """Facts about a matrix, in this order: shape, dtype, rank, condition_number, sparsity, symmetric,
     orthogonal, idempotent, positive_definite, min, max.
 
-    Tolerances scale with the matrix (s = max|aᵢⱼ|, n its size, RTOL = 1e-10):
+    Tolerances scale with the matrix (s = max|aᵢⱼ|, n its size, RTOL = 1e-10, or 64·n·eps where that is
+    larger, as for float32):
       rank: σᵢ > σ_max·max(m, n)·eps (NumPy's matrix_rank); condition number σ_max/σ_min, inf when rank-deficient;
       symmetric: |aᵢⱼ − aⱼᵢ| ≤ RTOL·s;  orthogonal: |AᵀA − I| ≤ RTOL·max(1, n·s²);
       idempotent: |A·A − A| ≤ RTOL·max(s, n·s²);  positive definite: symmetric and λ_min > n·eps·λ_max.
@@ -542,9 +543,11 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     rank = int(np.sum(sv > smax * max(m, n) * eps)) if smax > 0 else 0
     cond = float("inf") if rank < min(m, n) or smax == 0 else smax / float(sv[-1])
     square = m == n
-    symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= RTOL * s_abs)
-    orthogonal = square and s_abs <= 1 + 1e-8 and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= RTOL * max(1.0, n * s2))
-    idempotent = square and s2 < float("inf") and bool(np.max(np.abs(x @ x - x), initial=0.0) <= RTOL * max(s_abs, n * s2))
+    # RTOL is ~5·10⁵ float64 ulps but below one float32 ulp: a float32 matrix gets 64·n of its own ulps
+    rtol = max(RTOL, 64 * max(n, 1) * eps)
+    symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= rtol * s_abs)
+    orthogonal = square and s_abs <= 1 + rtol and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= rtol * max(1.0, n * s2))
+    idempotent = square and s2 < float("inf") and bool(np.max(np.abs(x @ x - x), initial=0.0) <= rtol * max(s_abs, n * s2))
     positive_definite = False
     if symmetric and n:
         lam = np.linalg.eigvalsh((x / s_abs + x.T / s_abs) / 2) if s_abs > 0 else np.zeros(n)
@@ -565,7 +568,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     if tracer is not None:
         tracer.step("Singular values", "rank: σᵢ > σ_max·max(m, n)·eps; condition number σ_max/σ_min",
                     A=a, sigma=sv, note=f"tolerance {_fmt(smax * max(m, n) * eps)}")
-        tracer.step("Tolerances", f"RTOL = {RTOL:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}",
+        tracer.step("Tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}",
                     note="symmetric |A − Aᵀ| ≤ RTOL·s; orthogonal |AᵀA − I| ≤ RTOL·max(1, n·s²); "
                          "idempotent |A² − A| ≤ RTOL·max(s, n·s²); positive definite λ_min > n·eps·λ_max")
     return result

@@ -297,3 +297,13 @@ def test_inspect_of_a_float32_matrix():
 def test_project_onto_a_vector_beyond_the_float_range(engine, a, b, want):
     got = linalg.project(np.array(a, dtype=float), np.array(b, dtype=float), engine=engine)
     np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_inspect_in_float32_finds_orthogonal_and_idempotent_matrices():
+    # a fixed 1e-10 is below one float32 ulp: no float32 matrix but I passed
+    t = 0.3
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]], dtype=np.float32)
+    v = np.array([[0.6], [0.8]])
+    proj = (v @ v.T).astype(np.float32)
+    assert linalg.inspect(rot)["orthogonal"] and linalg.inspect(proj)["idempotent"]
+    assert not linalg.inspect(rot * np.float32(1.001))["orthogonal"]
