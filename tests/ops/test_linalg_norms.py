@@ -319,3 +319,11 @@ def test_svd_norms_of_a_nonfinite_matrix_are_one_clear_error(engine, ord_):
     from mlcalc.errors import InputError
     with pytest.raises(InputError, match=rf"norm --ord {ord_}: A has a non-finite value \(inf\) at row 1, column 2"):
         linalg.norm(np.array([[1.0, np.inf], [2, 3]]), ord_, engine=engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_euclidean_distance_keeps_tiny_differences(engine):
+    # the squares of 1e-300 underflow to 0: the pairs concerned are recomputed scaled
+    assert linalg.dist(np.array([1.0, 1e-300]), np.array([1.0, 0.0]), engine=engine) == 1e-300
+    got = linalg.dist(np.array([[1.0, 1e-200], [1.0, 3e-200], [0.0, 0.0]]), np.array([[1.0, 0.0]]), engine=engine)
+    np.testing.assert_allclose(got[:, 0], [1e-200, 3e-200, 1.0], rtol=1e-15)

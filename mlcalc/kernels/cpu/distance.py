@@ -11,6 +11,7 @@ from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
 from mlcalc.kernels.cpu import norms
+from mlcalc.kernels.reference.linalg import refine_tiny_distances
 
 EUCLIDEAN, MANHATTAN, CHEBYSHEV = 0, 1, 2
 _METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "chebyshev": CHEBYSHEV}
@@ -134,6 +135,8 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
         np.sqrt(out, out=out)
         if scale != 1.0:
             out /= scale
+            a, b = a / scale, b / scale
+        refine_tiny_distances(out, a, b)
     return out.astype(dtype, copy=False)
 
 

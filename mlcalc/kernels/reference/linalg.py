@@ -87,6 +87,24 @@ def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
     return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))  # 2^±1000 itself stays finite
 
 
+# a euclidean distance below this came from squares that may have underflowed (d² < 2⁻¹⁰²² is
+# subnormal, 0 below 2⁻¹⁰⁷⁴): [1, 1e-300] and [1, 0] are 1e-300 apart, not 0
+_TINY_DISTANCE = 2.0 ** -480
+
+
+def refine_tiny_distances(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Recompute in place the entries of `out` (euclidean distances between rows of a and of b, all
+    float64 2-D) below _TINY_DISTANCE, with each difference scaled by its largest element (an exact
+    power of two). Only such pairs (identical rows among them) pay for it."""
+    i, j = np.nonzero(out < _TINY_DISTANCE)
+    for s in range(0, i.size, 4096):
+        ii, jj = i[s:s + 4096], j[s:s + 4096]
+        d = np.abs(a[ii] - b[jj])
+        _, e = np.frexp(np.max(d, axis=1))  # max|d| = f·2^e, f in [0.5, 1)
+        ds = np.ldexp(d, -e[:, None])
+        out[ii, jj] = np.ldexp(np.sqrt(np.sum(ds * ds, axis=1)), e)
+
+
 def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
     """Distance of two vectors (1-D: a number), or the matrix of distances between rows of a and rows of b.
 
@@ -118,6 +136,8 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
                 out[i:i + block] = np.max(d, axis=2, initial=0.0)
             else:
                 raise ValueError(f"unknown metric {metric!r}")
+        if metric == "euclidean":
+            refine_tiny_distances(out, a2, b2)
     out = out.astype(dtype, copy=False)
     return dtype.type(out[0, 0]) if vector else out
 
