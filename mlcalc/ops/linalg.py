@@ -313,6 +313,37 @@ def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
     return a
 
 
+def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """v with the columns of each repeated eigenvalue (ascending w equal within 64·n·eps of max|w|)
+    replaced by one basis of their eigenspace that depends on the space alone: Gram–Schmidt over the
+    columns of its projector P = V·Vᵀ in order. Any orthonormal basis is an answer, and each engine's
+    solver returns its own (e₃, e₁ or e₁, e₃ for diag(1, −1, 1, −1))."""
+    n = w.size
+    if n < 2:
+        return v
+    tol = 64 * n * np.finfo(w.dtype).eps * float(np.max(np.abs(w)))
+    dtype, v = v.dtype, np.array(v, dtype=np.float64)
+    start = 0
+    for end in range(1, n + 1):
+        if end < n and w[end] - w[end - 1] <= tol:
+            continue
+        if end - start > 1:
+            block = v[:, start:end]
+            proj = block @ block.T
+            basis = []
+            for j in range(n):
+                r = proj[:, j] - sum((q @ proj[:, j]) * q for q in basis) if basis else proj[:, j].copy()
+                norm = float(np.linalg.norm(r))
+                if norm > 1e-6:  # the columns of P are its space's vectors or ~0 (rounding)
+                    basis.append(r / norm)
+                    if len(basis) == end - start:
+                        break
+            if len(basis) == end - start:
+                v[:, start:end] = np.column_stack(basis)
+        start = end
+    return v.astype(dtype, copy=False)
+
+
 def _sign_fix_real(v: np.ndarray) -> np.ndarray:
     """Flip each column so that its largest-magnitude entry is positive: the same vectors on every engine."""
     if v.size == 0:
@@ -360,7 +391,7 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
         w = np.asarray(w).real.astype(a.dtype, copy=False)
         v = np.asarray(v).real.astype(a.dtype, copy=False)
         order = np.argsort(w, kind="stable")
-        w, v = w[order], _sign_fix_real(v[:, order])
+        w, v = w[order], _sign_fix_real(_canonical_eigenspaces(w, v[:, order]))
     else:
         w, v = engines.kernel("eig", engine, work=a.size)(a)
         w, v = _sort_eigen(np.asarray(w), np.asarray(v))

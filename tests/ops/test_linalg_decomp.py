@@ -307,3 +307,17 @@ def test_inspect_in_float32_finds_orthogonal_and_idempotent_matrices():
     proj = (v @ v.T).astype(np.float32)
     assert linalg.inspect(rot)["orthogonal"] and linalg.inspect(proj)["idempotent"]
     assert not linalg.inspect(rot * np.float32(1.001))["orthogonal"]
+
+
+@pytest.mark.parametrize("a", [np.diag([1.0, -1, 1, -1]), np.array([[2.0, 1, 1], [1, 2, 1], [1, 1, 2]]),
+                               np.eye(3)])
+def test_repeated_eigenvalues_get_the_same_eigenvectors_on_every_engine(a):
+    # any orthonormal basis of a repeated eigenvalue's eigenspace is an answer: one canonical basis is printed
+    got = [linalg.eig(a, vectors=True, engine=e) for e in ENGINES]
+    np.testing.assert_allclose(got[0]["vectors"], got[1]["vectors"], atol=1e-12)
+    for g in got:
+        v, w = g["vectors"], g["values"]
+        np.testing.assert_allclose(a @ v, v * w, atol=1e-12)
+        np.testing.assert_allclose(v.T @ v, np.eye(len(w)), atol=1e-12)
+    np.testing.assert_array_equal(linalg.eig(np.diag([1.0, -1, 1, -1]), vectors=True)["vectors"][:, 2:],
+                                  np.array([[1.0, 0], [0, 0], [0, 1], [0, 0]]))
