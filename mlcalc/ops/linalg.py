@@ -328,18 +328,21 @@ def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
         if end < n and w[end] - w[end - 1] <= tol:
             continue
         if end - start > 1:
+            k = end - start
             block = v[:, start:end]
             proj = block @ block.T
-            basis = []
+            basis, found = np.empty((n, k)), 0
             for j in range(n):
-                r = proj[:, j] - sum((q @ proj[:, j]) * q for q in basis) if basis else proj[:, j].copy()
+                q = basis[:, :found]
+                r = proj[:, j] - q @ (q.T @ proj[:, j])
                 norm = float(np.linalg.norm(r))
                 if norm > 1e-6:  # the columns of P are its space's vectors or ~0 (rounding)
-                    basis.append(r / norm)
-                    if len(basis) == end - start:
+                    basis[:, found] = r / norm
+                    found += 1
+                    if found == k:
                         break
-            if len(basis) == end - start:
-                v[:, start:end] = np.column_stack(basis)
+            if found == k:
+                v[:, start:end] = basis
         start = end
     return v.astype(dtype, copy=False)
 
