@@ -70,3 +70,11 @@ def test_overflow_and_inf_minus_inf_give_what_numpy_gives(a):
     r = run_cli("matmul", a, "1 0; 1 0", "-f", "csv")
     assert r.code == 0, r.stderr
     np.testing.assert_array_equal(np.array([[float(x) for x in line.split(",")] for line in r.stdout.split()]), want)
+
+
+def test_cancellation_is_left_to_numpy_so_every_format_agrees(tmp_path):
+    # fsum gives the exact 1, NumPy's order 0: the CSV must say what -o x.npy says
+    args = ("matmul", "1e16 1 -1e16; 0 0 0", "1; 1; 1")
+    assert tiny.matmul([[[1e16, 1.0, -1e16], [0.0, 0.0, 0.0]], [[1.0], [1.0], [1.0]]]) is None
+    run_cli(*args, "-o", str(tmp_path / "m.npy"))
+    assert run_cli(*args, "-f", "csv").stdout.split() == [format(v, "g") for v in np.load(tmp_path / "m.npy").ravel()]
