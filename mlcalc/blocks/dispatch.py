@@ -126,7 +126,7 @@ def matmul(specs, settings, read_small):
 def elementwise(op, specs, settings, read_small):
     from mlcalc.blocks import cluster
     return run_blocked(
-        op, specs, settings, lambda shapes: shapes[0],
+        op, specs, settings, lambda shapes: np.broadcast_shapes(*(tuple(s) for s in shapes)),
         lambda ops, out, limit, progress: local.elementwise(op, ops[0], ops[1], out, limit, settings.engine, progress),
         lambda ops: cluster.elementwise_graph(op, ops[0], ops[1], settings.engine), read_small)
 
@@ -164,16 +164,22 @@ def norm(spec, ord_, axis, settings):
 
 
 def dist(specs, metric, settings, read_small):
+    vectors = []
+
     def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
+        vectors.extend(len(o.shape) == 1 for o in operands)
         return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) == 1 else o
                 for o in operands]
 
     def shape(shapes):
         return (shapes[0][0], shapes[1][0])
-    return run_blocked("dist", specs, settings, shape,
-                       lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
-                                                                             settings.engine, progress),
-                       None, read_small, as_rows)
+    result = run_blocked("dist", specs, settings, shape,
+                         lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
+                                                                               settings.engine, progress),
+                         None, read_small, as_rows)
+    if isinstance(result, np.ndarray) and vectors and all(vectors):
+        return result.reshape(())  # two vectors: one distance, a number as in memory
+    return result
 
 
 def require_fits(spec: str, settings, command: str) -> None:

@@ -85,22 +85,31 @@ def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
 
 def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "auto",
                 progress: Progress = _noop) -> None:
-    """add / sub / hadamard of two same-shape operands, or of one and a row/scalar held in memory."""
-    width = a.shape[-1]
-    if not isinstance(b, np.ndarray) and b.shape in ((width,), (1, width)):
-        b = b[:]  # a row in a file is small: read whole, then broadcast like a literal row
-    small = isinstance(b, np.ndarray)
-    row = small and (b.size == 1 or (b.size == width and (b.ndim == 1 or b.shape[0] == 1)))
-    if (small and not row) or (not small and tuple(a.shape) != tuple(b.shape)):
-        raise ShapeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} must be equal "
-                         "(or the second a row or a single number) for out-of-core work")
-    if small:
-        b = b.reshape(-1) if b.size == width else b.reshape(())
-    rows = row_block(a.shape, out.dtype.itemsize, budget, 3)
-    kern = engines.kernel(op, engine, work=rows * (a.shape[1] if len(a.shape) > 1 else 1))
-    starts = range(0, a.shape[0], rows)
+    """add / sub / hadamard by row blocks of two same-shape operands, or of one operand and a row or a
+    single number on either side (read whole: it is small), broadcast as NumPy does."""
+    def broadcasts_over(x, big):  # a single number, or one row of big's width
+        return int(np.prod(x.shape)) == 1 or (len(big.shape) == 2 and tuple(x.shape) in ((big.shape[1],),
+                                                                                      (1, big.shape[1])))
+    if tuple(a.shape) == tuple(b.shape):
+        big, small = a, None
+    elif broadcasts_over(b, a):
+        big, small = a, b
+    elif broadcasts_over(a, b):
+        big, small = b, a
+    else:
+        raise ShapeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} must be equal (or one a row "
+                         "or a single number) for out-of-core work")
+    if small is not None:
+        small = (small if isinstance(small, np.ndarray) else small[:]).reshape(
+            () if int(np.prod(small.shape)) == 1 else (-1,))
+    rows = row_block(big.shape, out.dtype.itemsize, budget, 3)
+    kern = engines.kernel(op, engine, work=rows * (big.shape[1] if len(big.shape) > 1 else 1))
+    starts = range(0, big.shape[0], rows)
     for done, r in enumerate(starts, start=1):
-        out[r:r + rows] = kern(a[r:r + rows], b if small else b[r:r + rows])
+        if small is None:
+            out[r:r + rows] = kern(a[r:r + rows], b[r:r + rows])
+        else:  # keep the operands' order: sub is not symmetric
+            out[r:r + rows] = kern(big[r:r + rows], small) if big is a else kern(small, big[r:r + rows])
         progress(done, len(starts))
 
 

@@ -217,7 +217,8 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
     lim = ("--memory-limit", "4KB")
     cases = [(("matmul", f("a"), f("v")), a @ v), (("matmul", f("u"), f("a")), u @ a), (("matmul", f("u"), f("u")), u @ u),
              (("add", f("a"), f("row")), a + row), (("sub", f("a"), "5"), a - 5),
-             (("dist", f("v"), f("d")), np.sqrt(((v - d) ** 2).sum(1))[None, :])]
+             (("dist", f("v"), f("d")), np.sqrt(((v - d) ** 2).sum(1))[None, :]),
+             (("add", f("u"), f("u")), u + u), (("add", f("row"), f("a")), row + a), (("sub", "5", f("a")), 5 - a)]
     for args, want in cases:
         out = tmp_path / "out.npy"
         r = run_cli(*args, *lim, "-o", str(out))
@@ -225,5 +226,7 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
         got = np.load(out)
         assert got.shape == np.shape(want), args
         np.testing.assert_allclose(got, want, rtol=1e-12)
+    r = run_cli("dist", f("u"), f("u"), *lim, "-f", "json")  # two vectors: one number
+    assert r.code == 0 and float(r.stdout) == 0
     r = run_cli("sub", f("a"), "1 2 3", *lim, "-o", str(tmp_path / "bad.npy"))
     assert r.code == 1 and "(40, 30) and (3,)" in r.stderr and "Traceback" not in r.stderr
