@@ -123,10 +123,18 @@ def matmul(specs, settings, read_small):
     return run_blocked("matmul", specs, settings, shape, compute, graph, read_small)
 
 
+def _broadcast_shape(op, shapes):
+    try:
+        return np.broadcast_shapes(*(tuple(s) for s in shapes))
+    except ValueError:
+        raise MlcalcError(f"{op}: shapes {tuple(shapes[0])} and {tuple(shapes[1])} must be equal (or one a row "
+                          "or a single number) for out-of-core work") from None
+
+
 def elementwise(op, specs, settings, read_small):
     from mlcalc.blocks import cluster
     return run_blocked(
-        op, specs, settings, lambda shapes: np.broadcast_shapes(*(tuple(s) for s in shapes)),
+        op, specs, settings, lambda shapes: _broadcast_shape(op, shapes),
         lambda ops, out, limit, progress: local.elementwise(op, ops[0], ops[1], out, limit, settings.engine, progress),
         lambda ops: cluster.elementwise_graph(op, ops[0], ops[1], settings.engine), read_small)
 
