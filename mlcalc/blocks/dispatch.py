@@ -127,8 +127,7 @@ def _broadcast_shape(op, shapes):
     try:
         return np.broadcast_shapes(*(tuple(s) for s in shapes))
     except ValueError:
-        raise MlcalcError(f"{op}: shapes {tuple(shapes[0])} and {tuple(shapes[1])} must be equal (or one a row "
-                          "or a single number) for out-of-core work") from None
+        raise local.elementwise_shape_error(op, *shapes) from None
 
 
 def elementwise(op, specs, settings, read_small):

@@ -83,6 +83,11 @@ def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
     return max(1, min(shape[0], budget // 2 // (copies * cols * itemsize)))
 
 
+def elementwise_shape_error(op: str, a_shape, b_shape) -> ShapeError:
+    return ShapeError(f"{op}: shapes {tuple(a_shape)} and {tuple(b_shape)} must be equal (or one a row "
+                      "or a single number) for out-of-core work")
+
+
 def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "auto",
                 progress: Progress = _noop) -> None:
     """add / sub / hadamard by row blocks of two same-shape operands, or of one operand and a row or a
@@ -97,8 +102,7 @@ def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "
     elif broadcasts_over(a, b):
         big, small = b, a
     else:
-        raise ShapeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} must be equal (or one a row "
-                         "or a single number) for out-of-core work")
+        raise elementwise_shape_error(op, a.shape, b.shape)
     if small is not None:
         small = (small if isinstance(small, np.ndarray) else small[:]).reshape(
             () if int(np.prod(small.shape)) == 1 else (-1,))
