@@ -44,7 +44,8 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]
         # rows end at ';' or, as in Octave, at a line break
-        text = ";".join(line for line in text.replace('"', " ").splitlines() if line.strip())
+        # (a line may end in ';' already, as Octave users type "1 2;\n3 4")
+        text = ";".join(line.rstrip().removesuffix(";") for line in text.replace('"', " ").splitlines() if line.strip())
         rows = text.split(";")
         if rows and not rows[-1].strip():
             rows = rows[:-1]  # a trailing ';' as Octave allows

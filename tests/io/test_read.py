@@ -23,6 +23,8 @@ from mlcalc.io.read import ReadOptions, StdinGuard, read_operand
     ("-1 2.5e3; -inf nan", [[-1, 2500], [-np.inf, np.nan]]),
     ("1 2\n3 4", [[1, 2], [3, 4]]),         # a line break ends a row, as in Octave
     ("1 2\n\n3 4\n", [[1, 2], [3, 4]]),
+    ("1 2;\n3 4", [[1, 2], [3, 4]]),           # rows ended by ';' and a line break, as Octave users type
+    ("[1 2;\r\n 3 4;]", [[1, 2], [3, 4]]),
     ("1 2, 3", [1, 2, 3]),                  # commas and blanks both separate
     ("1, 2,", [1, 2]),                      # a trailing comma, as Octave allows
     ("[true, false, 2]", [1, 0, 2]),        # JSON booleans read as 1 and 0
