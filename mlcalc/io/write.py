@@ -295,7 +295,7 @@ def check_output_path(path: str) -> None:
     """Fail before any work if `-o` cannot be written (missing folder, a directory)."""
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
-    if os.path.exists(path) and not os.path.isfile(path):  # a device or FIFO: written into as it is
+    if _names_a_descriptor(path) or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
         if not os.access(path, os.W_OK):
             raise InputError(f"cannot write {path}: permission denied")
         return
@@ -323,9 +323,15 @@ def write_atomic(path: str, data: bytes) -> None:
         st = os.stat(path)  # follows a symlink
     except FileNotFoundError:
         st = None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        with open(path, "wb") as f:
-            f.write(data)
+    descriptor = _names_a_descriptor(path)
+    if descriptor or (st is not None and not stat.S_ISREG(st.st_mode)):
+        try:
+            # /dev/stdout is the file or pipe the shell opened: appended to, as the process would write
+            # (reopening it "wb" would truncate a `>> log` file, and a rename would replace it)
+            with open(path, "ab" if descriptor else "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise InputError(f"cannot write {path}: {e.strerror or e}") from None
         return
     target = os.path.realpath(path) if os.path.islink(path) else path
     folder = os.path.dirname(os.path.abspath(target))
@@ -345,6 +351,18 @@ def write_atomic(path: str, data: bytes) -> None:
         raise
 
 
+def _names_a_descriptor(path: str) -> bool:
+    """Whether path is, or links to, an open file descriptor of this process (/dev/stdout, /dev/fd/3,
+    /proc/self/fd/1): following the link would name the file behind it, which is not ours to replace."""
+    for _ in range(8):
+        if path.startswith(("/proc/", "/dev/fd/")):
+            return True
+        if not os.path.islink(path):
+            return False
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    return False
+
+
 def _umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it
     os.umask(mask)
@@ -359,9 +377,14 @@ def emit(result, opts: OutputOptions, color: bool = True) -> None:
     if sys.stdout is None:  # started with stdout closed (`>&-`): Python has no stream to give
         raise MlcalcError("standard output is closed: the result cannot be written (use -o FILE)")
     out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
-    if out is not None:
-        out.write(data)
-        out.flush()
-    else:
-        sys.stdout.write(data.decode("utf-8", errors="replace"))
-        sys.stdout.flush()
+    try:
+        if out is not None:
+            out.write(data)
+            out.flush()
+        else:
+            sys.stdout.write(data.decode("utf-8", errors="replace"))
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # the reader left (`| head`): ends quietly in cli.app
+    except OSError as e:  # e.g. `> /dev/full`
+        raise MlcalcError(f"cannot write to standard output: {e.strerror or e}") from None

@@ -151,3 +151,21 @@ def test_matmul_chain_and_vectors_follow_numpy():
     assert r == (a @ np.array([1, 2, 3.0])).tolist()
     r = json.loads(run_cli("matmul", "[1,2]", "0 1 2; 3 4 5", "1; 1; 1", "-f", "json").stdout)
     assert r == (np.array([1, 2.0]) @ a @ np.ones((3, 1))).tolist()
+
+
+def test_output_to_dev_stdout_appends_and_a_full_device_is_one_error_line(tmp_path):
+    import os
+    if not os.path.exists("/dev/stdout") or not os.path.exists("/dev/full"):
+        import pytest
+        pytest.skip("no /dev/stdout or /dev/full")
+    log = tmp_path / "log.txt"
+    log.write_text("previous line\n")
+    with open(log, "a") as f:  # `mlcalc ... -o /dev/stdout >> log.txt`: the log keeps its line
+        r = subprocess.run([sys.executable, "-m", "mlcalc", "gen", "eye", "2x2", "-o", "/dev/stdout"], stdout=f,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 0 and log.read_text() == "previous line\n1,0\n0,1\n"
+    for args in (["-o", "/dev/full"], []):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([sys.executable, "-m", "mlcalc", "gen", "eye", "2x2", *args], stdout=full,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+        assert r.returncode == 1 and r.stderr.startswith("mlcalc: error: cannot write") and "internal" not in r.stderr
