@@ -307,6 +307,9 @@ def test_inspect_in_float32_finds_orthogonal_and_idempotent_matrices():
     proj = (v @ v.T).astype(np.float32)
     assert linalg.inspect(rot)["orthogonal"] and linalg.inspect(proj)["idempotent"]
     assert not linalg.inspect(rot * np.float32(1.001))["orthogonal"]
+    q = np.linalg.qr(np.random.default_rng(0).standard_normal((200, 200)))[0]
+    assert linalg.inspect(q.astype(np.float32))["orthogonal"]
+    assert not linalg.inspect((1.01 * q).astype(np.float32))["orthogonal"]  # AᵀA − I = 0.02
 
 
 @pytest.mark.parametrize("a", [np.diag([1.0, -1, 1, -1]), np.array([[2.0, 1, 1], [1, 2, 1], [1, 1, 2]]),
