@@ -127,16 +127,14 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
         out = np.clip(1.0 - gemm(_unit_rows(a), np.ascontiguousarray(_unit_rows(b).T)), 0.0, 2.0)
         return out.astype(dtype, copy=False)
     scale = _power_of_two_scale(a, b) if metric == "euclidean" else 1.0
-    if scale != 1.0:
-        a, b = a * scale, b * scale
+    a_s, b_s = (a * scale, b * scale) if scale != 1.0 else (a, b)
     out = np.zeros((a.shape[0], b.shape[0]))
-    _pairwise(a, np.ascontiguousarray(b.T), _METRICS[metric], out)
+    _pairwise(a_s, np.ascontiguousarray(b_s.T), _METRICS[metric], out)
     if metric == "euclidean":
         np.sqrt(out, out=out)
         if scale != 1.0:
             out /= scale
-            a, b = a / scale, b / scale
-        refine_tiny_distances(out, a, b)
+        refine_tiny_distances(out, a, b)  # from the unscaled rows: scaling may have lost their tiny parts
     return out.astype(dtype, copy=False)
 
 

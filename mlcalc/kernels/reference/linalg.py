@@ -95,7 +95,12 @@ _TINY_DISTANCE = 2.0 ** -480
 def refine_tiny_distances(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
     """Recompute in place the entries of `out` (euclidean distances between rows of a and of b, all
     float64 2-D) below _TINY_DISTANCE, with each difference scaled by its largest element (an exact
-    power of two). Only such pairs (identical rows among them) pay for it."""
+    power of two). Only such pairs pay for it, and only when an entry is small enough (below 2⁻⁴²⁰) for
+    a difference to come near 2⁻⁴⁸⁰: two floats differ by at least the smaller one's ulp, so with no
+    such entry an identical pair (0) is the only way there."""
+    smallest = min(np.min(np.abs(x), where=x != 0, initial=np.inf) for x in (a, b))
+    if not smallest < 2.0 ** -420:
+        return
     i, j = np.nonzero(out < _TINY_DISTANCE)
     for s in range(0, i.size, 4096):
         ii, jj = i[s:s + 4096], j[s:s + 4096]
