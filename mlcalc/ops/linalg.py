@@ -238,9 +238,10 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
             raise NumericError("project: b is the zero vector: there is no direction to project onto")
         dot = engines.kernel("dot", engine, work=a.size)
         ab, bb = float(dot(a, b)), float(dot(b, b))
-        if np.isfinite(ab) and np.finfo(np.float64).tiny <= bb < np.inf:
+        tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
+        if np.isfinite(ab) and tiny <= bb < np.inf and (ab == 0 or abs(ab) >= tiny):
             result = b.astype(np.float64) * (ab / bb)
-        else:  # a·b or b·b beyond float64 ([1e200, 0] or [1e-170, 0] squared): a and b scaled to size 1 first
+        else:  # a·b or b·b out of range or subnormal ([1e200, 0] or [1e-170, 0] squared): scaled to size 1 first
             sa = float(np.max(np.abs(a))) or 1.0
             u = b.astype(np.float64) / np.max(np.abs(b))
             u /= np.linalg.norm(u)

@@ -293,10 +293,14 @@ def test_inspect_of_a_float32_matrix():
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("a,b,want", [([1e200, 1e200], [1e200, 0], [1e200, 0]),   # a·b, b·b overflow
                                       ([1, 1], [1e-170, 0], [1, 0]),                 # b·b underflows to 0
-                                      ([1e300, 1e300], [1, 1], [1e300, 1e300])])
+                                      ([1e300, 1e300], [1, 1], [1e300, 1e300]),
+                                      ([1e-170, 1e-170], [1e-150, 0], [1e-170, 0])])  # a·b subnormal
 def test_project_onto_a_vector_beyond_the_float_range(engine, a, b, want):
     got = linalg.project(np.array(a, dtype=float), np.array(b, dtype=float), engine=engine)
     np.testing.assert_allclose(got, want, rtol=1e-15)
+    if max(abs(x) for x in a + b) < 1e30:  # float32: b·b = 1e-44 is subnormal there
+        got32 = linalg.project(np.array([1, 1], dtype=np.float32), np.array([1e-22, 0], dtype=np.float32), engine=engine)
+        np.testing.assert_allclose(got32, [1, 0], rtol=1e-6)
 
 
 def test_inspect_in_float32_finds_orthogonal_and_idempotent_matrices():
