@@ -243,7 +243,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     a = _square(a, "det")
     n = a.shape[0]
     sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
-    if sign != 0 and _exactly_singular(a, cond) is not None:
+    exact_zero = _exactly_singular(a, cond if sign != 0 else math.inf)  # the column without a pivot
+    if exact_zero is not None:
         sign = 0  # rounding left a tiny pivot where the exact one is 0
     if sign == 0:
         value = 0.0
@@ -256,31 +257,36 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         elif warn is not None and a.dtype.type(value) == 0:  # exp() of a log below −745 is 0 already
             warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is below the smallest {a.dtype.name}: printing 0")
     if tracer is not None:
-        _trace_det(tracer, a, sign, logabs, value, engine)
+        _trace_det(tracer, a, sign, logabs, value, engine, exact_zero)
     return a.dtype.type(value)
 
 
-def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str) -> None:
+def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: int | None = None) -> None:
+    from mlcalc.io.write import format_number  # the digits stdout shows (float32's own)
     n = a.shape[0]
     if n <= 3:
-        by_hand = rowops.determinant_by_cofactors(_rows(a), False, tracer)
-        printed = float(a.dtype.type(value))
-        if float(by_hand) != printed:  # the learner's formula and LU round differently: say which is printed
+        by_hand = a.dtype.type(rowops.determinant_by_cofactors(_rows(a), False, tracer))
+        printed = a.dtype.type(value)
+        if exact_zero is None and by_hand != printed:  # the formula and LU round differently: which is printed
             tracer.step("The printed value comes from the LU factorisation",
-                        f"det A = {printed!r} by LU; {float(by_hand)!r} by cofactors "
-                        f"(floating-point rounding: they differ by {abs(printed - float(by_hand)):.2g})")
-        return
-    if n <= FULL_UP_TO:
+                        f"det A = {format_number(printed)} by LU; {format_number(by_hand)} by cofactors "
+                        f"(floating-point rounding: they differ by {abs(float(printed) - float(by_hand)):.2g})")
+    elif n <= FULL_UP_TO:
         rowops.determinant_by_elimination(_rows(a), False, tracer)
-        return
-    tracer.step("det A from the LU factorisation", "P·A = L·U ⇒ det A = (−1)^(number of swaps) · Πᵢ uᵢᵢ",
-                note=f"A is {_n_text(n)}; ({_engine_text(engine, 'det', n ** 3)})", A=a)
-    if sign == 0:
-        tracer.step("A zero pivot", "a column without a pivot: the rows are linearly dependent", result=0.0)
-        return
-    tracer.step("On a log scale, so that a product of many pivots cannot overflow",
-                f"log|det A| = Σᵢ log|uᵢᵢ| = {logabs:.10g}; sign = {'+1' if sign > 0 else '−1'}",
-                note=f"|det A| = 10^{logabs / math.log(10):.6g}", result=value)
+    else:
+        tracer.step("det A from the LU factorisation", "P·A = L·U ⇒ det A = (−1)^(number of swaps) · Πᵢ uᵢᵢ",
+                    note=f"A is {_n_text(n)}; ({_engine_text(engine, 'det', n ** 3)})", A=a)
+        if sign == 0 and exact_zero is None:
+            tracer.step("A zero pivot", "a column without a pivot: the rows are linearly dependent", result=0.0)
+        elif sign != 0:
+            tracer.step("On a log scale, so that a product of many pivots cannot overflow",
+                        f"log|det A| = Σᵢ log|uᵢᵢ| = {logabs:.10g}; sign = {'+1' if sign > 0 else '−1'}",
+                        note=f"|det A| = 10^{logabs / math.log(10):.6g}", result=value)
+    if exact_zero is not None:  # the last word: what is printed, and why
+        tracer.step("A is singular in exact arithmetic",
+                    f"in fractions (its entries as typed), column {exact_zero} has no pivot: det A = 0",
+                    note="floating-point elimination leaves a pivot of rounding size there instead of 0",
+                    result=0.0)
 
 
 # ---------------------------------------------------------------- rank and rref

@@ -179,3 +179,14 @@ def test_det_trace_says_which_value_is_printed_when_rounding_differs():
     assert r.stdout.strip() == "-3.0000000000000004"  # LU, as NumPy's det
     assert "det A = -3.0000000000000004 by LU; -3.0 by cofactors" in r.stderr
     assert "by LU" not in run_cli("det", "1 2; 3 4", "--trace", "--exact").stderr  # exact: one value
+
+
+def test_det_trace_of_an_exactly_singular_matrix_ends_with_the_zero_it_prints():
+    from conftest import run_cli
+    for a in ("0.1 0.3; 1 3", "1 2 3 4; 5 6 7 8; 9 10 11 12; 13 14 15 16"):
+        r = run_cli("det", a, "--trace", "-f", "csv")
+        assert r.stdout.strip() == "0"
+        last = r.stderr.split("Step ")[-1]
+        assert "singular in exact arithmetic" in last and "det A = 0" in last, r.stderr
+    r = run_cli("det", "0.1 0.2; 0.3 0.4", "--trace", "--dtype", "float32", "-f", "csv")
+    assert f"det A = {r.stdout.strip()} by LU" in r.stderr  # float32's digits, as printed
