@@ -177,7 +177,7 @@ def test_det_trace_says_which_value_is_printed_when_rounding_differs():
     from conftest import run_cli
     r = run_cli("det", "1 2 0; 3 4 1; 0 1 1", "--trace", "-f", "csv")
     assert r.stdout.strip() == "-3.0000000000000004"  # LU, as NumPy's det
-    assert "det A = -3.0000000000000004 by LU; -3.0 by cofactors" in r.stderr
+    assert "det A = -3.0000000000000004 by LU; -3 by cofactors" in r.stderr
     assert "by LU" not in run_cli("det", "1 2; 3 4", "--trace", "--exact").stderr  # exact: one value
 
 
