@@ -333,7 +333,9 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     what = "the whole data set (gd)" if order is None else f"a shuffled mini-batch of {len(rows)} rows (sgd)"
     tracer.step("Model and objective", "ŷ = X·w + b;  L = (1/n)·Σ(ŷ − y)²" +
                 (f" + {cfg.l2:g}·‖w‖²" if cfg.l2 else "") + (f" + {cfg.l1:g}·‖w‖₁" if cfg.l1 else ""),
-                note=f"{x.shape[0]} rows, {x.shape[1]} features; step 1 uses {what}; w and b start at 0")
+                note=f"{x.shape[0]} rows, {x.shape[1]} features; step 1 uses {what}; w and b start at 0" +
+                ("; X and y standardized (zero mean, unit variance): the losses below are in those units, "
+                 "history and loss in y's (× var(y))" if cfg.standardize else ""))
     tracer.step("Prediction", "ŷ = X·w + b", result=pred, X=xb, w=theta[:-1].copy(), b=float(theta[-1]))
     tracer.step("Residual", "r = ŷ − y", result=r, y=yb)
     tracer.step("Gradient", "∂L/∂w = (2/n)·Xᵀ·r" + (" + 2·l2·w" if cfg.l2 else "") + ",  ∂L/∂b = (2/n)·Σ r",
