@@ -106,7 +106,7 @@ _SUPERSCRIPT = dict(zip("⁻¹²³ᵀ⁺ⁿ", "-123T+n"))
 # math mode runs it together in italics: "(keeps the scores' spread independent of d)"
 # (a word needs a lower-case letter: AAᵀ is a product; one_hot is one name, σ_max and proj_b subscripts)
 _WORD = r"[A-Za-z]*[a-z][A-Za-z]*(?<=[A-Za-z]{2})(?:_[A-Za-z]{2,})?"
-_PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+[A-Za-z]{{2,}})* ?")
+_PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+{_WORD})* ?")
 _SUBSCRIPT_WORD = re.compile(r"_([A-Za-z]+)")  # σ_max, proj_b
 
 
@@ -158,18 +158,25 @@ def latex_math(text: str) -> str:
             out.append(r"\text{" + _escape_text(phrase.group()) + "}")
             i = phrase.end()
             continue
-        for table, mark in ((_SUBSCRIPT, "_"), (_SUPERSCRIPT, "^")):
-            if ch in table:
-                j = i
-                while j < len(text) and text[j] in table:
-                    j += 1
-                out.append(mark + "{" + "".join(table[c] for c in text[i:j]) + "}")
-                i = j
-                break
+        script = _script_run(text, i)
+        if script:
+            out.append(script[1])
+            i = script[0]
         else:
             out.append(_LATEX.get(ch, "\\" + ch if ch in "%&#" else ch))
             i += 1
     return "".join(out)
+
+
+def _script_run(text: str, i: int) -> tuple[int, str] | None:
+    """(end, LaTeX) for a run of Unicode subscripts (cᵢⱼ → _{ij}) or superscripts (A⁻¹ → ^{-1}) at i."""
+    for table, mark in ((_SUBSCRIPT, "_"), (_SUPERSCRIPT, "^")):
+        if text[i] in table:
+            j = i
+            while j < len(text) and text[j] in table:
+                j += 1
+            return j, mark + "{" + "".join(table[c] for c in text[i:j]) + "}"
+    return None
 
 
 def _escape_text(text: str) -> str:
@@ -181,14 +188,10 @@ def latex_text(text: str) -> str:
     out, i = [], 0
     while i < len(text):
         ch = text[i]
-        for table, mark in ((_SUBSCRIPT, "_"), (_SUPERSCRIPT, "^")):
-            if ch in table:
-                j = i
-                while j < len(text) and text[j] in table:
-                    j += 1
-                out.append("$" + mark + "{" + "".join(table[c] for c in text[i:j]) + "}$")
-                i = j
-                break
+        script = _script_run(text, i)
+        if script:
+            out.append("$" + script[1] + "$")
+            i = script[0]
         else:
             if ch == "—":
                 out.append("---")
