@@ -154,11 +154,11 @@ def norm(spec, ord_, axis, settings):
     if path is None or axis is not None or os.path.getsize(path) <= budget(settings) // 2:
         return NOT_BLOCKED
     a = storage.NpyBlocks.open(path)
-    vector = 1 in a.shape
+    vector = len(a.shape) == 1 or 1 in a.shape  # 1-D: worked as a column
     ord_ = ord_ or ("l2" if vector else "fro")
     if vector:  # a vector's l2 is the Frobenius norm of its one row/column; l1/inf swap for a row
         ord_ = {"l2": "fro"}.get(ord_, ord_)
-        if a.shape[0] == 1 and ord_ in ("l1", "inf"):
+        if len(a.shape) == 2 and a.shape[0] == 1 and ord_ in ("l1", "inf"):
             ord_ = "inf" if ord_ == "l1" else "l1"
     bar, progress = _progress(settings, "norm by blocks")
     try:

@@ -144,6 +144,8 @@ def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
     starts = range(0, a.shape[0], rows)
     for done, r in enumerate(starts, start=1):
         blk = np.abs(a[r:r + rows])
+        if blk.ndim == 1:
+            blk = blk[:, None]  # a 1-D file as the column it is
         if not np.isfinite(blk).all():
             nonfinite = math.nan if np.isnan(blk).any() or math.isnan(nonfinite) else math.inf
             progress(done, len(starts))

@@ -230,3 +230,12 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
     assert r.code == 0 and float(r.stdout) == 0
     r = run_cli("sub", f("a"), "1 2 3", *lim, "-o", str(tmp_path / "bad.npy"))
     assert r.code == 1 and "(40, 30) and (3,)" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("ord_", ["l1", "l2", "inf"])
+def test_blocked_norms_of_a_one_dimensional_file(tmp_path, ord_):
+    v = np.random.default_rng(5).standard_normal(3000)
+    np.save(tmp_path / "v.npy", v)
+    r = run_cli("norm", str(tmp_path / "v.npy"), "--ord", ord_, "--memory-limit", "4KB", "-f", "json")
+    assert r.code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(np.linalg.norm(v, {"l1": 1, "l2": 2, "inf": np.inf}[ord_]), rel=1e-12)
