@@ -61,7 +61,7 @@ def format_number(x, precision: int | None = None) -> str:
         if isinstance(x, np.integer):
             return str(int(x))
         if isinstance(x, np.floating) and x.dtype == np.float32 and precision is None and math.isfinite(x) \
-                and not float(x).is_integer():
+                and not (float(x).is_integer() and abs(float(x)) < 1e16):  # small whole numbers print as ints
             return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
     if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
         re_, im = format_number(float(x.real), precision), format_number(abs(float(x.imag)), precision)

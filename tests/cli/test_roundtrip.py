@@ -70,5 +70,7 @@ def test_float32_single_values_print_as_float32(tmp_path):
         for fmt in ("json", "csv"):
             out = run_cli(*args, "--dtype", "float32", "-f", fmt).stdout.strip()
             assert out == str(np.float32(float(out))), (args, out)  # float32's digits: 0.11000001
+    # a large whole number too (it printed float64's 1.4142135130433894e+30)
+    assert run_cli("scale", "1.4142135e30", "--by", "1", "--dtype", "float32", "-f", "csv").stdout == "1.4142135e+30\n"
     assert run_cli("dot", "[0.1,0.2]", "[0.3,0.4]", "--dtype", "float32", "-o", str(tmp_path / "d.npy")).code == 0
     assert np.load(tmp_path / "d.npy").dtype == np.float32
