@@ -133,6 +133,7 @@ def global_options(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
 ) -> None:
     global _settings
+    output, memory_limit, scheduler = unguard(output), unguard(memory_limit), unguard(scheduler)
     if output == "-":
         output = None  # `-o -` is standard output, as for curl and tar
     reader = sys.modules.get("mlcalc.io.read")
@@ -168,6 +169,12 @@ def global_options(
 
 
 # ---------------------------------------------------------------- helpers for command modules
+
+
+def unguard(value: Optional[str]) -> Optional[str]:
+    """A path or word as typed: cli.app.prepare_argv puts a space before any token that starts like a
+    negative number ("-5.csv", "-1model.json") so that Click keeps it an argument."""
+    return value[1:] if value is not None and value.startswith(" -") else value
 
 
 def finite(value: Optional[float]) -> Optional[float]:

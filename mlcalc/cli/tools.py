@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, settings
+from mlcalc.cli.base import app, emit, settings, unguard
 
 
 class GenKind(str, Enum):
@@ -24,6 +24,7 @@ def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn 
     """Generate a matrix."""
     from mlcalc.errors import MlcalcError
     from mlcalc.ops import generate
+    shape = unguard(shape)
     m = re.fullmatch(r"\s*(\d+)\s*(?:[xX×,]\s*(\d+))?\s*", shape)
     if not m:
         raise MlcalcError(f"gen: shape {shape!r} is not ROWSxCOLS (e.g. 3x3) or N")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read_operand, settings
+from mlcalc.cli.base import app, emit, finite, read_operand, settings, unguard
 
 
 class Method(str, Enum):
@@ -54,6 +54,7 @@ def train_linreg(
     from mlcalc.train.curve import loss_curve
 
     s = settings()
+    save = unguard(save)
     if save:
         from mlcalc.io.write import check_output_path
         check_output_path(save)
@@ -141,7 +142,7 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
             data: str = typer.Argument(..., metavar="DATA", help="Rows to predict: columns by header name, else by position.")):
     """Predictions of a saved linear-regression model."""
     from mlcalc.train import model
-    m = model.load(model_path)
+    m = model.load(unguard(model_path))
     blocked = _blocked_predict(m, data, settings())
     if blocked is not None:
         if not isinstance(blocked, bool):

@@ -169,3 +169,13 @@ def test_output_to_dev_stdout_appends_and_a_full_device_is_one_error_line(tmp_pa
             r = subprocess.run([sys.executable, "-m", "mlcalc", "gen", "eye", "2x2", *args], stdout=full,
                                stderr=subprocess.PIPE, text=True, timeout=120)
         assert r.returncode == 1 and r.stderr.startswith("mlcalc: error: cannot write") and "internal" not in r.stderr
+
+
+def test_paths_that_start_like_negative_numbers_are_kept_as_typed(tmp_path, monkeypatch):
+    # the guard that keeps "-1 2; 3 4" an operand put a space before -5.csv and -2m.json
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("gen", "eye", "2", "-o", "-5.csv").code == 0 and (tmp_path / "-5.csv").exists()
+    r = run_cli("train-linreg", "-5.csv", "--method", "normal", "--save", "-2m.json", "-q", "-f", "json")
+    assert r.code == 0 and (tmp_path / "-2m.json").exists(), r.stderr
+    assert run_cli("predict", "-2m.json", "[[1]]", "-f", "csv").code == 0
+    assert "'-3x3'" in run_cli("gen", "random", "-3x3").stderr
