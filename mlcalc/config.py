@@ -31,7 +31,9 @@ def apply(threads: int | None = None) -> None:
     """Set numba's environment once, before it is imported."""
     global _applied
     if threads is not None and threads > 0:
-        # an explicit --threads always wins, also over the environment
+        # an explicit --threads always wins, also over the environment; it is a cap, so at most one
+        # thread a CPU (--threads 32768 made numba and OpenBLAS start that many and hang)
+        threads = min(threads, os.cpu_count() or 1)
         os.environ["NUMBA_NUM_THREADS"] = str(threads)
         os.environ["OMP_NUM_THREADS"] = str(threads)
         os.environ["OPENBLAS_NUM_THREADS"] = str(threads)

@@ -179,3 +179,10 @@ def test_paths_that_start_like_negative_numbers_are_kept_as_typed(tmp_path, monk
     assert r.code == 0 and (tmp_path / "-2m.json").exists(), r.stderr
     assert run_cli("predict", "-2m.json", "[[1]]", "-f", "csv").code == 0
     assert "'-3x3'" in run_cli("gen", "random", "-3x3").stderr
+
+
+def test_threads_beyond_the_cpu_count_are_capped():
+    # 32768 threads hung numba and OpenBLAS; a 20-digit count crashed the process
+    r = run_process("--threads", "99999999999999999999", "--engine", "numba", "add", "1 2", "3 4", "-f", "csv",
+                    timeout=120)
+    assert r.code == 0 and r.stdout.split() == ["4", "6"]
