@@ -9,6 +9,7 @@ result bigger than memory is stored by the workers straight into the output NPY.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -24,11 +25,18 @@ def _dask():
     return da, Client
 
 
+# what distributed can dial: [tcp://|tls://|inproc://]HOST:PORT (checked first: a malformed address
+# raised a ValueError after a 20 s wait, and the half-made Client printed a traceback at exit)
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
+
+
 def connect(address: str):
+    if not _ADDRESS.fullmatch(address.strip()):
+        raise MlcalcError(f"--scheduler {address!r}: not an address like tcp://HOST:PORT")
     _, Client = _dask()
     try:
-        return Client(address, timeout=10, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+        return Client(address.strip(), timeout=10, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as e:
         raise MlcalcError(f"--scheduler {address}: cannot connect ({e})") from None
 
 

@@ -239,3 +239,11 @@ def test_blocked_norms_of_a_one_dimensional_file(tmp_path, ord_):
     r = run_cli("norm", str(tmp_path / "v.npy"), "--ord", ord_, "--memory-limit", "4KB", "-f", "json")
     assert r.code == 0, r.stderr
     assert float(r.stdout) == pytest.approx(np.linalg.norm(v, {"l1": 1, "l2": 2, "inf": np.inf}[ord_]), rel=1e-12)
+
+
+@pytest.mark.parametrize("address", ["foo", "http://127.0.0.1:1", "tcp://host"])
+def test_a_malformed_scheduler_address_is_one_line_at_once(tmp_path, address):
+    # checked before dask is imported: it raised a ValueError after a 20 s wait, then a traceback at exit
+    np.save(tmp_path / "a.npy", np.ones((4, 4)))
+    r = run_cli("--scheduler", address, "add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"))
+    assert r.code == 1 and r.stderr.strip() == f"mlcalc: error: --scheduler {address!r}: not an address like tcp://HOST:PORT"
