@@ -268,8 +268,33 @@ def choose_format(opts: OutputOptions) -> str:
     return "table" if sys.stdout is not None and sys.stdout.isatty() else "csv"
 
 
+# peak memory of rendering one value as text (the list of rows, each number's str, the joined text;
+# measured: 1.2 GB for 10⁷ values as CSV)
+TEXT_BYTES_PER_VALUE = 120
+
+
+def _check_text_size(result) -> None:
+    """Refuse, before rendering, a result whose text would not fit in half this machine's memory (the
+    whole text is built in memory, so that a failure never leaves half of it written)."""
+    np = _numpy()
+    if np is None:
+        return
+    items = result.values() if isinstance(result, dict) else [result]
+    n = sum(int(np.size(v.values if isinstance(v, Labeled) else v)) for v in items
+            if isinstance(v.values if isinstance(v, Labeled) else v, np.ndarray))
+    if n * TEXT_BYTES_PER_VALUE <= 4 << 30:
+        return
+    from mlcalc.blocks.storage import default_budget
+    if n * TEXT_BYTES_PER_VALUE > default_budget():
+        raise MlcalcError(f"the result has {n:,} values: as text that needs about "
+                          f"{n * TEXT_BYTES_PER_VALUE / 1e9:.0f} GB of memory, more than half of this machine's; "
+                          "write it with -o FILE.npy (or -f npy)")
+
+
 def render(result, opts: OutputOptions, color: bool = True) -> bytes:
     fmt = choose_format(opts)
+    if fmt not in ("npy", "npz") and not (opts.output or "").lower().endswith(".npz"):
+        _check_text_size(result)
     if opts.output and os.path.splitext(opts.output)[1].lower() == ".npz" and fmt in ("npz", "npy"):
         return render_npz(result)
     if fmt == "npz":

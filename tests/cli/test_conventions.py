@@ -186,3 +186,12 @@ def test_threads_beyond_the_cpu_count_are_capped():
     r = run_process("--threads", "99999999999999999999", "--engine", "numba", "add", "1 2", "3 4", "-f", "csv",
                     timeout=120)
     assert r.code == 0 and r.stdout.split() == ["4", "6"]
+
+
+def test_text_output_that_cannot_fit_in_memory_is_refused_up_front(monkeypatch, tmp_path):
+    # gen random 15000x10000 as CSV ran for minutes and died of memory: now one line before rendering
+    import mlcalc.io.write as write
+    monkeypatch.setattr(write, "TEXT_BYTES_PER_VALUE", 10 ** 12)  # as if each value took a terabyte
+    r = run_cli("gen", "random", "2x2", "-f", "csv")
+    assert r.code == 1 and "-o FILE.npy" in r.stderr and r.stdout == ""
+    assert run_cli("gen", "random", "2x2", "-o", str(tmp_path / "r.npy")).code == 0  # binary output is fine
