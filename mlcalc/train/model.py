@@ -23,20 +23,58 @@ def save(path: str, result: dict, settings: dict, target_column: int) -> None:
 
 
 def load(path: str) -> dict:
+    def refuse(constant):  # NaN, Infinity: no model train-linreg saves has them
+        raise InputError(f"{path}: {constant} where a model holds finite numbers "
+                         f"(not a model saved by train-linreg --save, format {FORMAT})")
+
     try:
         with open(path, encoding="utf-8") as f:
-            model = json.load(f)
+            model = json.load(f, parse_constant=refuse)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
         raise InputError(f"{path}: not a model saved by train-linreg --save ({e.__class__.__name__})") from None
-    ok = (isinstance(model, dict) and model.get("format") == FORMAT and isinstance(model.get("coef"), list)
-          and isinstance(model.get("features"), list) and len(model["coef"]) == len(model["features"])
-          and all(isinstance(c, (int, float)) and math.isfinite(c) for c in model["coef"])
-          and isinstance(model.get("intercept"), (int, float)))
-    if not ok:
-        raise InputError(f"{path}: not a model saved by train-linreg --save (format {FORMAT})")
+    problem = _model_problem(model)
+    if problem:
+        raise InputError(f"{path}: {problem} (not a model saved by train-linreg --save, format {FORMAT})")
     return model
+
+
+def _number(x) -> bool:
+    """A finite JSON number (not a boolean, not an integer beyond float range such as 10**400)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
+
+
+def _model_problem(model) -> str | None:
+    """What is wrong with a loaded model, or None."""
+    if not isinstance(model, dict) or model.get("format") != FORMAT:
+        return "no format marker"
+    if model.get("kind", "linear-regression") != "linear-regression":
+        return f"kind {model.get('kind')!r}"
+    coef, features = model.get("coef"), model.get("features")
+    if not isinstance(coef, list) or not isinstance(features, list):
+        return "coef and features must be lists"
+    if len(coef) != len(features) or not coef:
+        return f"{len(coef)} coefficients for {len(features)} features"
+    if not all(isinstance(f, str) for f in features) or len(set(features)) != len(features):
+        return "features must be distinct names"
+    if not all(_number(c) for c in coef) or not _number(model.get("intercept")):
+        return "coef and intercept must be finite numbers"
+    t = model.get("target_column")
+    if t is not None and (isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= len(features) + 1):
+        return f"target_column must be a column number 1..{len(features) + 1}"
+    return None
+
+
+def _names_text(names: list[str], limit: int = 12) -> str:
+    """A list of names for a message, cut short: a model may have millions of features."""
+    shown = ", ".join(map(str, names[:limit]))
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 
 def require_unique_names(names: list[str], command: str, operand: str) -> None:
@@ -60,7 +98,7 @@ def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, sou
         missing = [f for f in features if f not in names]
         if missing:
             raise InputError(f"predict: {source} has no column {missing[0]!r}; the model needs "
-                             f"{', '.join(features)} (it has {', '.join(names)})")
+                             f"{_names_text(features)} (it has {_names_text(names)})")
         return values[:, [names.index(f) for f in features]]
     p = len(features)
     if values.shape[1] == p:
@@ -69,7 +107,7 @@ def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, sou
         t = int(model.get("target_column", p + 1)) - 1
         return np.delete(values, min(max(t, 0), p), axis=1)
     raise InputError(f"predict: {source} has {values.shape[1]} columns but the model has {p} features "
-                     f"({', '.join(features)})")
+                     f"({_names_text(features)})")
 
 
 def predict(model: dict, x: np.ndarray) -> np.ndarray:

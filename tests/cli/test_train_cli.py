@@ -102,6 +102,30 @@ def test_predict_refuses_a_json_that_is_not_a_model(tmp_path):
     assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model")
 
 
+@pytest.mark.parametrize("change,fragment", [
+    ({"intercept": float("nan")}, "NaN where a model holds finite numbers"),
+    ({"intercept": 10 ** 400}, "finite numbers"), ({"coef": [True]}, "finite numbers"),
+    ({"coef": [1.0, 2.0]}, "2 coefficients for 1 features"), ({"features": [3]}, "distinct names"),
+    ({"target_column": -7}, "target_column"), ({"target_column": "abc"}, "target_column"),
+    ({"kind": "logistic"}, "kind 'logistic'")])
+def test_predict_refuses_a_corrupted_model_with_what_is_wrong(tmp_path, change, fragment):
+    # these were accepted (NaN intercept: every prediction nan; target_column -7 dropped the wrong
+    # column) or internal errors (10**400, a string target_column)
+    good = tmp_path / "m.json"
+    assert run_cli("train-linreg", TUTORIAL, "--method", "normal", "--save", str(good), "-q", "-f", "json").code == 0
+    model = json.loads(good.read_text())
+    model.update(change)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(model))
+    assert_one_error_line(run_cli("predict", str(bad), "1 2"), fragment)
+
+
+def test_predict_refuses_deeply_nested_json(tmp_path):
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100000 + "]" * 100000)
+    assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model")
+
+
 def test_predict_with_mismatched_columns(tmp_path):
     m = tmp_path / "m.json"
     run_cli("train-linreg", HOUSING, "--method", "normal", "--save", str(m))
