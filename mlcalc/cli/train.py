@@ -43,7 +43,7 @@ def train_linreg(
     l2: float = typer.Option(0.0, "--l2", callback=finite, min=0.0, help="L2 penalty l2·‖w‖²."),
     standardize: bool = typer.Option(False, "--standardize", help="Train on zero-mean, unit-variance features and target (model saved in original units)."),
     val_split: float = typer.Option(0.0, "--val-split", callback=finite, min=0.0, max=0.9, help="Hold out this fraction of rows (seeded shuffle) for val_loss/val_r2."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed for the shuffles: runs are reproducible bit for bit."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for the shuffles (0 or more): runs are reproducible bit for bit."),
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
     log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),

@@ -491,6 +491,11 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     x3, k4 = _common_dtype(x3, k4)
     ho = (h + 2 * padding - kh) // stride + 1
     wo = (w + 2 * padding - kw) // stride + 1
+    # the padded input and the im2col matrix are held in memory: refuse sizes no machine holds (a
+    # 20-digit --padding reached NumPy's pad as a Python int it cannot take)
+    if max(c * (h + 2 * padding) * (w + 2 * padding), c * kh * kw * ho * wo) > 2 ** 34:
+        raise ShapeError(f"conv2d: --padding {padding} and --stride {stride} make a {h + 2 * padding}×"
+                         f"{w + 2 * padding} padded input and a {ho}×{wo} output: too large to compute")
     out = engines.kernel("conv2d", engine, work=o * c * kh * kw * ho * wo)(x3, k4, stride, padding)
     if tracer is not None:
         _trace_conv2d(tracer, x3, k4, stride, padding, out)

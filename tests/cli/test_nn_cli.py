@@ -195,3 +195,10 @@ def test_a_zero_cross_entropy_is_zero_not_minus_zero(engine):
 def test_error_texts_name_what_was_given():
     assert_one_error_line(run_cli("embed", "1.0000000000000002", "1 2; 3 4"), "1.0000000000000002 is not an integer id")
     assert_one_error_line(run_cli("gradcheck", "1 2", "-W", "1 0; 0 1", "--target", "nan 1"), "--target")
+
+
+def test_conv2d_padding_too_large_to_hold_and_a_negative_seed_are_clear_errors():
+    for padding in ("100000", "99999999999999999999"):
+        assert_one_error_line(run_cli("conv2d", "1 2 3; 4 5 6", "1 0; 0 1", "--padding", padding), "too large to compute")
+    r = run_cli("gen", "random", "2", "--seed", "-1")
+    assert r.code == 2 and "--seed" in r.stderr
