@@ -60,8 +60,13 @@ def prepare_argv(argv: list[str]) -> list[str]:
     while i < len(args):
         a = args[i]
         name = a.split("=", 1)[0]
-        if not only_args and name in GLOBAL_OPTIONS:
-            group = args[i:i + 2] if GLOBAL_OPTIONS[name] and "=" not in a else [a]
+        attached = not a.startswith("--") and len(a) > 2 and GLOBAL_OPTIONS.get(a[:2])  # -fjson, -oout.csv
+        if not only_args and (name in GLOBAL_OPTIONS or attached):
+            takes_value = not attached and GLOBAL_OPTIONS.get(name) and "=" not in a
+            if takes_value and i + 1 == len(args):
+                after.append(a)  # `... -o` with nothing after: left in place for Click to say so
+                break
+            group = args[i:i + 2] if takes_value else [a]
             (moved if command_seen else before).extend(group)
             i += len(group)
             continue
@@ -87,6 +92,10 @@ def main(argv: list[str] | None = None) -> None:
 
     config.early()
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
+    if argv and GLOBAL_OPTIONS.get(argv[-1]):  # `mlcalc gen eye 2 -o`: the value is missing
+        sys.stderr.write(f"Usage: mlcalc [OPTIONS] COMMAND [ARGS]...\nTry 'mlcalc --help' for help.\n\n"
+                         f"Error: Option '{argv[-1]}' requires an argument.\n")
+        raise SystemExit(2)
     to_run = register_commands(argv)
     debug = os.environ.get("MLCALC_DEBUG") == "1"
     if not debug:
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         import warnings
         warnings.simplefilter("ignore")
     try:
-        to_run(args=argv, prog_name="mlcalc", standalone_mode=True)
+        to_run(args=argv, prog_name="mlcalc", standalone_mode=True, obj={"argv": argv})
     except MlcalcError as e:
         if debug:
             raise

@@ -90,7 +90,7 @@ class Settings:
 
     @property
     def color(self) -> bool:
-        return "NO_COLOR" not in os.environ
+        return not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value turns colour off
 
 
 _settings = Settings()
@@ -150,9 +150,15 @@ def global_options(
         quiet=quiet, trace=trace, trace_format=trace_format.value, exact=exact,
         memory_limit=memory_limit, scheduler=scheduler,
     )
+    if any(a in ("-h", "--help") for a in (ctx.obj or {}).get("argv", [])):
+        return  # `mlcalc --device cuda inv --help`: the help, not a check of options it will not use
     if memory_limit:
         from mlcalc.blocks.storage import parse_size
-        parse_size(memory_limit)  # a bad size is a usage problem: say so before any work
+        from mlcalc.errors import MlcalcError
+        try:
+            parse_size(memory_limit)  # a bad size is a usage problem: say so before any work
+        except MlcalcError as e:
+            raise typer.BadParameter(str(e).split(": ", 1)[-1], param_hint="'--memory-limit'") from None
     if device.value == "cuda" and ctx.invoked_subcommand not in CUDA_COMMANDS:
         from mlcalc.errors import MlcalcError
         raise MlcalcError(f"{ctx.invoked_subcommand}: --device cuda is available for "

@@ -5,10 +5,18 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, read_operand, settings, warn
+from mlcalc.cli.base import app, emit, finite, read, read_operand, settings, warn
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
-TOL = typer.Option(None, "--tol", help="Values with |x| ≤ TOL count as zero (default: from the size and eps).")
+def _tolerance(value):
+    finite(value)
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"must be 0 or more, got {value}")
+    return value
+
+
+TOL = typer.Option(None, "--tol", callback=_tolerance,
+                   help="Values with |x| ≤ TOL count as zero (default: from the size and eps).")
 
 
 def _exact_rows(spec: str, command: str, operand: str = "A"):

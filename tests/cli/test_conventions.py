@@ -195,3 +195,35 @@ def test_text_output_that_cannot_fit_in_memory_is_refused_up_front(monkeypatch, 
     r = run_cli("gen", "random", "2x2", "-f", "csv")
     assert r.code == 1 and "-o FILE.npy" in r.stderr and r.stdout == ""
     assert run_cli("gen", "random", "2x2", "-o", str(tmp_path / "r.npy")).code == 0  # binary output is fine
+
+
+def test_option_forms_and_usage_errors_after_the_command(tmp_path):
+    assert run_cli("gen", "eye", "2", "-fjson").stdout.strip() == "[[1, 0], [0, 1]]"  # attached value
+    assert run_cli("gen", "eye", "2", f"-o{tmp_path / 'e.csv'}").code == 0 and (tmp_path / "e.csv").exists()
+    for args in (("gen", "eye", "2", "-o"), ("gen", "eye", "2", "--format")):  # swallowed the command name
+        r = run_cli(*args)
+        assert r.code == 2 and "requires an argument" in r.stderr
+    for args in (("--memory-limit", "abc", "gen", "eye", "2"), ("rank", "1 2; 2 4", "--tol", "-1"),
+                 ("rref", "1 2; 2 4", "--tol", "nan")):
+        assert run_cli(*args).code == 2, args  # invalid option values are usage errors, as elsewhere
+
+
+def test_help_is_shown_whatever_global_options_precede_it():
+    assert run_cli("--device", "cuda", "inv", "--help").stdout.startswith("Usage: mlcalc inv")
+    assert run_cli("-o", "/nonexistent/x.csv", "gen", "--help").code == 0
+
+
+def test_an_empty_no_color_keeps_colour():
+    from mlcalc.cli.base import Settings
+    import os
+    old = os.environ.get("NO_COLOR")
+    try:
+        os.environ["NO_COLOR"] = ""
+        assert Settings().color
+        os.environ["NO_COLOR"] = "1"
+        assert not Settings().color
+    finally:
+        if old is None:
+            os.environ.pop("NO_COLOR", None)
+        else:
+            os.environ["NO_COLOR"] = old
