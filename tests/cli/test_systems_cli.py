@@ -88,8 +88,7 @@ def test_singular_determinant_prints_zero():
     (("inv", "1 nan; 2 3", "--exact"), ("row 1, column 2",)),
     (("solve", "1 2; 3 4", "1 2 3", "--exact"), ("solve", "(2, 2)", "(3,)")),
     (("det", "1 2 3", "--exact"), ("det", "square")),
-    (("rank", "1 2; 3 4", "--tol", "-1"), ("rank", "--tol")),
-])
+])  # (a negative --tol is a usage error, exit 2: tests/cli/test_conventions.py)
 def test_bad_input_is_one_error_line(args, fragments):
     assert_one_error_line(run_cli(*args), *fragments)
 
