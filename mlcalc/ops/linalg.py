@@ -71,8 +71,8 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None, engine:
         raise ShapeError(f"norm: unknown --axis {axis!r}: choose rows or cols")
     if axis is not None:
         a = _matrix_operand(a, "norm")
-        if ord in ("nuc", "spectral", "fro"):
-            ord = "l2"  # each row or column is a vector: these all equal its l2 norm
+        if ord in (None, "nuc", "spectral", "fro"):
+            ord = "l2"  # each row or column is a vector: these all equal its l2 norm (the default)
     elif _is_vector(a):
         a = a.reshape(-1)
         ord = "l2" if ord in (None, "fro", "nuc", "spectral") else ord  # equal for one row or column
@@ -604,8 +604,10 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
         "max": a.dtype.type(np.max(a)),
     }
     if tracer is not None:
+        with np.errstate(over="ignore"):  # sv are of A/s (A itself may overflow); the trace shows A's own
+            shown = sv * s_abs
         tracer.step("Singular values", "rank: σᵢ > σ_max·max(m, n)·eps; condition number σ_max/σ_min",
-                    A=a, sigma=sv, note=f"tolerance {_fmt(smax * max(m, n) * eps)}")
+                    A=a, sigma=shown, note=f"tolerance {_fmt(smax * s_abs * max(m, n) * eps)}")
         tracer.step("Tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}",
                     note="symmetric |A − Aᵀ| ≤ RTOL·s; orthogonal |AᵀA − I| ≤ RTOL·max(1, n·s²); "
                          "idempotent |A² − A| ≤ RTOL·max(s, n·s²); positive definite λ_min > n·eps·λ_max")
