@@ -437,9 +437,11 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
             tracer.step("Characteristic polynomial", "det(A − λI) = λ² − tr(A)·λ + det(A)",
                         note=f"tr(A) = {_fmt(tr)}, det(A) = {_fmt(det)}", A=a)
             tracer.step("Polynomial", f"det(A − λI) = {_poly_text(coeffs)}")
-            disc = tr * tr - 4 * det
+            # tr² − 4·det written as (a − d)² + 4·b·c: no cancellation between two nearly equal
+            # squares (tr² − 4·det gave −9e-16 for eigenvalues 1 and 1.00000002)
+            disc = (x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0]
             roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
-            tracer.step("Roots", f"Δ = tr² − 4·det = {_fmt(disc)}; {roots}", result=w)
+            tracer.step("Roots", f"Δ = tr² − 4·det = (a − d)² + 4·b·c = {_fmt(disc)}; {roots}", result=w)
         else:
             tr, det = float(np.trace(x)), float(np.linalg.det(x))
             c1 = float(sum(np.linalg.det(x[np.ix_(idx, idx)]) for idx in ([0, 1], [0, 2], [1, 2])))
