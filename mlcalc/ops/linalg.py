@@ -315,14 +315,14 @@ def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
 
 
 def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """v with the columns of each repeated eigenvalue (ascending w within 4 ulps of max|w| of each other,
-    as rounding leaves an exactly repeated one) replaced by one basis of their eigenspace that depends on
+    """v with the columns of each repeated eigenvalue (ascending w within n·eps·max|w| of each other: the
+    solvers' rounding splits an exactly repeated one by about that) replaced by one basis of their eigenspace that depends on
     the space alone: Gram–Schmidt over the columns of its projector P = V·Vᵀ in order. Any orthonormal
     basis is an answer, and each engine's solver returns its own (e₃, e₁ or e₁, e₃ for diag(1, −1, 1, −1))."""
     n = w.size
     if n < 2:
         return v
-    tol = 4 * np.finfo(w.dtype).eps * float(np.max(np.abs(w)))
+    tol = n * np.finfo(w.dtype).eps * float(np.max(np.abs(w)))
     dtype, v = v.dtype, np.array(v, dtype=np.float64)
     start = 0
     for end in range(1, n + 1):
