@@ -327,3 +327,13 @@ def test_euclidean_distance_keeps_tiny_differences(engine):
     assert linalg.dist(np.array([1.0, 1e-300]), np.array([1.0, 0.0]), engine=engine) == 1e-300
     got = linalg.dist(np.array([[1.0, 1e-200], [1.0, 3e-200], [0.0, 0.0]]), np.array([[1.0, 0.0]]), engine=engine)
     np.testing.assert_allclose(got[:, 0], [1e-200, 3e-200, 1.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tiny_distances_beside_huge_entries_or_a_nan_row(engine):
+    # the refinement was skipped when the entries were rescaled (1e300 beside 1e-100), or when a NaN
+    # anywhere made the smallest entry NaN
+    got = linalg.dist(np.array([[1e300, 1e-100], [1.0, 1.0]]), np.array([[1e300, 0.0]]), engine=engine)
+    assert got[0, 0] == 1e-100
+    got = linalg.dist(np.array([[1e-300, 0.0], [np.nan, 0.0]]), np.array([[0.0, 0.0]]), engine=engine)
+    assert got[0, 0] == 1e-300 and math.isnan(got[1, 0])

@@ -95,11 +95,11 @@ _TINY_DISTANCE = 2.0 ** -480
 def refine_tiny_distances(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
     """Recompute in place the entries of `out` (euclidean distances between rows of a and of b, all
     float64 2-D) below _TINY_DISTANCE, with each difference scaled by its largest element (an exact
-    power of two). Only such pairs pay for it, and only when an entry is small enough (below 2⁻⁴²⁰) for
-    a difference to come near 2⁻⁴⁸⁰: two floats differ by at least the smaller one's ulp, so with no
-    such entry an identical pair (0) is the only way there."""
-    smallest = min(np.min(np.abs(x), where=x != 0, initial=np.inf) for x in (a, b))
-    if not smallest < 2.0 ** -420:
+    power of two). Skipped when every finite non-zero entry is within 2^±300: then two different
+    entries differ by at least 2^-352 (the smaller one's ulp), no power-of-two rescaling for huge or
+    tiny entries happened (it starts beyond 1e±100), and a 0 means identical rows."""
+    mags = [m for m in (np.abs(x[np.isfinite(x) & (x != 0)]) for x in (a, b)) if m.size]
+    if not mags or (min(m.min() for m in mags) >= 2.0 ** -300 and max(m.max() for m in mags) <= 2.0 ** 300):
         return
     i, j = np.nonzero(out < _TINY_DISTANCE)
     for s in range(0, i.size, 4096):
