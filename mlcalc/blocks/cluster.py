@@ -25,9 +25,9 @@ def _dask():
     return da, Client
 
 
-# what distributed can dial: [tcp://|tls://|inproc://]HOST:PORT (checked first: a malformed address
-# raised a ValueError after a 20 s wait, and the half-made Client printed a traceback at exit)
-_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
+# what distributed can dial: [SCHEME://]HOST:PORT with one of its schemes (checked first: a malformed
+# address raised a ValueError after a 20 s wait, and the half-made Client printed a traceback at exit)
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss|inproc)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
 
 
 def connect(address: str):

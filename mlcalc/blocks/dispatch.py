@@ -171,22 +171,27 @@ def norm(spec, ord_, axis, settings):
 
 
 def dist(specs, metric, settings, read_small):
-    vectors = []
+    paths = [_npy_path(s) for s in specs]
+    shapes = [storage.inspect_npy(p, p).shape if p else read_small(s).shape for p, s in zip(paths, specs)]
+    if all(len(sh) == 1 or 1 in sh for sh in shapes) and any(paths):
+        # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
+        # whole (their size is all the work), and a number like the in-memory path's, also for -o
+        if not any(p and os.path.getsize(p) > budget(settings) // 2 for p in paths):
+            return NOT_BLOCKED
+        from mlcalc.ops import linalg
+        u, v = (storage.NpyBlocks.open(p)[:] if p else read_small(s) for p, s in zip(paths, specs))
+        return np.asarray(linalg.dist(np.reshape(u, -1), np.reshape(v, -1), metric=metric, engine=settings.engine))
 
     def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
-        vectors.extend(len(o.shape) == 1 for o in operands)
         return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) == 1 else o
                 for o in operands]
 
     def shape(shapes):
         return (shapes[0][0], shapes[1][0])
-    result = run_blocked("dist", specs, settings, shape,
-                         lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
-                                                                               settings.engine, progress),
-                         None, read_small, as_rows)
-    if isinstance(result, np.ndarray) and vectors and all(vectors):
-        return result.reshape(())  # two vectors: one distance, a number as in memory
-    return result
+    return run_blocked("dist", specs, settings, shape,
+                       lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
+                                                                             settings.engine, progress),
+                       None, read_small, as_rows)
 
 
 def require_fits(spec: str, settings, command: str) -> None:

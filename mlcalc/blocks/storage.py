@@ -56,9 +56,11 @@ class NpyBlocks:
 
         Not through a memory map: the kernel's read-ahead around strided accesses maps far more of
         the file than the block, and mapped pages count in the process's resident memory."""
+        i = self.info
+        if not i.shape:  # a 0-d file (np.save of a number): its one value
+            return self._read(slice(0, 1), slice(0, 1), (1, 1)).astype(self.dtype, copy=False).reshape(())
         parts = [slice(None) if k is Ellipsis else k for k in (key if isinstance(key, tuple) else (key,))]
         rows, cols = (parts + [slice(None), slice(None)])[:2]
-        i = self.info
         shape = i.shape if len(i.shape) == 2 else (i.shape[0], 1)
         if i.fortran:  # a Fortran-order file is the C-order transpose
             return self._read(cols, rows, (shape[1], shape[0])).T.astype(self.dtype, order="C", copy=False)

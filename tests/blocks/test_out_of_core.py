@@ -212,14 +212,21 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
     rng = np.random.default_rng(3)
     a, v, d, row = rng.standard_normal((40, 30)), rng.standard_normal(30), rng.standard_normal((25, 30)), rng.standard_normal((1, 30))
     u = rng.standard_normal(40)
-    for name, x in (("a", a), ("v", v), ("d", d), ("row", row), ("u", u)):
+    # files over the 2 KB that a 4 KB limit works in memory: a vector, a one-row file, a 0-d number
+    big, big2, long_row = rng.standard_normal(3000), rng.standard_normal(3000), rng.standard_normal((1, 3000))
+    tall = rng.standard_normal((3000, 4))
+    for name, x in (("a", a), ("v", v), ("d", d), ("row", row), ("u", u), ("big", big), ("big2", big2),
+                    ("long_row", long_row), ("tall", tall), ("two", np.float64(2.0))):
         np.save(tmp_path / f"{name}.npy", x)
     f = lambda n: str(tmp_path / f"{n}.npy")  # noqa: E731
     lim = ("--memory-limit", "4KB")
     cases = [(("matmul", f("a"), f("v")), a @ v), (("matmul", f("u"), f("a")), u @ a), (("matmul", f("u"), f("u")), u @ u),
              (("add", f("a"), f("row")), a + row), (("sub", f("a"), "5"), a - 5),
              (("dist", f("v"), f("d")), np.sqrt(((v - d) ** 2).sum(1))[None, :]),
-             (("add", f("u"), f("u")), u + u), (("add", f("row"), f("a")), row + a), (("sub", "5", f("a")), 5 - a)]
+             (("add", f("big"), f("big2")), big + big2), (("add", f("row"), f("a")), row + a),
+             (("sub", "5", f("a")), 5 - a), (("sub", f("tall"), f("two")), tall - 2),
+             (("dist", f("big"), f("big2")), np.float64(np.linalg.norm(big - big2))),
+             (("dist", f("long_row"), f("big")), np.float64(np.linalg.norm(long_row[0] - big)))]
     for args, want in cases:
         out = tmp_path / "out.npy"
         r = run_cli(*args, *lim, "-o", str(out))
@@ -227,8 +234,6 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
         got = np.load(out)
         assert got.shape == np.shape(want), args
         np.testing.assert_allclose(got, want, rtol=1e-12)
-    r = run_cli("dist", f("u"), f("u"), *lim, "-f", "json")  # two vectors: one number
-    assert r.code == 0 and float(r.stdout) == 0
     r = run_cli("sub", f("a"), "1 2 3", *lim, "-o", str(tmp_path / "bad.npy"))
     assert r.code == 1 and "(40, 30) and (3,)" in r.stderr and "Traceback" not in r.stderr
 
