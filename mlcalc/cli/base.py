@@ -150,7 +150,8 @@ def global_options(
         quiet=quiet, trace=trace, trace_format=trace_format.value, exact=exact,
         memory_limit=memory_limit, scheduler=scheduler,
     )
-    if any(a in ("-h", "--help") for a in (ctx.obj or {}).get("argv", [])):
+    argv = (ctx.obj or {}).get("argv", [])
+    if any(a in ("-h", "--help") and not (i and GLOBAL_OPTIONS.get(argv[i - 1])) for i, a in enumerate(argv)):
         return  # `mlcalc --device cuda inv --help`: the help, not a check of options it will not use
     if memory_limit:
         from mlcalc.blocks.storage import parse_size

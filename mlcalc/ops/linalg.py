@@ -239,7 +239,7 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         dot = engines.kernel("dot", engine, work=a.size)
         ab, bb = float(dot(a, b)), float(dot(b, b))
         tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
-        if np.isfinite(ab) and tiny <= bb < np.inf and (ab == 0 or abs(ab) >= tiny):
+        if np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny:  # (a·b = 0 may be an underflow)
             result = b.astype(np.float64) * (ab / bb)
         else:  # a·b or b·b out of range or subnormal ([1e200, 0] or [1e-170, 0] squared): scaled to size 1 first
             sa = float(np.max(np.abs(a))) or 1.0

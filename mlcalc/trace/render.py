@@ -106,7 +106,8 @@ _SUPERSCRIPT = dict(zip("⁻¹²³ᵀ⁺ⁿ", "-123T+n"))
 # math mode runs it together in italics: "(keeps the scores' spread independent of d)"
 # (a word needs a lower-case letter: AAᵀ is a product; one_hot is one name, σ_max and proj_b subscripts)
 _WORD = r"[A-Za-z]*[a-z][A-Za-z]*(?<=[A-Za-z]{2})(?:_[A-Za-z]{2,})?"
-_PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+{_WORD})* ?")
+# (after a word, a capital acronym such as LU or SVD continues the text, unless a script follows: AAᵀ)
+_PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+(?:{_WORD}|[A-Z]{{2,}}(?![A-Za-z0-9_⁻¹²³ᵀ⁺ⁿ₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘ])))* ?")
 _SUBSCRIPT_WORD = re.compile(r"_([A-Za-z]+)")  # σ_max, proj_b
 
 

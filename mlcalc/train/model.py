@@ -52,8 +52,10 @@ def _number(x) -> bool:
 
 def _model_problem(model) -> str | None:
     """What is wrong with a loaded model, or None."""
-    if not isinstance(model, dict) or model.get("format") != FORMAT:
+    if not isinstance(model, dict) or "format" not in model:
         return "no format marker"
+    if model["format"] != FORMAT:
+        return f"format {model['format']!r}"
     if model.get("kind", "linear-regression") != "linear-regression":
         return f"kind {model.get('kind')!r}"
     coef, features = model.get("coef"), model.get("features")

@@ -211,6 +211,7 @@ def test_option_forms_and_usage_errors_after_the_command(tmp_path):
 def test_help_is_shown_whatever_global_options_precede_it():
     assert run_cli("--device", "cuda", "inv", "--help").stdout.startswith("Usage: mlcalc inv")
     assert run_cli("-o", "/nonexistent/x.csv", "gen", "--help").code == 0
+    assert run_cli("--device", "cuda", "inv", "2 0; 0 4", "-o", "-h").code == 1  # -h as -o's value is no help
 
 
 def test_an_empty_no_color_keeps_colour():

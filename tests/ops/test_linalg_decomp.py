@@ -294,7 +294,9 @@ def test_inspect_of_a_float32_matrix():
 @pytest.mark.parametrize("a,b,want", [([1e200, 1e200], [1e200, 0], [1e200, 0]),   # a·b, b·b overflow
                                       ([1, 1], [1e-170, 0], [1, 0]),                 # b·b underflows to 0
                                       ([1e300, 1e300], [1, 1], [1e300, 1e300]),
-                                      ([1e-170, 1e-170], [1e-150, 0], [1e-170, 0])])  # a·b subnormal
+                                      ([1e-170, 1e-170], [1e-150, 0], [1e-170, 0]),   # a·b subnormal
+                                      ([1e-320, 0], [1e-10, 0], [1e-320, 0]),         # a·b underflows to 0
+                                      ([1, 0], [0, 1], [0, 0])])
 def test_project_onto_a_vector_beyond_the_float_range(engine, a, b, want):
     got = linalg.project(np.array(a, dtype=float), np.array(b, dtype=float), engine=engine)
     np.testing.assert_allclose(got, want, rtol=1e-15)
