@@ -157,7 +157,7 @@ def norm(spec, ord_, axis, settings):
     vector = len(a.shape) == 1 or 1 in a.shape  # 1-D: worked as a column
     ord_ = ord_ or ("l2" if vector else "fro")
     if vector:  # a vector's l2 is the Frobenius norm of its one row/column; l1/inf swap for a row
-        ord_ = {"l2": "fro"}.get(ord_, ord_)
+        ord_ = "fro" if ord_ in ("l2", "spectral", "nuc") else ord_  # all equal for one row or column
         if len(a.shape) == 2 and a.shape[0] == 1 and ord_ in ("l1", "inf"):
             ord_ = "inf" if ord_ == "l1" else "l1"
     bar, progress = _progress(settings, "norm by blocks")
