@@ -111,6 +111,8 @@ GLOBAL_OPTIONS = {
 
 # commands with numba.cuda kernels wired to --device cuda (the others refuse it rather than ignore it)
 CUDA_COMMANDS = {"matmul", "add", "sub", "hadamard", "scale"}
+# commands that compute in fractions with --exact (CLI.md: inverse, determinant, solve, rank, RREF)
+EXACT_COMMANDS = {"inv", "det", "solve", "rank", "rref"}
 
 
 @app.callback()
@@ -160,6 +162,9 @@ def global_options(
             parse_size(memory_limit)  # a bad size is a usage problem: say so before any work
         except MlcalcError as e:
             raise typer.BadParameter(str(e).split(": ", 1)[-1], param_hint="'--memory-limit'") from None
+    if exact and ctx.invoked_subcommand not in EXACT_COMMANDS:
+        raise typer.BadParameter(f"applies to {', '.join(sorted(EXACT_COMMANDS))}, not {ctx.invoked_subcommand}",
+                                 param_hint="'--exact'")
     if device.value == "cuda" and ctx.invoked_subcommand not in CUDA_COMMANDS:
         from mlcalc.errors import MlcalcError
         raise MlcalcError(f"{ctx.invoked_subcommand}: --device cuda is available for "

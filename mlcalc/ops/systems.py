@@ -338,6 +338,7 @@ def rref(a: np.ndarray, tol: float | None = None, engine: str = "auto",
     _check_tol(tol, "rref")
     t = _rref_tol(a, tol)
     r, pivots = engines.kernel("rref", engine, work=a.size)(a, t)
+    r = r + r.dtype.type(0)  # −0.0 → 0: an eliminated entry is zero, printed as the trace shows it
     if tracer is not None:
         m, n = a.shape
         if m <= FULL_UP_TO and n <= FULL_UP_TO:

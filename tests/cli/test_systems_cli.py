@@ -103,3 +103,13 @@ def test_exact_trace_goes_to_stderr_and_result_to_stdout():
     assert r.code == 0 and r.stdout == "1,-1\n-1,2\n"
     assert "R2 ← R2 − R1" in r.stderr and "R1 ← (1/2)·R1" in r.stderr
     assert "[I | A⁻¹]" in r.stderr
+
+
+def test_exact_on_a_command_that_has_no_fractions_is_a_usage_error():
+    # it was silently ignored: matmul "1/3 1; 0 2" ... --exact printed floats
+    r = run_cli("matmul", "1/3 1; 0 2", "3 0; 0 1", "--exact")
+    assert r.code == 2 and "--exact" in r.stderr and "det, inv, rank, rref, solve" in r.stderr
+
+
+def test_rref_prints_no_negative_zero():
+    assert run_cli("rref", "1 2 3; 2 4 6; 1 0 1", "-f", "csv").stdout.split() == ["1,0,1", "0,1,1", "0,0,0"]
