@@ -32,25 +32,33 @@ def matmul(arrays: list[np.ndarray], engine: str = "auto", device: str = "cpu",
     for b in arrays[1:]:
         shape = _matmul_shape(shape, b.shape)
     result = arrays[0]
-    for b in arrays[1:]:
+    for t, b in enumerate(arrays[1:]):
         a = result
         m = a.shape[0] if a.ndim == 2 else 1
         k = a.shape[-1]
         n = b.shape[1] if b.ndim == 2 else 1
         if tracer is not None:
-            _trace_matmul(tracer, a, b)
+            # a chain A·B·C… is worked left to right: (A·B), then (A·B)·C, each named as what it is
+            names = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            left = "A" if t == 0 else "(" + "·".join(names[:t + 1]) + ")"
+            out = "C" if len(arrays) == 2 else "·".join(names[:t + 2])
+            _trace_matmul(tracer, a, b, left, names[t + 1] if t + 1 < 26 else f"#{t + 2}", out)
         kern = engines.kernel("matmul", engine, work=m * k * n, device=device)
         result = kern(a, b)
     return result
 
 
-def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray) -> None:
+def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray, left: str = "A", right: str = "B",
+                  out: str = "C") -> None:
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     m, k = a2.shape
     n = b2.shape[1]
-    tracer.step("Matrix product C = A·B", "cᵢⱼ = Σₖ aᵢₖ·bₖⱼ",
-                note=f"A is {m}×{k}, B is {k}×{n}, C is {m}×{n}: {m * n * k} multiply-adds", A=a2, B=b2)
+    tracer.step(f"Matrix product {left}·{right}" if out != "C" else "Matrix product C = A·B",
+                "cᵢⱼ = Σₖ aᵢₖ·bₖⱼ" if out == "C" else f"({out})ᵢⱼ = Σₖ {left}ᵢₖ·{right}ₖⱼ",
+                note=f"{left} is {m}×{k}, {right} is {k}×{n}, the product is {m}×{n}: {m * n * k} multiply-adds"
+                if out != "C" else f"A is {m}×{k}, B is {k}×{n}, C is {m}×{n}: {m * n * k} multiply-adds",
+                **{left: a2, right: b2})
     from mlcalc.io.write import format_number as fmt
     rows = range(m) if m <= FULL_UP_TO else [0, m - 1]
     cols = range(n) if n <= FULL_UP_TO else [0, n - 1]
@@ -60,7 +68,7 @@ def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray) -> None:
             if k > FULL_UP_TO:
                 terms.append("…")
             value = float(np.dot(a2[i].astype(np.float64), b2[:, j].astype(np.float64)))
-            tracer.step(f"c{_sub(i + 1)}{_sub(j + 1)} = row {i + 1} of A · column {j + 1} of B",
+            tracer.step(f"c{_sub(i + 1)}{_sub(j + 1)} = row {i + 1} of {left} · column {j + 1} of {right}",
                         f"c{_sub(i + 1)}{_sub(j + 1)} = " + " + ".join(terms) + f" = {fmt(value, 6)}",
                         result=value)
     if m > FULL_UP_TO or n > FULL_UP_TO:

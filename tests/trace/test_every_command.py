@@ -94,3 +94,9 @@ def test_latex_formula_pieces():
     assert latex_math("σ_max·A⁻¹") == r"\sigma _{\text{max}} \cdot A^{-1}"
     assert latex_math("v spans the null space of A") == r"v\text{ spans the null space of }A"
     assert latex_math("e^(z − 1)") == r"e^{z - 1}"
+
+
+def test_a_matmul_chain_trace_names_each_product_as_what_it_is():
+    r = run_cli("matmul", "1 2; 3 4", "0 1; 1 0", "2 0; 0 3", "--trace", "-f", "csv")
+    assert "Matrix product A·B\n" in r.stderr and "Matrix product (A·B)·C" in r.stderr
+    assert "row 1 of (A·B) · column 1 of C" in r.stderr
