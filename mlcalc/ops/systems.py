@@ -285,8 +285,8 @@ def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: 
     if exact_zero is not None:  # the last word: what is printed, and why
         tracer.step("A is singular in exact arithmetic",
                     f"in fractions (its entries as typed), column {exact_zero} has no pivot: det A = 0",
-                    note="so the printed 0 is exact (floating-point elimination can leave a pivot of rounding "
-                         "size there)",
+                    note="so the printed 0 is exact; floating-point elimination can leave a pivot of rounding "
+                         "size there",
                     result=0.0)
 
 
