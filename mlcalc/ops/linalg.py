@@ -514,9 +514,14 @@ def _trace_svd(tracer, a, u, s, vt) -> None:
         tracer.step(f"Gram matrix {name}", f"σᵢ² are the eigenvalues of {name} (the smaller of AᵀA and AAᵀ)",
                     A=a, **{name: gram})
         tracer.step(f"Eigenvalues of {name}", "λᵢ, descending", result=lam)
+        by_hand = np.sqrt(np.clip(lam, 0, None))
+        differs = not np.allclose(by_hand, s.astype(np.float64), rtol=1e-9, atol=0)
         tracer.step("Singular values", "σᵢ = √λᵢ = " + ", ".join(f"√{_fmt(max(l, 0.0))}" for l in lam),
-                    result=np.sqrt(np.clip(lam, 0, None)))
-        tracer.step("Singular vectors", "V: eigenvectors of AᵀA; U: uᵢ = A·vᵢ / σᵢ", U=u, Vt=vt)
+                    result=s, note="printed: the SVD's own values; √λ loses the digits of a small σ, as AᵀA squares "
+                                   "them away" if differs else "")
+        tracer.step("Singular vectors", "V: eigenvectors of AᵀA; U: uᵢ = A·vᵢ / σᵢ"
+                    + (" for σᵢ > 0, the other uᵢ completing an orthonormal basis" if np.any(s == 0) or differs
+                       else ""), U=u, Vt=vt)
     else:
         tracer.step("Singular value decomposition", "A = U·diag(S)·Vt",
                     note=f"A is {m}×{n}; U {m}×{s.size}, S {s.size}, Vt {s.size}×{n}; "
