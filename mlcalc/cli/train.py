@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read_operand, settings, unguard
+from mlcalc.cli.base import app, emit, finite, read_operand, settings, unguard, warn
 
 
 class Method(str, Enum):
@@ -79,6 +79,10 @@ def train_linreg(
     if save:
         from mlcalc.train import model
         model.save(save, result, linreg.settings_dict(cfg), target_column)
+    history = result["history"]
+    if len(history) >= 2 and history[-1] > history[0]:  # short of divergence, but not learning
+        warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
+             "probably too large (try a smaller --lr, or --standardize)")
     from mlcalc.io.write import Labeled
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)

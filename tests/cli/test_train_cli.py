@@ -188,3 +188,12 @@ def test_history_is_in_the_units_of_loss_with_standardize():
                              "--quiet", "-f", "json").stdout)
     # the last entry is the final epoch's MSE, as `loss` is (in the data's units, not standardized ones)
     assert out["history"][-1] == pytest.approx(out["loss"], rel=1e-9)
+
+
+def test_a_growing_loss_warns_and_a_diverging_trace_is_kept(tmp_path):
+    data = tmp_path / "lin.csv"
+    data.write_text("x,y\n" + "".join(f"{x},{2 * x}\n" for x in range(1, 6)))
+    r = run_cli("train-linreg", str(data), "--lr", "0.095", "--epochs", "20", "-f", "json")
+    assert r.code == 0 and "warning: train-linreg: the loss grew" in r.stderr
+    r = run_cli("train-linreg", str(data), "--lr", "0.5", "--trace", "-f", "json")
+    assert r.code == 1 and "Epoch 1" in r.stderr and r.stderr.rstrip().splitlines()[-1].startswith("mlcalc: error:")
