@@ -88,7 +88,12 @@ def train_linreg(
     emit(result)
     if not s.quiet and len(result["history"]) > 2:
         unicode = s.color and sys.stderr.isatty()
-        sys.stderr.write(loss_curve(result["history"], unicode=unicode))
+        curve = loss_curve(result["history"], unicode=unicode)
+        if s.trace and s.trace_format == "markdown":  # inside the document the trace writes
+            curve = "```\n" + curve + "```\n"
+        elif s.trace and s.trace_format == "latex":
+            curve = "\\begin{verbatim}\n" + curve + "\\end{verbatim}\n"
+        sys.stderr.write(curve)
 
 
 def _blocked_table(spec: str, target, s):

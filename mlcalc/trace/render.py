@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 
@@ -87,8 +88,13 @@ def render_markdown(steps: list[Step]) -> str:
 def _latex_value(v) -> str:
     if isinstance(v, np.ndarray) and v.ndim >= 1 or isinstance(v, list):
         lines = matrix_lines(v)
-        body = r" \\ ".join(" & ".join(line.strip("[] ").split()) for line in lines)
-        return r"\begin{bmatrix} " + body.replace("…", r"\cdots").replace("⋮", r"\vdots") + r" \end{bmatrix}"
+        cells = [line.strip("[] ").split() for line in lines]
+        body = r" \\ ".join(" & ".join(row) for row in cells)
+        body = body.replace("…", r"\cdots").replace("⋮", r"\vdots")
+        width = max(len(row) for row in cells)
+        if width > 10:  # amsmath's bmatrix takes at most 10 columns ([A | I] of a 5×5 has 11)
+            return r"\left[\begin{array}{" + "c" * width + "} " + body + r" \end{array}\right]"
+        return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
     return _value_text(v)[0]
 
 
@@ -99,7 +105,12 @@ _LATEX = {"·": r" \cdot ", "Σ": r"\sum ", "←": r" \leftarrow ", "−": "-", 
           "≤": r" \le ", "≥": r" \ge ", "∞": r"\infty ", "ε": r"\varepsilon ", "β": r"\beta ", "ρ": r"\rho ",
           "α": r"\alpha ", "∇": r"\nabla ", "⋅": r" \cdot ", "Δ": r"\Delta ", "Λ": r"\Lambda ", "Φ": r"\Phi ",
           "±": r" \pm ", "↔": r" \leftrightarrow ", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "½": r"\tfrac{1}{2}",
-          "—": r"\text{---}", "⋮": r"\vdots ", "≠": r" \neq ", "∈": r" \in ", "π": r"\pi ", "μ": r"\mu "}
+          "—": r"\text{---}", "⋮": r"\vdots ", "≠": r" \neq ", "∈": r" \in ", "π": r"\pi ", "μ": r"\mu ",
+          "φ": r"\varphi ", "ψ": r"\psi ", "ω": r"\omega ", "τ": r"\tau ", "κ": r"\kappa ", "ν": r"\nu ",
+          "ξ": r"\xi ", "ζ": r"\zeta ", "χ": r"\chi ", "γ": r"\gamma ", "Γ": r"\Gamma ", "Θ": r"\Theta ",
+          "Π": r"\Pi ", "Ψ": r"\Psi ", "Ω": r"\Omega "}
+# combining accents (after NFD: ŷ is y + U+0302): ŷ → \hat{y}, x̄ → \bar{x}
+_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0305": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot"}
 _SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘ", "0123456789ijknm"))
 _SUPERSCRIPT = dict(zip("⁻¹²³ᵀ⁺ⁿ", "-123T+n"))
 # a phrase (words of two letters or more, with what joins them) inside a formula is set as text, or
@@ -121,16 +132,22 @@ def _sqrt_argument(text: str, i: int) -> int:
                 return j + 1
         return len(text)
     j = i
-    while j < len(text) and (text[j].isalnum() or text[j] in "._" or text[j] in _SUBSCRIPT or text[j] in _SUPERSCRIPT):
+    while j < len(text) and (text[j].isalnum() or text[j] in "._" or text[j] in _SUBSCRIPT or text[j] in _SUPERSCRIPT
+                             or text[j] in _ACCENTS):
         j += 1
     return max(j, min(i + 1, len(text)))
 
 
 def latex_math(text: str) -> str:
     """A plain-Unicode formula as LaTeX math: c₁₁ = 1·5 → c_{11} = 1 \\cdot 5, √(a+b) → \\sqrt{a+b}."""
+    text = unicodedata.normalize("NFD", text)
     out, i = [], 0
     while i < len(text):
         ch = text[i]
+        if i + 1 < len(text) and text[i + 1] in _ACCENTS:
+            out.append(_ACCENTS[text[i + 1]] + "{" + _LATEX.get(ch, ch).strip() + "}")
+            i += 2
+            continue
         if ch == "√":
             start = i + 1
             while start < len(text) and text[start] == " ":
@@ -186,9 +203,14 @@ def _escape_text(text: str) -> str:
 
 def latex_text(text: str) -> str:
     """Prose with a few symbols in it (titles, notes): symbols become inline math, the rest stays text."""
+    text = unicodedata.normalize("NFD", text)
     out, i = [], 0
     while i < len(text):
         ch = text[i]
+        if i + 1 < len(text) and text[i + 1] in _ACCENTS:
+            out.append("$" + _ACCENTS[text[i + 1]] + "{" + _LATEX.get(ch, ch).strip() + "}$")
+            i += 2
+            continue
         script = _script_run(text, i)
         if script:
             out.append("$" + script[1] + "$")

@@ -10,6 +10,8 @@ from conftest import run_cli
 from mlcalc.ops import core, generate
 from mlcalc.trace.steps import Tracer
 
+ROOT = __import__('pathlib').Path(__file__).resolve().parents[2]
+
 COMMANDS = [
     ("matmul", "1 2; 3 4", "5 6; 7 8"), ("add", "1 2; 3 4", "5 6; 7 8"), ("sub", "1 2", "3 4"),
     ("hadamard", "1 2", "3 4"), ("scale", "1 2", "--by", "3"), ("transpose", "1 2; 3 4"),
@@ -73,8 +75,15 @@ def test_gen_step_states_distribution_and_seed():
 
 @pytest.mark.parametrize("args", COMMANDS + [("inv", "2 1; 1 1", "--exact"), ("norm", "[1,-2,3]"),
                                              ("eig", "2 1; 1 2", "--vectors"), ("activate", "1 2", "--fn", "softmax"),
-                                             ("activate", "1 2", "--fn", "gelu")], ids=lambda a: a[0])
-def test_latex_traces_are_plain_ascii_latex(args):
+                                             ("activate", "1 2", "--fn", "gelu"),
+                                             ("activate", "1 2", "--fn", "gelu", "--grad"),
+                                             ("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam",
+                                              "--epochs", "3", "-q"),
+                                             ("train-linreg", "samples/linreg_tutorial.csv", "--method", "normal"),
+                                             ("inv", "2 1 0 0 0; 1 2 1 0 0; 0 1 2 1 0; 0 0 1 2 1; 0 0 0 1 2",
+                                              "--exact")], ids=lambda a: a[0])
+def test_latex_traces_are_plain_ascii_latex(args, monkeypatch):
+    monkeypatch.chdir(ROOT)
     # pdflatex refuses Unicode such as λ or ⁻¹; √14 must be \sqrt{14} (\sqrt 14 is √1 then 4); prose in a
     # formula goes into \text{...} (in math mode its words run together in italics)
     r = run_cli(*args, "-f", "csv", "--trace", "--trace-format", "latex")
@@ -83,6 +92,7 @@ def test_latex_traces_are_plain_ascii_latex(args):
     for line in r.stderr.splitlines():
         assert line.count("{") == line.count("}"), line
         assert "\\sqrt " not in line and "\\sqrt(" not in line, line
+        assert "bmatrix" not in line or line.split("bmatrix}")[1].split("\\\\")[0].count("&") < 10, line
         if line.startswith("\\["):
             assert not __import__("re").search(r"(?<![\\{a-z])[a-z]{3,} [a-z]{3,}", line.replace("\\text{", "\\text{@")
                                               .split("\\text{@")[0]), line
