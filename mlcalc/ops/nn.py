@@ -145,6 +145,9 @@ def _trace_activate(tracer, x, fn, grad, alpha, approx, grad_out, result):
                     row_sums=np.sum(e, axis=-1), result=ref.softmax(x))
         if grad_out is not None:
             tracer.step("Vector-Jacobian product", DERIVATIVES["softmax"], dA=grad_out, result=result)
+            g_up = grad_out.astype(np.float64).reshape(xs.shape)
+            _trace_gradient_check(tracer, lambda z: float(np.sum(g_up * ref.softmax(z))), xs, result,
+                                  "Σ dA ⊙ softmax(z)")
         else:
             tracer.step("Check: every row sums to 1", "Σⱼ softmax(z)ᵢⱼ = 1",
                         result=float(np.nanmax(np.abs(np.sum(result.reshape(xs.shape), axis=-1) - 1), initial=0)),
@@ -330,6 +333,20 @@ def _trace_directional_check(tracer, x, w, b, g, act, alpha, approx, dW, db, dX)
                 note="; ".join(lines) + " — largest relative difference above")
 
 
+def _trace_gradient_check(tracer, f, x, grad, what: str):
+    """Check: the analytic gradient `grad` of the scalar f at x (float64) against a central finite
+    difference along one random direction, ⟨∇f, d⟩ ≈ (f(x + h·d) − f(x − h·d)) / 2h."""
+    x = np.asarray(x, dtype=np.float64)
+    d = np.random.default_rng(0).standard_normal(x.shape)
+    h = 1e-6 * max(1.0, float(np.max(np.abs(x[np.isfinite(x)]), initial=0)))
+    fd = (f(x + h * d) - f(x - h * d)) / (2 * h)
+    an = float(np.sum(np.asarray(grad, dtype=np.float64).reshape(x.shape) * d))
+    tracer.step("Check: finite difference along a random direction",
+                f"⟨∇L, d⟩ ≈ (L(x + h·d) − L(x − h·d)) / 2h with L = {what}, h = {h:.1g}",
+                result=abs(fd - an) / max(abs(fd), abs(an), 1e-12),
+                note=f"analytic {an:.10g}, finite difference {fd:.10g}: the relative difference is above")
+
+
 # ================================================================ losses
 
 
@@ -360,6 +377,8 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
             tracer.step("Mean of the squares", f"L = (1/N)·Σ eᵢ²,  N = {diff.size}", result=float(np.mean(diff ** 2)))
             if grad:
                 tracer.step("Gradient", "∂L/∂predᵢ = 2·eᵢ / N", result=g)
+                t64 = target.astype(np.float64)
+                _trace_gradient_check(tracer, lambda p: float(np.mean((p - t64) ** 2)), pred, g, "mse")
     elif fn == "cross-entropy":
         p2 = pred.reshape(1, -1) if pred.ndim == 1 else pred
         if p2.ndim != 2:
@@ -406,6 +425,9 @@ def _trace_cross_entropy(tracer, p2, t2, from_probs, value, g):
     if g is not None:
         formula = "∂L/∂pᵢⱼ = −tᵢⱼ / (n·pᵢⱼ)" if from_probs else "∂L/∂zᵢⱼ = (softmax(z)ᵢⱼ·Σₖ tᵢₖ − tᵢⱼ) / n"
         tracer.step("Gradient", formula, result=g)
+        t64 = t2.astype(np.float64)
+        _trace_gradient_check(tracer, lambda q: float(ref.cross_entropy_loss(q, t64, from_probs)[0]), z, g,
+                              "cross-entropy")
 
 
 # ================================================================ attention

@@ -110,3 +110,16 @@ def test_a_matmul_chain_trace_names_each_product_as_what_it_is():
     r = run_cli("matmul", "1 2; 3 4", "0 1; 1 0", "2 0; 0 3", "--trace", "-f", "csv")
     assert "Matrix product A·B\n" in r.stderr and "Matrix product (A·B)·C" in r.stderr
     assert "row 1 of (A·B) · column 1 of C" in r.stderr
+
+
+@pytest.mark.parametrize("args", [("activate", "1 2 3", "--fn", "softmax", "--grad-out", "1 0 0"),
+                                  ("loss", "1 2 3", "1 2 5", "--fn", "mse", "--grad"),
+                                  ("loss", "2 1 0.1", "1 0 0", "--fn", "cross-entropy", "--grad"),
+                                  ("loss", "0.7 0.2 0.1", "1 0 0", "--fn", "cross-entropy", "--from-probs", "--grad")],
+                         ids=lambda a: " ".join(a[:3]))
+def test_gradient_traces_end_with_a_finite_difference_check(args):
+    r = run_cli(*args, "--trace", "-f", "json", env={"NO_COLOR": "1"})
+    last = r.stderr.split("Step ")[-1]
+    assert last.startswith(tuple(str(i) for i in range(10))) and "finite difference" in last
+    residual = float(last.split("→ ")[1].split()[0])
+    assert residual < 1e-6
