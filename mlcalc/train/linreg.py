@@ -358,6 +358,10 @@ def _trace_normal(tracer, x, y, theta, cfg: Config) -> None:
                 ("; with l1: coordinate descent, wⱼ = S(ρⱼ, l1/2)/(Gⱼⱼ + l2)" if cfg.l1 else ""),
                 note=f"Xc, yc: the data centred on its means, so the intercept is not penalised; "
                      f"{n} rows, {p} features: XᵀX costs {n * p * p} multiply-adds")
+    xm, ym = x.mean(axis=0), float(y.mean())
+    xc = x - xm
+    tracer.step("Means and centred moments", "x̄ = (1/n)·Σ xᵢ,  ȳ = (1/n)·Σ yᵢ;  G = XcᵀXc/n,  r = Xcᵀyc/n",
+                **{"x̄": xm, "ȳ": ym, "G": xc.T @ xc / n, "r": xc.T @ (y - ym) / n})
     r = x @ theta[:-1] + theta[-1] - y
     tracer.step("Solution", "w, b", result=theta, note="the last entry is b")
     grad = 2.0 / n * (x.T @ r) + 2 * cfg.l2 * theta[:-1]
