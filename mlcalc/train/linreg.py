@@ -274,7 +274,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     batches = 1 if full_batch else -(-n // cfg.batch_size)
     total_steps = cfg.epochs * batches if cfg.decay else 0
     theta = np.zeros(p + 1)
-    use_numba = engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
+    # a trace shows the optimizer's state at every reported epoch: the reference path holds it
+    use_numba = tracer is None and engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
     if use_numba:
         runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2,
                                                           total_steps)
@@ -303,7 +304,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
             if tracer is not None:
-                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {reported:.6g}", note=_weights_note(theta))
+                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {reported:.6g}", note=_weights_note(theta),
+                            **{"gradient g": reference.gradient(x, y, theta, cfg.l2)}, **opt.state())
         callback(Event("epoch", epoch, loss, cfg.epochs))
         # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
         if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
