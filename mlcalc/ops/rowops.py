@@ -81,7 +81,15 @@ class RowReducer:
 
     def show(self, title: str, formula: str = "", note: str = "") -> None:
         if self.full:
-            self.tracer.step(title, formula, note=note, **{self.label: self.display()})
+            rows = self.display()
+            if max(len(r[0]) for r in rows) > _MAX_SHOWN_WIDTH:
+                # exact fractions of a dense 6×6 grow to dozens of digits: 200 KB of trace; the rest of
+                # the elimination is summarised at the end instead
+                self.full = False
+                self.tracer.step("The fractions grow too long to show at every step",
+                                 note="the remaining row operations are counted in a summary at the end")
+                return
+            self.tracer.step(title, formula, note=note, **{self.label: rows})
 
     def _record(self, op: str, reason: str) -> None:
         if len(self.sample) < 4:
@@ -162,13 +170,21 @@ class RowReducer:
                                    "drop --exact to compute in floating point")
 
     def summary(self, what: str) -> None:
-        """For an operand too large to show: what was done, how often, and the first operations."""
+        """For an operand too large to show: what was done, how often, the first operations, and the
+        matrix it ended with (a sample of its corners, as decimals)."""
         if self.tracer is None or self.full:
             return
         m, ncols = self.m, len(self.rows[0]) if self.rows else 0
+        import numpy as np
         self.tracer.step(what, f"{self.label} is {m}×{ncols}",
                          note=f"{self.swaps} swaps, {self.scalings} scalings, {self.eliminations} eliminations; "
-                              "first: " + "; ".join(self.sample) + ("; …" if self.sample else ""))
+                              "first: " + "; ".join(self.sample) + ("; …" if self.sample else "") +
+                              ("; the result as decimals" if self.exact else ""),
+                         **{f"{self.label} at the end": np.array([[float(x) for x in r] for r in self.rows])})
+
+
+# a row of the shown matrix beyond this many characters ends the step-by-step display (exact fractions)
+_MAX_SHOWN_WIDTH = 160
 
 
 def _times(f) -> str:

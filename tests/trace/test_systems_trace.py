@@ -190,3 +190,13 @@ def test_det_trace_of_an_exactly_singular_matrix_ends_with_the_zero_it_prints():
         assert "singular in exact arithmetic" in last and "det A = 0" in last, r.stderr
     r = run_cli("det", "0.1 0.2; 0.3 0.4", "--trace", "--dtype", "float32", "-f", "csv")
     assert f"det A = {r.stdout.strip()} by LU" in r.stderr  # float32's digits, as printed
+
+
+def test_exact_traces_stay_short_and_show_a_sample(tmp_path):
+    import numpy as np
+    from conftest import run_cli
+    for n in (6, 7):
+        np.save(tmp_path / f"g{n}.npy", np.random.default_rng(3).standard_normal((n, n)))
+        r = run_cli("inv", str(tmp_path / f"g{n}.npy"), "--exact", "--trace", "-f", "csv")
+        assert r.code == 0 and len(r.stderr) < 20000  # a 6×6 of decimals wrote 200 KB of fractions
+        assert "at the end =" in r.stderr and "…" in r.stderr or n == 6
