@@ -237,7 +237,8 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         if not np.any(b != 0):
             raise NumericError("project: b is the zero vector: there is no direction to project onto")
         dot = engines.kernel("dot", engine, work=a.size)
-        ab, bb = float(dot(a, b)), float(dot(b, b))
+        with np.errstate(over="ignore", under="ignore"):  # out of range: handled by scaling below
+            ab, bb = float(dot(a, b)), float(dot(b, b))
         tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
         if np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny:  # (a·b = 0 may be an underflow)
             result = b.astype(np.float64) * (ab / bb)
