@@ -172,14 +172,21 @@ def norm(spec, ord_, axis, settings):
 
 def dist(specs, metric, settings, read_small):
     paths = [_npy_path(s) for s in specs]
-    shapes = [storage.inspect_npy(p, p).shape if p else read_small(s).shape for p, s in zip(paths, specs)]
-    if all(len(sh) == 1 or 1 in sh for sh in shapes) and any(paths):
+    if not any(p and os.path.getsize(p) > budget(settings) // 2 for p in paths):
+        return NOT_BLOCKED  # nothing over the budget: the in-memory path (which reads each operand once)
+    read_once = {}  # a small operand (standard input among them) is read once, for its shape and its values
+
+    def small(spec):
+        if spec not in read_once:
+            read_once[spec] = read_small(spec)
+        return read_once[spec]
+    dtype = np.float32 if settings.dtype == "float32" else np.float64
+    shapes = [storage.inspect_npy(p, p).shape if p else small(s).shape for p, s in zip(paths, specs)]
+    if all(len(sh) == 1 or 1 in sh for sh in shapes):
         # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
         # whole (their size is all the work), and a number like the in-memory path's, also for -o
-        if not any(p and os.path.getsize(p) > budget(settings) // 2 for p in paths):
-            return NOT_BLOCKED
         from mlcalc.ops import linalg
-        u, v = (storage.NpyBlocks.open(p)[:] if p else read_small(s) for p, s in zip(paths, specs))
+        u, v = (storage.NpyBlocks.open(p, dtype)[:] if p else small(s) for p, s in zip(paths, specs))
         return np.asarray(linalg.dist(np.reshape(u, -1), np.reshape(v, -1), metric=metric, engine=settings.engine))
 
     def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
@@ -191,7 +198,7 @@ def dist(specs, metric, settings, read_small):
     return run_blocked("dist", specs, settings, shape,
                        lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,
                                                                              settings.engine, progress),
-                       None, read_small, as_rows)
+                       None, small, as_rows)
 
 
 def require_fits(spec: str, settings, command: str) -> None:

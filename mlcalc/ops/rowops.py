@@ -62,6 +62,7 @@ class RowReducer:
         self.full = tracer is not None and self.m <= FULL_UP_TO and split <= FULL_UP_TO and ncols - split <= FULL_UP_TO
         self.swaps = self.scalings = self.eliminations = 0
         self.sample: list[str] = []  # the first operations, for the summary of a large operand
+        self.shown = False  # the starting matrix is always shown in full mode
         self.swap_note = ""  # added to every swap's reason, e.g. "det changes sign"
         self.elim_note = ""
 
@@ -82,7 +83,7 @@ class RowReducer:
     def show(self, title: str, formula: str = "", note: str = "") -> None:
         if self.full:
             rows = self.display()
-            if max(len(r[0]) for r in rows) > _MAX_SHOWN_WIDTH:
+            if self.exact and self.shown and max(len(r[0]) for r in rows) > _MAX_SHOWN_WIDTH:
                 # exact fractions of a dense 6×6 grow to dozens of digits: 200 KB of trace; the rest of
                 # the elimination is summarised at the end instead
                 self.full = False
@@ -90,6 +91,7 @@ class RowReducer:
                                  note="the remaining row operations are counted in a summary at the end")
                 return
             self.tracer.step(title, formula, note=note, **{self.label: rows})
+            self.shown = True
 
     def _record(self, op: str, reason: str) -> None:
         if len(self.sample) < 4:
@@ -180,7 +182,15 @@ class RowReducer:
                          note=f"{self.swaps} swaps, {self.scalings} scalings, {self.eliminations} eliminations; "
                               "first: " + "; ".join(self.sample) + ("; …" if self.sample else "") +
                               ("; the result as decimals" if self.exact else ""),
-                         **{f"{self.label} at the end": np.array([[float(x) for x in r] for r in self.rows])})
+                         **{f"{self.label} at the end": np.array([[_as_float(x) for x in r] for r in self.rows])})
+
+
+def _as_float(x) -> float:
+    """A fraction as a float for a sample of the matrix: ±inf beyond the float range (1e400 is exact)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
 
 
 # a row of the shown matrix beyond this many characters ends the step-by-step display (exact fractions)

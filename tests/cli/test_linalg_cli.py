@@ -139,3 +139,7 @@ def test_numba_engine_gives_the_same_answers():
     assert run_cli("--engine", "numba", "norm", "[1,-2,3]", "--ord", "l1").stdout == "6\n"
     assert run_cli("--engine", "numba", "dist", "[0,0]", "[3,4]").stdout == "5\n"
     assert run_cli("--engine", "numba", "project", "[3,4]", "[1,0]").stdout == "3\n0\n"
+
+
+def test_dist_reads_standard_input_once():
+    assert float(run_cli("dist", "4 5 6", "-", stdin="1 2 3\n").stdout) == pytest.approx(27 ** 0.5)

@@ -200,3 +200,16 @@ def test_exact_traces_stay_short_and_show_a_sample(tmp_path):
         r = run_cli("inv", str(tmp_path / f"g{n}.npy"), "--exact", "--trace", "-f", "csv")
         assert r.code == 0 and len(r.stderr) < 20000  # a 6×6 of decimals wrote 200 KB of fractions
         assert "at the end =" in r.stderr and "…" in r.stderr or n == 6
+
+
+def test_exact_trace_of_values_beyond_float_range_and_float_traces_in_full(tmp_path):
+    import numpy as np
+    from conftest import run_cli
+    r = run_cli("rank", "1 1e200 0; 1e200 1 0; 0 0 1", "--exact", "--trace", "-f", "csv")
+    assert r.code == 0 and r.stdout.strip() == "3"
+    # the width limit is for growing fractions: a 6×6 of floats still shows every row operation
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "a.npy", -(1 + rng.random((6, 6))) * 1e-5 - 1e-4 * np.eye(6))
+    np.save(tmp_path / "b.npy", -(1 + rng.random((6, 6))) * 1e-5)
+    r = run_cli("solve", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--trace", "-f", "csv")
+    assert r.stderr.count("Step ") > 20 and "grow too long" not in r.stderr
