@@ -80,7 +80,8 @@ def train_linreg(
         from mlcalc.train import model
         model.save(save, result, linreg.settings_dict(cfg), target_column)
     history = result["history"]
-    if len(history) >= 2 and history[-1] > history[0]:  # short of divergence, but not learning
+    # short of divergence, but not learning (with l1/l2 the MSE alone may rise as the penalty falls)
+    if len(history) >= 2 and history[-1] > history[0] and not (l1 or l2):
         warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
              "probably too large (try a smaller --lr, or --standardize)")
     from mlcalc.io.write import Labeled

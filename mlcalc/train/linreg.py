@@ -19,7 +19,7 @@ from mlcalc.errors import InputError, NumericError
 from mlcalc.io.read import require_finite
 from mlcalc.train import reference
 from mlcalc.train.model import require_unique_names
-from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold
+from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold, state_of
 
 # numba runs the epochs from this much work (`_auto_work`); below, NumPy. The same before numba is loaded
 # (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48
@@ -274,8 +274,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     batches = 1 if full_batch else -(-n // cfg.batch_size)
     total_steps = cfg.epochs * batches if cfg.decay else 0
     theta = np.zeros(p + 1)
-    # a trace shows the optimizer's state at every reported epoch: the reference path holds it
-    use_numba = tracer is None and engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
+    use_numba = engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
     if use_numba:
         runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2,
                                                           total_steps)
@@ -305,7 +304,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
             history.append(reported)
             if tracer is not None:
                 tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {reported:.6g}", note=_weights_note(theta),
-                            **{"gradient g": reference.gradient(x, y, theta, cfg.l2)}, **opt.state())
+                            **{"gradient g": reference.gradient(x, y, theta, cfg.l2)},
+                            **(state_of(cfg.optimizer, runner.m, runner.v) if use_numba else opt.state()))
         callback(Event("epoch", epoch, loss, cfg.epochs))
         # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
         if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):

@@ -44,14 +44,19 @@ class Optimizer:
             theta -= self.lr * m_hat / (np.sqrt(v_hat) + EPS)
 
     def state(self) -> dict:
-        """What a trace shows of the optimizer's memory."""
-        if self.name == "momentum":
-            return {"velocity v": self.m.copy()}
-        if self.name == "rmsprop":
-            return {"mean square s": self.v.copy()}
-        if self.name == "adam":
-            return {"m": self.m.copy(), "v": self.v.copy()}
-        return {}
+        return state_of(self.name, self.m, self.v)
+
+
+def state_of(name: str, m: np.ndarray, v: np.ndarray) -> dict:
+    """What a trace shows of an optimizer's memory (m: momentum's velocity or Adam's first moment;
+    v: RMSprop's or Adam's second moment), from either engine's arrays."""
+    if name == "momentum":
+        return {"velocity v": m.copy()}
+    if name == "rmsprop":
+        return {"mean square s": v.copy()}
+    if name == "adam":
+        return {"m": m.copy(), "v": v.copy()}
+    return {}
 
 
 def soft_threshold(w: np.ndarray, t: float) -> None:

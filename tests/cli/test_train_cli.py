@@ -197,3 +197,11 @@ def test_a_growing_loss_warns_and_a_diverging_trace_is_kept(tmp_path):
     assert r.code == 0 and "warning: train-linreg: the loss grew" in r.stderr
     r = run_cli("train-linreg", str(data), "--lr", "0.5", "--trace", "-f", "json")
     assert r.code == 1 and "Epoch 1" in r.stderr and r.stderr.rstrip().splitlines()[-1].startswith("mlcalc: error:")
+
+
+def test_trace_changes_nothing_in_the_result_and_a_penalised_fit_does_not_warn():
+    args = ("train-linreg", HOUSING, "--method", "sgd", "--batch-size", "8", "--optimizer", "adam", "--standardize",
+            "--epochs", "20", "--seed", "1", "--engine", "numba", "-f", "json")
+    assert run_cli(*args).stdout == run_cli(*args, "--trace").stdout
+    r = run_cli("train-linreg", TUTORIAL, "--l2", "5", "-f", "json")  # MSE rises while MSE + penalty falls
+    assert r.code == 0 and "warning" not in r.stderr
