@@ -25,9 +25,10 @@ def _dask():
     return da, Client
 
 
-# what distributed can dial: [SCHEME://]HOST:PORT with one of its schemes (checked first: a malformed
+# what distributed can dial from another process: [SCHEME://]HOST:PORT (inproc:// is in-process only)
+# (checked first: a malformed
 # address raised a ValueError after a 20 s wait, and the half-made Client printed a traceback at exit)
-_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss|inproc)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
 
 
 def connect(address: str):

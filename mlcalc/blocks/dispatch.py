@@ -102,6 +102,8 @@ def matmul(specs, settings, read_small):
 
     def shape(shapes):
         sa, sb = (tuple(s) for s in shapes)
+        if not sa or not sb:
+            raise MlcalcError("matmul: an operand holds a single number (a 0-d NPY): use scale to multiply by it")
         k, k2 = sa[-1], sb[0]
         if k != k2:
             raise MlcalcError(f"matmul: shapes {sa} and {sb} do not align: {k} != {k2}")
@@ -182,7 +184,7 @@ def dist(specs, metric, settings, read_small):
         return read_once[spec]
     dtype = np.float32 if settings.dtype == "float32" else np.float64
     shapes = [storage.inspect_npy(p, p).shape if p else small(s).shape for p, s in zip(paths, specs)]
-    if all(len(sh) == 1 or 1 in sh for sh in shapes):
+    if all(len(sh) <= 1 or 1 in sh for sh in shapes):  # (a 0-d file is a one-element vector, as in memory)
         # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
         # whole (their size is all the work), and a number like the in-memory path's, also for -o
         from mlcalc.ops import linalg
@@ -190,7 +192,7 @@ def dist(specs, metric, settings, read_small):
         return np.asarray(linalg.dist(np.reshape(u, -1), np.reshape(v, -1), metric=metric, engine=settings.engine))
 
     def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
-        return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) == 1 else o
+        return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) <= 1 else o
                 for o in operands]
 
     def shape(shapes):

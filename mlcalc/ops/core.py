@@ -39,10 +39,11 @@ def matmul(arrays: list[np.ndarray], engine: str = "auto", device: str = "cpu",
         n = b.shape[1] if b.ndim == 2 else 1
         if tracer is not None:
             # a chain A·B·C… is worked left to right: (A·B), then (A·B)·C, each named as what it is
-            names = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-            left = "A" if t == 0 else "(" + "·".join(names[:t + 1]) + ")"
+            names = (list("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if len(arrays) <= 26
+                     else [f"A{i}" for i in range(1, len(arrays) + 1)])
+            left = names[0] if t == 0 else "(" + "·".join(names[:t + 1]) + ")"
             out = "C" if len(arrays) == 2 else "·".join(names[:t + 2])
-            _trace_matmul(tracer, a, b, left, names[t + 1] if t + 1 < 26 else f"#{t + 2}", out)
+            _trace_matmul(tracer, a, b, left, names[t + 1], out)
         kern = engines.kernel("matmul", engine, work=m * k * n, device=device)
         result = kern(a, b)
     return result

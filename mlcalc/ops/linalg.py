@@ -516,13 +516,15 @@ def _trace_svd(tracer, a, u, s, vt) -> None:
                     A=a, **{name: gram})
         tracer.step(f"Eigenvalues of {name}", "λᵢ, descending", result=lam)
         by_hand = np.sqrt(np.clip(lam, 0, None))
-        differs = not np.allclose(by_hand, s.astype(np.float64), rtol=1e-9, atol=0)
+        eps = float(np.finfo(s.dtype).eps)
+        differs = not np.allclose(by_hand, s.astype(np.float64), rtol=1e4 * eps, atol=0)
+        rank_deficient = bool(np.any(s <= float(s[0]) * max(m, n) * eps)) if s.size else False
         tracer.step("Singular values", "σᵢ = √λᵢ = " + ", ".join(f"√{_fmt(max(l, 0.0))}" for l in lam),
                     result=s, note="printed: the SVD's own values; √λ loses the digits of a small σ, as AᵀA squares "
                                    "them away" if differs else "")
         tracer.step("Singular vectors", "V: eigenvectors of AᵀA; U: uᵢ = A·vᵢ / σᵢ"
-                    + (" for σᵢ > 0, the other uᵢ completing an orthonormal basis" if np.any(s == 0) or differs
-                       else ""), U=u, Vt=vt)
+                    + (" for σᵢ > 0, the other uᵢ completing an orthonormal basis" if rank_deficient else ""),
+                    U=u, Vt=vt)
     else:
         tracer.step("Singular value decomposition", "A = U·diag(S)·Vt",
                     note=f"A is {m}×{n}; U {m}×{s.size}, S {s.size}, Vt {s.size}×{n}; "

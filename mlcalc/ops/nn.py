@@ -333,12 +333,16 @@ def _trace_directional_check(tracer, x, w, b, g, act, alpha, approx, dW, db, dX)
                 note="; ".join(lines) + " — largest relative difference above")
 
 
-def _trace_gradient_check(tracer, f, x, grad, what: str):
+def _trace_gradient_check(tracer, f, x, grad, what: str, positive: bool = False):
     """Check: the analytic gradient `grad` of the scalar f at x (float64) against a central finite
-    difference along one random direction, ⟨∇f, d⟩ ≈ (f(x + h·d) − f(x − h·d)) / 2h."""
+    difference along one random direction, ⟨∇f, d⟩ ≈ (f(x + h·d) − f(x − h·d)) / 2h. `positive`: x
+    must stay positive (probabilities under a log), so h is kept below a thousandth of its smallest entry
+    over the direction's largest step."""
     x = np.asarray(x, dtype=np.float64)
     d = np.random.default_rng(0).standard_normal(x.shape)
     h = 1e-6 * max(1.0, float(np.max(np.abs(x[np.isfinite(x)]), initial=0)))
+    if positive and np.any(x > 0):
+        h = min(h, 1e-3 * float(np.min(x[x > 0])) / float(np.max(np.abs(d))))
     fd = (f(x + h * d) - f(x - h * d)) / (2 * h)
     an = float(np.sum(np.asarray(grad, dtype=np.float64).reshape(x.shape) * d))
     tracer.step("Check: finite difference along a random direction",
@@ -427,7 +431,7 @@ def _trace_cross_entropy(tracer, p2, t2, from_probs, value, g):
         tracer.step("Gradient", formula, result=g)
         t64 = t2.astype(np.float64)
         _trace_gradient_check(tracer, lambda q: float(ref.cross_entropy_loss(q, t64, from_probs)[0]), z, g,
-                              "cross-entropy")
+                              "cross-entropy", positive=from_probs)
 
 
 # ================================================================ attention

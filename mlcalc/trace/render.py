@@ -138,9 +138,19 @@ def _sqrt_argument(text: str, i: int) -> int:
     return max(j, min(i + 1, len(text)))
 
 
+def _split_accents(text: str) -> str:
+    """ŷ as y + U+0302 (and x̄, v̂, …), so that an accent becomes \\hat{y}; other characters as they
+    are (NFD would also split ≠ into = and a combining slash)."""
+    out = []
+    for c in text:
+        parts = unicodedata.normalize("NFD", c)
+        out.append(parts if len(parts) > 1 and all(m in _ACCENTS for m in parts[1:]) else c)
+    return "".join(out)
+
+
 def latex_math(text: str) -> str:
     """A plain-Unicode formula as LaTeX math: c₁₁ = 1·5 → c_{11} = 1 \\cdot 5, √(a+b) → \\sqrt{a+b}."""
-    text = unicodedata.normalize("NFD", text)
+    text = _split_accents(text)
     out, i = [], 0
     while i < len(text):
         ch = text[i]
@@ -203,7 +213,7 @@ def _escape_text(text: str) -> str:
 
 def latex_text(text: str) -> str:
     """Prose with a few symbols in it (titles, notes): symbols become inline math, the rest stays text."""
-    text = unicodedata.normalize("NFD", text)
+    text = _split_accents(text)
     out, i = [], 0
     while i < len(text):
         ch = text[i]

@@ -253,3 +253,12 @@ def test_a_malformed_scheduler_address_is_one_line_at_once(tmp_path, address):
     np.save(tmp_path / "a.npy", np.ones((4, 4)))
     r = run_cli("--scheduler", address, "add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"))
     assert r.code == 1 and r.stderr.strip() == f"mlcalc: error: --scheduler {address!r}: not an address like tcp://HOST:PORT"
+
+
+def test_a_zero_dimensional_file_in_blocked_dist_and_matmul_is_a_clear_error(tmp_path):
+    np.save(tmp_path / "a.npy", np.ones((3000, 4)))
+    np.save(tmp_path / "two.npy", np.float64(2))
+    for cmd in ("dist", "matmul"):
+        r = run_cli(cmd, str(tmp_path / "a.npy"), str(tmp_path / "two.npy"), "--memory-limit", "4KB",
+                    "-o", str(tmp_path / "o.npy"))
+        assert r.code == 1 and "internal" not in r.stderr and r.stderr.startswith("mlcalc: error:"), r.stderr

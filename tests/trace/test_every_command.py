@@ -78,7 +78,7 @@ def test_gen_step_states_distribution_and_seed():
                                              ("activate", "1 2", "--fn", "gelu"),
                                              ("activate", "1 2", "--fn", "gelu", "--grad"),
                                              ("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam",
-                                              "--epochs", "3", "-q"),
+                                              "--epochs", "3"),
                                              ("train-linreg", "samples/linreg_tutorial.csv", "--method", "normal"),
                                              ("inv", "2 1 0 0 0; 1 2 1 0 0; 0 1 2 1 0; 0 0 1 2 1; 0 0 0 1 2",
                                               "--exact")], ids=lambda a: a[0])
@@ -87,7 +87,7 @@ def test_latex_traces_are_plain_ascii_latex(args, monkeypatch):
     # pdflatex refuses Unicode such as λ or ⁻¹; √14 must be \sqrt{14} (\sqrt 14 is √1 then 4); prose in a
     # formula goes into \text{...} (in math mode its words run together in italics)
     r = run_cli(*args, "-f", "csv", "--trace", "--trace-format", "latex")
-    assert r.code == 0
+    assert r.code == 0 and r"\paragraph{Step 1" in r.stderr
     assert r.stderr.isascii(), sorted({c for c in r.stderr if not c.isascii()})
     for line in r.stderr.splitlines():
         assert line.count("{") == line.count("}"), line
