@@ -77,7 +77,7 @@ def project(a: str = typer.Argument(..., metavar="a", help="The vector to projec
 
 
 @app.command(epilog='Examples: mlcalc eig "2 1; 1 2"  ·  mlcalc eig "0 -1; 1 0"  → ±i  ·  mlcalc eig "4 1; 2 3" --vectors --trace  ·  '
-                    'mlcalc eig a.csv --vectors -f json')
+                    'mlcalc eig square.csv --vectors -f json')
 def eig(a: str = MATRIX,
         vectors: bool = typer.Option(False, "--vectors", help="Also the eigenvectors (columns), as the result `vectors`.")):
     """Eigenvalues (results `values`, and `vectors` with --vectors). Symmetric input: real values ascending,

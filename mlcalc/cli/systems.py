@@ -70,7 +70,7 @@ def solve(a: str = MATRIX,
     emit(systems.solve(read(a), read(b), engine=s.engine, tracer=s.tracer, warn=warn))
 
 
-@app.command(epilog='Examples: mlcalc det "1 2; 3 4"  → -2  ·  mlcalc det "2 0 1; 1 3 2; 1 1 1" --trace  ·  '
+@app.command(epilog='Examples: mlcalc det "1 2; 3 4" --exact  → -2  ·  mlcalc det "2 0 1; 1 3 2; 1 1 1" --trace  ·  '
                     'mlcalc det "1/2 1/3; 1/4 1/5" --exact')
 def det(a: str = MATRIX):
     """Determinant det A (0 for a singular matrix; fractions with --exact)."""

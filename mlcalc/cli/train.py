@@ -147,7 +147,7 @@ class _progress:
             self.bar.stop()
 
 
-@app.command(epilog="Example: mlcalc train-linreg samples/housing.csv --target price --save m.json && mlcalc predict m.json samples/housing.csv")
+@app.command(epilog="Example: mlcalc train-linreg samples/housing.csv --target price --standardize --save m.json && mlcalc predict m.json samples/housing.csv")
 def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model saved by train-linreg --save."),
             data: str = typer.Argument(..., metavar="DATA", help="Rows to predict: columns by header name, else by position.")):
     """Predictions of a saved linear-regression model."""

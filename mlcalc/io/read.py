@@ -46,7 +46,7 @@ class StdinGuard:
 def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = None) -> Operand:
     opts = opts or ReadOptions()
     spec = spec.strip() if spec.strip().startswith("-") and spec.strip() != "-" else spec
-    label = name or spec
+    label = name or "; ".join(line.strip() for line in spec.splitlines() if line.strip()) or spec  # one line
     if spec == "-":
         if StdinGuard.used:
             raise InputError("only one operand may be '-' (standard input can be read once)")
@@ -63,7 +63,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _read_literal(spec, opts, label)
     if spec.lower().endswith(".npz"):
         raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
-    raise InputError(f"{spec}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
+    raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
 
 
 def _check_path(path: str) -> None:
