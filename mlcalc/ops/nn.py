@@ -333,16 +333,17 @@ def _trace_directional_check(tracer, x, w, b, g, act, alpha, approx, dW, db, dX)
                 note="; ".join(lines) + " — largest relative difference above")
 
 
-def _trace_gradient_check(tracer, f, x, grad, what: str, positive: bool = False):
+def _trace_gradient_check(tracer, f, x, grad, what: str, positive=None):
     """Check: the analytic gradient `grad` of the scalar f at x (float64) against a central finite
-    difference along one random direction, ⟨∇f, d⟩ ≈ (f(x + h·d) − f(x − h·d)) / 2h. `positive`: x
-    must stay positive (probabilities under a log), so h is kept below a thousandth of its smallest entry
-    over the direction's largest step."""
+    difference along one random direction, ⟨∇f, d⟩ ≈ (f(x + h·d) − f(x − h·d)) / 2h. `positive`: a
+    mask of the entries that must stay positive (probabilities under a log, those with a non-zero
+    target), so h is kept below a thousandth of the smallest of them over the direction's largest step."""
     x = np.asarray(x, dtype=np.float64)
     d = np.random.default_rng(0).standard_normal(x.shape)
     h = 1e-6 * max(1.0, float(np.max(np.abs(x[np.isfinite(x)]), initial=0)))
-    if positive and np.any(x > 0):
-        h = min(h, 1e-3 * float(np.min(x[x > 0])) / float(np.max(np.abs(d))))
+    logged = x[positive & (x > 0)] if positive is not None else x[:0]
+    if logged.size:
+        h = min(h, 1e-3 * float(np.min(logged)) / float(np.max(np.abs(d))))
     fd = (f(x + h * d) - f(x - h * d)) / (2 * h)
     an = float(np.sum(np.asarray(grad, dtype=np.float64).reshape(x.shape) * d))
     tracer.step("Check: finite difference along a random direction",
@@ -431,7 +432,7 @@ def _trace_cross_entropy(tracer, p2, t2, from_probs, value, g):
         tracer.step("Gradient", formula, result=g)
         t64 = t2.astype(np.float64)
         _trace_gradient_check(tracer, lambda q: float(ref.cross_entropy_loss(q, t64, from_probs)[0]), z, g,
-                              "cross-entropy", positive=from_probs)
+                              "cross-entropy", positive=(t64 != 0) if from_probs else None)
 
 
 # ================================================================ attention

@@ -262,3 +262,15 @@ def test_a_zero_dimensional_file_in_blocked_dist_and_matmul_is_a_clear_error(tmp
         r = run_cli(cmd, str(tmp_path / "a.npy"), str(tmp_path / "two.npy"), "--memory-limit", "4KB",
                     "-o", str(tmp_path / "o.npy"))
         assert r.code == 1 and "internal" not in r.stderr and r.stderr.startswith("mlcalc: error:"), r.stderr
+
+
+def test_blocked_dist_decides_as_the_other_commands_and_reads_stdin_once(tmp_path):
+    # dist judged by one file's size on disk: stdin was read for shapes, then again in memory, and
+    # two files together over the budget were worked in memory; --scheduler was ignored
+    np.save(tmp_path / "a200.npy", np.ones((200, 2)))
+    r = run_cli("--dtype", "float32", "dist", str(tmp_path / "a200.npy"), "-", "--memory-limit", "4KB",
+                "-o", str(tmp_path / "o.npy"), stdin="1 2\n3 4\n")
+    assert r.code == 0, r.stderr
+    np.save(tmp_path / "b100.npy", np.ones((100, 2)))
+    r = run_cli("dist", str(tmp_path / "b100.npy"), str(tmp_path / "b100.npy"), "--memory-limit", "4KB", "-f", "csv")
+    assert r.code == 1 and "write it with -o FILE.npy" in r.stderr

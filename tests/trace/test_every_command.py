@@ -123,3 +123,10 @@ def test_gradient_traces_end_with_a_finite_difference_check(args):
     assert last.startswith(tuple(str(i) for i in range(10))) and "finite difference" in last
     residual = float(last.split("→ ")[1].split()[0])
     assert residual < 1e-6
+
+
+def test_the_probability_check_steps_only_within_the_logged_probabilities():
+    # a tiny probability whose target is 0 is not under a log: it must not shrink the step to rounding
+    r = run_cli("loss", "1e-12 1", "0 1", "--fn", "cross-entropy", "--from-probs", "--grad", "--trace", "-f", "csv",
+                env={"NO_COLOR": "1"})
+    assert float(r.stderr.split("Step ")[-1].split("→ ")[1].split()[0]) < 1e-6
