@@ -64,7 +64,7 @@ def prepare_argv(argv: list[str]) -> list[str]:
         if not only_args and (name in GLOBAL_OPTIONS or attached):
             takes_value = not attached and GLOBAL_OPTIONS.get(name) and "=" not in a
             if takes_value and i + 1 == len(args):
-                after.append(a)  # `... -o` with nothing after: left in place for Click to say so
+                after.append(a)  # `... -o` with nothing after: left last, for main() to report
                 break
             group = args[i:i + 2] if takes_value else [a]
             (moved if command_seen else before).extend(group)
