@@ -176,7 +176,8 @@ def dist(specs, metric, settings, read_small):
     paths = [_npy_path(s) for s in specs]
     address, limit = scheduler_address(settings), budget(settings)
     itemsize = 4 if settings.dtype == "float32" else 8
-    npy_bytes = sum(int(np.prod(storage.inspect_npy(p, p).shape)) * itemsize for p in paths if p)
+    npy_shapes = {p: storage.inspect_npy(p, p).shape for p in set(paths) if p}
+    npy_bytes = sum(int(np.prod(npy_shapes[p])) * itemsize for p in paths if p)  # an operand twice counts twice
     if not any(paths) or (address is None and npy_bytes <= limit // 2):
         return NOT_BLOCKED  # run_blocked's own test, before any operand (standard input) is read
     read_once = {}  # a small operand (standard input among them) is read once, for its shape and its values
@@ -186,7 +187,7 @@ def dist(specs, metric, settings, read_small):
             read_once[spec] = read_small(spec)
         return read_once[spec]
     dtype = np.float32 if settings.dtype == "float32" else np.float64
-    shapes = [storage.inspect_npy(p, p).shape if p else small(s).shape for p, s in zip(paths, specs)]
+    shapes = [npy_shapes[p] if p else small(s).shape for p, s in zip(paths, specs)]
     if address is None and all(len(sh) <= 1 or 1 in sh for sh in shapes):  # (0-d: a one-element vector)
         # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
         # whole (their size is all the work), and a number like the in-memory path's, also for -o

@@ -106,7 +106,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None) -> dict:
         sse += float(r @ r)
     sst = syy * n
     return {"coef": coef, "intercept": intercept, "features": table.features, "target": table.target,
-            "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs, "history": linreg.in_data_units(history, sy)}
+            "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
+            "history": linreg.in_data_units(history, sy)}
 
 
 def _standardized(table, mu, sigma, my, sy):

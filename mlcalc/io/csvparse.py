@@ -54,6 +54,14 @@ def to_number(cell: str, exact: bool = False):
     raise ValueError(cell)
 
 
+def as_float(x) -> float:
+    """A number (or an exact Fraction) as float; ±inf beyond float's range (1e400 is a fine fraction)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
+
+
 def data_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, line) for every line that holds data."""
     if text.startswith("\ufeff"):

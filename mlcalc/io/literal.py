@@ -45,7 +45,8 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             text = text[1:-1]
         # rows end at ';' or, as in Octave, at a line break
         # (a line may end in ';' already, as Octave users type "1 2;\n3 4")
-        text = ";".join(line.rstrip().removesuffix(";") for line in text.replace('"', " ").splitlines() if line.strip())
+        lines = text.replace('"', " ").splitlines()
+        text = ";".join(line.rstrip().removesuffix(";") for line in lines if line.strip())
         rows = text.split(";")
         if rows and not rows[-1].strip():
             rows = rows[:-1]  # a trailing ';' as Octave allows
@@ -100,7 +101,7 @@ def _row_cells(row: str, i: int, label: str) -> list[str]:
     if len(parts) > 1 and parts[-1].strip() == "":
         parts = parts[:-1]  # "1, 2," as Octave allows
     cells = []
-    for j, part in enumerate(parts, start=1):
+    for part in parts:
         items = part.split()
         if not items and len(parts) > 1:
             raise InputError(f"{label}: row {i}, column {len(cells) + 1}: an empty cell")

@@ -1,7 +1,8 @@
 """Every operand form of the contract into a validated array.
 
 `read_operand(spec)` takes what the user typed: a CSV/TSV/TXT/NPY path (other names are read by
-their content, NPY or text: `data`, /dev/stdin, bash's <(...)), `file.npz:key`, `-` for standard input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 0 2").
+their content, NPY or text: `data`, /dev/stdin, bash's <(...)), `file.npz:key`, `-` for standard
+input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 0 2").
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
         # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector
         return _read_literal(" ".join(text.split()), opts, source)
     table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
-    values = np.array([[_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
+    values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
     return _typed(Operand(values, source, table.names, table.rows if opts.exact else None), opts)
 
@@ -146,18 +147,10 @@ def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
 
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
     rows, one_dimensional = literal.parse_literal(spec, label, opts.exact)
-    arr = np.array([[_float(x) for x in row] for row in rows], dtype=np.float64)
+    arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
     return _typed(Operand(arr, label, None, rows if opts.exact else None), opts)
-
-
-def _float(x) -> float:
-    """A number (or an exact Fraction) as float; ±inf beyond float's range (1e400 is a fine fraction)."""
-    try:
-        return float(x)
-    except OverflowError:
-        return float("inf") if x > 0 else float("-inf")
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:

@@ -280,8 +280,8 @@ def _check_text_size(result) -> None:
     if np is None:
         return
     items = result.values() if isinstance(result, dict) else [result]
-    n = sum(int(np.size(v.values if isinstance(v, Labeled) else v)) for v in items
-            if isinstance(v.values if isinstance(v, Labeled) else v, np.ndarray))
+    arrays = [v.values if isinstance(v, Labeled) else v for v in items]
+    n = sum(a.size for a in arrays if isinstance(a, np.ndarray))
     if n * TEXT_BYTES_PER_VALUE <= 4 << 30:
         return
     from mlcalc.blocks.storage import default_budget

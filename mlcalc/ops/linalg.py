@@ -242,7 +242,7 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
         if np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny:  # (a·b = 0 may be an underflow)
             result = b.astype(np.float64) * (ab / bb)
-        else:  # a·b or b·b out of range or subnormal ([1e200, 0] or [1e-170, 0] squared): scaled to size 1 first
+        else:  # a·b or b·b out of range or subnormal ([1e200, 0], [1e-170, 0] squared): scaled to size 1 first
             sa = float(np.max(np.abs(a))) or 1.0
             u = b.astype(np.float64) / np.max(np.abs(b))
             u /= np.linalg.norm(u)
@@ -317,9 +317,10 @@ def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
 
 def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
     """v with the columns of each repeated eigenvalue (ascending w within n·eps·max|w| of each other: the
-    solvers' rounding splits an exactly repeated one by about that) replaced by one basis of their eigenspace that depends on
-    the space alone: Gram–Schmidt over the columns of its projector P = V·Vᵀ in order. Any orthonormal
-    basis is an answer, and each engine's solver returns its own (e₃, e₁ or e₁, e₃ for diag(1, −1, 1, −1))."""
+    solvers' rounding splits an exactly repeated one by about that) replaced by one basis of their
+    eigenspace that depends on the space alone: Gram–Schmidt over the columns of its projector
+    P = V·Vᵀ in order. Any orthonormal basis is an answer, and each engine's solver returns its own
+    (e₃, e₁ or e₁, e₃ for diag(1, −1, 1, −1))."""
     n = w.size
     if n < 2:
         return v

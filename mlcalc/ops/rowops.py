@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from mlcalc.errors import NumericError
+from mlcalc.io.csvparse import as_float
 from mlcalc.trace.steps import FULL_UP_TO
 
 MINUS = "−"
@@ -182,15 +183,7 @@ class RowReducer:
                          note=f"{self.swaps} swaps, {self.scalings} scalings, {self.eliminations} eliminations; "
                               "first: " + "; ".join(self.sample) + ("; …" if self.sample else "") +
                               ("; the result as decimals" if self.exact else ""),
-                         **{f"{self.label} at the end": np.array([[_as_float(x) for x in r] for r in self.rows])})
-
-
-def _as_float(x) -> float:
-    """A fraction as a float for a sample of the matrix: ±inf beyond the float range (1e400 is exact)."""
-    try:
-        return float(x)
-    except OverflowError:
-        return float("inf") if x > 0 else float("-inf")
+                         **{f"{self.label} at the end": np.array([[as_float(x) for x in r] for r in self.rows])})
 
 
 # a row of the shown matrix beyond this many characters ends the step-by-step display (exact fractions)

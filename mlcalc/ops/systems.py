@@ -93,6 +93,13 @@ def _exactly_singular_error(command: str, column: int) -> NumericError:
     return NumericError(f"{command}: A is singular (pivot 0 in column {column})")
 
 
+def _refuse_exactly_singular(command: str, a: np.ndarray, cond: float) -> None:
+    """inv/solve: an exactly singular A is an error even where rounding left LU a tiny pivot."""
+    column = _exactly_singular(a, cond)
+    if column is not None:
+        raise _exactly_singular_error(command, column)
+
+
 def _rows(a: np.ndarray) -> list[list[float]]:
     return [[float(x) for x in r] for r in a]
 
@@ -112,9 +119,7 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(a)
     except SingularMatrix as e:
         raise _singular("inv", e, a) from None
-    column = _exactly_singular(a, cond)
-    if column is not None:
-        raise _exactly_singular_error("inv", column)
+    _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
@@ -203,9 +208,7 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
         x, cond = engines.kernel("solve", engine, work=n ** 3)(a, b)
     except SingularMatrix as e:
         raise _singular("solve", e, a) from None
-    column = _exactly_singular(a, cond)
-    if column is not None:
-        raise _exactly_singular_error("solve", column)
+    _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
