@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
 import numpy as np
 
@@ -111,25 +110,23 @@ class NpyBlockWriter:
 
 
 class AtomicNpyOutput:
-    """A temporary NPY next to the target, renamed over it only when every block is written."""
+    """A temporary NPY file, renamed over the target (or copied into a device or FIFO) only when every
+    block is written: write.AtomicTarget's rules, as for an in-memory result."""
 
     def __init__(self, target: str, shape, dtype):
-        folder = os.path.dirname(os.path.abspath(target))
-        fd, self.tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".npy", dir=folder)
-        os.close(fd)
-        self.target = target
+        from mlcalc.io.write import AtomicTarget
+
+        self.target = AtomicTarget(target)
+        self.tmp = self.target.temp(".npy")
         self.writer = NpyBlockWriter(self.tmp, shape, dtype)
 
     def __enter__(self) -> NpyBlockWriter:
         return self.writer
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        from mlcalc.io.write import discard
+
         if exc_type is None:
-            with open(self.tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(self.tmp, self.target)
+            self.target.commit(self.tmp)
         else:
-            try:
-                os.unlink(self.tmp)
-            except OSError:
-                pass
+            discard(self.tmp)

@@ -144,8 +144,8 @@ def global_options(
     if delimiter == "":
         raise typer.BadParameter("must be a character such as , or ; (or tab, space)", param_hint="'--delimiter'")
     if delimiter is not None:
-        delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": None,
-                     "whitespace": None}.get(delimiter, delimiter)
+        delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": " ",
+                     "whitespace": " "}.get(delimiter, delimiter)
     _settings = Settings(
         format=format.value if format else None, output=output, precision=precision, header=header,
         dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,

@@ -393,6 +393,8 @@ def _parse_chunk(buf, k, i, e, r, ncols, delim, out, outbits, nrows, fb, fbn, ba
                     ce = j
                 else:
                     while j < e and p[j] != 10 and p[j] != delim:
+                        if _lone_cr(p, j, n):  # inside or after the cell ("1/3\r,2"): a line end to csvparse
+                            bad[k] = 2
                         j += 1
                     ce = j
                     while ce > cs and _blank(p[ce - 1], delim):

@@ -51,10 +51,15 @@ def should_use(path: str) -> bool:
         if os.path.getsize(path) < limit:
             return False
         with open(path, "rb") as f:
-            head = f.read(256)
+            head = f.read(1 << 12).removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+            while not head:  # the first byte after any number of leading blanks
+                chunk = f.read(1 << 16)
+                if not chunk:
+                    break
+                head = chunk.lstrip(b" \t\r\n")
     except OSError:
         return False
-    return not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+    return not head.startswith(b"[")
 
 
 def read(path: str, source: str, delimiter: str | None):

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from mlcalc.errors import InputError
 
 # what float() accepts that a data file should not mean: '1_000', ' 1', 'infinity' spelled oddly is fine
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)", re.I)
+# (digits, then an optional fraction part: "\d+\.?\d*" could split a run of digits in every way, and a
+# 16,000-digit cell ending in a letter took 14 s to fail)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
 DELIMITERS = (",", "\t", ";")
@@ -28,6 +30,11 @@ class Table:
     rows: list[list]
     names: list[str] | None
     ncols: int
+
+
+def shown(cell: str, limit: int = 40) -> str:
+    """A cell quoted for an error message, cut short when long (the message stays one readable line)."""
+    return repr(cell) if len(cell) <= limit else repr(cell[:limit]) + f"… ({len(cell)} characters)"
 
 
 def is_number(cell: str) -> bool:
@@ -108,12 +115,22 @@ def _unquote(cell: str) -> str:
     return cell
 
 
+def _header_cells(line: str, delimiter: str | None) -> list[str]:
+    """A header line's cells; a quoted name may hold the delimiter ("rooms, total") and doubled
+    quotes, read as Python's csv module and pandas read them."""
+    if delimiter is not None and '"' in line:
+        import csv
+
+        return [c.strip() for c in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))]
+    return [_unquote(c) for c in split_line(line, delimiter)]
+
+
 def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
     """The first data line's cells as column names when any is not a number, else None (data).
 
     A comment after the numbers ("1,2  # note") is refused here: read as a header, it would
     silently drop the row, while on any later line it is an error."""
-    cells = [_unquote(c) for c in split_line(line, delimiter)]
+    cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
     data, _, note = line.partition("#")
@@ -158,9 +175,9 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
             try:
                 row.append(to_number(cell, exact))
             except (ValueError, ZeroDivisionError):
-                what = "an empty cell" if not cell else f"{cell!r} is not a number"
+                what = "an empty cell" if not cell else f"{shown(cell)} is not a number"
                 if exact and is_number(cell):
-                    what = f"{cell!r} cannot be used in exact arithmetic (only finite numbers)"
+                    what = f"{shown(cell)} cannot be used in exact arithmetic (only finite numbers)"
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None
         rows.append(row)
     return Table(rows=rows, names=names, ncols=ncols)

@@ -65,8 +65,8 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             try:
                 out.append(csvparse.to_number(cell, exact))
             except (ValueError, ZeroDivisionError):
-                what = (f"{cell!r} cannot be used in exact arithmetic (only finite numbers)"
-                        if exact and csvparse.is_number(cell) else f"{cell!r} is not a number")
+                what = (f"{csvparse.shown(cell)} cannot be used in exact arithmetic (only finite numbers)"
+                        if exact and csvparse.is_number(cell) else f"{csvparse.shown(cell)} is not a number")
                 raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional
@@ -80,7 +80,7 @@ def _json_list(text: str) -> list | None:
         return None
     try:
         value = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=str, parse_float=str)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # nested beyond Python's recursion limit: not a matrix either
         return None
     return value if isinstance(value, list) else None
 

@@ -13,6 +13,7 @@ import io
 import math
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,21 +144,28 @@ def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.n
     except zipfile.BadZipFile:
         raise InputError(f"{source}: not an NPZ archive") from None
     with zf:
-        names = [n[:-4] if n.endswith(".npy") else n for n in zf.namelist()]
-        if key not in names:
+        members = zf.namelist()
+        # 'W' or, as NumPy's npz['W.npy'] also allows, the member's own name
+        member = key + ".npy" if key + ".npy" in members else key if key in members else None
+        if member is None:
+            names = [n[:-4] if n.endswith(".npy") else n for n in members]
             raise InputError(f"{source}: no array named {key!r} in the archive "
                              f"(it has: {', '.join(names) or 'nothing'})")
-        member = key + ".npy" if key + ".npy" in zf.namelist() else key
         info = zf.getinfo(member)
-        with zf.open(member) as f:
-            head = f.read(65536 + 12)
-            dtype, shape, _, offset = _parse_header(head, source)
-            _check_shape(shape, max_ndim, source)
-            need = math.prod(shape) * dtype.itemsize
-            if info.file_size - offset != need:
-                raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
-                                 f"but the member holds {info.file_size - offset} (truncated or corrupt)")
-            rest = f.read(need - max(0, len(head) - offset))
+        try:
+            with zf.open(member) as f:
+                head = f.read(65536 + 12)
+                dtype, shape, _, offset = _parse_header(head, source)
+                _check_shape(shape, max_ndim, source)
+                need = math.prod(shape) * dtype.itemsize
+                if info.file_size - offset != need:
+                    raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
+                                     f"but the member holds {info.file_size - offset} (truncated or corrupt)")
+                rest = f.read(need - max(0, len(head) - offset))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+            # a damaged archive: a bad CRC, compressed data that does not inflate, a cut-off member,
+            # a compression method Python lacks
+            raise InputError(f"{source}: the archive member cannot be read (corrupt archive: {e})") from None
         return load_npy_bytes(head + rest, source, max_ndim)
 
 

@@ -121,9 +121,22 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
-    if text.lstrip("\ufeff \t\r\n").startswith("["):
-        # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector
-        return _read_literal(" ".join(text.split()), opts, source)
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith("["):
+        # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector; or an Octave
+        # matrix, whose line breaks end rows as in a literal. A CSV whose first header cell starts with
+        # '[' ("[s],[m]") is neither: read as CSV, and if that fails too the literal's error is the apt one
+        try:
+            return _read_literal(body, opts, source)
+        except InputError as literal_error:
+            try:
+                return _from_csv(text, source, opts)
+            except InputError:
+                raise literal_error from None
+    return _from_csv(text, source, opts)
+
+
+def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
     table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)

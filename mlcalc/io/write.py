@@ -157,12 +157,20 @@ def render_delimited(result, delim: str, precision=None, header=False) -> str:
     lines = []
     rows = _rows(value)
     if header and isinstance(value, Labeled):
-        lines.append(delim.join(value.names))
+        lines.append(delim.join(_header_cell(str(name), delim) for name in value.names))
         if _ndim(_as_array(value)) == 1:  # one value per name: one row under the names, not a column
             rows = [[x for r in rows for x in r]]
     for row in rows:
         lines.append(delim.join(format_number(x, precision) for x in row))
     return "\n".join(lines) + "\n"
+
+
+def _header_cell(name: str, delim: str) -> str:
+    """A column name as CSV quotes it (RFC 4180, as Python's csv and pandas write and read it) when
+    it holds the delimiter, a quote, a line break or blanks at its ends; else as it is."""
+    if delim in name or '"' in name or "\n" in name or "\r" in name or name != name.strip():
+        return '"' + name.replace('"', '""') + '"'
+    return name
 
 
 def render_plain(result, precision=None) -> str:
@@ -333,46 +341,88 @@ def check_output_path(path: str) -> None:
         raise InputError(f"cannot write {path}: permission denied")
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Temp file in the same folder, flushed and fsynced, then renamed over the target.
+class AtomicTarget:
+    """Where `-o PATH` goes, and how a result becomes it only once complete.
 
-    The rename replaces only a regular file: a device or FIFO (`-o /dev/null`, a named pipe) is
-    written into as it is, and a symlink is followed, so that the link stays and its target gets the
-    result. The new file has the mode the old one had, or the umask's for a new one (mkstemp's 0600
-    would hide a result from the rest of a team)."""
-    import stat
-    import tempfile  # only when writing a file: it costs a small command ~5 ms to import
+    A regular file (or none yet) is replaced by renaming a finished temporary file over it: the temp
+    sits in the same folder, and takes the old file's mode, or the umask's for a new one (mkstemp's
+    0600 would hide a result from the rest of a team). A symlink is followed: the link stays and its
+    target gets the result. A device or FIFO (`-o /dev/null`, a named pipe) is written into as it
+    is, and /dev/stdout or /dev/fd/N appended to, as the process itself would write (reopening it
+    "wb" would truncate a `>> log` file, and a rename would replace it)."""
 
-    check_output_path(path)
-    try:
-        st = os.stat(path)  # follows a symlink
-    except FileNotFoundError:
-        st = None
-    descriptor = _names_a_descriptor(path)
-    if descriptor or (st is not None and not stat.S_ISREG(st.st_mode)):
+    def __init__(self, path: str):
+        import stat
+
+        check_output_path(path)
         try:
-            # /dev/stdout is the file or pipe the shell opened: appended to, as the process would write
-            # (reopening it "wb" would truncate a `>> log` file, and a rename would replace it)
-            with open(path, "ab" if descriptor else "wb") as f:
-                f.write(data)
+            st = os.stat(path)  # follows a symlink
+        except FileNotFoundError:
+            st = None
+        self.path = path
+        self.append = _names_a_descriptor(path)
+        self.into = self.append or (st is not None and not stat.S_ISREG(st.st_mode))
+        self.target = os.path.realpath(path) if os.path.islink(path) else path
+        self.mode = stat.S_IMODE(st.st_mode) if st is not None and not self.into else 0o666 & ~_umask()
+
+    def write_into(self, source) -> None:
+        """Copy a binary file object (or bytes) into the device, FIFO or descriptor."""
+        import shutil
+
+        try:
+            with open(self.path, "ab" if self.append else "wb") as f:
+                if isinstance(source, bytes):
+                    f.write(source)
+                else:
+                    shutil.copyfileobj(source, f, 1 << 20)
         except OSError as e:
-            raise InputError(f"cannot write {path}: {e.strerror or e}") from None
-        return
-    target = os.path.realpath(path) if os.path.islink(path) else path
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
+            raise InputError(f"cannot write {self.path}: {e.strerror or e}") from None
+
+    def temp(self, suffix: str = ".tmp") -> str:
+        """A new empty temporary file for the result: beside the target, or in the system's temp
+        folder when the result is to be written into a device (whose folder may be /dev)."""
+        import tempfile  # only when writing a file: it costs a small command ~5 ms to import
+
+        folder = tempfile.gettempdir() if self.into else os.path.dirname(os.path.abspath(self.target))
+        fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=suffix, dir=folder)
+        os.fchmod(fd, self.mode)
+        os.close(fd)
+        return tmp
+
+    def commit(self, tmp: str) -> None:
+        """The finished temporary file becomes the result (and is gone either way)."""
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+                if self.into:
+                    f.seek(0)
+                    self.write_into(f)
+            if not self.into:
+                os.replace(tmp, self.target)
+        finally:
+            discard(tmp)
+
+
+def discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """`data` as the file at `path`, by AtomicTarget's rules: complete or not at all."""
+    target = AtomicTarget(path)
+    if target.into:
+        target.write_into(data)
+        return
+    tmp = target.temp()
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        target.commit(tmp)
+    except BaseException:
+        discard(tmp)
         raise
 
 

@@ -36,7 +36,10 @@ def read(spec: str, delimiter: str | None):
             if not os.access(spec, os.R_OK) or not spec.lower().endswith((".csv", ".tsv", ".txt")) or os.path.getsize(spec) > MAX_FILE_BYTES:
                 return None
             with open(spec, encoding="utf-8") as f:
-                table = csvparse.parse_text(f.read(), spec, delimiter)
+                text = f.read()
+            if text.lstrip("\ufeff \t\r\n").startswith("["):
+                return None  # JSON or an Octave matrix, or a CSV that only looks like one: read.py decides
+            table = csvparse.parse_text(text, spec, delimiter)
             rows = table.rows
         elif literal.looks_like_literal(spec) and not os.path.exists(spec):
             rows, one_dimensional = literal.parse_literal(spec, spec)

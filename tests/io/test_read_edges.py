@@ -1,0 +1,161 @@
+"""Operand reading at its edges: both CSV paths alike, Octave and JSON text in files, quoted headers,
+damaged archives, hostile cells, and out-of-core `-o` by the same rules as any other output."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_error_line, run_cli
+from mlcalc.io import csvfast
+
+
+def write(path, data: str | bytes) -> str:
+    (path.write_bytes if isinstance(data, bytes) else path.write_text)(data)
+    return str(path)
+
+
+def values(r):
+    assert r.code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("cell", ["1/3\r", "12345678901234567890123\r", "1/\r3"])
+def test_a_lone_cr_in_a_cell_is_a_line_end_on_both_csv_paths(tmp_path, monkeypatch, cell):
+    # csvparse splits lines at a lone CR, so the row is ragged; the parallel reader must not join it
+    path = write(tmp_path / "cr.csv", ("1,2\n" * 3 + cell + ",2\n3,4\n").encode())
+    small = run_cli("transpose", path)
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    large = run_cli("transpose", path, "-f", "json")
+    assert_one_error_line(small, "cr.csv line 4", "ragged rows")
+    assert large.code == 1 and large.stderr == small.stderr
+
+
+def test_a_long_digit_run_fails_fast_and_the_message_stays_short(tmp_path):
+    path = write(tmp_path / "long.csv", "1,2\n3," + "1" * 20000 + "e\n")
+    start = time.perf_counter()
+    r = run_cli("transpose", path)
+    assert time.perf_counter() - start < 5  # was quadratic in the run's length: 14 s for 16,000 digits
+    assert_one_error_line(r, "long.csv line 2, column 2", "(20001 characters) is not a number")
+    assert len(r.stderr) < 200
+
+
+def test_delimiter_space_and_whitespace_mean_runs_of_blanks(tmp_path):
+    path = write(tmp_path / "sp.txt", "a b,c\n1 2\n3 4\n")  # the comma would be detected
+    for name in ("space", "whitespace", " "):
+        assert values(run_cli("transpose", path, "--delimiter", name, "-f", "json")) == [[1, 3], [2, 4]]
+
+
+def test_a_header_starting_with_a_bracket_is_a_header_on_every_path(tmp_path):
+    path = write(tmp_path / "brk.csv", "[s],[m]\n1,2\n3,4\n")
+    assert run_cli("transpose", path, "-f", "csv").stdout == "1,3\n2,4\n"  # the pure-Python path
+    assert values(run_cli("transpose", path, "-f", "json")) == [[1, 3], [2, 4]]
+    assert run_cli("transpose", path, "--engine", "numpy").stdout == "1,3\n2,4\n"
+
+
+def test_an_octave_matrix_over_several_lines_reads_as_the_literal_does(tmp_path):
+    path = write(tmp_path / "oct.txt", "[1 2\n 3 4]\n")
+    assert values(run_cli("transpose", path, "-f", "json")) == [[1, 3], [2, 4]]
+    assert values(run_cli("transpose", "-", "-f", "json", stdin="[1 2\n 3 4]\n")) == [[1, 3], [2, 4]]
+    assert run_cli("det", path, "--exact").stdout.strip() == "-2"
+
+
+def test_json_after_a_bom_or_many_blank_lines(tmp_path, monkeypatch):
+    assert values(run_cli("transpose", write(tmp_path / "bom.json", b"\xef\xbb\xbf[[1,2],[3,4]]\n"), "-f", "json")) \
+        == [[1, 3], [2, 4]]
+    assert values(run_cli("transpose", "-", "-f", "json", stdin=b"\xef\xbb\xbf[1,2]")) == [[1], [2]]
+    # a file big enough for the parallel CSV reader is still JSON when it starts with blank lines
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = write(tmp_path / "lead.json", "\n" * 70000 + "[[1, 2], [3, 4]]\n")
+    assert not csvfast.should_use(path)
+    assert values(run_cli("transpose", path, "-f", "json")) == [[1, 3], [2, 4]]
+
+
+def test_json_nested_beyond_the_recursion_limit_is_one_error_line():
+    assert_one_error_line(run_cli("transpose", "-", stdin="[" * 3000 + "1" + "]" * 3000),
+                          "standard input", "not a valid matrix literal")
+
+
+def test_a_damaged_npz_member_is_one_error_line_naming_the_operand(tmp_path):
+    np.savez_compressed(tmp_path / "c.npz", W=np.arange(1000.0).reshape(100, 10))
+    data = bytearray((tmp_path / "c.npz").read_bytes())
+    data[200] ^= 0xFF
+    data[201] ^= 0xFF
+    bad = write(tmp_path / "bad.npz", bytes(data))
+    assert_one_error_line(run_cli("transpose", bad + ":W"), "bad.npz:W", "corrupt archive")
+    np.savez(tmp_path / "s.npz", W=np.arange(6.0).reshape(2, 3))
+    data = bytearray((tmp_path / "s.npz").read_bytes())
+    data[data.find(np.float64(1.0).tobytes()) + 7] = 0x40  # a data byte: the CRC no longer matches
+    crc = write(tmp_path / "crc.npz", bytes(data))
+    assert_one_error_line(run_cli("transpose", crc + ":W"), "crc.npz:W", "corrupt archive", "CRC")
+
+
+def test_an_npz_member_by_its_own_name_as_numpy_allows(tmp_path):
+    np.savez(tmp_path / "m.npz", W=np.arange(6.0).reshape(2, 3))
+    assert values(run_cli("transpose", str(tmp_path / "m.npz") + ":W.npy", "-f", "json")) == [[0, 3], [1, 4], [2, 5]]
+    with zipfile.ZipFile(tmp_path / "m.npz") as z:
+        assert z.namelist() == ["W.npy"]
+
+
+def test_quoted_column_names_round_trip(tmp_path):
+    data = write(tmp_path / "q.csv", 'size,"rooms, total",price\n1,2,3\n2,3,5\n4,1,6\n5,5,11\n')
+    r = run_cli("train-linreg", data, "--method", "normal", "--header", "-f", "csv")
+    assert r.code == 0 and r.stdout.splitlines()[0] == 'size,"rooms, total"'
+    fit = values(run_cli("train-linreg", data, "--method", "normal", "-f", "json"))
+    assert fit["features"] == ["size", "rooms, total"]
+    # what --header writes reads back: two names over two values
+    back = run_cli("transpose", "-", "-f", "json", stdin=r.stdout)
+    assert np.allclose(values(back), [[c] for c in fit["coef"]])
+    tsv = write(tmp_path / "t.tsv", 'a,b\tc "x"\ty\n1\t2\t3\n2\t1\t4\n3\t5\t8\n4\t3\t9\n')
+    r = run_cli("train-linreg", tsv, "--method", "normal", "--header", "-f", "tsv")
+    assert r.stdout.splitlines()[0] == 'a,b\t"c ""x"""'
+    assert values(run_cli("train-linreg", tsv, "--method", "normal", "-f", "json"))["features"] == ["a,b", 'c "x"']
+
+
+@pytest.fixture
+def blocked(tmp_path):
+    """A command that runs out of core (blocks of a 3×4 NPY under a 2 KB budget), -o where asked."""
+    np.save(tmp_path / "c.npy", np.arange(12.0).reshape(3, 4))
+
+    def run(out):
+        r = run_cli("add", str(tmp_path / "c.npy"), str(tmp_path / "c.npy"), "--memory-limit", "2KB", "-o", str(out))
+        assert r.code == 0, r.stderr
+    return run
+
+
+def test_out_of_core_output_keeps_modes_links_and_fifos(tmp_path, blocked):
+    expected = 2 * np.arange(12.0).reshape(3, 4)
+    old = os.umask(0o022)
+    try:
+        blocked(tmp_path / "new.npy")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.npy").st_mode) == 0o644
+    (tmp_path / "shared.npy").write_text("old")
+    os.chmod(tmp_path / "shared.npy", 0o640)
+    blocked(tmp_path / "shared.npy")
+    assert stat.S_IMODE(os.stat(tmp_path / "shared.npy").st_mode) == 0o640
+    assert np.array_equal(np.load(tmp_path / "shared.npy"), expected)
+    (tmp_path / "link.npy").symlink_to(tmp_path / "real.npy")
+    blocked(tmp_path / "link.npy")
+    assert (tmp_path / "link.npy").is_symlink() and np.array_equal(np.load(tmp_path / "real.npy"), expected)
+    fifo = tmp_path / "pipe.npy"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    blocked(fifo)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    (tmp_path / "got.npy").write_bytes(got[0])
+    assert np.array_equal(np.load(tmp_path / "got.npy"), expected)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".mlcalc-")]
