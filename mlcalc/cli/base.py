@@ -198,12 +198,13 @@ def finite(value: Optional[float]) -> Optional[float]:
     return value
 
 
-def read(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
-    """An operand's values (ndarray), read with the global options."""
-    return read_operand(spec, name, max_ndim, exact).values
+def read(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False, dtype: str | None = None):
+    """An operand's values (ndarray), read with the global options (dtype: instead of --dtype's)."""
+    return read_operand(spec, name, max_ndim, exact, dtype).values
 
 
-def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False):
+def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: bool = False,
+                 dtype: str | None = None):
     from mlcalc.io.read import ReadOptions, read_operand as _read
     s = settings()
     if spec.lower().endswith(".npy"):
@@ -211,7 +212,7 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
         from mlcalc.blocks.dispatch import require_fits
         ctx = click.get_current_context(silent=True)
         require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
-    return _read(spec, ReadOptions(dtype=s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
+    return _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
 
 
 def emit(result) -> None:

@@ -134,7 +134,9 @@ def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V�
     """Embedding lookup: the rows of E for the ids (= one-hot(IDS)·E)."""
     from mlcalc.ops import nn
     s = settings()
-    emit(nn.embed(read(ids, "IDS"), read(e, "E"), engine=s.engine, tracer=s.tracer))
+    # ids in float64 whatever --dtype says: float32 holds integers exactly only up to 2²⁴, and a
+    # larger id would silently pick its neighbour's row
+    emit(nn.embed(read(ids, "IDS", dtype="float64"), read(e, "E"), engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc gradcheck "1 2; 3 -1" -W "0.5 -0.2; 0.1 0.3" -b "0.1 0" --act tanh --target "1 0; 0 1"  ·  '
@@ -143,7 +145,7 @@ def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in)
               weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
               loss_fn: LossFn = typer.Option(LossFn.mse, "--loss", help="The loss on the layer's output."),
               target: str = typer.Option(..., "--target", metavar="T", help="What the loss compares the output with."),
-              tol: float = typer.Option(1e-6, "--tol", callback=finite, help="Largest relative error accepted."),
+              tol: float = typer.Option(1e-6, "--tol", callback=finite, min=0.0, help="Largest relative error accepted."),
               alpha: float = ALPHA, approx: Approx = APPROX):
     """Check the analytic dW, db, dX of a dense layer against central finite differences of the loss.
     Prints the largest relative error per parameter; exits 1 when one is above --tol."""

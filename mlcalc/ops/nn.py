@@ -453,6 +453,16 @@ def attention(q, k, v, causal: bool = False, mask=None, engine: str = "auto", tr
         mask = mask.reshape(1, -1) if mask.ndim == 1 else mask
         if mask.shape != (lq, lk):
             raise ShapeError(f"attention: the mask is {shape_text(mask.shape)} but Q·Kᵀ is {shape_text((lq, lk))}")
+        odd = ~((mask == 0) | (mask == 1))
+        if odd.any():
+            # 1 keeps a pair and 0 hides it (PyTorch's boolean mask). Anything else is refused: PyTorch's
+            # float mask is additive (0 keeps, −inf hides), and read as "non-zero keeps" it would
+            # silently attend to exactly the pairs it meant to hide
+            i, j = np.unravel_index(int(np.argmax(odd)), odd.shape)
+            from mlcalc.io.write import format_number
+            raise InputError(f"attention: the mask holds {format_number(float(mask[i, j]))} at row {i + 1}, "
+                             f"column {j + 1}: it must be 1 (attend) or 0 (hide); an additive mask of 0 and "
+                             f"-inf is 1 where it is 0")
     keep = np.ones((lq, lk), dtype=bool)
     if causal:
         keep = np.tril(keep)

@@ -162,6 +162,24 @@ def test_embed_out_of_range_names_the_position():
     assert_one_error_line(run_cli("embed", "0 5", "1 2; 3 4"), "IDS position 2: 5 is not an integer id in 0..1")
 
 
+def test_embed_ids_stay_exact_under_float32(tmp_path):
+    # float32 holds integers exactly up to 2**24 only: the ids are read in float64 whatever --dtype says
+    rows = 2 ** 24 + 2
+    e = np.lib.format.open_memmap(tmp_path / "E.npy", mode="w+", dtype=np.float32, shape=(rows, 1))
+    e[rows - 1, 0], e[rows - 2, 0] = 7, 5
+    del e
+    for dtype in ("float32", "float64"):
+        r = run_cli("embed", str(rows - 1), str(tmp_path / "E.npy"), "--dtype", dtype, "-f", "json")
+        assert json.loads(r.stdout) == [[7]], (dtype, r.stderr)
+    assert_one_error_line(run_cli("embed", str(rows), str(tmp_path / "E.npy"), "--dtype", "float32"),
+                          f"{rows} is not an integer id")
+
+
+def test_gradcheck_tolerance_cannot_be_negative():
+    r = run_cli("gradcheck", "1 2", "-W", "1 2", "--target", "1", "--tol", "-1")
+    assert r.code == 2 and "--tol" in r.stderr
+
+
 def test_gradcheck_prints_errors_per_parameter():
     r = run_cli("gradcheck", "1 2; 3 -1", "-W", "0.5 -0.2; 0.1 0.3", "-b", "0.1 0", "--act", "tanh",
                 "--target", "1 0; 0 1", "-f", "json")

@@ -172,6 +172,13 @@ def test_attention_mask_hiding_a_whole_row_is_an_error():
         nn.attention(np.eye(2), np.eye(2), np.eye(2), mask=np.array([[1.0, 0], [0, 0]]))
 
 
+@pytest.mark.parametrize("value", [-np.inf, 2.0, 0.5, np.nan])
+def test_attention_mask_holds_ones_and_zeros_only(value):
+    # PyTorch's float mask is additive (0 keeps, -inf hides): read as "non-zero keeps" it would invert
+    with pytest.raises(InputError, match="row 1, column 2: it must be 1 .attend. or 0 .hide."):
+        nn.attention(np.eye(2), np.eye(2), np.eye(2), mask=np.array([[1.0, value], [1, 1]]))
+
+
 def test_causal_attention_first_row_sees_only_the_first_value():
     v = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     out = nn.attention(np.ones((3, 2)), np.ones((3, 2)), v, causal=True)
