@@ -64,7 +64,8 @@ def format_number(x, precision: int | None = None) -> str:
                 and not (float(x).is_integer() and abs(float(x)) < 1e16):  # small whole numbers print as ints
             return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
     if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
-        re_, im = format_number(float(x.real), precision), format_number(abs(float(x.imag)), precision)
+        # the parts as they are (a complex64's are float32, printed shortest as float32)
+        re_, im = format_number(x.real, precision), format_number(abs(x.imag), precision)
         sign = "-" if math.copysign(1.0, float(x.imag)) < 0 else "+"
         return f"{re_}{sign}{im}j"
     f = float(x)
@@ -86,7 +87,7 @@ def _json_value(x, precision):
         return json.dumps(x, ensure_ascii=False)
     np = _numpy()
     if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
-        return '{"re": %s, "im": %s}' % (_json_value(float(x.real), precision), _json_value(float(x.imag), precision))
+        return '{"re": %s, "im": %s}' % (_json_value(x.real, precision), _json_value(x.imag, precision))
     text = format_number(x, precision)
     return f'"{text}"' if text in ("nan", "inf", "-inf") else text
 

@@ -29,7 +29,10 @@ def matmul(arrays: list[np.ndarray], engine: str = "auto", device: str = "cpu",
         if a.ndim > 2:
             raise ShapeError(f"matmul: operands must be vectors or matrices, got shape {shape_text(a.shape)}")
     shape = arrays[0].shape
-    for b in arrays[1:]:
+    for i, b in enumerate(arrays[1:], start=2):
+        if shape == ():
+            raise ShapeError(f"matmul: the first {i - 1} operands multiply to a number (two vectors give their "
+                             f"dot product), which has no axis to multiply {shape_text(b.shape)} with (scale does that)")
         shape = _matmul_shape(shape, b.shape)
     result = arrays[0]
     for t, b in enumerate(arrays[1:]):

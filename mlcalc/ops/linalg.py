@@ -315,21 +315,37 @@ def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
     return a
 
 
-def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """v with the columns of each repeated eigenvalue (ascending w within n·eps·max|w| of each other: the
-    solvers' rounding splits an exactly repeated one by about that) replaced by one basis of their
-    eigenspace that depends on the space alone: Gram–Schmidt over the columns of its projector
-    P = V·Vᵀ in order. Any orthonormal basis is an answer, and each engine's solver returns its own
-    (e₃, e₁ or e₁, e₃ for diag(1, −1, 1, −1))."""
+def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """v with the columns of each repeated eigenvalue replaced by one basis of their eigenspace that
+    depends on the space alone: Gram–Schmidt over the columns of its projector P = V·Vᵀ in order. Any
+    orthonormal basis is an answer, and each engine's solver returns its own (e₃, e₁ or e₁, e₃ for
+    diag(1, −1, 1, −1)).
+
+    Repeated: neighbours in the ascending w within n·eps·max|w| of each other (the solvers' rounding
+    splits an exactly repeated value by about that) that the solver did not tell apart: a computed
+    pair (wᵢ, vᵢ) with residual rᵢ = ‖A·vᵢ − wᵢ·vᵢ‖ is within rᵢ of an eigenvalue, so two values of one
+    repeated eigenvalue are at most rᵢ + rⱼ apart. Values further apart than that are distinct, however
+    small beside max|w| (1, 2, 3 beside 10¹⁶ in a diagonal matrix), and keep their own vectors."""
     n = w.size
     if n < 2:
         return v
-    tol = n * np.finfo(w.dtype).eps * float(np.max(np.abs(w)))
+    eps = np.finfo(w.dtype).eps
+    tol = n * eps * float(np.max(np.abs(w)))
     dtype, v = v.dtype, np.array(v, dtype=np.float64)
+    close = np.flatnonzero(np.diff(w) <= tol)
+    if close.size == 0:
+        return v.astype(dtype, copy=False)
+    cols = np.union1d(close, close + 1)
+    a64, w64 = np.asarray(a, dtype=np.float64), w.astype(np.float64)
+    r = np.zeros(n)
+    r[cols] = np.linalg.norm(a64 @ v[:, cols] - v[:, cols] * w64[cols], axis=0)
     start = 0
     for end in range(1, n + 1):
-        if end < n and w[end] - w[end - 1] <= tol:
-            continue
+        if end < n:
+            gap = w64[end] - w64[end - 1]
+            floor = n * eps * max(abs(w64[end]), abs(w64[end - 1]))
+            if gap <= tol and gap <= 2 * (r[end] + r[end - 1]) + floor:
+                continue
         if end - start > 1:
             k = end - start
             block = v[:, start:end]
@@ -339,10 +355,10 @@ def _canonical_eigenspaces(w: np.ndarray, v: np.ndarray) -> np.ndarray:
             for j in np.flatnonzero(np.einsum("ij,ij->i", block, block) > 1e-12):
                 col = block @ block[j]
                 q = basis[:, :found]
-                r = col - q @ (q.T @ col)
-                norm = float(np.linalg.norm(r))
+                res = col - q @ (q.T @ col)
+                norm = float(np.linalg.norm(res))
                 if norm > 1e-6:  # a new direction, not rounding
-                    basis[:, found] = r / norm
+                    basis[:, found] = res / norm
                     found += 1
                     if found == k:
                         break
@@ -399,7 +415,7 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
         w = np.asarray(w).real.astype(a.dtype, copy=False)
         v = np.asarray(v).real.astype(a.dtype, copy=False)
         order = np.argsort(w, kind="stable")
-        w, v = w[order], _sign_fix_real(_canonical_eigenspaces(w, v[:, order]))
+        w, v = w[order], _sign_fix_real(_canonical_eigenspaces(a, w, v[:, order]))
     else:
         w, v = engines.kernel("eig", engine, work=a.size)(a)
         w, v = _sort_eigen(np.asarray(w), np.asarray(v))

@@ -1,12 +1,13 @@
 """Tiny operands in plain Python: no NumPy import, so `mlcalc matmul a.csv b.csv` on 3×3 files
 starts as fast as a minimal NumPy script (NumPy's import alone is ~0.07 s of a ~0.13 s run).
 
-Only the simple cases take this path: float64, CPU, `auto` engine, no trace, text output, operands
-that are literals or small text files, and shapes that need no broadcasting. Anything else returns
-None and the caller takes the NumPy path, which also produces every error message: this module
-never judges input, it only declines. Sums are correctly rounded (math.fsum), which other summation
-orders (NumPy's BLAS) match to the last few bits; where heavy cancellation makes the order change the
-answer itself, the product is left to NumPy, so that it prints the same in CSV as in an NPY file.
+Only the simple cases take this path: float64, CPU, `auto` engine, no trace, operands that are
+literals or small text files, and shapes that need no broadcasting. Anything else returns None and
+the caller takes the NumPy path, which also produces every error message: this module never judges
+input, it only declines. Sums are correctly rounded (math.fsum), which other summation orders
+(NumPy's BLAS) match to the last few bits; where heavy cancellation makes the order change the answer
+itself, the product is left to NumPy. An NPY output of the same operands takes this path too (NumPy
+is loaded to write it), so that the product is the same bits in every format.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ MAX_FILE_BYTES = 16_384
 
 def eligible(settings) -> bool:
     return (settings.engine == "auto" and settings.device == "cpu" and settings.dtype == "float64"
-            and settings.tracer is None and not settings.exact
-            and settings.format not in ("npy",) and not (settings.output or "").lower().endswith((".npy", ".npz")))
+            and settings.tracer is None and not settings.exact)
 
 
 def read(spec: str, delimiter: str | None):

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from conftest import run_cli, run_process
+from conftest import assert_one_error_line, run_cli, run_process
 
 
 def test_python_dash_m_runs_the_cli():
@@ -151,6 +151,8 @@ def test_matmul_chain_and_vectors_follow_numpy():
     assert r == (a @ np.array([1, 2, 3.0])).tolist()
     r = json.loads(run_cli("matmul", "[1,2]", "0 1 2; 3 4 5", "1; 1; 1", "-f", "json").stdout)
     assert r == (np.array([1, 2.0]) @ a @ np.ones((3, 1))).tolist()
+    # two vectors make a number, which NumPy's @ cannot take further: one error line, not an internal error
+    assert_one_error_line(run_cli("matmul", "[1,2,3]", "[1,2,3]", "[4,5]"), "first 2 operands multiply to a number")
 
 
 def test_output_to_dev_stdout_appends_and_a_full_device_is_one_error_line(tmp_path):

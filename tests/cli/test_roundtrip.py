@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from conftest import assert_one_error_line, run_cli, run_process
@@ -74,3 +76,16 @@ def test_float32_single_values_print_as_float32(tmp_path):
     assert run_cli("scale", "1.4142135e30", "--by", "1", "--dtype", "float32", "-f", "csv").stdout == "1.4142135e+30\n"
     assert run_cli("dot", "[0.1,0.2]", "[0.3,0.4]", "--dtype", "float32", "-o", str(tmp_path / "d.npy")).code == 0
     assert np.load(tmp_path / "d.npy").dtype == np.float32
+    # complex64 parts too (they printed float64's 2.4494898319244385)
+    assert run_cli("eig", "-1 -2; 3 -1", "--dtype", "float32", "-f", "csv").stdout == "-1-2.4494898j\n-1+2.4494898j\n"
+    values = json.loads(run_cli("eig", "-1 -2; 3 -1", "--dtype", "float32", "-f", "json").stdout)
+    assert values["values"][0] == {"re": -1, "im": -2.4494898}
+
+
+def test_a_small_product_is_the_same_bits_in_every_format(tmp_path):
+    # the pure-Python path sums correctly rounded (2.26); NPY output took NumPy's BLAS (2.2600000000000002)
+    args = ("matmul", "0.1 0.2 1.1; 0 0 0", "0.3; 0.7; 1.9")
+    text = json.loads(run_cli(*args, "-f", "json").stdout)
+    assert run_cli(*args, "-o", str(tmp_path / "p.npy")).code == 0
+    assert np.load(tmp_path / "p.npy").tolist() == text == [[2.26], [0]]
+    assert run_cli(*args, "-f", "csv").stdout == "2.26\n0\n"

@@ -62,10 +62,20 @@ def test_svd_of_matrix_with_zero_columns_gives_orthonormal_u():
     assert_thin_svd(a, u, s, vt)
 
 
-def test_svd_of_zero_matrix_is_zeros_with_orthonormal_factors():
-    u, s, vt = K.svd(np.zeros((4, 3)))
-    np.testing.assert_array_equal(s, np.zeros(3))
-    assert_thin_svd(np.zeros((4, 3)), u, s, vt)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (3, 3), (1, 5), (5, 1)])
+def test_svd_of_zero_matrix_is_zeros_with_orthonormal_factors(shape):
+    u, s, vt = K.svd(np.zeros(shape))
+    k = min(shape)
+    assert u.shape == (shape[0], k) and vt.shape == (k, shape[1])  # a wide one got tall factors
+    np.testing.assert_array_equal(s, np.zeros(k))
+    assert_thin_svd(np.zeros(shape), u, s, vt)
+
+
+def test_svd_of_graded_diagonal_keeps_the_small_singular_value():
+    # divided by its largest entry, 1e-100 squared underflowed and came out 0
+    u, s, vt = K.svd(np.diag([1e100, 1e-100]))
+    np.testing.assert_allclose(s, [1e100, 1e-100], rtol=1e-15)
+    np.testing.assert_array_equal(np.abs(u), np.eye(2))
 
 
 def test_svd_of_identity_is_ones():

@@ -336,6 +336,19 @@ def test_repeated_eigenvalues_get_the_same_eigenvectors_on_every_engine(a):
                                   np.array([[1.0, 0], [0, 0], [0, 1], [0, 0]]))
 
 
+@pytest.mark.parametrize("diagonal", [[1e16, 3, 2, 1], [1e12, 1.0001, 1], [1e16, 1, 1, 2]])
+def test_eigenvalues_tiny_beside_the_largest_keep_their_exact_vectors(diagonal):
+    # 1, 2, 3 are within n·eps·max|w| of each other, but the solver resolves them exactly (residual 0):
+    # they are distinct, and each keeps its own axis (a repeated 1 still gets the canonical basis)
+    a = np.diag(diagonal)
+    for engine in ENGINES:
+        got = linalg.eig(a, vectors=True, engine=engine)
+        v, w = got["vectors"], got["values"]
+        np.testing.assert_array_equal(w, np.sort(diagonal))
+        np.testing.assert_array_equal(a @ v, v * w)
+        np.testing.assert_array_equal(np.abs(v), np.eye(4 if len(diagonal) == 4 else 3)[:, np.argsort(diagonal)])
+
+
 def test_distinct_small_eigenvalues_keep_their_own_eigenvectors():
     c = s = math.sqrt(0.5)
     r = np.array([[1.0, 0, 0], [0, c, -s], [0, s, c]])

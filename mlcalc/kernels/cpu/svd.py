@@ -160,20 +160,25 @@ def _svd64(A):
     X = np.array(A if wide else A.T, dtype=np.float64, order="C", copy=True)
     k, length = X.shape
     scale = np.abs(X).max() if X.size else 0.0
-    if scale == 0.0:
+    if scale == 0.0:  # any orthonormal factors of the right shapes (U m×k, Vt k×n) will do
         U = np.eye(length, k)
-        return U, np.zeros(k), np.eye(k)
+        return (np.eye(k), np.zeros(k), U.T) if wide else (U, np.zeros(k), np.eye(k))
     X /= scale  # keeps every square and product of squares in range
     Y = np.eye(k)
     tol = np.sqrt(length) * np.finfo(np.float64).eps
     if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM) < 0:
         raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
-    sigma = np.sqrt(np.einsum("ij,ij->i", X, X))
+    # each row's length scaled by its largest entry: in a graded matrix (1e100 beside 1e-100) the small
+    # rows' squares underflow, and their singular values came out 0
+    rowmax = np.abs(X).max(axis=1)
+    unit = X / np.where(rowmax > 0, rowmax, 1.0)[:, None]
+    sigma = rowmax * np.sqrt(np.einsum("ij,ij->i", unit, unit))
     order = np.argsort(-sigma, kind="stable")
     sigma = sigma[order]
     X = X[order]
     Y = Y[order]
-    # a column whose squares underflow is numerically zero: its direction means nothing
+    # a column whose squares underflow was beyond the rotations' reach (its inner products read 0): its
+    # length stands, its direction means nothing
     ok = sigma > 1e-150 * sigma[0]
     Ucols = np.zeros((length, k))
     Ucols[:, ok] = (X[ok] / sigma[ok, None]).T
