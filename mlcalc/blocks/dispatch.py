@@ -31,9 +31,10 @@ def _progress(settings, label: str):
     """A Rich progress bar on a terminal's stderr (blocks done), else a no-op."""
     if settings.quiet or not sys.stderr.isatty():
         return None, (lambda done, total: None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   transient=True, console=None)
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+
+    from mlcalc.progress import stderr_bar
+    bar = stderr_bar(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     task = bar.add_task(label, total=None)
     return bar, (lambda done, total: bar.update(task, completed=done, total=total))
 

@@ -54,8 +54,8 @@ def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048
     if s.quiet or not sys.stderr.isatty():
         rows = benchsuite.run(full, repeats)
     else:
-        from rich.progress import Progress
-        with Progress(transient=True) as bar:
+        from mlcalc.progress import stderr_bar
+        with stderr_bar() as bar:
             task = bar.add_task("bench", total=None)
             rows = benchsuite.run(full, repeats, lambda name: bar.update(task, description=name, advance=1))
     if not s.quiet:

@@ -134,9 +134,11 @@ class _progress:
             if self.bar is None:
                 if time.perf_counter() - started < 1.0:
                     return
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-                self.bar = Progress(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
-                                    TextColumn("loss {task.fields[loss]:.4g}"), TimeRemainingColumn(), transient=True)
+                from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+
+                from mlcalc.progress import stderr_bar
+                self.bar = stderr_bar(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("loss {task.fields[loss]:.4g}"), TimeRemainingColumn())
                 self.task = self.bar.add_task("train", total=event.total, loss=event.loss)
                 self.bar.start()
             self.bar.update(self.task, completed=event.epoch, loss=event.loss)

@@ -274,3 +274,31 @@ def test_blocked_dist_decides_as_the_other_commands_and_reads_stdin_once(tmp_pat
     np.save(tmp_path / "b100.npy", np.ones((100, 2)))
     r = run_cli("dist", str(tmp_path / "b100.npy"), str(tmp_path / "b100.npy"), "--memory-limit", "4KB", "-f", "csv")
     assert r.code == 1 and "write it with -o FILE.npy" in r.stderr
+
+
+def test_the_progress_bar_stays_off_stdout(tmp_path):
+    # stderr a terminal (a pty), stdout a pipe: the bar is drawn, and the data must start at once
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "a.npy", rng.standard_normal((3000, 400)))
+    np.save(tmp_path / "b.npy", rng.standard_normal((400, 3)))
+    leader, follower = pty.openpty()
+    try:
+        p = subprocess.run([sys.executable, "-m", "mlcalc", "matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"),
+                            "--memory-limit", "400KB", "-f", "csv"], stdout=subprocess.PIPE, stderr=follower,
+                           timeout=300)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert p.returncode == 0
+    got = np.loadtxt(p.stdout.decode().splitlines(), delimiter=",")
+    assert p.stdout[:1] not in (b"\n", b"\r", b"\x1b") and got.shape == (3000, 3)
+
+
+def test_every_progress_bar_draws_on_stderr():
+    from mlcalc.progress import stderr_bar
+    assert stderr_bar().console.stderr

@@ -1,0 +1,12 @@
+"""Progress bars on standard error: Rich's Progress writes to standard output unless told otherwise,
+and a bar there put a blank line at the head of the data (`mlcalc ... -f csv > out.csv`)."""
+
+from __future__ import annotations
+
+
+def stderr_bar(*columns):
+    """A transient Rich Progress with these columns (Rich's defaults when none), drawn on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(*columns, console=Console(stderr=True), transient=True)
