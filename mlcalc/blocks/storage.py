@@ -7,6 +7,8 @@ header, so Dask can ship them to worker processes that share the file system.
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import re
 
@@ -99,6 +101,14 @@ class NpyBlockWriter:
         mm = np.lib.format.open_memmap(path, mode="w+", dtype=self.dtype, shape=self.shape)
         self.offset = mm.offset
         del mm
+        # the file's blocks reserved now: a map written over a hole on a full disk dies of SIGBUS, while
+        # here a lack of space is an OSError before any work (file systems without fallocate: as before)
+        with open(path, "rb+") as f:
+            try:
+                os.posix_fallocate(f.fileno(), 0, self.offset + math.prod(self.shape) * self.dtype.itemsize)
+            except OSError as e:
+                if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
 
     def __setitem__(self, key, value) -> None:
         mm = np.memmap(self.path, dtype=self.dtype, mode="r+", offset=self.offset, shape=self.shape)
@@ -117,16 +127,33 @@ class AtomicNpyOutput:
         from mlcalc.io.write import AtomicTarget
 
         self.target = AtomicTarget(target)
-        self.tmp = self.target.temp(".npy")
-        self.writer = NpyBlockWriter(self.tmp, shape, dtype)
+        try:
+            self.tmp = self.target.temp(".npy")
+        except OSError as e:
+            raise InputError(f"cannot write {target}: {e.strerror or e}") from None
+        try:
+            self.writer = NpyBlockWriter(self.tmp, shape, dtype)
+        except BaseException as e:
+            self._fail(e)
+            raise
 
     def __enter__(self) -> NpyBlockWriter:
         return self.writer
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            try:
+                self.target.commit(self.tmp)
+            except OSError as e:
+                self._fail(e)
+                raise
+        else:
+            self._fail(exc)  # any other exception goes on as it was
+
+    def _fail(self, e: BaseException) -> None:
+        """The temporary file goes; an OSError (no space, a file size limit) becomes one error line."""
         from mlcalc.io.write import discard
 
-        if exc_type is None:
-            self.target.commit(self.tmp)
-        else:
-            discard(self.tmp)
+        discard(self.tmp)
+        if isinstance(e, OSError):
+            raise InputError(f"cannot write {self.target.path}: {e.strerror or e}") from None

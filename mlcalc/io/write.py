@@ -417,11 +417,17 @@ def write_atomic(path: str, data: bytes) -> None:
     if target.into:
         target.write_into(data)
         return
-    tmp = target.temp()
+    try:
+        tmp = target.temp()
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with open(tmp, "wb") as f:
             f.write(data)
         target.commit(tmp)
+    except OSError as e:  # no space, a file size limit
+        discard(tmp)
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
     except BaseException:
         discard(tmp)
         raise

@@ -4,6 +4,7 @@ with the peak resident memory bounded by the budget plus the interpreter's own."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -302,3 +303,20 @@ def test_the_progress_bar_stays_off_stdout(tmp_path):
 def test_every_progress_bar_draws_on_stderr():
     from mlcalc.progress import stderr_bar
     assert stderr_bar().console.stderr
+
+
+@pytest.mark.parametrize("blocked", [True, False])
+def test_a_file_size_limit_is_one_error_line_and_leaves_no_temp_file(tmp_path, blocked):
+    import resource
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "m.npy", np.ones((333, 77)))
+    (tmp_path / "out").mkdir()
+    limit = ["--memory-limit", "8KB"] if blocked else []
+    p = subprocess.run([sys.executable, "-m", "mlcalc", "add", str(tmp_path / "m.npy"), str(tmp_path / "m.npy"), *limit,
+                        "-o", str(tmp_path / "out" / "o.npy")], capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)))
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr.strip().splitlines() == [f"mlcalc: error: cannot write {tmp_path / 'out' / 'o.npy'}: File too large"]
+    assert os.listdir(tmp_path / "out") == []
