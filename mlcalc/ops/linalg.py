@@ -79,7 +79,7 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None, engine:
     else:
         a = _matrix_operand(a, "norm")
         ord = ord or "fro"
-        if ord in ("nuc", "spectral"):  # singular values: an SVD, which NaN/inf stop (as for svd itself)
+        if ord in ("nuc", "spectral", "l2"):  # singular values (l2 of a matrix is spectral): an SVD, which NaN/inf stop
             require_finite(a, f"norm --ord {ord}", "A")
     kern = engines.kernel("norm", engine, work=a.size)
     result = kern(a, ord, axis)

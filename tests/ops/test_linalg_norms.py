@@ -313,7 +313,7 @@ def test_column_norms_of_narrow_matrices_in_lanes(engine, cols):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("ord_", ["nuc", "spectral"])
+@pytest.mark.parametrize("ord_", ["nuc", "spectral", "l2"])
 def test_svd_norms_of_a_nonfinite_matrix_are_one_clear_error(engine, ord_):
     # LAPACK's SVD raised LinAlgError on NaN (an internal error) and gave nan for inf; numba named svd
     from mlcalc.errors import InputError
