@@ -61,9 +61,10 @@ def _block_product(a: np.ndarray, b: np.ndarray, engine: str) -> np.ndarray:
     return kern(a, b)[:, None, :]
 
 
-def _block_elementwise(a: np.ndarray, b: np.ndarray, op: str, engine: str) -> np.ndarray:
+def _block_elementwise(x: np.ndarray, y: np.ndarray, op: str, engine: str, swapped: bool) -> np.ndarray:
     from mlcalc import engine as engines
-    return engines.kernel(op, engine, work=a.size)(a, b)
+    a, b = (y, x) if swapped else (x, y)
+    return engines.kernel(op, engine, work=max(a.size, b.size))(a, b)
 
 
 def matmul_graph(a, b, engine: str):
@@ -75,8 +76,14 @@ def matmul_graph(a, b, engine: str):
 
 
 def elementwise_graph(op: str, a, b, engine: str):
+    """A ∘ B block by block. map_blocks takes the result's chunks from its first array, so the larger
+    operand goes first (a row or a number first made a result of its shape); the block function puts
+    them back in order, as sub needs."""
     da, _ = _dask()
-    return da.map_blocks(_block_elementwise, a, b, op=op, engine=engine, dtype=a.dtype)
+    swapped = a.ndim < b.ndim or (a.ndim == b.ndim and a.size < b.size)
+    first, second = (b, a) if swapped else (a, b)
+    return da.map_blocks(_block_elementwise, first, second, op=op, engine=engine, swapped=swapped,
+                         dtype=np.result_type(a.dtype, b.dtype))
 
 
 def run(client, graph, out_writer=None):

@@ -50,7 +50,9 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     paths = [_npy_path(s) for s in specs]
     if not any(paths):
         return NOT_BLOCKED
-    address = scheduler_address(settings)
+    # a command without a cluster path runs here, in memory or by blocks as its size says (refusing
+    # it would take it away from anyone who exports MLCALC_SCHEDULER)
+    address = scheduler_address(settings) if compute_cluster is not None else None
     limit = budget(settings)
     dtype = np.float32 if settings.dtype == "float32" else np.float64
     itemsize = np.dtype(dtype).itemsize
@@ -63,13 +65,12 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
         operands = prepare(operands)
     shape = result_shape([o.shape for o in operands])
     out_bytes = int(np.prod(shape)) * itemsize
-    to_file = (settings.output or "").lower().endswith(".npy")
+    # an NPY written by blocks; `-f csv -o x.npy` asks for text, whose size the in-memory result decides
+    to_file = (settings.output or "").lower().endswith(".npy") and settings.format in (None, "npy")
     if not to_file and out_bytes > limit // 4:
         raise MlcalcError(f"{op}: the result ({out_bytes / 1e9:.2f} GB) is too large for --memory-limit "
                           f"{limit / 1e9:.2f} GB: write it with -o FILE.npy")
     if address is not None:
-        if compute_cluster is None:
-            raise MlcalcError(f"{op}: not available on a Dask cluster")
         from mlcalc.blocks import cluster
         client = cluster.connect(address)
         try:
@@ -117,13 +118,13 @@ def matmul(specs, settings, read_small):
             local.matvec(ops[0], ops[1], out, limit, progress)
 
     def graph(ops):
-        if len(ops[0].shape) != 2 or len(ops[1].shape) != 2:
-            raise MlcalcError("matmul: a vector operand is not available on a Dask cluster (matrices only)")
         return cluster.matmul_graph(ops[0], ops[1], settings.engine)
 
     if len(specs) != 2:
         return NOT_BLOCKED  # chains are multiplied in memory
-    return run_blocked("matmul", specs, settings, shape, compute, graph, read_small)
+    # the cluster multiplies matrices; an NPY vector operand keeps the product here
+    vectors = any(len(storage.inspect_npy(p, p).shape) != 2 for p in map(_npy_path, specs) if p)
+    return run_blocked("matmul", specs, settings, shape, compute, None if vectors else graph, read_small)
 
 
 def _broadcast_shape(op, shapes):
@@ -147,7 +148,9 @@ def scale(spec, k, settings):
 
 
 def transpose(spec, settings):
-    return run_blocked("transpose", [spec], settings, lambda shapes: shapes[0][::-1],
+    def shape(shapes):  # a 1-D file transposes to the (n, 1) column, as in memory
+        return tuple(shapes[0][::-1]) if len(shapes[0]) == 2 else (int(np.prod(shapes[0])), 1)
+    return run_blocked("transpose", [spec], settings, shape,
                        lambda ops, out, limit, progress: local.transpose(ops[0], out, limit, progress))
 
 
@@ -175,11 +178,11 @@ def norm(spec, ord_, axis, settings):
 
 def dist(specs, metric, settings, read_small):
     paths = [_npy_path(s) for s in specs]
-    address, limit = scheduler_address(settings), budget(settings)
+    limit = budget(settings)  # no cluster path: a scheduler changes nothing here
     itemsize = 4 if settings.dtype == "float32" else 8
     npy_shapes = {p: storage.inspect_npy(p, p).shape for p in set(paths) if p}
     npy_bytes = sum(int(np.prod(npy_shapes[p])) * itemsize for p in paths if p)  # an operand twice counts twice
-    if not any(paths) or (address is None and npy_bytes <= limit // 2):
+    if not any(paths) or npy_bytes <= limit // 2:
         return NOT_BLOCKED  # run_blocked's own test, before any operand (standard input) is read
     read_once = {}  # a small operand (standard input among them) is read once, for its shape and its values
 
@@ -189,16 +192,16 @@ def dist(specs, metric, settings, read_small):
         return read_once[spec]
     dtype = np.float32 if settings.dtype == "float32" else np.float64
     shapes = [npy_shapes[p] if p else small(s).shape for p, s in zip(paths, specs)]
-    if address is None and all(len(sh) <= 1 or 1 in sh for sh in shapes):  # (0-d: a one-element vector)
+    if all(len(sh) <= 1 or 1 in sh for sh in shapes):  # (0-d: a one-element vector)
         # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
         # whole (their size is all the work), and a number like the in-memory path's, also for -o
         from mlcalc.ops import linalg
         u, v = (storage.NpyBlocks.open(p, dtype)[:] if p else small(s) for p, s in zip(paths, specs))
         return np.asarray(linalg.dist(np.reshape(u, -1), np.reshape(v, -1), metric=metric, engine=settings.engine))
 
-    def as_rows(operands):  # a vector is one row, read whole, as in memory (vector vs matrix: a 1×p result)
-        return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) <= 1 else o
-                for o in operands]
+    def as_rows(operands):  # a vector (1-D, one row or one column) is one row, read whole, as in memory
+        return [(o if isinstance(o, np.ndarray) else o[:]).reshape(1, -1) if len(o.shape) <= 1 or 1 in o.shape
+                else o for o in operands]
 
     def shape(shapes):
         return (shapes[0][0], shapes[1][0])

@@ -15,7 +15,7 @@ import numpy as np
 
 from mlcalc import engine as engines
 from mlcalc.blocks.storage import NpyBlockWriter
-from mlcalc.errors import ShapeError
+from mlcalc.errors import NumericError, ShapeError
 
 Progress = Callable[[int, int], None]
 
@@ -109,17 +109,23 @@ def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "
     rows = row_block(big.shape, out.dtype.itemsize, budget, 3)
     kern = engines.kernel(op, engine, work=rows * (big.shape[1] if len(big.shape) > 1 else 1))
     starts = range(0, big.shape[0], rows)
+    # a 1-D operand with a (1, 1) one makes a (1, n) result, as NumPy broadcasts: its blocks go along the row
+    along_row = len(big.shape) == 1 and len(out.shape) == 2
     for done, r in enumerate(starts, start=1):
         if small is None:
-            out[r:r + rows] = kern(a[r:r + rows], b[r:r + rows])
+            block = kern(a[r:r + rows], b[r:r + rows])
         else:  # keep the operands' order: sub is not symmetric
-            out[r:r + rows] = kern(big[r:r + rows], small) if big is a else kern(small, big[r:r + rows])
+            block = kern(big[r:r + rows], small) if big is a else kern(small, big[r:r + rows])
+        if along_row:
+            out[0, r:r + rows] = block
+        else:
+            out[r:r + rows] = block
         progress(done, len(starts))
 
 
 def scale(a, k: float, out: NpyBlockWriter, budget: int, engine: str = "auto", progress: Progress = _noop) -> None:
     rows = row_block(a.shape, out.dtype.itemsize, budget, 2)
-    kern = engines.kernel("scale", engine, work=rows * a.shape[1])
+    kern = engines.kernel("scale", engine, work=rows * (a.shape[1] if len(a.shape) > 1 else 1))
     starts = range(0, a.shape[0], rows)
     for done, r in enumerate(starts, start=1):
         out[r:r + rows] = kern(a[r:r + rows], k)
@@ -130,7 +136,10 @@ def transpose(a, out: NpyBlockWriter, budget: int, progress: Progress = _noop) -
     rows = row_block(a.shape, out.dtype.itemsize, budget, 2)
     starts = range(0, a.shape[0], rows)
     for done, r in enumerate(starts, start=1):
-        out[:, r:r + rows] = a[r:r + rows].T
+        if len(a.shape) == 1:  # a 1-D file transposes to the column it is in memory (n, 1)
+            out[r:r + rows, 0] = a[r:r + rows]
+        else:
+            out[:, r:r + rows] = a[r:r + rows].T
         progress(done, len(starts))
 
 
@@ -184,7 +193,20 @@ def pairwise_dist(a, b, metric: str, out: NpyBlockWriter, budget: int, engine: s
     total, done = len(a_starts) * len(b_starts), 0
     for i in a_starts:
         a_panel = a[i:i + rows]
+        if metric == "cosine":
+            _refuse_zero_rows(a_panel, i, "A")
         for j in b_starts:
-            out[i:i + rows, j:j + rows] = kern(a_panel, b[j:j + rows], metric)
+            b_panel = b[j:j + rows]
+            if metric == "cosine" and i == 0:
+                _refuse_zero_rows(b_panel, j, "B")
+            out[i:i + rows, j:j + rows] = kern(a_panel, b_panel, metric)
             done += 1
             progress(done, total)
+
+
+def _refuse_zero_rows(panel: np.ndarray, first: int, name: str) -> None:
+    """The in-memory dist's rule, panel by panel: a zero row has no direction for the cosine."""
+    zero = ~np.any(panel != 0, axis=1)
+    if zero.any():
+        raise NumericError(f"dist: cosine distance is undefined for a zero vector "
+                           f"(row {first + int(np.argmax(zero)) + 1} of {name})")

@@ -23,18 +23,23 @@ class Table:
     """Row blocks of an NPY table split into features and target."""
 
     def __init__(self, blocks, target: str | None, budget: int):
-        m, ncols = blocks.shape
-        if ncols < 2:
+        if len(blocks.shape) != 2 or blocks.shape[1] < 2:
             raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
+        m, ncols = blocks.shape
+        names = [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]  # as linreg.prepare names a table without header
+        target = target.strip() if target is not None else None
         if target is None:
             t = ncols - 1
+        elif target in names:
+            t = names.index(target)
         elif target.isdigit() and 1 <= int(target) <= ncols:
             t = int(target) - 1
         else:
-            raise InputError(f"train-linreg: no column {target!r} (an NPY file has no header: give a 1-based "
-                             f"column number 1..{ncols})")
+            raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)} (an NPY "
+                             f"file has no header: its columns are named so, or numbered 1..{ncols})")
+        if m < 2:
+            raise InputError(f"train-linreg: DATA has {m} row; at least 2 are needed")
         self.blocks, self.t, self.n = blocks, t, m
-        names = [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]  # as linreg.prepare names a table without header
         self.features = [names[j] for j in range(ncols) if j != t]
         self.target = names[t]
         self.target_column = t + 1
@@ -43,12 +48,17 @@ class Table:
     def __iter__(self):
         for r in range(0, self.n, self.rows):
             block = self.blocks[r:r + self.rows]
-            bad = ~np.isfinite(block)
-            if bad.any():
-                i, j = np.argwhere(bad)[0]
-                raise InputError(f"train-linreg: DATA has a non-finite value ({block[i, j]}) at row {r + i + 1}, "
-                                 f"column {j + 1}")
+            require_finite_block(block, r, "train-linreg")
             yield np.delete(block, self.t, axis=1), block[:, self.t]
+
+
+def require_finite_block(block: np.ndarray, first_row: int, command: str) -> None:
+    """read.require_finite's message for a block of DATA whose first row is first_row (0-based)."""
+    bad = ~np.isfinite(block)
+    if bad.any():
+        i, j = np.argwhere(bad.reshape(len(block), -1))[0]
+        value = block.reshape(len(block), -1)[i, j]
+        raise InputError(f"{command}: DATA has a non-finite value ({value}) at row {first_row + i + 1}, column {j + 1}")
 
 
 def _moments(table: Table):
@@ -98,7 +108,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None) -> dict:
         xm_s, ym_s = (xm - mu) / sigma, (ym - my) / sy
         theta = linreg.normal_from_moments(g_s, r_s, xm_s, ym_s, cfg)
     else:
-        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None))
+        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
     coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
     sse, sst = 0.0, 0.0
     for x, y in table:
@@ -115,14 +125,30 @@ def _standardized(table, mu, sigma, my, sy):
         yield (x - mu) / sigma, (y - my) / sy
 
 
-def _descend(table, cfg, mu, sigma, my, sy, callback):
+def _mse(table, theta, mu, sigma, my, sy) -> float:
+    """The loss (standardized units) of θ over the whole table: one pass."""
+    sse = 0.0
+    for x, y in _standardized(table, mu, sigma, my, sy):
+        r = x @ theta[:-1] + theta[-1] - y
+        sse += float(r @ r)
+    return sse / table.n
+
+
+def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
+    """linreg._descend's rules by blocks: the history holds the loss after epoch 1, every --log-every
+    epochs and the last; full-batch training stops once the loss settles (--tol, 1e-12 by default
+    for gd without decay); a loss 10⁶ times the starting one is divergence."""
     p = len(mu)
     theta = np.zeros(p + 1)
     opt = Optimizer(cfg.optimizer, cfg.learning_rate, p + 1)
     rng = np.random.default_rng(cfg.seed)
     per_epoch = sum(-(-min(table.rows, table.n - r) // cfg.batch_size) for r in range(0, table.n, table.rows))
     total_steps = cfg.epochs * (per_epoch if cfg.method == "sgd" else 1) if cfg.decay else 0
-    history = []
+    full_batch = cfg.method == "gd"
+    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
+    initial = (syy + (ym - my) ** 2) / (sy * sy)  # the loss at θ = 0, without a pass
+    history, previous, epochs_run = [], None, cfg.epochs
+    callback(linreg.Event("start", 0, initial, cfg.epochs))
     for epoch in range(1, cfg.epochs + 1):
         if cfg.method == "gd":
             g, sse = np.zeros(p + 1), 0.0
@@ -140,7 +166,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback):
             if cfg.l1:
                 soft_threshold(theta[:-1], opt.lr * cfg.l1)
             opt.lr = lr0
-            loss = sse / table.n
+            loss = sse / table.n  # before this epoch's update, as the in-memory gd's
         else:
             from mlcalc.train import reference
             block_starts = list(range(0, table.n, table.rows))
@@ -154,12 +180,21 @@ def _descend(table, cfg, mu, sigma, my, sy, callback):
                 sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
                                                 total_steps)
             loss = sse / table.n
-        if not (math.isfinite(loss) and np.isfinite(theta).all()):
-            raise NumericError(f"train-linreg: training diverged at epoch {epoch}; try a smaller --lr or --standardize")
+        diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
+        if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
+            raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
+                               f"try a smaller --lr than {cfg.learning_rate:g}, or --standardize")
         if epoch % cfg.log_every == 0 or epoch == 1:
-            history.append(loss)
+            history.append(_mse(table, theta, mu, sigma, my, sy))  # after the epoch, as reported in memory
         callback(linreg.Event("epoch", epoch, loss, cfg.epochs))
-    return theta, history, cfg.epochs
+        if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
+            epochs_run = epoch
+            break
+        previous = loss
+    if epochs_run % cfg.log_every != 0 and epochs_run != 1:
+        history.append(_mse(table, theta, mu, sigma, my, sy))
+    callback(linreg.Event("end", epochs_run, history[-1], cfg.epochs))
+    return theta, history, epochs_run
 
 
 def _moments_on_cluster(table: Table, client):
@@ -173,6 +208,8 @@ def _moments_on_cluster(table: Table, client):
     xc, yc = x - xm, y - ym
     gram, rhs, syy = cluster.run(client, [xc.T @ xc, xc.T @ yc, (yc * yc).sum()])
     if not (np.isfinite(gram).all() and np.isfinite(rhs).all()):
+        for _ in table:  # a pass here to name the first non-finite value, as the local path does
+            pass
         raise InputError("train-linreg: DATA has non-finite values")
     return n, np.asarray(xm), float(ym), np.asarray(gram) / n, np.asarray(rhs) / n, float(syy) / n
 
@@ -181,5 +218,7 @@ def predict(model: dict, blocks, out, budget: int) -> None:
     from mlcalc.train import model as models
     rows = local.row_block(blocks.shape, 8, budget, 3)
     for r in range(0, blocks.shape[0], rows):
-        x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA")
+        block = blocks[r:r + rows]
+        require_finite_block(block, r, "predict")
+        x = models.feature_matrix(model, block, None, "DATA")
         out[r:r + len(x)] = models.predict(model, x)

@@ -60,11 +60,14 @@ def train_linreg(
         check_output_path(save)
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
                         seed, log_every, tol, schedule.value if schedule else None)
-    blocked = _blocked_table(data, target, s)
+    blocked = _blocked_table(data, target, s, cluster_ok=cfg.method == "normal" and not cfg.val_split)
     with _progress(s.quiet) as callback:
         if blocked is not None:
             from mlcalc.blocks import train as blocks_train
             table, client = blocked
+            if s.tracer is not None:
+                warn("train-linreg: --trace is not available when DATA is worked through by blocks (it is larger "
+                     "than --memory-limit allows, or --scheduler is set): training without it")
             try:
                 result = blocks_train.fit(table, cfg, client, callback)
             finally:
@@ -97,13 +100,14 @@ def train_linreg(
         sys.stderr.write(curve)
 
 
-def _blocked_table(spec: str, target, s):
-    """(Table of row blocks, Dask client or None) when DATA is an NPY over the budget or --scheduler is set."""
+def _blocked_table(spec: str, target, s, cluster_ok: bool):
+    """(Table of row blocks, Dask client or None) when DATA is an NPY over the budget or --scheduler is set
+    (and the cluster can do the fit: cluster_ok; else the local paths, by the size of DATA)."""
     import os
     from mlcalc.blocks import dispatch
     if not (spec.lower().endswith(".npy") and os.path.isfile(spec)):
         return None
-    address = dispatch.scheduler_address(s)
+    address = dispatch.scheduler_address(s) if cluster_ok else None
     limit = dispatch.budget(s)
     if address is None and os.path.getsize(spec) <= limit // 2:
         return None
@@ -184,7 +188,7 @@ def _blocked_predict(m, spec: str, s):
         return None
     blocks = storage.NpyBlocks.open(spec)
     n = blocks.shape[0]
-    if (s.output or "").lower().endswith(".npy"):
+    if (s.output or "").lower().endswith(".npy") and s.format in (None, "npy"):
         with storage.AtomicNpyOutput(s.output, (n,), np.float64) as out:
             predict_blocks(m, blocks, out, limit)
         return True

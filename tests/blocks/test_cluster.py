@@ -57,3 +57,39 @@ def test_train_linreg_normal_on_a_cluster(cluster, tmp_path):
     dist = json.loads(r.stdout)
     np.testing.assert_allclose(dist["coef"], mem["coef"], rtol=1e-10)
     assert dist["intercept"] == pytest.approx(mem["intercept"], rel=1e-10)
+
+
+def test_a_small_operand_first_on_a_cluster_keeps_the_large_shape(cluster, tmp_path):
+    # map_blocks took the result's chunks from its first operand: "sub 5 m.npy" made a (333, 1) result
+    m = np.random.default_rng(5).standard_normal((333, 77))
+    np.save(tmp_path / "m.npy", m)
+    np.save(tmp_path / "row.npy", np.arange(77.0).reshape(1, 77))
+    for first, expected in (("5", 5 - m), (str(tmp_path / "row.npy"), np.arange(77.0) - m)):
+        r = run_process("sub", first, str(tmp_path / "m.npy"), "--scheduler", cluster, "-o", str(tmp_path / "r.npy"))
+        assert r.code == 0, r.stderr
+        np.testing.assert_array_equal(np.load(tmp_path / "r.npy"), expected)
+
+
+def test_commands_without_a_cluster_path_run_here_when_a_scheduler_is_set(cluster, tmp_path):
+    import json
+    rng = np.random.default_rng(6)
+    np.save(tmp_path / "m.npy", rng.standard_normal((40, 3)))
+    np.save(tmp_path / "v.npy", np.arange(3.0))
+    env = {"MLCALC_SCHEDULER": cluster}
+    for args in (("scale", str(tmp_path / "m.npy"), "--by", "2"), ("transpose", str(tmp_path / "m.npy")),
+                 ("dist", str(tmp_path / "m.npy"), str(tmp_path / "m.npy")),
+                 ("matmul", str(tmp_path / "m.npy"), str(tmp_path / "v.npy")),
+                 ("train-linreg", str(tmp_path / "m.npy"), "--method", "gd"),
+                 ("train-linreg", str(tmp_path / "m.npy"), "--method", "normal", "--val-split", "0.2", "--seed", "1")):
+        here = run_process(*args, "-f", "json")
+        there = run_process(*args, "-f", "json", env=env)
+        assert there.code == 0 and json.loads(there.stdout) == json.loads(here.stdout), (args, there.stderr)
+
+
+def test_non_finite_data_on_a_cluster_names_its_position(cluster, tmp_path):
+    t = np.ones((500, 3))
+    t[:, 0] = np.arange(500.0)
+    t[7, 1] = np.inf
+    np.save(tmp_path / "t.npy", t)
+    r = run_process("train-linreg", str(tmp_path / "t.npy"), "--method", "normal", "--scheduler", cluster)
+    assert r.code == 1 and "non-finite value (inf) at row 8, column 2" in r.stderr

@@ -320,3 +320,38 @@ def test_a_file_size_limit_is_one_error_line_and_leaves_no_temp_file(tmp_path, b
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr.strip().splitlines() == [f"mlcalc: error: cannot write {tmp_path / 'out' / 'o.npy'}: File too large"]
     assert os.listdir(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize("args", [("add", "v.npy", "one.npy"), ("sub", "one.npy", "v.npy"), ("scale", "v.npy", "--by", "2"),
+                                  ("transpose", "v.npy"), ("dist", "c.npy", "p.npy"), ("dist", "p.npy", "c.npy")])
+def test_vectors_by_blocks_give_the_in_memory_result(tmp_path, args):
+    # 1-D files and one-column vectors crashed or were refused by blocks
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "v.npy", np.arange(2000.0))
+    np.save(tmp_path / "one.npy", np.array([[5.0]]))
+    np.save(tmp_path / "c.npy", rng.standard_normal((7, 1)))
+    np.save(tmp_path / "p.npy", rng.standard_normal((300, 7)))
+    args = [str(tmp_path / a) if a.endswith(".npy") else a for a in args]
+    assert run_cli(*args, "-o", str(tmp_path / "mem.npy")).code == 0
+    r = run_cli(*args, "--memory-limit", "8KB", "-o", str(tmp_path / "blk.npy"))
+    assert r.code == 0, r.stderr
+    mem, blk = np.load(tmp_path / "mem.npy"), np.load(tmp_path / "blk.npy")
+    assert mem.shape == blk.shape
+    np.testing.assert_allclose(blk, mem, rtol=1e-14)
+
+
+def test_cosine_by_blocks_refuses_a_zero_row_as_in_memory(tmp_path):
+    z = np.random.default_rng(0).standard_normal((40, 7))
+    z[3] = 0
+    np.save(tmp_path / "z.npy", z)
+    for a, b, name in ((str(tmp_path / "z.npy"), "1 2 3 4 5 6 7", "A"), ("1 2 3 4 5 6 7", str(tmp_path / "z.npy"), "B")):
+        for limit in ([], ["--memory-limit", "4KB"]):
+            assert_one_error_line(run_cli("dist", a, b, "--metric", "cosine", *limit), f"zero vector (row 4 of {name})")
+
+
+def test_a_format_given_with_an_npy_name_is_written_as_asked(tmp_path):
+    np.save(tmp_path / "a.npy", np.ones((7, 1001)))
+    np.save(tmp_path / "b.npy", np.ones((1001, 5)))
+    r = run_cli("matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--memory-limit", "8KB",
+                "-o", str(tmp_path / "r.npy"), "-f", "csv")
+    assert r.code == 0 and (tmp_path / "r.npy").read_text().splitlines()[0] == "1001,1001,1001,1001,1001"

@@ -128,3 +128,53 @@ def test_validation_split_reports_validation_loss(housing):
     r = linreg.fit(housing, linreg.Config(method="normal", val_split=0.2, seed=0))
     assert list(r)[:8] == ["coef", "intercept", "features", "target", "loss", "r2", "val_loss", "val_r2"]
     assert 0.9 < r["val_r2"] <= 1
+
+
+@pytest.fixture
+def housing_npy(tmp_path):
+    import pandas as pd
+    df = pd.read_csv("samples/housing.csv", comment="#")
+    np.save(tmp_path / "h.npy", df.values)
+    return tmp_path / "h.npy"
+
+
+def _fit(*args):
+    import json
+
+    from conftest import run_cli
+    r = run_cli("train-linreg", *map(str, args), "-f", "json")
+    assert r.code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("extra", [["--tol", "1e-4"], ["--epochs", "250"], ["--optimizer", "adam", "--epochs", "150"]])
+def test_gd_by_blocks_follows_the_in_memory_rules(housing_npy, extra):
+    # stopping (--tol and gd's default), the history's points (after epoch 1, every 100, the last) and
+    # the model agree with the in-memory fit
+    mem = _fit(housing_npy, "--method", "gd", "--standardize", *extra)
+    blk = _fit(housing_npy, "--method", "gd", "--standardize", *extra, "--memory-limit", "8KB")
+    assert blk["epochs"] == mem["epochs"]
+    np.testing.assert_allclose(blk["history"], mem["history"], rtol=1e-6)  # sums in another order
+    np.testing.assert_allclose(blk["coef"], mem["coef"], rtol=1e-6)
+
+
+def test_blocked_tables_are_checked_as_in_memory(tmp_path, housing_npy):
+    from conftest import assert_one_error_line, run_cli
+    np.save(tmp_path / "col.npy", np.arange(10.0))
+    np.save(tmp_path / "row.npy", np.arange(600.0).reshape(1, 600))
+    for spec, fragment in ((tmp_path / "col.npy", "at least two columns"), (tmp_path / "row.npy", "DATA has 1 row")):
+        assert_one_error_line(run_cli("train-linreg", str(spec), "--method", "normal", "--memory-limit", "2KB"), fragment)
+    # the names a headerless table gets (x1, x2, …, y) select the target by blocks too
+    assert _fit(housing_npy, "--method", "normal", "--target", "x2", "--memory-limit", "8KB")["target"] == "x2"
+    assert _fit(housing_npy, "--method", "normal", "--target", "y", "--memory-limit", "8KB")["target"] == "y"
+
+
+def test_blocked_predict_refuses_non_finite_rows(tmp_path, housing_npy):
+    from conftest import assert_one_error_line, run_cli
+    assert run_cli("train-linreg", str(housing_npy), "--method", "normal", "--save", str(tmp_path / "m.json")).code == 0
+    x = np.load(housing_npy)[:, :-1].copy()
+    x[10, 2] = np.nan
+    np.save(tmp_path / "x.npy", x)
+    for limit in ([], ["--memory-limit", "8KB"]):
+        assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "x.npy"), *limit),
+                              "non-finite value (nan) at row 11, column 3")
