@@ -68,8 +68,8 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     # an NPY written by blocks; `-f csv -o x.npy` asks for text, whose size the in-memory result decides
     to_file = (settings.output or "").lower().endswith(".npy") and settings.format in (None, "npy")
     if not to_file and out_bytes > limit // 4:
-        raise MlcalcError(f"{op}: the result ({out_bytes / 1e9:.2f} GB) is too large for --memory-limit "
-                          f"{limit / 1e9:.2f} GB: write it with -o FILE.npy")
+        raise MlcalcError(f"{op}: the result ({size_text(out_bytes)}) is too large for a memory budget of "
+                          f"{size_text(limit)}: write it with -o FILE.npy")
     if address is not None:
         from mlcalc.blocks import cluster
         client = cluster.connect(address)
@@ -212,13 +212,30 @@ def dist(specs, metric, settings, read_small):
 
 
 def require_fits(spec: str, settings, command: str) -> None:
-    """Commands that need the whole matrix refuse an NPY operand over the budget, rather than swap."""
+    """Commands that need the whole matrix refuse an NPY operand over the budget, rather than swap. Its
+    size in the working dtype counts, as in run_blocked: whatever that keeps in memory passes here."""
     path = _npy_path(spec)
     if path is None:
         return
-    size, limit = os.path.getsize(path), budget(settings)
+    info = storage.inspect_npy(path, path)
+    itemsize = 4 if settings.dtype == "float32" else 8
+    size, limit = int(np.prod(info.shape)) * itemsize, budget(settings)
+    if size > limit and command == "matmul":  # two operands work by blocks: here for a chain
+        raise MlcalcError(
+            f"matmul: {spec} ({size_text(size)} as {settings.dtype}) is larger than the memory budget "
+            f"({size_text(limit)}), and a chain of more than two operands is multiplied in memory: multiply "
+            "two at a time (a product of two works by blocks; write it with -o FILE.npy)")
     if size > limit:
         raise MlcalcError(
-            f"{command}: {spec} ({size / 1e9:.2f} GB) is larger than the memory budget ({limit / 1e9:.2f} GB) and "
-            f"{command} needs the whole matrix in memory; raise --memory-limit, or use a command that works by "
-            "blocks (matmul, add, sub, hadamard, scale, transpose, norm --ord fro|l1|inf, dist)")
+            f"{command}: {spec} ({size_text(size)} as {settings.dtype}) is larger than the memory budget "
+            f"({size_text(limit)}) and {command} needs the whole matrix in memory; raise --memory-limit, or use a "
+            "command that works by blocks (matmul, add, sub, hadamard, scale, transpose, norm --ord fro|l1|inf, "
+            "dist, train-linreg, predict)")
+
+
+def size_text(n: int) -> str:
+    """Bytes as a person reads them: 4.1 KB, 512 MB, 2.15 GB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"

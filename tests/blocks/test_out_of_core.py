@@ -355,3 +355,18 @@ def test_a_format_given_with_an_npy_name_is_written_as_asked(tmp_path):
     r = run_cli("matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--memory-limit", "8KB",
                 "-o", str(tmp_path / "r.npy"), "-f", "csv")
     assert r.code == 0 and (tmp_path / "r.npy").read_text().splitlines()[0] == "1001,1001,1001,1001,1001"
+
+
+def test_the_budget_refusals_agree_with_the_blocked_paths_and_read_well(tmp_path):
+    # 50×10 float64 in a 4128-byte file is 2000 bytes as float32: in memory for scale, so not refused
+    np.save(tmp_path / "w.npy", np.ones((50, 10)))
+    r = run_cli("--dtype", "float32", "scale", str(tmp_path / "w.npy"), "--by", "2", "--memory-limit", "4064",
+                "-o", str(tmp_path / "s.npy"))
+    assert r.code == 0, r.stderr
+    assert_one_error_line(run_cli("inv", str(tmp_path / "w.npy"), "--memory-limit", "2KB"),
+                          "(4 KB as float64) is larger than the memory budget (2 KB)")
+    # a chain is multiplied in memory: the advice is to multiply two at a time, not "use matmul"
+    np.save(tmp_path / "a.npy", np.ones((7, 1001)))
+    np.save(tmp_path / "b.npy", np.ones((1001, 5)))
+    assert_one_error_line(run_cli("matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), str(tmp_path / "a.npy"),
+                                  "--memory-limit", "8KB"), "multiply two at a time")
