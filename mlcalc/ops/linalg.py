@@ -553,13 +553,16 @@ def _trace_svd(tracer, a, u, s, vt) -> None:
 
 def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> np.ndarray:
     """Moore–Penrose pseudo-inverse through the SVD: A⁺ = V·diag(1/σᵢ)·Uᵀ over σᵢ > rcond·σ_max
-    (NumPy's rule; default rcond 1e-15), smaller σᵢ counted as 0."""
+    (NumPy's rule; default rcond 1e-15, NumPy's, and max(m, n)·eps for float32 as Octave's pinv:
+    float32's rounding leaves singular values of about 1e-7·σ_max where A has none, and inverting
+    them gave entries of 1e7), smaller σᵢ counted as 0."""
     from mlcalc.kernels.reference import PINV_RCOND
     a = _matrix_operand(a, "pinv")
     require_finite(a, "pinv", "A")
     if rcond is not None and not (rcond >= 0):
         raise ShapeError(f"pinv: --rcond must be 0 or more, got {rcond}")
-    rcond = PINV_RCOND if rcond is None else rcond
+    if rcond is None:
+        rcond = PINV_RCOND if a.dtype != np.float32 else max(a.shape) * float(np.finfo(np.float32).eps)
     u, s, vt = _svd(a, engine)
     cutoff = rcond * (float(s[0]) if s.size else 0.0)
     large = s > cutoff

@@ -232,6 +232,17 @@ def test_pinv_rcond_cuts_small_singular_values():
     np.testing.assert_allclose(linalg.pinv(a, rcond=1e-6), np.diag([1.0, 0.0]))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_pinv_drops_singular_values_at_float32_rounding(engine):
+    # rank 2 in float32: its other singular values are rounding, ~1e-7·σ_max, which 1e-15 would invert
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal((6, 2)) @ rng.standard_normal((2, 5))).astype(np.float32)
+    p = linalg.pinv(a, engine=engine)
+    assert p.dtype == np.float32 and np.abs(p).max() < 10
+    np.testing.assert_allclose(a @ p @ a, a, atol=1e-5)
+    np.testing.assert_allclose(p, np.linalg.pinv(a.astype(np.float64), rtol=1e-6), atol=1e-5)
+
+
 def test_pinv_trace_shows_reciprocals_and_check():
     t = Tracer()
     linalg.pinv(np.array([[1.0, 2.0], [2.0, 4.0]]), tracer=t)
