@@ -217,7 +217,7 @@ def require_fits(spec: str, settings, command: str) -> None:
     path = _npy_path(spec)
     if path is None:
         return
-    info = storage.inspect_npy(path, path)
+    info = storage.inspect_npy(path, path, max_ndim=64)  # the command's read judges the dimensions
     itemsize = 4 if settings.dtype == "float32" else 8
     size, limit = int(np.prod(info.shape)) * itemsize, budget(settings)
     if size > limit and command == "matmul":  # two operands work by blocks: here for a chain

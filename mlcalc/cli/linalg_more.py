@@ -97,7 +97,7 @@ def svd(a: str = MATRIX):
 
 @app.command(epilog='Examples: mlcalc pinv "1 2; 2 4" --trace  ·  mlcalc pinv a.csv --rcond 1e-10 -o a_pinv.npy')
 def pinv(a: str = MATRIX,
-         rcond: Optional[float] = typer.Option(None, "--rcond", callback=finite, help="Singular values at or below rcond·σ_max count as 0 (default 1e-15, NumPy's; float32: max(m, n)·eps, Octave's).")):
+         rcond: Optional[float] = typer.Option(None, "--rcond", callback=finite, min=0.0, help="Singular values at or below rcond·σ_max count as 0 (default 1e-15, NumPy's; float32: max(m, n)·eps, Octave's).")):
     """Moore–Penrose pseudo-inverse A⁺ through the SVD."""
     from mlcalc.ops import linalg
     s = settings()

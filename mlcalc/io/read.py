@@ -137,6 +137,9 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
 
 
 def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
+    if text.lstrip("\ufeff \t\r\n").startswith("{"):  # -f json of a command with several results
+        raise InputError(f"{source}: a JSON object, not a matrix (nested lists): take one of its results, "
+                         "e.g. with jq .NAME")
     table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
@@ -169,8 +172,25 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
 def _typed(op: Operand, opts: ReadOptions) -> Operand:
     want = np.float32 if opts.dtype == "float32" else np.float64
     if op.values.dtype != want:
-        op.values = op.values.astype(want)
+        with np.errstate(over="ignore"):
+            typed = op.values.astype(want)
+        if want == np.float32 and op.values.dtype.kind == "f" and op.values.dtype.itemsize > 4:
+            _refuse_overflow(op.values, typed, op.source)
+        op.values = typed
     return op
+
+
+def _refuse_overflow(values: np.ndarray, typed: np.ndarray, source: str) -> None:
+    """A finite number beyond float32's range would become inf under --dtype float32, and a later
+    error would blame an inf that the user never wrote."""
+    beyond = np.isinf(typed) & np.isfinite(values)
+    if beyond.any():
+        pos = np.unravel_index(int(np.argmax(beyond)), values.shape)
+        where = (f" at row {pos[0] + 1}, column {pos[1] + 1}" if len(pos) == 2 else
+                 f" at element {pos[0] + 1}" if len(pos) == 1 else "")
+        from mlcalc.io.write import format_number
+        raise InputError(f"{source}: {format_number(float(values[pos]))}{where} is beyond float32's range (±3.4e38): "
+                         "use float64 (leave out --dtype float32)")
 
 
 def first_nonfinite(a: np.ndarray) -> tuple[int, ...] | None:

@@ -159,3 +159,20 @@ def test_out_of_core_output_keeps_modes_links_and_fifos(tmp_path, blocked):
     (tmp_path / "got.npy").write_bytes(got[0])
     assert np.array_equal(np.load(tmp_path / "got.npy"), expected)
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".mlcalc-")]
+
+
+def test_float32_overflow_on_reading_names_the_number_typed():
+    # it became inf, and a later error blamed an inf the user never wrote
+    assert_one_error_line(run_cli("inv", "1e40 0; 0 1", "--dtype", "float32"),
+                          "1e+40 at row 1, column 1 is beyond float32's range")
+    assert run_cli("inv", "1e30 0; 0 1", "--dtype", "float32", "--quiet").code == 0
+
+
+def test_a_json_object_on_stdin_says_what_it_is():
+    r = run_cli("transpose", "-", stdin='{"S": [5.46, 0.37], "U": [[1, 0], [0, 1]]}')
+    assert_one_error_line(r, "standard input: a JSON object, not a matrix", "jq")
+
+
+def test_pinv_rcond_cannot_be_negative():
+    r = run_cli("pinv", "1 2", "--rcond", "-1")
+    assert r.code == 2 and "--rcond" in r.stderr
