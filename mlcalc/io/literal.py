@@ -18,7 +18,12 @@ _JSON_BOOLEANS = re.compile(r"\[[\s\d.,+\-eE\[\]]*\b(true|false)\b[\s\d.,+\-eE\[
 _NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
+# the typographic minus that traces print ("(−2)"), so that a number copied from one reads back
+_MINUS = str.maketrans({"\u2212": "-"})
+
+
 def looks_like_literal(spec: str) -> bool:
+    spec = spec.translate(_MINUS)
     if _JSON_BOOLEANS.fullmatch(spec.strip()):
         return True  # "[true, false]": JSON booleans, read as 1 and 0
     return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
@@ -27,7 +32,7 @@ def looks_like_literal(spec: str) -> bool:
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
-    text = spec.strip()
+    text = spec.translate(_MINUS).strip()
     nested = _json_list(text)
     if nested is not None:
         if not nested:

@@ -176,3 +176,8 @@ def test_a_json_object_on_stdin_says_what_it_is():
 def test_pinv_rcond_cannot_be_negative():
     r = run_cli("pinv", "1 2", "--rcond", "-1")
     assert r.code == 2 and "--rcond" in r.stderr
+
+
+def test_the_typographic_minus_of_traces_reads_back_in_literals():
+    assert run_cli("norm", "1 −2 3", "--ord", "l1").stdout.strip() == "6"
+    assert values(run_cli("add", "[−1.5, 2]", "1 1", "-f", "json")) == [-0.5, 3]
