@@ -82,8 +82,7 @@ def _exactly_singular(a: np.ndarray, cond: float) -> int | None:
     n = a.shape[0]
     if cond <= 1.0 / np.finfo(a.dtype).eps or n > EXACT_CHECK_UP_TO:
         return None
-    from mlcalc.ops import exact
-    pivots = rowops.echelon(exact.fractions(a.tolist(), "check"), True)
+    pivots = rowops.echelon(_as_typed(a, "check"), True)
     if len(pivots) == n:
         return None
     return next(j for j in range(n) if j not in pivots) + 1
@@ -242,19 +241,25 @@ def _trace_solve(tracer: Tracer, a, b, x, k: int, engine: str) -> None:
 
 
 def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None):
-    """det A (0 for a singular A); computed on a log scale, so overflow is reported, not hidden."""
+    """det A (0 for a singular A): exact up to EXACT_CHECK_UP_TO (_exact_det), else on a log scale;
+    either way overflow is reported, not hidden."""
     a = _square(a, "det")
     n = a.shape[0]
     sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
     exact_zero = _exactly_singular(a, cond if sign != 0 else math.inf)  # the column without a pivot
-    if exact_zero is not None:
+    if n <= EXACT_CHECK_UP_TO:
+        d = _exact_det(a)  # 0 exactly when A is singular as typed, whatever the LU's rounding left
+        sign = (d > 0) - (d < 0)
+        logabs = math.log(abs(d.numerator)) - math.log(d.denominator) if d else -math.inf
+    elif exact_zero is not None:
         sign = 0  # rounding left a tiny pivot where the exact one is 0
     if sign == 0:
         value = 0.0
     else:
         _check_condition("det", cond, a.dtype, warn)
-        if n <= PIVOT_PRODUCT_UP_TO:
-            value = _pivot_product(a)
+        if n <= EXACT_CHECK_UP_TO:
+            from mlcalc.io.csvparse import as_float
+            value = as_float(d)
         else:
             value = sign * math.exp(logabs) if logabs < 709.78 else sign * math.inf
         if warn is not None and not math.isfinite(a.dtype.type(value)):
@@ -267,58 +272,34 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     return a.dtype.type(value)
 
 
-# Up to this size det A prints the product of the pivots of the textbook LU (reference.lu_factor, the
-# same numbers on every engine), as Octave and PyTorch do: exp(Σ log|uᵢᵢ|), NumPy's way and the
-# kernels', rounds once more and turned det [1 2; 3 4] into -2.0000000000000004 and det 5 into
-# 4.999999999999999. Beyond it the log scale stays (the digits of a large determinant are rounding
-# anyway), and so does every overflow/underflow warning, which logabs decides.
-PIVOT_PRODUCT_UP_TO = 64
+def _exact_det(a: np.ndarray):
+    """det A as a Fraction, from its entries as typed (0.1 is 1/10, as --exact and the singularity check
+    read them). Printed rounded once: det 5 and det [1 2; 3 4] are 5 and -2, where exp(Σ log|uᵢᵢ|)
+    (NumPy's, and the kernels') gave 4.999999999999999 and -2.0000000000000004, and a product of float
+    pivots is a few ulps off in about half of small integer matrices. A few ms up to 12×12."""
+    from mlcalc.ops import exact
+    return exact.det(_as_typed(a, "det"))
 
 
-def _pivot_product(a: np.ndarray) -> float:
-    """det A as ± the product of the LU pivots (in float64), scaled by exact powers of two so that no
-    partial product overflows or underflows; ±inf or 0 only when det A itself is out of range."""
-    from mlcalc.kernels.reference.systems import lu_factor
-
-    lu, perm, _ = lu_factor(a.astype(np.float64))  # float32 entries too: one rounding, at the end
-    swaps = len(perm) - len(_cycles(perm))
-    mantissa, exponent = (-1.0 if swaps % 2 else 1.0), 0
-    for pivot in np.diagonal(lu).astype(np.float64):
-        m, e = math.frexp(float(pivot))
-        mantissa, e2 = math.frexp(mantissa * m)
-        exponent += e + e2
-    try:
-        return math.ldexp(mantissa, exponent)
-    except OverflowError:
-        return math.copysign(math.inf, mantissa)
-
-
-def _cycles(perm) -> list[list[int]]:
-    """The cycles of a permutation: n minus their count is the parity's number of swaps."""
-    seen, cycles = set(), []
-    for start in range(len(perm)):
-        if start not in seen:
-            cycle, i = [], start
-            while i not in seen:
-                seen.add(i)
-                cycle.append(i)
-                i = int(perm[i])
-            cycles.append(cycle)
-    return cycles
+def _as_typed(a: np.ndarray, command: str):
+    """A's entries as the Fractions a user typed: each value's shortest repr (float32's own digits for
+    float32: 0.3, not 0.30000001192092896), as --exact reads them."""
+    from mlcalc.ops import exact
+    rows = a.tolist() if a.dtype != np.float32 else [[float(str(x)) for x in row] for row in a]
+    return exact.fractions(rows, command)
 
 
 def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: int | None = None) -> None:
     from mlcalc.io.write import format_number  # the digits stdout shows (float32's own)
     n = a.shape[0]
+    by_hand = None
     if n <= 3:
         by_hand = a.dtype.type(rowops.determinant_by_cofactors(_rows(a), False, tracer))
-        printed = a.dtype.type(value)
-        if exact_zero is None and by_hand != printed:  # the formula and LU round differently: which is printed
-            tracer.step("The printed value comes from the LU factorisation",
-                        f"det A = {format_number(printed)} by LU; {format_number(by_hand)} by cofactors "
-                        f"(floating-point rounding: they differ by {abs(float(printed) - float(by_hand)):.2g})")
     elif n <= FULL_UP_TO:
-        rowops.determinant_by_elimination(_rows(a), False, tracer)
+        by_hand = a.dtype.type(rowops.determinant_by_elimination(_rows(a), False, tracer))
+    elif n <= EXACT_CHECK_UP_TO:
+        tracer.step("det A in exact fractions", "det A = (−1)^(number of swaps) · (product of the pivots), "
+                    "by elimination on the entries as typed (0.1 is 1/10)", note=f"A is {_n_text(n)}", A=a)
     else:
         tracer.step("det A from the LU factorisation", "P·A = L·U ⇒ det A = (−1)^(number of swaps) · Πᵢ uᵢᵢ",
                     note=f"A is {_n_text(n)}; ({_engine_text(engine, 'det', n ** 3)})", A=a)
@@ -328,6 +309,14 @@ def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: 
             tracer.step("On a log scale, so that a product of many pivots cannot overflow",
                         f"log|det A| = Σᵢ log|uᵢᵢ| = {logabs:.10g}; sign = {'+1' if sign > 0 else '−1'}",
                         note=f"|det A| = 10^{logabs / math.log(10):.6g}", result=value)
+    printed = a.dtype.type(value)
+    if n <= EXACT_CHECK_UP_TO and exact_zero is None and (by_hand is None or by_hand != printed):
+        # what is printed, and why it may differ from the floating-point steps above
+        steps = "" if by_hand is None else (
+            f"; the floating-point steps above give {format_number(by_hand)} (rounding: they differ by "
+            f"{abs(float(printed) - float(by_hand)):.2g})")
+        tracer.step("The printed value is exact", f"det A = {format_number(printed)}: computed in fractions of "
+                    f"the entries as typed, rounded once{steps}", result=printed)
     if exact_zero is not None:  # the last word: what is printed, and why
         tracer.step("A is singular in exact arithmetic",
                     f"in fractions (its entries as typed), column {exact_zero} has no pivot: det A = 0",

@@ -180,3 +180,20 @@ def test_det_below_the_smallest_float_warns():
     warnings = []
     assert systems.det(np.diag([1e-200, 1e-200]), "numpy", warn=warnings.append) == 0
     assert len(warnings) == 1 and "below the smallest float64" in warnings[0]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_small_determinants_are_exact_for_the_entries_as_typed(engine):
+    from fractions import Fraction
+
+    from mlcalc.ops import exact
+    cases = {"5": 5, "1 2; 3 4": -2, "2 1 1; 1 3 2; 1 0 0": -1, "1 2 3; 4 5 6; 7 8 10": -3,
+             "0.1 0.2; 0.3 0.4": -0.02, "2 0 0; 0 3 0; 0 0 7": 42}
+    for text, expected in cases.items():
+        a = np.array([[float(x) for x in row.split()] for row in text.split(";")])
+        assert systems.det(a, engine=engine) == expected, (text, engine)
+    # a random 12×12: the exact determinant of its values as typed (shortest repr), rounded once
+    a = np.random.default_rng(5).standard_normal((12, 12))
+    want = float(exact.det([[Fraction(repr(x)) for x in row] for row in a.tolist()]))
+    assert systems.det(a, engine=engine) == want
+    assert systems.det(a, engine=engine) == pytest.approx(np.linalg.det(a), rel=1e-11)

@@ -175,9 +175,11 @@ def test_markdown_and_latex_traces_render():
 
 def test_det_trace_says_which_value_is_printed_when_rounding_differs():
     from conftest import run_cli
-    r = run_cli("det", "1 5 -2; 3 2 -5; -1 4 1", "--trace", "-f", "csv")
-    assert r.stdout.strip() == "3.999999999999995"  # the LU pivots' product, as Octave's det
-    assert "det A = 3.999999999999995 by LU; 4 by cofactors" in r.stderr
+    r = run_cli("det", "0.1 0.2; 0.3 0.4", "--trace", "-f", "csv")
+    assert r.stdout.strip() == "-0.02"  # exact in fractions of the entries as typed, rounded once
+    assert "det A = -0.02: computed in fractions" in r.stderr
+    assert "the floating-point steps above give -0.01999999999999999" in r.stderr
+    assert "The printed value" not in run_cli("det", "1 5 -2; 3 2 -5; -1 4 1", "--trace").stderr  # both 4
     assert "by LU" not in run_cli("det", "1 2; 3 4", "--trace", "--exact").stderr  # exact: one value
 
 
@@ -188,8 +190,8 @@ def test_det_trace_of_an_exactly_singular_matrix_ends_with_the_zero_it_prints():
         assert r.stdout.strip() == "0"
         last = r.stderr.split("Step ")[-1]
         assert "singular in exact arithmetic" in last and "det A = 0" in last, r.stderr
-    r = run_cli("det", "-0.3 0.7 -0.3; -0.2 -0.1 0.5; -0.7 0.5 0.7", "--trace", "--dtype", "float32", "-f", "csv")
-    assert f"det A = {r.stdout.strip()} by LU" in r.stderr  # float32's digits, as printed
+    r = run_cli("det", "0.1 0.2; 0.3 0.4", "--trace", "--dtype", "float32", "-f", "csv")
+    assert f"det A = {r.stdout.strip()}: computed in fractions" in r.stderr  # float32's digits, as printed
 
 
 def test_exact_traces_stay_short_and_show_a_sample(tmp_path):
