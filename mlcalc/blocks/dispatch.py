@@ -159,7 +159,7 @@ def norm(spec, ord_, axis, settings):
     path = _npy_path(spec)
     if path is None or axis is not None or os.path.getsize(path) <= budget(settings) // 2:
         return NOT_BLOCKED
-    a = storage.NpyBlocks.open(path)
+    a = storage.NpyBlocks.open(path, np.float32 if settings.dtype == "float32" else np.float64)
     vector = len(a.shape) == 1 or 1 in a.shape  # 1-D: worked as a column
     ord_ = ord_ or ("l2" if vector else "fro")
     if vector:  # a vector's l2 is the Frobenius norm of its one row/column; l1/inf swap for a row

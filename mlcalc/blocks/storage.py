@@ -59,14 +59,31 @@ class NpyBlocks:
         the file than the block, and mapped pages count in the process's resident memory."""
         i = self.info
         if not i.shape:  # a 0-d file (np.save of a number): its one value
-            return self._read(slice(0, 1), slice(0, 1), (1, 1)).astype(self.dtype, copy=False).reshape(())
+            return self._typed(self._read(slice(0, 1), slice(0, 1), (1, 1)), 0, 0).reshape(())
         parts = [slice(None) if k is Ellipsis else k for k in (key if isinstance(key, tuple) else (key,))]
         rows, cols = (parts + [slice(None), slice(None)])[:2]
         shape = i.shape if len(i.shape) == 2 else (i.shape[0], 1)
+        r0, c0 = rows.indices(shape[0])[0], cols.indices(shape[1])[0]
         if i.fortran:  # a Fortran-order file is the C-order transpose
-            return self._read(cols, rows, (shape[1], shape[0])).T.astype(self.dtype, order="C", copy=False)
-        return self._read(rows, cols, shape).astype(self.dtype, copy=False).reshape(
+            return np.ascontiguousarray(self._typed(self._read(cols, rows, (shape[1], shape[0])).T, r0, c0))
+        return self._typed(self._read(rows, cols, shape), r0, c0).reshape(
             (-1,) if len(i.shape) == 1 else (-1, len(range(*cols.indices(shape[1])))))
+
+    def _typed(self, block: np.ndarray, r0: int, c0: int) -> np.ndarray:
+        """The block in the working dtype; a finite number beyond float32's range is an error naming it
+        (it would become an inf the user never wrote), as on the in-memory path (io/read.py)."""
+        with np.errstate(over="ignore"):
+            typed = block.astype(self.dtype, copy=False)
+        if typed.dtype == np.float32 and block.dtype.kind == "f" and block.dtype.itemsize > 4:
+            beyond = np.isinf(typed) & np.isfinite(block)
+            if beyond.any():
+                i, j = np.argwhere(beyond)[0]
+                from mlcalc.io.write import format_number
+                where = (f"element {r0 + i + 1}" if len(self.info.shape) == 1 else
+                         f"row {r0 + i + 1}, column {c0 + j + 1}")
+                raise InputError(f"{self.info.path}: {format_number(float(block[i, j]))} at {where} is beyond "
+                                 "float32's range (±3.4e38): use float64 (leave out --dtype float32)")
+        return typed
 
     def _read(self, rows: slice, cols: slice, shape) -> np.ndarray:
         i = self.info

@@ -218,7 +218,6 @@ def predict(model: dict, blocks, out, budget: int) -> None:
     from mlcalc.train import model as models
     rows = local.row_block(blocks.shape, 8, budget, 3)
     for r in range(0, blocks.shape[0], rows):
-        block = blocks[r:r + rows]
-        require_finite_block(block, r, "predict")
-        x = models.feature_matrix(model, block, None, "DATA")
+        x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA")
+        require_finite_block(x, r, "predict")  # the features only, as in memory: an unknown target may be NaN
         out[r:r + len(x)] = models.predict(model, x)

@@ -29,6 +29,17 @@ def looks_like_literal(spec: str) -> bool:
     return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
 
 
+def meant_as_literal(spec: str) -> bool:
+    """A mistyped literal rather than a missing file: rows (';'), brackets or several cells, some of
+    them numbers ("1 2; 3 x"). Its parse then names the bad cell instead of 'no such file'."""
+    text = spec.translate(_MINUS).strip()
+    if not text or "/" in text:
+        return False
+    tokens = [t for t in re.split(r"[\s,;\[\]]+", text) if t]
+    shaped = ";" in text or text.startswith("[") or len(tokens) > 1
+    return shaped and any(csvparse.is_number(t) for t in tokens)
+
+
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line

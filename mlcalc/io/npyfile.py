@@ -162,9 +162,9 @@ def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.n
                     raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
                                      f"but the member holds {info.file_size - offset} (truncated or corrupt)")
                 rest = f.read(need - max(0, len(head) - offset))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as e:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
             # a damaged archive: a bad CRC, compressed data that does not inflate, a cut-off member,
-            # a compression method Python lacks
+            # a compression method Python lacks, an encrypted member (RuntimeError: password required)
             raise InputError(f"{source}: the archive member cannot be read (corrupt archive: {e})") from None
         return load_npy_bytes(head + rest, source, max_ndim)
 

@@ -60,7 +60,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _typed(Operand(arr, spec), opts)
     if os.path.exists(spec):
         return _read_path(spec, opts)
-    if literal.looks_like_literal(spec):
+    if literal.looks_like_literal(spec) or literal.meant_as_literal(spec):
         return _read_literal(spec, opts, label)
     if spec.lower().endswith(".npz"):
         raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
@@ -125,25 +125,47 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
     if body.startswith("["):
         # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector; or an Octave
         # matrix, whose line breaks end rows as in a literal. A CSV whose first header cell starts with
-        # '[' ("[s],[m]") is neither: read as CSV, and if that fails too the literal's error is the apt one
+        # '[' ("[s],[m]") is neither: read as CSV; if that fails too, the error of the form the first
+        # row looks like is the apt one
         try:
             return _read_literal(body, opts, source)
         except InputError as literal_error:
             try:
                 return _from_csv(text, source, opts)
-            except InputError:
-                raise literal_error from None
+            except InputError as csv_error:
+                raise (csv_error if _names_in_first_row(body) else literal_error) from None
     return _from_csv(text, source, opts)
 
 
+def _names_in_first_row(text: str) -> bool:
+    """Whether the first row (up to a line end or ';') holds a word that is no number: a CSV header
+    ("[s],[m]"), not a literal's first row ("[1 2", "[[1,2],")."""
+    first = text.splitlines()[0].split(";")[0] if text.strip() else ""
+    cells = first.replace(",", " ").replace("\t", " ").replace("[", " ").replace("]", " ").split()
+    return any(not csvparse.is_number(c.strip("\"'")) for c in cells)
+
+
 def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
-    if text.lstrip("\ufeff \t\r\n").startswith("{"):  # -f json of a command with several results
-        raise InputError(f"{source}: a JSON object, not a matrix (nested lists): take one of its results, "
-                         "e.g. with jq .NAME")
-    table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
+    try:
+        table = csvparse.parse_text(text, source, opts.delimiter, exact=opts.exact)
+    except InputError:
+        if _json_object(text):  # -f json of a command with several results
+            raise InputError(f"{source}: a JSON object, not a matrix (nested lists): take one of its results, "
+                             "e.g. with jq .NAME") from None
+        raise
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
     return _typed(Operand(values, source, table.names, table.rows if opts.exact else None), opts)
+
+
+def _json_object(text: str) -> bool:
+    import json
+    if not text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(text.lstrip("\ufeff")), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _read_stdin(opts: ReadOptions) -> Operand:

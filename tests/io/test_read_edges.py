@@ -123,17 +123,28 @@ def test_quoted_column_names_round_trip(tmp_path):
 
 @pytest.fixture
 def blocked(tmp_path):
-    """A command that runs out of core (blocks of a 3×4 NPY under a 2 KB budget), -o where asked."""
-    np.save(tmp_path / "c.npy", np.arange(12.0).reshape(3, 4))
+    """A command that runs out of core (blocks of a 30×40 NPY, 9.6 KB, under a 2 KB budget), -o where asked."""
+    np.save(tmp_path / "c.npy", np.arange(1200.0).reshape(30, 40))
 
     def run(out):
-        r = run_cli("add", str(tmp_path / "c.npy"), str(tmp_path / "c.npy"), "--memory-limit", "2KB", "-o", str(out))
-        assert r.code == 0, r.stderr
+        from mlcalc.blocks import storage
+        made = []
+        real = storage.AtomicNpyOutput.__init__
+
+        def spy(self, *args):  # the blocked writer is the one under test
+            made.append(args)
+            real(self, *args)
+        storage.AtomicNpyOutput.__init__ = spy
+        try:
+            r = run_cli("add", str(tmp_path / "c.npy"), str(tmp_path / "c.npy"), "--memory-limit", "2KB", "-o", str(out))
+        finally:
+            storage.AtomicNpyOutput.__init__ = real
+        assert r.code == 0 and made, r.stderr
     return run
 
 
 def test_out_of_core_output_keeps_modes_links_and_fifos(tmp_path, blocked):
-    expected = 2 * np.arange(12.0).reshape(3, 4)
+    expected = 2 * np.arange(1200.0).reshape(30, 40)
     old = os.umask(0o022)
     try:
         blocked(tmp_path / "new.npy")
@@ -181,3 +192,43 @@ def test_pinv_rcond_cannot_be_negative():
 def test_the_typographic_minus_of_traces_reads_back_in_literals():
     assert run_cli("norm", "1 −2 3", "--ord", "l1").stdout.strip() == "6"
     assert values(run_cli("add", "[−1.5, 2]", "1 1", "-f", "json")) == [-0.5, 3]
+
+
+def test_a_csv_header_starting_with_a_brace_is_a_header(tmp_path):
+    path = write(tmp_path / "brace.csv", "{s},{m}\n1,2\n3,4\n")
+    for args in ((path, "--engine", "numpy"), ("-",)):
+        r = run_cli("transpose", *args, "-f", "json", stdin="{s},{m}\n1,2\n3,4\n")
+        assert values(r) == [[1, 3], [2, 4]]
+
+
+def test_a_bad_cell_below_a_bracket_header_is_named(tmp_path):
+    path = write(tmp_path / "brk.csv", "[s],[m]\n1,2\n3,x\n")
+    assert_one_error_line(run_cli("transpose", path), "brk.csv line 3, column 2: 'x' is not a number")
+    assert_one_error_line(run_cli("transpose", "-", stdin="[1 2\n3 x]\n"), "row 2, column 2: 'x'")
+
+
+def test_a_mistyped_literal_names_its_cell_not_a_missing_file():
+    assert_one_error_line(run_cli("transpose", "1 2; 3 x"), "row 2, column 2: 'x' is not a number")
+    assert_one_error_line(run_cli("transpose", "nofile.csv"), "nofile.csv: no such file")
+    assert_one_error_line(run_cli("transpose", "my data.csv"), "no such file")
+
+
+def test_an_encrypted_npz_member_is_one_error_line(tmp_path):
+    np.savez(tmp_path / "m.npz", W=np.ones((2, 3)))
+    data = bytearray((tmp_path / "m.npz").read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    data[local + 6] |= 1  # the "encrypted" flag, in the local and the central header
+    data[central + 8] |= 1
+    enc = write(tmp_path / "enc.npz", bytes(data))
+    assert_one_error_line(run_cli("transpose", enc + ":W"), "enc.npz:W", "encrypted")
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_float32_overflow_is_named_by_blocks_too(tmp_path, order):
+    a = np.ones((30, 40))
+    a[2, 3] = 1e40
+    np.save(tmp_path / "ovf.npy", np.asarray(a, order=order))
+    for args in (("scale", "--by", "1", "-o", str(tmp_path / "r.npy")), ("norm",)):
+        for limit in ([], ["--memory-limit", "2KB"]):
+            r = run_cli("--dtype", "float32", args[0], str(tmp_path / "ovf.npy"), *args[1:], *limit)
+            assert_one_error_line(r, "1e+40 at row 3, column 4 is beyond float32's range")

@@ -160,7 +160,7 @@ def test_gd_by_blocks_follows_the_in_memory_rules(housing_npy, extra):
 
 def test_blocked_tables_are_checked_as_in_memory(tmp_path, housing_npy):
     from conftest import assert_one_error_line, run_cli
-    np.save(tmp_path / "col.npy", np.arange(10.0))
+    np.save(tmp_path / "col.npy", np.arange(3000.0))  # 24 KB: over the budget, so read by blocks
     np.save(tmp_path / "row.npy", np.arange(600.0).reshape(1, 600))
     for spec, fragment in ((tmp_path / "col.npy", "at least two columns"), (tmp_path / "row.npy", "DATA has 1 row")):
         assert_one_error_line(run_cli("train-linreg", str(spec), "--method", "normal", "--memory-limit", "2KB"), fragment)
@@ -178,3 +178,15 @@ def test_blocked_predict_refuses_non_finite_rows(tmp_path, housing_npy):
     for limit in ([], ["--memory-limit", "8KB"]):
         assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "x.npy"), *limit),
                               "non-finite value (nan) at row 11, column 3")
+
+
+def test_blocked_predict_takes_a_nan_target_column_as_in_memory(tmp_path, housing_npy):
+    from conftest import run_cli
+    assert run_cli("train-linreg", str(housing_npy), "--method", "normal", "--save", str(tmp_path / "m.json")).code == 0
+    data = np.load(housing_npy)
+    data[:, -1] = np.nan  # targets unknown: predict ignores the column
+    np.save(tmp_path / "d.npy", data)
+    mem = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "d.npy"), "-f", "csv")
+    blk = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "d.npy"), "-f", "csv", "--memory-limit", "8KB")
+    assert mem.code == blk.code == 0
+    np.testing.assert_allclose(np.loadtxt(blk.stdout.splitlines()), np.loadtxt(mem.stdout.splitlines()), rtol=1e-12)
