@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from mlcalc.blocks import local
-from mlcalc.errors import InputError, NumericError
+from mlcalc.errors import InputError
 from mlcalc.train import linreg
 from mlcalc.train.optimizers import Optimizer, soft_threshold
 
@@ -145,7 +145,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
     per_epoch = sum(-(-min(table.rows, table.n - r) // cfg.batch_size) for r in range(0, table.n, table.rows))
     total_steps = cfg.epochs * (per_epoch if cfg.method == "sgd" else 1) if cfg.decay else 0
     full_batch = cfg.method == "gd"
-    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
+    tol = linreg.stop_tolerance(cfg, full_batch)
     initial = (syy + (ym - my) ** 2) / (sy * sy)  # the loss at θ = 0, without a pass
     history, previous, epochs_run = [], None, cfg.epochs
     callback(linreg.Event("start", 0, initial, cfg.epochs))
@@ -180,14 +180,11 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
                                                 total_steps)
             loss = sse / table.n
-        diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
-        if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
-            raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
-                               f"try a smaller --lr than {cfg.learning_rate:g}, or --standardize")
+        linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate)
         if epoch % cfg.log_every == 0 or epoch == 1:
             history.append(_mse(table, theta, mu, sigma, my, sy))  # after the epoch, as reported in memory
         callback(linreg.Event("epoch", epoch, loss, cfg.epochs))
-        if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
+        if linreg.settled(previous, loss, tol):
             epochs_run = epoch
             break
         previous = loss

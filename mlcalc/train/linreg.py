@@ -285,7 +285,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     initial = float(y @ y) / n  # the loss at θ = 0, without a pass over X
     history, previous = [], None
     callback(Event("start", 0, initial, cfg.epochs))
-    tol = cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
+    tol = stop_tolerance(cfg, full_batch)
     epochs_run = cfg.epochs
     for epoch in range(1, cfg.epochs + 1):
         starts = None if full_batch else rng.permutation(batches) * cfg.batch_size
@@ -295,10 +295,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
             loss = runner.epoch(theta, starts, cfg.batch_size)
         else:
             loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps)
-        diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
-        if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
-            raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
-                               f"try a smaller --lr than {lr:g}, or --standardize")
+        check_divergence(loss, theta, initial, epoch, lr)
         if epoch % cfg.log_every == 0 or epoch == 1:
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
@@ -308,7 +305,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
                             **(state_of(cfg.optimizer, runner.m, runner.v) if use_numba else opt.state()))
         callback(Event("epoch", epoch, loss, cfg.epochs))
         # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
-        if tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300):
+        if settled(previous, loss, tol):
             epochs_run = epoch
             break
         previous = loss
@@ -317,6 +314,24 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     final = history[-1]
     callback(Event("end", epochs_run, final, cfg.epochs))
     return theta, history, epochs_run
+
+
+def stop_tolerance(cfg: Config, full_batch: bool) -> float | None:
+    """--tol, or 1e-12 for full-batch training at a constant rate (sgd's noise never settles)."""
+    return cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
+
+
+def settled(previous: float | None, loss: float, tol: float | None) -> bool:
+    """The loss changed by at most tol (relative) since the last epoch."""
+    return tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300)
+
+
+def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float) -> None:
+    """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice."""
+    diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
+    if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
+        raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
+                           f"try a smaller --lr than {lr:g}, or --standardize")
 
 
 def _weights_note(theta) -> str:
