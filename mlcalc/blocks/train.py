@@ -89,7 +89,7 @@ def _scaling(table, xm, ym, gram, syy, standardize: bool):
     return xm, sigma, ym, (sy if sy > 0 else 1.0)
 
 
-def fit(table: Table, cfg: linreg.Config, client=None, callback=None) -> dict:
+def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None) -> dict:
     linreg.validate(cfg)
     if cfg.val_split:
         raise InputError("train-linreg: --val-split is not available when DATA is worked through by blocks")
@@ -100,24 +100,30 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None) -> dict:
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize)
-    history, epochs = [], 0
+    # the closed form from the moments of the standardized data (which follow from the raw ones): the
+    # normal method's answer, and the optimum that gradient descent is measured against
+    best = linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
+                                      (ym - my) / sy, cfg)
+    history, epochs, shortfall = [], 0, None
     if cfg.method == "normal":
-        # moments of the standardized data follow from the raw ones
-        g_s = gram / np.outer(sigma, sigma)
-        r_s = rhs / (sigma * sy)
-        xm_s, ym_s = (xm - mu) / sigma, (ym - my) / sy
-        theta = linreg.normal_from_moments(g_s, r_s, xm_s, ym_s, cfg)
+        theta = best
     else:
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
+        shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),
+                                       _mse(table, best, mu, sigma, my, sy) + linreg.penalty(best, cfg),
+                                       (syy + (ym - my) ** 2) / (sy * sy))
     coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
     sse, sst = 0.0, 0.0
     for x, y in table:
         r = x @ coef + intercept - y
         sse += float(r @ r)
     sst = syy * n
-    return {"coef": coef, "intercept": intercept, "features": table.features, "target": table.target,
-            "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
-            "history": linreg.in_data_units(history, sy)}
+    result = {"coef": coef, "intercept": intercept, "features": table.features, "target": table.target,
+              "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
+              "history": linreg.in_data_units(history, sy)}
+    if shortfall is not None and on_short is not None:
+        on_short(linreg.NotConverged(cfg, epochs, *(v * sy * sy for v in shortfall)))
+    return result
 
 
 def _standardized(table, mu, sigma, my, sy):

@@ -153,8 +153,10 @@ def r2_score(y, pred) -> float:
 
 
 def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
-        callback: Callable[[Event], None] | None = None) -> dict:
-    """Train; return the named results of the contract (coefficients in the data's own units)."""
+        callback: Callable[[Event], None] | None = None,
+        on_short: Callable[[NumericError], None] | None = None) -> dict:
+    """Train; return the named results of the contract (coefficients in the data's own units).
+    on_short(NotConverged) is called when gradient descent ended short of the optimum (it may raise)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -180,6 +182,9 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
             _trace_normal(tracer, xs, ys, theta, cfg)
     else:
         theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
+        best = _normal(xs, ys, cfg)
+        objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
+        shortfall = unconverged(objective(theta), objective(best), objective(np.zeros_like(theta)))
     coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
     result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
@@ -190,7 +195,32 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         result["val_r2"] = r2_score(y_val, pv)
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
+    if cfg.method != "normal" and shortfall is not None and on_short is not None:
+        on_short(NotConverged(cfg, epochs, *(v * sy * sy for v in shortfall)))
     return result
+
+
+def penalty(theta, cfg: Config) -> float:
+    w = theta[:-1]
+    return cfg.l2 * float(w @ w) + cfg.l1 * float(np.abs(w).sum())
+
+
+def unconverged(final: float, best: float, start: float) -> tuple[float, float] | None:
+    """(final, best) objectives when training stopped short of the optimum (the normal equations' θ):
+    more than 1 % above it, and more than 0.1 % of the way from θ = 0 to it. None when close enough."""
+    gap = final - best
+    return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
+
+
+class NotConverged(NumericError):
+    """Gradient descent ended its epochs short of the optimum: the contract's non-convergence (the CLI
+    raises it, or warns with it when --epochs was chosen by the user)."""
+
+    def __init__(self, cfg: Config, epochs: int, final: float, best: float):
+        what = "loss" if not (cfg.l1 or cfg.l2) else "loss with its penalty"
+        super().__init__(f"train-linreg: {cfg.method} did not converge in {epochs} epochs: {what} {final:.6g} "
+                         f"against {best:.6g} at the optimum (--method normal); raise --epochs or --lr"
+                         + ("" if cfg.standardize else ", or use --standardize"))
 
 
 def in_data_units(history: list[float], sy: float) -> list[float]:

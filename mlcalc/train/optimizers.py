@@ -14,7 +14,7 @@ NAMES = ("sgd", "momentum", "rmsprop", "adam")
 CODES = {name: i for i, name in enumerate(NAMES)}
 
 # learning rates that converge on standardized data within the default 1000 epochs (README)
-DEFAULT_LR = {"sgd": 0.03, "momentum": 0.005, "rmsprop": 0.001, "adam": 0.006}
+DEFAULT_LR = {"sgd": 0.03, "momentum": 0.005, "rmsprop": 0.003, "adam": 0.006}
 MOMENTUM = 0.9
 RHO = 0.9
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8

@@ -205,3 +205,28 @@ def test_trace_changes_nothing_in_the_result_and_a_penalised_fit_does_not_warn()
     assert run_cli(*args).stdout == run_cli(*args, "--trace").stdout
     r = run_cli("train-linreg", TUTORIAL, "--l2", "5", "-f", "json")  # MSE rises while MSE + penalty falls
     assert r.code == 0 and "warning" not in r.stderr
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("method", ["gd", "sgd"])
+def test_every_default_rate_fits_the_tutorial_with_standardize(optimizer, method):
+    # the seed article's x = 1..5, y = 2x: rmsprop's old default (0.001) stopped at w = 1.01 with sgd
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", optimizer, "--method", method,
+                "--standardize", "--seed", "1", "-f", "json")
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout)["coef"][0] == pytest.approx(2, abs=0.01)
+
+
+def test_training_that_stops_short_of_the_optimum_is_an_error_unless_the_epochs_were_chosen(tmp_path):
+    # adam's default rate on unstandardized data: far from the optimum after the default 1000 epochs
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam", "--save", str(tmp_path / "m.json"))
+    assert_one_error_line(r, "gd did not converge in 1000 epochs", "at the optimum", "--standardize")
+    assert not (tmp_path / "m.json").exists()
+    # a budget the user chose: what it reached, and a warning
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam", "--epochs", "10", "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout)["epochs"] == 10
+    assert "warning: train-linreg: gd did not converge in 10 epochs" in r.stderr
+    # by blocks the same rule
+    np.save(tmp_path / "t.npy", np.column_stack([np.arange(1.0, 401), 2000 * np.arange(1.0, 401)]))  # w = 2000: beyond adam's reach
+    r = run_cli("train-linreg", str(tmp_path / "t.npy"), "--optimizer", "adam", "--memory-limit", "2KB")
+    assert_one_error_line(r, "did not converge in 1000 epochs")

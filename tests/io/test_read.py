@@ -135,7 +135,7 @@ def test_stdin_npy_is_sniffed(monkeypatch):
 def test_text_that_is_neither_file_nor_literal():
     with pytest.raises(InputError, match="no such file"):
         read_operand("weights.csv")
-    with pytest.raises(InputError, match="^1 2; 3 x: no such file"):  # one line, however it was typed
+    with pytest.raises(InputError, match="^1 2; 3 x: row 2, column 2: 'x'"):  # one line, however it was typed
         read_operand("1 2\n3 x")
 
 
