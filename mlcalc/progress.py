@@ -10,3 +10,14 @@ def stderr_bar(*columns):
     from rich.progress import Progress
 
     return Progress(*columns, console=Console(stderr=True), transient=True)
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal, where bars (and colour) belong; False when it is closed (2>&-:
+    sys.stderr is then None) or not a terminal."""
+    import sys
+
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except ValueError:  # a closed file object
+        return False

@@ -5,7 +5,6 @@ the result (or None once written to -o) when it handled the command, and NOT_BLO
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 
@@ -29,7 +28,8 @@ def _npy_path(spec: str) -> str | None:
 
 def _progress(settings, label: str):
     """A Rich progress bar on a terminal's stderr (blocks done), else a no-op."""
-    if settings.quiet or not sys.stderr.isatty():
+    from mlcalc.progress import stderr_is_terminal
+    if settings.quiet or not stderr_is_terminal():
         return None, (lambda done, total: None)
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 

@@ -13,6 +13,8 @@ from typing import Optional
 import typer
 import typer.core
 
+from mlcalc.progress import stderr_is_terminal  # noqa: F401 (also for the command modules)
+
 # Help is plain text (rich_markup_mode=None below), but Typer still escapes "[required]" and
 # "[default: …]" for Rich whenever Rich is installed, and the backslash shows in the help.
 # Typer reads this flag for that escaping only, once markup and pretty exceptions are off.
@@ -242,15 +244,29 @@ def show_trace() -> None:
     if s.tracer is None or s.quiet or not s.tracer.steps:
         return
     from mlcalc.trace import render
-    if s.trace_format == "text" and s.color and sys.stderr.isatty():
-        render.print_rich(s.tracer.steps, sys.stderr)
+    if s.trace_format == "text" and s.color and stderr_is_terminal():
+        try:
+            render.print_rich(s.tracer.steps, sys.stderr)
+        except (OSError, ValueError):
+            pass  # as diagnostic() does
     else:
-        sys.stderr.write(render.render(s.tracer.steps, s.trace_format))
-    sys.stderr.flush()
+        diagnostic(render.render(s.tracer.steps, s.trace_format))
 
 
 def warn(message: str) -> None:
     """A warning on stderr (silenced by --quiet)."""
     if not settings().quiet:
-        sys.stderr.write(f"mlcalc: warning: {message}\n")
+        diagnostic(f"mlcalc: warning: {message}\n")
+
+
+def diagnostic(text: str) -> None:
+    """Text for stderr, as well as it goes: a warning, trace or loss curve that cannot be written (stderr
+    closed with 2>&-, or a full device) never makes a command that worked fail."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(text)
         sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+

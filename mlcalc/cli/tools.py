@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, settings, unguard
+from mlcalc.cli.base import app, diagnostic, emit, settings, stderr_is_terminal, unguard
 
 
 class GenKind(str, Enum):
@@ -46,12 +46,11 @@ def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048
           repeats: int = typer.Option(5, "--repeats", min=1, help="Interleaved repetitions; the best time counts.")):
     """Time mlcalc's numba kernels against NumPy/LAPACK, its CSV reader against np.loadtxt (and pandas),
     and a small command against a NumPy script (and Octave), in one run: speed = reference time ÷ ours."""
-    import sys
 
     from mlcalc import benchsuite
     from mlcalc.io.write import Labeled
     s = settings()
-    if s.quiet or not sys.stderr.isatty():
+    if s.quiet or not stderr_is_terminal():
         rows = benchsuite.run(full, repeats)
     else:
         from mlcalc.progress import stderr_bar
@@ -59,5 +58,5 @@ def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048
             task = bar.add_task("bench", total=None)
             rows = benchsuite.run(full, repeats, lambda name: bar.update(task, description=name, advance=1))
     if not s.quiet:
-        sys.stderr.write(f"machine: {benchsuite.machine()}\n")
+        diagnostic(f"machine: {benchsuite.machine()}\n")
     emit(Labeled(rows, benchsuite.COLUMNS))

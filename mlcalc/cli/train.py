@@ -1,12 +1,11 @@
 """Training commands: train-linreg, predict."""
 
-import sys
 from enum import Enum
 from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read_operand, settings, unguard, warn
+from mlcalc.cli.base import app, diagnostic, emit, finite, read_operand, settings, stderr_is_terminal, unguard, warn
 
 
 class Method(str, Enum):
@@ -101,13 +100,13 @@ def train_linreg(
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)
     if not s.quiet and len(result["history"]) > 2:
-        unicode = s.color and sys.stderr.isatty()
+        unicode = s.color and stderr_is_terminal()
         curve = loss_curve(result["history"], unicode=unicode)
         if s.trace and s.trace_format == "markdown":  # inside the document the trace writes
             curve = "```\n" + curve + "```\n"
         elif s.trace and s.trace_format == "latex":
             curve = "\\begin{verbatim}\n" + curve + "\\end{verbatim}\n"
-        sys.stderr.write(curve)
+        diagnostic(curve)
 
 
 def _blocked_table(spec: str, target, s, cluster_ok: bool):
@@ -135,7 +134,7 @@ class _progress:
     """A Rich progress bar on a terminal's stderr, shown once training has run for a second."""
 
     def __init__(self, quiet: bool):
-        self.enabled = not quiet and sys.stderr.isatty()
+        self.enabled = not quiet and stderr_is_terminal()
         self.bar = None
 
     def __enter__(self):

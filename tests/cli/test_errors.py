@@ -153,6 +153,20 @@ def test_closed_stdout_is_one_error_line():
         "mlcalc: error: standard output is closed: the result cannot be written (use -o FILE)")
 
 
+@pytest.mark.parametrize("args", [("inv", "1 1; 1 1.0000000000000002"), ("norm", "[3,4]", "--trace"),
+                                  ("train-linreg", "samples/linreg_tutorial.csv", "--standardize", "-f", "json")])
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_a_closed_or_full_stderr_does_not_fail_a_command_that_worked(args, stderr):
+    # a warning, a trace or the loss curve that cannot be written is dropped: the data is what counts
+    import subprocess
+    import sys
+    with open("/dev/full", "w") if stderr == "full" and os.path.exists("/dev/full") else open(os.devnull, "w") as full:
+        r = subprocess.run([sys.executable, "-m", "mlcalc", *args], stdout=subprocess.PIPE, text=True, timeout=120,
+                           stderr=full if stderr == "full" else None,
+                           preexec_fn=(lambda: os.close(2)) if stderr == "closed" else None)
+    assert r.returncode == 0 and r.stdout.strip()
+
+
 def test_exact_numbers_beyond_float_range():
     # 1e400 is a fine fraction; only its float shadow (for shapes and checks) is inf
     r = run_cli("det", "1e400 0; 0 2", "--exact", "-f", "csv")
