@@ -54,6 +54,7 @@ def prepare_argv(argv: list[str]) -> list[str]:
     operand reader strips it). Global options found after the command are moved before it.
     """
     args = [(" " + a) if _NEGATIVE_LITERAL.match(a) else a for a in argv]
+    args = _split_flag_clusters(args)
     before, moved, after = [], [], []
     command_seen = only_args = False
     i = 0
@@ -79,6 +80,27 @@ def prepare_argv(argv: list[str]) -> list[str]:
     return before + moved + after
 
 
+def _split_flag_clusters(args: list[str]) -> list[str]:
+    """Clustered short global options as separate ones, before "--": `-qf json` → `-q -f json`,
+    `-qfjson` → `-q -fjson` (click parses a cluster only where it is declared, before the command).
+    A cluster with any other letter is left to the command."""
+    out = []
+    for i, a in enumerate(args):
+        if "--" in args[:i] or a.startswith("--") or len(a) < 3 or a[0] != "-" or GLOBAL_OPTIONS.get(a[:2]):
+            out.append(a)
+            continue
+        parts, rest = [], a[1:]
+        while rest and f"-{rest[0]}" in GLOBAL_OPTIONS:
+            if GLOBAL_OPTIONS[f"-{rest[0]}"]:  # takes a value: the rest of the token, or the next one
+                parts.append(f"-{rest}")
+                rest = ""
+                break
+            parts.append(f"-{rest[0]}")
+            rest = rest[1:]
+        out.extend(parts if not rest else [a])
+    return out
+
+
 def _fail(message: str, code: int = 1) -> None:
     if sys.stderr is not None:  # None when started with stderr closed: the exit status still tells
         sys.stderr.write(f"mlcalc: error: {message}\n")
@@ -92,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
 
     config.early()
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
-    if argv and GLOBAL_OPTIONS.get(argv[-1]):  # `mlcalc gen eye 2 -o`: the value is missing
+    if argv and GLOBAL_OPTIONS.get(argv[-1]) and "--" not in argv[:-1]:  # `mlcalc gen eye 2 -o`: no value
         sys.stderr.write(f"Usage: mlcalc [OPTIONS] COMMAND [ARGS]...\nTry 'mlcalc --help' for help.\n\n"
                          f"Error: Option '{argv[-1]}' requires an argument.\n")
         raise SystemExit(2)

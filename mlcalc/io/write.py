@@ -9,6 +9,7 @@ never leaves a partial file or half a result on stdout.
 from __future__ import annotations
 
 import math
+import re
 import os
 import sys
 from dataclasses import dataclass
@@ -216,10 +217,17 @@ def render_npz(result) -> bytes:
     arrays = {}
     for k, v in items.items():
         arr = np.asarray(v.values if isinstance(v, Labeled) else v)
-        if arr.dtype == object:
-            arr = arr.astype(str)
+        if arr.dtype == object or arr.dtype.kind in "US":
+            arr = arr.astype(str)  # names (train-linreg's features) are text an archive holds well
+            if any(_FRACTION_TEXT.fullmatch(x) for x in arr.ravel().tolist()):
+                # but --exact fractions as text would be an archive mlcalc itself cannot read back
+                raise MlcalcError("this result holds fractions, which NPZ cannot hold as numbers: use -f csv or "
+                                  "-f json (or leave out --exact for floats)")
         arrays[k] = arr
     return save_npz_bytes(arrays)
+
+
+_FRACTION_TEXT = re.compile(r"-?\d+/\d+")
 
 
 def render_table(result, precision=None, color=True) -> str:

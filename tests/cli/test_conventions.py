@@ -230,3 +230,26 @@ def test_an_empty_no_color_keeps_colour():
             os.environ.pop("NO_COLOR", None)
         else:
             os.environ["NO_COLOR"] = old
+
+
+def test_clustered_short_global_options_after_the_command():
+    for args in (("-qf", "json"), ("-qfjson",)):
+        r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", *args)
+        assert r.code == 0 and r.stdout == "[[19, 22], [43, 50]]\n", (args, r.stderr)
+
+
+def test_a_double_dash_keeps_operands_that_look_like_options(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-f").write_text("1,2\n")
+    (tmp_path / "-o").write_text("3,4\n")
+    assert run_cli("transpose", "--", "-f").stdout == "1\n2\n"
+    assert run_cli("add", "--", "-f", "-o").stdout == "4,6\n"
+
+
+def test_exact_fractions_are_refused_as_npz_too(tmp_path):
+    r = run_cli("inv", "1/3 1; 0 2", "--exact", "-o", str(tmp_path / "x.npz"))
+    assert_one_error_line(r, "fractions")
+    assert not (tmp_path / "x.npz").exists()
+    # names are text an archive holds: train-linreg's features
+    assert run_cli("train-linreg", "samples/linreg_tutorial.csv", "--standardize", "-o", str(tmp_path / "m.npz")).code == 0
+    assert np.load(tmp_path / "m.npz")["features"].tolist() == ["x"]
