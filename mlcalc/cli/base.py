@@ -259,6 +259,13 @@ def warn(message: str) -> None:
         diagnostic(f"mlcalc: warning: {message}\n")
 
 
+def untraced_by_blocks(command: str, what: str = "the operands are") -> None:
+    """--trace cannot follow work by blocks: say so rather than print nothing."""
+    if settings().tracer is not None:
+        warn(f"{command}: --trace is not available when {what} worked through by blocks (larger than "
+             "--memory-limit allows, or --scheduler is set)")
+
+
 def diagnostic(text: str) -> None:
     """Text for stderr, as well as it goes: a warning, trace or loss curve that cannot be written (stderr
     closed with 2>&-, or a full device) never makes a command that worked fail."""

@@ -4,7 +4,7 @@ from typing import List
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, settings
+from mlcalc.cli.base import app, emit, read, settings, untraced_by_blocks
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
@@ -43,10 +43,13 @@ def _tiny(compute, specs: list[str]) -> bool:
 
 def _blocked(run) -> bool:
     """Operands over the memory budget, or --scheduler: work by blocks; True when it printed/wrote."""
+    import click
+
     from mlcalc.blocks import dispatch
     result = run(dispatch)
     if result is dispatch.NOT_BLOCKED:
         return False
+    untraced_by_blocks(click.get_current_context().info_name)
     if result is not None:
         emit(result)
     return True

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, settings
+from mlcalc.cli.base import app, emit, finite, read, settings, untraced_by_blocks
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
 
@@ -43,6 +43,7 @@ def norm(a: str = MATRIX,
     s = settings()
     blocked = dispatch.norm(a, ord.value if ord else None, axis, s)
     if blocked is not dispatch.NOT_BLOCKED:
+        untraced_by_blocks("norm")
         emit(blocked)
         return
     from mlcalc.ops import linalg
@@ -60,6 +61,7 @@ def dist(a: str = MATRIX,
     s = settings()
     blocked = dispatch.dist([a, b], metric.value, s, read)
     if blocked is not dispatch.NOT_BLOCKED:
+        untraced_by_blocks("dist")
         if blocked is not None:
             emit(blocked)
         return

@@ -5,7 +5,8 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, diagnostic, emit, finite, read_operand, settings, stderr_is_terminal, unguard, warn
+from mlcalc.cli.base import (app, diagnostic, emit, finite, read_operand, settings, stderr_is_terminal, unguard,
+                             untraced_by_blocks, warn)
 
 
 class Method(str, Enum):
@@ -74,9 +75,7 @@ def train_linreg(
         if blocked is not None:
             from mlcalc.blocks import train as blocks_train
             table, client = blocked
-            if s.tracer is not None:
-                warn("train-linreg: --trace is not available when DATA is worked through by blocks (it is larger "
-                     "than --memory-limit allows, or --scheduler is set): training without it")
+            untraced_by_blocks("train-linreg", "DATA is")
             try:
                 result = blocks_train.fit(table, cfg, client, callback, on_short)
             finally:

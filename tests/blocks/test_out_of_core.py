@@ -370,3 +370,12 @@ def test_the_budget_refusals_agree_with_the_blocked_paths_and_read_well(tmp_path
     np.save(tmp_path / "b.npy", np.ones((1001, 5)))
     assert_one_error_line(run_cli("matmul", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), str(tmp_path / "a.npy"),
                                   "--memory-limit", "8KB"), "multiply two at a time")
+
+
+def test_trace_by_blocks_says_it_is_not_available(tmp_path):
+    np.save(tmp_path / "big.npy", np.ones((100, 100)))
+    for args in (("matmul", "big.npy", "big.npy", "-o", "mm.npy"), ("norm", "big.npy"), ("add", "big.npy", "big.npy",
+                                                                                            "-o", "s.npy")):
+        args = [str(tmp_path / a) if a.endswith(".npy") else a for a in args]
+        r = run_cli(*args, "--memory-limit", "10KB", "--trace")
+        assert r.code == 0 and "--trace is not available when the operands are worked through by blocks" in r.stderr
