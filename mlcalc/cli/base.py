@@ -117,6 +117,13 @@ CUDA_COMMANDS = {"matmul", "add", "sub", "hadamard", "scale"}
 EXACT_COMMANDS = {"inv", "det", "solve", "rank", "rref"}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from mlcalc import __version__
+        print(f"mlcalc {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def global_options(
     ctx: typer.Context,
@@ -135,9 +142,12 @@ def global_options(
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print mlcalc's version and exit."),
 ) -> None:
     global _settings
     output, memory_limit, scheduler = unguard(output), unguard(memory_limit), unguard(scheduler)
+    if output is not None and not output.strip():
+        raise typer.BadParameter("needs a file name (or - for standard output)", param_hint="'--output'")
     if output == "-":
         output = None  # `-o -` is standard output, as for curl and tar
     reader = sys.modules.get("mlcalc.io.read")

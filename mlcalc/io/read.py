@@ -122,6 +122,12 @@ def _decode(data: bytes, source: str) -> str:
 
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
     body = text.lstrip("\ufeff \t\r\n")
+    one_line = body.rstrip("\r\n")
+    if (";" in one_line and "\n" not in one_line and "," not in one_line and literal.looks_like_literal(one_line)
+            and any(len(row.split()) > 1 for row in one_line.split(";"))):
+        # `echo "1 2; 3 4" | mlcalc inv -`: an Octave row list, as typed on a command line (as CSV, cells of
+        # several numbers made a header and nothing else); "1;2;3" stays one semicolon-separated row
+        return _read_literal(one_line, opts, source)
     if body.startswith("["):
         # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector; or an Octave
         # matrix, whose line breaks end rows as in a literal. A CSV whose first header cell starts with
@@ -171,6 +177,12 @@ def _json_object(text: str) -> bool:
 def _read_stdin(opts: ReadOptions) -> Operand:
     if sys.stdin is None or sys.stdin.closed:
         raise InputError("standard input: nothing to read")
+    try:
+        if sys.stdin.isatty() and sys.stderr is not None:  # a prompt, not a silent wait
+            sys.stderr.write("mlcalc: reading the operand '-' from the terminal: type rows, then Ctrl-D\n")
+            sys.stderr.flush()
+    except (ValueError, OSError):
+        pass
     stream = getattr(sys.stdin, "buffer", None)
     data = stream.read() if stream is not None else sys.stdin.read().encode()
     return _from_bytes(data, "standard input", opts)

@@ -147,6 +147,10 @@ def _check_constant(sigma, features, standardize: bool) -> None:
 
 
 def r2_score(y, pred) -> float:
+    """1 − SS_res/SS_tot; NaN for fewer than two rows, where it is undefined (scikit-learn's r2_score
+    too: a one-row validation set reported 0)."""
+    if len(y) < 2:
+        return math.nan
     ss_res = float(np.sum((y - pred) ** 2))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     return 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)

@@ -253,3 +253,14 @@ def test_exact_fractions_are_refused_as_npz_too(tmp_path):
     # names are text an archive holds: train-linreg's features
     assert run_cli("train-linreg", "samples/linreg_tutorial.csv", "--standardize", "-o", str(tmp_path / "m.npz")).code == 0
     assert np.load(tmp_path / "m.npz")["features"].tolist() == ["x"]
+
+
+def test_version_empty_output_name_and_an_octave_row_list_on_stdin():
+    from mlcalc import __version__
+    r = run_cli("--version")
+    assert r.code == 0 and r.stdout == f"mlcalc {__version__}\n"
+    for args in (("-o", ""), ("--output=",)):
+        r = run_cli("matmul", "1 2", "3; 4", *args)
+        assert r.code == 2 and "--output" in r.stderr
+    assert json.loads(run_cli("inv", "-", "-f", "json", stdin="2 0; 0 4\n").stdout) == [[0.5, 0], [0, 0.25]]
+    assert json.loads(run_cli("transpose", "-", "-f", "json", stdin="1;2;3\n").stdout) == [[1], [2], [3]]  # one CSV row
