@@ -70,20 +70,11 @@ class NpyBlocks:
             (-1,) if len(i.shape) == 1 else (-1, len(range(*cols.indices(shape[1])))))
 
     def _typed(self, block: np.ndarray, r0: int, c0: int) -> np.ndarray:
-        """The block in the working dtype; a finite number beyond float32's range is an error naming it
-        (it would become an inf the user never wrote), as on the in-memory path (io/read.py)."""
-        with np.errstate(over="ignore"):
-            typed = block.astype(self.dtype, copy=False)
-        if typed.dtype == np.float32 and block.dtype.kind == "f" and block.dtype.itemsize > 4:
-            beyond = np.isinf(typed) & np.isfinite(block)
-            if beyond.any():
-                i, j = np.argwhere(beyond)[0]
-                from mlcalc.io.write import format_number
-                where = (f"element {r0 + i + 1}" if len(self.info.shape) == 1 else
-                         f"row {r0 + i + 1}, column {c0 + j + 1}")
-                raise InputError(f"{self.info.path}: {format_number(float(block[i, j]))} at {where} is beyond "
-                                 "float32's range (±3.4e38): use float64 (leave out --dtype float32)")
-        return typed
+        """The block in the working dtype, float32 overflow refused as on the in-memory path."""
+        from mlcalc.io.read import as_working_dtype
+        if len(self.info.shape) == 1:
+            block = block.reshape(-1)  # a 1-D file: positions are elements
+        return as_working_dtype(block, self.dtype, self.info.path, (r0, c0))
 
     def _read(self, rows: slice, cols: slice, shape) -> np.ndarray:
         i = self.info

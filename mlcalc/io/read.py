@@ -206,25 +206,26 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
 def _typed(op: Operand, opts: ReadOptions) -> Operand:
     want = np.float32 if opts.dtype == "float32" else np.float64
     if op.values.dtype != want:
-        with np.errstate(over="ignore"):
-            typed = op.values.astype(want)
-        if want == np.float32 and op.values.dtype.kind == "f" and op.values.dtype.itemsize > 4:
-            _refuse_overflow(op.values, typed, op.source)
-        op.values = typed
+        op.values = as_working_dtype(op.values, want, op.source)
     return op
 
 
-def _refuse_overflow(values: np.ndarray, typed: np.ndarray, source: str) -> None:
-    """A finite number beyond float32's range would become inf under --dtype float32, and a later
-    error would blame an inf that the user never wrote."""
-    beyond = np.isinf(typed) & np.isfinite(values)
-    if beyond.any():
-        pos = np.unravel_index(int(np.argmax(beyond)), values.shape)
-        where = (f" at row {pos[0] + 1}, column {pos[1] + 1}" if len(pos) == 2 else
-                 f" at element {pos[0] + 1}" if len(pos) == 1 else "")
-        from mlcalc.io.write import format_number
-        raise InputError(f"{source}: {format_number(float(values[pos]))}{where} is beyond float32's range (±3.4e38): "
-                         "use float64 (leave out --dtype float32)")
+def as_working_dtype(values: np.ndarray, dtype, source: str, first: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """values in the working dtype. A finite number beyond float32's range is an error naming it: as
+    inf, a later error would blame an inf the user never wrote. first: the block's first (row, column)
+    in its file, for the position (work by blocks)."""
+    with np.errstate(over="ignore"):
+        typed = values.astype(dtype, copy=False)
+    if typed.dtype == np.float32 and values.dtype.kind == "f" and values.dtype.itemsize > 4:
+        beyond = np.isinf(typed) & np.isfinite(values)
+        if beyond.any():
+            pos = np.unravel_index(int(np.argmax(beyond)), values.shape)
+            where = (f" at row {first[0] + pos[0] + 1}, column {first[1] + pos[1] + 1}" if len(pos) == 2 else
+                     f" at element {first[0] + pos[0] + 1}" if len(pos) == 1 else "")
+            from mlcalc.io.write import format_number
+            raise InputError(f"{source}: {format_number(float(values[pos]))}{where} is beyond float32's range "
+                             "(±3.4e38): use float64 (leave out --dtype float32)")
+    return typed
 
 
 def first_nonfinite(a: np.ndarray) -> tuple[int, ...] | None:
