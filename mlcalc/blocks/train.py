@@ -100,18 +100,19 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize)
-    # the closed form from the moments of the standardized data (which follow from the raw ones): the
-    # normal method's answer, and the optimum that gradient descent is measured against
-    best = linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
-                                      (ym - my) / sy, cfg)
+    def closed_form():  # from the moments of the standardized data (which follow from the raw ones)
+        return linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
+                                          (ym - my) / sy, cfg)
     history, epochs, shortfall = [], 0, None
     if cfg.method == "normal":
-        theta = best
+        theta = closed_form()
     else:
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
-        shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),
-                                       _mse(table, best, mu, sigma, my, sy) + linreg.penalty(best, cfg),
-                                       (syy + (ym - my) ** 2) / (sy * sy))
+        if not cfg.l1:  # the optimum gradient descent is measured against, as linreg.fit
+            best = closed_form()
+            shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),
+                                           _mse(table, best, mu, sigma, my, sy) + linreg.penalty(best, cfg),
+                                           syy / (sy * sy))  # the intercept alone: var(y), scaled
     coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
     sse, sst = 0.0, 0.0
     for x, y in table:

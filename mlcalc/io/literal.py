@@ -30,14 +30,20 @@ def looks_like_literal(spec: str) -> bool:
 
 
 def meant_as_literal(spec: str) -> bool:
-    """A mistyped literal rather than a missing file: rows (';'), brackets or several cells, some of
-    them numbers ("1 2; 3 x"). Its parse then names the bad cell instead of 'no such file'."""
+    """A mistyped literal rather than a missing file: rows (';') or brackets holding a number, or
+    several cells mostly numbers ("1 2; 3 x", "1 2 x"). Its parse then names the bad cell instead of
+    'no such file'. A name with a file extension or a path ("week 3 results.csv") stays a file."""
     text = spec.translate(_MINUS).strip()
-    if not text or "/" in text:
+    if not text or "/" in text or _EXTENSION.search(text):
         return False
     tokens = [t for t in re.split(r"[\s,;\[\]]+", text) if t]
-    shaped = ";" in text or text.startswith("[") or len(tokens) > 1
-    return shaped and any(csvparse.is_number(t) for t in tokens)
+    numbers = sum(csvparse.is_number(t) for t in tokens)
+    if ";" in text or text.startswith("["):
+        return numbers > 0
+    return len(tokens) > 1 and 2 * numbers > len(tokens)
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}\)?$")
 
 
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:

@@ -218,16 +218,18 @@ def render_npz(result) -> bytes:
     for k, v in items.items():
         arr = np.asarray(v.values if isinstance(v, Labeled) else v)
         if arr.dtype == object or arr.dtype.kind in "US":
-            arr = arr.astype(str)  # names (train-linreg's features) are text an archive holds well
-            if any(_FRACTION_TEXT.fullmatch(x) for x in arr.ravel().tolist()):
-                # but --exact fractions as text would be an archive mlcalc itself cannot read back
+            # names (train-linreg's features) are text an archive holds well; --exact fractions as text
+            # ("-3/2" beside whole numbers) would be an archive mlcalc itself cannot read back
+            texts = [x for x in arr.ravel().tolist() if isinstance(x, str)]
+            if any("/" in x for x in texts) and all(_EXACT_TEXT.fullmatch(x) for x in texts):
                 raise MlcalcError("this result holds fractions, which NPZ cannot hold as numbers: use -f csv or "
                                   "-f json (or leave out --exact for floats)")
+            arr = arr.astype(str)
         arrays[k] = arr
     return save_npz_bytes(arrays)
 
 
-_FRACTION_TEXT = re.compile(r"-?\d+/\d+")
+_EXACT_TEXT = re.compile(r"-?\d+(/\d+)?")  # an exact result's entries as text: 3, -3/2
 
 
 def render_table(result, precision=None, color=True) -> str:

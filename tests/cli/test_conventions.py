@@ -253,6 +253,9 @@ def test_exact_fractions_are_refused_as_npz_too(tmp_path):
     # names are text an archive holds: train-linreg's features
     assert run_cli("train-linreg", "samples/linreg_tutorial.csv", "--standardize", "-o", str(tmp_path / "m.npz")).code == 0
     assert np.load(tmp_path / "m.npz")["features"].tolist() == ["x"]
+    # even a name that looks like a fraction, beside others
+    (tmp_path / "f.csv").write_text("size,1/2,y\n1,3,5\n2,1,6\n3,4,9\n4,2,9\n5,5,14\n")
+    assert run_cli("train-linreg", str(tmp_path / "f.csv"), "--method", "normal", "-o", str(tmp_path / "f.npz")).code == 0
 
 
 def test_version_empty_output_name_and_an_octave_row_list_on_stdin():

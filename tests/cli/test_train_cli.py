@@ -217,16 +217,16 @@ def test_every_default_rate_fits_the_tutorial_with_standardize(optimizer, method
     assert json.loads(r.stdout)["coef"][0] == pytest.approx(2, abs=0.01)
 
 
-def test_training_that_stops_short_of_the_optimum_is_an_error_unless_the_epochs_were_chosen(tmp_path):
-    # adam's default rate on unstandardized data: far from the optimum after the default 1000 epochs
-    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam", "--save", str(tmp_path / "m.json"))
-    assert_one_error_line(r, "gd did not converge in 1000 epochs", "at the optimum", "--standardize")
-    assert not (tmp_path / "m.json").exists()
-    # a budget the user chose: what it reached, and a warning
-    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam", "--epochs", "10", "-f", "json")
-    assert r.code == 0 and json.loads(r.stdout)["epochs"] == 10
-    assert "warning: train-linreg: gd did not converge in 10 epochs" in r.stderr
-    # by blocks the same rule
-    np.save(tmp_path / "t.npy", np.column_stack([np.arange(1.0, 401), 2000 * np.arange(1.0, 401)]))  # w = 2000: beyond adam's reach
+def test_training_that_stops_short_of_the_optimum_says_so(tmp_path):
+    # adam's default rate on unstandardized data: far from the optimum after 1000 epochs. The result is
+    # what gradient descent reached, with a warning naming both losses (in memory and by blocks)
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--optimizer", "adam", "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout)["epochs"] == 1000
+    assert "warning: train-linreg: gd did not converge in 1000 epochs" in r.stderr and "at the optimum" in r.stderr
+    np.save(tmp_path / "t.npy", np.column_stack([np.arange(1.0, 401), 2000 * np.arange(1.0, 401)]))  # w = 2000
     r = run_cli("train-linreg", str(tmp_path / "t.npy"), "--optimizer", "adam", "--memory-limit", "2KB")
-    assert_one_error_line(r, "did not converge in 1000 epochs")
+    assert r.code == 0 and "did not converge in 1000 epochs" in r.stderr
+    # a converged fit says nothing; with --l1 (a proximal step) and on data whose optimum fails, no check
+    for args in (("--standardize",), ("--standardize", "--l1", "0.1", "--optimizer", "momentum")):
+        r = run_cli("train-linreg", "samples/housing.csv", *args, "-f", "json")
+        assert r.code == 0 and "converge" not in r.stderr, (args, r.stderr)

@@ -211,6 +211,9 @@ def test_a_mistyped_literal_names_its_cell_not_a_missing_file():
     assert_one_error_line(run_cli("transpose", "1 2; 3 x"), "row 2, column 2: 'x' is not a number")
     assert_one_error_line(run_cli("transpose", "nofile.csv"), "nofile.csv: no such file")
     assert_one_error_line(run_cli("transpose", "my data.csv"), "no such file")
+    for name in ("week 3 results.csv", "run 2 (final).csv", "data 1"):  # names with a number in them
+        assert_one_error_line(run_cli("det", name), f"{name}: no such file")
+    assert_one_error_line(run_cli("transpose", "1 2 x"), "row 1, column 3: 'x'")
 
 
 def test_an_encrypted_npz_member_is_one_error_line(tmp_path):
