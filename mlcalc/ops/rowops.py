@@ -169,8 +169,8 @@ class RowReducer:
     def _check(self, row: list) -> None:
         for x in row:
             if x.numerator.bit_length() > _MAX_BITS or x.denominator.bit_length() > _MAX_BITS:
-                raise NumericError(f"{self.command} --exact: numbers grew past {MAX_DIGITS} digits; "
-                                   "drop --exact to compute in floating point")
+                raise TooManyDigits(f"{self.command} --exact: numbers grew past {MAX_DIGITS} digits; "
+                                    "drop --exact to compute in floating point")
 
     def summary(self, what: str) -> None:
         """For an operand too large to show: what was done, how often, the first operations, and the
@@ -240,6 +240,10 @@ def forward_eliminate(red: RowReducer) -> list[int]:
         pivots.append(col)
         r += 1
     return pivots
+
+
+class TooManyDigits(NumericError):
+    """Exact arithmetic outgrew its size limit (entries from 1e-300 to 1e300 as decimal fractions)."""
 
 
 class Singular(ArithmeticError):

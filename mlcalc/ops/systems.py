@@ -82,7 +82,10 @@ def _exactly_singular(a: np.ndarray, cond: float) -> int | None:
     n = a.shape[0]
     if cond <= 1.0 / np.finfo(a.dtype).eps or n > EXACT_CHECK_UP_TO:
         return None
-    pivots = rowops.echelon(_as_typed(a, "check"), True)
+    try:
+        pivots = rowops.echelon(_as_typed(a, "check"), True)
+    except rowops.TooManyDigits:
+        return None  # beyond exact arithmetic's reach (1e-300 beside 1e300): the LU's verdict stands
     if len(pivots) == n:
         return None
     return next(j for j in range(n) if j not in pivots) + 1
@@ -247,8 +250,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     n = a.shape[0]
     sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
     exact_zero = _exactly_singular(a, cond if sign != 0 else math.inf)  # the column without a pivot
-    if n <= EXACT_CHECK_UP_TO:
-        d = _exact_det(a)  # 0 exactly when A is singular as typed, whatever the LU's rounding left
+    d = _exact_det(a) if n <= EXACT_CHECK_UP_TO else None  # None too beyond exact arithmetic's reach
+    if d is not None:  # 0 exactly when A is singular as typed, whatever the LU's rounding left
         sign = (d > 0) - (d < 0)
         logabs = math.log(abs(d.numerator)) - math.log(d.denominator) if d else -math.inf
     elif exact_zero is not None:
@@ -257,7 +260,7 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         value = 0.0
     else:
         _check_condition("det", cond, a.dtype, warn)
-        if n <= EXACT_CHECK_UP_TO:
+        if d is not None:
             from mlcalc.io.csvparse import as_float
             value = as_float(d)
         else:
@@ -268,17 +271,20 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         elif warn is not None and a.dtype.type(value) == 0:  # exp() of a log below −745 is 0 already
             warn(f"det: |det A| = 10^{logabs / math.log(10):.6g} is below the smallest {a.dtype.name}: printing 0")
     if tracer is not None:
-        _trace_det(tracer, a, sign, logabs, value, engine, exact_zero)
+        _trace_det(tracer, a, sign, logabs, value, engine, exact_zero, d is not None)
     return a.dtype.type(value)
 
 
 def _exact_det(a: np.ndarray):
-    """det A as a Fraction, from its entries as typed (0.1 is 1/10, as --exact and the singularity check
+    """det A as a Fraction (None when exact arithmetic outgrows its limit), from its entries as typed (0.1 is 1/10, as --exact and the singularity check
     read them). Printed rounded once: det 5 and det [1 2; 3 4] are 5 and -2, where exp(Σ log|uᵢᵢ|)
     (NumPy's, and the kernels') gave 4.999999999999999 and -2.0000000000000004, and a product of float
     pivots is a few ulps off in about half of small integer matrices. A few ms up to 12×12."""
     from mlcalc.ops import exact
-    return exact.det(_as_typed(a, "det"))
+    try:
+        return exact.det(_as_typed(a, "det"))
+    except rowops.TooManyDigits:
+        return None
 
 
 def _as_typed(a: np.ndarray, command: str):
@@ -289,7 +295,8 @@ def _as_typed(a: np.ndarray, command: str):
     return exact.fractions(rows, command)
 
 
-def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: int | None = None) -> None:
+def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: int | None = None,
+               exact: bool = False) -> None:
     from mlcalc.io.write import format_number  # the digits stdout shows (float32's own)
     n = a.shape[0]
     by_hand = None
@@ -297,7 +304,7 @@ def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: 
         by_hand = a.dtype.type(rowops.determinant_by_cofactors(_rows(a), False, tracer))
     elif n <= FULL_UP_TO:
         by_hand = a.dtype.type(rowops.determinant_by_elimination(_rows(a), False, tracer))
-    elif n <= EXACT_CHECK_UP_TO:
+    elif exact:
         tracer.step("det A in exact fractions", "det A = (−1)^(number of swaps) · (product of the pivots), "
                     "by elimination on the entries as typed (0.1 is 1/10)", note=f"A is {_n_text(n)}", A=a)
     else:
@@ -310,7 +317,7 @@ def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: 
                         f"log|det A| = Σᵢ log|uᵢᵢ| = {logabs:.10g}; sign = {'+1' if sign > 0 else '−1'}",
                         note=f"|det A| = 10^{logabs / math.log(10):.6g}", result=value)
     printed = a.dtype.type(value)
-    if n <= EXACT_CHECK_UP_TO and exact_zero is None and (by_hand is None or by_hand != printed):
+    if exact and exact_zero is None and (by_hand is None or by_hand != printed):
         # what is printed, and why it may differ from the floating-point steps above
         steps = "" if by_hand is None else (
             f"; the floating-point steps above give {format_number(by_hand)} (rounding: they differ by "
