@@ -132,9 +132,7 @@ def test_validation_split_reports_validation_loss(housing):
 
 @pytest.fixture
 def housing_npy(tmp_path):
-    import pandas as pd
-    df = pd.read_csv("samples/housing.csv", comment="#")
-    np.save(tmp_path / "h.npy", df.values)
+    np.save(tmp_path / "h.npy", read_operand("samples/housing.csv").values)  # mlcalc's reader: no pandas in tests
     return tmp_path / "h.npy"
 
 
