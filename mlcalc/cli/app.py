@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     from mlcalc.errors import MlcalcError
 
     config.early()
+    if sys.stderr is None:  # started with 2>&-: click would print usage errors on stdout, among the data
+        sys.stderr = open(os.devnull, "w")
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))
     if argv and GLOBAL_OPTIONS.get(argv[-1]) and "--" not in argv[:-1]:  # `mlcalc gen eye 2 -o`: no value
         sys.stderr.write(f"Usage: mlcalc [OPTIONS] COMMAND [ARGS]...\nTry 'mlcalc --help' for help.\n\n"

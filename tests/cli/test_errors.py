@@ -167,6 +167,14 @@ def test_a_closed_or_full_stderr_does_not_fail_a_command_that_worked(args, stder
     assert r.returncode == 0 and r.stdout.strip()
 
 
+def test_a_usage_error_with_stderr_closed_prints_nothing_on_stdout():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "mlcalc", "matmul", "--bogus"], stdout=subprocess.PIPE, text=True,
+                       timeout=120, preexec_fn=lambda: os.close(2))
+    assert r.returncode == 2 and r.stdout == ""  # click fell back to stdout for the usage text
+
+
 def test_exact_numbers_beyond_float_range():
     # 1e400 is a fine fraction; only its float shadow (for shapes and checks) is inf
     r = run_cli("det", "1e400 0; 0 2", "--exact", "-f", "csv")
