@@ -272,8 +272,8 @@ def warn(message: str) -> None:
 def untraced_by_blocks(command: str, what: str = "the operands are") -> None:
     """--trace cannot follow work by blocks: say so rather than print nothing."""
     if settings().tracer is not None:
-        warn(f"{command}: --trace is not available when {what} worked through by blocks (larger than "
-             "--memory-limit allows, or --scheduler is set)")
+        warn(f"{command}: --trace is not available when {what} worked through by blocks (NPY operands over "
+             "half of --memory-limit, or --scheduler set)")
 
 
 def diagnostic(text: str) -> None:

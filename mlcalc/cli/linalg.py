@@ -6,7 +6,7 @@ import typer
 
 from mlcalc.cli.base import app, emit, read, settings, untraced_by_blocks
 
-MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
+MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
 
 

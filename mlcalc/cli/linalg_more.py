@@ -7,7 +7,7 @@ import typer
 
 from mlcalc.cli.base import app, emit, finite, read, settings, untraced_by_blocks
 
-MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
+MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 
 
 class Ord(str, Enum):

@@ -28,7 +28,7 @@ class LossFn(str, Enum):
     cross_entropy = "cross-entropy"
 
 
-OPERAND_HELP = "file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\""
+OPERAND_HELP = "file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\""
 ALPHA = typer.Option(0.01, "--alpha", help="Slope of leaky-relu for z < 0.")
 APPROX = typer.Option(Approx.none, "--approx", help="gelu: none (exact erf form) or tanh (the tanh approximation).")
 WEIGHTS = typer.Option(..., "--weights", "-W", help=f"W, (out, in): {OPERAND_HELP}.")
@@ -121,7 +121,7 @@ def conv2d(x: str = typer.Argument(..., metavar="X", help="Image (H, W) as CSV, 
            stride: int = typer.Option(1, "--stride", min=1, help="Step between kernel positions."),
            padding: int = typer.Option(0, "--padding", min=0, help="Zeros added on every side.")):
     """2-D convolution (cross-correlation, as in deep learning) through im2col and one matrix product.
-    One output channel prints as a matrix; several give (O, H′, W′), written with -o FILE.npy."""
+    One output channel prints as a matrix; several give (O, H′, W′), written with -o FILE.npy (or JSON)."""
     from mlcalc.ops import nn
     s = settings()
     emit(nn.conv2d(read(x, "X", max_ndim=3), read(k, "K", max_ndim=4), stride=stride, padding=padding,

@@ -7,7 +7,7 @@ import typer
 
 from mlcalc.cli.base import app, emit, finite, read, read_operand, settings, warn
 
-MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .npy, x.npz:KEY), '-' or a literal like \"1 2; 3 4\".")
+MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 def _tolerance(value):
     finite(value)
     if value is not None and value < 0:
