@@ -59,6 +59,9 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             nested = [nested]
         elif not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
             raise InputError(f"{label}: rows of a matrix literal must all have the same length")
+        elif any(isinstance(x, list) for r in nested for x in r):
+            raise InputError(f"{label}: lists nested deeper than a matrix's rows (a 3-D array, as -f json writes "
+                             "one): 3-D data reads from NPY (-o FILE.npy)")
         cells = [[_json_cell(x) for x in r] for r in nested]
     elif text.startswith("[["):
         raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])")

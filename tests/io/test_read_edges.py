@@ -235,3 +235,9 @@ def test_float32_overflow_is_named_by_blocks_too(tmp_path, order):
         for limit in ([], ["--memory-limit", "2KB"]):
             r = run_cli("--dtype", "float32", args[0], str(tmp_path / "ovf.npy"), *args[1:], *limit)
             assert_one_error_line(r, "1e+40 at row 3, column 4 is beyond float32's range")
+
+
+def test_three_dimensional_json_says_what_it_is():
+    # conv2d's (O, H', W') result as -f json: it quoted a whole nested list as a cell "not a number"
+    assert_one_error_line(run_cli("transpose", "-", stdin="[[[1,2],[3,4]],[[5,6],[7,8]]]"),
+                          "lists nested deeper than a matrix", "NPY")
