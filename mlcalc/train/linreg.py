@@ -227,11 +227,11 @@ class NotConverged(NumericError):
 
     def __init__(self, cfg: Config, epochs: int, final: float, best: float):
         what = "loss" if not cfg.l2 else "loss with its penalty"
-        how = (f"did not converge in {epochs} epochs" if epochs >= cfg.epochs else
-               f"settled after {epochs} epochs (--tol)")
+        ran_out = epochs >= cfg.epochs
+        how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
+        advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
         super().__init__(f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the "
-                         "optimum (--method normal); raise --epochs or --lr"
-                         + ("" if cfg.standardize else ", or use --standardize"))
+                         f"optimum (--method normal); {advice}" + ("" if cfg.standardize else ", or use --standardize"))
 
 
 def in_data_units(history: list[float], sy: float) -> list[float]:
