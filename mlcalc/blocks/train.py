@@ -16,7 +16,7 @@ import numpy as np
 from mlcalc.blocks import local
 from mlcalc.errors import InputError
 from mlcalc.train import linreg
-from mlcalc.train.optimizers import Optimizer, soft_threshold
+from mlcalc.train.optimizers import Optimizer
 
 
 class Table:
@@ -171,7 +171,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 opt.lr = lr0 * (1.0 - opt.t / total_steps)
             opt.step(theta, g)
             if cfg.l1:
-                soft_threshold(theta[:-1], opt.lr * cfg.l1)
+                opt.prox(theta[:-1], cfg.l1)
             opt.lr = lr0
             loss = sse / table.n  # before this epoch's update, as the in-memory gd's
         else:

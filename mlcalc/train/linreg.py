@@ -19,7 +19,7 @@ from mlcalc.errors import InputError, NumericError
 from mlcalc.io.read import require_finite
 from mlcalc.train import reference
 from mlcalc.train.model import require_unique_names
-from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, soft_threshold, state_of
+from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, state_of
 
 # numba runs the epochs from this much work (`_auto_work`); below, NumPy. The same before numba is loaded
 # (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48
@@ -216,8 +216,8 @@ def unconverged(final: float, best: float, start: float) -> tuple[float, float] 
     """(final, best) objectives when training stopped short of the optimum (the normal equations' θ):
     more than 1 % above it, and more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ).
     None when close enough.
-    Not checked with --l1: the proximal step of momentum, RMSprop and Adam settles at a biased point
-    (the step's scale differs from lr), which more epochs would not cure."""
+    Not checked with --l1: the optimum then takes coordinate descent, which may give up on strongly
+    correlated features."""
     gap = final - best
     return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
 
@@ -402,12 +402,13 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     new = theta.copy()
     opt.step(new, g)
     if cfg.l1:
-        soft_threshold(new[:-1], opt.lr * cfg.l1)
+        opt.prox(new[:-1], cfg.l1)
     rule = {"sgd": "θ ← θ − η·g", "momentum": "v ← 0.9·v + g;  θ ← θ − η·v",
             "rmsprop": "s ← 0.9·s + 0.1·g²;  θ ← θ − η·g/(√s + ε)",
             "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η·m̂/(√v̂ + ε)"}[cfg.optimizer]
     tracer.step(f"Update ({cfg.optimizer}, η = {cfg.learning_rate:g})", rule +
-                ("; then wⱼ ← sign(wⱼ)·max(|wⱼ| − η·l1, 0)" if cfg.l1 else ""), result=new, **opt.state())
+                ("; then wⱼ ← sign(wⱼ)·max(|wⱼ| − ηⱼ·l1, 0), ηⱼ the optimizer's step on wⱼ" if cfg.l1 else ""),
+                result=new, **opt.state())
 
 
 def _trace_normal(tracer, x, y, theta, cfg: Config) -> None:

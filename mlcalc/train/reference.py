@@ -2,14 +2,14 @@
 
 Objective: (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁, intercept unpenalised; θ = [w, b].
 Gradient of the smooth part on a batch B: ∂/∂w = (2/|B|)·X_Bᵀ·r + 2·l2·w, ∂/∂b = (2/|B|)·Σ r, with
-r = X_B·w + b − y_B; then the optimizer's step, then the L1 proximal step w ← S(w, η·l1).
+r = X_B·w + b − y_B; then the optimizer's step, then the L1 proximal step w ← S(w, ηⱼ·l1) (Optimizer.prox).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mlcalc.train.optimizers import Optimizer, soft_threshold
+from mlcalc.train.optimizers import Optimizer
 
 
 def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float, residual_out: list | None = None) -> np.ndarray:
@@ -39,7 +39,7 @@ def epoch(x, y, theta, opt: Optimizer, starts: np.ndarray | None, batch: int, l1
             opt.lr = lr0 * (1.0 - opt.t / total_steps)
         opt.step(theta, g)
         if l1:
-            soft_threshold(theta[:-1], opt.lr * l1)
+            opt.prox(theta[:-1], l1)
         opt.lr = lr0
     return sum(sse) / len(y)
 

@@ -78,10 +78,17 @@ def _update(theta, g, m, v, t, opt, lr, l1):
             m_hat = m[j] / (1.0 - BETA1 ** t)
             v_hat = v[j] / (1.0 - BETA2 ** t)
             theta[j] -= lr * m_hat / (np.sqrt(v_hat) + EPS)
-    if l1 > 0.0:  # proximal step of lr·l1·‖w‖₁ (never the intercept)
-        shrink = lr * l1
+    if l1 > 0.0:  # proximal step of l1·ηⱼ·‖w‖₁, ηⱼ the optimizer's step on wⱼ (Optimizer.prox)
         for j in range(p):
-            a = abs(theta[j]) - shrink
+            if opt == 1:
+                step = lr / (1.0 - MOMENTUM)
+            elif opt == 2:
+                step = lr / (np.sqrt(v[j]) + EPS)
+            elif opt == 3:
+                step = lr / (np.sqrt(v[j] / (1.0 - BETA2 ** t)) + EPS)
+            else:
+                step = lr
+            a = abs(theta[j]) - l1 * step
             theta[j] = np.sign(theta[j]) * a if a > 0.0 else 0.0
 
 
