@@ -22,18 +22,21 @@ def budget(settings) -> int:
     return storage.parse_size(settings.memory_limit) if settings.memory_limit else storage.default_budget()
 
 
+def working_dtype(settings) -> np.dtype:
+    """The dtype the blocks are computed in: --dtype's."""
+    return np.dtype(np.float32 if settings.dtype == "float32" else np.float64)
+
+
 def _npy_path(spec: str) -> str | None:
     return spec if spec.lower().endswith(".npy") and os.path.isfile(spec) else None
 
 
 def _progress(settings, label: str):
     """A Rich progress bar on a terminal's stderr (blocks done), else a no-op."""
-    from mlcalc.progress import stderr_is_terminal
+    from mlcalc.progress import stderr_bar, stderr_is_terminal
     if settings.quiet or not stderr_is_terminal():
         return None, (lambda done, total: None)
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
-
-    from mlcalc.progress import stderr_bar
     bar = stderr_bar(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     task = bar.add_task(label, total=None)
     return bar, (lambda done, total: bar.update(task, completed=done, total=total))
@@ -54,8 +57,8 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     # it would take it away from anyone who exports MLCALC_SCHEDULER)
     address = scheduler_address(settings) if compute_cluster is not None else None
     limit = budget(settings)
-    dtype = np.float32 if settings.dtype == "float32" else np.float64
-    itemsize = np.dtype(dtype).itemsize
+    dtype = working_dtype(settings)
+    itemsize = dtype.itemsize
     operands = [storage.NpyBlocks.open(p, dtype) if p else None for p in paths]
     in_bytes = sum(int(np.prod(o.shape)) * itemsize for o in operands if o is not None)
     if address is None and in_bytes <= limit // 2:
@@ -159,7 +162,7 @@ def norm(spec, ord_, axis, settings):
     path = _npy_path(spec)
     if path is None or axis is not None or os.path.getsize(path) <= budget(settings) // 2:
         return NOT_BLOCKED
-    a = storage.NpyBlocks.open(path, np.float32 if settings.dtype == "float32" else np.float64)
+    a = storage.NpyBlocks.open(path, working_dtype(settings))
     vector = len(a.shape) == 1 or 1 in a.shape  # 1-D: worked as a column
     ord_ = ord_ or ("l2" if vector else "fro")
     if vector:  # a vector's l2 is the Frobenius norm of its one row/column; l1/inf swap for a row
@@ -179,9 +182,9 @@ def norm(spec, ord_, axis, settings):
 def dist(specs, metric, settings, read_small):
     paths = [_npy_path(s) for s in specs]
     limit = budget(settings)  # no cluster path: a scheduler changes nothing here
-    itemsize = 4 if settings.dtype == "float32" else 8
+    dtype = working_dtype(settings)
     npy_shapes = {p: storage.inspect_npy(p, p).shape for p in set(paths) if p}
-    npy_bytes = sum(int(np.prod(npy_shapes[p])) * itemsize for p in paths if p)  # an operand twice counts twice
+    npy_bytes = sum(int(np.prod(npy_shapes[p])) * dtype.itemsize for p in paths if p)  # an operand twice counts twice
     if not any(paths) or npy_bytes <= limit // 2:
         return NOT_BLOCKED  # run_blocked's own test, before any operand (standard input) is read
     read_once = {}  # a small operand (standard input among them) is read once, for its shape and its values
@@ -190,7 +193,6 @@ def dist(specs, metric, settings, read_small):
         if spec not in read_once:
             read_once[spec] = read_small(spec)
         return read_once[spec]
-    dtype = np.float32 if settings.dtype == "float32" else np.float64
     shapes = [npy_shapes[p] if p else small(s).shape for p, s in zip(paths, specs)]
     if all(len(sh) <= 1 or 1 in sh for sh in shapes):  # (0-d: a one-element vector)
         # two vectors (1-D, one row or one column, as in memory): one distance, from the vectors read
@@ -218,8 +220,7 @@ def require_fits(spec: str, settings, command: str) -> None:
     if path is None:
         return
     info = storage.inspect_npy(path, path, max_ndim=64)  # the command's read judges the dimensions
-    itemsize = 4 if settings.dtype == "float32" else 8
-    size, limit = int(np.prod(info.shape)) * itemsize, budget(settings)
+    size, limit = int(np.prod(info.shape)) * working_dtype(settings).itemsize, budget(settings)
     if size > limit and command == "matmul":  # two operands work by blocks: here for a chain
         raise MlcalcError(
             f"matmul: {spec} ({size_text(size)} as {settings.dtype}) is larger than the memory budget "

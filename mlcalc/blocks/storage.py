@@ -135,14 +135,11 @@ class AtomicNpyOutput:
         from mlcalc.io.write import AtomicTarget
 
         self.target = AtomicTarget(target)
-        try:
-            self.tmp = self.target.temp(".npy")
-        except OSError as e:
-            raise InputError(f"cannot write {target}: {e.strerror or e}") from None
+        self.tmp = self.target.temp(".npy")
         try:
             self.writer = NpyBlockWriter(self.tmp, shape, dtype)
         except BaseException as e:
-            self._fail(e)
+            self._discard(e)
             raise
 
     def __enter__(self) -> NpyBlockWriter:
@@ -150,18 +147,14 @@ class AtomicNpyOutput:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            try:
-                self.target.commit(self.tmp)
-            except OSError as e:
-                self._fail(e)
-                raise
+            self.target.commit(self.tmp)
         else:
-            self._fail(exc)  # any other exception goes on as it was
+            self._discard(exc)  # any other exception goes on as it was
 
-    def _fail(self, e: BaseException) -> None:
+    def _discard(self, e: BaseException) -> None:
         """The temporary file goes; an OSError (no space, a file size limit) becomes one error line."""
         from mlcalc.io.write import discard
 
         discard(self.tmp)
         if isinstance(e, OSError):
-            raise InputError(f"cannot write {self.target.path}: {e.strerror or e}") from None
+            raise self.target.error(e) from None

@@ -46,7 +46,6 @@ def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048
           repeats: int = typer.Option(5, "--repeats", min=1, help="Interleaved repetitions; the best time counts.")):
     """Time mlcalc's numba kernels against NumPy/LAPACK, its CSV reader against np.loadtxt (and pandas),
     and a small command against a NumPy script (and Octave), in one run: speed = reference time ÷ ours."""
-
     from mlcalc import benchsuite
     from mlcalc.io.write import Labeled
     s = settings()

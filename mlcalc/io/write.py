@@ -9,8 +9,8 @@ never leaves a partial file or half a result on stdout.
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import sys
 from dataclasses import dataclass
 
@@ -387,7 +387,11 @@ class AtomicTarget:
                 else:
                     shutil.copyfileobj(source, f, 1 << 20)
         except OSError as e:
-            raise InputError(f"cannot write {self.path}: {e.strerror or e}") from None
+            raise self.error(e) from None
+
+    def error(self, e: OSError) -> InputError:
+        """An OSError while writing (no space, a file size limit) as one error line."""
+        return InputError(f"cannot write {self.path}: {e.strerror or e}")
 
     def temp(self, suffix: str = ".tmp") -> str:
         """A new empty temporary file for the result: beside the target, or in the system's temp
@@ -395,7 +399,10 @@ class AtomicTarget:
         import tempfile  # only when writing a file: it costs a small command ~5 ms to import
 
         folder = tempfile.gettempdir() if self.into else os.path.dirname(os.path.abspath(self.target))
-        fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=suffix, dir=folder)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".mlcalc-", suffix=suffix, dir=folder)
+        except OSError as e:
+            raise self.error(e) from None
         os.fchmod(fd, self.mode)
         os.close(fd)
         return tmp
@@ -410,6 +417,8 @@ class AtomicTarget:
                     self.write_into(f)
             if not self.into:
                 os.replace(tmp, self.target)
+        except OSError as e:
+            raise self.error(e) from None
         finally:
             discard(tmp)
 
@@ -427,20 +436,17 @@ def write_atomic(path: str, data: bytes) -> None:
     if target.into:
         target.write_into(data)
         return
-    try:
-        tmp = target.temp()
-    except OSError as e:
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    tmp = target.temp()
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-        target.commit(tmp)
     except OSError as e:  # no space, a file size limit
         discard(tmp)
-        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+        raise target.error(e) from None
     except BaseException:
         discard(tmp)
         raise
+    target.commit(tmp)
 
 
 def _names_a_descriptor(path: str) -> bool:

@@ -276,8 +276,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
 
 
 def _exact_det(a: np.ndarray):
-    """det A as a Fraction (None when exact arithmetic outgrows its limit), from its entries as typed (0.1 is 1/10, as --exact and the singularity check
-    read them). Printed rounded once: det 5 and det [1 2; 3 4] are 5 and -2, where exp(Σ log|uᵢᵢ|)
+    """det A as a Fraction from its entries as typed (0.1 is 1/10, as --exact and the singularity check
+    read them); None when exact arithmetic outgrows its limit. Printed rounded once: det 5 and det [1 2; 3 4] are 5 and -2, where exp(Σ log|uᵢᵢ|)
     (NumPy's, and the kernels') gave 4.999999999999999 and -2.0000000000000004, and a product of float
     pivots is a few ulps off in about half of small integer matrices. A few ms up to 12×12."""
     from mlcalc.ops import exact

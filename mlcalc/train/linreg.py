@@ -158,9 +158,9 @@ def r2_score(y, pred) -> float:
 
 def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         callback: Callable[[Event], None] | None = None,
-        on_short: Callable[[NumericError], None] | None = None) -> dict:
+        on_short: Callable[[str], None] | None = None) -> dict:
     """Train; return the named results of the contract (coefficients in the data's own units).
-    on_short(NotConverged) is called when gradient descent ended short of the optimum (it may raise)."""
+    on_short(message) is called when gradient descent ended short of the optimum (shortfall_message)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -203,7 +203,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
     if cfg.method != "normal" and shortfall is not None and on_short is not None:
-        on_short(NotConverged(cfg, epochs, *(v * sy * sy for v in shortfall)))
+        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall)))
     return result
 
 
@@ -222,16 +222,14 @@ def unconverged(final: float, best: float, start: float) -> tuple[float, float] 
     return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
 
 
-class NotConverged(NumericError):
-    """Gradient descent ended short of the optimum (the CLI warns with it)."""
-
-    def __init__(self, cfg: Config, epochs: int, final: float, best: float):
-        what = "loss" if not cfg.l2 else "loss with its penalty"
-        ran_out = epochs >= cfg.epochs
-        how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
-        advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
-        super().__init__(f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the "
-                         f"optimum (--method normal); {advice}" + ("" if cfg.standardize else ", or use --standardize"))
+def shortfall_message(cfg: Config, epochs: int, final: float, best: float) -> str:
+    """What the CLI warns when gradient descent ended short of the optimum (data units)."""
+    what = "loss" if not cfg.l2 else "loss with its penalty"
+    ran_out = epochs >= cfg.epochs
+    how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
+    advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
+    return (f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the optimum "
+            f"(--method normal); {advice}" + ("" if cfg.standardize else ", or use --standardize"))
 
 
 def in_data_units(history: list[float], sy: float) -> list[float]:
