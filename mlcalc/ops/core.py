@@ -102,7 +102,7 @@ def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tr
     if tracer is not None:
         tracer.step({"add": "Element-wise sum", "sub": "Element-wise difference",
                      "hadamard": "Hadamard (element-wise) product"}[op],
-                    f"cᵢⱼ = aᵢⱼ {symbol} bᵢⱼ" + ("" if a.shape == b.shape else " (with broadcasting)"),
+                    f"cᵢⱼ = aᵢⱼ {'·' if op == 'hadamard' else symbol} bᵢⱼ" + ("" if a.shape == b.shape else " (with broadcasting)"),
                     result=result, note=f"{shape_text(a.shape)} {symbol} {shape_text(b.shape)} → {shape_text(shape)}",
                     A=a, B=b)
     return result

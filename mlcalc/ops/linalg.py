@@ -91,17 +91,17 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None, engine:
 _NORM_NAME = {"l1": "‖v‖₁", "l2": "‖v‖₂", "inf": "‖v‖∞"}
 
 
-def _vector_norm_formula(v: np.ndarray, ord: str, value) -> str:
+def _vector_norm_formula(v: np.ndarray, ord: str, value, name: str = "v") -> str:
     n = min(v.size, _TERMS)
     more = [f"… ({v.size - n} more)"] if v.size > n else []
     if ord == "l1":
         terms = [f"|{_fmt(x)}|" for x in v[:n]] + more
-        return "Σ|vᵢ| = " + " + ".join(terms) + f" = {_fmt(value)}"
+        return f"Σ|{name}ᵢ| = " + " + ".join(terms) + f" = {_fmt(value)}"
     if ord == "inf":
-        return "max|vᵢ| = max(" + ", ".join([_fmt(abs(x)) for x in v[:n]] + more) + f") = {_fmt(value)}"
+        return f"max|{name}ᵢ| = max(" + ", ".join([_fmt(abs(x)) for x in v[:n]] + more) + f") = {_fmt(value)}"
     terms = [(f"({_fmt(x)})²" if x < 0 else f"{_fmt(x)}²") for x in v[:n]] + more
     sumsq = float(np.sum(np.square(v.astype(np.float64))))
-    return "√(Σ vᵢ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)} = {_fmt(value)}"
+    return f"√(Σ {name}ᵢ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)} = {_fmt(value)}"
 
 
 def _trace_norm(tracer: Tracer, a: np.ndarray, ord: str, axis: str | None, result) -> None:
@@ -201,8 +201,9 @@ def _dist_steps(tracer: Tracer, a: np.ndarray, b: np.ndarray, metric: str, value
         return
     d = a64 - b64
     norm_ord = {"euclidean": "l2", "manhattan": "l1", "chebyshev": "inf"}[metric]
-    tracer.step(f"Differences{label}", "dᵢ = aᵢ − bᵢ", d=d)
-    tracer.step(f"{metric.capitalize()} distance{label}", "d(a, b) = " + _vector_norm_formula(d, norm_ord, value),
+    # δ, not d: d(a, b) is the distance
+    tracer.step(f"Differences{label}", "δᵢ = aᵢ − bᵢ", δ=d)
+    tracer.step(f"{metric.capitalize()} distance{label}", "d(a, b) = " + _vector_norm_formula(d, norm_ord, value, "δ"),
                 result=value)
 
 
@@ -445,12 +446,22 @@ def _poly_text(coeffs, var: str = "λ") -> str:
     return "".join(parts) or "0"
 
 
+def _det2(x) -> float:
+    """ad − bc: one rounding for small integers, where LU's det gave 2.9999999999999996 for [[2, 1], [1, 2]]."""
+    return float(x[0, 0] * x[1, 1] - x[0, 1] * x[1, 0])
+
+
+def _det3(x) -> float:
+    """Cofactor expansion along the first row (the trace's polynomial, as a learner computes it)."""
+    return float(x[0, 0] * _det2(x[1:, 1:]) - x[0, 1] * _det2(x[1:, ::2]) + x[0, 2] * _det2(x[1:, :2]))
+
+
 def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
     n = a.shape[0]
     x = a.astype(np.float64)
     if n in (2, 3):
         if n == 2:
-            tr, det = float(np.trace(x)), float(np.linalg.det(x))
+            tr, det = float(np.trace(x)), _det2(x)
             coeffs = [1.0, -tr, det]
             tracer.step("Characteristic polynomial", "det(A − λI) = λ² − tr(A)·λ + det(A)",
                         note=f"tr(A) = {_fmt(tr)}, det(A) = {_fmt(det)}", A=a)
@@ -461,8 +472,8 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
             roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
             tracer.step("Roots", f"Δ = tr² − 4·det = (a − d)² + 4·b·c = {_fmt(disc)}; {roots}", result=w)
         else:
-            tr, det = float(np.trace(x)), float(np.linalg.det(x))
-            c1 = float(sum(np.linalg.det(x[np.ix_(idx, idx)]) for idx in ([0, 1], [0, 2], [1, 2])))
+            tr, det = float(np.trace(x)), _det3(x)
+            c1 = float(sum(_det2(x[np.ix_(idx, idx)]) for idx in ([0, 1], [0, 2], [1, 2])))
             coeffs = [1.0, -tr, c1, -det]
             tracer.step("Characteristic polynomial",
                         "det(λI − A) = λ³ − tr(A)·λ² + (sum of principal 2×2 minors)·λ − det(A)",
@@ -613,9 +624,13 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     # RTOL is ~5·10⁵ float64 ulps but below one float32 ulp: a float32 matrix gets 16 of its own ulps
     # (the tests below already scale with n·s², the size of AᵀA's rounding)
     rtol = max(RTOL, 16 * eps)
-    symmetric = square and bool(np.max(np.abs(x - x.T), initial=0.0) <= rtol * s_abs)
-    orthogonal = square and s_abs <= 1 + rtol and bool(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0) <= rtol * max(1.0, n * s2))
-    idempotent = square and s2 < float("inf") and bool(np.max(np.abs(x @ x - x), initial=0.0) <= rtol * max(s_abs, n * s2))
+    # the largest deviations, measured (the trace shows them beside their tolerances)
+    asym = float(np.max(np.abs(x - x.T), initial=0.0)) if square else None
+    orth_err = float(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0)) if square and s_abs <= 1 + rtol else None
+    idem_err = float(np.max(np.abs(x @ x - x), initial=0.0)) if square and s2 < float("inf") else None
+    symmetric = asym is not None and asym <= rtol * s_abs
+    orthogonal = orth_err is not None and orth_err <= rtol * max(1.0, n * s2)
+    idempotent = idem_err is not None and idem_err <= rtol * max(s_abs, n * s2)
     positive_definite = False
     if symmetric and n:
         lam = np.linalg.eigvalsh((x / s_abs + x.T / s_abs) / 2) if s_abs > 0 else np.zeros(n)
@@ -636,9 +651,24 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     if tracer is not None:
         with np.errstate(over="ignore"):  # sv are of A/s (A itself may overflow); the trace shows A's own
             shown = sv * s_abs
+        below = rank < min(m, n) and smax > 0
         tracer.step("Singular values", "rank: σᵢ > σ_max·max(m, n)·eps; condition number σ_max/σ_min",
-                    A=a, sigma=shown, note=f"tolerance {_fmt(smax * s_abs * max(m, n) * eps)}")
-        tracer.step("Tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}",
-                    note="symmetric |A − Aᵀ| ≤ RTOL·s; orthogonal |AᵀA − I| ≤ RTOL·max(1, n·s²); "
-                         "idempotent |A² − A| ≤ RTOL·max(s, n·s²); positive definite λ_min > n·eps·λ_max")
+                    A=a, sigma=shown, note=f"tolerance {_fmt(smax * s_abs * max(m, n) * eps)}" +
+                    ("; a σ at or below it counts as 0, so the condition number is inf" if below else ""))
+        if square:
+            def check(name, what, err, bound, bound_text, why_not):
+                if err is None:
+                    return f"{name}: {why_not}"
+                return f"{name}: {what} = {_fmt(err)} {'≤' if err <= bound else '>'} {_fmt(bound)} ({bound_text})"
+            tests = [check("symmetric", "max|A − Aᵀ|", asym, rtol * s_abs, "RTOL·s", ""),
+                     check("orthogonal", "max|AᵀA − I|", orth_err, rtol * max(1.0, n * s2), "RTOL·max(1, n·s²)",
+                           "no, an entry is above 1"),
+                     check("idempotent", "max|A² − A|", idem_err, rtol * max(s_abs, n * s2), "RTOL·max(s, n·s²)",
+                           "no, A² overflows"),
+                     "positive definite: symmetric and λ_min > n·eps·λ_max"]
+            tracer.step("Tests against tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}, n = {n}",
+                        note="; ".join(tests))
+        else:
+            tracer.step("Square-matrix tests", f"A is {m}×{n}",
+                        note="not square: none of symmetric, orthogonal, idempotent, positive definite")
     return result

@@ -494,7 +494,8 @@ def _trace_attention(tracer, q, k, v, keep, causal, masked):
                                              ("the mask's zeros are hidden", masked)) if on)
         tracer.step("Mask", "hidden scores become −∞ (weight e^(−∞) = 0)", note=what, result=s)
     p = ref.softmax(s)
-    tracer.step("Attention weights P = softmax(S) per row", FORMULAS["softmax"], result=p,
+    tracer.step("Attention weights P = softmax(S/√d) per row" if not (causal or masked) else
+                "Attention weights P = softmax of the masked S/√d per row", FORMULAS["softmax"], result=p,
                 note=f"largest |row sum − 1| = {float(np.max(np.abs(p.sum(axis=1) - 1))):.2g}")
     tracer.step("Weighted sum of the values O = P·V", "oᵢ = Σⱼ Pᵢⱼ·vⱼ", V=v, result=p @ v)
 
@@ -556,7 +557,9 @@ def _trace_conv2d(tracer, x, k, stride, padding, out):
     # check the top-left output against the direct sum
     xp = np.pad(x.astype(np.float64), ((0, 0), (padding, padding), (padding, padding)))
     direct = float(np.sum(k[0].astype(np.float64) * xp[:, :kh, :kw]))
-    tracer.step("Check: out[0, 0] by the direct sum", "Σ_c,i,j K[0, c, i, j]·X[c, i, j]",
+    # out[o, y, x] = Σ K[o, c, i, j]·X[c, S·y + i − P, S·x + j − P]; at y = x = 0 the stride drops out
+    at = "X[c, i, j]" if padding == 0 else f"X[c, i − {padding}, j − {padding}]  (0 outside X: the padding)"
+    tracer.step("Check: out[0, 0] by the direct sum", f"Σ_c,i,j K[0, c, i, j]·{at}",
                 result=abs(direct - float(out[0, 0, 0])), note=f"direct {direct:.10g}; the residual is above")
 
 
@@ -630,6 +633,12 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
         raise type(e)("gradcheck: " + str(e).removeprefix("loss: ")) from None
     dA2 = dA.reshape(a.shape)
     dW, db, dX = ref.dense_backward(x2, w, b, dA2, act, alpha, approx)
+    if tracer is not None:
+        what = ("L = (1/N)·Σ (aᵢⱼ − tᵢⱼ)²,  N = the number of entries of a" if loss_fn == "mse" else
+                "L = −(1/n)·Σᵢ Σⱼ tᵢⱼ·log softmax(a)ᵢⱼ,  n = rows (a as logits)")
+        tracer.step("The scalar whose gradients are checked",
+                    f"a = {act or 'identity'}(X·Wᵀ + b),  T = --target,  {what}",
+                    result=float(loss_and_grad(pred)[0]), note=f"{loss_fn} loss at the given X, W, b")
 
     def total(xx, ww, bb):
         out = ref.dense_forward(xx, ww, bb, act, alpha, approx)

@@ -339,9 +339,13 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
             if tracer is not None:
-                tracer.step(f"Epoch {epoch}", f"loss = (1/n)·Σ(ŷ − y)² = {reported:.6g}", note=_weights_note(theta),
-                            **{"gradient g": reference.gradient(x, y, theta, cfg.l2)},
-                            **(state_of(cfg.optimizer, runner.m, runner.v) if use_numba else opt.state()))
+                # everything at the weights this epoch ended with: the gradient is the one the next
+                # step will apply (not the one just applied), m and v include this epoch's updates
+                state = state_of(cfg.optimizer, runner.m, runner.v) if use_numba else opt.state()
+                tracer.step(f"Epoch {epoch} done", f"loss at the new w, b = (1/n)·Σ(ŷ − y)² = {reported:.6g}",
+                            note=_weights_note(theta) + ("; " + " and ".join(state) + " as this epoch's updates "
+                                                         "left them" if state else ""),
+                            **{"gradient there": reference.gradient(x, y, theta, cfg.l2)}, **state)
         callback(Event("epoch", epoch, loss, cfg.epochs))
         # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
         if settled(previous, loss, tol):

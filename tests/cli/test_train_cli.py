@@ -26,7 +26,8 @@ def test_tutorial_trace_prints_the_loss_every_100_iterations_falling():
     r = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "1000", "--trace",
                 "-f", "csv", env={"NO_COLOR": "1"})
     import re
-    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"Epoch (\d+)\n  loss = .* = (\S+)", r.stderr)}
+    epoch_line = r"Epoch (\d+) done\n  loss at the new w, b = .* = (\S+)"
+    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(epoch_line, r.stderr)}
     assert sorted(losses) == [1] + list(range(100, 1001, 100))
     seq = [losses[k] for k in sorted(losses)]
     assert all(b < a for a, b in zip(seq, seq[1:]))
