@@ -77,16 +77,21 @@ def _moments(table: Table):
     return n, xm, ym, gram / n, rhs / n, syy / n
 
 
-def _scaling(table, xm, ym, gram, syy, standardize: bool):
+def _scaling(table, xm, ym, gram, syy, standardize: bool, center: bool = True):
+    """(μ, σ, m_y, s_y) as linreg._standardized's, from the centred moments; not centred (no
+    intercept): μ = m_y = 0 and root mean squares, the variance plus the squared mean."""
     p = len(xm)
     if not standardize:
         return np.zeros(p), np.ones(p), 0.0, 1.0
-    sigma = np.sqrt(np.diag(gram))
+    var, vy = np.diag(gram), syy
+    if not center:
+        var, vy = var + xm * xm, vy + ym * ym
+    sigma = np.sqrt(var)
     if np.any(sigma == 0):
-        raise InputError(f"train-linreg: feature {table.features[int(np.argmin(sigma))]!r} is constant and "
-                         "cannot be standardized")
-    sy = math.sqrt(syy)
-    return xm, sigma, ym, (sy if sy > 0 else 1.0)
+        raise InputError(f"train-linreg: feature {table.features[int(np.argmin(sigma))]!r} is "
+                         f"{'constant' if center else 'all zeros'} and cannot be standardized")
+    sy = math.sqrt(vy)
+    return (xm, sigma, ym, (sy if sy > 0 else 1.0)) if center else (np.zeros(p), sigma, 0.0, (sy if sy > 0 else 1.0))
 
 
 def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None) -> dict:
@@ -99,7 +104,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         n, xm, ym, gram, rhs, syy = _moments_on_cluster(table, client)
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
-    mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize)
+    mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize, cfg.intercept)
     def closed_form():  # from the moments of the standardized data (which follow from the raw ones)
         return linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
                                           (ym - my) / sy, cfg)
@@ -110,9 +115,11 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
         if not cfg.l1:  # the optimum gradient descent is measured against, as linreg.fit
             best = closed_form()
+            # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)
+            start = (syy if cfg.intercept else syy + ym * ym) / (sy * sy)
             shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),
                                            _mse(table, best, mu, sigma, my, sy) + linreg.penalty(best, cfg),
-                                           syy / (sy * sy))  # the intercept alone: var(y), scaled
+                                           start)
     coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
     sse, sst = 0.0, 0.0
     for x, y in table:
@@ -166,6 +173,8 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 sse += float(r @ r)
             g *= 2.0 / table.n
             g[:-1] += 2.0 * cfg.l2 * theta[:-1]
+            if not cfg.intercept:
+                g[-1] = 0.0
             lr0 = opt.lr
             if total_steps:
                 opt.lr = lr0 * (1.0 - opt.t / total_steps)
@@ -185,7 +194,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 y = (block[perm, table.t] - my) / sy
                 starts = rng.permutation(-(-len(y) // cfg.batch_size)) * cfg.batch_size
                 sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
-                                                total_steps)
+                                                total_steps, cfg.intercept)
             loss = sse / table.n
         linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate)
         if epoch % cfg.log_every == 0 or epoch == 1:

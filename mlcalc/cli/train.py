@@ -48,6 +48,7 @@ def train_linreg(
     log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
     schedule: Optional[Schedule] = typer.Option(None, "--schedule", help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
+    no_intercept: bool = typer.Option(False, "--no-intercept", help="Fit ŷ = X·w with b = 0 (scikit-learn's fit_intercept=False); --standardize then scales without centring."),
 ):
     """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""
     from mlcalc.train import linreg
@@ -59,7 +60,7 @@ def train_linreg(
         from mlcalc.io.write import check_output_path
         check_output_path(save)
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
-                        seed, log_every, tol, schedule.value if schedule else None)
+                        seed, log_every, tol, schedule.value if schedule else None, intercept=not no_intercept)
     blocked = _blocked_table(data, target, s, cluster_ok=cfg.method == "normal" and not cfg.val_split)
 
     # ending short of the optimum: a warning with both losses, and the result gradient descent reached

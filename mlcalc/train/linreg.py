@@ -1,5 +1,6 @@
 """Linear regression: fit by gradient descent (full batch), mini-batch SGD, or the normal
-equation; the objective (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁ with the intercept unpenalised.
+equation; the objective (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁ with the intercept unpenalised, or
+without an intercept (--no-intercept: b = 0, scikit-learn's fit_intercept=False).
 
 `prepare` picks features and target out of a table; `fit` trains and returns named results;
 the epoch loop runs on the NumPy reference (train/reference.py) or the numba kernels
@@ -52,6 +53,7 @@ class Config:
     log_every: int = 100
     tol: float | None = None
     schedule: str | None = None  # "constant" or "linear" (to 0); default: linear for sgd, constant for gd
+    intercept: bool = True  # False: ŷ = X·w, b fixed at 0 (and --standardize scales without centring)
 
     @property
     def decay(self) -> bool:
@@ -119,12 +121,22 @@ def _split(data: Data, fraction: float, seed: int | None):
     return data.x[tr], data.y[tr], data.x[va], data.y[va]
 
 
-def _standardized(x, y, features, standardize: bool, in_place: bool = False):
+def _standardized(x, y, features, standardize: bool, in_place: bool = False, center: bool = True):
     """(xs, ys, μ, σ, m_y, s_y): the data scaled to zero mean and unit variance (unchanged without
     --standardize). Written to avoid temporaries of X's size: one centred copy (none when `x` is
-    already a private copy, `in_place`), scaled in place."""
+    already a private copy, `in_place`), scaled in place. Without centring (a model without intercept,
+    where a shift would be one), μ = m_y = 0 and σ, s_y are root mean squares (scikit-learn's
+    StandardScaler(with_mean=False) divides by the standard deviation instead; either keeps ŷ = X·w)."""
     if not standardize:
         return x, y, np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0, 1.0
+    if not center:
+        xs = x if in_place else x.copy()
+        sigma = np.sqrt(np.einsum("ij,ij->j", xs, xs) / len(xs))
+        _check_constant(sigma, features, True, center=False)
+        xs /= sigma
+        sy = float(np.sqrt(y @ y / len(y)))
+        sy = sy if sy > 0 else 1.0
+        return xs, y / sy, np.zeros(x.shape[1]), sigma, 0.0, sy
     mu = x.mean(axis=0)
     if in_place:
         x -= mu
@@ -139,11 +151,11 @@ def _standardized(x, y, features, standardize: bool, in_place: bool = False):
     return xs, (y - my) / sy, mu, sigma, my, sy
 
 
-def _check_constant(sigma, features, standardize: bool) -> None:
+def _check_constant(sigma, features, standardize: bool, center: bool = True) -> None:
     constant = [features[j] for j in np.flatnonzero(sigma == 0)] if standardize else []
     if constant:
-        raise InputError(f"train-linreg: feature {constant[0]!r} is constant and cannot be standardized "
-                         "(drop the column, or train without --standardize)")
+        raise InputError(f"train-linreg: feature {constant[0]!r} is {'constant' if center else 'all zeros'} and "
+                         "cannot be standardized (drop the column, or train without --standardize)")
 
 
 def r2_score(y, pred) -> float:
@@ -173,12 +185,13 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         perm = rng.permutation(len(y))
         if use_numba:  # gather and scale in one parallel pass
             from mlcalc.kernels.cpu.linreg import shuffled_standardized
-            xs, ys, mu, sigma, my, sy = shuffled_standardized(x, y, perm, cfg.standardize)
-            _check_constant(sigma, data.features, cfg.standardize)
+            xs, ys, mu, sigma, my, sy = shuffled_standardized(x, y, perm, cfg.standardize, cfg.intercept)
+            _check_constant(sigma, data.features, cfg.standardize, cfg.intercept)
         else:
-            xs, ys, mu, sigma, my, sy = _standardized(x[perm], y[perm], data.features, cfg.standardize, in_place=True)
+            xs, ys, mu, sigma, my, sy = _standardized(x[perm], y[perm], data.features, cfg.standardize,
+                                                      in_place=True, center=cfg.intercept)
     else:
-        xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize)
+        xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize, center=cfg.intercept)
     callback = callback or (lambda event: None)
     if cfg.method == "normal":
         theta, history, epochs = _normal(xs, ys, cfg), [], 0
@@ -190,7 +203,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         if not cfg.l1:  # with l1 the optimum takes coordinate descent, which may itself give up
             best = _normal(xs, ys, cfg)
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
-            start = np.append(np.zeros(len(theta) - 1), ys.mean())  # the intercept alone
+            start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
             shortfall = unconverged(objective(theta), objective(best), objective(start))
     coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
@@ -255,7 +268,8 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
 
 
 def _normal(x, y, cfg: Config) -> np.ndarray:
-    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w."""
+    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w (without an intercept,
+    the raw moments: see normal_from_moments)."""
     n = x.shape[0]
     xm, ym = x.mean(axis=0), y.mean()
     xc, yc = x - xm, y - ym
@@ -264,8 +278,12 @@ def _normal(x, y, cfg: Config) -> np.ndarray:
 
 def normal_from_moments(gram, rhs, xm, ym, cfg: Config) -> np.ndarray:
     """θ = [w, b] from the centred moments G = XcᵀXc/n and r = Xcᵀyc/n (also accumulated by blocks);
-    with l1, coordinate descent."""
+    with l1, coordinate descent. Without an intercept, b = 0 and w solves the raw moments
+    XᵀX/n = G + x̄x̄ᵀ, Xᵀy/n = r + x̄ȳ."""
     p = len(rhs)
+    if not cfg.intercept:
+        gram, rhs = gram + np.outer(xm, xm), rhs + xm * ym
+        xm, ym = np.zeros(p), 0.0
     if cfg.l1 > 0:
         w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2)
     else:
@@ -316,7 +334,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
     use_numba = engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
     if use_numba:
         runner = engines.kernel("linreg_epochs", "numba")(x, y, CODES[cfg.optimizer], lr, cfg.l1, cfg.l2,
-                                                          total_steps)
+                                                          total_steps, cfg.intercept)
         mse = runner.mse
     else:
         opt = Optimizer(cfg.optimizer, lr, p + 1)
@@ -333,7 +351,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
         if use_numba:
             loss = runner.epoch(theta, starts, cfg.batch_size)
         else:
-            loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps)
+            loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps,
+                                   cfg.intercept)
         check_divergence(loss, theta, initial, epoch, lr)
         if epoch % cfg.log_every == 0 or epoch == 1:
             reported = mse(theta)  # the exact loss after the epoch, for the report
@@ -345,7 +364,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
                 tracer.step(f"Epoch {epoch} done", f"loss at the new w, b = (1/n)·Σ(ŷ − y)² = {reported:.6g}",
                             note=_weights_note(theta) + ("; " + " and ".join(state) + " as this epoch's updates "
                                                          "left them" if state else ""),
-                            **{"gradient there": reference.gradient(x, y, theta, cfg.l2)}, **state)
+                            **{"gradient there": _gradient(x, y, theta, cfg)}, **state)
         callback(Event("epoch", epoch, loss, cfg.epochs))
         # the epoch losses (for gd: the exact MSE before each update) decide when training has settled
         if settled(previous, loss, tol):
@@ -377,6 +396,14 @@ def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float) 
                            f"try a smaller --lr than {lr:g}, or --standardize")
 
 
+def _gradient(x, y, theta, cfg: Config) -> np.ndarray:
+    """The gradient a step applies (b's entry 0 without an intercept), for the trace."""
+    g = reference.gradient(x, y, theta, cfg.l2)
+    if not cfg.intercept:
+        g[-1] = 0.0
+    return g
+
+
 def _weights_note(theta) -> str:
     w = ", ".join(f"{v:.6g}" for v in theta[:-1][:6]) + (", …" if len(theta) > 7 else "")
     return f"w = [{w}], b = {theta[-1]:.6g}"
@@ -389,17 +416,20 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     xb, yb = x[rows], y[rows]
     pred = xb @ theta[:-1] + theta[-1]
     r = pred - yb
-    g = reference.gradient(xb, yb, theta, cfg.l2)
+    g = _gradient(xb, yb, theta, cfg)
+    model = "ŷ = X·w + b" if cfg.intercept else "ŷ = X·w"
     what = "the whole data set (gd)" if order is None else f"a shuffled mini-batch of {len(rows)} rows (sgd)"
-    tracer.step("Model and objective", "ŷ = X·w + b;  L = (1/n)·Σ(ŷ − y)²" +
+    tracer.step("Model and objective", f"{model};  L = (1/n)·Σ(ŷ − y)²" +
                 (f" + {cfg.l2:g}·‖w‖²" if cfg.l2 else "") + (f" + {cfg.l1:g}·‖w‖₁" if cfg.l1 else ""),
-                note=f"{x.shape[0]} rows, {x.shape[1]} features; step 1 uses {what}; w and b start at 0" +
-                ("; X and y standardized (zero mean, unit variance): the losses below are in those units, "
-                 "history and loss in y's (× var(y))" if cfg.standardize else ""))
-    tracer.step("Prediction", "ŷ = X·w + b", result=pred, X=xb, w=theta[:-1].copy(), b=float(theta[-1]))
+                note=f"{x.shape[0]} rows, {x.shape[1]} features; step 1 uses {what}; " +
+                ("w and b start at 0" if cfg.intercept else "w starts at 0; no intercept: b is held at 0") +
+                (_standardized_note(cfg) if cfg.standardize else ""))
+    tracer.step("Prediction", model, result=pred, X=xb, w=theta[:-1].copy(),
+                **({"b": float(theta[-1])} if cfg.intercept else {}))
     tracer.step("Residual", "r = ŷ − y", result=r, y=yb)
-    tracer.step("Gradient", "∂L/∂w = (2/n)·Xᵀ·r" + (" + 2·l2·w" if cfg.l2 else "") + ",  ∂L/∂b = (2/n)·Σ r",
-                result=g, note="the last entry is ∂L/∂b")
+    tracer.step("Gradient", "∂L/∂w = (2/n)·Xᵀ·r" + (" + 2·l2·w" if cfg.l2 else "") +
+                (",  ∂L/∂b = (2/n)·Σ r" if cfg.intercept else ""), result=g,
+                note="the last entry is ∂L/∂b" if cfg.intercept else "the last entry is b's: 0, no intercept")
     opt = Optimizer(cfg.optimizer, cfg.learning_rate, len(theta))
     new = theta.copy()
     opt.step(new, g)
@@ -413,8 +443,24 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
                 result=new, **opt.state())
 
 
+def _standardized_note(cfg: Config) -> str:
+    if cfg.intercept:
+        return ("; X and y standardized (zero mean, unit variance): the losses below are in those units, "
+                "history and loss in y's (× var(y))")
+    return ("; X's columns and y divided by their root mean squares (not centred: a shift would be an "
+            "intercept): the losses below are in those units, history and loss in y's")
+
+
 def _trace_normal(tracer, x, y, theta, cfg: Config) -> None:
     n, p = x.shape
+    if not cfg.intercept:
+        tracer.step("Normal equation", "(XᵀX/n + l2·I)·w = Xᵀy/n,  b = 0 (no intercept)" +
+                    ("; with l1: coordinate descent, wⱼ = S(ρⱼ, l1/2)/(Gⱼⱼ + l2)" if cfg.l1 else ""),
+                    note=f"{n} rows, {p} features: XᵀX costs {n * p * p} multiply-adds",
+                    **{"G": x.T @ x / n, "r": x.T @ y / n})
+        tracer.step("Solution", "w, b", result=theta, note="the last entry is b")
+        _trace_gradient_check(tracer, x, y, theta, cfg)
+        return
     tracer.step("Normal equation", "(XcᵀXc/n + l2·I)·w = Xcᵀyc/n,  b = ȳ − x̄·w" +
                 ("; with l1: coordinate descent, wⱼ = S(ρⱼ, l1/2)/(Gⱼⱼ + l2)" if cfg.l1 else ""),
                 note=f"Xc, yc: the data centred on its means, so the intercept is not penalised; "
@@ -423,9 +469,13 @@ def _trace_normal(tracer, x, y, theta, cfg: Config) -> None:
     xc = x - xm
     tracer.step("Means and centred moments", "x̄ = (1/n)·Σ xᵢ,  ȳ = (1/n)·Σ yᵢ;  G = XcᵀXc/n,  r = Xcᵀyc/n",
                 **{"x̄": xm, "ȳ": ym, "G": xc.T @ xc / n, "r": xc.T @ (y - ym) / n})
-    r = x @ theta[:-1] + theta[-1] - y
     tracer.step("Solution", "w, b", result=theta, note="the last entry is b")
-    grad = 2.0 / n * (x.T @ r) + 2 * cfg.l2 * theta[:-1]
+    _trace_gradient_check(tracer, x, y, theta, cfg)
+
+
+def _trace_gradient_check(tracer, x, y, theta, cfg: Config) -> None:
+    r = x @ theta[:-1] + theta[-1] - y
+    grad = 2.0 / len(y) * (x.T @ r) + 2 * cfg.l2 * theta[:-1]
     if not cfg.l1:
         tracer.step("Check: the gradient vanishes", f"max |∂L/∂w| = {np.abs(grad).max():.3g}")
 

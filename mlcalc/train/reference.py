@@ -1,6 +1,7 @@
 """One epoch of (mini-batch) gradient descent in plain NumPy: the readable definition.
 
-Objective: (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁, intercept unpenalised; θ = [w, b].
+Objective: (1/n)·Σ(ŷ − y)² + l2·‖w‖² + l1·‖w‖₁, intercept unpenalised; θ = [w, b]. Without an
+intercept (--no-intercept) b's gradient is taken as 0, so b stays at its start, 0, under every optimizer.
 Gradient of the smooth part on a batch B: ∂/∂w = (2/|B|)·X_Bᵀ·r + 2·l2·w, ∂/∂b = (2/|B|)·Σ r, with
 r = X_B·w + b − y_B; then the optimizer's step, then the L1 proximal step w ← S(w, ηⱼ·l1) (Optimizer.prox).
 """
@@ -24,7 +25,7 @@ def gradient(x: np.ndarray, y: np.ndarray, theta: np.ndarray, l2: float, residua
 
 
 def epoch(x, y, theta, opt: Optimizer, starts: np.ndarray | None, batch: int, l1: float, l2: float,
-          total_steps: int = 0) -> float:
+          total_steps: int = 0, intercept: bool = True) -> float:
     """One pass over the data: the batches x[s:s+batch] for s in `starts` (the rows were shuffled once;
     None: one full batch, gd). The step size decays linearly to 0 over `total_steps` when it is > 0.
     Returns the epoch's loss: the mean squared residual met before each update (for gd, the MSE of
@@ -35,6 +36,8 @@ def epoch(x, y, theta, opt: Optimizer, starts: np.ndarray | None, batch: int, l1
     lr0 = opt.lr
     for s in starts:
         g = gradient(x[s:s + batch], y[s:s + batch], theta, l2, sse)
+        if not intercept:
+            g[-1] = 0.0
         if total_steps:
             opt.lr = lr0 * (1.0 - opt.t / total_steps)
         opt.step(theta, g)

@@ -93,9 +93,10 @@ def _update(theta, g, m, v, t, opt, lr, l1):
 
 
 @njit(**JIT_OPTIONS)
-def _epoch(x, y, starts, batch, theta, m, v, t, opt, lr0, total_steps, l1, l2):
+def _epoch(x, y, starts, batch, theta, m, v, t, opt, lr0, total_steps, l1, l2, intercept):
     """Batches x[s:s+batch] for s in `starts` (the rows were shuffled once; the batch order is new each
-    epoch). The step size is lr0, or lr0·(1 − (t−1)/total_steps) when total_steps > 0 (linear decay)."""
+    epoch). The step size is lr0, or lr0·(1 − (t−1)/total_steps) when total_steps > 0 (linear decay).
+    Without an intercept its gradient is 0, so θ[p] stays 0 under every optimizer."""
     n = x.shape[0]
     p = x.shape[1]
     g = np.empty(p + 1)
@@ -110,7 +111,7 @@ def _epoch(x, y, starts, batch, theta, m, v, t, opt, lr0, total_steps, l1, l2):
         scale = 2.0 / (stop - start)
         for j in range(p):
             g[j] = scale * g[j] + 2.0 * l2 * theta[j]
-        g[p] *= scale
+        g[p] = g[p] * scale if intercept else 0.0
         lr = lr0 * (1.0 - t / total_steps) if total_steps > 0 else lr0
         t += 1
         _update(theta, g, m, v, t, opt, lr, l1)
@@ -136,12 +137,14 @@ def _mse(x, y, theta):
 class EpochRunner:
     """Holds the optimizer state between epochs; the same interface as the NumPy loop."""
 
-    def __init__(self, x, y, optimizer_code: int, lr: float, l1: float, l2: float, total_steps: int = 0):
+    def __init__(self, x, y, optimizer_code: int, lr: float, l1: float, l2: float, total_steps: int = 0,
+                 intercept: bool = True):
         self.x = np.ascontiguousarray(x, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
         size = self.x.shape[1] + 1
         self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0
         self.opt, self.lr, self.l1, self.l2, self.total_steps = optimizer_code, lr, l1, l2, total_steps
+        self.intercept = intercept
 
     def epoch(self, theta, starts, batch: int) -> float:
         """One epoch over the batches at `starts` (None: one full batch); returns its loss: the mean
@@ -149,7 +152,8 @@ class EpochRunner:
         if starts is None:
             starts, batch = np.zeros(1, dtype=np.int64), self.x.shape[0]
         self.t, loss = _epoch(self.x, self.y, np.ascontiguousarray(starts, dtype=np.int64), batch, theta,
-                              self.m, self.v, self.t, self.opt, self.lr, self.total_steps, self.l1, self.l2)
+                              self.m, self.v, self.t, self.opt, self.lr, self.total_steps, self.l1, self.l2,
+                              self.intercept)
         return float(loss)
 
     def mse(self, theta) -> float:
@@ -160,7 +164,7 @@ def warmup() -> None:
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((40, 3)), rng.standard_normal(40)
     for code in range(4):
-        runner = EpochRunner(x, y, code, 0.01, 0.001, 0.001)
+        runner = EpochRunner(x, y, code, 0.01, 0.001, 0.001, intercept=code != 3)
         theta = np.zeros(4)
         runner.epoch(theta, rng.permutation(5) * 8, 8)
         runner.epoch(theta, None, 40)
@@ -207,16 +211,20 @@ def _gather_standardize(x, y, perm, mu, sigma, my, sy, xs, ys):
         ys[i] = (y[r] - my) / sy
 
 
-def shuffled_standardized(x, y, perm, standardize: bool):
+def shuffled_standardized(x, y, perm, standardize: bool, center: bool = True):
     """x[perm], y[perm], scaled to zero mean and unit variance with --standardize, in one parallel pass
-    after one statistics pass: (xs, ys, μ, σ, m_y, s_y)."""
+    after one statistics pass: (xs, ys, μ, σ, m_y, s_y). Not centred (center=False, a model without
+    intercept): μ = m_y = 0 and each column divided by its root mean square."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     p = x.shape[1]
     if standardize:
         mu, var = _column_stats(x)
-        sigma = np.sqrt(var)
         my, vy = _column_stats(y.reshape(-1, 1))
+        if not center:  # the mean square is the variance plus the squared mean
+            var, vy = var + mu * mu, vy + my * my
+            mu, my = np.zeros(p), np.zeros(1)
+        sigma = np.sqrt(var)
         my, sy = float(my[0]), float(np.sqrt(vy[0]))
     else:
         mu, sigma, my, sy = np.zeros(p), np.ones(p), 0.0, 1.0
