@@ -54,8 +54,10 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     if not any(paths):
         return NOT_BLOCKED
     # a command without a cluster path runs here, in memory or by blocks as its size says (refusing
-    # it would take it away from anyone who exports MLCALC_SCHEDULER)
-    address = scheduler_address(settings) if compute_cluster is not None else None
+    # it would take it away from anyone who exports MLCALC_SCHEDULER); so does --device cuda, whose
+    # kernels work on this machine's GPU in memory
+    cuda = getattr(settings, "device", "cpu") == "cuda"
+    address = scheduler_address(settings) if compute_cluster is not None and not cuda else None
     limit = budget(settings)
     dtype = working_dtype(settings)
     itemsize = dtype.itemsize
@@ -63,6 +65,10 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     in_bytes = sum(int(np.prod(o.shape)) * itemsize for o in operands if o is not None)
     if address is None and in_bytes <= limit // 2:
         return NOT_BLOCKED  # fits: the ordinary in-memory path is faster
+    if cuda:  # the blocks would run on the CPU: not what --device cuda asked for
+        raise MlcalcError(f"{op}: --device cuda works in memory, and the operands ({size_text(in_bytes)}) are "
+                          f"over half the memory budget ({size_text(limit)}): raise --memory-limit, or "
+                          "drop --device cuda to work by blocks on the CPU")
     operands = [o if o is not None else read_small(s) for o, s in zip(operands, specs)]
     if prepare is not None:
         operands = prepare(operands)

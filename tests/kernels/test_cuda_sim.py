@@ -86,6 +86,29 @@ def test_device_cuda_without_a_gpu_is_one_error_line():
     assert "--device cuda: no CUDA GPU is available (" in r.stderr
 
 
+def test_a_non_integer_simulator_setting_is_read_as_numba_reads_it():
+    # numba takes NUMBA_ENABLE_CUDASIM=true for 0 (not an integer): no simulator, so the no-GPU line
+    # (taken for "on", the driver's multi-line error came out as an internal error)
+    if _gpu_available():
+        pytest.skip("this machine has a CUDA GPU")
+    r = run_process("matmul", "1 2; 3 4", "5 6; 7 8", "--device", "cuda",
+                    env=dict(_env(simulator=False), NUMBA_ENABLE_CUDASIM="true"))
+    assert_one_error_line(r, "--device cuda", "no CUDA GPU")
+
+
+@pytest.mark.parametrize("command", [["matmul", "A.npy", "B.npy"], ["add", "A.npy", "A.npy"],
+                                     ["scale", "A.npy", "--by", "2"]])
+def test_operands_over_the_budget_do_not_fall_back_to_the_cpu(tmp_path, command):
+    # by blocks the work would run on the CPU: with --device cuda that is an error, and nothing is written
+    np.save(tmp_path / "A.npy", np.ones((20, 30)))
+    np.save(tmp_path / "B.npy", np.ones((30, 20)))
+    args = [str(tmp_path / a) if a.endswith(".npy") else a for a in command]
+    r = run_process(*args, "--memory-limit", "4KB", "--device", "cuda", "-o", str(tmp_path / "out.npy"),
+                    env=_env(simulator=True))
+    assert_one_error_line(r, "--device cuda works in memory", "--memory-limit")
+    assert not (tmp_path / "out.npy").exists()
+
+
 def test_mlcalc_kernels_cuda_does_not_import_numba_until_asked():
     code = "import sys, mlcalc.kernels.cuda; print('numba' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=dict(os.environ, **_env(simulator=False)),

@@ -17,8 +17,13 @@ _cuda = None
 
 
 def simulated() -> bool:
-    """Is numba's CUDA simulator asked for? (numba reads the variable once, when it is imported.)"""
-    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
+    """Is numba's CUDA simulator asked for? Read as numba reads it, once, when it is imported: an
+    integer, and anything else ("true", "yes") is 0 with a warning (taken for "on", such a value let
+    the driver's multi-line error through as an internal error)."""
+    try:
+        return int(os.environ.get("NUMBA_ENABLE_CUDASIM", "0")) != 0
+    except ValueError:
+        return False
 
 
 def load_cuda():

@@ -44,7 +44,7 @@ def make_act(code: int):
     @cuda.jit(device=True, inline=True)
     def g(z, alpha):
         if code == 1:
-            return z if not z <= 0 else 0.0 * z  # NaN stays NaN
+            return z if not z <= 0 else 0.0  # NaN stays NaN; −inf is 0 (0·z made it NaN)
         if code == 2:
             return z if z > 0 else z * alpha
         if code == 3:

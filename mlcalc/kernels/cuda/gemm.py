@@ -70,53 +70,55 @@ def gemm_kernel(dtype_name: str, trans_b: bool = False, act: int = 0, has_bias: 
         tid = cuda.threadIdx.x
         tr = tid // ty
         tc = tid % ty
-        row0 = cuda.blockIdx.y * bm
-        col0 = cuda.blockIdx.x * bn
-        for i in range(tm):
-            for j in range(tn):
-                acc[i, j] = 0
-        for k0 in range(0, k, bk):
-            for s in range(a_loads):
-                idx = tid + s * nt
-                r = idx // bk
-                q = idx % bk
-                gr = row0 + r
-                gk = k0 + q
-                a_s[q, r] = a[gr, gk] if gr < m and gk < k else 0
-            for s in range(b_loads):
-                idx = tid + s * nt
-                if trans_b:  # b is (n, k): walk k fastest, as in memory
-                    r = idx % bk
-                    q = idx // bk
-                else:
-                    r = idx // bn
-                    q = idx % bn
-                gk = k0 + r
-                gc = col0 + q
-                if gk < k and gc < n:
-                    b_s[r, q] = b[gc, gk] if trans_b else b[gk, gc]
-                else:
-                    b_s[r, q] = 0
-            cuda.syncthreads()
-            for kk in range(bk):
-                for i in range(tm):
-                    reg_a[i] = a_s[kk, tr + i * tx]
-                for j in range(tn):
-                    reg_b[j] = b_s[kk, tc + j * ty]
+        # tiles in a grid-stride loop: a grid holds at most 65535 blocks along y (a launch with
+        # more, m > 8.4 million rows, failed), so a capped grid walks the remaining tiles
+        for row0 in range(cuda.blockIdx.y * bm, m, cuda.gridDim.y * bm):
+            for col0 in range(cuda.blockIdx.x * bn, n, cuda.gridDim.x * bn):
                 for i in range(tm):
                     for j in range(tn):
-                        acc[i, j] += reg_a[i] * reg_b[j]
-            cuda.syncthreads()
-        for i in range(tm):
-            gr = row0 + tr + i * tx
-            if gr < m:
-                for j in range(tn):
-                    gc = col0 + tc + j * ty
-                    if gc < n:
-                        z = acc[i, j] * scale
-                        if has_bias:
-                            z += bias[gc]
-                        c[gr, gc] = apply_act(z, alpha)
+                        acc[i, j] = 0
+                for k0 in range(0, k, bk):
+                    for s in range(a_loads):
+                        idx = tid + s * nt
+                        r = idx // bk
+                        q = idx % bk
+                        gr = row0 + r
+                        gk = k0 + q
+                        a_s[q, r] = a[gr, gk] if gr < m and gk < k else 0
+                    for s in range(b_loads):
+                        idx = tid + s * nt
+                        if trans_b:  # b is (n, k): walk k fastest, as in memory
+                            r = idx % bk
+                            q = idx // bk
+                        else:
+                            r = idx // bn
+                            q = idx % bn
+                        gk = k0 + r
+                        gc = col0 + q
+                        if gk < k and gc < n:
+                            b_s[r, q] = b[gc, gk] if trans_b else b[gk, gc]
+                        else:
+                            b_s[r, q] = 0
+                    cuda.syncthreads()
+                    for kk in range(bk):
+                        for i in range(tm):
+                            reg_a[i] = a_s[kk, tr + i * tx]
+                        for j in range(tn):
+                            reg_b[j] = b_s[kk, tc + j * ty]
+                        for i in range(tm):
+                            for j in range(tn):
+                                acc[i, j] += reg_a[i] * reg_b[j]
+                    cuda.syncthreads()
+                for i in range(tm):
+                    gr = row0 + tr + i * tx
+                    if gr < m:
+                        for j in range(tn):
+                            gc = col0 + tc + j * ty
+                            if gc < n:
+                                z = acc[i, j] * scale
+                                if has_bias:
+                                    z += bias[gc]
+                                c[gr, gc] = apply_act(z, alpha)
 
     return kernel, nt
 
@@ -126,8 +128,13 @@ def _no_bias(dtype_name: str):
     return cuda.device_array(1, dtype_name)
 
 
-def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha=0.01, tile=None):
-    """Run C = act(scale·A·B(ᵀ) + bias) on device arrays (C allocated by the caller)."""
+MAX_GRID = 65535  # blocks along each axis of GEMM's grid (CUDA's limit for y and z)
+
+
+def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha=0.01, tile=None,
+           max_grid=MAX_GRID):
+    """Run C = act(scale·A·B(ᵀ) + bias) on device arrays (C allocated by the caller); a grid of at most
+    max_grid blocks a side, whose blocks loop over the tiles beyond it."""
     tile = tile or (BM, BN, BK, TM, TN)
     dtype = np.dtype(c_d.dtype)
     code = act_code(act)
@@ -136,7 +143,7 @@ def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha
     if bias_d is None:
         bias_d = _no_bias(dtype.name)  # never read (has_bias is compiled in as False), but typed as 1-D
     m, n = c_d.shape
-    grid = (math.ceil(n / tile[1]), math.ceil(m / tile[0]))
+    grid = (min(max_grid, math.ceil(n / tile[1])), min(max_grid, math.ceil(m / tile[0])))
     kernel[grid, nt](a_d, b_d, c_d, bias_d, dtype.type(scale), dtype.type(alpha))
     if code != fused:
         from mlcalc.kernels.cuda.elementwise import unary_kernel
@@ -145,7 +152,7 @@ def launch(a_d, b_d, c_d, bias_d=None, trans_b=False, act=None, scale=1.0, alpha
         unary_kernel(code)[blocks_for(m * n), EW_THREADS](flat, flat, dtype.type(1), dtype.type(alpha))
 
 
-def matmul(a: np.ndarray, b: np.ndarray, tile=None) -> np.ndarray:
+def matmul(a: np.ndarray, b: np.ndarray, tile=None, max_grid=MAX_GRID) -> np.ndarray:
     """A @ B on the GPU with NumPy's rules for 1-D operands (a row on the left, a column on the
     right, and that dimension dropped from the result). One copy in per operand, one copy out."""
     dtype = common_dtype(a, b)
@@ -159,7 +166,7 @@ def matmul(a: np.ndarray, b: np.ndarray, tile=None) -> np.ndarray:
         a_d = cuda.to_device(np.ascontiguousarray(a2, dtype))
         b_d = cuda.to_device(np.ascontiguousarray(b2, dtype))
         c_d = cuda.device_array((m, n), dtype)
-        launch(a_d, b_d, c_d, tile=tile)
+        launch(a_d, b_d, c_d, tile=tile, max_grid=max_grid)
         c = c_d.copy_to_host()
     if a.ndim == 1 and b.ndim == 1:
         return c[0, 0]  # a NumPy scalar, as np.matmul gives for two vectors

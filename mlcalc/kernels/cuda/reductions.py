@@ -113,8 +113,12 @@ def _l2_device(x_d, dtype: np.dtype) -> float:
     big = _reduce_device(x_d, ABSMAX)
     if big == 0 or math.isinf(big):
         return big
-    e = math.frexp(big)[1]  # big = f·2^e: scaling by 2^−e is exact
-    return math.ldexp(math.sqrt(_reduce_device(x_d, SCALED_SUMSQ, math.ldexp(1.0, -e))), e)
+    # big = f·2^e: scaling by 2^k, k = −e, is exact; k stays within ±1000 so that 2^k is a normal
+    # number (a subnormal big has e down to −1073, and 2^1073 overflowed: an OverflowError)
+    k = max(-1000, min(1000, -math.frexp(big)[1]))
+    root = math.sqrt(_reduce_device(x_d, SCALED_SUMSQ, math.ldexp(1.0, k)))
+    with np.errstate(over="ignore"):
+        return float(np.ldexp(root, -k))  # inf beyond the float range, as NumPy (math.ldexp raises)
 
 
 def l2(a: np.ndarray):

@@ -93,6 +93,13 @@ def test_matmul_small_tile_over_several_blocks_matches_numpy(rng, m, k, n, dtype
     close(gemm.matmul(a, b, tile=SMALL_TILE), a @ b, dtype)
 
 
+@pytest.mark.parametrize("max_grid", [1, 2])
+def test_matmul_with_a_capped_grid_walks_the_remaining_tiles(rng, max_grid):
+    # a real grid holds at most 65535 blocks along y (m > 8.4 million rows): blocks loop over the rest
+    a, b = rand(rng, (70, 9), np.float64), rand(rng, (9, 37), np.float64)
+    close(gemm.matmul(a, b, tile=SMALL_TILE, max_grid=max_grid), a @ b, np.float64)
+
+
 def test_matmul_treats_vectors_as_numpy_at_does(rng):
     a, v = rand(rng, (5, 3), np.float64), rand(rng, (3,), np.float64)
     u = rand(rng, (5,), np.float64)
@@ -152,6 +159,14 @@ def test_activations_carry_nan_through(fn):
     assert np.isnan(got[0])
 
 
+def test_relu_of_minus_infinity_is_zero():
+    # 0·z made it NaN; negative inputs give +0, as np.maximum(z, 0)
+    got = elementwise.activation(np.array([-np.inf, -1.0, 2.0, np.inf]), "relu")
+    np.testing.assert_array_equal(got, [0.0, 0.0, 2.0, np.inf])
+    assert not np.signbit(got[:2]).any()
+    np.testing.assert_array_equal(nn.dense_forward(np.array([[-np.inf]]), np.array([[1.0]]), None, "relu"), [[0.0]])
+
+
 # --- reductions ---
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -168,7 +183,10 @@ def test_l2_norm_of_3_4_is_5():
 
 
 @pytest.mark.parametrize("x,want", [([1e200, 1e200], math.sqrt(2) * 1e200), ([1e-200, 1e-200], math.sqrt(2) * 1e-200),
-                                    ([0.0, 0.0], 0.0), ([1.0, np.inf], np.inf), ([np.inf, np.nan], np.nan)])
+                                    ([0.0, 0.0], 0.0), ([1.0, np.inf], np.inf), ([np.inf, np.nan], np.nan),
+                                    # subnormals (2^1073 overflowed as a scale) and a norm beyond the range
+                                    ([1e-310, 1e-310], math.sqrt(2) * 1e-310), ([5e-324], 5e-324),
+                                    ([1.7e308, 1.7e308], np.inf)])
 def test_l2_norm_neither_overflows_nor_underflows(x, want):
     got = reductions.l2(np.array(x))
     assert (math.isnan(got) and math.isnan(want)) or math.isclose(got, want, rel_tol=1e-15)
