@@ -118,7 +118,7 @@ def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") ->
             raise MlcalcError(f"{op}: not available with --device cuda")
         from mlcalc.kernels import cuda as cuda_support
         cuda_support.require_gpu()
-        return _load(entry["cuda"])
+        return cuda_support.driver_errors_as_one_line(op, _load(entry["cuda"]))
     if engine not in ENGINES:
         raise MlcalcError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     name = "numba" if uses_numba(op, engine, work) else "numpy"

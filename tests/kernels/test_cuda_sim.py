@@ -166,3 +166,26 @@ def test_every_kernel_compiles_to_ptx_for_an_h100():
     p = subprocess.run([sys.executable, str(SIM_CASES.with_name("compile_ptx.py"))], cwd=ROOT,
                        env=dict(os.environ, **_env(simulator=False)), capture_output=True, text=True, timeout=600)
     assert p.returncode == 0 and p.stdout.startswith("compiled "), p.stdout[-3000:] + p.stderr[-3000:]
+
+
+def test_driver_errors_are_one_line_and_other_errors_stay_visible():
+    # out of GPU memory, a missing NVVM: errors of numba's cudadrv modules passed require_gpu() and
+    # came out as a multi-line internal error
+    from mlcalc.errors import MlcalcError
+    from mlcalc.kernels.cuda import driver_errors_as_one_line
+
+    class CudaAPIError(Exception):
+        pass
+    CudaAPIError.__module__ = "numba.cuda.cudadrv.driver"
+
+    def out_of_memory(*args):
+        raise CudaAPIError("[2] Call to cuMemAlloc results in\nCUDA_ERROR_OUT_OF_MEMORY")
+
+    def bug(*args):
+        raise IndexError("a bug")
+
+    with pytest.raises(MlcalcError, match=r"^matmul: the GPU could not run it \(\[2\] Call to cuMemAlloc results in "
+                                          r"CUDA_ERROR_OUT_OF_MEMORY\)$"):
+        driver_errors_as_one_line("matmul", out_of_memory)(1)
+    with pytest.raises(IndexError):
+        driver_errors_as_one_line("matmul", bug)(1)

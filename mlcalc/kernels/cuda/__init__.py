@@ -62,6 +62,25 @@ def require_gpu() -> None:
     raise MlcalcError(f"--device cuda: no CUDA GPU is available ({reason})")
 
 
+def driver_errors_as_one_line(op: str, fn):
+    """fn, with the errors of CUDA's driver and compiler (out of GPU memory, a missing NVVM, a launch
+    the device refuses) as one error line naming the op; they pass require_gpu() and came out as a
+    multi-line internal error. Other exceptions are left as they are (a bug stays visible)."""
+    import functools
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MlcalcError:
+            raise
+        except Exception as e:
+            if "cudadrv" not in (type(e).__module__ or ""):
+                raise
+            raise MlcalcError(f"{op}: the GPU could not run it ({_one_line(e)})") from None
+    return guarded
+
+
 def _one_line(e: BaseException) -> str:
     """numba's driver messages span lines; an error here is one line."""
     text = " ".join(str(e).split()).rstrip(" :")
