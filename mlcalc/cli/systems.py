@@ -25,8 +25,8 @@ def _exact_rows(spec: str, command: str, operand: str = "A"):
     op = read_operand(spec, exact=True)
     if op.exact is not None:
         return exact.fractions(op.exact, command, operand), op.values.ndim == 1
-    values = op.values
-    return exact.fractions([values.tolist()] if values.ndim == 1 else values.tolist(), command, operand), values.ndim == 1
+    values = op.values  # an NPY's: float32 by its own digits under --dtype float32
+    return exact.fractions(exact.shortest_rows(values), command, operand), values.ndim == 1
 
 
 def _exact_result(x):
@@ -47,7 +47,8 @@ def inv(a: str = MATRIX):
         emit(_exact_result(exact.inv(rows, tracer=s.tracer)))
         return
     from mlcalc.ops import systems
-    emit(systems.inv(read(a), engine=s.engine, tracer=s.tracer, warn=warn))
+    op = read_operand(a)
+    emit(systems.inv(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
 
 
 @app.command(epilog='Examples: mlcalc solve "2 1; 1 3" "3 5"  ·  mlcalc solve A.csv b.csv --trace  ·  '
@@ -67,7 +68,8 @@ def solve(a: str = MATRIX,
         emit(_exact_result(exact.solve(rows_a, rows_b, vector, tracer=s.tracer)))
         return
     from mlcalc.ops import systems
-    emit(systems.solve(read(a), read(b), engine=s.engine, tracer=s.tracer, warn=warn))
+    op = read_operand(a)
+    emit(systems.solve(op.values, read(b), engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
 
 
 @app.command(epilog='Examples: mlcalc det "1 2; 3 4" --exact  → -2  ·  mlcalc det "2 0 1; 1 3 2; 1 1 1" --trace  ·  '
@@ -81,7 +83,8 @@ def det(a: str = MATRIX):
         emit(_exact_result(exact.det(rows, tracer=s.tracer)))
         return
     from mlcalc.ops import systems
-    emit(systems.det(read(a), engine=s.engine, tracer=s.tracer, warn=warn))
+    op = read_operand(a)
+    emit(systems.det(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
 
 
 @app.command(epilog='Examples: mlcalc rank "1 2 3; 4 5 6; 7 8 9"  → 2  ·  mlcalc rank data.csv --tol 1e-8  ·  '

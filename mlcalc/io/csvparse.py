@@ -41,17 +41,41 @@ def is_number(cell: str) -> bool:
     return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell))
 
 
+EXACT_DIGITS = 1000  # the most digits a numerator or denominator may have under --exact (rowops.MAX_DIGITS)
+
+
+class TooLongForExact(ValueError):
+    """A cell whose exact value needs more than EXACT_DIGITS digits."""
+
+
+def exact_digits(cell: str) -> int:
+    """About how many digits the exact value of a number cell needs (its digits plus its exponent's
+    size), read from the text: Fraction("1e10000000") itself took 15 s to build."""
+    body = cell.lstrip("+-")
+    if "/" in body:
+        return max(len(part) for part in body.split("/"))
+    mantissa, _, exponent = body.lower().partition("e")
+    if len(exponent.lstrip("+-")) > 9:
+        return 10 ** 9
+    return len(mantissa) + abs(int(exponent or 0))
+
+
 def to_number(cell: str, exact: bool = False):
-    """One cell as float (or Fraction when exact); ValueError when it is not a number."""
+    """One cell as float (or Fraction when exact); ValueError when it is not a number, TooLongForExact
+    (a ValueError) when exact and its value needs more than EXACT_DIGITS digits."""
     if _NUMBER.fullmatch(cell):
         if exact:
             low = cell.lower().lstrip("+-")
             if low in ("inf", "infinity", "nan"):
                 raise ValueError("exact arithmetic needs finite numbers")
+            if exact_digits(cell) > EXACT_DIGITS:
+                raise TooLongForExact(cell)
             from fractions import Fraction  # here, not at import: 2 ms of a small command's start-up
             return Fraction(cell)
         return float(cell)
     if _FRACTION.fullmatch(cell):
+        if exact and exact_digits(cell) > EXACT_DIGITS:
+            raise TooLongForExact(cell)
         num, den = cell.split("/")
         if int(den) == 0:
             raise ValueError("division by zero")
@@ -59,6 +83,14 @@ def to_number(cell: str, exact: bool = False):
         f = Fraction(int(num), int(den))
         return f if exact else float(f)
     raise ValueError(cell)
+
+
+def not_exact_text(cell: str, e: Exception) -> str:
+    """Why a number cell cannot be read exactly, for an error message."""
+    if isinstance(e, TooLongForExact):
+        return (f"{shown(cell)} needs more than {EXACT_DIGITS} digits, the limit of exact arithmetic "
+                "(drop --exact to compute in floating point)")
+    return f"{shown(cell)} cannot be used in exact arithmetic (only finite numbers)"
 
 
 def as_float(x) -> float:
@@ -174,10 +206,10 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
         for col, cell in enumerate(cells, start=1):
             try:
                 row.append(to_number(cell, exact))
-            except (ValueError, ZeroDivisionError):
+            except (ValueError, ZeroDivisionError) as e:
                 what = "an empty cell" if not cell else f"{shown(cell)} is not a number"
                 if exact and is_number(cell):
-                    what = f"{shown(cell)} cannot be used in exact arithmetic (only finite numbers)"
+                    what = not_exact_text(cell, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None
         rows.append(row)
     return Table(rows=rows, names=names, ncols=ncols)

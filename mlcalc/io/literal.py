@@ -49,6 +49,8 @@ _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}\)?$")
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
+    if len(label) > 60:  # a message names a long literal by its start (a 5000-digit cell was repeated whole)
+        label = f"the literal {label[:40]!r}… ({len(label)} characters)"
     text = spec.translate(_MINUS).strip()
     nested = _json_list(text)
     if nested is not None:
@@ -89,9 +91,9 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
         for j, cell in enumerate(row, start=1):
             try:
                 out.append(csvparse.to_number(cell, exact))
-            except (ValueError, ZeroDivisionError):
-                what = (f"{csvparse.shown(cell)} cannot be used in exact arithmetic (only finite numbers)"
-                        if exact and csvparse.is_number(cell) else f"{csvparse.shown(cell)} is not a number")
+            except (ValueError, ZeroDivisionError) as e:
+                what = (csvparse.not_exact_text(cell, e) if exact and csvparse.is_number(cell)
+                        else f"{csvparse.shown(cell)} is not a number")
                 raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional

@@ -28,6 +28,13 @@ class Operand:
     source: str
     names: list[str] | None = None
     exact: list | None = field(default=None, repr=False)  # rows of Fraction, with --exact
+    # rows of Fraction as typed, without --exact, for a small text operand with fraction cells (1/3):
+    # det and the singularity checks of inv/solve work on the entries as typed (ops.systems)
+    typed: list | None = field(default=None, repr=False)
+
+
+# the most cells an operand may have for `typed` (ops.systems.EXACT_CHECK_UP_TO squared)
+TYPED_UP_TO = 144
 
 
 @dataclass
@@ -161,7 +168,19 @@ def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
         raise
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
-    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None), opts)
+    typed = None
+    if not opts.exact and "/" in text and values.size <= TYPED_UP_TO:
+        typed = _typed_rows(lambda: csvparse.parse_text(text, source, opts.delimiter, exact=True).rows)
+    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None, typed), opts)
+
+
+def _typed_rows(parse):
+    """The rows of Fraction of a small operand with fraction cells, or None where they cannot be had
+    (a cell such as nan or 1e1000 that exact arithmetic refuses)."""
+    try:
+        return parse()
+    except InputError:
+        return None
 
 
 def _json_object(text: str) -> bool:
@@ -200,7 +219,10 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
-    return _typed(Operand(arr, label, None, rows if opts.exact else None), opts)
+    typed = None
+    if not opts.exact and "/" in spec and arr.size <= TYPED_UP_TO:
+        typed = _typed_rows(lambda: literal.parse_literal(spec, label, True)[0])
+    return _typed(Operand(arr, label, None, rows if opts.exact else None, typed), opts)
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:

@@ -203,11 +203,37 @@ def render_npy(result) -> bytes:
         (result,) = result.values()  # e.g. eig without --vectors: its values alone
     import numpy as np
     value = result.values if isinstance(result, Labeled) else result
-    arr = np.asarray(value)
+    arr = _exact_integers(value, np.asarray(value))
     if arr.dtype == object or arr.dtype.kind in "US":  # --exact fractions are text ("3/2")
         raise MlcalcError("this result holds fractions or text, which NPY cannot: use -f csv or -f json "
                           "(or leave out --exact for floats)")
     return save_npy_bytes(arr)
+
+
+def _exact_integers(value, arr):
+    """arr, with an --exact result of whole numbers beyond int64 (NumPy makes them float64, rounded,
+    or objects) as float64 where float64 holds them exactly (10**22), else an error: NPY/NPZ wrote
+    10000000000000000001 as 1e19."""
+    import numpy as np
+    if isinstance(value, np.ndarray) or arr.dtype.kind not in "fO" or not _all_ints(value):
+        return arr
+    if not _exactly_float(value):
+        raise MlcalcError("this exact result holds integers that NPY's int64 and float64 cannot hold "
+                          "exactly: use -f csv or -f json (or leave out --exact for floats)")
+    return np.array(value, dtype=np.float64)
+
+
+def _all_ints(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_all_ints(v) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _exactly_float(value) -> bool:
+    """Whether every number of a nested list (an --exact result) is a float64 exactly."""
+    if isinstance(value, (list, tuple)):
+        return all(_exactly_float(v) for v in value)
+    return not isinstance(value, int) or float(value) == value
 
 
 def render_npz(result) -> bytes:
@@ -216,7 +242,8 @@ def render_npz(result) -> bytes:
     items = result if isinstance(result, dict) else {"result": result}
     arrays = {}
     for k, v in items.items():
-        arr = np.asarray(v.values if isinstance(v, Labeled) else v)
+        value = v.values if isinstance(v, Labeled) else v
+        arr = _exact_integers(value, np.asarray(value))
         if arr.dtype == object or arr.dtype.kind in "US":
             # names (train-linreg's features) are text an archive holds well; --exact fractions as text
             # ("-3/2" beside whole numbers) would be an archive mlcalc itself cannot read back

@@ -48,6 +48,16 @@ def fractions(values, command: str, operand: str = "A") -> list[list[Fraction]]:
     return out
 
 
+def shortest_rows(a):
+    """An array's rows as Python floats for `fractions`, float32 values by their own shortest digits
+    (0.3, not 0.30000001192092896); a 1-D array is one row."""
+    import numpy as np
+    rows = a.reshape(1, -1) if a.ndim == 1 else a
+    if a.dtype == np.float32:
+        return [[float(str(x)) for x in row] for row in rows]
+    return rows.tolist()
+
+
 def output(x):
     """Exact results for the writer: integers as int, other fractions as 'p/q' strings (nested like x)."""
     if isinstance(x, list):

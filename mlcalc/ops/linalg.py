@@ -604,7 +604,8 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     larger, as for float32):
       rank: σᵢ > σ_max·max(m, n)·eps (NumPy's matrix_rank); condition number σ_max/σ_min, inf when rank-deficient;
       symmetric: |aᵢⱼ − aⱼᵢ| ≤ RTOL·s;  orthogonal: |AᵀA − I| ≤ RTOL·max(1, n·s²);
-      idempotent: |A·A − A| ≤ RTOL·max(s, n·s²);  positive definite: symmetric and λ_min > n·eps·λ_max.
+      idempotent: |A·A − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|) at every entry;  positive definite: symmetric and
+      λ_min > n·eps·λ_max.
     Non-square matrices are none of symmetric, orthogonal, idempotent, positive definite.
     """
     a = _matrix_operand(a, "inspect")
@@ -627,10 +628,20 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     # the largest deviations, measured (the trace shows them beside their tolerances)
     asym = float(np.max(np.abs(x - x.T), initial=0.0)) if square else None
     orth_err = float(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0)) if square and s_abs <= 1 + rtol else None
-    idem_err = float(np.max(np.abs(x @ x - x), initial=0.0)) if square and s2 < float("inf") else None
+    # idempotent entry by entry: |A² − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|), the size of the rounding of
+    # A² and of A's own entries there (a bound of RTOL·n·s² took [0 1e10; 0 0], whose A² is 0, for
+    # idempotent, and was inf above 1e154); an A² that overflows is not A
+    idem_err = idem_excess = None
+    if square:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sq, ax = x @ x, np.abs(x)
+            bound = rtol * (ax @ ax + ax)
+        if np.isfinite(sq).all():
+            idem_err = float(np.max(np.abs(sq - x), initial=0.0))
+            idem_excess = bool((np.abs(sq - x) > bound).any())
     symmetric = asym is not None and asym <= rtol * s_abs
     orthogonal = orth_err is not None and orth_err <= rtol * max(1.0, n * s2)
-    idempotent = idem_err is not None and idem_err <= rtol * max(s_abs, n * s2)
+    idempotent = idem_err is not None and not idem_excess
     positive_definite = False
     if symmetric and n:
         lam = np.linalg.eigvalsh((x / s_abs + x.T / s_abs) / 2) if s_abs > 0 else np.zeros(n)
@@ -663,8 +674,10 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
             tests = [check("symmetric", "max|A − Aᵀ|", asym, rtol * s_abs, "RTOL·s", ""),
                      check("orthogonal", "max|AᵀA − I|", orth_err, rtol * max(1.0, n * s2), "RTOL·max(1, n·s²)",
                            "no, an entry is above 1"),
-                     check("idempotent", "max|A² − A|", idem_err, rtol * max(s_abs, n * s2), "RTOL·max(s, n·s²)",
-                           "no, A² overflows"),
+                     ("idempotent: no, A² overflows" if idem_err is None else
+                      f"idempotent: max|A² − A| = {_fmt(idem_err)}, "
+                      f"{'above' if idem_excess else 'within'} RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|) "
+                      f"{'at some entry' if idem_excess else 'at every entry'}"),
                      "positive definite: symmetric and λ_min > n·eps·λ_max"]
             tracer.step("Tests against tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}, n = {n}",
                         note="; ".join(tests))

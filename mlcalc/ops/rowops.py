@@ -17,7 +17,7 @@ from mlcalc.trace.steps import FULL_UP_TO
 
 MINUS = "−"
 # numerators/denominators longer than this are a sign that exact arithmetic is the wrong tool
-MAX_DIGITS = 1000
+MAX_DIGITS = 1000  # also the input limit of --exact (io.csvparse.EXACT_DIGITS)
 _MAX_BITS = int(MAX_DIGITS * 3.33)
 
 

@@ -75,15 +75,17 @@ def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
 EXACT_CHECK_UP_TO = 12
 
 
-def _exactly_singular(a: np.ndarray, cond: float) -> int | None:
+def _exactly_singular(a: np.ndarray, cond: float, typed: list | None = None) -> int | None:
     """For a small, ill-conditioned A that is singular in exact arithmetic (its entries as typed, as
     --exact reads them: 0.1 is 1/10): the first column without a pivot (1-based), as --exact names it.
-    None otherwise."""
+    None otherwise. With typed fractions (1/3, which no float holds) the check runs whatever the
+    condition number: LU's rounding of [1/3 1/5; 5 3] gave one engine a pivot of 0 and the other an
+    estimate below 1/eps and an inverse of 1e16."""
     n = a.shape[0]
-    if cond <= 1.0 / np.finfo(a.dtype).eps or n > EXACT_CHECK_UP_TO:
+    if n > EXACT_CHECK_UP_TO or (typed is None and cond <= 1.0 / np.finfo(a.dtype).eps):
         return None
     try:
-        pivots = rowops.echelon(_as_typed(a, "check"), True)
+        pivots = rowops.echelon(_as_typed(a, "check", typed), True)
     except rowops.TooManyDigits:
         return None  # beyond exact arithmetic's reach (1e-300 beside 1e300): the LU's verdict stands
     if len(pivots) == n:
@@ -95,9 +97,9 @@ def _exactly_singular_error(command: str, column: int) -> NumericError:
     return NumericError(f"{command}: A is singular (pivot 0 in column {column})")
 
 
-def _refuse_exactly_singular(command: str, a: np.ndarray, cond: float) -> None:
+def _refuse_exactly_singular(command: str, a: np.ndarray, cond: float, typed: list | None = None) -> None:
     """inv/solve: an exactly singular A is an error even where rounding left LU a tiny pivot."""
-    column = _exactly_singular(a, cond)
+    column = _exactly_singular(a, cond, typed)
     if column is not None:
         raise _exactly_singular_error(command, column)
 
@@ -113,10 +115,14 @@ def _n_text(n: int) -> str:
 # ---------------------------------------------------------------- inverse
 
 
-def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None) -> np.ndarray:
-    """A⁻¹ of a square matrix."""
+def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None,
+        typed: list | None = None) -> np.ndarray:
+    """A⁻¹ of a square matrix. typed: A's entries as typed, rows of Fraction (io.read.Operand.typed)."""
     a = _square(a, "inv")
     n = a.shape[0]
+    typed = _typed_for(a, typed)
+    if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
+        _refuse_exactly_singular("inv", a, math.inf, typed)
     try:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(a)
     except SingularMatrix as e:
@@ -197,9 +203,13 @@ def _rhs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | None = None,
-          warn: Warn = None) -> np.ndarray:
-    """x with A·x = b; b a vector or a matrix of several right-hand sides (one per column)."""
+          warn: Warn = None, typed: list | None = None) -> np.ndarray:
+    """x with A·x = b; b a vector or a matrix of several right-hand sides (one per column).
+    typed: A's entries as typed, rows of Fraction (io.read.Operand.typed)."""
     a = _square(a, "solve")
+    typed = _typed_for(a, typed)
+    if typed is not None:
+        _refuse_exactly_singular("solve", a, math.inf, typed)
     b, vector = _rhs(a, b)
     require_finite(b, "solve", "b")
     dtype = np.result_type(a.dtype, b.dtype)
@@ -243,14 +253,17 @@ def _trace_solve(tracer: Tracer, a, b, x, k: int, engine: str) -> None:
 # ---------------------------------------------------------------- determinant
 
 
-def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None):
+def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None,
+        typed: list | None = None):
     """det A (0 for a singular A): exact up to EXACT_CHECK_UP_TO (_exact_det), else on a log scale;
-    either way overflow is reported, not hidden."""
+    either way overflow is reported, not hidden. typed: A's entries as typed (io.read.Operand.typed)."""
     a = _square(a, "det")
     n = a.shape[0]
+    typed = _typed_for(a, typed)
     sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(a)
-    exact_zero = _exactly_singular(a, cond if sign != 0 else math.inf)  # the column without a pivot
-    d = _exact_det(a) if n <= EXACT_CHECK_UP_TO else None  # None too beyond exact arithmetic's reach
+    # the column without a pivot
+    exact_zero = _exactly_singular(a, cond if sign != 0 and typed is None else math.inf, typed)
+    d = _exact_det(a, typed) if n <= EXACT_CHECK_UP_TO else None  # None too beyond exact arithmetic's reach
     if d is not None:  # 0 exactly when A is singular as typed, whatever the LU's rounding left
         sign = (d > 0) - (d < 0)
         logabs = math.log(abs(d.numerator)) - math.log(d.denominator) if d else -math.inf
@@ -275,24 +288,34 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     return a.dtype.type(value)
 
 
-def _exact_det(a: np.ndarray):
+def _exact_det(a: np.ndarray, typed: list | None = None):
     """det A as a Fraction from its entries as typed (0.1 is 1/10, as --exact and the singularity check
     read them); None when exact arithmetic outgrows its limit. Printed rounded once: det 5 and det [1 2; 3 4] are 5 and -2, where exp(Σ log|uᵢᵢ|)
     (NumPy's, and the kernels') gave 4.999999999999999 and -2.0000000000000004, and a product of float
     pivots is a few ulps off in about half of small integer matrices. A few ms up to 12×12."""
     from mlcalc.ops import exact
     try:
-        return exact.det(_as_typed(a, "det"))
+        return exact.det(_as_typed(a, "det", typed))
     except rowops.TooManyDigits:
         return None
 
 
-def _as_typed(a: np.ndarray, command: str):
-    """A's entries as the Fractions a user typed: each value's shortest repr (float32's own digits for
-    float32: 0.3, not 0.30000001192092896), as --exact reads them."""
+def _as_typed(a: np.ndarray, command: str, typed: list | None = None):
+    """A's entries as the Fractions a user typed: `typed` where the reader kept them (fractions such
+    as 1/3), else each value's shortest repr (float32's own digits for float32: 0.3, not
+    0.30000001192092896), as --exact reads them."""
     from mlcalc.ops import exact
-    rows = a.tolist() if a.dtype != np.float32 else [[float(str(x)) for x in row] for row in a]
-    return exact.fractions(rows, command)
+    if typed is not None:
+        return exact.fractions(typed, command)
+    return exact.fractions(exact.shortest_rows(a), command)
+
+
+def _typed_for(a: np.ndarray, typed: list | None) -> list | None:
+    """typed when it holds A's entries (rows of A's shape, up to EXACT_CHECK_UP_TO), else None."""
+    n = a.shape[0]
+    if typed is None or n > EXACT_CHECK_UP_TO or len(typed) != n or any(len(r) != a.shape[1] for r in typed):
+        return None
+    return typed
 
 
 def _trace_det(tracer: Tracer, a, sign, logabs, value, engine: str, exact_zero: int | None = None,
@@ -348,12 +371,30 @@ def _check_tol(tol: float | None, command: str) -> None:
         raise NumericError(f"{command}: --tol must be a finite number ≥ 0, got {tol}")
 
 
+def _scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
+    """(A·2ᵏ, 2ᵏ) with max|A·2ᵏ| near 1 when max|A| is beyond 2^±500, else (A, 1): exact (a power of two),
+    and rank and the RREF do not change with scale, but elimination and the SVD overflowed near the float
+    limit (rank [1e308 1e308; −1e308 1e308] was 0; its RREF zeros). Entries that underflow in it are far
+    below any tolerance. k stays within ±1000, so 2ᵏ is a normal number."""
+    s = float(np.max(np.abs(a), initial=0.0))
+    if s == 0 or 2.0 ** -500 <= s <= 2.0 ** 500:
+        return a, 1.0
+    factor = math.ldexp(1.0, max(-1000, min(1000, -math.frexp(s)[1])))
+    return a * a.dtype.type(factor), factor
+
+
 def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> int:
     """The number of singular values above the tolerance (NumPy's rule σ_max·max(m, n)·eps unless --tol)."""
     a = _matrix(a, "rank")
     _check_tol(tol, "rank")
-    r, s, t = engines.kernel("rank", engine, work=a.size)(a, tol)
+    scaled, factor = _scaled_by_power_of_two(a)
+    r, s, t = engines.kernel("rank", engine, work=a.size)(scaled, None if tol is None else tol * factor)
+    if factor != 1:
+        a = scaled  # the trace works on it too (its σ and tolerance are A's times the factor)
     if tracer is not None:
+        if factor != 1:
+            tracer.step("Scale A by a power of two", f"A·2^{round(math.log2(factor))}: exact, and the rank does not "
+                        "change with scale; near the float limit the SVD would overflow")
         m, n = a.shape
         tracer.step("Singular values of A", "rank = number of σᵢ > tol",
                     note=f"A is {m}×{n}" + (f"; σ has {s.size} values" if s.size > FULL_UP_TO else ""),
@@ -379,7 +420,11 @@ def rref(a: np.ndarray, tol: float | None = None, engine: str = "auto",
     """The reduced row echelon form (Gauss–Jordan with partial pivoting; |x| ≤ tol counts as 0)."""
     a = _matrix(a, "rref")
     _check_tol(tol, "rref")
-    t = _rref_tol(a, tol)
+    a, factor = _scaled_by_power_of_two(a)  # the same RREF, without overflow near the float limit
+    t = _rref_tol(a, None if tol is None else tol * factor)
+    if tracer is not None and factor != 1:
+        tracer.step("Scale A by a power of two", f"A·2^{round(math.log2(factor))}: exact, and the RREF does not "
+                    "change with scale; near the float limit elimination would overflow", A=a)
     r, pivots = engines.kernel("rref", engine, work=a.size)(a, t)
     r = r + r.dtype.type(0)  # −0.0 → 0: an eliminated entry is zero, printed as the trace shows it
     if tracer is not None:

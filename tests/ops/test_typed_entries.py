@@ -1,0 +1,98 @@
+"""Entries as typed: fractions such as 1/3 outside --exact (det, and the singularity checks of inv and
+solve), --exact's digit limits on input, exact integers in NPY/NPZ, and rank/rref/inspect at the ends of
+the float range."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_error_line, run_cli
+
+ENGINES = ["numpy", "numba"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("a", ["1/3 1/5; 5 3", "1/7 1/11; 11 7"])
+@pytest.mark.parametrize("command", ["inv", "solve"])
+def test_a_matrix_singular_as_typed_is_singular_on_every_engine(engine, a, command):
+    # no float holds 1/3: its LU gave one engine a zero pivot and the other an "inverse" of 1e16
+    args = ["inv", a] if command == "inv" else ["solve", a, "1 2"]
+    r = run_cli(*args, "--engine", engine)
+    assert_one_error_line(r, f"{args[0]}: A is singular (pivot 0 in column 2)")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("a, want", [("1/3 1; 1 3", 0.0), ("1/3 0; 0 3", 1.0), ("1/2 1/3; 1/4 1/5", 1 / 60)])
+def test_det_of_typed_fractions_is_exact_rounded_once(engine, a, want):
+    r = run_cli("det", a, "--engine", engine, "-f", "json")
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout) == want
+
+
+def test_typed_fractions_from_a_file_and_stdin(tmp_path):
+    (tmp_path / "a.csv").write_text("a,b\n1/3,1\n1,3\n")
+    assert run_cli("det", str(tmp_path / "a.csv")).stdout.strip() == "0"
+    r = run_cli("inv", "-", stdin="1/3,1/5\n5,3\n")
+    assert_one_error_line(r, "A is singular")
+
+
+def test_an_invertible_matrix_of_fractions_still_inverts():
+    r = run_cli("inv", "1/3 1; 0 2", "-f", "json")
+    assert json.loads(r.stdout) == [[3, -1.5], [0, 0.5]]
+
+
+@pytest.mark.parametrize("args", [["det", "1e3000 0; 0 1e3000"], ["det", "1e5000"], ["solve", "1e5000", "1"],
+                                  ["rank", "1e5000", "--trace"], ["rank", "1e10000000 1"],
+                                  ["rank", "1e100000000000000 1"], ["det", "1" * 5000]])
+def test_exact_input_beyond_its_digit_limit_is_refused_at_once(args):
+    # 4300+ digit results were an internal error (Python's int-to-text limit); 1e10000000 took 15 s
+    r = run_cli(*args, "--exact")
+    assert_one_error_line(r, "needs more than 1000 digits", "drop --exact")
+    assert len(r.stderr) < 400  # a long literal is named by its start
+
+
+def test_exact_input_within_the_limit():
+    r = run_cli("det", "1e999", "--exact", "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout) == 10 ** 999
+
+
+def test_exact_integers_in_npy_are_exact_or_refused(tmp_path):
+    r = run_cli("inv", "-1 0; 0 1/10000000000000000001", "--exact", "-o", str(tmp_path / "z.npy"))
+    assert_one_error_line(r, "cannot hold exactly")  # it was written as 1e19
+    assert not (tmp_path / "z.npy").exists()
+    assert run_cli("det", "1e22", "--exact", "-o", str(tmp_path / "d.npy")).code == 0
+    assert np.load(tmp_path / "d.npy") == 1e22  # exactly 10**22
+    assert run_cli("det", "1e22", "--exact", "-o", str(tmp_path / "d.npz")).code == 0
+    assert np.load(tmp_path / "d.npz")["result"] == 1e22  # a number, not the text '10000…'
+    r = run_cli("inv", "2 1; 1 1", "--exact", "-o", str(tmp_path / "i.npy"))
+    assert r.code == 0 and np.load(tmp_path / "i.npy").tolist() == [[1, -1], [-1, 2]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rank_and_rref_near_the_float_limit(engine):
+    big = "1e308 1e308; -1e308 1e308"
+    assert run_cli("rank", big, "--engine", engine).stdout.strip() == "2"  # was 0 (σ overflowed)
+    assert json.loads(run_cli("rref", big, "--engine", engine, "-f", "json").stdout) == [[1, 0], [0, 1]]
+    tiny = "1e-310 2e-310; 3e-310 4e-310"
+    assert run_cli("rank", tiny, "--engine", engine).stdout.strip() == "2"
+    assert json.loads(run_cli("rref", tiny, "--engine", engine, "-f", "json").stdout) == [[1, 0], [0, 1]]
+    # --tol is in A's units: σ = √2·1e308 is above 1e308, not above 2e308
+    assert run_cli("rank", big, "--tol", "1e308").stdout.strip() == "2"
+    assert run_cli("rank", big, "--tol", "1.5e308").stdout.strip() == "0"
+
+
+@pytest.mark.parametrize("a, idempotent", [("0 1e10; 0 0", False), ("1 1e200; 0 0", True), ("0.5 0.5; 0.5 0.5", True),
+                                           ("1e200 1e200; 1e200 1e200", False), ("2 -2 -4; -1 3 4; 1 -2 -3", True),
+                                           ("1/3 1/3 1/3; 1/3 1/3 1/3; 1/3 1/3 1/3", True), ("1 0; 0 2", False)])
+def test_idempotent_entry_by_entry(a, idempotent):
+    got = json.loads(run_cli("inspect", a, "-f", "json").stdout)["idempotent"]
+    assert got is idempotent
+
+
+def test_exact_reads_float32_by_its_own_digits(tmp_path):
+    np.save(tmp_path / "f.npy", np.array([[0.1, 0.2], [0.3, 0.4]], np.float32))
+    r = run_cli("det", str(tmp_path / "f.npy"), "--exact", "--dtype", "float32")
+    assert r.stdout.strip() == "-1/50"
