@@ -28,6 +28,11 @@ class LossFn(str, Enum):
     cross_entropy = "cross-entropy"
 
 
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+
+
 OPERAND_HELP = "file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\""
 ALPHA = typer.Option(0.01, "--alpha", help="Slope of leaky-relu for z < 0.")
 APPROX = typer.Option(Approx.none, "--approx", help="gelu: none (exact erf form) or tanh (the tanh approximation).")
@@ -91,12 +96,13 @@ def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cros
          target: str = typer.Argument(..., metavar="TARGET", help="Targets: same shape, or one column of class ids."),
          fn: LossFn = typer.Option(..., "--fn", help="mse (mean over all elements) or cross-entropy (PyTorch's)."),
          grad: bool = typer.Option(False, "--grad", help="Also the gradient ∂L/∂PRED (named results loss, grad)."),
-         from_probs: bool = typer.Option(False, "--from-probs", help="cross-entropy: PRED holds probabilities, not logits.")):
+         from_probs: bool = typer.Option(False, "--from-probs", help="cross-entropy: PRED holds probabilities, not logits."),
+         reduction: Reduction = typer.Option(Reduction.mean, "--reduction", help="mean (over the elements for mse, the rows for cross-entropy) or sum, as PyTorch's.")):
     """Loss value (and gradient with --grad)."""
     from mlcalc.ops import nn
     s = settings()
     emit(nn.loss(read(pred, "PRED"), read(target, "TARGET"), fn.value, grad=grad, from_probs=from_probs,
-                 engine=s.engine, tracer=s.tracer))
+                 engine=s.engine, tracer=s.tracer, reduction=reduction.value))
 
 
 @app.command(epilog='Examples: mlcalc attention "1 0; 0 1" "1 0; 0 1" "1 2; 3 4"  ·  mlcalc attention Q.npy K.npy V.npy --causal')

@@ -366,8 +366,11 @@ def _class_targets(command: str, ids: np.ndarray, n: int, c: int) -> np.ndarray:
 
 
 def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, engine: str = "auto",
-         tracer: Tracer | None = None):
-    """The loss value, or {loss, grad} with grad (∂L/∂PRED, in PRED's shape)."""
+         tracer: Tracer | None = None, reduction: str = "mean"):
+    """The loss value, or {loss, grad} with grad (∂L/∂PRED, in PRED's shape). reduction: "mean" (over
+    the elements for mse, the rows for cross-entropy) or "sum", as PyTorch's."""
+    if reduction not in ("mean", "sum"):
+        raise MlcalcError(f"loss: unknown reduction {reduction!r}: choose mean or sum")
     _nonempty("loss", "PRED", pred)
     _nonempty("loss", "TARGET", target)
     if fn == "mse":
@@ -408,6 +411,17 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
     else:
         raise MlcalcError(f"loss: unknown --fn {fn!r}: choose mse or cross-entropy")
     value = float(value)
+    if reduction == "sum":  # PyTorch's reduction="sum"
+        count = pred.size if fn == "mse" else (1 if pred.ndim == 1 else pred.shape[0])
+        if fn == "mse":  # Σ e² and 2·e directly: N times the mean's 2·e/N left 2·(−6) at −12.000000000000002
+            diff = pred - target
+            value, g = float(np.sum(np.square(diff, dtype=np.float64))), diff * diff.dtype.type(2)
+        else:  # the rows' mean times the rows (the gradient of each row is independent of n but for 1/n)
+            value, g = value * count, g * g.dtype.type(count)
+        if tracer is not None:
+            over = "elements" if fn == "mse" else "rows"
+            tracer.step("Sum instead of mean (--reduction sum)", f"L_sum = {count}·L  ({count} {over})",
+                        result=value, **({"grad": g} if grad else {}))
     return {"loss": value, "grad": g} if grad else value
 
 
