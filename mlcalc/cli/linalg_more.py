@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, settings, untraced_by_blocks
+from mlcalc.cli.base import app, emit, finite, read, settings, untraced_by_blocks, warn
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 
@@ -103,7 +103,7 @@ def pinv(a: str = MATRIX,
     """Moore–Penrose pseudo-inverse A⁺ through the SVD."""
     from mlcalc.ops import linalg
     s = settings()
-    emit(linalg.pinv(read(a), rcond=rcond, engine=s.engine, tracer=s.tracer))
+    emit(linalg.pinv(read(a), rcond=rcond, engine=s.engine, tracer=s.tracer, warn=warn))
 
 
 @app.command(epilog='Examples: mlcalc inspect "2 1; 1 2"  ·  mlcalc inspect a.csv -f json | jq .condition_number')

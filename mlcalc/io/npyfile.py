@@ -71,12 +71,15 @@ def _check_shape(shape, max_ndim: int, source: str) -> None:
         raise InputError(f"{source}: empty array of shape {shape}")
 
 
-def _finish(arr: np.ndarray) -> np.ndarray:
-    """Native byte order and a float dtype: integers and booleans are read as float64. A 0-d array
-    (np.save of a scalar) is a one-element vector, as the literal "5" is."""
+def _finish(arr: np.ndarray, integers: bool = False) -> np.ndarray:
+    """Native byte order and a float dtype: integers and booleans are read as float64 (kept, in native
+    order, with `integers`: --exact reads them as Python ints). A 0-d array (np.save of a scalar) is a
+    one-element vector, as the literal "5" is."""
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.dtype.kind in "iub":
+        if integers:
+            return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
         return arr.astype(np.float64)
     if not arr.dtype.isnative:
         return arr.astype(arr.dtype.newbyteorder("="))
@@ -85,7 +88,7 @@ def _finish(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2) -> np.ndarray:
+def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2, integers: bool = False) -> np.ndarray:
     dtype, shape, fortran, offset = _parse_header(data[:65536 + 12], source)
     _check_shape(shape, max_ndim, source)
     need = math.prod(shape) * dtype.itemsize
@@ -94,7 +97,7 @@ def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2) -> np.ndarray:
                          f"but {len(data) - offset} bytes follow (truncated or corrupt)")
     arr = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
     arr = arr.reshape(shape, order="F" if fortran else "C")
-    return _finish(arr.copy())
+    return _finish(arr.copy(), integers)
 
 
 @dataclass
@@ -126,19 +129,19 @@ def inspect_npy(path: str, source: str, max_ndim: int = 2) -> NpyInfo:
     return info
 
 
-def load_npy_file(path: str, source: str, max_ndim: int = 2) -> np.ndarray:
+def load_npy_file(path: str, source: str, max_ndim: int = 2, integers: bool = False) -> np.ndarray:
     info = inspect_npy(path, source, max_ndim)
     order = "F" if info.fortran else "C"
     if info.nbytes >= MMAP_FROM_BYTES:
         arr = np.memmap(path, dtype=info.dtype, mode="r", offset=info.offset, shape=info.shape, order=order)
-        return _finish(np.asarray(arr))
+        return _finish(np.asarray(arr), integers)
     with open(path, "rb") as f:
         f.seek(info.offset)
         arr = np.fromfile(f, dtype=info.dtype, count=math.prod(info.shape))
-    return _finish(arr.reshape(info.shape, order=order))
+    return _finish(arr.reshape(info.shape, order=order), integers)
 
 
-def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.ndarray:
+def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2, integers: bool = False) -> np.ndarray:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -166,7 +169,7 @@ def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2) -> np.n
             # a damaged archive: a bad CRC, compressed data that does not inflate, a cut-off member,
             # a compression method Python lacks, an encrypted member (RuntimeError: password required)
             raise InputError(f"{source}: the archive member cannot be read (corrupt archive: {e})") from None
-        return load_npy_bytes(head + rest, source, max_ndim)
+        return load_npy_bytes(head + rest, source, max_ndim, integers)
 
 
 def save_npy_bytes(arr: np.ndarray) -> bytes:

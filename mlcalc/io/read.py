@@ -63,7 +63,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
     npz_path, sep, key = spec.rpartition(":")
     if sep and npz_path.lower().endswith(".npz"):
         _check_path(npz_path)
-        arr = npyfile.load_npz_member(npz_path, key, spec, opts.max_ndim)
+        arr = npyfile.load_npz_member(npz_path, key, spec, opts.max_ndim, opts.exact)
         return _typed(Operand(arr, spec), opts)
     if os.path.exists(spec):
         return _read_path(spec, opts)
@@ -88,7 +88,7 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
     ext = os.path.splitext(path)[1].lower()
     try:
         if ext in NPY_EXTENSIONS:
-            return _typed(Operand(npyfile.load_npy_file(path, path, opts.max_ndim), path), opts)
+            return _typed(Operand(npyfile.load_npy_file(path, path, opts.max_ndim, opts.exact), path), opts)
         if ext in TEXT_EXTENSIONS:
             return _read_text_file(path, opts)
     except PermissionError:
@@ -210,7 +210,7 @@ def _read_stdin(opts: ReadOptions) -> Operand:
 def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
     """An operand's whole content: NPY by its magic, else CSV/TSV/JSON text."""
     if data.startswith(npyfile.MAGIC):
-        return _typed(Operand(npyfile.load_npy_bytes(data, source, opts.max_ndim), source), opts)
+        return _typed(Operand(npyfile.load_npy_bytes(data, source, opts.max_ndim, opts.exact), source), opts)
     return _from_text(_decode(data, source), source, opts)
 
 
@@ -226,6 +226,9 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:
+    if opts.exact and op.exact is None and op.values.dtype.kind in "iub" and op.values.ndim <= 2:
+        # an integer NPY's values as Python ints: through float64, 2⁶² + 1 became 2⁶² before --exact saw it
+        op.exact = np.atleast_2d(op.values).tolist()
     want = np.float32 if opts.dtype == "float32" else np.float64
     if op.values.dtype != want:
         op.values = as_working_dtype(op.values, want, op.source)

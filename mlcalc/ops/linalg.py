@@ -7,6 +7,8 @@ sign), and, when asked, explains itself with the tracer (on the reference path, 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mlcalc import engine as engines
@@ -562,35 +564,43 @@ def _trace_svd(tracer, a, u, s, vt) -> None:
     tracer.step("Check: U·diag(S)·Vt = A", f"‖U·diag(S)·Vt − A‖_F = {_fmt(res)}", note="0 up to rounding")
 
 
-def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> np.ndarray:
+def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer: Tracer | None = None,
+         warn=None) -> np.ndarray:
     """Moore–Penrose pseudo-inverse through the SVD: A⁺ = V·diag(1/σᵢ)·Uᵀ over σᵢ > rcond·σ_max
     (NumPy's rule; default rcond 1e-15, NumPy's, and max(m, n)·eps for float32 as Octave's pinv:
     float32's rounding leaves singular values of about 1e-7·σ_max where A has none, and inverting
-    them gave entries of 1e7), smaller σᵢ counted as 0."""
+    them gave entries of 1e7), smaller σᵢ counted as 0. Near the float limits it works on A·2ᵏ
+    (A⁺ = (A·2ᵏ)⁺·2ᵏ, exact): the SVD of a 1e-320 diagonal gave NaN."""
     from mlcalc.kernels.reference import PINV_RCOND
+    from mlcalc.ops.systems import _scaled_by_power_of_two, unscaled
     a = _matrix_operand(a, "pinv")
     require_finite(a, "pinv", "A")
     if rcond is not None and not (rcond >= 0):
         raise ShapeError(f"pinv: --rcond must be 0 or more, got {rcond}")
     if rcond is None:
         rcond = PINV_RCOND if a.dtype != np.float32 else max(a.shape) * float(np.finfo(np.float32).eps)
+    a, factor = _scaled_by_power_of_two(a)
     u, s, vt = _svd(a, engine)
     cutoff = rcond * (float(s[0]) if s.size else 0.0)
     large = s > cutoff
     recip = np.where(large, 1.0 / np.where(large, s, 1.0), 0.0).astype(s.dtype)
     matmul = engines.kernel("matmul", engine, work=a.size * min(a.shape))
-    result = matmul(np.ascontiguousarray(vt.T * recip), np.ascontiguousarray(u.T)).astype(a.dtype, copy=False)
+    scaled = matmul(np.ascontiguousarray(vt.T * recip), np.ascontiguousarray(u.T)).astype(a.dtype, copy=False)
     if tracer is not None:
+        if factor != 1:
+            k = round(math.log2(factor))
+            tracer.step("Scale A by a power of two", f"A⁺ = (A·2^{k})⁺·2^{k}: exact, and near the float limits "
+                        "the SVD would overflow or underflow; the steps below are for A·2^" + str(k))
         tracer.step("Pseudo-inverse through the SVD", "A⁺ = V·diag(1/σᵢ)·Uᵀ, σᵢ ≤ rcond·σ_max counted as 0",
                     note=f"A is {a.shape[0]}×{a.shape[1]}, A⁺ is {a.shape[1]}×{a.shape[0]}", A=a, S=s)
         tracer.step("Cutoff", f"rcond·σ_max = {_fmt(rcond)}·{_fmt(s[0] if s.size else 0.0)} = {_fmt(cutoff)}",
                     note=f"{int(large.sum())} of {s.size} singular values kept")
         tracer.step("Reciprocals", "1/σᵢ for σᵢ above the cutoff, 0 for the others", result=recip)
-        tracer.step("A⁺ = V·diag(1/σ)·Uᵀ", result=result)
+        tracer.step("A⁺ = V·diag(1/σ)·Uᵀ", result=scaled)
         x = a.astype(np.float64)
-        res = float(np.linalg.norm(x @ result.astype(np.float64) @ x - x))
+        res = float(np.linalg.norm(x @ scaled.astype(np.float64) @ x - x))
         tracer.step("Check: A·A⁺·A = A", f"‖A·A⁺·A − A‖_F = {_fmt(res)}", note="0 up to rounding")
-    return result
+    return unscaled(scaled, factor, "pinv", warn)
 
 
 # ---------------------------------------------------------------- inspect

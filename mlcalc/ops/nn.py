@@ -683,9 +683,13 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
                         analytic=analytic if name != "dX" or not vector else analytic[0],
                         numeric=numeric if name != "dX" or not vector else numeric[0],
                         result=results[name], note="largest relative error")
-    worst = max(results, key=results.get)
-    if results[worst] > tol:
+    # NaN is a failure, not a pass (nan > tol is false): a loss that overflows has no finite differences
+    worst = max(results, key=lambda k: math.inf if math.isnan(results[k]) else results[k])
+    if not results[worst] <= tol:
         every = ", ".join(f"{k} {v:.3g}" for k, v in results.items())
+        if math.isnan(results[worst]):
+            raise NumericError(f"gradcheck: {worst} cannot be checked: the loss is not finite near X, W, b "
+                               f"(its finite differences are NaN: {every})")
         raise NumericError(f"gradcheck: {worst} differs from finite differences: relative error "
                            f"{results[worst]:.3g} > --tol {tol:g} ({every})")
     return results

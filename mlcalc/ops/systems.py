@@ -123,12 +123,14 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     typed = _typed_for(a, typed)
     if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
         _refuse_exactly_singular("inv", a, math.inf, typed)
+    scaled, factor = _scaled_by_power_of_two(a)  # A⁻¹ = (A·2ᵏ)⁻¹·2ᵏ
     try:
-        result, cond = engines.kernel("inv", engine, work=n ** 3)(a)
+        result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
     except SingularMatrix as e:
         raise _singular("inv", e, a) from None
     _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
+    result = unscaled(result, factor, "inv", warn)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
     return result
@@ -216,12 +218,14 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     n = a.shape[0]
     k = 1 if vector else b.shape[1]
+    scaled, factor = _scaled_by_power_of_two(a)  # (A·2ᵏ)·(x/2ᵏ) = b
     try:
-        x, cond = engines.kernel("solve", engine, work=n ** 3)(a, b)
+        x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b)
     except SingularMatrix as e:
         raise _singular("solve", e, a) from None
     _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
+    x = unscaled(x, factor, "solve", warn)
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
     return x
@@ -381,6 +385,18 @@ def _scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
         return a, 1.0
     factor = math.ldexp(1.0, max(-1000, min(1000, -math.frexp(s)[1])))
     return a * a.dtype.type(factor), factor
+
+
+def unscaled(result: np.ndarray, factor: float, command: str, warn: Warn) -> np.ndarray:
+    """result·factor, the answer for A from the one for A·2ᵏ (factor = 2ᵏ, exact), with a warning where
+    entries go beyond the float range (printed as inf; a 1e-310 diagonal's inverse gave NaN)."""
+    if factor == 1:
+        return result
+    with np.errstate(over="ignore"):
+        out = result * result.dtype.type(factor)
+    if warn is not None and np.isfinite(result).all() and not np.isfinite(out).all():
+        warn(f"{command}: entries of the result are beyond {result.dtype.name}: printed as inf")
+    return out
 
 
 def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> int:

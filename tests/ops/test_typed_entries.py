@@ -96,3 +96,30 @@ def test_exact_reads_float32_by_its_own_digits(tmp_path):
     np.save(tmp_path / "f.npy", np.array([[0.1, 0.2], [0.3, 0.4]], np.float32))
     r = run_cli("det", str(tmp_path / "f.npy"), "--exact", "--dtype", "float32")
     assert r.stdout.strip() == "-1/50"
+
+
+@pytest.mark.parametrize("dtype, want", [(np.int64, 2 ** 62 * (2 ** 63 - 1) - 3), (np.uint64, (2 ** 64 - 1) * 5 - 3)])
+def test_exact_reads_integer_npy_as_integers(tmp_path, dtype, want):
+    # through float64, 2⁶³ − 1 became 2⁶³ before --exact saw it
+    big = 2 ** 62 if dtype == np.int64 else 2 ** 64 - 1
+    last = 2 ** 63 - 1 if dtype == np.int64 else 5
+    np.save(tmp_path / "a.npy", np.array([[big, 1], [3, last]], dtype))
+    r = run_cli("det", str(tmp_path / "a.npy"), "--exact", "-f", "json")
+    assert json.loads(r.stdout) == want
+    r = run_cli("det", "-", "--exact", "-f", "json", stdin=(tmp_path / "a.npy").read_bytes())
+    assert json.loads(r.stdout) == want
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_inverse_solve_and_pinv_at_the_ends_of_the_float_range(engine):
+    # on A·2ᵏ, then ·2ᵏ: a 1e-310 diagonal's inverse gave NaN; now inf with a warning, zeros elsewhere
+    r = run_cli("inv", "1e-310 0; 0 1e-310", "--engine", engine, "-f", "json")
+    assert r.code == 0 and r.stdout.strip() == '[["inf", 0], [0, "inf"]]'
+    assert "beyond float64: printed as inf" in r.stderr
+    got = np.array(json.loads(run_cli("inv", "1e-300 2e-300; 3e-300 4e-300", "--engine", engine, "-f", "json").stdout))
+    np.testing.assert_allclose(got, [[-2e300, 1e300], [1.5e300, -5e299]], rtol=1e-14)
+    got = np.array(json.loads(run_cli("solve", "1e308 1e308; -1e308 1e308", "1e308 0", "--engine", engine,
+                                      "-f", "json").stdout))
+    np.testing.assert_allclose(got, [0.5, 0.5], rtol=1e-14)  # (1e308 + 1e308 overflowed in the LU)
+    got = np.array(json.loads(run_cli("pinv", "1e-200 0; 0 2e-200", "--engine", engine, "-f", "json").stdout))
+    np.testing.assert_allclose(got, [[1e200, 0], [0, 5e199]], rtol=1e-14)
