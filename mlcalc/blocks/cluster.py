@@ -35,10 +35,39 @@ def connect(address: str):
     if not _ADDRESS.fullmatch(address.strip()):
         raise MlcalcError(f"--scheduler {address!r}: not an address like tcp://HOST:PORT")
     _, Client = _dask()
+    _probe(address.strip(), CONNECT_SECONDS)
     try:
-        return Client(address.strip(), timeout=10, set_as_default=False)
+        return Client(address.strip(), timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:
         raise MlcalcError(f"--scheduler {address}: cannot connect ({e})") from None
+
+
+CONNECT_SECONDS = 10
+
+
+def _probe(address: str, seconds: float) -> None:
+    """Ask the address who it is, under one deadline, before Dask's Client does: a service that is not a
+    Dask scheduler made the Client hang for good (one that accepts and never answers) or read junk as a
+    frame length, ask for exabytes and then print a traceback from its __del__ after 20 s."""
+    import asyncio
+
+    async def identity():
+        from distributed.comm import connect
+        comm = await connect(address, timeout=seconds)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), seconds))
+    except asyncio.TimeoutError:
+        raise MlcalcError(f"--scheduler {address}: cannot connect (no answer within {seconds:g} s)") from None
+    except Exception as e:  # refused, reset, junk that does not parse (MemoryError from a bogus length)
+        raise MlcalcError(f"--scheduler {address}: cannot connect ({type(e).__name__}: {e})"[:300]) from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise MlcalcError(f"--scheduler {address}: the service there is not a Dask scheduler")
 
 
 def chunk_rows(shape, itemsize: int, budget: int) -> int:

@@ -163,10 +163,17 @@ def transpose(spec, settings):
                        lambda ops, out, limit, progress: local.transpose(ops[0], out, limit, progress))
 
 
+def working_bytes(path: str, dtype) -> int:
+    """An NPY file's size in memory in the working dtype (what the budget weighs: a uint8 file of 30 KB
+    is 240 KB as float64; weighed by its file size it went neither by blocks nor into memory)."""
+    info = storage.inspect_npy(path, path, max_ndim=64)
+    return int(np.prod(info.shape)) * np.dtype(dtype).itemsize
+
+
 def norm(spec, ord_, axis, settings):
     """Matrix norms fro / l1 / inf of an NPY operand over the budget (one pass by row blocks)."""
     path = _npy_path(spec)
-    if path is None or axis is not None or os.path.getsize(path) <= budget(settings) // 2:
+    if path is None or axis is not None or working_bytes(path, working_dtype(settings)) <= budget(settings) // 2:
         return NOT_BLOCKED
     a = storage.NpyBlocks.open(path, working_dtype(settings))
     vector = len(a.shape) == 1 or 1 in a.shape  # 1-D: worked as a column

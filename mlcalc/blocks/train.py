@@ -229,6 +229,10 @@ def _moments_on_cluster(table: Table, client):
 
 def predict(model: dict, blocks, out, budget: int) -> None:
     from mlcalc.train import model as models
+    if len(blocks.shape) == 1 and len(model["features"]) > 1:
+        # in memory a 1-D DATA is one row: the same verdict (its blocks were read as rows of their own
+        # length, and the message counted a block's columns), without reading it
+        models.feature_matrix(model, np.broadcast_to(np.zeros(1), (1, blocks.shape[0])), None, blocks.info.path)
     rows = local.row_block(blocks.shape, 8, budget, 3)
     for r in range(0, blocks.shape[0], rows):
         x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA")

@@ -148,6 +148,8 @@ def global_options(
     output, memory_limit, scheduler = unguard(output), unguard(memory_limit), unguard(scheduler)
     if output is not None and not output.strip():
         raise typer.BadParameter("needs a file name (or - for standard output)", param_hint="'--output'")
+    if memory_limit is not None and not memory_limit.strip():  # "" was taken for the default
+        raise typer.BadParameter("needs a size, e.g. 512MB", param_hint="'--memory-limit'")
     if output == "-":
         output = None  # `-o -` is standard output, as for curl and tar
     reader = sys.modules.get("mlcalc.io.read")
@@ -225,6 +227,14 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
         ctx = click.get_current_context(silent=True)
         require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
     return _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
+
+
+def refuse_npy(why: str | None = None) -> None:
+    """For commands whose result cannot be one NPY (several named results, a table with text): the
+    error before the work (train-linreg refused -f npy after training)."""
+    from mlcalc.io.write import SEVERAL_RESULTS_NPY, OutputOptions, refuse_npy_output
+    s = settings()
+    refuse_npy_output(OutputOptions(format=s.format, output=s.output), why or SEVERAL_RESULTS_NPY)
 
 
 def emit(result) -> None:

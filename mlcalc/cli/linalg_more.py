@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, settings, untraced_by_blocks, warn
+from mlcalc.cli.base import app, emit, finite, read, refuse_npy, settings, untraced_by_blocks, warn
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 
@@ -36,7 +36,9 @@ class Metric(str, Enum):
 def norm(a: str = MATRIX,
          ord: Optional[Ord] = typer.Option(None, "--ord", help="l1, l2 or inf for vectors (default l2); for matrices "
                                            "also fro (default), nuc, spectral (NumPy's meanings: l1 = largest column "
-                                           "sum of |aᵢⱼ|, inf = largest row sum, l2 = spectral = largest singular value)."),
+                                           "sum of |aᵢⱼ|, inf = largest row sum, l2 = spectral = largest singular value); "
+                                           "for a single row or column, and each row/column with --axis, fro, nuc "
+                                           "and spectral all equal its l2 norm."),
          axis: Optional[Axis] = typer.Option(None, "--axis", help="The vector norm of every row (rows) or column (cols).")):
     """Norm of a vector or a matrix, or of every row / column with --axis."""
     from mlcalc.blocks import dispatch
@@ -86,6 +88,8 @@ def eig(a: str = MATRIX,
     orthonormal vectors; otherwise complex values sorted by real, then imaginary part."""
     from mlcalc.ops import linalg
     s = settings()
+    if vectors:
+        refuse_npy()
     emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer))
 
 
@@ -94,6 +98,7 @@ def svd(a: str = MATRIX):
     """Singular value decomposition A = U·diag(S)·Vt: results S, U, Vt (thin: k = min(m, n))."""
     from mlcalc.ops import linalg
     s = settings()
+    refuse_npy()
     emit(linalg.svd(read(a), engine=s.engine, tracer=s.tracer))
 
 
@@ -111,4 +116,5 @@ def inspect(a: str = MATRIX):
     """Shape, dtype, rank, condition number, sparsity, symmetric / orthogonal / idempotent / positive-definite, min, max."""
     from mlcalc.ops import linalg
     s = settings()
+    refuse_npy()
     emit(linalg.inspect(read(a), engine=s.engine, tracer=s.tracer))

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, settings
+from mlcalc.cli.base import app, emit, finite, read, refuse_npy, settings
 
 
 class Activation(str, Enum):
@@ -86,6 +86,7 @@ def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in)
     from mlcalc.ops import nn
     s = settings()
     b = read(bias, "b") if bias is not None else None
+    refuse_npy()
     emit(nn.backward(read(x), read(weights, "W"), b, read(grad_out, "dA"), _fn(act), alpha=alpha,
                      approx=approx.value, engine=s.engine, tracer=s.tracer))
 
@@ -101,6 +102,8 @@ def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cros
     """Loss value (and gradient with --grad)."""
     from mlcalc.ops import nn
     s = settings()
+    if grad:
+        refuse_npy()
     emit(nn.loss(read(pred, "PRED"), read(target, "TARGET"), fn.value, grad=grad, from_probs=from_probs,
                  engine=s.engine, tracer=s.tracer, reduction=reduction.value))
 
@@ -158,5 +161,6 @@ def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in)
     from mlcalc.ops import nn
     s = settings()
     b = read(bias, "b") if bias is not None else None
+    refuse_npy()
     emit(nn.gradcheck(read(x), read(weights, "W"), b, _fn(act), loss_fn.value, read(target, "T"), tol=tol,
                       alpha=alpha, approx=approx.value, tracer=s.tracer))

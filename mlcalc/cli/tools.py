@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, diagnostic, emit, settings, stderr_is_terminal, unguard
+from mlcalc.cli.base import app, diagnostic, emit, refuse_npy, settings, stderr_is_terminal, unguard
 
 
 class GenKind(str, Enum):
@@ -43,12 +43,13 @@ def warmup():
 
 @app.command(epilog="Examples: mlcalc bench  ·  mlcalc bench --full -f csv > bench.csv")
 def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048² GEMM, 10⁸ elements): minutes, several GB."),
-          repeats: int = typer.Option(5, "--repeats", min=1, help="Interleaved repetitions; the best time counts.")):
+          repeats: int = typer.Option(5, "--repeats", min=1, max=1000, help="Interleaved repetitions; the best time counts.")):
     """Time mlcalc's numba kernels against NumPy/LAPACK, its CSV reader against np.loadtxt (and pandas),
     and a small command against a NumPy script (and Octave), in one run: speed = reference time ÷ ours."""
     from mlcalc import benchsuite
     from mlcalc.io.write import Labeled
     s = settings()
+    refuse_npy("bench's table holds text (case names), which NPY cannot: use -f csv or -f json")
     if s.quiet or not stderr_is_terminal():
         rows = benchsuite.run(full, repeats)
     else:

@@ -5,8 +5,8 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import (app, diagnostic, emit, finite, read_operand, settings, stderr_is_terminal, unguard,
-                             untraced_by_blocks, warn)
+from mlcalc.cli.base import (app, diagnostic, emit, finite, read_operand, refuse_npy, settings, stderr_is_terminal,
+                             unguard, untraced_by_blocks, warn)
 
 
 class Method(str, Enum):
@@ -36,16 +36,17 @@ def train_linreg(
     target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
     method: Method = typer.Option(Method.gd, "--method", help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
     optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
-    lr: Optional[float] = typer.Option(None, "--lr", callback=finite, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
-    epochs: int = typer.Option(1000, "--epochs", min=1, help="Passes over the data."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Rows per mini-batch with --method sgd."),
+    lr: Optional[float] = typer.Option(None, "--lr", callback=finite, min=0.0, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
+    # upper bounds: a count beyond int64 reached numba's typing as an internal error
+    epochs: int = typer.Option(1000, "--epochs", min=1, max=10 ** 9, help="Passes over the data."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, max=2 ** 62, help="Rows per mini-batch with --method sgd."),
     l1: float = typer.Option(0.0, "--l1", callback=finite, min=0.0, help="L1 penalty l1·‖w‖₁ (proximal step: exact zeros)."),
     l2: float = typer.Option(0.0, "--l2", callback=finite, min=0.0, help="L2 penalty l2·‖w‖²."),
     standardize: bool = typer.Option(False, "--standardize", help="Train on zero-mean, unit-variance features and target (model saved in original units)."),
     val_split: float = typer.Option(0.0, "--val-split", callback=finite, min=0.0, max=0.9, help="Hold out this fraction of rows (seeded shuffle) for val_loss/val_r2."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for the shuffles (0 or more): runs are reproducible bit for bit."),
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
-    log_every: int = typer.Option(100, "--log-every", min=1, help="Report (and trace) the loss every N epochs."),
+    log_every: int = typer.Option(100, "--log-every", min=1, max=2 ** 62, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
     schedule: Optional[Schedule] = typer.Option(None, "--schedule", help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
     no_intercept: bool = typer.Option(False, "--no-intercept", help="Fit ŷ = X·w with b = 0 (scikit-learn's fit_intercept=False); --standardize then scales without centring."),
@@ -55,9 +56,16 @@ def train_linreg(
     from mlcalc.train.curve import loss_curve
 
     s = settings()
+    refuse_npy()
     save = unguard(save)
-    if save:
+    if save is not None:
+        import os
         from mlcalc.io.write import check_output_path
+        if not save.strip():  # "" wrote nothing and said nothing
+            raise typer.BadParameter("needs a file name", param_hint="'--save'")
+        if s.output and os.path.abspath(s.output) == os.path.abspath(save):  # the results would replace the model
+            raise typer.BadParameter(f"{save} is also -o's file: give the model and the results different files",
+                                     param_hint="'--save'")
         check_output_path(save)
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
                         seed, log_every, tol, schedule.value if schedule else None, intercept=not no_intercept)
@@ -113,7 +121,7 @@ def _blocked_table(spec: str, target, s, cluster_ok: bool):
         return None
     address = dispatch.scheduler_address(s) if cluster_ok else None
     limit = dispatch.budget(s)
-    if address is None and os.path.getsize(spec) <= limit // 2:
+    if address is None and dispatch.working_bytes(spec, "float64") <= limit // 2:  # training works in float64
         return None
     from mlcalc.blocks import storage
     from mlcalc.blocks.train import Table
@@ -188,7 +196,7 @@ def _blocked_predict(m, spec: str, s):
     if not (spec.lower().endswith(".npy") and os.path.isfile(spec)):
         return None
     limit = dispatch.budget(s)
-    if os.path.getsize(spec) <= limit // 2:
+    if dispatch.working_bytes(spec, "float64") <= limit // 2:
         return None
     blocks = storage.NpyBlocks.open(spec)
     n = blocks.shape[0]

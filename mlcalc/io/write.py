@@ -76,6 +76,9 @@ def format_number(x, precision: int | None = None) -> str:
         return "inf" if f > 0 else "-inf"
     if precision is not None:
         text = f"{f:.{precision}g}"
+        rounded = float(text)
+        if "e" in text and rounded.is_integer() and abs(rounded) < 1e16:
+            text = str(int(rounded))  # whole numbers as integers, as without --precision: 10, not 1e+01
         return "0" if text == "-0" and math.copysign(1, f) > 0 else text
     if f.is_integer() and abs(f) < 1e16:
         return "-0" if f == 0 and math.copysign(1, f) < 0 else str(int(f))
@@ -199,15 +202,28 @@ def render_npy(result) -> bytes:
     from mlcalc.io.npyfile import save_npy_bytes
     if isinstance(result, dict):
         if len(result) != 1:
-            raise MlcalcError("several results cannot be written as one NPY: use -o FILE.npz or -f json")
+            raise MlcalcError(SEVERAL_RESULTS_NPY)
         (result,) = result.values()  # e.g. eig without --vectors: its values alone
     import numpy as np
     value = result.values if isinstance(result, Labeled) else result
     arr = _exact_integers(value, np.asarray(value))
-    if arr.dtype == object or arr.dtype.kind in "US":  # --exact fractions are text ("3/2")
-        raise MlcalcError("this result holds fractions or text, which NPY cannot: use -f csv or -f json "
-                          "(or leave out --exact for floats)")
+    if arr.dtype == object or arr.dtype.kind in "US":
+        texts = [x for x in arr.ravel().tolist() if isinstance(x, str)]
+        if texts and all(_EXACT_TEXT.fullmatch(x) for x in texts):  # --exact fractions are text ("3/2")
+            raise MlcalcError("this result holds fractions, which NPY cannot: use -f csv or -f json "
+                              "(or leave out --exact for floats)")
+        raise MlcalcError("this result holds text, which NPY cannot: use -f csv or -f json")
     return save_npy_bytes(arr)
+
+
+def refuse_npy_output(opts: OutputOptions, why: str) -> None:
+    """Before the work: an NPY output for a command whose result never fits one (several named
+    results, or text), refused at once instead of after minutes of training or benchmarking."""
+    if choose_format(opts) == "npy" and not (opts.output or "").lower().endswith(".npz"):
+        raise MlcalcError(why)
+
+
+SEVERAL_RESULTS_NPY = "several results cannot be written as one NPY: use -o FILE.npz or -f json"
 
 
 def _exact_integers(value, arr):

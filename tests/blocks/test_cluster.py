@@ -44,6 +44,53 @@ def test_unreachable_scheduler_is_one_error_line(tmp_path):
     assert r.code == 1 and r.stderr.startswith("mlcalc: error: --scheduler")
 
 
+@pytest.fixture
+def not_dask():
+    """A TCP service that is not a Dask scheduler: "junk" answers with bytes that are no Dask frame,
+    "silent" accepts and never answers. Yields a function from the kind to its address."""
+    import socket
+    import threading
+    servers = []
+
+    def start(kind: str) -> str:
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        servers.append(srv)
+
+        def serve():
+            held = []
+            while True:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    return
+                held.append(conn)
+                if kind == "junk":
+                    conn.sendall(b"\xff" * 64 + b"HTTP/1.1 200 OK\r\n\r\nhello")
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    yield start
+    for srv in servers:
+        srv.close()
+
+
+@pytest.mark.parametrize("kind", ["junk", "silent"])
+def test_a_service_that_is_not_dask_is_one_error_line_in_time(tmp_path, not_dask, kind, monkeypatch):
+    # junk: Dask read it as a frame length, asked for exabytes and printed a traceback from its __del__
+    # after 20 s; silent: the Client waited for good
+    import time
+
+    from conftest import assert_one_error_line, run_cli
+    from mlcalc.blocks import cluster as cluster_module
+    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 2)
+    np.save(tmp_path / "a.npy", np.eye(3))
+    started = time.monotonic()
+    r = run_cli("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", not_dask(kind))
+    assert_one_error_line(r, "--scheduler", "cannot connect")
+    assert time.monotonic() - started < 30
+
+
 def test_train_linreg_normal_on_a_cluster(cluster, tmp_path):
     import json
     rng = np.random.default_rng(4)
