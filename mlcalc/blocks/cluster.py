@@ -31,6 +31,9 @@ def _dask():
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}")
 
 
+CONNECT_SECONDS = 10
+
+
 def connect(address: str):
     if not _ADDRESS.fullmatch(address.strip()):
         raise MlcalcError(f"--scheduler {address!r}: not an address like tcp://HOST:PORT")
@@ -40,9 +43,6 @@ def connect(address: str):
         return Client(address.strip(), timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:
         raise MlcalcError(f"--scheduler {address}: cannot connect ({e})") from None
-
-
-CONNECT_SECONDS = 10
 
 
 def _probe(address: str, seconds: float) -> None:

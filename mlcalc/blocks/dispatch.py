@@ -232,8 +232,7 @@ def require_fits(spec: str, settings, command: str) -> None:
     path = _npy_path(spec)
     if path is None:
         return
-    info = storage.inspect_npy(path, path, max_ndim=64)  # the command's read judges the dimensions
-    size, limit = int(np.prod(info.shape)) * working_dtype(settings).itemsize, budget(settings)
+    size, limit = working_bytes(path, working_dtype(settings)), budget(settings)
     if size > limit and command == "matmul":  # two operands work by blocks: here for a chain
         raise MlcalcError(
             f"matmul: {spec} ({size_text(size)} as {settings.dtype}) is larger than the memory budget "

@@ -186,9 +186,10 @@ def pairwise_dist(a, b, metric: str, out: NpyBlockWriter, budget: int, engine: s
     if d != d2:
         raise ShapeError(f"dist: A has {d} columns and B has {d2}: rows must have the same length")
     words = max(budget // 2 // 8, 64)
-    # two row panels and one result block; at least 16 rows, as matmul's panels: 1-row panels of a
-    # tiny budget ran one kernel call per pair of rows (300×300 took 56 s against 0.75 in memory)
-    rows = max(16, int((math.sqrt(d * d + 2 * words) - d) / 2))
+    # two row panels and one result block; at least 16 rows where 16 full rows fit the budget: 1-row
+    # panels of a tiny budget ran one kernel call per pair of rows (300×300 took 56 s against 0.75 in
+    # memory), while wide rows must still keep to it (16 rows of 200000 columns are 25 MB)
+    rows = max(min(16, max(1, words // (2 * d))), int((math.sqrt(d * d + 2 * words) - d) / 2))
     rows = min(rows, max(m, p))
     kern = engines.kernel("dist", engine, work=rows * rows * d)
     a_starts, b_starts = range(0, m, rows), range(0, p, rows)

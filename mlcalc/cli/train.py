@@ -9,6 +9,14 @@ from mlcalc.cli.base import (app, diagnostic, emit, finite, read_operand, refuse
                              unguard, untraced_by_blocks, warn)
 
 
+def _positive(value: Optional[float]) -> Optional[float]:
+    """--lr: a finite number above 0 (0 trained every epoch without moving; a negative rate climbs)."""
+    finite(value)
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be above 0, got {value:g}")
+    return value
+
+
 class Method(str, Enum):
     gd = "gd"
     sgd = "sgd"
@@ -36,7 +44,7 @@ def train_linreg(
     target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
     method: Method = typer.Option(Method.gd, "--method", help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
     optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
-    lr: Optional[float] = typer.Option(None, "--lr", callback=finite, min=0.0, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
+    lr: Optional[float] = typer.Option(None, "--lr", callback=_positive, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
     # upper bounds: a count beyond int64 reached numba's typing as an internal error
     epochs: int = typer.Option(1000, "--epochs", min=1, max=10 ** 9, help="Passes over the data."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, max=2 ** 62, help="Rows per mini-batch with --method sgd."),
@@ -199,6 +207,13 @@ def _blocked_predict(m, spec: str, s):
     if dispatch.working_bytes(spec, "float64") <= limit // 2:
         return None
     blocks = storage.NpyBlocks.open(spec)
+    if len(blocks.shape) == 1 and 1 < len(m["features"]) and blocks.shape[0] <= len(m["features"]) + 1:
+        # one row of features (and target), as in memory: a few numbers, whatever the budget
+        from mlcalc.io.read import require_finite
+        from mlcalc.train import model
+        x = model.feature_matrix(m, blocks[0:blocks.shape[0]].reshape(1, -1), None, spec)
+        require_finite(x, "predict", "DATA")
+        return model.predict(m, x)
     n = blocks.shape[0]
     if (s.output or "").lower().endswith(".npy") and s.format in (None, "npy"):
         with storage.AtomicNpyOutput(s.output, (n,), np.float64) as out:

@@ -49,8 +49,6 @@ _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}\)?$")
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
-    if len(label) > 60:  # a message names a long literal by its start (a 5000-digit cell was repeated whole)
-        label = f"the literal {label[:40]!r}… ({len(label)} characters)"
     text = spec.translate(_MINUS).strip()
     nested = _json_list(text)
     if nested is not None:

@@ -68,6 +68,8 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
     if os.path.exists(spec):
         return _read_path(spec, opts)
     if literal.looks_like_literal(spec) or literal.meant_as_literal(spec):
+        if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
+            label = f"the literal {label[:40]!r}… ({len(label)} characters)"
         return _read_literal(spec, opts, label)
     if spec.lower().endswith(".npz"):
         raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")

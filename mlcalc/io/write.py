@@ -76,9 +76,8 @@ def format_number(x, precision: int | None = None) -> str:
         return "inf" if f > 0 else "-inf"
     if precision is not None:
         text = f"{f:.{precision}g}"
-        rounded = float(text)
-        if "e" in text and rounded.is_integer() and abs(rounded) < 1e16:
-            text = str(int(rounded))  # whole numbers as integers, as without --precision: 10, not 1e+01
+        if "e" in text and f.is_integer() and float(text) == f and abs(f) < 1e16:
+            text = str(int(f))  # a whole number the rounding kept as it is prints as an integer: 10, not 1e+01
         return "0" if text == "-0" and math.copysign(1, f) > 0 else text
     if f.is_integer() and abs(f) < 1e16:
         return "-0" if f == 0 and math.copysign(1, f) < 0 else str(int(f))

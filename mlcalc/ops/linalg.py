@@ -14,7 +14,7 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
-from mlcalc.ops.common import as_vector, require_square, shape_text
+from mlcalc.ops.common import as_vector, require_square, scaled_by_power_of_two, shape_text, unscaled
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference"
@@ -572,14 +572,13 @@ def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer
     them gave entries of 1e7), smaller σᵢ counted as 0. Near the float limits it works on A·2ᵏ
     (A⁺ = (A·2ᵏ)⁺·2ᵏ, exact): the SVD of a 1e-320 diagonal gave NaN."""
     from mlcalc.kernels.reference import PINV_RCOND
-    from mlcalc.ops.systems import _scaled_by_power_of_two, unscaled
     a = _matrix_operand(a, "pinv")
     require_finite(a, "pinv", "A")
     if rcond is not None and not (rcond >= 0):
         raise ShapeError(f"pinv: --rcond must be 0 or more, got {rcond}")
     if rcond is None:
         rcond = PINV_RCOND if a.dtype != np.float32 else max(a.shape) * float(np.finfo(np.float32).eps)
-    a, factor = _scaled_by_power_of_two(a)
+    a, factor = scaled_by_power_of_two(a)
     u, s, vt = _svd(a, engine)
     cutoff = rcond * (float(s[0]) if s.size else 0.0)
     large = s > cutoff

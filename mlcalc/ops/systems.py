@@ -19,7 +19,8 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix
 from mlcalc.ops import rowops
-from mlcalc.ops.common import require_square, shape_text
+from mlcalc.ops.common import (columns_scaled_by_powers_of_two, require_square, scaled_by_power_of_two, shape_text,
+                               unscaled)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
@@ -52,12 +53,16 @@ def _square(a: np.ndarray, command: str) -> np.ndarray:
     return a
 
 
-def _singular(command: str, e: SingularMatrix, a: np.ndarray) -> NumericError:
+def _singular(command: str, e: SingularMatrix, a: np.ndarray, typed: list | None = None) -> NumericError:
     """The error for an LU that met a zero pivot: in exact terms where A is small (the same message
-    from either engine, whichever pivot its rounding zeroed)."""
-    column = _exactly_singular(a, math.inf)
+    from either engine, whichever pivot its rounding zeroed). A matrix that only its floats make
+    singular (typed 1/3 beside 0.3333333333333333) says so, as det gives its tiny determinant."""
+    column = _exactly_singular(a, math.inf, typed)
     if column is not None:
         return _exactly_singular_error(command, column)
+    if typed is not None:
+        return NumericError(f"{command}: A is singular in floating point, though not as typed (its fractions): "
+                            "--exact computes it in fractions")
     where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
     return NumericError(f"{command}: A is singular{where}")
 
@@ -123,11 +128,11 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     typed = _typed_for(a, typed)
     if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
         _refuse_exactly_singular("inv", a, math.inf, typed)
-    scaled, factor = _scaled_by_power_of_two(a)  # A⁻¹ = (A·2ᵏ)⁻¹·2ᵏ
+    scaled, factor = columns_scaled_by_powers_of_two(a)  # A⁻¹ = C·(A·C)⁻¹ near the float limits
     try:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
     except SingularMatrix as e:
-        raise _singular("inv", e, a) from None
+        raise _singular("inv", e, a, typed) from None
     _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
     result = unscaled(result, factor, "inv", warn)
@@ -218,11 +223,11 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     n = a.shape[0]
     k = 1 if vector else b.shape[1]
-    scaled, factor = _scaled_by_power_of_two(a)  # (A·2ᵏ)·(x/2ᵏ) = b
+    scaled, factor = columns_scaled_by_powers_of_two(a)  # (A·C)·(C⁻¹x) = b near the float limits
     try:
         x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b)
     except SingularMatrix as e:
-        raise _singular("solve", e, a) from None
+        raise _singular("solve", e, a, typed) from None
     _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
     x = unscaled(x, factor, "solve", warn)
@@ -375,42 +380,18 @@ def _check_tol(tol: float | None, command: str) -> None:
         raise NumericError(f"{command}: --tol must be a finite number ≥ 0, got {tol}")
 
 
-def _scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
-    """(A·2ᵏ, 2ᵏ) with max|A·2ᵏ| near 1 when max|A| is beyond 2^±500, else (A, 1): exact (a power of two),
-    and rank and the RREF do not change with scale, but elimination and the SVD overflowed near the float
-    limit (rank [1e308 1e308; −1e308 1e308] was 0; its RREF zeros). Entries that underflow in it are far
-    below any tolerance. k stays within ±1000, so 2ᵏ is a normal number."""
-    s = float(np.max(np.abs(a), initial=0.0))
-    if s == 0 or 2.0 ** -500 <= s <= 2.0 ** 500:
-        return a, 1.0
-    factor = math.ldexp(1.0, max(-1000, min(1000, -math.frexp(s)[1])))
-    return a * a.dtype.type(factor), factor
-
-
-def unscaled(result: np.ndarray, factor: float, command: str, warn: Warn) -> np.ndarray:
-    """result·factor, the answer for A from the one for A·2ᵏ (factor = 2ᵏ, exact), with a warning where
-    entries go beyond the float range (printed as inf; a 1e-310 diagonal's inverse gave NaN)."""
-    if factor == 1:
-        return result
-    with np.errstate(over="ignore"):
-        out = result * result.dtype.type(factor)
-    if warn is not None and np.isfinite(result).all() and not np.isfinite(out).all():
-        warn(f"{command}: entries of the result are beyond {result.dtype.name}: printed as inf")
-    return out
-
-
 def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: Tracer | None = None) -> int:
     """The number of singular values above the tolerance (NumPy's rule σ_max·max(m, n)·eps unless --tol)."""
     a = _matrix(a, "rank")
     _check_tol(tol, "rank")
-    scaled, factor = _scaled_by_power_of_two(a)
+    scaled, factor = scaled_by_power_of_two(a)
     r, s, t = engines.kernel("rank", engine, work=a.size)(scaled, None if tol is None else tol * factor)
     if factor != 1:
         a = scaled  # the trace works on it too (its σ and tolerance are A's times the factor)
     if tracer is not None:
         if factor != 1:
             tracer.step("Scale A by a power of two", f"A·2^{round(math.log2(factor))}: exact, and the rank does not "
-                        "change with scale; near the float limit the SVD would overflow")
+                        "change with scale; near the float limit the SVD would overflow (A below is the scaled one)")
         m, n = a.shape
         tracer.step("Singular values of A", "rank = number of σᵢ > tol",
                     note=f"A is {m}×{n}" + (f"; σ has {s.size} values" if s.size > FULL_UP_TO else ""),
@@ -436,7 +417,7 @@ def rref(a: np.ndarray, tol: float | None = None, engine: str = "auto",
     """The reduced row echelon form (Gauss–Jordan with partial pivoting; |x| ≤ tol counts as 0)."""
     a = _matrix(a, "rref")
     _check_tol(tol, "rref")
-    a, factor = _scaled_by_power_of_two(a)  # the same RREF, without overflow near the float limit
+    a, factor = scaled_by_power_of_two(a)  # the same RREF, without overflow near the float limit
     t = _rref_tol(a, None if tol is None else tol * factor)
     if tracer is not None and factor != 1:
         tracer.step("Scale A by a power of two", f"A·2^{round(math.log2(factor))}: exact, and the RREF does not "

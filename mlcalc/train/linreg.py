@@ -358,8 +358,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
             if tracer is not None:
-                # everything at the weights this epoch ended with: the gradient is the one the next
-                # step will apply (not the one just applied), m and v include this epoch's updates
+                # everything at the weights this epoch ended with: the full-batch gradient there (gd's
+                # next step; sgd's steps take mini-batches), m and v including this epoch's updates
                 state = state_of(cfg.optimizer, runner.m, runner.v) if use_numba else opt.state()
                 tracer.step(f"Epoch {epoch} done", f"loss at the new w, b = (1/n)·Σ(ŷ − y)² = {reported:.6g}",
                             note=_weights_note(theta) + ("; " + " and ".join(state) + " as this epoch's updates "

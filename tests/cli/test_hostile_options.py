@@ -4,7 +4,6 @@ clear line, before any work where it can be, or the right answer."""
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -19,13 +18,14 @@ def table(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("option, value", [("--epochs", "99999999999999999999"), ("--lr", "-0.1"),
-                                           ("--batch-size", "99999999999999999999999")])
-def test_training_options_out_of_range_are_usage_errors(table, option, value):
+@pytest.mark.parametrize("option, value, says", [("--epochs", "99999999999999999999", "is not in the range"),
+                                                 ("--batch-size", "99999999999999999999999", "is not in the range"),
+                                                 ("--lr", "-0.1", "must be above 0"), ("--lr", "0", "must be above 0")])
+def test_training_options_out_of_range_are_usage_errors(table, option, value, says):
     # a count beyond int64 reached numba's typing (an internal error); a negative rate trained, then
-    # "diverged, try a smaller --lr than -0.1"
+    # "diverged, try a smaller --lr than -0.1"; 0 trained 1000 epochs without moving
     r = run_cli("train-linreg", table, option, value)
-    assert r.code == 2 and "is not in the range" in r.stderr
+    assert r.code == 2 and says in r.stderr
 
 
 def test_save_needs_a_file_of_its_own(table, tmp_path):
@@ -47,20 +47,22 @@ def test_an_empty_memory_limit_is_a_usage_error():
 def test_npy_output_of_several_results_is_refused_before_the_work(args, table):
     # bench ran for 9 s, then blamed --exact; training refused -f npy after training
     args = [table if a == "TABLE" else a for a in args]
-    started = time.monotonic()
     r = run_cli(*args, "-f", "npy")
-    assert_one_error_line(r, "NPY")
+    assert_one_error_line(r, "NPY")  # one line: no loss curve, no bench machine line, so nothing ran
     assert "--exact" not in r.stderr
-    assert time.monotonic() - started < 5
 
 
-def test_predict_by_blocks_names_a_vector_as_memory_does(tmp_path, table):
+def test_predict_by_blocks_takes_a_vector_as_memory_does(tmp_path, table):
     run_cli("train-linreg", table, "--method", "normal", "--save", str(tmp_path / "m.json"), "-q")
     np.save(tmp_path / "v.npy", np.arange(20000.0))
     mem = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "v.npy"))
     blk = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "v.npy"), "--memory-limit", "16KB")
     assert_one_error_line(mem, "has 20000 columns but the model has 2 features")
     assert blk.stderr == mem.stderr  # by blocks it counted a block's length: 333 columns, or 1333
+    np.save(tmp_path / "row.npy", np.array([1.0, 2.0, 3.0]))  # one row: features and target
+    mem = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "row.npy"))
+    blk = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "row.npy"), "--memory-limit", "1B")
+    assert mem.code == 0 and blk.code == 0 and blk.stdout == mem.stdout
 
 
 def test_integer_npy_is_weighed_in_the_working_dtype(tmp_path):
@@ -84,5 +86,5 @@ def test_distances_by_blocks_of_a_tiny_budget_take_panels_of_16_rows(tmp_path):
 
 def test_precision_keeps_whole_numbers_whole():
     r = run_cli("matmul", "1 2; 3 4", "1 2; 3 4", "--precision", "1", "-f", "csv")
-    assert r.stdout == "7,10\n20,20\n"  # 10 was 1e+01
-    assert run_cli("scale", "1234.5 1e20", "--by", "1", "--precision", "2", "-f", "json").stdout.strip() == "[1200, 1e+20]"
+    assert r.stdout == "7,10\n2e+01,2e+01\n"  # 10 was 1e+01; 15 and 22 rounded stay visibly rounded
+    assert run_cli("scale", "1200 1234.5", "--by", "1", "--precision", "2", "-f", "json").stdout.strip() == "[1200, 1.2e+03]"

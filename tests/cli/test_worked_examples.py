@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from conftest import run_cli
 
 TUTORIAL = "samples/linreg_tutorial.csv"  # x = 1..5, y = 2x (seed 001)
 

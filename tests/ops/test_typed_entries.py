@@ -123,3 +123,21 @@ def test_inverse_solve_and_pinv_at_the_ends_of_the_float_range(engine):
     np.testing.assert_allclose(got, [0.5, 0.5], rtol=1e-14)  # (1e308 + 1e308 overflowed in the LU)
     got = np.array(json.loads(run_cli("pinv", "1e-200 0; 0 2e-200", "--engine", engine, "-f", "json").stdout))
     np.testing.assert_allclose(got, [[1e200, 0], [0, 5e199]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_huge_and_tiny_columns_together_keep_both(engine):
+    # scaling the whole matrix by its largest entry made 1e-200 a zero pivot ("singular") and 1e-160 NaN
+    for big, small in ((1e160, 1e-160), (1e200, 1e-200)):
+        r = run_cli("inv", f"{big} 0; 0 {small}", "--engine", engine, "-f", "json")
+        assert r.code == 0, r.stderr
+        np.testing.assert_allclose(json.loads(r.stdout), [[1 / big, 0], [0, 1 / small]], rtol=1e-15)
+        r = run_cli("solve", f"{big} 0; 0 {small}", "1 1", "--engine", engine, "-f", "json")
+        np.testing.assert_allclose(json.loads(r.stdout), [1 / big, 1 / small], rtol=1e-15)
+
+
+def test_singular_only_in_floating_point_says_so():
+    # as typed, det is 1/3 − 0.3333333333333333 = 3.3e-17; the floats are equal, so LU has no pivot
+    assert float(run_cli("det", "1/3 1; 0.3333333333333333 1").stdout) == pytest.approx(1 / 3 - 0.3333333333333333)
+    r = run_cli("inv", "1/3 1; 0.3333333333333333 1")
+    assert_one_error_line(r, "singular in floating point, though not as typed", "--exact")

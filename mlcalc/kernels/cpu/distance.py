@@ -11,7 +11,7 @@ from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
 from mlcalc.kernels.cpu import norms
-from mlcalc.kernels.reference.linalg import refine_tiny_distances
+from mlcalc.kernels.reference.linalg import power_of_two_factor, refine_tiny_distances
 
 EUCLIDEAN, MANHATTAN, CHEBYSHEV = 0, 1, 2
 _METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "chebyshev": CHEBYSHEV}
@@ -91,10 +91,7 @@ def _vector(a, b, metric):
 
 def _power_of_two_scale(a, b) -> float:
     """An exact power-of-two factor that keeps squared differences in range (1.0 when not needed)."""
-    s = max(norms.norm(a.reshape(-1), "inf"), norms.norm(b.reshape(-1), "inf"))
-    if not np.isfinite(s) or s == 0 or 1e-100 < s < 1e100:
-        return 1.0
-    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))  # 2^±1000 itself stays finite
+    return power_of_two_factor(max(norms.norm(a.reshape(-1), "inf"), norms.norm(b.reshape(-1), "inf")))
 
 
 def _unit_rows(x):

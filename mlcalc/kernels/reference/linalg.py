@@ -79,12 +79,18 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None):
     return dtype.type(r)
 
 
+def power_of_two_factor(s: float, lo: float = 1e-100, hi: float = 1e100) -> float:
+    """2ᵏ that brings a magnitude s towards 1 when it is outside (lo, hi), else 1.0 (also for 0 and
+    non-finite s). Multiplying by it is exact; k stays within ±1000, so 2ᵏ itself is a normal number."""
+    s = float(s)
+    if not np.isfinite(s) or s == 0 or lo < s < hi:
+        return 1.0
+    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))
+
+
 def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
     """An exact power-of-two factor that keeps squared differences of a and b in range (1.0 if not needed)."""
-    s = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
-    if not np.isfinite(s) or s == 0 or 1e-100 < s < 1e100:
-        return 1.0
-    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))  # 2^±1000 itself stays finite
+    return power_of_two_factor(max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0)))
 
 
 # a euclidean distance below this came from squares that may have underflowed (d² < 2⁻¹⁰²² is
