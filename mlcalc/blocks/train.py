@@ -90,8 +90,8 @@ def _scaling(table, xm, ym, gram, syy, standardize: bool, center: bool = True):
     if np.any(sigma == 0):
         raise InputError(f"train-linreg: feature {table.features[int(np.argmin(sigma))]!r} is "
                          f"{'constant' if center else 'all zeros'} and cannot be standardized")
-    sy = math.sqrt(vy)
-    return (xm, sigma, ym, (sy if sy > 0 else 1.0)) if center else (np.zeros(p), sigma, 0.0, (sy if sy > 0 else 1.0))
+    sy = math.sqrt(vy) or 1.0
+    return (xm, sigma, ym, sy) if center else (np.zeros(p), sigma, 0.0, sy)
 
 
 def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None) -> dict:

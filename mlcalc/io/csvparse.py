@@ -41,7 +41,7 @@ def is_number(cell: str) -> bool:
     return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell))
 
 
-EXACT_DIGITS = 1000  # the most digits a numerator or denominator may have under --exact (rowops.MAX_DIGITS)
+EXACT_DIGITS = 1000  # the most digits a numerator or denominator may have under --exact (also ops.rowops')
 
 
 class TooLongForExact(ValueError):

@@ -12,12 +12,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from mlcalc.errors import NumericError
-from mlcalc.io.csvparse import as_float
+from mlcalc.io.csvparse import EXACT_DIGITS, as_float
 from mlcalc.trace.steps import FULL_UP_TO
 
 MINUS = "−"
 # numerators/denominators longer than this are a sign that exact arithmetic is the wrong tool
-MAX_DIGITS = 1000  # also the input limit of --exact (io.csvparse.EXACT_DIGITS)
+MAX_DIGITS = EXACT_DIGITS  # numerators/denominators during elimination: as many as an input may have
 _MAX_BITS = int(MAX_DIGITS * 3.33)
 
 

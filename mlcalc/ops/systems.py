@@ -133,7 +133,8 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
     except SingularMatrix as e:
         raise _singular("inv", e, a, typed) from None
-    _refuse_exactly_singular("inv", a, cond)
+    if typed is None:  # (with typed entries it ran before the LU)
+        _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
     result = unscaled(result, factor, "inv", warn)
     if tracer is not None:
@@ -228,7 +229,8 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
         x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b)
     except SingularMatrix as e:
         raise _singular("solve", e, a, typed) from None
-    _refuse_exactly_singular("solve", a, cond)
+    if typed is None:  # (with typed entries it ran before the LU)
+        _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
     x = unscaled(x, factor, "solve", warn)
     if tracer is not None:
