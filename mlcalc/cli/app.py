@@ -11,7 +11,7 @@ from mlcalc.cli.base import GLOBAL_OPTIONS, app
 COMMAND_MODULES = ("linalg", "linalg_more", "systems", "nn", "train", "tools")
 # the commands of cli/linalg.py: a call of one of them imports only that module (~10 ms less start-up
 # for the small commands that must start as fast as a NumPy script); a test keeps this list true
-CORE_COMMANDS = ("matmul", "add", "sub", "hadamard", "scale", "transpose", "dot", "outer")
+CORE_COMMANDS = ("matmul", "add", "sub", "hadamard", "scale", "transpose", "dot", "outer", "cross")
 
 
 def register_commands(argv: list[str]):

@@ -119,3 +119,13 @@ def outer(u: str = typer.Argument(..., metavar="U", help="Vector."),
     from mlcalc.ops import core
     s = settings()
     emit(core.outer(read(u), read(v), engine=s.engine, tracer=s.tracer))
+
+
+@app.command(epilog='Examples: mlcalc cross "[1,0,0]" "[0,1,0]"  → 0,0,1  ·  mlcalc cross "1 2 3" "4 5 6" --trace  ·  '
+                    'mlcalc cross U.csv V.csv  (row by row, (n, 3) each)')
+def cross(u: str = typer.Argument(..., metavar="U", help="A 3-vector, or an (n, 3) matrix of one vector a row."),
+          v: str = typer.Argument(..., metavar="V", help="A 3-vector, or an (n, 3) matrix (as many rows as U).")):
+    """Cross product u × v of 3-vectors (row by row for (n, 3) matrices, as np.cross)."""
+    from mlcalc.ops import core
+    s = settings()
+    emit(core.cross(read(u), read(v), engine=s.engine, tracer=s.tracer))

@@ -147,3 +147,40 @@ def outer(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = N
     if tracer is not None:
         tracer.step("Outer product", "(u⊗v)ᵢⱼ = uᵢ·vⱼ", result=result, u=u, v=v)
     return result
+
+
+# a NumPy kernel only: three products a component, far below what threads repay at any size people type
+engines.register("cross", numpy="mlcalc.kernels.reference.core:cross", auto_from=None)
+
+
+def _cross_operand(a: np.ndarray, name: str) -> np.ndarray:
+    """A 3-vector (a row, a column or 1-D) as (3,), or an (n, 3) matrix of one vector a row."""
+    if a.ndim == 2 and a.shape[1] == 3 and a.shape[0] != 1:
+        return a
+    if a.ndim == 1 or (a.ndim == 2 and 1 in a.shape):
+        if a.size == 3:
+            return a.reshape(-1)
+    hint = " (for two 2-D vectors, u₁v₂ − u₂v₁ is the det of the matrix with rows u and v)" if a.size == 2 else ""
+    raise ShapeError(f"cross: {name} must be a 3-vector or an (n, 3) matrix of them, got shape "
+                     f"{shape_text(a.shape)}{hint}")
+
+
+def cross(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = None):
+    """u × v = (u₂v₃ − u₃v₂, u₃v₁ − u₁v₃, u₁v₂ − u₂v₁); with (n, 3) operands row by row, a single vector
+    against every row of the other (NumPy's np.cross on the last axis)."""
+    u, v = _cross_operand(u, "u"), _cross_operand(v, "v")
+    if u.ndim == 2 and v.ndim == 2 and u.shape[0] != v.shape[0]:
+        raise ShapeError(f"cross: u has {u.shape[0]} rows and v {v.shape[0]}: give as many, or one vector")
+    result = engines.kernel("cross", engine, work=max(u.size, v.size))(u, v)
+    if tracer is not None and u.ndim == 1 and v.ndim == 1:
+        from mlcalc.io.write import format_number as fmt
+        u1, u2, u3 = (_term(x) for x in u)
+        v1, v2, v3 = (_term(x) for x in v)
+        tracer.step("Cross product", "u × v = (u₂v₃ − u₃v₂, u₃v₁ − u₁v₃, u₁v₂ − u₂v₁)", u=u, v=v,
+                    note=f"here {u2}·{v3} − {u3}·{v2}, {u3}·{v1} − {u1}·{v3}, {u1}·{v2} − {u2}·{v1}")
+        tracer.step("Result", "perpendicular to u and to v; its length ‖u‖‖v‖·sin θ is the parallelogram's area",
+                    result=result, note=f"(u × v)·u = {fmt(float(np.dot(result, u)), 6)}, "
+                                        f"(u × v)·v = {fmt(float(np.dot(result, v)), 6)}")
+    elif tracer is not None:
+        tracer.step("Cross product, row by row", "rowᵢ(u × v) = rowᵢ(u) × rowᵢ(v)", result=result)
+    return result

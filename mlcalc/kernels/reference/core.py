@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["matmul", "add", "sub", "hadamard", "scale", "transpose", "dot", "outer"]
+__all__ = ["matmul", "add", "sub", "hadamard", "scale", "transpose", "dot", "outer", "cross"]
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -38,3 +38,8 @@ def dot(u, v):
 
 def outer(u, v):
     return np.outer(u, v)
+
+
+def cross(u, v):
+    """u × v of 3-vectors, row by row for (n, 3) matrices (one vector against every row of the other)."""
+    return np.cross(u, v)
