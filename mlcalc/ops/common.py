@@ -37,40 +37,57 @@ def broadcast_shape(command: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ..
                          "cannot be broadcast together") from None
 
 
-# Near the ends of the float range (magnitudes beyond 2^±500) the rank, RREF, pseudo-inverse, inverse
-# and solve work on a copy scaled by powers of two, which is exact: the LU of [1e308 1e308; −1e308 1e308]
-# overflowed, a 1e-310 diagonal's inverse was NaN and its rank 0.
-FAR_FROM_ONE = (2.0 ** -500, 2.0 ** 500)
+# Near the ends of the float range (magnitudes beyond about the square root of the largest number of the
+# dtype: 2^±500 for float64, 2^±62 for float32) the rank, RREF, pseudo-inverse, inverse and solve work on
+# a copy scaled by powers of two, which is exact: the LU of [1e308 1e308; −1e308 1e308] overflowed, a
+# 1e-310 diagonal's inverse was NaN and its rank 0.
+def _far_from_one(dtype) -> tuple[float, float, int]:
+    """(lo, hi, limit): the magnitudes left alone, and the largest power of two to scale by."""
+    maxexp = np.finfo(dtype).maxexp  # 1024 for float64, 128 for float32
+    half = maxexp * 49 // 100
+    return 2.0 ** -half, 2.0 ** half, maxexp - 24
+
+
+def _factor(s, dtype) -> float:
+    from mlcalc.kernels.reference.linalg import power_of_two_factor
+    lo, hi, limit = _far_from_one(dtype)
+    return power_of_two_factor(s, lo, hi, limit)
 
 
 def scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
-    """(A·2ᵏ, 2ᵏ) with max|A·2ᵏ| brought towards 1 (k within ±1000) when max|A| is beyond 2^±500, else
-    (A, 1.0): for what does not change with a scale factor (rank, RREF) or changes by it (A⁺ = (A·2ᵏ)⁺·2ᵏ).
-    Entries far below the largest may underflow in the copy: they are far below those tolerances."""
-    from mlcalc.kernels.reference.linalg import power_of_two_factor
-    factor = power_of_two_factor(np.max(np.abs(a), initial=0.0), *FAR_FROM_ONE)
+    """(A·2ᵏ, 2ᵏ) with max|A·2ᵏ| brought towards 1 when max|A| is far from it, else (A, 1.0): for what
+    does not change with a scale factor (rank, RREF) or changes by it (A⁺ = (A·2ᵏ)⁺·2ᵏ). Entries far
+    below the largest may underflow in the copy: they are far below those tolerances."""
+    factor = _factor(np.max(np.abs(a), initial=0.0), a.dtype)
     return (a, 1.0) if factor == 1 else (a * a.dtype.type(factor), factor)
 
 
-def columns_scaled_by_powers_of_two(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(A·C, c) with C = diag(c) of powers of two bringing each column beyond 2^±500 towards 1 (others
-    keep 1), or (A, None) when no column needs it: A⁻¹ = C·(A·C)⁻¹ and x = C·(A·C)⁻¹b. Column by column,
-    so that a matrix of both huge and tiny columns (diag(1e200, 1e-200)) keeps both."""
-    from mlcalc.kernels.reference.linalg import power_of_two_factor
-    c = np.array([power_of_two_factor(s, *FAR_FROM_ONE) for s in np.max(np.abs(a), axis=0, initial=0.0)])
-    return (a, None) if (c == 1).all() else (a * c.astype(a.dtype), c)
+def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(R·A·C, r, c), R = diag(r) and C = diag(c) powers of two that bring the rows, then the columns,
+    of A towards 1 where they are far from it (LAPACK's gesvx equilibrates so), or None for a side that
+    needs none: A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Rows first: [1e200 1e150; −1e-150 0],
+    whose pivot underflowed to 0 ("singular"), becomes [1 1e-50; −1 0]; a matrix of both huge and tiny
+    columns (diag(1e200, 1e-200)) keeps both; b is scaled with its rows, so x does not overflow where
+    A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf for 1.5e8)."""
+    r = np.array([_factor(s, a.dtype) for s in np.max(np.abs(a), axis=1, initial=0.0)])
+    rows = a * r.astype(a.dtype)[:, None]
+    c = np.array([_factor(s, a.dtype) for s in np.max(np.abs(rows), axis=0, initial=0.0)])
+    out = rows * c.astype(a.dtype)[None, :]
+    return out, (None if (r == 1).all() else r), (None if (c == 1).all() else c)
 
 
-def unscaled(result: np.ndarray, factor, command: str, warn) -> np.ndarray:
-    """The answer for A from the one for the scaled copy: result·2ᵏ (a number), or each row i of the
-    result times cᵢ (an array, from columns_scaled_by_powers_of_two). Exact, but entries may go beyond the
-    float range: they print as inf, with a warning."""
-    if factor is None or (np.isscalar(factor) and factor == 1):
+def unscaled(result: np.ndarray, command: str, warn, factor: float = 1.0, rows=None, cols=None) -> np.ndarray:
+    """The answer for A from the one for its scaled copy: result·factor, each row i times rowsᵢ and each
+    column j times colsⱼ. Exact, but entries may go beyond the float range: they print as inf, with a
+    warning."""
+    if factor == 1 and rows is None and cols is None:
         return result
-    f = result.dtype.type(factor) if np.isscalar(factor) else \
-        np.asarray(factor, dtype=result.dtype).reshape((-1,) + (1,) * (result.ndim - 1))
-    with np.errstate(over="ignore"):
-        out = result * f
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = result * result.dtype.type(factor) if factor != 1 else result.copy()
+        if rows is not None:
+            out *= np.asarray(rows, dtype=result.dtype).reshape((-1,) + (1,) * (result.ndim - 1))
+        if cols is not None:
+            out *= np.asarray(cols, dtype=result.dtype)
     if warn is not None and np.isfinite(result).all() and not np.isfinite(out).all():
         warn(f"{command}: entries of the result are beyond {result.dtype.name}: printed as inf")
     return out

@@ -599,7 +599,7 @@ def pinv(a: np.ndarray, rcond: float | None = None, engine: str = "auto", tracer
         x = a.astype(np.float64)
         res = float(np.linalg.norm(x @ scaled.astype(np.float64) @ x - x))
         tracer.step("Check: A·A⁺·A = A", f"‖A·A⁺·A − A‖_F = {_fmt(res)}", note="0 up to rounding")
-    return unscaled(scaled, factor, "pinv", warn)
+    return unscaled(scaled, "pinv", warn, factor=factor)
 
 
 # ---------------------------------------------------------------- inspect

@@ -19,8 +19,7 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix
 from mlcalc.ops import rowops
-from mlcalc.ops.common import (columns_scaled_by_powers_of_two, require_square, scaled_by_power_of_two, shape_text,
-                               unscaled)
+from mlcalc.ops.common import equilibrated, require_square, scaled_by_power_of_two, shape_text, unscaled
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
@@ -128,7 +127,7 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     typed = _typed_for(a, typed)
     if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
         _refuse_exactly_singular("inv", a, math.inf, typed)
-    scaled, factor = columns_scaled_by_powers_of_two(a)  # A⁻¹ = C·(A·C)⁻¹ near the float limits
+    scaled, r, c = equilibrated(a)  # A⁻¹ = C·(R·A·C)⁻¹·R near the float limits
     try:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
     except SingularMatrix as e:
@@ -136,7 +135,7 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
-    result = unscaled(result, factor, "inv", warn)
+    result = unscaled(result, "inv", warn, rows=c, cols=r)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
     return result
@@ -224,15 +223,18 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     n = a.shape[0]
     k = 1 if vector else b.shape[1]
-    scaled, factor = columns_scaled_by_powers_of_two(a)  # (A·C)·(C⁻¹x) = b near the float limits
+    scaled, r, c = equilibrated(a)  # (R·A·C)·(C⁻¹x) = R·b near the float limits
+    if r is not None:
+        with np.errstate(over="ignore"):
+            rb = b * r.astype(dtype).reshape((-1,) + (1,) * (b.ndim - 1))
     try:
-        x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b)
+        x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b if r is None else rb)
     except SingularMatrix as e:
         raise _singular("solve", e, a, typed) from None
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
-    x = unscaled(x, factor, "solve", warn)
+    x = unscaled(x, "solve", warn, rows=c)
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
     return x

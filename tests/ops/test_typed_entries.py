@@ -141,3 +141,33 @@ def test_singular_only_in_floating_point_says_so():
     assert float(run_cli("det", "1/3 1; 0.3333333333333333 1").stdout) == pytest.approx(1 / 3 - 0.3333333333333333)
     r = run_cli("inv", "1/3 1; 0.3333333333333333 1")
     assert_one_error_line(r, "singular in floating point, though not as typed", "--exact")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_equilibration_by_rows_then_columns(engine):
+    # scaling A's columns alone overflowed x (diag(1e300, 1)·x = (1.5e308, 1) gave inf for 1.5e8) and left
+    # [1e200 1e150; −1e-150 0] singular (its pivot underflowed); rows first, as LAPACK's gesvx does
+    got = json.loads(run_cli("solve", "1e300 0; 0 1", "1.5e308 1", "--engine", engine, "-f", "json").stdout)
+    np.testing.assert_allclose(got, [1.5e8, 1], rtol=1e-15)
+    got = json.loads(run_cli("solve", "1e300 1e300; 1 -1", "1e300 2e300", "--engine", engine, "-f", "json").stdout)
+    np.testing.assert_allclose(got, [1e300, -1e300], rtol=1e-15)  # exactly 1e300 + 1/2, −1e300 + 1/2
+    r = run_cli("inv", "1e200 1e150; -1e-150 0", "--engine", engine, "-f", "json")
+    assert r.code == 0, r.stderr
+    got = np.array(json.loads(r.stdout))
+    np.testing.assert_allclose(got[:, 1], [-1e150, 1e200], rtol=1e-15)
+    np.testing.assert_allclose(got[1, 0], 1e-150, rtol=1e-15)
+    assert abs(got[0, 0]) < 1e-200  # exactly 0
+    r = run_cli("inv", "1e-320 0.5; 0 1e-320", "--engine", engine, "-f", "json")
+    assert json.loads(r.stdout) == [["inf", "-inf"], [0, "inf"]]  # the exact inverse, beyond the range
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_near_its_own_limits(engine):
+    # 2^±500 is float64's threshold; float32's range ends at 3.4e38
+    big = ["3e38 3e38; -3e38 3e38", "--dtype", "float32", "--engine", engine]
+    assert run_cli("rank", *big).stdout.strip() == "2"
+    assert json.loads(run_cli("rref", *big, "-f", "json").stdout) == [[1, 0], [0, 1]]
+    got = np.array(json.loads(run_cli("pinv", *big, "-f", "json").stdout), dtype=float)
+    np.testing.assert_allclose(got, np.array([[1, -1], [1, 1]]) / 6e38, rtol=1e-6)
+    r = run_cli("pinv", "1e-40 0; 0 1e-40", "--dtype", "float32", "--engine", engine, "-f", "json")
+    assert json.loads(r.stdout) == [["inf", 0], [0, "inf"]] and "beyond float32" in r.stderr
