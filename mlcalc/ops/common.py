@@ -62,18 +62,35 @@ def scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
     return (a, 1.0) if factor == 1 else (a * a.dtype.type(factor), factor)
 
 
+def _factors(magnitudes: np.ndarray, dtype) -> np.ndarray | None:
+    """_factor of each magnitude, vectorised; None when every one is 1 (the common case)."""
+    lo, hi, limit = _far_from_one(dtype)
+    far = np.isfinite(magnitudes) & (magnitudes != 0) & ((magnitudes <= lo) | (magnitudes >= hi))
+    if not far.any():
+        return None
+    k = np.clip(-np.frexp(magnitudes)[1], -limit, limit)
+    return np.where(far, np.ldexp(1.0, k), 1.0)
+
+
+def _largest(a: np.ndarray, axis: int) -> np.ndarray:
+    """max|aᵢⱼ| along an axis without a temporary |A| of A's size."""
+    return np.maximum(np.max(a, axis=axis, initial=-np.inf), -np.min(a, axis=axis, initial=np.inf))
+
+
 def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(R·A·C, r, c), R = diag(r) and C = diag(c) powers of two that bring the rows, then the columns,
     of A towards 1 where they are far from it (LAPACK's gesvx equilibrates so), or None for a side that
-    needs none: A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Rows first: [1e200 1e150; −1e-150 0],
-    whose pivot underflowed to 0 ("singular"), becomes [1 1e-50; −1 0]; a matrix of both huge and tiny
-    columns (diag(1e200, 1e-200)) keeps both; b is scaled with its rows, so x does not overflow where
-    A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf for 1.5e8)."""
-    r = np.array([_factor(s, a.dtype) for s in np.max(np.abs(a), axis=1, initial=0.0)])
-    rows = a * r.astype(a.dtype)[:, None]
-    c = np.array([_factor(s, a.dtype) for s in np.max(np.abs(rows), axis=0, initial=0.0)])
-    out = rows * c.astype(a.dtype)[None, :]
-    return out, (None if (r == 1).all() else r), (None if (c == 1).all() else c)
+    needs none (then A itself, not a copy): A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Rows first:
+    [1e200 1e150; −1e-150 0], whose pivot underflowed to 0 ("singular"), becomes [1 1e-50; −1 0]; a
+    matrix of both huge and tiny columns (diag(1e200, 1e-200)) keeps both; b is scaled with its rows, so
+    x does not overflow where A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf)."""
+    r = _factors(_largest(a, 1), a.dtype)
+    if r is not None:
+        a = a * r.astype(a.dtype)[:, None]
+    c = _factors(_largest(a, 0), a.dtype)
+    if c is not None:
+        a = a * c.astype(a.dtype)[None, :]
+    return a, r, c
 
 
 def unscaled(result: np.ndarray, command: str, warn, factor: float = 1.0, rows=None, cols=None) -> np.ndarray:
