@@ -54,14 +54,10 @@ def _square(a: np.ndarray, command: str) -> np.ndarray:
 
 def _singular(command: str, e: SingularMatrix, a: np.ndarray, typed: list | None = None) -> NumericError:
     """The error for an LU that met a zero pivot: in exact terms where A is small (the same message
-    from either engine, whichever pivot its rounding zeroed). A matrix that only its floats make
-    singular (typed 1/3 beside 0.3333333333333333) says so, as det gives its tiny determinant."""
+    from either engine, whichever pivot its rounding zeroed)."""
     column = _exactly_singular(a, math.inf, typed)
     if column is not None:
         return _exactly_singular_error(command, column)
-    if typed is not None:
-        return NumericError(f"{command}: A is singular in floating point, though not as typed (its fractions): "
-                            "--exact computes it in fractions")
     where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
     return NumericError(f"{command}: A is singular{where}")
 
@@ -95,6 +91,37 @@ def _exactly_singular(a: np.ndarray, cond: float, typed: list | None = None) -> 
     if len(pivots) == n:
         return None
     return next(j for j in range(n) if j not in pivots) + 1
+
+
+def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None, warn: Warn,
+                  e: SingularMatrix, tracer: Tracer | None = None) -> np.ndarray:
+    """A⁻¹ (b None) or A⁻¹b in fractions of the entries as typed, rounded once: for a matrix that only
+    its floats make singular (typed 1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17), as
+    det gives its determinant. Singular as typed too, or beyond exact arithmetic: the LU's error."""
+    from mlcalc.io.csvparse import as_float
+    from mlcalc.ops import exact
+    if _exactly_singular(a, math.inf, typed) is not None:
+        raise _singular(command, e, a, typed) from None
+    rows = exact.fractions(typed, command)
+    try:
+        if tracer is not None:
+            tracer.step("Singular in floating point, not as typed", "work in fractions of the entries as typed",
+                        note="the float LU meets a zero pivot; the steps below are exact")
+        if b is None:
+            out = exact.inv(rows, tracer=tracer)
+        else:
+            vector = b.ndim == 1
+            out = exact.solve(rows, exact.fractions(exact.shortest_rows(b.reshape(-1, 1) if vector else b),
+                                                    command, "b"), vector, tracer=tracer)
+    except rowops.TooManyDigits:
+        raise _singular(command, e, a) from None
+    dtype = a.dtype if b is None else np.result_type(a.dtype, b.dtype)
+    result = np.array([[as_float(x) for x in row] for row in out] if out and isinstance(out[0], list)
+                      else [as_float(x) for x in out], dtype=dtype)
+    if warn is not None:
+        warn(f"{command}: A is singular in floating point, not as typed: computed in fractions of its "
+             "entries as typed and rounded once (it is nearly singular: κ is beyond 1/eps)")
+    return result
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
@@ -131,7 +158,9 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     try:
         result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
     except SingularMatrix as e:
-        raise _singular("inv", e, a, typed) from None
+        if typed is None:
+            raise _singular("inv", e, a) from None
+        return _in_fractions("inv", a, typed, None, warn, e, tracer)
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
@@ -230,7 +259,9 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     try:
         x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b if r is None else rb)
     except SingularMatrix as e:
-        raise _singular("solve", e, a, typed) from None
+        if typed is None:
+            raise _singular("solve", e, a) from None
+        return _in_fractions("solve", a, typed, b, warn, e, tracer)
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)

@@ -136,11 +136,20 @@ def test_huge_and_tiny_columns_together_keep_both(engine):
         np.testing.assert_allclose(json.loads(r.stdout), [1 / big, 1 / small], rtol=1e-15)
 
 
-def test_singular_only_in_floating_point_says_so():
-    # as typed, det is 1/3 − 0.3333333333333333 = 3.3e-17; the floats are equal, so LU has no pivot
-    assert float(run_cli("det", "1/3 1; 0.3333333333333333 1").stdout) == pytest.approx(1 / 3 - 0.3333333333333333)
-    r = run_cli("inv", "1/3 1; 0.3333333333333333 1")
-    assert_one_error_line(r, "singular in floating point, though not as typed", "--exact")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_singular_only_in_floating_point_is_worked_in_fractions(engine):
+    # as typed, det is 1/3 − 0.3333333333333333 = 3.3e-17; the floats are equal, so LU has no pivot: inv and
+    # solve work in fractions of the entries as typed, as det does, and round once
+    from fractions import Fraction as F
+    a = "1/3 1; 0.3333333333333333 1"
+    d = F(1, 3) - F("0.3333333333333333")
+    assert float(run_cli("det", a, "--engine", engine).stdout) == float(d)
+    want = [[float(1 / d), float(-1 / d)], [float(-F("0.3333333333333333") / d), float(F(1, 3) / d)]]
+    r = run_cli("inv", a, "--engine", engine, "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout) == want and "singular in floating point, not as typed" in r.stderr
+    r = run_cli("solve", a, "1 2", "--engine", engine, "-f", "json")
+    assert json.loads(r.stdout) == [want[0][0] + 2 * want[0][1], float((-F("0.3333333333333333") + 2 * F(1, 3)) / d)]
+    assert_one_error_line(run_cli("inv", "1/3 1; 1/3 1", "--engine", engine), "A is singular")  # singular as typed
 
 
 @pytest.mark.parametrize("engine", ENGINES)
