@@ -46,9 +46,10 @@ def inv(a: str = MATRIX):
         rows, _ = _exact_rows(a, "inv")
         emit(_exact_result(exact.inv(rows, tracer=s.tracer)))
         return
+    from mlcalc.io.read import typed_rows
     from mlcalc.ops import systems
     op = read_operand(a)
-    emit(systems.inv(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
+    emit(systems.inv(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
 
 
 @app.command(epilog='Examples: mlcalc solve "2 1; 1 3" "3 5"  ·  mlcalc solve A.csv b.csv --trace  ·  '
@@ -67,9 +68,11 @@ def solve(a: str = MATRIX,
             rows_b, vector = [[x] for x in rows_b[0]], True  # a one-row b is the vector b
         emit(_exact_result(exact.solve(rows_a, rows_b, vector, tracer=s.tracer)))
         return
+    from mlcalc.io.read import typed_rows
     from mlcalc.ops import systems
-    op = read_operand(a)
-    emit(systems.solve(op.values, read(b), engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
+    op, op_b = read_operand(a), read_operand(b)
+    emit(systems.solve(op.values, op_b.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op),
+                       typed_b=typed_rows(op_b)))
 
 
 @app.command(epilog='Examples: mlcalc det "1 2; 3 4" --exact  → -2  ·  mlcalc det "2 0 1; 1 3 2; 1 1 1" --trace  ·  '
@@ -82,9 +85,10 @@ def det(a: str = MATRIX):
         rows, _ = _exact_rows(a, "det")
         emit(_exact_result(exact.det(rows, tracer=s.tracer)))
         return
+    from mlcalc.io.read import typed_rows
     from mlcalc.ops import systems
     op = read_operand(a)
-    emit(systems.det(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=op.typed))
+    emit(systems.det(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
 
 
 @app.command(epilog='Examples: mlcalc rank "1 2 3; 4 5 6; 7 8 9"  → 2  ·  mlcalc rank data.csv --tol 1e-8  ·  '

@@ -28,13 +28,32 @@ class Operand:
     source: str
     names: list[str] | None = None
     exact: list | None = field(default=None, repr=False)  # rows of Fraction, with --exact
-    # rows of Fraction as typed, without --exact, for a small text operand with fraction cells (1/3):
-    # det and the singularity checks of inv/solve work on the entries as typed (ops.systems)
-    typed: list | None = field(default=None, repr=False)
+    # for a small text operand: reads its text again in exact fractions (typed_rows)
+    reparse: object = field(default=None, repr=False)
 
 
-# the most cells an operand may have for `typed` (ops.systems.EXACT_CHECK_UP_TO squared)
+# the most cells an operand may have for typed_rows (ops.systems.EXACT_CHECK_UP_TO squared)
 TYPED_UP_TO = 144
+
+
+def typed_rows(op: Operand) -> list | None:
+    """A small text operand's entries as typed, rows of Fraction, where some entry differs from its
+    float's shortest decimal (a fraction such as 1/3, or more than 17 digits); None otherwise, or where
+    exact arithmetic refuses a cell. What det, inv and solve call "as typed" (ops.systems); read on
+    demand, so that other commands pay nothing (the fractions module alone is 2 ms of start-up)."""
+    if op.reparse is None:
+        return None
+    try:
+        rows = op.reparse()
+    except InputError:
+        return None
+    from fractions import Fraction
+    values = np.atleast_2d(op.values)
+    if len(rows) != values.shape[0] or any(len(r) != values.shape[1] for r in rows):
+        return None
+    differs = any(Fraction(x) != Fraction(repr(float(v))) for row, vrow in zip(rows, values.tolist())
+                  for x, v in zip(row, vrow) if np.isfinite(v))
+    return rows if differs else None
 
 
 @dataclass
@@ -170,19 +189,10 @@ def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
         raise
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
-    typed = None
-    if not opts.exact and "/" in text and values.size <= TYPED_UP_TO:
-        typed = _typed_rows(lambda: csvparse.parse_text(text, source, opts.delimiter, exact=True).rows)
-    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None, typed), opts)
-
-
-def _typed_rows(parse):
-    """The rows of Fraction of a small operand with fraction cells, or None where they cannot be had
-    (a cell such as nan or 1e1000 that exact arithmetic refuses)."""
-    try:
-        return parse()
-    except InputError:
-        return None
+    reparse = None
+    if not opts.exact and values.size <= TYPED_UP_TO:
+        reparse = lambda: csvparse.parse_text(text, source, opts.delimiter, exact=True).rows  # noqa: E731
+    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None, reparse), opts)
 
 
 def _json_object(text: str) -> bool:
@@ -221,10 +231,10 @@ def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
-    typed = None
-    if not opts.exact and "/" in spec and arr.size <= TYPED_UP_TO:
-        typed = _typed_rows(lambda: literal.parse_literal(spec, label, True)[0])
-    return _typed(Operand(arr, label, None, rows if opts.exact else None, typed), opts)
+    reparse = None
+    if not opts.exact and arr.size <= TYPED_UP_TO:
+        reparse = lambda: literal.parse_literal(spec, label, True)[0]  # noqa: E731
+    return _typed(Operand(arr, label, None, rows if opts.exact else None, reparse), opts)
 
 
 def _typed(op: Operand, opts: ReadOptions) -> Operand:

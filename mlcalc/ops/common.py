@@ -62,49 +62,57 @@ def scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
     return (a, 1.0) if factor == 1 else (a * a.dtype.type(factor), factor)
 
 
-def _factors(magnitudes: np.ndarray, dtype) -> np.ndarray | None:
-    """_factor of each magnitude, vectorised; None when every one is 1 (the common case)."""
-    lo, hi, limit = _far_from_one(dtype)
-    far = np.isfinite(magnitudes) & (magnitudes != 0) & ((magnitudes <= lo) | (magnitudes >= hi))
-    if not far.any():
-        return None
-    k = np.clip(-np.frexp(magnitudes)[1], -limit, limit)
-    return np.where(far, np.ldexp(1.0, k), 1.0)
+def exponents(a: np.ndarray) -> np.ndarray:
+    """frexp's exponent of each entry (|aᵢⱼ| in [2^(e−1), 2^e)), and a very low one for zeros."""
+    e = np.frexp(a)[1].astype(np.int64)
+    return np.where(a == 0, np.iinfo(np.int64).min // 4, e)
 
 
-def _largest(a: np.ndarray, axis: int) -> np.ndarray:
-    """max|aᵢⱼ| along an axis without a temporary |A| of A's size."""
-    return np.maximum(np.max(a, axis=axis, initial=-np.inf), -np.min(a, axis=axis, initial=np.inf))
+def far_exponents(top: np.ndarray, dtype) -> np.ndarray:
+    """Which largest exponents (of rows, columns) are far enough from 0 to scale."""
+    half = np.finfo(dtype).maxexp * 49 // 100
+    return (top > half) | ((top < -half) & (top > np.iinfo(np.int64).min // 8))
 
 
 def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(R·A·C, r, c), R = diag(r) and C = diag(c) powers of two that bring the rows, then the columns,
-    of A towards 1 where they are far from it (LAPACK's gesvx equilibrates so), or None for a side that
-    needs none (then A itself, not a copy): A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Rows first:
-    [1e200 1e150; −1e-150 0], whose pivot underflowed to 0 ("singular"), becomes [1 1e-50; −1 0]; a
-    matrix of both huge and tiny columns (diag(1e200, 1e-200)) keeps both; b is scaled with its rows, so
-    x does not overflow where A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf)."""
-    r = _factors(_largest(a, 1), a.dtype)
-    if r is not None:
-        a = a * r.astype(a.dtype)[:, None]
-    c = _factors(_largest(a, 0), a.dtype)
-    if c is not None:
-        a = a * c.astype(a.dtype)[None, :]
-    return a, r, c
+    """(R·A·C, kr, kc): R = diag(2^kr) and C = diag(2^kc) bring the rows, then the columns, of A towards
+    1 where they are far from it (LAPACK's gesvx equilibrates so), kr/kc None for a side that needs none
+    (then A itself, not a copy): A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Worked out on the
+    exponents and applied in one ldexp, so no factor overflows and each entry is rounded at most once
+    (where it becomes subnormal). Rows first: b is scaled with its rows, so x does not overflow where
+    A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf); a matrix of both huge and
+    tiny columns (diag(1e200, 1e-200)) keeps both."""
+    e = exponents(a)
+    top = e.max(axis=1, initial=np.iinfo(np.int64).min // 4)
+    kr = np.where(far_exponents(top, a.dtype), -top, 0)
+    top = (e + kr[:, None]).max(axis=0, initial=np.iinfo(np.int64).min // 4)
+    kc = np.where(far_exponents(top, a.dtype), -top, 0)
+    kr = None if not kr.any() else kr
+    kc = None if not kc.any() else kc
+    if kr is None and kc is None:
+        return a, None, None
+    k = (0 if kr is None else kr[:, None]) + (0 if kc is None else kc[None, :])
+    return np.ldexp(a, k).astype(a.dtype, copy=False), kr, kc
 
 
 def unscaled(result: np.ndarray, command: str, warn, factor: float = 1.0, rows=None, cols=None) -> np.ndarray:
-    """The answer for A from the one for its scaled copy: result·factor, each row i times rowsᵢ and each
-    column j times colsⱼ. Exact, but entries may go beyond the float range: they print as inf, with a
-    warning."""
+    """The answer for A from the one for its scaled copy: result·factor, or each entry (i, j) times
+    2^(rowsᵢ + colsⱼ) (integer exponents, as equilibrated gives them), in one ldexp: no intermediate
+    product overflows. Entries beyond the float range print as inf, with a warning."""
     if factor == 1 and rows is None and cols is None:
         return result
     with np.errstate(over="ignore", invalid="ignore"):
-        out = result * result.dtype.type(factor) if factor != 1 else result.copy()
-        if rows is not None:
-            out *= np.asarray(rows, dtype=result.dtype).reshape((-1,) + (1,) * (result.ndim - 1))
-        if cols is not None:
-            out *= np.asarray(cols, dtype=result.dtype)
-    if warn is not None and np.isfinite(result).all() and not np.isfinite(out).all():
-        warn(f"{command}: entries of the result are beyond {result.dtype.name}: printed as inf")
+        if rows is None and cols is None:
+            out = result * result.dtype.type(factor)
+        else:
+            k = (0 if rows is None else np.asarray(rows).reshape((-1,) + (1,) * (result.ndim - 1))) + \
+                (0 if cols is None else np.asarray(cols))
+            out = np.ldexp(result, k).astype(result.dtype, copy=False)
+    warn_beyond(out, command, warn)
     return out
+
+
+def warn_beyond(out: np.ndarray, command: str, warn) -> None:
+    """The warning for a result of finite operands with entries beyond the float range (inf)."""
+    if warn is not None and not np.isfinite(out).all():
+        warn(f"{command}: entries of the result are beyond {out.dtype.name}: printed as inf")

@@ -19,7 +19,8 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix
 from mlcalc.ops import rowops
-from mlcalc.ops.common import equilibrated, require_square, scaled_by_power_of_two, shape_text, unscaled
+from mlcalc.ops.common import (equilibrated, exponents, require_square, scaled_by_power_of_two, shape_text, unscaled,
+                               warn_beyond)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
@@ -93,35 +94,50 @@ def _exactly_singular(a: np.ndarray, cond: float, typed: list | None = None) -> 
     return next(j for j in range(n) if j not in pivots) + 1
 
 
-def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None, warn: Warn,
-                  e: SingularMatrix, tracer: Tracer | None = None) -> np.ndarray:
-    """A⁻¹ (b None) or A⁻¹b in fractions of the entries as typed, rounded once: for a matrix that only
-    its floats make singular (typed 1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17), as
-    det gives its determinant. Singular as typed too, or beyond exact arithmetic: the LU's error."""
+def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None, typed_b: list | None,
+                  warn: Warn, tracer: Tracer | None = None) -> np.ndarray | None:
+    """A⁻¹ (b None) or A⁻¹b in fractions of the entries as typed (b's too, where kept), rounded once to
+    float64: for a small matrix with typed fractions that floating point cannot hold well, singular in
+    its floats (1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17) or with κ beyond 1/eps, as
+    det gives its determinant. None where exact arithmetic outgrows its limit (the floats' answer stands).
+    Called after the singular-as-typed check."""
     from mlcalc.io.csvparse import as_float
     from mlcalc.ops import exact
-    if _exactly_singular(a, math.inf, typed) is not None:
-        raise _singular(command, e, a, typed) from None
     rows = exact.fractions(typed, command)
+    if tracer is not None:
+        tracer.step("Fractions as typed", "work in fractions of the entries as typed, round once at the end",
+                    note="in floating point A is singular or its condition number is beyond 1/eps")
     try:
-        if tracer is not None:
-            tracer.step("Singular in floating point, not as typed", "work in fractions of the entries as typed",
-                        note="the float LU meets a zero pivot; the steps below are exact")
         if b is None:
             out = exact.inv(rows, tracer=tracer)
         else:
             vector = b.ndim == 1
-            out = exact.solve(rows, exact.fractions(exact.shortest_rows(b.reshape(-1, 1) if vector else b),
-                                                    command, "b"), vector, tracer=tracer)
+            rb = typed_b if typed_b is not None else exact.shortest_rows(b.reshape(-1, 1) if vector else b)
+            if vector and typed_b is not None and len(rb) == 1:
+                rb = [[x] for x in rb[0]]  # a vector typed as one row
+            out = exact.solve(rows, exact.fractions(rb, command, "b"), vector, tracer=tracer)
     except rowops.TooManyDigits:
-        raise _singular(command, e, a) from None
+        return None
     dtype = a.dtype if b is None else np.result_type(a.dtype, b.dtype)
     result = np.array([[as_float(x) for x in row] for row in out] if out and isinstance(out[0], list)
                       else [as_float(x) for x in out], dtype=dtype)
     if warn is not None:
-        warn(f"{command}: A is singular in floating point, not as typed: computed in fractions of its "
-             "entries as typed and rounded once (it is nearly singular: κ is beyond 1/eps)")
+        warn(f"{command}: A is nearly singular in floating point (not as typed): computed in fractions of its "
+             "entries as typed and rounded once")
+    warn_beyond(result, command, warn)
     return result
+
+
+def _on_equilibrated(kernel, scaled_args: tuple, given_args: tuple):
+    """(the kernel's answer, whether it is for the equilibrated copy): the copy first; where it meets a
+    zero pivot that A as given may not have (an entry rounded on its way to subnormal), A as given.
+    A SingularMatrix of A as given propagates."""
+    if scaled_args[0] is given_args[0]:
+        return kernel(*given_args), False
+    try:
+        return kernel(*scaled_args), True
+    except SingularMatrix:
+        return kernel(*given_args), False
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
@@ -154,17 +170,24 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     typed = _typed_for(a, typed)
     if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
         _refuse_exactly_singular("inv", a, math.inf, typed)
-    scaled, r, c = equilibrated(a)  # A⁻¹ = C·(R·A·C)⁻¹·R near the float limits
+    scaled, kr, kc = equilibrated(a)  # A⁻¹ = C·(R·A·C)⁻¹·R near the float limits
+    kernel = engines.kernel("inv", engine, work=n ** 3)
     try:
-        result, cond = engines.kernel("inv", engine, work=n ** 3)(scaled)
+        (result, cond), was_scaled = _on_equilibrated(kernel, (scaled,), (a,))
     except SingularMatrix as e:
-        if typed is None:
+        exact_result = _in_fractions("inv", a, typed, None, None, warn, tracer) if typed is not None else None
+        if exact_result is None:
             raise _singular("inv", e, a) from None
-        return _in_fractions("inv", a, typed, None, warn, e, tracer)
+        return exact_result
+    if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
+        exact_result = _in_fractions("inv", a, typed, None, None, warn, tracer)
+        if exact_result is not None:  # as det: the same answer on every engine, rounded once
+            return exact_result
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("inv", a, cond)
     _check_condition("inv", cond, a.dtype, warn)
-    result = unscaled(result, "inv", warn, rows=c, cols=r)
+    if was_scaled:
+        result = unscaled(result, "inv", warn, rows=kc, cols=kr)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
     return result
@@ -239,36 +262,56 @@ def _rhs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | None = None,
-          warn: Warn = None, typed: list | None = None) -> np.ndarray:
+          warn: Warn = None, typed: list | None = None, typed_b: list | None = None) -> np.ndarray:
     """x with A·x = b; b a vector or a matrix of several right-hand sides (one per column).
-    typed: A's entries as typed, rows of Fraction (io.read.Operand.typed)."""
+    typed, typed_b: A's and b's entries as typed, rows of Fraction (io.read.Operand.typed)."""
     a = _square(a, "solve")
+    b, vector = _rhs(a, b)
+    require_finite(b, "solve", "b")
     typed = _typed_for(a, typed)
     if typed is not None:
         _refuse_exactly_singular("solve", a, math.inf, typed)
-    b, vector = _rhs(a, b)
-    require_finite(b, "solve", "b")
     dtype = np.result_type(a.dtype, b.dtype)
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     n = a.shape[0]
     k = 1 if vector else b.shape[1]
-    scaled, r, c = equilibrated(a)  # (R·A·C)·(C⁻¹x) = R·b near the float limits
-    if r is not None:
-        with np.errstate(over="ignore"):
-            rb = b * r.astype(dtype).reshape((-1,) + (1,) * (b.ndim - 1))
+    scaled, kr, kc = equilibrated(a)  # (R·A·C)·(C⁻¹x) = R·b near the float limits
+    rb, kb = _scaled_rhs(b, kr)
+    kernel = engines.kernel("solve", engine, work=n ** 3)
     try:
-        x, cond = engines.kernel("solve", engine, work=n ** 3)(scaled, b if r is None else rb)
+        (x, cond), was_scaled = _on_equilibrated(kernel, (scaled, rb), (a, b))
     except SingularMatrix as e:
-        if typed is None:
+        exact_x = _in_fractions("solve", a, typed, b, typed_b, warn, tracer) if typed is not None else None
+        if exact_x is None:
             raise _singular("solve", e, a) from None
-        return _in_fractions("solve", a, typed, b, warn, e, tracer)
+        return exact_x
+    if typed is not None and not cond <= 1.0 / np.finfo(dtype).eps:
+        exact_x = _in_fractions("solve", a, typed, b, typed_b, warn, tracer)
+        if exact_x is not None:
+            return exact_x
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("solve", a, cond)
     _check_condition("solve", cond, dtype, warn)
-    x = unscaled(x, "solve", warn, rows=c)
+    if was_scaled and (kc is not None or kb):
+        x = unscaled(x, "solve", warn, rows=(0 if kc is None else kc) - kb)
+    else:
+        warn_beyond(x, "solve", warn)
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
     return x
+
+
+def _scaled_rhs(b: np.ndarray, kr) -> tuple[np.ndarray, int]:
+    """(R·b·2^kb, kb): b scaled with A's rows, and by one more power of two where that would leave the
+    float range (diag(1e-300, 1)·x = (3e8, 0) overflowed R·b; x = C·y·2^−kb)."""
+    if kr is None:
+        return b, 0
+    k = kr.reshape((-1,) + (1,) * (b.ndim - 1))
+    top = int((exponents(b) + k).max(initial=np.iinfo(np.int64).min // 4))
+    # the least shift that keeps R·b finite, two binades below the largest float (normalising it to 1
+    # made b's small entries subnormal: diag(1e160, 1e-160)·x = (1, 1) lost 12 bits)
+    kb = min(0, np.finfo(b.dtype).maxexp - 2 - top)
+    return np.ldexp(b, k + kb).astype(b.dtype, copy=False), kb
 
 
 def _trace_solve(tracer: Tracer, a, b, x, k: int, engine: str) -> None:

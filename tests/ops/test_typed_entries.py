@@ -146,7 +146,7 @@ def test_singular_only_in_floating_point_is_worked_in_fractions(engine):
     assert float(run_cli("det", a, "--engine", engine).stdout) == float(d)
     want = [[float(1 / d), float(-1 / d)], [float(-F("0.3333333333333333") / d), float(F(1, 3) / d)]]
     r = run_cli("inv", a, "--engine", engine, "-f", "json")
-    assert r.code == 0 and json.loads(r.stdout) == want and "singular in floating point, not as typed" in r.stderr
+    assert r.code == 0 and json.loads(r.stdout) == want and "nearly singular in floating point (not as typed)" in r.stderr
     r = run_cli("solve", a, "1 2", "--engine", engine, "-f", "json")
     assert json.loads(r.stdout) == [want[0][0] + 2 * want[0][1], float((-F("0.3333333333333333") + 2 * F(1, 3)) / d)]
     assert_one_error_line(run_cli("inv", "1/3 1; 1/3 1", "--engine", engine), "A is singular")  # singular as typed
@@ -180,3 +180,39 @@ def test_float32_near_its_own_limits(engine):
     np.testing.assert_allclose(got, np.array([[1, -1], [1, 1]]) / 6e38, rtol=1e-6)
     r = run_cli("pinv", "1e-40 0; 0 1e-40", "--dtype", "float32", "--engine", engine, "-f", "json")
     assert json.loads(r.stdout) == [["inf", 0], [0, "inf"]] and "beyond float32" in r.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_equilibration_in_exponents_rounds_once_and_keeps_b_in_range(engine):
+    # row factors then column factors as products overflowed half way (inf where the answer is 3e8), a
+    # row-scaled copy zeroed a tiny entry ("singular"), and R·b overflowed (inf for 1.5e308)
+    got = json.loads(run_cli("inv", "1e-8 1e305; 2e-8 3e305", "--engine", engine, "-f", "json").stdout)
+    np.testing.assert_allclose(got, [[3e8, -1e8], [-2e-305, 1e-305]], rtol=1e-15)
+    r = run_cli("inv", "1e37 0 1e-27; 0 1 0; 1e37 0 2e-27", "--dtype", "float32", "--engine", engine, "-f", "json")
+    np.testing.assert_allclose(json.loads(r.stdout), [[2e-37, 0, -1e-37], [0, 1, 0], [-1e27, 0, 1e27]], rtol=1e-6)
+    r = run_cli("inv", "1e300 0 1e-300; 0 1 0; 1e300 0 2e-300", "--engine", engine, "-f", "json")
+    np.testing.assert_allclose(json.loads(r.stdout), [[2e-300, 0, -1e-300], [0, 1, 0], [-1e300, 0, 1e300]],
+                               rtol=1e-15)
+    got = json.loads(run_cli("solve", "1e-300 1e-300; 1 -1", "3e8 0", "--engine", engine, "-f", "json").stdout)
+    np.testing.assert_allclose(got, [1.5e308, 1.5e308], rtol=1e-15)
+    r = run_cli("solve", "1e-310", "1", "--engine", engine, "-f", "json")  # 1e310: beyond, and said so
+    assert json.loads(r.stdout) == ["inf"] and "beyond float64" in r.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_typed_fractions_are_the_same_answer_on_every_engine(engine):
+    # the fractions path ran only where an engine's LU met an exact zero pivot: numba (a tiny pivot)
+    # gave the opposite signs; now also where κ is beyond 1/eps, as det is exact on both
+    r = run_cli("inv", "1/3 1/5; 5 3.0000000000000001", "--engine", engine, "-f", "json")
+    np.testing.assert_allclose(json.loads(r.stdout), [[9e16, -6e15], [-1.5e17, 1e16]], rtol=1e-15)
+    # b's typed fractions count too
+    r = run_cli("solve", "1/3 1; 0.3333333333333333 1", "1/3 0.3333333333333333", "--engine", engine, "-f", "json")
+    assert json.loads(r.stdout) == [1, 0]
+
+
+def test_typed_entries_depend_on_cells_not_on_a_slash_anywhere(tmp_path):
+    # a header "x/y" made every cell "typed"; now an entry counts as typed where its text and its float differ
+    (tmp_path / "a.csv").write_text("x/y,z\n0.33333333333333333,1\n0.3333333333333333,1\n")
+    (tmp_path / "b.csv").write_text("x,z\n0.33333333333333333,1\n0.3333333333333333,1\n")
+    assert run_cli("det", str(tmp_path / "a.csv")).stdout == run_cli("det", str(tmp_path / "b.csv")).stdout
+    assert run_cli("inv", "2/2 0; 0 1", "-f", "json").stdout == run_cli("inv", "1 0; 0 1", "-f", "json").stdout

@@ -82,7 +82,7 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None):
 def power_of_two_factor(s: float, lo: float = 1e-100, hi: float = 1e100, limit: int = 1000) -> float:
     """2ᵏ that brings a magnitude s towards 1 when it is outside (lo, hi), else 1.0 (also for 0 and
     non-finite s). Multiplying by it is exact; |k| ≤ limit, so that 2ᵏ itself is a normal number of the
-    dtype (1000 for float64, 100 for float32)."""
+    dtype (1000 for float64, 104 for float32)."""
     s = float(s)
     if not np.isfinite(s) or s == 0 or lo < s < hi:
         return 1.0
