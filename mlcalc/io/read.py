@@ -37,23 +37,38 @@ TYPED_UP_TO = 144
 
 
 def typed_rows(op: Operand) -> list | None:
-    """A small text operand's entries as typed, rows of Fraction, where some entry differs from its
-    float's shortest decimal (a fraction such as 1/3, or more than 17 digits); None otherwise, or where
-    exact arithmetic refuses a cell. What det, inv and solve call "as typed" (ops.systems); read on
-    demand, so that other commands pay nothing (the fractions module alone is 2 ms of start-up)."""
+    """A small text operand's entries as typed, rows of Fraction, where some entry no float of its dtype
+    stands for: a fraction such as 1/3, or a decimal of more significant digits than the dtype's
+    round-trip text (17 float64, 9 float32: %.17g output is the float it was written from); None
+    otherwise, or where exact arithmetic refuses a cell. What det, inv and solve call "as typed"
+    (ops.systems); read on demand, so that other commands pay nothing (the fractions module alone is
+    2 ms of start-up)."""
     if op.reparse is None:
         return None
     try:
         rows = op.reparse()
     except InputError:
         return None
-    from fractions import Fraction
     values = np.atleast_2d(op.values)
     if len(rows) != values.shape[0] or any(len(r) != values.shape[1] for r in rows):
         return None
-    differs = any(Fraction(x) != Fraction(repr(float(v))) for row, vrow in zip(rows, values.tolist())
-                  for x, v in zip(row, vrow) if np.isfinite(v))
-    return rows if differs else None
+    round_trip = 9 if values.dtype == np.float32 else 17
+    return rows if any(_beyond_floats(x, round_trip) for row in rows for x in row) else None
+
+
+def _beyond_floats(x, round_trip: int) -> bool:
+    """Whether a typed Fraction is a fraction no decimal is (1/3), or a decimal of more significant
+    digits than round_trip."""
+    d, k2, k5 = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, k2 = d // 2, k2 + 1
+    while d % 5 == 0:
+        d, k5 = d // 5, k5 + 1
+    if d != 1:
+        return True
+    k = max(k2, k5)  # x = n/10^k
+    digits = str(abs(x.numerator) * 10 ** k // x.denominator).strip("0")
+    return len(digits) > round_trip
 
 
 @dataclass

@@ -82,11 +82,14 @@ def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarr
     (where it becomes subnormal). Rows first: b is scaled with its rows, so x does not overflow where
     A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf); a matrix of both huge and
     tiny columns (diag(1e200, 1e-200)) keeps both."""
+    # at most maxexp − 24 binades a side (1000 float64, 104 float32): the scaled solution x·2^−kc stays a
+    # normal number where x is near 1 (scaling a subnormal column all the way left 0.6 at 0.59375)
+    limit = np.finfo(a.dtype).maxexp - 24
     e = exponents(a)
     top = e.max(axis=1, initial=np.iinfo(np.int64).min // 4)
-    kr = np.where(far_exponents(top, a.dtype), -top, 0)
+    kr = np.where(far_exponents(top, a.dtype), np.clip(-top, -limit, limit), 0)
     top = (e + kr[:, None]).max(axis=0, initial=np.iinfo(np.int64).min // 4)
-    kc = np.where(far_exponents(top, a.dtype), -top, 0)
+    kc = np.where(far_exponents(top, a.dtype), np.clip(-top, -limit, limit), 0)
     kr = None if not kr.any() else kr
     kc = None if not kc.any() else kc
     if kr is None and kc is None:
@@ -108,11 +111,18 @@ def unscaled(result: np.ndarray, command: str, warn, factor: float = 1.0, rows=N
             k = (0 if rows is None else np.asarray(rows).reshape((-1,) + (1,) * (result.ndim - 1))) + \
                 (0 if cols is None else np.asarray(cols))
             out = np.ldexp(result, k).astype(result.dtype, copy=False)
-    warn_beyond(out, command, warn)
+    warn_beyond(out, command, warn, before=result)
     return out
 
 
-def warn_beyond(out: np.ndarray, command: str, warn) -> None:
-    """The warning for a result of finite operands with entries beyond the float range (inf)."""
-    if warn is not None and not np.isfinite(out).all():
+def warn_beyond(out: np.ndarray, command: str, warn, before: np.ndarray | None = None) -> None:
+    """The warning for a result of finite operands that is not finite: beyond the float range where
+    scaling back a finite `before` overflowed; otherwise either that, or the elimination overflowed on
+    the way (LU of [1 2; 3 4] against (1.7e308, 1.7e308) does, where x is finite)."""
+    if warn is None or np.isfinite(out).all():
+        return
+    if before is not None and np.isfinite(before).all():
         warn(f"{command}: entries of the result are beyond {out.dtype.name}: printed as inf")
+    else:
+        warn(f"{command}: the result has entries that overflowed {out.dtype.name} (printed as inf or nan): "
+             "beyond its range, or the elimination overflowed on the way")

@@ -122,8 +122,8 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     result = np.array([[as_float(x) for x in row] for row in out] if out and isinstance(out[0], list)
                       else [as_float(x) for x in out], dtype=dtype)
     if warn is not None:
-        warn(f"{command}: A is nearly singular in floating point (not as typed): computed in fractions of its "
-             "entries as typed and rounded once")
+        warn(f"{command}: A is singular or ill-conditioned in floating point: computed in fractions of its "
+             "entries as typed, then rounded")
     warn_beyond(result, command, warn)
     return result
 
@@ -188,6 +188,8 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     _check_condition("inv", cond, a.dtype, warn)
     if was_scaled:
         result = unscaled(result, "inv", warn, rows=kc, cols=kr)
+    else:
+        warn_beyond(result, "inv", warn)
     if tracer is not None:
         _trace_inv(tracer, a, result, engine)
     return result

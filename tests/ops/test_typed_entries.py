@@ -146,7 +146,7 @@ def test_singular_only_in_floating_point_is_worked_in_fractions(engine):
     assert float(run_cli("det", a, "--engine", engine).stdout) == float(d)
     want = [[float(1 / d), float(-1 / d)], [float(-F("0.3333333333333333") / d), float(F(1, 3) / d)]]
     r = run_cli("inv", a, "--engine", engine, "-f", "json")
-    assert r.code == 0 and json.loads(r.stdout) == want and "nearly singular in floating point (not as typed)" in r.stderr
+    assert r.code == 0 and json.loads(r.stdout) == want and "computed in fractions of its entries as typed" in r.stderr
     r = run_cli("solve", a, "1 2", "--engine", engine, "-f", "json")
     assert json.loads(r.stdout) == [want[0][0] + 2 * want[0][1], float((-F("0.3333333333333333") + 2 * F(1, 3)) / d)]
     assert_one_error_line(run_cli("inv", "1/3 1; 1/3 1", "--engine", engine), "A is singular")  # singular as typed
@@ -196,7 +196,7 @@ def test_equilibration_in_exponents_rounds_once_and_keeps_b_in_range(engine):
     got = json.loads(run_cli("solve", "1e-300 1e-300; 1 -1", "3e8 0", "--engine", engine, "-f", "json").stdout)
     np.testing.assert_allclose(got, [1.5e308, 1.5e308], rtol=1e-15)
     r = run_cli("solve", "1e-310", "1", "--engine", engine, "-f", "json")  # 1e310: beyond, and said so
-    assert json.loads(r.stdout) == ["inf"] and "beyond float64" in r.stderr
+    assert json.loads(r.stdout) == ["inf"] and "float64" in r.stderr and "inf" in r.stderr
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -216,3 +216,27 @@ def test_typed_entries_depend_on_cells_not_on_a_slash_anywhere(tmp_path):
     (tmp_path / "b.csv").write_text("x,z\n0.33333333333333333,1\n0.3333333333333333,1\n")
     assert run_cli("det", str(tmp_path / "a.csv")).stdout == run_cli("det", str(tmp_path / "b.csv")).stdout
     assert run_cli("inv", "2/2 0; 0 1", "-f", "json").stdout == run_cli("inv", "1 0; 0 1", "-f", "json").stdout
+
+
+def test_round_trip_digits_are_the_float_not_typed_entries():
+    # %.17g text is the float it was written from (0.10000000000000001 is 0.1); 18 digits are typed
+    assert run_cli("det", "0.10000000000000001 0.2; 0.3 0.6").stdout.strip() == "0"
+    assert float(run_cli("det", "0.333333333333333333 1; 1 3").stdout) == pytest.approx(-1e-18, rel=1e-12)
+    # float32: its own 9 digits (0.1 is not "typed"); the inverse of the float32 matrix, as before
+    r = run_cli("inv", "1 1; 1 1.0000001", "--dtype", "float32", "-f", "json")
+    assert json.loads(r.stdout)[0][0] == 8388609
+
+
+def test_float32_subnormal_column_keeps_its_solution_normal():
+    # scaling a subnormal column all the way to 1 made the scaled solution subnormal (0.6 became 0.59375)
+    r = run_cli("solve", "3e-44 1e-7; 1e-44 2e-7", "2e-44 1e-44", "--dtype", "float32", "--engine", "numpy",
+                "-f", "json")
+    assert json.loads(r.stdout)[0] == pytest.approx(0.6, rel=1e-6)
+
+
+def test_an_overflow_on_the_way_is_not_called_beyond_the_range():
+    # the LU of [1 2; 3 4] overflows on (1.7e308, 1.7e308) though x = (−1.7e308, 1.7e308) is finite
+    r = run_cli("solve", "1 2; 3 4", "1.7e308 1.7e308")
+    assert "beyond its range, or the elimination overflowed on the way" in r.stderr
+    r = run_cli("inv", "1e-120 1 0; 0 1e-120 1; 0 0 1e-120")  # unscaled, with an inf: said too
+    assert "overflowed float64" in r.stderr
