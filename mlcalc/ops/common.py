@@ -38,58 +38,48 @@ def broadcast_shape(command: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ..
 
 
 # Near the ends of the float range (magnitudes beyond about the square root of the largest number of the
-# dtype: 2^±500 for float64, 2^±62 for float32) the rank, RREF, pseudo-inverse, inverse and solve work on
-# a copy scaled by powers of two, which is exact: the LU of [1e308 1e308; −1e308 1e308] overflowed, a
-# 1e-310 diagonal's inverse was NaN and its rank 0.
-def _far_from_one(dtype) -> tuple[float, float, int]:
-    """(lo, hi, limit): the magnitudes left alone, and the largest power of two to scale by."""
+# dtype: 2^±501 for float64, 2^±62 for float32) the rank, RREF, pseudo-inverse, inverse and solve work on
+# a copy scaled by powers of two: the LU of [1e308 1e308; −1e308 1e308] overflowed, a 1e-310 diagonal's
+# inverse was NaN and its rank 0. The shifts are worked out on exponents; each is at most maxexp − 24
+# binades (1000 float64, 104 float32), so that a solution x·2^−k near 1 stays a normal number (scaling a
+# float32 subnormal column all the way left 0.6 at 0.59375).
+NO_EXPONENT = np.iinfo(np.int64).min // 4  # the exponent of 0: below any real one, far from overflowing
+
+
+def exponents(a: np.ndarray) -> np.ndarray:
+    """frexp's exponent of each entry (|aᵢⱼ| in [2^(e−1), 2^e)), and NO_EXPONENT for zeros."""
+    e = np.frexp(a)[1].astype(np.int64)
+    return np.where(a == 0, NO_EXPONENT, e)
+
+
+def shifts(top: np.ndarray, dtype) -> np.ndarray:
+    """The power-of-two shift for each largest exponent (of a row, a column, a matrix): 0 where it is
+    near enough to 0, else one that brings it towards 0."""
     maxexp = np.finfo(dtype).maxexp  # 1024 for float64, 128 for float32
-    half = maxexp * 49 // 100
-    return 2.0 ** -half, 2.0 ** half, maxexp - 24
-
-
-def _factor(s, dtype) -> float:
-    from mlcalc.kernels.reference.linalg import power_of_two_factor
-    lo, hi, limit = _far_from_one(dtype)
-    return power_of_two_factor(s, lo, hi, limit)
+    half, limit = maxexp * 49 // 100, maxexp - 24
+    far = (top > half) | ((top < -half) & (top > NO_EXPONENT // 2))
+    return np.where(far, np.clip(-top, -limit, limit), 0)
 
 
 def scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
     """(A·2ᵏ, 2ᵏ) with max|A·2ᵏ| brought towards 1 when max|A| is far from it, else (A, 1.0): for what
     does not change with a scale factor (rank, RREF) or changes by it (A⁺ = (A·2ᵏ)⁺·2ᵏ). Entries far
     below the largest may underflow in the copy: they are far below those tolerances."""
-    factor = _factor(np.max(np.abs(a), initial=0.0), a.dtype)
-    return (a, 1.0) if factor == 1 else (a * a.dtype.type(factor), factor)
-
-
-def exponents(a: np.ndarray) -> np.ndarray:
-    """frexp's exponent of each entry (|aᵢⱼ| in [2^(e−1), 2^e)), and a very low one for zeros."""
-    e = np.frexp(a)[1].astype(np.int64)
-    return np.where(a == 0, np.iinfo(np.int64).min // 4, e)
-
-
-def far_exponents(top: np.ndarray, dtype) -> np.ndarray:
-    """Which largest exponents (of rows, columns) are far enough from 0 to scale."""
-    half = np.finfo(dtype).maxexp * 49 // 100
-    return (top > half) | ((top < -half) & (top > np.iinfo(np.int64).min // 8))
+    k = int(shifts(np.array(exponents(a).max(initial=NO_EXPONENT)), a.dtype))
+    return (a, 1.0) if k == 0 else (np.ldexp(a, k).astype(a.dtype, copy=False), 2.0 ** k)
 
 
 def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(R·A·C, kr, kc): R = diag(2^kr) and C = diag(2^kc) bring the rows, then the columns, of A towards
     1 where they are far from it (LAPACK's gesvx equilibrates so), kr/kc None for a side that needs none
-    (then A itself, not a copy): A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Worked out on the
-    exponents and applied in one ldexp, so no factor overflows and each entry is rounded at most once
-    (where it becomes subnormal). Rows first: b is scaled with its rows, so x does not overflow where
-    A's columns alone were scaled (diag(1e300, 1)·x = (1.5e308, 1) gave inf); a matrix of both huge and
-    tiny columns (diag(1e200, 1e-200)) keeps both."""
-    # at most maxexp − 24 binades a side (1000 float64, 104 float32): the scaled solution x·2^−kc stays a
-    # normal number where x is near 1 (scaling a subnormal column all the way left 0.6 at 0.59375)
-    limit = np.finfo(a.dtype).maxexp - 24
+    (then A itself, not a copy): A⁻¹ = C·(R·A·C)⁻¹·R and x = C·(R·A·C)⁻¹·(R·b). Applied in one ldexp, so
+    no factor overflows and each entry is rounded at most once (where it becomes subnormal). Rows first:
+    b is scaled with its rows, so x does not overflow where A's columns alone were scaled
+    (diag(1e300, 1)·x = (1.5e308, 1) gave inf); a matrix of both huge and tiny columns
+    (diag(1e200, 1e-200)) keeps both."""
     e = exponents(a)
-    top = e.max(axis=1, initial=np.iinfo(np.int64).min // 4)
-    kr = np.where(far_exponents(top, a.dtype), np.clip(-top, -limit, limit), 0)
-    top = (e + kr[:, None]).max(axis=0, initial=np.iinfo(np.int64).min // 4)
-    kc = np.where(far_exponents(top, a.dtype), np.clip(-top, -limit, limit), 0)
+    kr = shifts(e.max(axis=1, initial=NO_EXPONENT), a.dtype)
+    kc = shifts((e + kr[:, None]).max(axis=0, initial=NO_EXPONENT), a.dtype)
     kr = None if not kr.any() else kr
     kc = None if not kc.any() else kc
     if kr is None and kc is None:

@@ -19,8 +19,8 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix
 from mlcalc.ops import rowops
-from mlcalc.ops.common import (equilibrated, exponents, require_square, scaled_by_power_of_two, shape_text, unscaled,
-                               warn_beyond)
+from mlcalc.ops.common import (NO_EXPONENT, equilibrated, exponents, require_square, scaled_by_power_of_two,
+                               shape_text, unscaled, warn_beyond)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
@@ -164,7 +164,7 @@ def _n_text(n: int) -> str:
 
 def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None,
         typed: list | None = None) -> np.ndarray:
-    """A⁻¹ of a square matrix. typed: A's entries as typed, rows of Fraction (io.read.Operand.typed)."""
+    """A⁻¹ of a square matrix. typed: A's entries as typed, rows of Fraction (io.read.typed_rows)."""
     a = _square(a, "inv")
     n = a.shape[0]
     typed = _typed_for(a, typed)
@@ -181,7 +181,7 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         return exact_result
     if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
         exact_result = _in_fractions("inv", a, typed, None, None, warn, tracer)
-        if exact_result is not None:  # as det: the same answer on every engine, rounded once
+        if exact_result is not None:  # as det: the same answer on every engine
             return exact_result
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular("inv", a, cond)
@@ -266,7 +266,7 @@ def _rhs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
 def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | None = None,
           warn: Warn = None, typed: list | None = None, typed_b: list | None = None) -> np.ndarray:
     """x with A·x = b; b a vector or a matrix of several right-hand sides (one per column).
-    typed, typed_b: A's and b's entries as typed, rows of Fraction (io.read.Operand.typed)."""
+    typed, typed_b: A's and b's entries as typed, rows of Fraction (io.read.typed_rows)."""
     a = _square(a, "solve")
     b, vector = _rhs(a, b)
     require_finite(b, "solve", "b")
@@ -309,7 +309,7 @@ def _scaled_rhs(b: np.ndarray, kr) -> tuple[np.ndarray, int]:
     if kr is None:
         return b, 0
     k = kr.reshape((-1,) + (1,) * (b.ndim - 1))
-    top = int((exponents(b) + k).max(initial=np.iinfo(np.int64).min // 4))
+    top = int((exponents(b) + k).max(initial=NO_EXPONENT))
     # the least shift that keeps R·b finite, two binades below the largest float (normalising it to 1
     # made b's small entries subnormal: diag(1e160, 1e-160)·x = (1, 1) lost 12 bits)
     kb = min(0, np.finfo(b.dtype).maxexp - 2 - top)
@@ -345,7 +345,7 @@ def _trace_solve(tracer: Tracer, a, b, x, k: int, engine: str) -> None:
 def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn: Warn = None,
         typed: list | None = None):
     """det A (0 for a singular A): exact up to EXACT_CHECK_UP_TO (_exact_det), else on a log scale;
-    either way overflow is reported, not hidden. typed: A's entries as typed (io.read.Operand.typed)."""
+    either way overflow is reported, not hidden. typed: A's entries as typed (io.read.typed_rows)."""
     a = _square(a, "det")
     n = a.shape[0]
     typed = _typed_for(a, typed)

@@ -79,14 +79,13 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None):
     return dtype.type(r)
 
 
-def power_of_two_factor(s: float, lo: float = 1e-100, hi: float = 1e100, limit: int = 1000) -> float:
-    """2ᵏ that brings a magnitude s towards 1 when it is outside (lo, hi), else 1.0 (also for 0 and
-    non-finite s). Multiplying by it is exact; |k| ≤ limit, so that 2ᵏ itself is a normal number of the
-    dtype (1000 for float64, 104 for float32)."""
+def power_of_two_factor(s: float) -> float:
+    """2ᵏ that brings a magnitude s towards 1 when it is outside (1e-100, 1e100), else 1.0 (also for 0
+    and non-finite s). Multiplying by it is exact; |k| ≤ 1000, so 2ᵏ itself is a normal number."""
     s = float(s)
-    if not np.isfinite(s) or s == 0 or lo < s < hi:
+    if not np.isfinite(s) or s == 0 or 1e-100 < s < 1e100:
         return 1.0
-    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -limit, limit)))
+    return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))
 
 
 def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
