@@ -101,7 +101,6 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     its floats (1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17) or with κ beyond 1/eps, as
     det gives its determinant. None where exact arithmetic outgrows its limit (the floats' answer stands).
     Called after the singular-as-typed check."""
-    from mlcalc.io.csvparse import as_float
     from mlcalc.ops import exact
     rows = exact.fractions(typed, command)
     if tracer is not None:
@@ -119,8 +118,8 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     except rowops.TooManyDigits:
         return None
     dtype = a.dtype if b is None else np.result_type(a.dtype, b.dtype)
-    result = np.array([[as_float(x) for x in row] for row in out] if out and isinstance(out[0], list)
-                      else [as_float(x) for x in out], dtype=dtype)
+    result = np.array([[exact.rounded(x, dtype) for x in row] for row in out] if out and isinstance(out[0], list)
+                      else [exact.rounded(x, dtype) for x in out], dtype=dtype)
     if warn is not None:
         warn(f"{command}: A is singular or ill-conditioned in floating point: computed in fractions of its "
              "entries as typed, then rounded")
@@ -138,6 +137,35 @@ def _on_equilibrated(kernel, scaled_args: tuple, given_args: tuple):
         return kernel(*scaled_args), True
     except SingularMatrix:
         return kernel(*given_args), False
+
+
+def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple, typed: list | None,
+                typed_b: list | None, warn: Warn, tracer: Tracer | None) -> tuple[np.ndarray, bool, bool]:
+    """inv's and solve's LU with the checks they share: (answer, whether it is for the equilibrated
+    copy, whether it was computed in fractions as typed and is final). With typed entries, a matrix
+    singular as typed is the error whatever LU's rounding makes of it, and one floating point cannot
+    hold well (singular in its floats, or κ beyond 1/eps) is worked in fractions, as det does: the same
+    answer on every engine. given_args: (A,) or (A, b) in one dtype."""
+    a = given_args[0]
+    b = given_args[1] if len(given_args) > 1 else None
+    if typed is not None:
+        _refuse_exactly_singular(command, a, math.inf, typed)
+    kernel = engines.kernel(command, engine, work=a.shape[0] ** 3)
+    try:
+        (result, cond), was_scaled = _on_equilibrated(kernel, scaled_args, given_args)
+    except SingularMatrix as e:
+        exact_result = _in_fractions(command, a, typed, b, typed_b, warn, tracer) if typed is not None else None
+        if exact_result is None:
+            raise _singular(command, e, a) from None
+        return exact_result, False, True
+    if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
+        exact_result = _in_fractions(command, a, typed, b, typed_b, warn, tracer)
+        if exact_result is not None:
+            return exact_result, False, True
+    if typed is None:  # (with typed entries it ran before the LU)
+        _refuse_exactly_singular(command, a, cond)
+    _check_condition(command, cond, a.dtype, warn)
+    return result, was_scaled, False
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
@@ -166,26 +194,11 @@ def inv(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
         typed: list | None = None) -> np.ndarray:
     """A⁻¹ of a square matrix. typed: A's entries as typed, rows of Fraction (io.read.typed_rows)."""
     a = _square(a, "inv")
-    n = a.shape[0]
     typed = _typed_for(a, typed)
-    if typed is not None:  # singular as typed: the error, whatever LU's rounding makes of it
-        _refuse_exactly_singular("inv", a, math.inf, typed)
     scaled, kr, kc = equilibrated(a)  # A⁻¹ = C·(R·A·C)⁻¹·R near the float limits
-    kernel = engines.kernel("inv", engine, work=n ** 3)
-    try:
-        (result, cond), was_scaled = _on_equilibrated(kernel, (scaled,), (a,))
-    except SingularMatrix as e:
-        exact_result = _in_fractions("inv", a, typed, None, None, warn, tracer) if typed is not None else None
-        if exact_result is None:
-            raise _singular("inv", e, a) from None
-        return exact_result
-    if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
-        exact_result = _in_fractions("inv", a, typed, None, None, warn, tracer)
-        if exact_result is not None:  # as det: the same answer on every engine
-            return exact_result
-    if typed is None:  # (with typed entries it ran before the LU)
-        _refuse_exactly_singular("inv", a, cond)
-    _check_condition("inv", cond, a.dtype, warn)
+    result, was_scaled, in_fractions = _lu_checked("inv", engine, (scaled,), (a,), typed, None, warn, tracer)
+    if in_fractions:
+        return result
     if was_scaled:
         result = unscaled(result, "inv", warn, rows=kc, cols=kr)
     else:
@@ -271,29 +284,14 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     b, vector = _rhs(a, b)
     require_finite(b, "solve", "b")
     typed = _typed_for(a, typed)
-    if typed is not None:
-        _refuse_exactly_singular("solve", a, math.inf, typed)
     dtype = np.result_type(a.dtype, b.dtype)
     a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
-    n = a.shape[0]
     k = 1 if vector else b.shape[1]
     scaled, kr, kc = equilibrated(a)  # (R·A·C)·(C⁻¹x) = R·b near the float limits
     rb, kb = _scaled_rhs(b, kr)
-    kernel = engines.kernel("solve", engine, work=n ** 3)
-    try:
-        (x, cond), was_scaled = _on_equilibrated(kernel, (scaled, rb), (a, b))
-    except SingularMatrix as e:
-        exact_x = _in_fractions("solve", a, typed, b, typed_b, warn, tracer) if typed is not None else None
-        if exact_x is None:
-            raise _singular("solve", e, a) from None
-        return exact_x
-    if typed is not None and not cond <= 1.0 / np.finfo(dtype).eps:
-        exact_x = _in_fractions("solve", a, typed, b, typed_b, warn, tracer)
-        if exact_x is not None:
-            return exact_x
-    if typed is None:  # (with typed entries it ran before the LU)
-        _refuse_exactly_singular("solve", a, cond)
-    _check_condition("solve", cond, dtype, warn)
+    x, was_scaled, in_fractions = _lu_checked("solve", engine, (scaled, rb), (a, b), typed, typed_b, warn, tracer)
+    if in_fractions:
+        return x
     if was_scaled and (kc is not None or kb):
         x = unscaled(x, "solve", warn, rows=(0 if kc is None else kc) - kb)
     else:
@@ -363,8 +361,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     else:
         _check_condition("det", cond, a.dtype, warn)
         if d is not None:
-            from mlcalc.io.csvparse import as_float
-            value = as_float(d)
+            from mlcalc.ops.exact import rounded
+            value = rounded(d, a.dtype)  # once: float32(float(d)) can land one ulp off
         else:
             value = sign * math.exp(logabs) if logabs < 709.78 else sign * math.inf
         if warn is not None and not math.isfinite(a.dtype.type(value)):
