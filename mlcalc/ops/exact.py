@@ -12,6 +12,7 @@ import math
 from fractions import Fraction
 
 from mlcalc.errors import InputError, NumericError, ShapeError
+from mlcalc.io.csvparse import as_float
 from mlcalc.ops import rowops
 
 MAX_SIZE = 50
@@ -56,6 +57,29 @@ def shortest_rows(a):
     if a.dtype == np.float32:
         return [[float(str(x)) for x in row] for row in rows]
     return rows.tolist()
+
+
+def rounded(x: Fraction, dtype):
+    """x rounded once, half to even, to dtype (a NumPy float scalar). float32(float(x)) rounds twice, and
+    where float64's rounding lands exactly halfway between two float32 values, the second rounding can
+    go the wrong way (1 + 2⁻²⁴ + 2⁻⁶⁰ became 1)."""
+    import numpy as np
+    dtype = np.dtype(dtype)
+    info = np.finfo(dtype)
+    if dtype == np.float64 or x == 0:
+        return dtype.type(as_float(x))
+    p, q = abs(x.numerator), x.denominator
+    e = p.bit_length() - q.bit_length()  # 2^(e-1) < p/q < 2^(e+1)
+    if p << max(0, -e) < q << max(0, e):
+        e -= 1  # now 2^e ≤ |x| < 2^(e+1)
+    shift = max(e, info.minexp) - info.nmant  # the exponent of x's ulp in dtype (subnormals: the least)
+    num, den = (p, q << shift) if shift >= 0 else (p << -shift, q)
+    m, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and m & 1):
+        m += 1
+    with np.errstate(over="ignore"):  # beyond dtype's range: inf, as rounding gives
+        value = dtype.type(math.ldexp(m, shift)) if shift <= info.maxexp else dtype.type(math.inf)
+    return value if x > 0 else -value
 
 
 def output(x):

@@ -100,3 +100,38 @@ def test_numbers_growing_past_the_digit_cap_is_an_error(monkeypatch):
 def test_output_is_integers_and_fraction_text():
     assert exact.output([[F(3), F(-3, 2)], [F(0), F(1, 2)]]) == [[3, "-3/2"], [0, "1/2"]]
     assert exact.output(F(1, 60)) == "1/60"
+
+
+def _nearest_float32(x):
+    """The float32 nearest to x by brute force over the candidates beside float32(float(x)), ties to even."""
+    import numpy as np
+    f = np.float32(float(x))
+    cands = [c for c in (f, np.nextafter(f, np.float32(np.inf)), np.nextafter(f, np.float32(-np.inf)))
+             if np.isfinite(c)]
+    return min(cands, key=lambda c: (abs(F(float(c)) - x), int(c.view(np.int32)) & 1))
+
+
+def test_rounded_to_float32_rounds_once():
+    import random
+
+    import numpy as np
+    # float64 rounds 1 + 2⁻²⁴ + 2⁻⁶⁰ to 1 + 2⁻²⁴, halfway between two float32s; ties-to-even then gives 1
+    x = 1 + F(1, 2 ** 24) + F(1, 2 ** 60)
+    assert np.float32(float(x)) == 1 and exact.rounded(x, np.float32) == np.nextafter(np.float32(1), np.float32(2))
+    assert exact.rounded(-x, np.float32) == -exact.rounded(x, np.float32)
+    rng = random.Random(1)
+    for _ in range(3000):  # near-halfway values across the normal and subnormal range, and plain fractions
+        e = rng.randint(-150, 126)
+        half = F(2 * rng.randint(1, 2 ** 24) + 1, 2) * F(2) ** (e - 23)
+        x = rng.choice([half + rng.choice([1, -1]) * F(1, 2 ** rng.randint(40, 90)) * F(2) ** e, half,
+                        F(rng.randint(1, 10 ** 12), rng.randint(1, 10 ** 12)) * F(2) ** e])
+        if abs(x) < F(float(np.finfo(np.float32).max)):
+            assert exact.rounded(x, np.float32) == _nearest_float32(x), x
+
+
+def test_rounded_at_the_ends_of_the_range():
+    import numpy as np
+    assert exact.rounded(F(10 ** 39), np.float32) == np.inf and exact.rounded(F(-10 ** 400), np.float32) == -np.inf
+    assert exact.rounded(F(1, 10 ** 50), np.float32) == 0 and exact.rounded(F(3, 2 ** 150), np.float32) == 2.0 ** -148
+    assert exact.rounded(F(1, 3), np.float64) == 1 / 3 and exact.rounded(F(10 ** 400), np.float64) == np.inf
+    assert exact.rounded(F(0), np.float32) == 0

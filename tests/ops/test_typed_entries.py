@@ -240,3 +240,11 @@ def test_an_overflow_on_the_way_is_not_called_beyond_the_range():
     assert "beyond its range, or the elimination overflowed on the way" in r.stderr
     r = run_cli("inv", "1e-120 1 0; 0 1e-120 1; 0 0 1e-120")  # unscaled, with an inf: said too
     assert "overflowed float64" in r.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_result_of_fractions_is_rounded_once(engine):
+    # det of (2⁶⁰ + 2³⁶ + 1)/2⁶⁰ = 1 + 2⁻²⁴ + 2⁻⁶⁰: through float64 it became 1 + 2⁻²⁴, a float32 tie, then 1
+    r = run_cli("det", "1152921573326323713/1152921504606846976", "--dtype", "float32", "--engine", engine,
+                "-f", "json")
+    assert r.code == 0 and np.float32(json.loads(r.stdout)) == np.nextafter(np.float32(1), np.float32(2))
