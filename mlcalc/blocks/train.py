@@ -113,8 +113,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         theta = closed_form()
     else:
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
-        if not cfg.l1:  # the optimum gradient descent is measured against, as linreg.fit
-            best = closed_form()
+        best = linreg.optimum(closed_form, len(mu), cfg)  # the θ gradient descent is measured against
+        if best is not None:
             # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)
             start = (syy if cfg.intercept else syy + ym * ym) / (sy * sy)
             shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),

@@ -38,6 +38,11 @@ def _auto_work(n: int, p: int, cfg) -> int:
     return n * p * cfg.epochs // (100 if full_batch else 1)
 
 
+# with --l1, the convergence check's optimum is coordinate descent's, p² Python-level steps per sweep:
+# up to 100 features that is well under the training's own time
+L1_CHECK_UP_TO = 100
+
+
 @dataclass
 class Config:
     method: str = "gd"
@@ -200,8 +205,8 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     else:
         theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
         shortfall = None
-        if not cfg.l1:  # with l1 the optimum takes coordinate descent, which may itself give up
-            best = _normal(xs, ys, cfg)
+        best = optimum(lambda: _normal(xs, ys, cfg), xs.shape[1], cfg)
+        if best is not None:
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
             start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
             shortfall = unconverged(objective(theta), objective(best), objective(start))
@@ -229,15 +234,26 @@ def unconverged(final: float, best: float, start: float) -> tuple[float, float] 
     """(final, best) objectives when training stopped short of the optimum (the normal equations' θ):
     more than 1 % above it, and more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ).
     None when close enough.
-    Not checked with --l1: the optimum then takes coordinate descent, which may give up on strongly
-    correlated features."""
+    With --l1 the optimum is coordinate descent's (see optimum)."""
     gap = final - best
     return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
 
 
+def optimum(closed_form: Callable[[], np.ndarray], features: int, cfg: Config) -> np.ndarray | None:
+    """The θ gradient descent should reach, to check it against: closed_form()'s, the normal equations'
+    or with l1 coordinate descent's. None (no check) with l1 beyond L1_CHECK_UP_TO features, where
+    coordinate descent's Python loop could cost more than the training, or where it gives up itself."""
+    if cfg.l1 and features > L1_CHECK_UP_TO:
+        return None
+    try:
+        return closed_form()
+    except NumericError:
+        return None
+
+
 def shortfall_message(cfg: Config, epochs: int, final: float, best: float) -> str:
     """What the CLI warns when gradient descent ended short of the optimum (data units)."""
-    what = "loss" if not cfg.l2 else "loss with its penalty"
+    what = "loss with its penalty" if cfg.l1 or cfg.l2 else "loss"
     ran_out = epochs >= cfg.epochs
     how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
     advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"

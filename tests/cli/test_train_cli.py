@@ -227,7 +227,18 @@ def test_training_that_stops_short_of_the_optimum_says_so(tmp_path):
     np.save(tmp_path / "t.npy", np.column_stack([np.arange(1.0, 401), 2000 * np.arange(1.0, 401)]))  # w = 2000
     r = run_cli("train-linreg", str(tmp_path / "t.npy"), "--optimizer", "adam", "--memory-limit", "2KB")
     assert r.code == 0 and "did not converge in 1000 epochs" in r.stderr
-    # a converged fit says nothing; with --l1 (a proximal step) and on data whose optimum fails, no check
+    # a converged fit says nothing, with --l1 (a proximal step) too
     for args in (("--standardize",), ("--standardize", "--l1", "0.1", "--optimizer", "momentum")):
         r = run_cli("train-linreg", "samples/housing.csv", *args, "-f", "json")
         assert r.code == 0 and "converge" not in r.stderr, (args, r.stderr)
+
+
+@pytest.mark.parametrize("blocks", [(), ("--memory-limit", "2KB")])
+def test_training_with_l1_is_checked_against_coordinate_descent(blocks):
+    # --l1's optimum is coordinate descent's (--method normal --l1): adam unstandardized stops far from it
+    args = ("train-linreg", "samples/housing.csv", "--l1", "0.1", *blocks)
+    r = run_cli(*args, "--optimizer", "adam", "-f", "json")
+    assert r.code == 0 and "did not converge in 1000 epochs: loss with its penalty" in r.stderr, r.stderr
+    for method in ("gd", "sgd"):
+        r = run_cli(*args, "--method", method, "--standardize", "--seed", "1", "-f", "json")
+        assert r.code == 0 and "converge" not in r.stderr, r.stderr
