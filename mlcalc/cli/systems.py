@@ -36,20 +36,26 @@ def _exact_result(x):
     return exact.output(x)
 
 
-@app.command(epilog='Examples: mlcalc inv "2 1; 1 1"  ·  mlcalc inv "2 1; 1 1" --exact --trace  ·  '
-                    'mlcalc inv "1/3 1; 0 2" --exact -f json  ·  mlcalc inv A.npy -o Ainv.npy')
-def inv(a: str = MATRIX):
-    """Inverse A⁻¹ of a square matrix (Gauss–Jordan in fractions with --exact)."""
+def _of_square_matrix(command: str, a: str) -> None:
+    """inv and det: in fractions with --exact, else in floating point with A's entries as typed at hand
+    (mlcalc.ops.exact and mlcalc.ops.systems have a function of the command's name)."""
     s = settings()
     if s.exact:
         from mlcalc.ops import exact
-        rows, _ = _exact_rows(a, "inv")
-        emit(_exact_result(exact.inv(rows, tracer=s.tracer)))
+        rows, _ = _exact_rows(a, command)
+        emit(_exact_result(getattr(exact, command)(rows, tracer=s.tracer)))
         return
     from mlcalc.io.read import typed_rows
     from mlcalc.ops import systems
     op = read_operand(a)
-    emit(systems.inv(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
+    emit(getattr(systems, command)(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
+
+
+@app.command(epilog='Examples: mlcalc inv "2 1; 1 1"  ·  mlcalc inv "2 1; 1 1" --exact --trace  ·  '
+                    'mlcalc inv "1/3 1; 0 2" --exact -f json  ·  mlcalc inv A.npy -o Ainv.npy')
+def inv(a: str = MATRIX):
+    """Inverse A⁻¹ of a square matrix (Gauss–Jordan in fractions with --exact)."""
+    _of_square_matrix("inv", a)
 
 
 @app.command(epilog='Examples: mlcalc solve "2 1; 1 3" "3 5"  ·  mlcalc solve A.csv b.csv --trace  ·  '
@@ -79,16 +85,7 @@ def solve(a: str = MATRIX,
                     'mlcalc det "1/2 1/3; 1/4 1/5" --exact')
 def det(a: str = MATRIX):
     """Determinant det A (0 for a singular matrix; fractions with --exact)."""
-    s = settings()
-    if s.exact:
-        from mlcalc.ops import exact
-        rows, _ = _exact_rows(a, "det")
-        emit(_exact_result(exact.det(rows, tracer=s.tracer)))
-        return
-    from mlcalc.io.read import typed_rows
-    from mlcalc.ops import systems
-    op = read_operand(a)
-    emit(systems.det(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
+    _of_square_matrix("det", a)
 
 
 @app.command(epilog='Examples: mlcalc rank "1 2 3; 4 5 6; 7 8 9"  → 2  ·  mlcalc rank data.csv --tol 1e-8  ·  '
