@@ -130,7 +130,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
               "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
               "history": linreg.in_data_units(history, sy)}
     if shortfall is not None and on_short is not None:
-        on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall)))
+        on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"]))
     return result
 
 

@@ -81,7 +81,11 @@ def train_linreg(
 
     # ending short of the optimum: a warning with both losses, and the result gradient descent reached
     # (as an error it broke ordinary runs: the people sample needs about 3000 epochs at default rates)
-    on_short = warn
+    shortfalls: list[str] = []
+
+    def on_short(message: str) -> None:
+        shortfalls.append(message)
+        warn(message)
 
     with _progress(s.quiet) as callback:
         if blocked is not None:
@@ -103,8 +107,7 @@ def train_linreg(
         from mlcalc.train import model
         model.save(save, result, linreg.settings_dict(cfg), target_column)
     history = result["history"]
-    # short of divergence, but not learning (with l1/l2 the MSE alone may rise as the penalty falls)
-    if len(history) >= 2 and history[-1] > history[0] and not (l1 or l2):
+    if linreg.grew(history, cfg) and not shortfalls:  # (a shortfall's warning says it already)
         warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
              "probably too large (try a smaller --lr, or --standardize)")
     from mlcalc.io.write import Labeled

@@ -221,7 +221,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
     if cfg.method != "normal" and shortfall is not None and on_short is not None:
-        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall)))
+        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"]))
     return result
 
 
@@ -251,12 +251,21 @@ def optimum(closed_form: Callable[[], np.ndarray], features: int, cfg: Config) -
         return None
 
 
-def shortfall_message(cfg: Config, epochs: int, final: float, best: float) -> str:
+def grew(history: list[float], cfg: Config) -> bool:
+    """The loss rose from the first logged epoch to the last: short of divergence, but not learning; the
+    rate is too large. (With l1/l2 the MSE alone may rise as the penalty falls: not judged.)"""
+    return len(history) >= 2 and history[-1] > history[0] and not (cfg.l1 or cfg.l2)
+
+
+def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float]) -> str:
     """What the CLI warns when gradient descent ended short of the optimum (data units)."""
     what = "loss with its penalty" if cfg.l1 or cfg.l2 else "loss"
     ran_out = epochs >= cfg.epochs
     how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
-    advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
+    if grew(history, cfg):  # more epochs or a larger rate would not help
+        advice = f"the loss grew from {history[0]:.6g}: try a smaller --lr"
+    else:
+        advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
     return (f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the optimum "
             f"(--method normal); {advice}" + ("" if cfg.standardize else ", or use --standardize"))
 
