@@ -121,7 +121,7 @@ def outer(u: str = typer.Argument(..., metavar="U", help="Vector."),
     emit(core.outer(read(u), read(v), engine=s.engine, tracer=s.tracer))
 
 
-@app.command(epilog='Examples: mlcalc cross "[1,0,0]" "[0,1,0]"  → 0,0,1  ·  mlcalc cross "1 2 3" "4 5 6" --trace  ·  '
+@app.command(epilog='Examples: mlcalc cross "[1,0,0]" "[0,1,0]"  → [0, 0, 1]  ·  mlcalc cross "1 2 3" "4 5 6" --trace  ·  '
                     'mlcalc cross U.csv V.csv  (row by row, (n, 3) each)')
 def cross(u: str = typer.Argument(..., metavar="U", help="A 3-vector, or an (n, 3) matrix of one vector a row."),
           v: str = typer.Argument(..., metavar="V", help="A 3-vector, or an (n, 3) matrix (as many rows as U).")):

@@ -71,7 +71,7 @@ def dist(a: str = MATRIX,
     emit(linalg.dist(read(a), read(b), metric=metric.value, engine=s.engine, tracer=s.tracer))
 
 
-@app.command(epilog='Examples: mlcalc project "[3,4]" "[1,0]"  → 3, 0  ·  mlcalc project "[1,2,3]" "1 0; 0 1; 0 0" --trace')
+@app.command(epilog='Examples: mlcalc project "[3,4]" "[1,0]"  → [3, 0]  ·  mlcalc project "[1,2,3]" "1 0; 0 1; 0 0" --trace')
 def project(a: str = typer.Argument(..., metavar="a", help="The vector to project."),
             b: str = typer.Argument(..., metavar="b", help="A vector to project onto, or a matrix whose column space to project onto.")):
     """Orthogonal projection of a onto b: (a·b / b·b)·b, or onto the column space of a matrix b (least squares)."""

@@ -149,7 +149,7 @@ def _rows(value) -> list[list]:
         return [[v] for v in arr]
     if nd == 2:
         return [list(r) for r in arr]
-    raise MlcalcError(f"cannot print a {nd}-D result as text: use -o FILE.npy")
+    raise MlcalcError(f"cannot print a {nd}-D result as text: use -f json or -o FILE.npy")
 
 
 def _first(result):
