@@ -21,7 +21,7 @@ from mlcalc.progress import stderr_is_terminal  # noqa: F401 (also for the comma
 typer.core.HAS_RICH = False
 
 EPILOG = (
-    "Examples:  mlcalc matmul a.csv b.csv  ·  mlcalc matmul \"1 2; 3 4\" \"5 6; 7 8\" -f json  ·  "
+    "Examples:  mlcalc matmul samples/a.csv samples/b.csv  ·  mlcalc matmul \"1 2; 3 4\" \"5 6; 7 8\" -f json  ·  "
     "mlcalc gen randn 3x3 --seed 1 | mlcalc inv - -f json"
 )
 

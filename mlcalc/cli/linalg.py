@@ -10,7 +10,7 @@ MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .js
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
 
 
-@app.command(epilog='Examples: mlcalc matmul a.csv b.csv  ·  mlcalc matmul "1 2; 3 4" "5 6; 7 8" --trace  ·  mlcalc matmul A.npy B.npy C.npy -o ABC.npy')
+@app.command(epilog='Examples: mlcalc matmul samples/a.csv samples/b.csv  ·  mlcalc matmul "1 2; 3 4" "5 6; 7 8" --trace  ·  mlcalc matmul A.npy B.npy C.npy -o ABC.npy')
 def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help="Two or more operands, multiplied left to right.")):
     """Matrix product of a chain A·B·C…; vectors act as NumPy's @ makes them act."""
     s = settings()
@@ -65,13 +65,13 @@ def _elementwise(op: str, a: str, b: str) -> None:
     emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer, device=s.device))
 
 
-@app.command(epilog='Example: mlcalc add a.csv "10 20 30"  (broadcasts the row over every row of a.csv)')
+@app.command(epilog='Example: mlcalc add samples/a.csv "10 20 30"  (broadcasts the row over every row)')
 def add(a: str = MATRIX, b: str = MATRIX_B):
     """Element-wise A + B, with NumPy broadcasting."""
     _elementwise("add", a, b)
 
 
-@app.command(epilog='Example: mlcalc sub a.csv a.csv')
+@app.command(epilog='Example: mlcalc sub samples/a.csv samples/a.csv')
 def sub(a: str = MATRIX, b: str = MATRIX_B):
     """Element-wise A − B, with NumPy broadcasting."""
     _elementwise("sub", a, b)
@@ -83,7 +83,7 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
     _elementwise("hadamard", a, b)
 
 
-@app.command(epilog='Example: mlcalc scale a.csv --by -0.5')
+@app.command(epilog='Example: mlcalc scale samples/a.csv --by -0.5')
 def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
     """Scalar multiple k·A."""
     if _tiny(lambda t, xs: t.scale(xs[0], by), [a]) or _blocked(lambda d: d.scale(a, by, settings())):

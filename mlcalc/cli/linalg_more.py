@@ -93,7 +93,7 @@ def eig(a: str = MATRIX,
     emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer))
 
 
-@app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd a.csv -f json  ·  mlcalc svd a.csv -o usv.npz')
+@app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd samples/a.csv -f json  ·  mlcalc svd a.csv -o usv.npz')
 def svd(a: str = MATRIX):
     """Singular value decomposition A = U·diag(S)·Vt: results S, U, Vt (thin: k = min(m, n))."""
     from mlcalc.ops import linalg
@@ -102,7 +102,7 @@ def svd(a: str = MATRIX):
     emit(linalg.svd(read(a), engine=s.engine, tracer=s.tracer))
 
 
-@app.command(epilog='Examples: mlcalc pinv "1 2; 2 4" --trace  ·  mlcalc pinv a.csv --rcond 1e-10 -o a_pinv.npy')
+@app.command(epilog='Examples: mlcalc pinv "1 2; 2 4" --trace  ·  mlcalc pinv samples/a.csv --rcond 1e-10 -o a_pinv.npy')
 def pinv(a: str = MATRIX,
          rcond: Optional[float] = typer.Option(None, "--rcond", callback=finite, min=0.0, help="Singular values at or below rcond·σ_max count as 0 (default 1e-15, NumPy's; float32: max(m, n)·eps, Octave's).")):
     """Moore–Penrose pseudo-inverse A⁺ through the SVD."""
@@ -111,7 +111,7 @@ def pinv(a: str = MATRIX,
     emit(linalg.pinv(read(a), rcond=rcond, engine=s.engine, tracer=s.tracer, warn=warn))
 
 
-@app.command(epilog='Examples: mlcalc inspect "2 1; 1 2"  ·  mlcalc inspect a.csv -f json | jq .condition_number')
+@app.command(epilog='Examples: mlcalc inspect "2 1; 1 2"  ·  mlcalc inspect samples/a.csv -f json | jq .condition_number')
 def inspect(a: str = MATRIX):
     """Shape, dtype, rank, condition number, sparsity, symmetric / orthogonal / idempotent / positive-definite, min, max."""
     from mlcalc.ops import linalg
