@@ -11,8 +11,11 @@ SIZES = [1, 2, 3, 6, 17, 64, 200]
 
 
 def well_conditioned(n, dtype=np.float64, seed=0):
+    """n·I + noise with its rows shuffled: κ stays small and partial pivoting has to swap the rows back
+    (n·I + noise as it is needs no swap, and an inverse with its permutation transposed went unseen)."""
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((n, n)) + n * np.eye(n)).astype(dtype)
+    a = rng.standard_normal((n, n)) + n * np.eye(n)
+    return a[rng.permutation(n)].astype(dtype)
 
 
 def rel_err(x, y):
