@@ -160,6 +160,22 @@ def test_short_row_norms_match_reference_across_blocks(engine, dtype, cols):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_max_abs_norms_see_every_block_of_rows(engine, dtype, order):
+    # the numba engine takes the max over blocks of rows: the largest entries in the last block and in
+    # the first (an F-order operand's row norms go through the column kernel)
+    a = RNG.standard_normal((4000, 5)).astype(dtype)
+    a[3999, 1], a[0, 3], a[2000, 4] = -50, 40, 30
+    a = np.asarray(a, order=order)
+    for axis in ("rows", "cols"):
+        np.testing.assert_array_equal(linalg.norm(a, "inf", axis, engine=engine),
+                                      reference.norm(np.ascontiguousarray(a), "inf", axis))
+    want = reference.norm(np.ascontiguousarray(a), "inf")  # the largest row sum: summed in another order
+    assert linalg.norm(a, "inf", engine=engine) == pytest.approx(want, rel=1e-6 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_nan_and_inf_carry_through_norms(engine):
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "l2", engine=engine))
     assert math.isnan(linalg.norm(np.array([1.0, np.nan, 2.0]), "inf", engine=engine))
@@ -224,14 +240,15 @@ def test_unknown_ord_is_an_error():
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("mpn", [(1, 1, 1), (2, 1, 4), (1, 3, 5), (5, 7, 3), (9, 6, 1), (21, 700, 17)])
+@pytest.mark.parametrize("mpn", [(1, 1, 1), (2, 1, 4), (1, 3, 5), (1, 40, 9), (5, 7, 3), (9, 6, 1), (21, 700, 17)])
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
 def test_pairwise_distances_match_reference(engine, dtype, mpn, metric):
     m, p, n = mpn
     a = RNG.standard_normal((m, 2 * n)).astype(dtype)[:, ::2]     # non-contiguous
     b = np.asfortranarray(RNG.standard_normal((p, n)).astype(dtype))
-    if 1 in (m, n) or p == 1:
-        a, b = RNG.standard_normal((max(m, 2), n + 1)).astype(dtype), RNG.standard_normal((max(p, 2), n + 1)).astype(dtype)
+    if n == 1 or m == p == 1:  # one column, or one row each, are vectors (test_vector_distances_match_reference)
+        a = RNG.standard_normal((max(m, 2), 2 * n + 2)).astype(dtype)[:, ::2]
+        b = np.asfortranarray(RNG.standard_normal((max(p, 2), n + 1)).astype(dtype))
     got = linalg.dist(a, b, metric, engine=engine)
     want = reference.dist(np.ascontiguousarray(a), np.ascontiguousarray(b), metric)
     assert got.dtype == dtype and got.shape == (a.shape[0], b.shape[0])
