@@ -18,6 +18,8 @@ def test_softmax_of_1000_1001_1002_is_finite_and_sums_to_1(engine):
     assert r.code == 0, r.stderr
     s = floats(r.stdout)
     assert all(np.isfinite(s)) and sum(s) == pytest.approx(1.0)
+    e = np.exp([-2.0, -1.0, 0.0])  # the seed's values: e^(z − max) / Σ, not just any row summing to 1
+    np.testing.assert_allclose(s, e / e.sum(), rtol=1e-15)
 
 
 def test_unknown_activation_exits_2_listing_the_valid_ones():
