@@ -91,10 +91,16 @@ def test_forward_carries_nan_through():
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_float32_operands_give_float32_results(engine):
-    x = np.ones((2, 3), dtype=np.float32)
-    w = np.ones((4, 3), dtype=np.float32)
-    assert nn.forward(x, w, None, "gelu", engine=engine).dtype == np.float32
-    assert nn.backward(x, w, None, np.ones((2, 4), dtype=np.float32), "gelu", engine=engine)["dW"].dtype == np.float32
+    rng = np.random.default_rng(3)
+    x, w, g = (rng.standard_normal(s).astype(np.float32) for s in [(2, 3), (4, 3), (2, 4)])
+    a = nn.forward(x, w, None, "gelu", engine=engine)
+    assert a.dtype == np.float32
+    np.testing.assert_allclose(a, ref.dense_forward(x.astype(float), w.astype(float), None, "gelu"), rtol=2e-5, atol=1e-6)
+    grads = nn.backward(x, w, None, g, "gelu", engine=engine)
+    want = ref.dense_backward(x.astype(float), w.astype(float), None, g.astype(float), "gelu")
+    for name, value in zip(("dW", "db", "dX"), want):
+        assert grads[name].dtype == np.float32
+        np.testing.assert_allclose(grads[name], value, rtol=2e-5, atol=1e-6)
 
 
 def test_backward_trace_explains_the_chain_rule_and_checks_it():

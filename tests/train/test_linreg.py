@@ -200,3 +200,33 @@ def test_every_optimizer_with_l1_reaches_the_lasso(housing, optimizer, engine):
     cfg = linreg.Config(method="gd", optimizer=optimizer, standardize=True, l1=0.1, epochs=1000)
     got = linreg.fit(housing, cfg, engine=engine)
     np.testing.assert_array_equal(got["coef"] == 0, lasso["coef"] == 0)  # the same exact zeros
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("optimizer", NAMES)
+def test_first_steps_follow_each_optimizers_formula(optimizer, engine):
+    # three full-batch steps from θ = 0 written out from docs/train.md's table, with this test's own
+    # arithmetic: both engines must take exactly these steps (converging within 1 % would not notice a
+    # momentum averaged as (1 − β)·g, or Adam without its bias correction)
+    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]])
+    y = np.array([1.0, 2.0, 3.0, -1.0])
+    lr = 0.05
+    theta, m, v = np.zeros(3), np.zeros(3), np.zeros(3)
+    for t in range(1, 4):
+        r = x @ theta[:2] + theta[2] - y
+        g = np.append(2 / 4 * x.T @ r, 2 / 4 * r.sum())
+        if optimizer == "sgd":
+            theta = theta - lr * g
+        elif optimizer == "momentum":
+            m = 0.9 * m + g
+            theta = theta - lr * m
+        elif optimizer == "rmsprop":
+            v = 0.9 * v + 0.1 * g * g
+            theta = theta - lr * g / (np.sqrt(v) + 1e-8)
+        else:
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            theta = theta - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    data = linreg.prepare(np.column_stack([x, y]), ["a", "b", "y"], "y")
+    out = linreg.fit(data, linreg.Config(method="gd", optimizer=optimizer, lr=lr, epochs=3), engine=engine)
+    np.testing.assert_allclose(out["coef"], theta[:2], rtol=1e-12)
+    assert out["intercept"] == pytest.approx(theta[2], rel=1e-12)
