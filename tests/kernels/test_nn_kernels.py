@@ -31,8 +31,9 @@ def closed_form(x, name):
             return v / (1 + math.exp(-v))
         if name == "gelu":
             return 0.5 * v * math.erfc(-v / math.sqrt(2))  # x·Φ(x), its negative tail kept
-        if name == "gelu-tanh":
-            return 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))
+        if name == "gelu-tanh":  # 1 + tanh(u) written without cancelling as tanh(u) → −1
+            u = math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)
+            return 0.5 * v * (2 * math.exp(2 * u) / (1 + math.exp(2 * u)) if u < 0 else 2 / (1 + math.exp(-2 * u)))
     return np.array([one(float(v)) for v in x.reshape(-1)]).reshape(x.shape)
 
 
@@ -51,6 +52,19 @@ def test_reference_derivative_matches_central_differences(name):
     h = 1e-6
     fd = (closed_form(POINTS + h, name) - closed_form(POINTS - h, name)) / (2 * h)
     np.testing.assert_allclose(ref.activation_grad(POINTS, fn, approx=approx), fd, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("engine", KERNELS)
+def test_derivatives_keep_their_digits_far_out(engine):
+    # σ′ = 1/(4·cosh²(x/2)) and tanh′ = 1/cosh²(x), exact forms without cancelling: σ·(1 − σ) gave
+    # σ′(40) = 0, and 1 − tanh² printed every digit beyond |x| ≈ 7 as rounding (the engines disagreed)
+    x = np.array([-300.0, -40.0, -19.0, -7.3, -0.4, 0.0, 0.9, 7.3, 19.0, 40.0, 300.0])
+    k = KERNELS[engine]
+    np.testing.assert_allclose(k.activation_grad(x, "sigmoid"), [0.25 / math.cosh(v / 2) ** 2 for v in x], rtol=1e-14)
+    np.testing.assert_allclose(k.activation_grad(x[1:-1], "tanh"), [1 / math.cosh(v) ** 2 for v in x[1:-1]], rtol=1e-14)
+    swish = [1 / (1 + math.exp(-v)) + v * 0.25 / math.cosh(v / 2) ** 2 for v in x]
+    np.testing.assert_allclose(k.activation_grad(x, "swish"), swish, rtol=1e-14, atol=1e-300)
+    np.testing.assert_array_equal(k.activation_grad(np.array([np.inf, -np.inf, np.nan]), "swish"), [1, 0, np.nan])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -37,6 +37,24 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def sigmoid_grad(x):
+    """σ′ = e/(1 + e)² with e = e^(−|x|): symmetric, where σ·(1 − σ) cancels for large x (σ′(40) gave 0)."""
+    e = np.exp(-np.abs(x))
+    return e / ((1 + e) * (1 + e))
+
+
+def sech2(x):
+    """tanh′ = sech² = 4e/(1 + e)² with e = e^(−2|x|): 1 − tanh² cancels beyond |x| ≈ 7."""
+    e = np.exp(-2 * np.abs(x))
+    return 4 * e / ((1 + e) * (1 + e))
+
+
+def one_plus_tanh(x):
+    """1 + tanh(x) = 2/(1 + e) for x ≥ 0 and 2e/(1 + e) below, e = e^(−2|x|): no cancelling as tanh → −1."""
+    e = np.exp(-2 * np.abs(x))
+    return np.where(x >= 0, 2, 2 * e) / (1 + e)
+
+
 def softmax(x):
     """softmax(x)ᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x) along the last axis; subtracting the row max
     keeps exp ≤ 1, so [1000, 1001, 1002] is as finite as [0, 1, 2]."""
@@ -63,7 +81,7 @@ def activation(x, fn, alpha=0.01, approx=None):
     if fn == "gelu":
         if approx == "tanh":
             with np.errstate(over="ignore"):  # x³ may overflow for huge x; tanh(±inf) = ±1 is right
-                return 0.5 * x * (1 + np.tanh(GELU_TANH_C * (x + GELU_TANH_K * x ** 3)))
+                return 0.5 * x * one_plus_tanh(GELU_TANH_C * (x + GELU_TANH_K * x ** 3))
         return x * normal_cdf(x)
     raise ValueError(f"unknown activation {fn!r}")
 
@@ -76,23 +94,22 @@ def activation_grad(x, fn, alpha=0.01, approx=None):
     if fn == "leaky-relu":
         return (alpha + (1 - alpha) * np.heaviside(x, 0)).astype(x.dtype)
     if fn == "sigmoid":
-        s = sigmoid(x)
-        return s * (1 - s)
+        return sigmoid_grad(x)
     if fn == "tanh":
-        t = np.tanh(x)
-        return 1 - t * t
+        return sech2(x)
     if fn == "swish":
-        s = sigmoid(x)
-        return s * (1 + x * (1 - s))  # d/dx x·σ(x) = σ + x·σ(1 − σ)
+        sp = sigmoid_grad(x)
+        with np.errstate(invalid="ignore"):  # d/dx x·σ(x) = σ + x·σ′; at ±inf σ′ = 0: the term is 0, not inf·0
+            return sigmoid(x) + np.where(sp == 0, 0, x * sp).astype(x.dtype)
     if fn == "gelu":
         if approx == "tanh":
             with np.errstate(over="ignore", invalid="ignore"):
-                t = np.tanh(GELU_TANH_C * (x + GELU_TANH_K * x ** 3))
-                sech2 = 1 - t * t
+                u = GELU_TANH_C * (x + GELU_TANH_K * x ** 3)
+                s2 = sech2(u)
                 inner = GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x)
                 # where tanh saturated, sech² = 0 exactly and the x·inner factor may be inf: the term is 0
-                tail = np.where(sech2 == 0, 0, 0.5 * x * sech2 * inner)
-            return (0.5 * (1 + t) + tail).astype(x.dtype)
+                tail = np.where(s2 == 0, 0, 0.5 * x * s2 * inner)
+            return (0.5 * one_plus_tanh(u) + tail).astype(x.dtype)
         # d/dx x·Φ(x) = Φ(x) + x·φ(x)
         cdf = normal_cdf(x)
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
