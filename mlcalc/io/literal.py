@@ -70,12 +70,13 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             text = text[1:-1]
         # rows end at ';' or, as in Octave, at a line break
         # (a line may end in ';' already, as Octave users type "1 2;\n3 4")
+        rows_given = ";" in text  # "1 2 3;" is a 1×3 matrix, as Octave's [1 2 3;]: only "1 2 3" is 1-D
         lines = text.replace('"', " ").splitlines()
         text = ";".join(line.rstrip().removesuffix(";") for line in lines if line.strip())
         rows = text.split(";")
         if rows and not rows[-1].strip():
             rows = rows[:-1]  # a trailing ';' as Octave allows
-        one_dimensional = len(rows) == 1
+        one_dimensional = len(rows) == 1 and not rows_given
         cells = [_row_cells(row, i, label) for i, row in enumerate(rows, start=1)]
     width = len(cells[0])
     for i, row in enumerate(cells, start=1):

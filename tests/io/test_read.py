@@ -27,6 +27,9 @@ from mlcalc.io.read import ReadOptions, StdinGuard, read_operand
     ("[1 2;\r\n 3 4;]", [[1, 2], [3, 4]]),
     ("1 2, 3", [1, 2, 3]),                  # commas and blanks both separate
     ("1, 2,", [1, 2]),                      # a trailing comma, as Octave allows
+    ("1 2 3;", [[1, 2, 3]]),                # a ';' makes rows: 1×3, as Octave's [1 2 3;] (it read as 1-D)
+    ("[1 2 3;]", [[1, 2, 3]]),
+    ("1 2 3\n", [1, 2, 3]),                 # one line without ';' stays the vector "1 2 3"
     ("[true, false, 2]", [1, 0, 2]),        # JSON booleans read as 1 and 0
     ("[[true, 0], [1, false]]", [[1, 0], [1, 0]]),
 ])
