@@ -78,6 +78,17 @@ def test_svd_of_graded_diagonal_keeps_the_small_singular_value():
     np.testing.assert_array_equal(np.abs(u), np.eye(2))
 
 
+def test_svd_of_a_column_beyond_the_rotations_reach_keeps_only_what_is_off_the_others():
+    # [1e200 1; 1 1e-200]: scaled by 1e200, the second column's squares underflow, so no rotation sees
+    # it; its length as it stood made σ₂ = 1 (LAPACK: 3.5e-217, and |det|/σ₁ ≤ 1e-216 says so)
+    a = np.array([[1e200, 1.0], [1.0, 1e-200]])
+    u, s, vt = K.svd(a)
+    assert s[0] == pytest.approx(1e200, rel=1e-15) and 0 <= s[1] <= 1e-200
+    np.testing.assert_allclose(u @ np.diag(s) @ vt, a, rtol=0, atol=1e200 * 1e-15)
+    u, s, vt = K.svd(np.array([[1e100, 1.0], [0.0, 1e-100]]))  # graded, orthogonal enough: kept
+    np.testing.assert_allclose(s, [1e100, 1e-100], rtol=1e-14)
+
+
 def test_svd_of_identity_is_ones():
     u, s, vt = K.svd(np.eye(5))
     np.testing.assert_allclose(s, np.ones(5), atol=1e-15)

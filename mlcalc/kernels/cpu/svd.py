@@ -173,13 +173,19 @@ def _svd64(A):
     rowmax = np.abs(X).max(axis=1)
     unit = X / np.where(rowmax > 0, rowmax, 1.0)[:, None]
     sigma = rowmax * np.sqrt(np.einsum("ij,ij->i", unit, unit))
-    order = np.argsort(-sigma, kind="stable")
-    sigma = sigma[order]
-    X = X[order]
-    Y = Y[order]
     # a column whose squares underflow was beyond the rotations' reach (its inner products read 0): its
-    # length stands, its direction means nothing
-    ok = sigma > 1e-150 * sigma[0]
+    # direction means nothing, and its length is what is left of it off the other columns' directions
+    # (as it stood, [1e200 1; 1 1e-200] kept σ₂ = 1 where it is 3.5e-217)
+    ok = sigma > 1e-150 * sigma.max()
+    if ok.any() and not ok.all():
+        basis = (X[ok] / sigma[ok, None]).T
+        for p in np.flatnonzero(~ok):
+            r = unit[p]
+            for _ in range(2):  # twice is enough (Kahan–Parlett)
+                r = r - basis @ (basis.T @ r)
+            sigma[p] = rowmax[p] * np.linalg.norm(r)
+    order = np.argsort(-sigma, kind="stable")
+    sigma, X, Y, ok = sigma[order], X[order], Y[order], ok[order]
     Ucols = np.zeros((length, k))
     Ucols[:, ok] = (X[ok] / sigma[ok, None]).T
     _complete(Ucols, ok)
