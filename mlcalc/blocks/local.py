@@ -84,19 +84,23 @@ def row_block(shape, itemsize: int, budget: int, copies: int) -> int:
 
 
 def elementwise_shape_error(op: str, a_shape, b_shape) -> ShapeError:
-    return ShapeError(f"{op}: shapes {tuple(a_shape)} and {tuple(b_shape)} must be equal (or one a row "
-                      "or a single number) for out-of-core work")
+    return ShapeError(f"{op}: shapes {tuple(a_shape)} and {tuple(b_shape)} must be equal (or one a row, "
+                      "a column or a single number) for out-of-core work")
 
 
 def elementwise(op: str, a, b, out: NpyBlockWriter, budget: int, engine: str = "auto",
                 progress: Progress = _noop) -> None:
     """add / sub / hadamard by row blocks of two same-shape operands, or of one operand and a row or a
-    single number on either side (read whole: it is small), broadcast as NumPy does."""
+    single number on either side (read whole: it is small), or a column of as many rows (read with each
+    block), broadcast as NumPy does."""
     def broadcasts_over(x, big):  # a single number, or one row of big's width
         return int(np.prod(x.shape)) == 1 or (len(big.shape) == 2 and tuple(x.shape) in ((big.shape[1],),
                                                                                       (1, big.shape[1])))
-    if tuple(a.shape) == tuple(b.shape):
-        big, small = a, None
+
+    def column_of(x, big):  # (m, 1) beside (m, n): sliced by the same row blocks
+        return len(big.shape) == 2 and tuple(x.shape) == (big.shape[0], 1)
+    if tuple(a.shape) == tuple(b.shape) or column_of(b, a) or column_of(a, b):
+        big, small = (b, None) if column_of(a, b) else (a, None)
     elif broadcasts_over(b, a):
         big, small = a, b
     elif broadcasts_over(a, b):

@@ -216,8 +216,9 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
     # files over the 2 KB that a 4 KB limit works in memory: a vector, a one-row file, a 0-d number
     big, big2, long_row = rng.standard_normal(3000), rng.standard_normal(3000), rng.standard_normal((1, 3000))
     tall = rng.standard_normal((3000, 4))
+    col = rng.standard_normal((3000, 1))  # a column beside a matrix of as many rows: it was refused
     for name, x in (("a", a), ("v", v), ("d", d), ("row", row), ("u", u), ("big", big), ("big2", big2),
-                    ("long_row", long_row), ("tall", tall), ("two", np.float64(2.0))):
+                    ("long_row", long_row), ("tall", tall), ("two", np.float64(2.0)), ("col", col)):
         np.save(tmp_path / f"{name}.npy", x)
     f = lambda n: str(tmp_path / f"{n}.npy")  # noqa: E731
     lim = ("--memory-limit", "4KB")
@@ -227,7 +228,9 @@ def test_blocked_commands_take_vectors_and_rows_as_in_memory(tmp_path):
              (("add", f("big"), f("big2")), big + big2), (("add", f("row"), f("a")), row + a),
              (("sub", "5", f("a")), 5 - a), (("sub", f("tall"), f("two")), tall - 2),
              (("dist", f("big"), f("big2")), np.float64(np.linalg.norm(big - big2))),
-             (("dist", f("long_row"), f("big")), np.float64(np.linalg.norm(long_row[0] - big)))]
+             (("dist", f("long_row"), f("big")), np.float64(np.linalg.norm(long_row[0] - big))),
+             (("sub", f("tall"), f("col")), tall - col), (("sub", f("col"), f("tall")), col - tall),
+             (("hadamard", f("col"), f("tall")), col * tall)]
     for args, want in cases:
         out = tmp_path / "out.npy"
         r = run_cli(*args, *lim, "-o", str(out))
