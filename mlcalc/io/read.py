@@ -107,6 +107,8 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _read_literal(spec, opts, label)
     if spec.lower().endswith(".npz"):
         raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
+    if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
+        raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
     raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
 
 

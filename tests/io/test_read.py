@@ -140,6 +140,10 @@ def test_text_that_is_neither_file_nor_literal():
         read_operand("weights.csv")
     with pytest.raises(InputError, match="^1 2; 3 x: row 2, column 2: 'x'"):  # one line, however it was typed
         read_operand("1 2\n3 x")
+    with pytest.raises(InputError, match="a literal has no comments"):  # not "no such file"
+        read_operand("1 2 # weights")
+    with pytest.raises(InputError, match="no such file"):
+        read_operand("data#1.csv")
 
 
 def test_a_zero_dimensional_npy_is_a_one_element_vector_like_the_literal_5(tmp_path):
