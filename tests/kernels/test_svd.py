@@ -89,6 +89,25 @@ def test_svd_of_a_column_beyond_the_rotations_reach_keeps_only_what_is_off_the_o
     np.testing.assert_allclose(s, [1e100, 1e-100], rtol=1e-14)
 
 
+@pytest.mark.parametrize("transpose", [False, True])
+def test_svd_of_several_columns_beyond_reach_decomposes_them_on_their_own_scale(transpose):
+    # beside 1e200, a block of ordinary columns is out of the rotations' reach: projected off the large
+    # column one by one it gave [1.414, 1] for [[1 1]; [0 1]]'s σ = 1.618, 0.618 (LAPACK's)
+    rng = np.random.default_rng(4)
+    b = rng.standard_normal((5, 3))
+    cases = [np.array([[1e200, 0, 0], [0, 1, 1], [0, 0, 1]]), np.array([[1e200, 1, 1], [0, 1, 1], [0, 0, 1]]),
+             np.block([[1e200 * np.eye(2), np.zeros((2, 3))], [np.zeros((5, 2)), b]]),
+             np.array([[1e200, 0, 0], [0, 0, 0], [0, 0, 1]])]  # a zero column among them
+    for a in cases:
+        a = a.T if transpose else a
+        u, s, vt = K.svd(a)
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-13)
+        k = len(s)
+        np.testing.assert_allclose(u.T @ u, np.eye(k), atol=1e-14)
+        np.testing.assert_allclose(vt @ vt.T, np.eye(k), atol=1e-14)
+        np.testing.assert_allclose(u @ np.diag(s) @ vt, a, rtol=0, atol=1e-14 * s[0])
+
+
 def test_svd_of_identity_is_ones():
     u, s, vt = K.svd(np.eye(5))
     np.testing.assert_allclose(s, np.ones(5), atol=1e-15)

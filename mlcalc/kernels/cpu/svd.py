@@ -153,6 +153,22 @@ def _complete(U, ok):
         ok[p] = True
 
 
+def _beyond_reach(unit, rowmax, basis, Y):
+    """The columns whose squares underflowed beside the largest (below 1e-150 of it, rows of `unit`
+    times `rowmax`): no rotation saw them, so they are neither orthogonal to the others nor to each
+    other ([1e200 1; 1 1e-200] kept σ₂ = 1 where it is 3.5e-217). What is left of them off the other
+    columns' directions (`basis`) is decomposed on its own scale, and its rotation joins V (rows of Y).
+    Returns their (σ, U columns, Y rows, whether each U column is a direction: zero σ's are not)."""
+    top = rowmax.max()
+    if top == 0:  # zero columns: σ = 0, their U columns completed by the caller
+        return np.zeros(len(rowmax)), np.zeros(unit.T.shape), Y, np.zeros(len(rowmax), dtype=bool)
+    r = unit.T.copy()
+    for _ in range(2):  # twice is enough (Kahan–Parlett)
+        r -= basis @ (basis.T @ r)
+    u, s, vt = _svd64(r * (rowmax / top)[None, :])
+    return s * top, u, vt @ Y, s > 0
+
+
 def _svd64(A):
     m, n = A.shape
     wide = m < n
@@ -173,21 +189,13 @@ def _svd64(A):
     rowmax = np.abs(X).max(axis=1)
     unit = X / np.where(rowmax > 0, rowmax, 1.0)[:, None]
     sigma = rowmax * np.sqrt(np.einsum("ij,ij->i", unit, unit))
-    # a column whose squares underflow was beyond the rotations' reach (its inner products read 0): its
-    # direction means nothing, and its length is what is left of it off the other columns' directions
-    # (as it stood, [1e200 1; 1 1e-200] kept σ₂ = 1 where it is 3.5e-217)
     ok = sigma > 1e-150 * sigma.max()
-    if ok.any() and not ok.all():
-        basis = (X[ok] / sigma[ok, None]).T
-        for p in np.flatnonzero(~ok):
-            r = unit[p]
-            for _ in range(2):  # twice is enough (Kahan–Parlett)
-                r = r - basis @ (basis.T @ r)
-            sigma[p] = rowmax[p] * np.linalg.norm(r)
-    order = np.argsort(-sigma, kind="stable")
-    sigma, X, Y, ok = sigma[order], X[order], Y[order], ok[order]
     Ucols = np.zeros((length, k))
     Ucols[:, ok] = (X[ok] / sigma[ok, None]).T
+    if ok.any() and not ok.all():
+        sigma[~ok], Ucols[:, ~ok], Y[~ok], ok[~ok] = _beyond_reach(unit[~ok], rowmax[~ok], Ucols[:, ok], Y[~ok])
+    order = np.argsort(-sigma, kind="stable")
+    sigma, Ucols, Y, ok = sigma[order], Ucols[:, order], Y[order], ok[order]
     _complete(Ucols, ok)
     sigma = sigma * scale
     # A·V = U·Σ with V = Yᵀ (tall), or Aᵀ·V = U·Σ (wide) so the roles swap
