@@ -38,9 +38,12 @@ def _auto_work(n: int, p: int, cfg) -> int:
     return n * p * cfg.epochs // (100 if full_batch else 1)
 
 
-# with --l1, the convergence check's optimum is coordinate descent's, p² Python-level steps per sweep:
-# up to 100 features that is well under the training's own time
+# with --l1, the convergence check's optimum is coordinate descent's, whose sweep is p Python-level steps
+# of an O(p) product each: the check gives up beyond 100 features or 300 sweeps (about 0.1 s at most;
+# with its full 10,000 sweeps a strongly correlated case spent 2.6 s before giving up)
 L1_CHECK_UP_TO = 100
+L1_CHECK_SWEEPS = 300
+SWEEPS = 10_000
 
 
 @dataclass
@@ -205,7 +208,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     else:
         theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
         shortfall = None
-        best = optimum(lambda: _normal(xs, ys, cfg), xs.shape[1], cfg)
+        best = optimum(lambda sweeps: _normal(xs, ys, cfg, sweeps), xs.shape[1], cfg)
         if best is not None:
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
             start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
@@ -239,14 +242,15 @@ def unconverged(final: float, best: float, start: float) -> tuple[float, float] 
     return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
 
 
-def optimum(closed_form: Callable[[], np.ndarray], features: int, cfg: Config) -> np.ndarray | None:
-    """The θ gradient descent should reach, to check it against: closed_form()'s, the normal equations'
-    or with l1 coordinate descent's. None (no check) with l1 beyond L1_CHECK_UP_TO features, where
-    coordinate descent's Python loop could cost more than the training, or where it gives up itself."""
+def optimum(closed_form: Callable[[int], np.ndarray], features: int, cfg: Config) -> np.ndarray | None:
+    """The θ gradient descent should reach, to check it against: closed_form(sweeps)'s, the normal
+    equations' or with l1 coordinate descent's in at most that many sweeps. None (no check) with l1
+    beyond L1_CHECK_UP_TO features or L1_CHECK_SWEEPS sweeps, where coordinate descent's Python loop
+    could cost more than the training."""
     if cfg.l1 and features > L1_CHECK_UP_TO:
         return None
     try:
-        return closed_form()
+        return closed_form(L1_CHECK_SWEEPS)
     except NumericError:
         return None
 
@@ -292,16 +296,16 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
     return coef, float(theta[-1] * sy + my - np.dot(coef, mu))
 
 
-def _normal(x, y, cfg: Config) -> np.ndarray:
+def _normal(x, y, cfg: Config, sweeps: int = SWEEPS) -> np.ndarray:
     """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w (without an intercept,
     the raw moments: see normal_from_moments)."""
     n = x.shape[0]
     xm, ym = x.mean(axis=0), y.mean()
     xc, yc = x - xm, y - ym
-    return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg)
+    return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
 
 
-def normal_from_moments(gram, rhs, xm, ym, cfg: Config) -> np.ndarray:
+def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = SWEEPS) -> np.ndarray:
     """θ = [w, b] from the centred moments G = XcᵀXc/n and r = Xcᵀyc/n (also accumulated by blocks);
     with l1, coordinate descent. Without an intercept, b = 0 and w solves the raw moments
     XᵀX/n = G + x̄x̄ᵀ, Xᵀy/n = r + x̄ȳ."""
@@ -310,7 +314,7 @@ def normal_from_moments(gram, rhs, xm, ym, cfg: Config) -> np.ndarray:
         gram, rhs = gram + np.outer(xm, xm), rhs + xm * ym
         xm, ym = np.zeros(p), 0.0
     if cfg.l1 > 0:
-        w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2)
+        w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2, sweeps)
     else:
         w = _solve_spd(gram + cfg.l2 * np.eye(p), rhs)
         if w is None:  # singular or badly conditioned XᵀX: the minimum-norm least-squares solution
@@ -329,7 +333,7 @@ def _solve_spd(a, rhs) -> np.ndarray | None:
     return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
 
 
-def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = 10_000, tol: float = 1e-12) -> np.ndarray:
+def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = SWEEPS, tol: float = 1e-12) -> np.ndarray:
     """Minimise wᵀ·G·w − 2·rᵀw + l2·‖w‖² + l1·‖w‖₁ (the centred objective) one coordinate at a time:
     wⱼ = S(rⱼ − Σ_{k≠j} Gⱼₖwₖ, l1/2) / (Gⱼⱼ + l2)."""
     p = len(rhs)

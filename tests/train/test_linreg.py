@@ -230,3 +230,27 @@ def test_first_steps_follow_each_optimizers_formula(optimizer, engine):
     out = linreg.fit(data, linreg.Config(method="gd", optimizer=optimizer, lr=lr, epochs=3), engine=engine)
     np.testing.assert_allclose(out["coef"], theta[:2], rtol=1e-12)
     assert out["intercept"] == pytest.approx(theta[2], rel=1e-12)
+
+
+def test_the_l1_convergence_check_has_a_budget():
+    # coordinate descent's Python loop is the check's optimum with --l1: beyond 100 features, or where it
+    # needs more than L1_CHECK_SWEEPS sweeps, there is no check (with 10,000 sweeps a correlated case
+    # spent 2.6 s giving up), while the normal equations' optimum is checked whatever the size
+    cfg = linreg.Config(method="gd", l1=0.01)
+    calls = []
+
+    def closed_form(sweeps):
+        calls.append(sweeps)
+        return np.zeros(3)
+    assert linreg.optimum(closed_form, 101, cfg) is None and calls == []
+    assert linreg.optimum(closed_form, 100, cfg) is not None and calls == [linreg.L1_CHECK_SWEEPS]
+    assert linreg.optimum(closed_form, 500, linreg.Config(method="gd")) is not None
+
+    def gives_up(sweeps):
+        raise linreg.NumericError("coordinate descent did not converge")
+    assert linreg.optimum(gives_up, 5, cfg) is None
+    rng = np.random.default_rng(0)  # strongly correlated columns: no convergence in the check's budget
+    x = rng.standard_normal((200, 1)) + 1e-3 * rng.standard_normal((200, 60))
+    with pytest.raises(linreg.NumericError):
+        linreg.normal_from_moments(np.cov(x.T, bias=True), np.ones(60), x.mean(0), 0.0, linreg.Config(l1=1e-4),
+                                   linreg.L1_CHECK_SWEEPS)
