@@ -109,7 +109,7 @@ def train_linreg(
     history = result["history"]
     if linreg.grew(history, cfg) and not shortfalls:  # (a shortfall's warning says it already)
         warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
-             "probably too large (try a smaller --lr, or --standardize)")
+             "probably too large (try a smaller --lr" + (")" if standardize else ", or --standardize)"))
     from mlcalc.io.write import Labeled
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)

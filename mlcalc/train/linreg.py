@@ -382,7 +382,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
         else:
             loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps,
                                    cfg.intercept)
-        check_divergence(loss, theta, initial, epoch, lr)
+        check_divergence(loss, theta, initial, epoch, lr, cfg.standardize)
         if epoch % cfg.log_every == 0 or epoch == 1:
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
@@ -417,12 +417,12 @@ def settled(previous: float | None, loss: float, tol: float | None) -> bool:
     return tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300)
 
 
-def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float) -> None:
+def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, standardize: bool) -> None:
     """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice."""
     diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
     if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
         raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
-                           f"try a smaller --lr than {lr:g}, or --standardize")
+                           f"try a smaller --lr than {lr:g}" + ("" if standardize else ", or --standardize"))
 
 
 def _gradient(x, y, theta, cfg: Config) -> np.ndarray:
