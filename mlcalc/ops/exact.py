@@ -60,9 +60,9 @@ def shortest_rows(a):
 
 
 def rounded(x: Fraction, dtype):
-    """x rounded once, half to even, to dtype (a NumPy float scalar). float32(float(x)) rounds twice, and
-    where float64's rounding lands exactly halfway between two float32 values, the second rounding can
-    go the wrong way (1 + 2⁻²⁴ + 2⁻⁶⁰ became 1)."""
+    """x rounded once, half to even, to a NumPy float scalar of dtype (a dtype or type). float32(float(x))
+    rounds twice: where float64's rounding lands exactly halfway between two float32 values, the second
+    rounding can go the wrong way (1 + 2⁻²⁴ + 2⁻⁶⁰ became 1)."""
     import numpy as np
     dtype = np.dtype(dtype)
     info = np.finfo(dtype)

@@ -135,3 +135,6 @@ def test_rounded_at_the_ends_of_the_range():
     assert exact.rounded(F(1, 10 ** 50), np.float32) == 0 and exact.rounded(F(3, 2 ** 150), np.float32) == 2.0 ** -148
     assert exact.rounded(F(1, 3), np.float64) == 1 / 3 and exact.rounded(F(10 ** 400), np.float64) == np.inf
     assert exact.rounded(F(0), np.float32) == 0
+    top = F(float(np.finfo(np.float32).max))  # (2²⁴ − 1)·2¹⁰⁴: the tie above it rounds to even, 2¹²⁸ = inf
+    assert exact.rounded(top + F(2) ** 103, np.float32) == np.inf
+    assert exact.rounded(top + F(2) ** 103 - F(1, 2 ** 40), np.float32) == np.finfo(np.float32).max
