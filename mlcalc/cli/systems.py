@@ -37,18 +37,19 @@ def _exact_result(x):
 
 
 def _of_square_matrix(command: str, a: str) -> None:
-    """inv and det: in fractions with --exact, else in floating point with A's entries as typed at hand
-    (mlcalc.ops.exact and mlcalc.ops.systems have a function of the command's name)."""
+    """inv and det: in fractions with --exact, else in floating point with A's entries as typed at hand."""
     s = settings()
     if s.exact:
         from mlcalc.ops import exact
         rows, _ = _exact_rows(a, command)
-        emit(_exact_result(getattr(exact, command)(rows, tracer=s.tracer)))
+        in_fractions = {"inv": exact.inv, "det": exact.det}[command]
+        emit(_exact_result(in_fractions(rows, tracer=s.tracer)))
         return
     from mlcalc.io.read import typed_rows
     from mlcalc.ops import systems
     op = read_operand(a)
-    emit(getattr(systems, command)(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
+    in_floats = {"inv": systems.inv, "det": systems.det}[command]
+    emit(in_floats(op.values, engine=s.engine, tracer=s.tracer, warn=warn, typed=typed_rows(op)))
 
 
 @app.command(epilog='Examples: mlcalc inv "2 1; 1 1"  ·  mlcalc inv "2 1; 1 1" --exact --trace  ·  '

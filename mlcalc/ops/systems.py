@@ -10,7 +10,7 @@ operands up to 6×6 (mlcalc.ops.rowops), a summary with shapes and operation cou
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
@@ -139,13 +139,20 @@ def _on_equilibrated(kernel, scaled_args: tuple, given_args: tuple):
         return kernel(*given_args), False
 
 
+class Checked(NamedTuple):
+    """_lu_checked's answer: A⁻¹ or x, whether it is for the equilibrated copy (to be scaled back), and
+    whether it was worked in fractions as typed (then it is final)."""
+    result: np.ndarray
+    was_scaled: bool
+    in_fractions: bool
+
+
 def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple, typed: list | None,
-                typed_b: list | None, warn: Warn, tracer: Tracer | None) -> tuple[np.ndarray, bool, bool]:
-    """inv's and solve's LU with the checks they share: (answer, whether it is for the equilibrated
-    copy, whether it was computed in fractions as typed and is final). With typed entries, a matrix
-    singular as typed is the error whatever LU's rounding makes of it, and one floating point cannot
-    hold well (singular in its floats, or κ beyond 1/eps) is worked in fractions, as det does: the same
-    answer on every engine. given_args: (A,) or (A, b) in one dtype."""
+                typed_b: list | None, warn: Warn, tracer: Tracer | None) -> Checked:
+    """inv's and solve's LU with the checks they share. With typed entries, a matrix singular as typed
+    is the error whatever LU's rounding makes of it, and one floating point cannot hold well (singular in
+    its floats, or κ beyond 1/eps) is worked in fractions, as det does: the same answer on every engine.
+    given_args: (A,) or (A, b) in one dtype."""
     a = given_args[0]
     b = given_args[1] if len(given_args) > 1 else None
     if typed is not None:
@@ -157,15 +164,15 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
         exact_result = _in_fractions(command, a, typed, b, typed_b, warn, tracer) if typed is not None else None
         if exact_result is None:
             raise _singular(command, e, a) from None
-        return exact_result, False, True
+        return Checked(exact_result, False, True)
     if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
         exact_result = _in_fractions(command, a, typed, b, typed_b, warn, tracer)
         if exact_result is not None:
-            return exact_result, False, True
+            return Checked(exact_result, False, True)
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular(command, a, cond)
     _check_condition(command, cond, a.dtype, warn)
-    return result, was_scaled, False
+    return Checked(result, was_scaled, False)
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
