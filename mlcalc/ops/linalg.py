@@ -324,8 +324,8 @@ def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.nd
     orthonormal basis is an answer, and each engine's solver returns its own (e₃, e₁ or e₁, e₃ for
     diag(1, −1, 1, −1)).
 
-    Repeated: neighbours in the ascending w within n·eps·max|w| of each other (the solvers' rounding
-    splits an exactly repeated value by about that) that the solver did not tell apart: a computed
+    Repeated: neighbours in the ascending w within 16·n·eps·max|w| of each other (the solvers' rounding
+    splits an exactly repeated value by about n·eps·max|w|) that the solver did not tell apart: a computed
     pair (wᵢ, vᵢ) with residual rᵢ = ‖A·vᵢ − wᵢ·vᵢ‖ is within rᵢ of an eigenvalue, so two values of one
     repeated eigenvalue are at most rᵢ + rⱼ apart. Values further apart than that are distinct, however
     small beside max|w| (1, 2, 3 beside 10¹⁶ in a diagonal matrix), and keep their own vectors."""
@@ -333,7 +333,9 @@ def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.nd
     if n < 2:
         return v
     eps = np.finfo(w.dtype).eps
-    tol = n * eps * float(np.max(np.abs(w)))
+    # neighbours this close are looked at (LAPACK split a double eigenvalue 1 of a 3×3 by 1.4e-15, just
+    # past n·eps·max|w| = 1.3e-15, and the engines printed different bases); their residuals decide
+    tol = 16 * n * eps * float(np.max(np.abs(w)))
     dtype, v = v.dtype, np.array(v, dtype=np.float64)
     close = np.flatnonzero(np.diff(w) <= tol)
     if close.size == 0:
@@ -398,10 +400,12 @@ def _phase_fix_complex(v: np.ndarray) -> np.ndarray:
 
 
 def _sort_eigen(w: np.ndarray, v: np.ndarray):
-    """Sort by real part, then imaginary part (real parts equal up to rounding count as equal)."""
+    """Sort by real part, then imaginary part (real parts equal up to rounding count as equal, so that a
+    conjugate pair stays together), then by the real part itself: 3, 2, 1 beside 1e11 are all "equal"
+    to 10 digits of 1e11, and without it kept each solver's order (1, 2, 3 on one engine, 3, 2, 1 on the other)."""
     scale = max(float(np.max(np.abs(w), initial=0.0)), np.finfo(np.float64).tiny)
     re_key = np.round(w.real / scale, 10)
-    order = np.lexsort((w.imag, re_key))
+    order = np.lexsort((w.real, w.imag, re_key))
     return w[order], v[:, order]
 
 

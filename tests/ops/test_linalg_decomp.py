@@ -329,8 +329,14 @@ def test_inspect_in_float32_finds_orthogonal_and_idempotent_matrices():
     assert not linalg.inspect((1.01 * q).astype(np.float32))["orthogonal"]  # AᵀA − I = 0.02
 
 
+SPLIT_PAST_N_EPS = np.array([  # eigenvalues 1, 1, 2: LAPACK split the pair by 1.4e-15, past n·eps·max|w|
+    [1.91958702406982, 0.25033821423208624, -0.10619561067822737],
+    [0.25033821423208624, 1.06814931035842, -0.02890952007871617],
+    [-0.10619561067822737, -0.02890952007871617, 1.012263665571759]])
+
+
 @pytest.mark.parametrize("a", [np.diag([1.0, -1, 1, -1]), np.array([[2.0, 1, 1], [1, 2, 1], [1, 1, 2]]),
-                               np.eye(3), None])
+                               np.eye(3), None, SPLIT_PAST_N_EPS])
 def test_repeated_eigenvalues_get_the_same_eigenvectors_on_every_engine(a):
     if a is None:  # a triple eigenvalue hidden by a rotation: rounding splits it by ~n·eps·‖A‖
         q = np.linalg.qr(np.random.default_rng(1).standard_normal((100, 100)))[0]
@@ -345,6 +351,17 @@ def test_repeated_eigenvalues_get_the_same_eigenvectors_on_every_engine(a):
         np.testing.assert_allclose(v.T @ v, np.eye(len(w)), atol=1e-12)
     np.testing.assert_array_equal(linalg.eig(np.diag([1.0, -1, 1, -1]), vectors=True)["vectors"][:, 2:],
                                   np.array([[1.0, 0], [0, 0], [0, 1], [0, 0]]))
+
+
+@pytest.mark.parametrize("a", [[[3, 1, 0, 0], [0, 2, 1, 0], [0, 0, 1, 1], [0, 0, 0, 1e11]],
+                               [[1.000000000001, 1, 0], [0, 1, 1], [0, 0, 5]]])
+def test_real_eigenvalues_equal_to_ten_digits_of_the_largest_still_ascend(a):
+    # 1, 2, 3 beside 1e11 count as "equal" real parts (the rule that keeps conjugate pairs together):
+    # the engines printed them in their solvers' orders, 3, 2, 1 and 1, 2, 3
+    a = np.array(a)
+    for e in ENGINES:
+        w = linalg.eig(a, engine=e)["values"]
+        assert np.all(np.diff(w.real) >= 0), (e, w)
 
 
 @pytest.mark.parametrize("diagonal", [[1e16, 3, 2, 1], [1e12, 1.0001, 1], [1e16, 1, 1, 2]])
