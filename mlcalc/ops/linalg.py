@@ -271,9 +271,10 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
 
 
 def _project_columns_svd(a, b, engine):
-    """U_r·(U_rᵀ·a), U_r the left singular vectors of b above lstsq's cutoff: the same projection."""
+    """U_r·(U_rᵀ·a), U_r the left singular vectors of b above lstsq's cutoff (eps of b's dtype): the same
+    projection."""
     u, s, _ = engines.kernel("svd", engine, work=b.size)(b)
-    keep = s > np.finfo(np.float64).eps * max(b.shape) * s[0]
+    keep = s > np.finfo(np.result_type(b.dtype, np.float32)).eps * max(b.shape) * s[0]
     ur = np.ascontiguousarray(u[:, :s.size][:, keep], dtype=np.float64)
     matmul = engines.kernel("matmul", engine, work=ur.size)
     coef = matmul(np.ascontiguousarray(ur.T), a.astype(np.float64))

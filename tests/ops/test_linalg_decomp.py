@@ -77,6 +77,16 @@ def test_projection_onto_a_rank_deficient_matrix_is_onto_its_column_space():
     np.testing.assert_allclose(linalg.project(np.array([3.0, 4.0, 5.0]), b), [3, 0, 0], atol=1e-14)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_projection_onto_a_rank_deficient_matrix_ignores_its_rounding(engine):
+    # column 2 = 3·column 1 in decimal, not in float32: with float64's cutoff the rounding noise was a
+    # second dimension and (1, 0, 0) projected to (0.2, 0.4, 0) instead of (1, 2, 7)/54
+    b = np.array([[0.1, 0.3], [0.2, 0.6], [0.7, 2.1]], dtype=np.float32)
+    got = linalg.project(np.array([1.0, 0, 0], dtype=np.float32), b, engine=engine)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.array([1, 2, 7]) / 54, rtol=1e-5)
+
+
 def test_projection_onto_the_zero_vector_is_an_error():
     with pytest.raises(MlcalcError, match="zero vector"):
         linalg.project(np.array([3.0, 4.0]), np.zeros(2))

@@ -161,8 +161,9 @@ def project(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b64 = b.astype(np.float64, copy=False)
     if b.ndim == 1:
         p = (np.dot(a64, b64) / np.dot(b64, b64)) * b64
-    else:
-        x = np.linalg.lstsq(b64, a64, rcond=None)[0]
+    else:  # the cutoff of b's own precision, as np.linalg.lstsq(rcond=None) takes: in float64 a float32
+        # b's rounding noise counted as a second dimension ([0.1 0.3; 0.2 0.6; 0.7 2.1] is rank 1)
+        x = np.linalg.lstsq(b64, a64, rcond=np.finfo(np.result_type(b.dtype, np.float32)).eps * max(b.shape))[0]
         p = b64 @ x
     return p.astype(dtype, copy=False)
 
