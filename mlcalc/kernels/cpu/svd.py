@@ -79,8 +79,9 @@ def _rotate(x, y, c, s):
 
 
 @njit(**JIT_OPTIONS)
-def _orthogonalise_pair(X, Y, p, q, tol):
-    """Rotate rows p, q of X (and of Y) so that they become orthogonal; 1 if a rotation was needed."""
+def _orthogonalise_pair(X, Y, p, q, tol, start, cancels):
+    """Rotate rows p, q of X (and of Y) so that they become orthogonal; 1 if a rotation was needed.
+    start: the rows' squared norms before the iteration; cancels: how often each row has cancelled."""
     alpha, beta, gamma = _gram(X[p], X[q])
     if alpha == 0.0 or beta == 0.0 or abs(gamma) <= tol * np.sqrt(alpha) * np.sqrt(beta):
         return 0
@@ -91,7 +92,31 @@ def _orthogonalise_pair(X, Y, p, q, tol):
     s = c * t
     _rotate(X[p], X[q], c, s)
     _rotate(Y[p], Y[q], c, s)
+    # a column the rotations keep cancelling (its new squared norm, α − tγ or β + tγ, a hundred-millionth of
+    # the old) lies in the span of the others: in a rank-deficient matrix what is left of it is rounding,
+    # which met the other columns again sweep after sweep, shrinking each time (a 4×4 of ones with one 0
+    # did not converge in 60 sweeps). Once is the graded case ([1e100 1; 0 1e-100]: one rotation leaves
+    # the exact 1e-100): a column is zeroed on its second cancellation, if it is then below rounding of
+    # its norm before the iteration.
+    _after_cancelling(X, p, alpha - t * gamma, alpha, start, cancels, tol)
+    _after_cancelling(X, q, beta + t * gamma, beta, start, cancels, tol)
     return 1
+
+
+@njit(**JIT_OPTIONS)
+def _after_cancelling(X, i, predicted, before, start, cancels, tol):
+    """Count a cancelling rotation of row i (predicted squared norm ≤ 1e-8 of `before`); on the second,
+    zero the row if its squared norm is at most (4·tol)² of `start[i]`, its value before the iteration."""
+    if predicted > 1e-8 * before:  # the usual case: no cancellation, no second pass
+        return
+    cancels[i] += 1
+    if cancels[i] < 2:
+        return
+    now = 0.0
+    for j in range(X.shape[1]):
+        now += X[i, j] * X[i, j]
+    if now <= 16.0 * tol * tol * start[i]:
+        X[i, :] = 0.0
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -105,6 +130,10 @@ def _jacobi(X, Y, tol, max_sweeps, parallel):
     k = X.shape[0]
     if k < 2:
         return 0
+    start = np.empty(k)
+    for i in range(k):
+        start[i] = _gram(X[i], X[i])[0]  # (numba's np.dot would need SciPy)
+    cancels = np.zeros(k, dtype=np.int64)
     npl = k + (k % 2)  # an odd count gets a dummy player that sits out each round
     half = npl // 2
     players = np.arange(npl)
@@ -118,14 +147,14 @@ def _jacobi(X, Y, tol, max_sweeps, parallel):
                     q = players[npl - 1 - i]
                     rotated[i] = 0
                     if p < k and q < k:
-                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol)
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels)
             else:
                 for i in range(half):
                     p = players[i]
                     q = players[npl - 1 - i]
                     rotated[i] = 0
                     if p < k and q < k:
-                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol)
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels)
             for i in range(half):
                 total += rotated[i]
             # round-robin: player 0 stays, the others move one seat round
