@@ -169,3 +169,21 @@ def test_svd_that_does_not_converge_is_a_numeric_error(monkeypatch):
 
 def test_warmup_runs():
     K.warmup()
+
+
+def test_svd_of_rank_deficient_integer_matrices_converges():
+    # what the rotations left of a dependent column is rounding in the others' span: it met them sweep
+    # after sweep and "did not converge after 60 sweeps" (about 3 % of small integer matrices like these)
+    cases = [np.array([[0.0, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]),
+             np.array([[-2.0, -2, -2], [-4, -4, -4], [2, 2, -3]])]
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        m, n = rng.integers(2, 7, size=2)
+        a = rng.integers(-3, 4, (m, n)).astype(float)
+        a[:, rng.integers(n)] = a[:, rng.integers(n)]  # a repeated column (or none, by chance)
+        cases.append(a)
+    for a in cases:
+        u, s, vt = K.svd(a)
+        np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=0, atol=1e-13 * max(s[0], 1))
+        np.testing.assert_allclose(u.T @ u, np.eye(len(s)), atol=1e-13)
+        np.testing.assert_allclose(u @ np.diag(s) @ vt, a, atol=1e-13 * max(s[0], 1))
