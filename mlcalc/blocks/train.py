@@ -105,7 +105,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize, cfg.intercept)
-    def closed_form(sweeps=linreg.SWEEPS):  # from the standardized data's moments (which follow from the raw ones)
+    # from the moments of the standardized data (which follow from the raw ones)
+    def closed_form(sweeps=linreg.COORDINATE_SWEEPS):
         return linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
                                           (ym - my) / sy, cfg, sweeps)
     history, epochs, shortfall = [], 0, None

@@ -43,7 +43,7 @@ def _auto_work(n: int, p: int, cfg) -> int:
 # with its full 10,000 sweeps a strongly correlated case spent 2.6 s before giving up)
 L1_CHECK_UP_TO = 100
 L1_CHECK_SWEEPS = 300
-SWEEPS = 10_000
+COORDINATE_SWEEPS = 10_000  # --method normal --l1's own budget
 
 
 @dataclass
@@ -296,7 +296,7 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
     return coef, float(theta[-1] * sy + my - np.dot(coef, mu))
 
 
-def _normal(x, y, cfg: Config, sweeps: int = SWEEPS) -> np.ndarray:
+def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
     """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w (without an intercept,
     the raw moments: see normal_from_moments)."""
     n = x.shape[0]
@@ -305,7 +305,7 @@ def _normal(x, y, cfg: Config, sweeps: int = SWEEPS) -> np.ndarray:
     return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
 
 
-def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = SWEEPS) -> np.ndarray:
+def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
     """θ = [w, b] from the centred moments G = XcᵀXc/n and r = Xcᵀyc/n (also accumulated by blocks);
     with l1, coordinate descent. Without an intercept, b = 0 and w solves the raw moments
     XᵀX/n = G + x̄x̄ᵀ, Xᵀy/n = r + x̄ȳ."""
@@ -333,7 +333,7 @@ def _solve_spd(a, rhs) -> np.ndarray | None:
     return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
 
 
-def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = SWEEPS, tol: float = 1e-12) -> np.ndarray:
+def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = COORDINATE_SWEEPS, tol: float = 1e-12) -> np.ndarray:
     """Minimise wᵀ·G·w − 2·rᵀw + l2·‖w‖² + l1·‖w‖₁ (the centred objective) one coordinate at a time:
     wⱼ = S(rⱼ − Σ_{k≠j} Gⱼₖwₖ, l1/2) / (Gⱼⱼ + l2)."""
     p = len(rhs)

@@ -101,8 +101,8 @@ def _swish_grad(v):
 
 @njit(inline="always", **_OPTS)
 def _sech2(u):
-    # tanh′ = sech² = 4e/(1 + e)² with e = e^(−2|u|): 1 − tanh² lost digits from |u| ≈ 1 on (5 at 7, all by 19) to
-    # cancelling (tanh′(19) printed 0 on one engine and 2.2e-16 on the other, for 1.26e-16)
+    # tanh′ = sech² = 4e/(1 + e)² with e = e^(−2|u|): 1 − tanh² cancels, 5 digits lost at 7 and all by 19
+    # (tanh′(19) printed 0 on one engine and 2.2e-16 on the other, for 1.26e-16)
     e = vexp.exp_nonpositive(-2.0 * abs(u))
     d = 1.0 + e
     return 4.0 * e / (d * d)
