@@ -111,6 +111,10 @@ def train_linreg(
         warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
              "probably too large (try a smaller --lr" + (")" if standardize else ", or --standardize)"))
     from mlcalc.io.write import Labeled
+    if s.dtype == "float32":  # trained in float64; printed as float32 like the scalars (emit rounds those)
+        import numpy as np
+        result["coef"], result["history"] = (np.asarray(result["coef"], dtype=np.float32),
+                                             [np.float32(h) for h in history])
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)
     if not s.quiet and len(result["history"]) > 2:

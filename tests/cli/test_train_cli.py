@@ -245,3 +245,12 @@ def test_training_with_l1_is_checked_against_coordinate_descent(blocks):
     for method in ("gd", "sgd"):
         r = run_cli(*args, "--method", method, "--standardize", "--seed", "1", "-f", "json")
         assert r.code == 0 and "converge" not in r.stderr, r.stderr
+
+
+def test_float32_results_are_all_float32():
+    # trained in float64, printed as float32: coef and history printed float64 digits beside a float32
+    # intercept and loss
+    out = json.loads(run_cli("train-linreg", "samples/housing.csv", "--standardize", "--dtype", "float32",
+                             "--epochs", "50", "-q", "-f", "json").stdout)
+    numbers = [*out["coef"], out["intercept"], out["loss"], out["r2"], *out["history"]]
+    assert all(float(np.float32(v)) == v for v in numbers), numbers
