@@ -79,9 +79,10 @@ def _rotate(x, y, c, s):
 
 
 @njit(**JIT_OPTIONS)
-def _orthogonalise_pair(X, Y, p, q, tol, start, cancels):
+def _orthogonalise_pair(X, Y, p, q, tol, start, cancels, zero_cancelled):
     """Rotate rows p, q of X (and of Y) so that they become orthogonal; 1 if a rotation was needed.
-    start: the rows' squared norms before the iteration; cancels: how often each row has cancelled."""
+    start: the rows' squared norms before the iteration; cancels: how often each row has cancelled;
+    zero_cancelled: whether to zero a row that keeps cancelling (the retry, see _svd64)."""
     alpha, beta, gamma = _gram(X[p], X[q])
     if alpha == 0.0 or beta == 0.0 or abs(gamma) <= tol * np.sqrt(alpha) * np.sqrt(beta):
         return 0
@@ -92,16 +93,16 @@ def _orthogonalise_pair(X, Y, p, q, tol, start, cancels):
     s = c * t
     _rotate(X[p], X[q], c, s)
     _rotate(Y[p], Y[q], c, s)
-    # a column the rotations keep cancelling (its new squared norm, α − tγ or β + tγ, a hundred-millionth of
-    # the old) lies in the span of the others: in a rank-deficient matrix what is left of it is rounding,
-    # which met the other columns again sweep after sweep, shrinking each time (a 4×4 of ones with one 0
-    # did not converge in 60 sweeps). Once is the graded case ([1e100 1; 0 1e-100]: one rotation leaves
-    # the exact 1e-100): a column is zeroed on its second cancellation, if it is then below rounding of
-    # its norm before the iteration.
+    # in the retry, a column the rotations keep cancelling (its new squared norm, α − tγ or β + tγ, a
+    # hundred-millionth of the old) is taken as lying in the span of the others: in a rank-deficient
+    # matrix what is left of it is rounding, which met the other columns again sweep after sweep, shrinking
+    # each time (a 4×4 of ones with one 0 did not converge in 60 sweeps). It is zeroed on its second
+    # cancellation, if it is then below rounding of its norm before the iteration. Not on the first try:
+    # in a row-graded matrix (D·Qᵀ) what is left is the exact tiny column, and zeroing it lost σ_min.
     # (the rare call kept out of this hot path: inlined, its loop cost 14 % of a 300² SVD)
-    if alpha - t * gamma <= 1e-8 * alpha:
+    if zero_cancelled and alpha - t * gamma <= 1e-8 * alpha:
         _cancelled(X, p, start, cancels, tol)
-    if beta + t * gamma <= 1e-8 * beta:
+    if zero_cancelled and beta + t * gamma <= 1e-8 * beta:
         _cancelled(X, q, start, cancels, tol)
     return 1
 
@@ -121,10 +122,11 @@ def _cancelled(X, i, start, cancels, tol):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _jacobi(X, Y, tol, max_sweeps, parallel):
+def _jacobi(X, Y, tol, max_sweeps, parallel, zero_cancelled):
     """Orthogonalise the k rows of X (k ≤ row length), applying the same rotations to Y.
 
     parallel: run each round's pairs with prange (worth it only for many columns).
+    zero_cancelled: zero rows that keep cancelling (_orthogonalise_pair), for the retry.
 
     Returns the number of sweeps, or -1 if max_sweeps were not enough.
     """
@@ -148,14 +150,16 @@ def _jacobi(X, Y, tol, max_sweeps, parallel):
                     q = players[npl - 1 - i]
                     rotated[i] = 0
                     if p < k and q < k:
-                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels)
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels,
+                                                         zero_cancelled)
             else:
                 for i in range(half):
                     p = players[i]
                     q = players[npl - 1 - i]
                     rotated[i] = 0
                     if p < k and q < k:
-                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels)
+                        rotated[i] = _orthogonalise_pair(X, Y, min(p, q), max(p, q), tol, start, cancels,
+                                                         zero_cancelled)
             for i in range(half):
                 total += rotated[i]
             # round-robin: player 0 stays, the others move one seat round
@@ -212,8 +216,12 @@ def _svd64(A):
     X /= scale  # keeps every square and product of squares in range
     Y = np.eye(k)
     tol = np.sqrt(length) * np.finfo(np.float64).eps
-    if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM) < 0:
-        raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
+    given = X.copy()
+    if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM, False) < 0:
+        # rank-deficient matrices can keep rotating rounding: again, zeroing the columns that do
+        X, Y = given, np.eye(k)
+        if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM, True) < 0:
+            raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
     # each row's length scaled by its largest entry: in a graded matrix (1e100 beside 1e-100) the small
     # rows' squares underflow, and their singular values came out 0
     rowmax = np.abs(X).max(axis=1)
