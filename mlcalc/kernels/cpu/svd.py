@@ -206,8 +206,9 @@ def _beyond_reach(unit, rowmax, basis, Y):
 def _svd64(A):
     m, n = A.shape
     wide = m < n
-    # rows of X are the columns to orthogonalise: those of A, or of Aᵀ for a wide A
-    X = np.array(A if wide else A.T, dtype=np.float64, order="C", copy=True)
+    def columns():  # rows of X are the columns to orthogonalise: those of A, or of Aᵀ for a wide A
+        return np.array(A if wide else A.T, dtype=np.float64, order="C", copy=True)
+    X = columns()
     k, length = X.shape
     scale = np.abs(X).max() if X.size else 0.0
     if scale == 0.0:  # any orthonormal factors of the right shapes (U m×k, Vt k×n) will do
@@ -216,10 +217,10 @@ def _svd64(A):
     X /= scale  # keeps every square and product of squares in range
     Y = np.eye(k)
     tol = np.sqrt(length) * np.finfo(np.float64).eps
-    given = X.copy()
     if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM, False) < 0:
-        # rank-deficient matrices can keep rotating rounding: again, zeroing the columns that do
-        X, Y = given, np.eye(k)
+        # rank-deficient matrices can keep rotating rounding: again from A (rebuilt only in this rare
+        # case, not copied on every call), zeroing the columns that do
+        X, Y = columns() / scale, np.eye(k)
         if _jacobi(X, Y, tol, MAX_SWEEPS, k >= _PARALLEL_FROM, True) < 0:
             raise NumericError(f"svd: the Jacobi iteration did not converge after {MAX_SWEEPS} sweeps")
     # each row's length scaled by its largest entry: in a graded matrix (1e100 beside 1e-100) the small
