@@ -1,5 +1,7 @@
 """The numba SVD kernel against the definition A = U·Σ·Vᵀ and against numpy.linalg.svd."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -79,8 +81,8 @@ def test_svd_of_graded_diagonal_keeps_the_small_singular_value():
 
 
 def test_svd_of_a_column_beyond_the_rotations_reach_keeps_only_what_is_off_the_others():
-    # [1e200 1; 1 1e-200]: scaled by 1e200, the second column's squares underflow, so no rotation sees
-    # it; its length as it stood made σ₂ = 1 (LAPACK: 3.5e-217, and |det|/σ₁ ≤ 1e-216 says so)
+    # [1e200 1; 1 1e-200]: scaled by 1e200, the second column's squares underflow; when no rotation saw
+    # it, its length as it stood made σ₂ = 1 (LAPACK: 3.5e-217, and |det|/σ₁ ≤ 1e-216 says so)
     a = np.array([[1e200, 1.0], [1.0, 1e-200]])
     u, s, vt = K.svd(a)
     assert s[0] == pytest.approx(1e200, rel=1e-15) and 0 <= s[1] <= 1e-200
@@ -91,7 +93,7 @@ def test_svd_of_a_column_beyond_the_rotations_reach_keeps_only_what_is_off_the_o
 
 @pytest.mark.parametrize("transpose", [False, True])
 def test_svd_of_several_columns_beyond_reach_decomposes_them_on_their_own_scale(transpose):
-    # beside 1e200, a block of ordinary columns is out of the rotations' reach: projected off the large
+    # beside 1e200, a block of ordinary columns has squares that underflow: projected off the large
     # column one by one it gave [1.414, 1] for [[1 1]; [0 1]]'s σ = 1.618, 0.618 (LAPACK's)
     rng = np.random.default_rng(4)
     b = rng.standard_normal((5, 3))
@@ -201,3 +203,46 @@ def test_svd_of_row_graded_matrices_keeps_the_small_singular_values():
         np.testing.assert_allclose(s, np.sort(d)[::-1], rtol=1e-12)
     a = np.array([[9.083610125652998e-63, 5.237717674117439e-64], [1.1063812197659763e-138, -7.418393810253734e-138]])
     assert K.svd(a)[1][1] == pytest.approx(7.46978156e-138, rel=1e-8)
+
+
+def test_svd_of_matrices_graded_over_280_orders_keeps_every_singular_value():
+    # A = D·Qᵀ, Q orthogonal: σ = |d|. Squares of the small entries are subnormal or 0 beside the largest:
+    # rotations built from them never made a pair orthogonal ("did not converge after 60 sweeps"), and ζ²
+    # overflowed to a rotation that changed nothing
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n = rng.integers(2, 9)
+        q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        d = 10.0 ** -rng.uniform(0, 280, n)
+        u, s, vt = K.svd((q * d).T.copy())
+        np.testing.assert_allclose(s, np.sort(d)[::-1], rtol=1e-12)
+        np.testing.assert_allclose(u.T @ u, np.eye(n), atol=1e-13)
+        np.testing.assert_allclose(vt @ vt.T, np.eye(n), atol=1e-13)
+
+
+def test_svd_of_a_graded_matrix_that_did_not_converge():
+    # a random B graded by columns (found by a stress test); σ from mpmath at 600 digits. LAPACK's gesdd
+    # gives the last two as 1.4e-166 and 0
+    a = np.array([[-2.98451750749215e-167, 3.757807000607185e-216, -6.286456034771018e-115, 1.259853919593859e-55],
+                  [-2.5544256649368902e-166, 8.689015907955637e-215, -1.1595235874141454e-114, -8.718503209519627e-57],
+                  [2.5214373902225197e-166, 3.197426428742679e-217, 7.179174502938225e-115, -5.646616645507973e-56],
+                  [-1.2787921694110694e-167, 4.4774855974422384e-215, 8.561612517216898e-115, -2.0874061347784585e-55],
+                  [5.916570785941944e-167, -1.486512949063476e-215, 2.6751983442352e-115, 8.148866326621019e-56]])
+    u, s, vt = K.svd(a)
+    np.testing.assert_allclose(s, [2.63343511778e-55, 1.42660964797e-114, 1.55894887707e-166, 4.59062292424e-215],
+                               rtol=1e-10)
+    np.testing.assert_allclose(u.T @ u, np.eye(4), atol=1e-13)
+    np.testing.assert_allclose(vt @ vt.T, np.eye(4), atol=1e-13)
+    np.testing.assert_allclose(u @ np.diag(s) @ vt, a, rtol=0, atol=1e-15 * s[0])
+
+
+def test_svd_of_a_45_by_46_rank_34_matrix_converges():
+    # 1 of ~4,400 rank-deficient cases of a fuzz (a product of Gaussian 45×34 and 34×46) that did not
+    # converge even on the retry: its dependent columns cancelled on down into subnormals, where they are
+    # now zeroed
+    a = np.load(Path(__file__).parent / "data" / "svd_rank34_45x46.npy")
+    u, s, vt = K.svd(a)
+    ref = np.linalg.svd(a, compute_uv=False)
+    np.testing.assert_allclose(s, ref, rtol=0, atol=1e-13 * ref[0])
+    np.testing.assert_allclose(u.T @ u, np.eye(45), atol=1e-13)
+    np.testing.assert_allclose(vt @ vt.T, np.eye(45), atol=1e-13)
