@@ -220,6 +220,8 @@ def _jacobi(X, Y, tol, max_sweeps, parallel, zero_cancelled):
     for sweep in range(max_sweeps):
         total = 0
         for rnd in range(npl - 1):
+            # the two loops are the same but for prange: a function for their body cost 15-25 % of a
+            # 100² and a 300² SVD (measured interleaved), LLVM inlining the rotation differently
             if parallel:
                 for i in prange(half):
                     p = players[i]
