@@ -230,3 +230,122 @@ def test_warmup_runs():
 def test_eig_order_treats_nearly_equal_real_parts_as_equal():
     w = np.array([2 + 3j, 2.0000000000000004 + 0j, 2 - 3j, -1 + 0j])
     np.testing.assert_array_equal(w[K.eig_order(w)], [-1, 2 - 3j, 2.0000000000000004, 2 + 3j])
+
+
+# ---- defects a stress test found (each failed before its fix) --------------------------------
+
+def _residual(a, w, v):
+    """‖A·V − V·Λ‖ over ‖A‖ (largest entries)."""
+    return np.abs(a @ v - v * w).max() / np.abs(a).max()
+
+
+def test_eig_of_rank_deficient_matrices_converges_with_finite_vectors():
+    # their Hessenberg sub-diagonals decay into subnormals: an exact 0 did not deflate when eps·s underflowed
+    # (ZeroDivisionError, "internal error" on the command line), tiny reflectors overflowed Q (NaN
+    # eigenvectors, exit 0), and shifts built from products that underflowed stalled the iteration
+    rng = np.random.default_rng(5)
+    cases = []
+    for n in (15, 19, 27, 40):
+        a = np.ones((n, n))
+        a[0, 1] = 2
+        cases.append(a)
+    for _ in range(40):
+        n, r = rng.integers(13, 61), rng.integers(1, 4)
+        cases.append((rng.integers(-3, 4, (n, r)) @ rng.integers(-3, 4, (r, n))).astype(float))
+        cases.append(np.outer(rng.standard_normal(n), rng.standard_normal(n)))
+    for a in cases:
+        w, v = K.eig(a)
+        assert np.isfinite(w).all() and np.isfinite(v).all()
+        assert _residual(a, w, v) < 100 * a.shape[0] * np.finfo(float).eps
+
+
+def test_eig_vectors_of_a_nearly_triangular_matrix():
+    # EISPACK's balancing (off-diagonal norms) scaled the tiny lower part up until it mattered: [2 1e-300;
+    # 1 1] gave [1, 0] for λ = 2. LAPACK ≥ 3.5 counts the diagonal, as the kernel now does
+    w, v = K.eig(np.array([[2.0, 1e-300], [1.0, 1.0]]))
+    np.testing.assert_allclose(w, [1, 2])
+    np.testing.assert_allclose(v[:, 1], [np.sqrt(0.5), np.sqrt(0.5)], atol=1e-15)
+    rng = np.random.default_rng(1)
+    for k in (10, 20, 35, 300):
+        for _ in range(10):
+            n = rng.integers(2, 21)
+            a = np.triu(rng.standard_normal((n, n))) + 10.0 ** -k * np.tril(rng.standard_normal((n, n)), -1)
+            w, v = K.eig(a)
+            assert _residual(a, w, v) < 100 * n * np.finfo(float).eps
+
+
+def test_eig_of_triangular_matrices_is_their_diagonal():
+    # without dgebal's permutations a lower-triangular 60×60 had eigenvalues 0.1 off
+    rng = np.random.default_rng(0)
+    for n in (5, 20, 60):
+        for a in (np.tril(rng.standard_normal((n, n))), np.triu(rng.standard_normal((n, n)))):
+            w, v = K.eig(a)
+            np.testing.assert_allclose(np.sort(w.real), np.sort(np.diag(a)), rtol=0, atol=1e-15)
+            assert_general_decomposition(a, w, v)
+    # partly triangular: isolated eigenvalues at both ends around a dense block
+    b = rng.standard_normal((6, 6))
+    b[3:, :3] = 0
+    b[4:, 3] = 0
+    b[1:, 0] = 0
+    w, v = K.eig(b)
+    assert_general_decomposition(b, w, v)
+
+
+def test_eig_of_a_tiny_block_beside_a_large_one():
+    # blockdiag(1, 1e-170·B): unscaled shift products underflowed (no convergence in 300 iterations), the
+    # 2×2 discriminant too (a complex pair came out real), and a zero-diagonal 2×2 was split by ‖H‖
+    m = np.zeros((4, 4))
+    m[0, 0] = 1
+    m[1:, 1:] = 1e-170 * np.array([[3, -2, 0], [-2, -3, 2], [-3, -2, 0]])
+    w, v = K.eig(m)
+    np.testing.assert_allclose(np.sort_complex(w[np.abs(w) < 0.5] / 1e-170),
+                               [-1.9470049194 - 1.54028713833j, -1.9470049194 + 1.54028713833j, 3.8940098388],
+                               rtol=1e-9)
+    assert np.abs(m @ v - v * w)[1:].max() < 1e-183  # the tiny block's residual on its own scale
+    m = np.diag([1.0, 0, 0])
+    m[1, 2], m[2, 1] = -1e-166, -3e-166
+    np.testing.assert_allclose(np.sort(K.eigvals(m).real), [-np.sqrt(3) * 1e-166, np.sqrt(3) * 1e-166, 1])
+
+
+def test_eig_of_graded_matrices_converges():
+    rng = np.random.default_rng(11)
+    for i in range(60):
+        n = rng.integers(2, 41)
+        d = 10.0 ** -np.sort(rng.uniform(0, rng.uniform(0, 280), n))
+        a = (d[:, None] * rng.standard_normal((n, n))) * d[None, :]
+        if i % 2:
+            p = rng.permutation(n)
+            a = a[p][:, p]
+        w, v = K.eig(a)
+        assert np.isfinite(v).all() and _residual(a, w, v) < 100 * n * np.finfo(float).eps
+
+
+def test_eigh_of_low_rank_gram_matrices_converges():
+    # X·Xᵀ of rank 1–3: 30 QL iterations for each eigenvalue were too few (about 7 % "did not converge");
+    # now dsteqr's 30·n for all, and its floor for e between zero eigenvalues
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        n, r = rng.integers(13, 61), rng.integers(1, 4)
+        x = rng.integers(-3, 4, (n, r)).astype(float)
+        a = x @ x.T
+        w, v = K.eigh(a)
+        assert_symmetric_decomposition(a, w, v, tol=1e-13)
+
+
+def test_eigh_of_graded_matrices_keeps_v_orthonormal():
+    # reflectors from rows whose squares (and pivot) were subnormal did not match their tau: VᵀV − I was
+    # 1e-2 for [0 1e-161 1e-161; …]; graded D·B·D over 80–280 orders did not converge (NaN in T)
+    a = np.array([[0, 1e-161, 1e-161], [1e-161, 1, 0], [1e-161, 0, 2]])
+    w, v = K.eigh(a)
+    np.testing.assert_allclose(w, [0, 1, 2], atol=1e-300)
+    np.testing.assert_allclose(v.T @ v, np.eye(3), atol=1e-15)
+    rng = np.random.default_rng(1)
+    for i in range(45):
+        n = rng.integers(8, 81)
+        d = 10.0 ** -np.sort(rng.uniform(0, rng.uniform(0, 280), n))
+        d = [d, d[::-1], rng.permutation(d)][i % 3]
+        b = rng.standard_normal((n, n))
+        a = (d[:, None] * (b + b.T)) * d[None, :]
+        w, v = K.eigh(a)
+        np.testing.assert_allclose(v.T @ v, np.eye(n), atol=100 * n * np.finfo(float).eps)
+        assert _residual(a, w, v) < 100 * n * np.finfo(float).eps

@@ -12,9 +12,11 @@ eigh (symmetric A = V·diag(w)·Vᵀ)
     Eigenvalues come back ascending, eigenvectors as orthonormal columns.
 
 eig (general real A·V = V·diag(w))
-    Balancing (EISPACK `balanc`, scaling by powers of 2), Householder reduction to Hessenberg form,
-    Francis double-shift QR to real Schur form with accumulated transformations, eigenvectors of
-    the quasi-triangular form by back-substitution, transformed back (after JAMA's `hqr2`).
+    Balancing (LAPACK `dgebal`: permutations isolating triangular parts, then powers of 2 on 2-norms with
+    the diagonal), Householder reduction to Hessenberg form, Francis double-shift QR to real Schur form
+    with accumulated transformations, eigenvectors of the quasi-triangular form by back-substitution,
+    transformed back (after JAMA's `hqr2`, with LAPACK `dlahqr`'s absolute deflation floor and scaled
+    shifts, so that entries near the underflow threshold neither stall nor divide by zero).
     Order: eigenvalues sorted by real part, then by imaginary part (so a conjugate pair appears as
     a - bi, a + bi); real parts within 1e-10·max|λ| of each other count as equal (`eig_order`).
     Each eigenvector column has unit 2-norm and its largest component real and positive
@@ -34,9 +36,15 @@ from mlcalc.errors import NumericError
 _PARALLEL_FROM = 320
 # Rotations are applied to the eigenvector matrix in column blocks of this width.
 _BLOCK = 64
-_MAX_SWEEPS_PER_EIGENVALUE = 30
+# The QL iteration's budget, LAPACK dsteqr's: 30·n iterations for all the eigenvalues together. (30 for each
+# one was too few for some low-rank Gram matrices X·Xᵀ, whose zero eigenvalues take more.)
+_QL_ITERATIONS_PER_ROW = 30
+# LAPACK's smlnum for n = 1: entries of a matrix scaled to a largest entry of 1 that are this small are
+# negligible beside it; relative tests such as |h| < eps·s fail at exact zeros when eps·s underflows.
+_SMALL = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 _OK = 0
+_TINY_E = np.sqrt(np.finfo(np.float64).tiny)
 
 
 # --------------------------------------------------------------------------------------------
@@ -48,19 +56,27 @@ def _reflector(A, k, v):
     """Reflector H = I - tau·v·vᵀ with H·A[k, k+1:] = beta·e1; writes v[k+1:] (v[k+1] = 1)."""
     n = A.shape[0]
     alpha = A[k, k + 1]
-    xnorm2 = 0.0
+    # worked on the scale of the row's largest entry: squares of entries near 1e-160 lose digits in the
+    # subnormal range, and tau no longer matched v (VᵀV − I was 1e-2 for [0 1e-161 1e-161; …]); so did a
+    # pivot alpha − beta that was itself subnormal
+    big = abs(alpha)
     for j in range(k + 2, n):
-        xnorm2 += A[k, j] * A[k, j]
+        big = max(big, abs(A[k, j]))
+    xnorm2 = 0.0
+    if big > 0.0:
+        for j in range(k + 2, n):
+            xnorm2 += (A[k, j] / big) * (A[k, j] / big)
     v[k + 1] = 1.0
     if xnorm2 == 0.0:
         for j in range(k + 2, n):
             v[j] = 0.0
         return 0.0, alpha
-    beta = -np.copysign(np.sqrt(alpha * alpha + xnorm2), alpha)
-    tau = (beta - alpha) / beta
-    scal = 1.0 / (alpha - beta)
+    a = alpha / big
+    b = -np.copysign(np.sqrt(a * a + xnorm2), alpha)
+    tau = (b - a) / b
     for j in range(k + 2, n):
-        v[j] = A[k, j] * scal
+        v[j] = (A[k, j] / big) / (a - b)
+    beta = b * big
     return tau, beta
 
 
@@ -260,20 +276,21 @@ def _tridiagonal_ql(d, e, W, want_vectors):
     rc = np.empty(cap)
     rs = np.empty(cap)
     count = 0
+    budget = _QL_ITERATIONS_PER_ROW * n
     for l in range(n):
-        it = 0
         while True:
             m = l
             while m < n - 1:
                 dd = abs(d[m]) + abs(d[m + 1])
-                if abs(e[m]) <= eps * dd:
+                # the floor as dsteqr's (e² ≤ safmin): between zero eigenvalues eps·dd is 0
+                if abs(e[m]) <= eps * dd or abs(e[m]) <= _TINY_E:
                     break
                 m += 1
             if m == l:
                 break
-            if it == _MAX_SWEEPS_PER_EIGENVALUE:
+            if budget == 0:
                 return -1 - l
-            it += 1
+            budget -= 1
             if want_vectors and count + (m - l) > cap:
                 _flush(W, ri, rc, rs, count)
                 count = 0
@@ -354,7 +371,7 @@ def _eigh(a, want_vectors):
     status = _tridiagonal_ql(d, e, W, want_vectors)
     if status != _OK:
         raise NumericError(
-            f"eig: the QR iteration did not converge after {_MAX_SWEEPS_PER_EIGENVALUE} "
+            f"eig: the QR iteration did not converge after {_QL_ITERATIONS_PER_ROW * n} "
             f"iterations (eigenvalue {-status})"
         )
     order = np.argsort(d, kind="stable")
@@ -386,44 +403,147 @@ def eigvalsh(a):
 # --------------------------------------------------------------------------------------------
 
 @njit(**JIT_OPTIONS)
-def _balance(A, scale):
-    """EISPACK balanc without permutations: D⁻¹·A·D with row and column norms alike.
+def _scaled_norm(A, i, column, lo, hi):
+    """2-norm of entries lo..hi of column i (or row i) of A, summed on their largest's scale."""
+    big = 0.0
+    for j in range(lo, hi + 1):
+        big = max(big, abs(A[j, i] if column else A[i, j]))
+    if big == 0.0:
+        return 0.0
+    s = 0.0
+    for j in range(lo, hi + 1):
+        x = (A[j, i] if column else A[i, j]) / big
+        s += x * x
+    return big * np.sqrt(s)
 
-    Powers of 2 only, so the scaling itself is exact. Eigenvectors of A are D·(those of D⁻¹AD).
-    """
+
+@njit(**JIT_OPTIONS)
+def _largest(A, i, column, lo, hi):
+    big = 0.0
+    for j in range(lo, hi + 1):
+        big = max(big, abs(A[j, i] if column else A[i, j]))
+    return big
+
+
+@njit(**JIT_OPTIONS)
+def _swap(A, perm, a, b):
+    """The similarity that exchanges rows and columns a and b (perm records it)."""
+    if a == b:
+        return
+    n = A.shape[0]
+    for j in range(n):
+        t = A[a, j]
+        A[a, j] = A[b, j]
+        A[b, j] = t
+    for i in range(n):
+        t = A[i, a]
+        A[i, a] = A[i, b]
+        A[i, b] = t
+    t = perm[a]
+    perm[a] = perm[b]
+    perm[b] = t
+
+
+@njit(**JIT_OPTIONS)
+def _isolate(A, perm):
+    """LAPACK dgebal's permutations: rows with no off-diagonal entry in columns 0..hi go to the bottom,
+    then columns with none in rows lo..hi to the left, so that A = [T₁ X Y; 0 B Z; 0 0 T₂] with T₁, T₂
+    upper triangular: their eigenvalues are their diagonals, exactly, and only B (lo..hi) is iterated on.
+    Without it a lower-triangular 60×60 had eigenvalues 0.1 off (its Hessenberg form is dense and far from
+    normal). Current A = A₀[perm][:, perm]. Returns (lo, hi)."""
     n = A.shape[0]
     for i in range(n):
+        perm[i] = i
+    lo = 0
+    hi = n - 1
+    found = True
+    while found and hi > 0:
+        found = False
+        for j in range(hi, -1, -1):
+            alone = True
+            for i in range(hi + 1):
+                if i != j and A[j, i] != 0.0:
+                    alone = False
+                    break
+            if alone:
+                _swap(A, perm, j, hi)
+                hi -= 1
+                found = True
+                break
+    found = True
+    while found and lo < hi:
+        found = False
+        for j in range(lo, hi + 1):
+            alone = True
+            for i in range(lo, hi + 1):
+                if i != j and A[i, j] != 0.0:
+                    alone = False
+                    break
+            if alone:
+                _swap(A, perm, j, lo)
+                lo += 1
+                found = True
+                break
+    return lo, hi
+
+
+@njit(**JIT_OPTIONS)
+def _balance(A, scale, lo, hi):
+    """LAPACK dgebal's scaling (since LAPACK 3.5) of rows and columns lo..hi (_isolate): D⁻¹·A·D with the
+    2-norms of row and column i within the block alike, the diagonal included.
+
+    The diagonal counts: EISPACK's balanc (off-diagonal 1-norms) scaled a nearly triangular matrix until
+    its tiny lower part mattered, and the eigenvectors came out wrong ([2 1e-300; 1 1] gave [1, 0] for
+    λ = 2). Powers of 2 only, so the scaling itself is exact. Eigenvectors of A are D·(those of D⁻¹AD).
+    """
+    n = A.shape[0]
+    sfmin1 = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+    sfmax1 = 1.0 / sfmin1
+    sfmin2 = sfmin1 * 2.0
+    sfmax2 = 1.0 / sfmin2
+    for i in range(n):
         scale[i] = 1.0
-    done = False
-    while not done:
-        done = True
-        for i in range(n):
-            c = 0.0
-            r = 0.0
-            for j in range(n):
-                if j != i:
-                    c += abs(A[j, i])
-                    r += abs(A[i, j])
+    noconv = True
+    while noconv:
+        noconv = False
+        for i in range(lo, hi + 1):
+            c = _scaled_norm(A, i, True, lo, hi)
+            r = _scaled_norm(A, i, False, lo, hi)
+            ca = _largest(A, i, True, 0, hi)
+            ra = _largest(A, i, False, lo, n - 1)
             if c == 0.0 or r == 0.0:
                 continue
             g = r / 2.0
             f = 1.0
             s = c + r
-            while c < g:
+            while c < g and max(f, c, ca) < sfmax2 and min(r, g, ra) > sfmin2:
                 f *= 2.0
-                c *= 4.0
-            g = r * 2.0
-            while c > g:
+                c *= 2.0
+                ca *= 2.0
+                r /= 2.0
+                g /= 2.0
+                ra /= 2.0
+            g = c / 2.0
+            while g >= r and max(r, ra) < sfmax2 and min(f, c, g, ca) > sfmin2:
                 f /= 2.0
-                c /= 4.0
-            if (c + r) / f < 0.95 * s:
-                done = False
-                scale[i] *= f
-                g = 1.0 / f
-                for j in range(n):
-                    A[i, j] *= g
-                for j in range(n):
-                    A[j, i] *= f
+                c /= 2.0
+                g /= 2.0
+                ca /= 2.0
+                r *= 2.0
+                ra *= 2.0
+            if c + r >= 0.95 * s:
+                continue
+            if f < 1.0 and scale[i] < 1.0 and f * scale[i] <= sfmin1:
+                continue
+            if f > 1.0 and scale[i] > 1.0 and scale[i] >= sfmax1 / f:
+                continue
+            noconv = True
+            scale[i] *= f
+            g = 1.0 / f
+            for j in range(n):
+                A[i, j] *= g
+            for j in range(n):
+                A[j, i] *= f
 
 
 @njit(**JIT_OPTIONS)
@@ -436,7 +556,12 @@ def _hessenberg(H, V, want_vectors):
         scale = 0.0
         for i in range(m, n):
             scale += abs(H[i, m - 1])
-        if scale == 0.0:
+        if scale <= _SMALL:
+            # negligible beside A's largest entry (1): taken as 0. A reflector built from such a column
+            # overflowed when Q was accumulated (it divides by ort[m]·H[m, m-1], the column's scale²),
+            # and the eigenvectors of rank-deficient matrices came out NaN
+            for i in range(m, n):
+                H[i, m - 1] = 0.0
             continue
         h = 0.0
         for i in range(n - 1, m - 1, -1):
@@ -538,8 +663,16 @@ def _schur(H, V, d, e, want_vectors, max_iter):
         while l > low:
             s = abs(H[l - 1, l - 1]) + abs(H[l, l])
             if s == 0.0:
-                s = norm
-            if abs(H[l, l - 1]) < eps * s:
+                # the neighbouring sub-diagonal entries, as dlahqr: JAMA's ‖H‖ here split a 2×2 block near
+                # 1e-166 with zero diagonal (±√3·1e-166 came out 0, 0)
+                if l - 2 >= low:
+                    s += abs(H[l - 1, l - 2])
+                if l + 1 <= n:
+                    s += abs(H[l + 1, l])
+            # with dlahqr's absolute floor: in a rank-deficient matrix the diagonal beside a sub-diagonal
+            # decaying into subnormals is 0 too, eps·s underflowed, and an exact 0 did not deflate (the
+            # iteration went on to divide by it)
+            if abs(H[l, l - 1]) < eps * s or abs(H[l, l - 1]) <= _SMALL:
                 break
             l -= 1
         if l == n:
@@ -550,11 +683,13 @@ def _schur(H, V, d, e, want_vectors, max_iter):
             n -= 1
             it = 0
         elif l == n - 1:
-            # two roots found
-            w = H[n, n - 1] * H[n - 1, n]
+            # two roots found: the discriminant q = p² + w on the block's scale, sig; unscaled, p² and w
+            # underflowed for a block near 1e-170, and a complex pair came out as two real roots
+            sig = abs(H[n - 1, n - 1]) + abs(H[n, n]) + abs(H[n, n - 1]) + abs(H[n - 1, n])
             p = (H[n - 1, n - 1] - H[n, n]) / 2.0
-            q = p * p + w
-            z = np.sqrt(abs(q))
+            ws = (H[n, n - 1] / sig) * (H[n - 1, n] / sig)
+            q = (p / sig) * (p / sig) + ws
+            z = np.sqrt(abs(q)) * sig
             H[n, n] = H[n, n] + exshift
             H[n - 1, n - 1] = H[n - 1, n - 1] + exshift
             x = H[n, n]
@@ -564,11 +699,11 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                 d[n - 1] = x + z
                 d[n] = d[n - 1]
                 if z != 0.0:
-                    d[n] = x - w / z
+                    d[n] = x - (ws * sig) * (sig / z)  # x − w/z
                 e[n - 1] = 0.0
                 e[n] = 0.0
                 x = H[n, n - 1]
-                s = abs(x) + abs(z)
+                s = abs(x) + abs(z)  # > 0: x, a sub-diagonal that did not deflate, is above _SMALL
                 p = x / s
                 q = z / s
                 r = np.sqrt(p * p + q * q)
@@ -600,12 +735,16 @@ def _schur(H, V, d, e, want_vectors, max_iter):
             total += 1
             if total > max_iter:
                 return -1
+            # The double shift: x + y and x·y − w, w = w1·w2, are the two shifts' sum and product (the
+            # trailing 2×2 block's trace and determinant, or an exceptional pair). w is kept as two
+            # factors, and the first column of the double step is worked on the scale of what it
+            # multiplies (below, as LAPACK's dlahqr does): unscaled, products such as H[n, n-1]·H[n-1, n]
+            # underflowed for a block near 1e-160, the shifts lost their digits and the iteration stalled
+            # (the zero eigenvalues of low-rank integer matrices, graded matrices).
             x = H[n, n]
-            y = 0.0
-            w = 0.0
-            if l < n:
-                y = H[n - 1, n - 1]
-                w = H[n, n - 1] * H[n - 1, n]
+            y = H[n - 1, n - 1]
+            w1 = H[n, n - 1]
+            w2 = H[n - 1, n]
             # Wilkinson's exceptional shift
             if it == 10:
                 exshift += x
@@ -613,30 +752,38 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                     H[i, i] -= x
                 s = abs(H[n, n - 1]) + abs(H[n - 1, n - 2])
                 x = y = 0.75 * s
-                w = -0.4375 * s * s
-            # MATLAB's exceptional shift
+                w1 = 0.6614378277661477 * s  # w = −0.4375·s²
+                w2 = -w1
+            # MATLAB's exceptional shift (its constant 0.964 taken on the block's scale, sig)
             if it == 30:
-                s = (y - x) / 2.0
-                s = s * s + w
+                sig = abs(x) + abs(y) + abs(w1) + abs(w2)
+                xs = x / sig
+                ys = y / sig
+                ws = (w1 / sig) * (w2 / sig)
+                s = (ys - xs) / 2.0
+                s = s * s + ws
                 if s > 0:
                     s = np.sqrt(s)
-                    if y < x:
+                    if ys < xs:
                         s = -s
-                    s = x - w / ((y - x) / 2.0 + s)
+                    s = (xs - ws / ((ys - xs) / 2.0 + s)) * sig
                     for i in range(low, n + 1):
                         H[i, i] -= s
                     exshift += s
-                    x = y = w = 0.964
+                    x = y = w1 = 0.964 * sig
+                    w2 = sig
             it += 1
             # look for two consecutive small sub-diagonal elements
             m = n - 2
             while m >= l:
-                z = H[m, m]
-                r = x - z
-                s = y - z
-                p = (r * s - w) / H[m + 1, m] + H[m, m + 1]
-                q = H[m + 1, m + 1] - z - r - s
-                r = H[m + 2, m + 1]
+                # p, q, r: the direction of the double step's first column, in units of sig
+                sig = abs(H[m, m]) + abs(x) + abs(y) + abs(w1) + abs(w2)
+                z = H[m, m] / sig
+                r = x / sig - z
+                s = y / sig - z
+                p = (r * s - (w1 / sig) * (w2 / sig)) / (H[m + 1, m] / sig) + H[m, m + 1] / sig
+                q = H[m + 1, m + 1] / sig - z - r - s
+                r = H[m + 2, m + 1] / sig
                 s = abs(p) + abs(q) + abs(r)
                 p = p / s
                 q = q / s
@@ -644,7 +791,7 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                 if m == l:
                     break
                 if abs(H[m, m - 1]) * (abs(q) + abs(r)) < eps * (
-                    abs(p) * (abs(H[m - 1, m - 1]) + abs(z) + abs(H[m + 1, m + 1]))
+                    abs(p) * (abs(H[m - 1, m - 1]) + abs(H[m, m]) + abs(H[m + 1, m + 1]))
                 ):
                     break
                 m -= 1
@@ -708,6 +855,7 @@ def _schur(H, V, d, e, want_vectors, max_iter):
     for n in range(nn - 1, -1, -1):
         p = d[n]
         q = e[n]
+        smin = max(eps * (abs(p) + abs(q)), _SMALL)
         if q == 0:
             # real vector
             l = n
@@ -723,16 +871,17 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                 else:
                     l = i
                     if e[i] == 0.0:
-                        if w != 0.0:
-                            H[i, n] = -r / w
-                        else:
-                            H[i, n] = -r / (eps * norm)
+                        # a pivot below smin is taken as smin, as LAPACK's dtrevc does: -r/w overflowed
+                        # for pivots near the underflow threshold (JAMA perturbed only an exact 0)
+                        H[i, n] = -r / (w if abs(w) >= smin else eps * norm)
                     else:
-                        # solve real equations
+                        # solve real equations, on the 2×2 block's scale sc (for a block near 1e-160
+                        # its determinant q underflowed to 0, and 0/0 followed)
                         x = H[i, i + 1]
                         y = H[i + 1, i]
-                        q = (d[i] - p) * (d[i] - p) + e[i] * e[i]
-                        t = (x * s - z * r) / q
+                        sc = abs(w) + abs(x) + abs(y) + abs(z)
+                        q = ((d[i] - p) / sc) * ((d[i] - p) / sc) + (e[i] / sc) * (e[i] / sc)
+                        t = ((x / sc) * s - (z / sc) * r) / q / sc
                         H[i, n] = t
                         if abs(x) > abs(z):
                             H[i + 1, n] = (-r - w * t) / x
@@ -773,16 +922,19 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                         H[i, n - 1] = cr
                         H[i, n] = ci
                     else:
-                        # solve complex equations
+                        # solve complex equations, on the 2×2 block's scale sc as above
                         x = H[i, i + 1]
                         y = H[i + 1, i]
-                        vr = (d[i] - p) * (d[i] - p) + e[i] * e[i] - q * q
-                        vi = (d[i] - p) * 2.0 * q
+                        sc = abs(w) + abs(q) + abs(x) + abs(y) + abs(z)
+                        dp = (d[i] - p) / sc
+                        vr = dp * dp + (e[i] / sc) * (e[i] / sc) - (q / sc) * (q / sc)
+                        vi = dp * 2.0 * (q / sc)
                         if vr == 0.0 and vi == 0.0:
-                            vr = eps * norm * (abs(w) + abs(q) + abs(x) + abs(y) + abs(z))
-                        cr, ci = _cdiv(x * r - z * ra + q * sa, x * s - z * sa - q * ra, vr, vi)
-                        H[i, n - 1] = cr
-                        H[i, n] = ci
+                            vr = eps * (norm / sc)
+                        cr, ci = _cdiv((x / sc) * r - (z / sc) * ra + (q / sc) * sa,
+                                       (x / sc) * s - (z / sc) * sa - (q / sc) * ra, vr, vi)
+                        H[i, n - 1] = cr / sc
+                        H[i, n] = ci / sc
                         if abs(x) > (abs(z) + abs(q)):
                             H[i + 1, n - 1] = (-ra - w * H[i, n - 1] + q * H[i, n]) / x
                             H[i + 1, n] = (-sa - w * H[i, n] - q * H[i, n - 1]) / x
@@ -840,7 +992,9 @@ def _eig(a, want_vectors):
         return np.zeros(n, complex), np.eye(n, dtype=complex)
     A /= amax
     scale = np.ones(n)
-    _balance(A, scale)
+    perm = np.empty(n, dtype=np.int64)
+    lo, hi = _isolate(A, perm)
+    _balance(A, scale, lo, hi)
     V = np.empty((n, n))
     _hessenberg(A, V, want_vectors)
     d = np.zeros(n)
@@ -862,8 +1016,14 @@ def _eig(a, want_vectors):
             Z[:, k] = V[:, k]
             k += 1
     Z *= scale[:, None]  # undo the balancing: eigenvectors of A are D·(those of D⁻¹AD)
-    # unit 2-norm, largest component real and positive
+    Z[perm] = Z.copy()  # and the permutation: A·v = λv where v[perm] is a vector of A[perm][:, perm]
+    # unit 2-norm (each column first divided by its largest entry, so that its squares stay in range),
+    # largest component real and positive
+    Z /= np.abs(Z).max(axis=0)
     Z /= np.linalg.norm(Z, axis=0)
+    if not np.isfinite(Z).all():
+        raise NumericError("eig: the eigenvectors overflowed (the matrix is too close to defective at "
+                           "the ends of the float range)")
     big = np.abs(Z).argmax(axis=0)
     top = Z[big, np.arange(n)]
     Z *= (np.conj(top) / np.abs(top))[None, :]
