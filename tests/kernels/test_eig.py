@@ -349,3 +349,15 @@ def test_eigh_of_graded_matrices_keeps_v_orthonormal():
         w, v = K.eigh(a)
         np.testing.assert_allclose(v.T @ v, np.eye(n), atol=100 * n * np.finfo(float).eps)
         assert _residual(a, w, v) < 100 * n * np.finfo(float).eps
+
+
+def test_eigh_keeps_the_small_eigenvalue_of_a_graded_2x2():
+    # [1 b; b c]: λ_min = c − b² + … The deflation test ε(|d_m| + |d_m+1|) dropped b while b² still
+    # mattered ([1 1e-17; 1e-17 2e-34] gave 2e-34 for 1e-34); dsteqr's ε²·|d_m|·|d_m+1| keeps it
+    np.testing.assert_allclose(K.eigvalsh(np.array([[1, 1e-17], [1e-17, 2e-34]])), [1e-34, 1], rtol=1e-14)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        b, c = 10.0 ** -rng.uniform(0, 140), 10.0 ** -rng.uniform(0, 280) * rng.choice([1, -1])
+        # λ_min exactly, without cancellation: c − b²/(λ_max − c) with λ_max = (1 + c)/2 + √(((1 − c)/2)² + b²)
+        big = (1 + c) / 2 + np.hypot((1 - c) / 2, b)
+        np.testing.assert_allclose(K.eigvalsh(np.array([[1, b], [b, c]]))[0], c - b * (b / (big - c)), rtol=1e-12)

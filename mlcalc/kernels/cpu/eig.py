@@ -281,9 +281,8 @@ def _tridiagonal_ql(d, e, W, want_vectors):
         while True:
             m = l
             while m < n - 1:
-                dd = abs(d[m]) + abs(d[m + 1])
-                # the floor as dsteqr's (e² ≤ safmin): between zero eigenvalues eps·dd is 0
-                if abs(e[m]) <= eps * dd or abs(e[m]) <= _TINY_E:
+                # dsteqr's test, e² ≤ ε²·|d_m|·|d_m+1| + safmin, without squaring e
+                if abs(e[m]) <= eps * np.sqrt(abs(d[m])) * np.sqrt(abs(d[m + 1])) or abs(e[m]) <= _TINY_E:
                     break
                 m += 1
             if m == l:
