@@ -233,3 +233,21 @@ def test_det_of_graded_and_subnormal_matrices_works_on_the_equilibrated_copy(eng
         assert got == 0 and any(f"10^{logabs / np.log(10):.6g}" in w for w in warnings)
     else:
         np.testing.assert_allclose(got, sign * np.exp(logabs), rtol=1e-4 if dtype == np.float32 else 1e-9)
+
+
+def test_small_ill_conditioned_float64_matrices_get_the_same_answer_on_every_engine():
+    # LAPACK's LU met a zero pivot in this matrix (det −3.0e-17) and called it singular, where numba's gave
+    # an inverse off in its leading digits: a small float64 A that floating point cannot hold is worked in
+    # fractions of its values' shortest repr on every engine, with the contract's κ warning
+    a = np.array([[0.6780982248827407, 0.394081827438186], [0.39854308565051355, 0.23161627879672889]])
+    from fractions import Fraction
+    f = [[Fraction(repr(x)) for x in row] for row in a.tolist()]
+    det = f[0][0] * f[1][1] - f[0][1] * f[1][0]
+    want = np.array([[float(f[1][1] / det), float(-f[0][1] / det)], [float(-f[1][0] / det), float(f[0][0] / det)]])
+    for engine in ("numpy", "numba"):
+        warnings = []
+        np.testing.assert_array_equal(systems.inv(a, engine, warn=warnings.append), want)
+        assert len(warnings) == 1 and "condition number" in warnings[0] and "computed in fractions" in warnings[0]
+        np.testing.assert_allclose(systems.solve(a, np.array([1.0, 2.0]), engine), want @ [1.0, 2.0], rtol=1e-12)
+    with pytest.raises(NumericError, match="singular"):  # exactly singular stays an error
+        systems.inv(np.array([[1.0, 2.0], [2.0, 4.0]]), "numba")
