@@ -100,13 +100,13 @@ def _exactly_singular(a: np.ndarray, cond: float, typed: list | None = None) -> 
 
 
 def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None, typed_b: list | None,
-                  warn: Warn, why: str, tracer: Tracer | None = None) -> np.ndarray | None:
+                  warn: Warn, why: str, tracer: Tracer | None = None, typed_given: bool = True) -> np.ndarray | None:
     """A⁻¹ (b None) or A⁻¹b in fractions of the entries as typed (b's too, where kept), rounded once to
     float64: for a small matrix with typed fractions that floating point cannot hold well, singular in
     its floats (1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17) or with κ beyond 1/eps, as
     det gives its determinant. None where exact arithmetic outgrows its limit (the floats' answer stands).
-    why: what floating point made of A, for the warning (_why_in_fractions). Called after the
-    singular-as-typed check."""
+    why: what floating point made of A, for the warning; typed_given: whether `typed` is what the user
+    typed, not the shortest repr of A's values (_fraction_rows). Called after the singular-as-typed check."""
     from mlcalc.ops import exact
     rows = exact.fractions(typed, command)
     if tracer is not None:
@@ -127,7 +127,8 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     result = np.array([[exact.rounded(x, dtype) for x in row] for row in out] if out and isinstance(out[0], list)
                       else [exact.rounded(x, dtype) for x in out], dtype=dtype)
     if warn is not None:
-        warn(f"{command}: {why}: computed in fractions of its entries as typed, then rounded")
+        source = "as typed" if typed_given else "in their shortest decimal form"
+        warn(f"{command}: {why}: computed in fractions of its entries {source}, then rounded")
     warn_beyond(result, command, warn)
     return result
 
@@ -170,14 +171,15 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
         rows = _fraction_rows(a, typed) if _exactly_singular(a, math.inf, typed) is None else None
         exact_result = None if rows is None else _in_fractions(
             command, a, rows, b, typed_b, warn, _nearly_singular(math.inf, a.dtype) + " (its LU meets a zero pivot)",
-            tracer)
+            tracer, typed is not None)
         if exact_result is None:
             raise _singular(command, e, a) from None
         return Checked(exact_result, False, True)
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular(command, a, cond)
     if not cond <= 1.0 / np.finfo(a.dtype).eps and (rows := _fraction_rows(a, typed)) is not None:
-        exact_result = _in_fractions(command, a, rows, b, typed_b, warn, _nearly_singular(cond, a.dtype), tracer)
+        exact_result = _in_fractions(command, a, rows, b, typed_b, warn, _nearly_singular(cond, a.dtype), tracer,
+                                     typed is not None)
         if exact_result is not None:
             return Checked(exact_result, False, True)
     _check_condition(command, cond, a.dtype, warn)
@@ -186,7 +188,8 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
 
 def _fraction_rows(a: np.ndarray, typed: list | None) -> list | None:
     """A's entries for _in_fractions: as typed where kept, else (for a float64 A up to EXACT_CHECK_UP_TO,
-    det's bound) each value's shortest repr, which is the text it was read from; None otherwise. Where
+    det's bound) each value's shortest repr, as --exact and det read them (for a CSV, the text it was read
+    from; for an NPY of computed floats, the nearest short decimal); None otherwise. Where
     floating point cannot hold A well (a zero pivot, κ beyond 1/eps) a small A is so worked in fractions
     on every engine: LAPACK's LU met a zero pivot in [0.678… 0.394…; 0.398… 0.231…] (det −3.0e-17) and
     called it singular, where numba's gave an inverse off in its leading digits. (float32 keeps the
@@ -381,11 +384,16 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     # on the equilibrated copy, as inv and solve: det A = det(R·A·C)·2^−(Σkr + Σkc). Unscaled, a float32
     # matrix with rows from 1e-22 to 1e22 lost its multipliers to underflow (178.6 for −3573.8), float64
     # rows over 330 orders did on both engines, subnormal entries gave LAPACK's exponent 8 decades off,
-    # and the condition estimate overflowed to a spurious κ ≈ nan
+    # and spurious κ ≈ nan. Where the copy is singular or its estimate not finite (an entry flushed on its
+    # way to subnormal), A as given, as _on_equilibrated does for inv and solve.
+    kernel = engines.kernel("det", engine, work=n ** 3)
     scaled, kr, kc = equilibrated(a)
-    sign, logabs, cond = engines.kernel("det", engine, work=n ** 3)(scaled)
-    logabs -= (sum(kr.tolist()) if kr is not None else 0) * math.log(2) + \
-        (sum(kc.tolist()) if kc is not None else 0) * math.log(2)
+    sign, logabs, cond = kernel(scaled)
+    if scaled is not a and (sign == 0 or not math.isfinite(cond)):
+        sign, logabs, cond = kernel(a)
+    else:
+        logabs -= (sum(kr.tolist()) if kr is not None else 0) * math.log(2) + \
+            (sum(kc.tolist()) if kc is not None else 0) * math.log(2)
     # the column without a pivot
     exact_zero = _exactly_singular(a, cond if sign != 0 and typed is None else math.inf, typed)
     d = _exact_det(a, typed) if n <= EXACT_CHECK_UP_TO else None  # None too beyond exact arithmetic's reach

@@ -361,3 +361,19 @@ def test_eigh_keeps_the_small_eigenvalue_of_a_graded_2x2():
         # λ_min exactly, without cancellation: c − b²/(λ_max − c) with λ_max = (1 + c)/2 + √(((1 − c)/2)² + b²)
         big = (1 + c) / 2 + np.hypot((1 - c) / 2, b)
         np.testing.assert_allclose(K.eigvalsh(np.array([[1, b], [b, c]]))[0], c - b * (b / (big - c)), rtol=1e-12)
+
+
+def test_eigh_keeps_a_tiny_block_beside_a_large_one():
+    # dsteqr's floor √safmin is absolute: applied without its scaling of a tiny block first, it dropped
+    # ±1e-160 to 0, 0
+    w, v = K.eigh(np.array([[1, 0, 0], [0, 0, 1e-160], [0, 1e-160, 0]]))
+    np.testing.assert_allclose(w, [-1e-160, 1e-160, 1], rtol=1e-15)
+    np.testing.assert_allclose(np.abs(v[1:, :2]), np.sqrt(0.5), rtol=1e-15)
+    np.testing.assert_allclose(K.eigvalsh(np.diag([1, 1e-300, -1e-300])), [-1e-300, 1e-300, 1])
+
+
+def test_eig_vector_of_a_triangular_matrix_near_underflow_is_exact():
+    # a pivot of 1e-295 is a pivot: replacing small ones by eps·‖H‖ turned (1, 1e-295) into (1, −2.2e-16)
+    w, v = K.eig(np.array([[1e-295, 1], [0, 2e-295]]))
+    np.testing.assert_allclose(w, [1e-295, 2e-295])
+    np.testing.assert_allclose(v[:, 1].real, [1, 1e-295], rtol=1e-15)

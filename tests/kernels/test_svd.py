@@ -246,3 +246,10 @@ def test_svd_of_a_45_by_46_rank_34_matrix_converges():
     np.testing.assert_allclose(s, ref, rtol=0, atol=1e-13 * ref[0])
     np.testing.assert_allclose(u.T @ u, np.eye(45), atol=1e-13)
     np.testing.assert_allclose(vt @ vt.T, np.eye(45), atol=1e-13)
+
+
+def test_svd_keeps_a_tiny_column_orthogonal_to_the_rest():
+    # only a tiny column that is not orthogonal to another (rounding of a dependent one) is zeroed
+    np.testing.assert_allclose(K.svd(np.diag([1, 1e-295]))[1], [1, 1e-295], rtol=1e-15)
+    q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((5, 3)))
+    np.testing.assert_allclose(K.svd(q * [1, 1e-200, 1e-295])[1], [1, 1e-200, 1e-295], rtol=1e-13)

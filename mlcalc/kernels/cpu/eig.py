@@ -45,6 +45,7 @@ _SMALL = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 
 _OK = 0
 _TINY_E = np.sqrt(np.finfo(np.float64).tiny)
+_SSFMIN = _TINY_E / np.finfo(np.float64).eps ** 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,7 +278,22 @@ def _tridiagonal_ql(d, e, W, want_vectors):
     rs = np.empty(cap)
     count = 0
     budget = _QL_ITERATIONS_PER_ROW * n
+    # the block being iterated on (split from the rest by exact zeros in e) and the factor it was scaled by
+    first = last = -1
+    factor = 1.0
     for l in range(n):
+        if l > last:
+            _unscale(d, e, first, last, factor)
+            # dsteqr scales a block below √safmin/ε² up before iterating: its deflation floor (below) is
+            # absolute, and a block near 1e-160 was lost to it ([1 0 0; 0 0 1e-160; 0 1e-160 0] gave 0, 0,
+            # 1 for ±1e-160, 1), while the rotations near underflow stalled without it
+            first = last = l
+            block = abs(d[l])
+            while last < n - 1 and e[last] != 0.0:
+                block = max(block, abs(d[last + 1]), abs(e[last]))
+                last += 1
+            factor = _SSFMIN / block if 0.0 < block < _SSFMIN else 1.0
+            _unscale(d, e, first, last, 1.0 / factor)
         while True:
             m = l
             while m < n - 1:
@@ -331,9 +347,21 @@ def _tridiagonal_ql(d, e, W, want_vectors):
             d[l] -= p
             e[l] = g
             e[m] = 0.0
+    _unscale(d, e, first, last, factor)
     if want_vectors and count > 0:
         _flush(W, ri, rc, rs, count)
     return _OK
+
+
+@njit(**JIT_OPTIONS)
+def _unscale(d, e, first, last, factor):
+    """Divide d[first..last] and the e between them by factor (1: nothing to do)."""
+    if factor == 1.0 or first < 0:
+        return
+    for i in range(first, last + 1):
+        d[i] /= factor
+    for i in range(first, last):
+        e[i] /= factor
 
 
 def _as_float64(a, op):
@@ -854,7 +882,6 @@ def _schur(H, V, d, e, want_vectors, max_iter):
     for n in range(nn - 1, -1, -1):
         p = d[n]
         q = e[n]
-        smin = max(eps * (abs(p) + abs(q)), _SMALL)
         if q == 0:
             # real vector
             l = n
@@ -870,9 +897,10 @@ def _schur(H, V, d, e, want_vectors, max_iter):
                 else:
                     l = i
                     if e[i] == 0.0:
-                        # a pivot below smin is taken as smin, as LAPACK's dtrevc does: -r/w overflowed
-                        # for pivots near the underflow threshold (JAMA perturbed only an exact 0)
-                        H[i, n] = -r / (w if abs(w) >= smin else eps * norm)
+                        if w != 0.0:
+                            H[i, n] = -r / w
+                        else:
+                            H[i, n] = -r / (eps * norm)
                     else:
                         # solve real equations, on the 2×2 block's scale sc (for a block near 1e-160
                         # its determinant q underflowed to 0, and 0/0 followed)

@@ -102,7 +102,7 @@ def _tangent(zeta):
 @njit(**JIT_OPTIONS)
 def _orthogonalise_pair(X, Y, p, q, tol, start, cancels, zero_cancelled):
     """Rotate rows p, q of X (and of Y) so that they become orthogonal; 1 if a rotation was needed.
-    start: the rows' squared norms before the iteration; cancels: how often each row has cancelled;
+    start: the rows' norms before the iteration; cancels: how often each row has cancelled;
     zero_cancelled: whether to zero a row that keeps cancelling (the retry, see _svd64)."""
     alpha, beta, gamma = _gram(X[p], X[q])
     if alpha < _TINY_SQUARES or beta < _TINY_SQUARES:
@@ -158,16 +158,15 @@ def _orthogonalise_tiny_pair(X, Y, p, q, tol, start, cancels, zero_cancelled):
     """_orthogonalise_pair for rows whose squared norms would lose digits: the same rotation, from
     each row scaled by its largest entry. With r = sy/sx, α = sx²a, β = sy²b, γ = sx·sy·c."""
     a, b, c, sx, sy = _scaled_gram(X[p], X[q])
-    if sx == 0.0 or sy == 0.0:
+    if sx == 0.0 or sy == 0.0 or abs(c) <= tol * np.sqrt(a) * np.sqrt(b):
         return 0
     if sx < _FLOOR or sy < _FLOOR:
-        # a row that small is rounding beyond float64's reach relative to ‖A‖ (a dependent column of a
-        # rank-deficient matrix cancels down to here, 1e-16 a sweep); its subnormal digits cannot be
-        # rotated orthogonal, and its ratio to the other row overflows the angle. It is taken as zero.
+        # a row that small, and not orthogonal to the other, is rounding beyond float64's reach relative to
+        # ‖A‖ (a dependent column of a rank-deficient matrix cancels down to here, 1e-16 a sweep); its
+        # subnormal digits cannot be rotated orthogonal, and its ratio to the other row overflows the
+        # angle. It is taken as zero. (An orthogonal one is kept: diag(1, 1e-295) has σ₂ = 1e-295.)
         X[p if sx < sy else q, :] = 0.0
         return 1
-    if abs(c) <= tol * np.sqrt(a) * np.sqrt(b):
-        return 0
     r = sy / sx
     zeta = (r * b - a / r) / (2.0 * c)
     t = _tangent(zeta)
@@ -186,15 +185,26 @@ def _orthogonalise_tiny_pair(X, Y, p, q, tol, start, cancels, zero_cancelled):
 @njit(**JIT_OPTIONS)
 def _cancelled(X, i, start, cancels, tol):
     """Count a cancelling rotation of row i (its squared norm down to 1e-8 of what it was); on the second,
-    zero the row if its squared norm is at most (4·tol)² of `start[i]`, its value before the iteration."""
+    zero the row if its norm is at most 4·tol of `start[i]`, its norm before the iteration."""
     cancels[i] += 1
     if cancels[i] < 2:
         return
-    now = 0.0
-    for j in range(X.shape[1]):
-        now += X[i, j] * X[i, j]
-    if now <= 16.0 * tol * tol * start[i]:
+    if _norm(X[i]) <= 4.0 * tol * start[i]:
         X[i, :] = 0.0
+
+
+@njit(**JIT_OPTIONS)
+def _norm(x):
+    """‖x‖ summed on the scale of its largest entry (the squares of a row near 1e-160 are 0)."""
+    big = 0.0
+    for j in range(x.shape[0]):
+        big = max(big, abs(x[j]))
+    if big == 0.0:
+        return 0.0
+    s = 0.0
+    for j in range(x.shape[0]):
+        s += (x[j] / big) * (x[j] / big)
+    return big * np.sqrt(s)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -211,7 +221,7 @@ def _jacobi(X, Y, tol, max_sweeps, parallel, zero_cancelled):
         return 0
     start = np.empty(k)
     for i in range(k):
-        start[i] = _gram(X[i], X[i])[0]  # (numba's np.dot would need SciPy)
+        start[i] = _norm(X[i])
     cancels = np.zeros(k, dtype=np.int64)
     npl = k + (k % 2)  # an odd count gets a dummy player that sits out each round
     half = npl // 2

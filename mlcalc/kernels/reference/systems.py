@@ -47,7 +47,8 @@ def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def _cond1(a: np.ndarray, a_inv: np.ndarray) -> float:
-    return float(np.linalg.norm(a, 1) * np.linalg.norm(a_inv, 1))
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond the float range: κ is inf, and warned about
+        return float(np.linalg.norm(a, 1) * np.linalg.norm(a_inv, 1))
 
 
 def _singular(a: np.ndarray) -> SingularMatrix:
