@@ -392,8 +392,7 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     if scaled is not a and (sign == 0 or not math.isfinite(cond)):
         sign, logabs, cond = kernel(a)
     else:
-        logabs -= (sum(kr.tolist()) if kr is not None else 0) * math.log(2) + \
-            (sum(kc.tolist()) if kc is not None else 0) * math.log(2)
+        logabs -= sum(int(k.sum()) for k in (kr, kc) if k is not None) * math.log(2)
     # the column without a pivot
     exact_zero = _exactly_singular(a, cond if sign != 0 and typed is None else math.inf, typed)
     d = _exact_det(a, typed) if n <= EXACT_CHECK_UP_TO else None  # None too beyond exact arithmetic's reach

@@ -430,11 +430,18 @@ def eigvalsh(a):
 # --------------------------------------------------------------------------------------------
 
 @njit(**JIT_OPTIONS)
-def _scaled_norm(A, i, column, lo, hi):
-    """2-norm of entries lo..hi of column i (or row i) of A, summed on their largest's scale."""
+def _largest(A, i, column, lo, hi):
+    """Largest magnitude of entries lo..hi of column i (or row i) of A."""
     big = 0.0
     for j in range(lo, hi + 1):
         big = max(big, abs(A[j, i] if column else A[i, j]))
+    return big
+
+
+@njit(**JIT_OPTIONS)
+def _scaled_norm(A, i, column, lo, hi):
+    """2-norm of entries lo..hi of column i (or row i) of A, summed on their largest's scale."""
+    big = _largest(A, i, column, lo, hi)
     if big == 0.0:
         return 0.0
     s = 0.0
@@ -442,14 +449,6 @@ def _scaled_norm(A, i, column, lo, hi):
         x = (A[j, i] if column else A[i, j]) / big
         s += x * x
     return big * np.sqrt(s)
-
-
-@njit(**JIT_OPTIONS)
-def _largest(A, i, column, lo, hi):
-    big = 0.0
-    for j in range(lo, hi + 1):
-        big = max(big, abs(A[j, i] if column else A[i, j]))
-    return big
 
 
 @njit(**JIT_OPTIONS)
