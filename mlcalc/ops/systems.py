@@ -109,8 +109,9 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     typed, not the shortest repr of A's values (_fraction_rows). Called after the singular-as-typed check."""
     from mlcalc.ops import exact
     rows = exact.fractions(typed, command)
+    source = "as typed" if typed_given else "in their shortest decimal form"
     if tracer is not None:
-        tracer.step("Fractions as typed", "work in fractions of the entries as typed, round once at the end",
+        tracer.step(f"Fractions {source}", f"work in fractions of the entries {source}, round once at the end",
                     note="in floating point A is singular or its condition number is beyond 1/eps")
     try:
         if b is None:
@@ -127,7 +128,6 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     result = np.array([[exact.rounded(x, dtype) for x in row] for row in out] if out and isinstance(out[0], list)
                       else [exact.rounded(x, dtype) for x in out], dtype=dtype)
     if warn is not None:
-        source = "as typed" if typed_given else "in their shortest decimal form"
         warn(f"{command}: {why}: computed in fractions of its entries {source}, then rounded")
     warn_beyond(result, command, warn)
     return result
