@@ -69,8 +69,10 @@ def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
 
 
 def _nearly_singular(cond: float, dtype) -> str:
-    """The contract's warning for κ above 1/eps, with the condition number."""
+    """The contract's warning for κ above 1/eps, with the condition number (∞ where its estimate
+    overflowed to nan: "κ₁ ≈ nan" said nothing)."""
     limit = 1.0 / np.finfo(dtype).eps
+    cond = math.inf if math.isnan(cond) else cond
     return (f"A is nearly singular: condition number κ₁ ≈ {cond:.3g} exceeds 1/eps = {limit:.3g} "
             f"for {np.dtype(dtype).name}")
 

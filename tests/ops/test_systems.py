@@ -260,3 +260,14 @@ def test_det_falls_back_to_a_as_given_where_the_equilibrated_copy_is_singular(en
     a = np.eye(13)
     a[:3, :3] = [[1e300, 1e-30, 0], [1e300, 0, 0], [0, 1, 1]]
     assert systems.det(a, engine) == pytest.approx(-1e270, rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_condition_estimate_that_overflowed_is_reported_as_inf(engine):
+    # graded 3×3 whose inverse has an entry of −4.2e315: the estimate overflowed to nan ("κ₁ ≈ nan")
+    a = np.array([[-0.6538286094183394, -1.2961363369276945e-76, -1.9614858282550184e-150],
+                  [1.4934311452207607e-75, -1.25906553210412e-150, 4.4802934356622824e-225],
+                  [1.3458754237823045e-150, 7.813114007004276e-226, 4.0376262713469135e-300]])
+    warnings = []
+    systems.inv(a, engine, warn=warnings.append)
+    assert any("κ₁ ≈ inf" in w for w in warnings) and not any("κ₁ ≈ nan" in w for w in warnings)
