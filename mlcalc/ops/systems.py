@@ -102,18 +102,16 @@ def _exactly_singular(a: np.ndarray, cond: float, typed: list | None = None) -> 
 
 
 def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None, typed_b: list | None,
-                  warn: Warn, why: str, tracer: Tracer | None = None, typed_given: bool = True) -> np.ndarray | None:
+                  warn: Warn, why: str, tracer: Tracer | None = None) -> np.ndarray | None:
     """A⁻¹ (b None) or A⁻¹b in fractions of the entries as typed (b's too, where kept), rounded once to
     float64: for a small matrix with typed fractions that floating point cannot hold well, singular in
     its floats (1/3 beside 0.3333333333333333, whose det as typed is 3.3e-17) or with κ beyond 1/eps, as
     det gives its determinant. None where exact arithmetic outgrows its limit (the floats' answer stands).
-    why: what floating point made of A, for the warning; typed_given: whether `typed` is what the user
-    typed, not the shortest repr of A's values (_fraction_rows). Called after the singular-as-typed check."""
+    why: what floating point made of A, for the warning. Called after the singular-as-typed check."""
     from mlcalc.ops import exact
     rows = exact.fractions(typed, command)
-    source = "as typed" if typed_given else "in their shortest decimal form"
     if tracer is not None:
-        tracer.step(f"Fractions {source}", f"work in fractions of the entries {source}, round once at the end",
+        tracer.step("Fractions as typed", "work in fractions of the entries as typed, round once at the end",
                     note="in floating point A is singular or its condition number is beyond 1/eps")
     try:
         if b is None:
@@ -130,7 +128,7 @@ def _in_fractions(command: str, a: np.ndarray, typed: list, b: np.ndarray | None
     result = np.array([[exact.rounded(x, dtype) for x in row] for row in out] if out and isinstance(out[0], list)
                       else [exact.rounded(x, dtype) for x in out], dtype=dtype)
     if warn is not None:
-        warn(f"{command}: {why}: computed in fractions of its entries {source}, then rounded")
+        warn(f"{command}: {why}: computed in fractions of its entries as typed, then rounded")
     warn_beyond(result, command, warn)
     return result
 
@@ -169,39 +167,20 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
     try:
         (result, cond), was_scaled = _on_equilibrated(kernel, scaled_args, given_args)
     except SingularMatrix as e:
-        # a zero pivot where A is not singular in exact terms is the rounding of this engine's LU
-        rows = _fraction_rows(a, typed) if _exactly_singular(a, math.inf, typed) is None else None
-        exact_result = None if rows is None else _in_fractions(
-            command, a, rows, b, typed_b, warn, _nearly_singular(math.inf, a.dtype) + " (its LU meets a zero pivot)",
-            tracer, typed is not None)
+        exact_result = None if typed is None else _in_fractions(
+            command, a, typed, b, typed_b, warn, _nearly_singular(math.inf, a.dtype) + " (its LU meets a zero pivot)",
+            tracer)
         if exact_result is None:
             raise _singular(command, e, a) from None
         return Checked(exact_result, False, True)
-    if typed is None:  # (with typed entries it ran before the LU)
-        _refuse_exactly_singular(command, a, cond)
-    if not cond <= 1.0 / np.finfo(a.dtype).eps and (rows := _fraction_rows(a, typed)) is not None:
-        exact_result = _in_fractions(command, a, rows, b, typed_b, warn, _nearly_singular(cond, a.dtype), tracer,
-                                     typed is not None)
+    if typed is not None and not cond <= 1.0 / np.finfo(a.dtype).eps:
+        exact_result = _in_fractions(command, a, typed, b, typed_b, warn, _nearly_singular(cond, a.dtype), tracer)
         if exact_result is not None:
             return Checked(exact_result, False, True)
+    if typed is None:  # (with typed entries it ran before the LU)
+        _refuse_exactly_singular(command, a, cond)
     _check_condition(command, cond, a.dtype, warn)
     return Checked(result, was_scaled, False)
-
-
-def _fraction_rows(a: np.ndarray, typed: list | None) -> list | None:
-    """A's entries for _in_fractions: as typed where kept, else (for a float64 A up to EXACT_CHECK_UP_TO,
-    det's bound) each value's shortest repr, as --exact and det read them (for a CSV, the text it was read
-    from; for an NPY of computed floats, the nearest short decimal); None otherwise. Where
-    floating point cannot hold A well (a zero pivot, κ beyond 1/eps) a small A is so worked in fractions
-    on every engine: LAPACK's LU met a zero pivot in [0.678… 0.394…; 0.398… 0.231…] (det −3.0e-17) and
-    called it singular, where numba's gave an inverse off in its leading digits. (float32 keeps the
-    inverse of its floats: its shortest repr, 1.0000001, is not the float 1 + 2⁻²³.)"""
-    if typed is not None:
-        return typed
-    if a.shape[0] > EXACT_CHECK_UP_TO or a.dtype != np.float64:
-        return None
-    from mlcalc.ops import exact
-    return exact.shortest_rows(a)
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
