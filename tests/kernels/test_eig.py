@@ -377,3 +377,13 @@ def test_eig_vector_of_a_triangular_matrix_near_underflow_is_exact():
     w, v = K.eig(np.array([[1e-295, 1], [0, 2e-295]]))
     np.testing.assert_allclose(w, [1e-295, 2e-295])
     np.testing.assert_allclose(v[:, 1].real, [1, 1e-295], rtol=1e-15)
+
+
+def test_eigh_of_a_2x2_is_in_closed_form():
+    # dsteqr's dlaev2 for a 2×2 block: iterated, the zero eigenvalue of [1 2; 2 4] came out −4e-34
+    for a, want in (([[1, 2], [2, 4]], [0, 5]), ([[2, 1], [1, 2]], [1, 3]), ([[0, 1], [1, 0]], [-1, 1]),
+                    ([[1, 1], [1, 1 + 2.0 ** -52]], [2.0 ** -53, 2])):
+        a = np.array(a, dtype=float)
+        w, v = K.eigh(a)
+        np.testing.assert_allclose(w, want, rtol=1e-15, atol=0)
+        assert_symmetric_decomposition(a, w, v, tol=1e-15)

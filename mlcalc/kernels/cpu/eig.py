@@ -303,12 +303,25 @@ def _tridiagonal_ql(d, e, W, want_vectors):
                 m += 1
             if m == l:
                 break
-            if budget == 0:
-                return -1 - l
-            budget -= 1
             if want_vectors and count + (m - l) > cap:
                 _flush(W, ri, rc, rs, count)
                 count = 0
+            if m == l + 1:
+                # a 2×2 block in closed form, as dsteqr does (LAPACK's dlaev2): iterated, the zero
+                # eigenvalue of [1 2; 2 4] came out −4e-34
+                rt1, rt2, cs1, sn1 = _eig2(d[l], e[l], d[l + 1])
+                d[l] = rt1
+                d[l + 1] = rt2
+                e[l] = 0.0
+                if want_vectors:  # rows l, l+1 ← (cs1, sn1) and (−sn1, cs1) of them
+                    ri[count] = l
+                    rc[count] = cs1
+                    rs[count] = -sn1
+                    count += 1
+                continue
+            if budget == 0:
+                return -1 - l
+            budget -= 1
             # Wilkinson-like shift from the leading 2×2 block
             g = (d[l + 1] - d[l]) / (2.0 * e[l])
             r = np.hypot(g, 1.0)
@@ -351,6 +364,64 @@ def _tridiagonal_ql(d, e, W, want_vectors):
     if want_vectors and count > 0:
         _flush(W, ri, rc, rs, count)
     return _OK
+
+
+@njit(**JIT_OPTIONS)
+def _eig2(a, b, c):
+    """Eigen-decomposition of [a b; b c] (LAPACK's dlaev2): rt1, the eigenvalue of larger magnitude, rt2, and
+    (cs1, sn1), the unit eigenvector of rt1. rt2 from rt1 and the determinant, so it keeps its relative
+    accuracy (0 for [1 2; 2 4])."""
+    sm = a + c
+    df = a - c
+    adf = abs(df)
+    tb = b + b
+    ab = abs(tb)
+    if abs(a) > abs(c):
+        acmx = a
+        acmn = c
+    else:
+        acmx = c
+        acmn = a
+    if adf > ab:
+        rt = adf * np.sqrt(1.0 + (ab / adf) ** 2)
+    elif adf < ab:
+        rt = ab * np.sqrt(1.0 + (adf / ab) ** 2)
+    else:
+        rt = ab * np.sqrt(2.0)
+    if sm < 0.0:
+        rt1 = 0.5 * (sm - rt)
+        sgn1 = -1
+        rt2 = (acmx / rt1) * acmn - (b / rt1) * b
+    elif sm > 0.0:
+        rt1 = 0.5 * (sm + rt)
+        sgn1 = 1
+        rt2 = (acmx / rt1) * acmn - (b / rt1) * b
+    else:
+        rt1 = 0.5 * rt
+        rt2 = -0.5 * rt
+        sgn1 = 1
+    if df >= 0.0:
+        cs = df + rt
+        sgn2 = 1
+    else:
+        cs = df - rt
+        sgn2 = -1
+    if abs(cs) > ab:
+        ct = -tb / cs
+        sn1 = 1.0 / np.sqrt(1.0 + ct * ct)
+        cs1 = ct * sn1
+    elif ab == 0.0:
+        cs1 = 1.0
+        sn1 = 0.0
+    else:
+        tn = -cs / tb
+        cs1 = 1.0 / np.sqrt(1.0 + tn * tn)
+        sn1 = tn * cs1
+    if sgn1 == sgn2:
+        tn = cs1
+        cs1 = -sn1
+        sn1 = tn
+    return rt1, rt2, cs1, sn1
 
 
 @njit(**JIT_OPTIONS)
