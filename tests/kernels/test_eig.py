@@ -387,3 +387,10 @@ def test_eigh_of_a_2x2_is_in_closed_form():
         w, v = K.eigh(a)
         np.testing.assert_allclose(w, want, rtol=1e-15, atol=0)
         assert_symmetric_decomposition(a, w, v, tol=1e-15)
+
+
+def test_eig_of_textbook_matrices_keeps_their_exact_eigenvalues():
+    # the shifts and 2×2 blocks are scaled by powers of two only, so where nothing under- or overflows the
+    # arithmetic is the unscaled one: a scale of 2.5 turned [4 1; 2 3]'s 2 into 1.9999999999999998
+    for a, want in (([[4, 1], [2, 3]], [2, 5]), ([[1, 1e10], [1e-10, 1]], [0, 2]), ([[1, 2], [2, 4]], [0, 5])):
+        np.testing.assert_array_equal(K.eigvals(np.array(a, dtype=float)).real, want)
