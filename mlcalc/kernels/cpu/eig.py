@@ -67,6 +67,7 @@ def _reflector(A, k, v):
         big = max(big, abs(A[k, j]))
     xnorm2 = 0.0
     if big > 0.0:
+        big = _pow2(big)  # a power of two: where nothing underflows, the arithmetic of the unscaled row
         for j in range(k + 2, n):
             xnorm2 += (A[k, j] / big) * (A[k, j] / big)
     v[k + 1] = 1.0
