@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.cpu.norms import blue_l2
 from mlcalc.errors import NumericError
 
 # Below this order a parallel region (~60 us to start) costs more than it saves per step.
@@ -62,9 +63,7 @@ def _reflector(A, k, v):
     # worked on the scale of the row's largest entry: squares of entries near 1e-160 lose digits in the
     # subnormal range, and tau no longer matched v (VᵀV − I was 1e-2 for [0 1e-161 1e-161; …]); so did a
     # pivot alpha − beta that was itself subnormal
-    big = abs(alpha)
-    for j in range(k + 2, n):
-        big = max(big, abs(A[k, j]))
+    big = _largest(A, k, False, k + 1, n - 1)
     xnorm2 = 0.0
     if big > 0.0:
         big = _pow2(big)  # a power of two: where nothing underflows, the arithmetic of the unscaled row
@@ -513,19 +512,6 @@ def _largest(A, i, column, lo, hi):
 
 
 @njit(**JIT_OPTIONS)
-def _scaled_norm(A, i, column, lo, hi):
-    """2-norm of entries lo..hi of column i (or row i) of A, summed on their largest's scale."""
-    big = _largest(A, i, column, lo, hi)
-    if big == 0.0:
-        return 0.0
-    s = 0.0
-    for j in range(lo, hi + 1):
-        x = (A[j, i] if column else A[i, j]) / big
-        s += x * x
-    return big * np.sqrt(s)
-
-
-@njit(**JIT_OPTIONS)
 def _swap(A, perm, a, b):
     """The similarity that exchanges rows and columns a and b (perm records it)."""
     if a == b:
@@ -607,8 +593,8 @@ def _balance(A, scale, lo, hi):
     while noconv:
         noconv = False
         for i in range(lo, hi + 1):
-            c = _scaled_norm(A, i, True, lo, hi)
-            r = _scaled_norm(A, i, False, lo, hi)
+            c = blue_l2(A[lo:hi + 1, i])
+            r = blue_l2(A[i, lo:hi + 1])
             ca = _largest(A, i, True, 0, hi)
             ra = _largest(A, i, False, lo, n - 1)
             if c == 0.0 or r == 0.0:

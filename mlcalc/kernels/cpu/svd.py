@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.cpu.norms import blue_l2
 from mlcalc.errors import NumericError
 
 MAX_SWEEPS = 60
@@ -189,22 +190,8 @@ def _cancelled(X, i, start, cancels, tol):
     cancels[i] += 1
     if cancels[i] < 2:
         return
-    if _norm(X[i]) <= 4.0 * tol * start[i]:
+    if blue_l2(X[i]) <= 4.0 * tol * start[i]:
         X[i, :] = 0.0
-
-
-@njit(**JIT_OPTIONS)
-def _norm(x):
-    """‖x‖ summed on the scale of its largest entry (the squares of a row near 1e-160 are 0)."""
-    big = 0.0
-    for j in range(x.shape[0]):
-        big = max(big, abs(x[j]))
-    if big == 0.0:
-        return 0.0
-    s = 0.0
-    for j in range(x.shape[0]):
-        s += (x[j] / big) * (x[j] / big)
-    return big * np.sqrt(s)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -221,7 +208,7 @@ def _jacobi(X, Y, tol, max_sweeps, parallel, zero_cancelled):
         return 0
     start = np.empty(k)
     for i in range(k):
-        start[i] = _norm(X[i])
+        start[i] = blue_l2(X[i])  # (squares of a row near 1e-160 are 0)
     cancels = np.zeros(k, dtype=np.int64)
     npl = k + (k % 2)  # an odd count gets a dummy player that sits out each round
     half = npl // 2
