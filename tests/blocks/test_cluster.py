@@ -117,6 +117,22 @@ def test_a_small_operand_first_on_a_cluster_keeps_the_large_shape(cluster, tmp_p
         np.testing.assert_array_equal(np.load(tmp_path / "r.npy"), expected)
 
 
+def test_a_column_and_a_row_broadcast_on_a_cluster(cluster, tmp_path):
+    # a (m, 1) column against (m, n) is broadcast along the rows, as in memory, whichever side it is on
+    m = np.random.default_rng(6).standard_normal((333, 77))
+    col, row = np.arange(333.0).reshape(333, 1), np.arange(77.0)
+    np.save(tmp_path / "m.npy", m)
+    np.save(tmp_path / "col.npy", col)
+    np.save(tmp_path / "row.npy", row)
+    cases = ((("sub", "col.npy", "m.npy"), col - m), (("add", "m.npy", "col.npy"), m + col),
+             (("hadamard", "m.npy", "row.npy"), m * row), (("sub", "row.npy", "m.npy"), row - m))
+    for (cmd, x, y), expected in cases:
+        r = run_process(cmd, str(tmp_path / x), str(tmp_path / y), "--scheduler", cluster,
+                        "-o", str(tmp_path / "r.npy"))
+        assert r.code == 0, r.stderr
+        np.testing.assert_array_equal(np.load(tmp_path / "r.npy"), expected)
+
+
 def test_commands_without_a_cluster_path_run_here_when_a_scheduler_is_set(cluster, tmp_path):
     import json
     rng = np.random.default_rng(6)
