@@ -254,3 +254,39 @@ def test_a_condition_estimate_that_overflowed_is_reported_as_inf():
     warnings = []
     systems.inv(a, engine, warn=warnings.append)
     assert any("κ₁ ≈ inf" in w for w in warnings) and not any("κ₁ ≈ nan" in w for w in warnings)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_rank_and_rref_of_the_numba_engine_agree_with_the_reference(seed):
+    # both ops have their own numba kernels (the SVD's singular values; a Gauss–Jordan loop): low-rank
+    # integer products and random matrices, tall, wide and square, float64 and float32, up to a size
+    # that runs the row updates on several threads
+    from mlcalc.kernels.cpu import echelon, svd as own_svd
+    from mlcalc.kernels.reference import systems as ref
+
+    rng = np.random.default_rng(seed)
+    m, n = (int(v) for v in rng.integers(1, 9 if seed < 8 else 140, 2))
+    r = int(rng.integers(0, min(m, n) + 1))
+    low = (rng.integers(-4, 5, (m, r)) @ rng.integers(-4, 5, (r, n))).astype(float)
+    for a in (low, rng.standard_normal((m, n))):
+        for dtype in (np.float64, np.float32):
+            x = a.astype(dtype)
+            got_r, got_s, got_t = own_svd.rank(x)
+            want_r, want_s, want_t = ref.rank(x)
+            assert got_r == want_r, (m, n, dtype)
+            np.testing.assert_allclose(got_s, want_s, rtol=1e-4 if dtype == np.float32 else 1e-10,
+                                       atol=want_s[0] * (1e-5 if dtype == np.float32 else 1e-12) if want_s.size else 0)
+            got, pivots = echelon.rref(x)
+            want, want_pivots = ref.rref(x)
+            # the same roundings as NumPy's row operations (no fused multiply-adds): the same bits
+            assert pivots == want_pivots, (m, n, dtype)
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
+
+
+def test_rank_and_rref_through_the_ops_on_both_engines():
+    a = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    for engine in ENGINES:
+        assert systems.rank(a, engine=engine) == 2
+        assert systems.rank(a, tol=10.0, engine=engine) == 1
+        np.testing.assert_allclose(systems.rref(a, engine=engine), [[1, 0, -1], [0, 1, 2], [0, 0, 0]], atol=1e-12)

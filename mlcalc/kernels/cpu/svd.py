@@ -27,6 +27,7 @@ from numba import njit, prange
 from mlcalc.config import JIT_OPTIONS
 from mlcalc.kernels.cpu.norms import blue_l2
 from mlcalc.errors import NumericError
+from mlcalc.kernels.reference.systems import rank_tolerance
 
 MAX_SWEEPS = 60
 # Below this many columns a round's parallel start-up (~60 us) costs more than the round.
@@ -311,6 +312,15 @@ def svd(a):
     U, S, Vt = _svd64(a)
     return (np.ascontiguousarray(U, dtype=dt), S.astype(dt),
             np.ascontiguousarray(Vt, dtype=dt))
+
+
+def rank(a, tol=None):
+    """(rank, singular values, tolerance) from this module's SVD, by the reference's rule
+    (mlcalc.kernels.reference.systems.rank: σ_max · max(m, n) · eps unless tol is given)."""
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    _, s, _ = svd(a2)
+    t = rank_tolerance(s, a2.shape, a2.dtype) if tol is None else float(tol)
+    return int(np.count_nonzero(s > t)), s, t
 
 
 def warmup():
