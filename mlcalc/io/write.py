@@ -226,11 +226,11 @@ SEVERAL_RESULTS_NPY = "several results cannot be written as one NPY: use -o FILE
 
 
 def _exact_integers(value, arr):
-    """arr, with an --exact result of whole numbers beyond int64 (NumPy makes them float64, rounded,
-    or objects) as float64 where float64 holds them exactly (10**22), else an error: NPY/NPZ wrote
-    10000000000000000001 as 1e19."""
+    """arr, with an --exact result of whole numbers beyond int64 (NumPy makes them uint64 up to 2⁶⁴,
+    float64, rounded, or objects) as float64 where float64 holds them exactly (10**22), else an error:
+    NPY/NPZ wrote 10000000000000000001 as 1e19, and a single one as uint64."""
     import numpy as np
-    if isinstance(value, np.ndarray) or arr.dtype.kind not in "fO" or not _all_ints(value):
+    if isinstance(value, np.ndarray) or arr.dtype.kind not in "fOu" or not _all_ints(value):
         return arr
     if not _exactly_float(value):
         raise MlcalcError("this exact result holds integers that NPY's int64 and float64 cannot hold "

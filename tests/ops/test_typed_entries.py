@@ -69,6 +69,14 @@ def test_exact_integers_in_npy_are_exact_or_refused(tmp_path):
     assert np.load(tmp_path / "d.npz")["result"] == 1e22  # a number, not the text '10000…'
     r = run_cli("inv", "2 1; 1 1", "--exact", "-o", str(tmp_path / "i.npy"))
     assert r.code == 0 and np.load(tmp_path / "i.npy").tolist() == [[1, -1], [-1, 2]]
+    # a single value between 2⁶³ and 2⁶⁴ became a uint64 NPY that NumPy wrote without complaint
+    for ext in ("npy", "npz"):
+        r = run_cli("det", "10000000000000000001", "--exact", "-o", str(tmp_path / f"u.{ext}"))
+        assert_one_error_line(r, "cannot hold exactly")
+        assert not (tmp_path / f"u.{ext}").exists()
+    assert run_cli("det", "9223372036854775808", "--exact", "-o", str(tmp_path / "p.npy")).code == 0
+    p = np.load(tmp_path / "p.npy")
+    assert p.dtype == np.float64 and p == 2.0 ** 63  # 2⁶³ is a float64 exactly
 
 
 @pytest.mark.parametrize("engine", ENGINES)
