@@ -36,58 +36,89 @@ REGISTRY: dict[str, dict[str, str]] = {
     "outer": {"numpy": f"{REF}:outer", "numba": "mlcalc.kernels.cpu.elementwise:outer"},
 }
 
-# Work size (see `work_size`) from which `auto` takes numba rather than NumPy, per op.
-# None: NumPy/LAPACK always (numba never measured faster). The core ops' figures come from
-# `python bench/bench_gemm.py --crossover` and `python bench/bench_memory.py --crossover`
-# (docs/performance.md), 2 threads on each side, OpenBLAS with its own (SkylakeX) kernel:
+# `auto`: the work size from which numba's kernel is taken rather than NumPy's, per op, in one table:
+# (once numba is loaded in the process, before it is). None: NumPy/LAPACK always at that stage. The work
+# is what each ops module passes: elements for element-wise ops, norms and losses, results for outer,
+# m·p·n for pairwise distances, relu-equivalent elements for the activations (ops/nn.py weighs each
+# element by NumPy's cost of the function: relu 1, tanh 1.5, softmax 3, leaky-relu 4, sigmoid and swish
+# 10, gelu 45), a weighted m·n·epochs for training (train/linreg.py's _auto_work).
+#
+# Once loaded: the crossovers of `python bench/bench_gemm.py --crossover`, `bench/bench_memory.py
+# --crossover`, bench_linalg.py, bench_nn.py, bench_eig.py and bench_solve.py (docs/performance.md),
+# 2 threads on each side, OpenBLAS with its own (SkylakeX) kernel:
 # * matmul: the packed numba GEMM is at 1.03-1.13x OpenBLAS in float64 from 512³ and 0.93-0.97x in
 #   float32 (2026-12-03, quiet AMD EPYC), 0.35-0.8x below 300³. Auto keeps OpenBLAS all the same: a
-#   lone product saves 7 % of its time, a 4096³ one 23 ms, and importing numba costs 0.5 s.
+#   lone product saves 7 % of its time, a 4096³ one 23 ms, and importing numba costs 0.5 s. The same
+#   for the ops built on GEMM (dense layers, attention, conv2d: 1.1-1.4x NumPy at 4096×1024→1024 in
+#   bench_nn, 5-20 ms saved) and for embed (a gather).
 # * add/sub/hadamard/scale: NumPy's ufuncs run on one thread; numba's two win from 1-3e6 elements
-#   (1.5-1.75x at 1e8).
-# * transpose: 2.4x from 3e6 elements. outer: wins from 3e4 in kernel time, floored at 1e6
-#   because importing numba and loading cached kernels costs ~0.5-1 s per command.
+#   (1.5-1.75x at 1e8). transpose: 2.4x from 3e6. outer: wins from 3e4 in kernel time, floored at 1e6.
 # * dot: OpenBLAS's ddot is threaded too; numba is slower up to 1e7 and 1.3x at 1e8.
+# * norm from 4e6 elements and dist from 2e7 (bench_linalg); eigen, SVD, rank, LU (inv/solve/det):
+#   LAPACK is faster at every size (bench_eig, bench_solve).
+# * rref: the reference is a Python loop of NumPy row operations, one pass a pivot; numba's loop is
+#   faster from about 50×50 and 10× at 300×300 (2026-12-06, Emerald Rapids host: 100×101 5.4 against
+#   3.8 ms, 300×301 281 against 29, 400² 653 against 54, 1000×1001 5.4 s against 0.54).
+# * activations from 2e5 relu-equivalents, mse from 1e6, cross-entropy from 2e5 (bench_nn).
+# * training: at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48 on NumPy,
+#   whose Python loop goes batch by batch.
 # Every figure is far above a 3×3 command, which must never import numba.
-AUTO_NUMBA_FROM: dict[str, int | None] = {
-    "matmul": None,
-    "add": 3_000_000,
-    "sub": 3_000_000,
-    "hadamard": 3_000_000,
-    "scale": 3_000_000,
-    "transpose": 3_000_000,
-    "dot": 100_000_000,
-    "outer": 1_000_000,
+#
+# Before numba is loaded (a CSV of 8 MB or more goes through the parallel reader, which loads it) `auto`
+# must also repay loading it: importing numba and starting its threads with the first parallel kernel
+# from the cache cost 0.45-0.6 s in a one-shot command (2026-12-06, Intel Emerald Rapids host: import
+# 0.14 s, first kernel 0.31-0.35 s; `mlcalc add` on two 4·10⁶-element NPY files took 0.22 s on NumPy
+# and 0.75 s on numba, `activate --fn relu` on 1.6·10⁷ elements 0.32 and 0.92). So the second figure
+# is the work at which numba's kernel saves 0.6 s, from the time saved per unit of work in the same
+# benchmarks on 2 threads: add 1.5 ns an element (NumPy's one-thread add of 10⁸ took 263 ms, ours
+# 113), scale 0.8, transpose 1.0 (10⁸: 382 against 277 ms), outer 0.64 a result (10⁸: 146 against 82),
+# the norms 5.7 (the l2 of 2·10⁷: NumPy's 120 ms, ours 6), dist 15, relu 2.4 (gelu 126, sigmoid 28:
+# `activate` on the command line confirmed 4·10⁶ gelu and 2·10⁷ sigmoid elements at the crossover),
+# mse 5.7, cross-entropy 27. rref: a whole `mlcalc rref` of a 500×500 NPY file took 0.9-1.3 s on
+# numba against 1.5-1.7 on NumPy (300²: 0.9 and 0.45). Training: the same figure as once loaded.
+AUTO_NUMBA_FROM: dict[str, tuple[int | None, int | None]] = {
+    # core: products and element-wise
+    "matmul": (None, None),
+    "add": (3_000_000, 400_000_000),
+    "sub": (3_000_000, 400_000_000),
+    "hadamard": (3_000_000, 400_000_000),
+    "scale": (3_000_000, 750_000_000),
+    "transpose": (3_000_000, 600_000_000),
+    "dot": (100_000_000, None),
+    "outer": (1_000_000, 1_000_000_000),
+    "cross": (None, None),
+    # linear algebra
+    "norm": (4_000_000, 100_000_000),
+    "dist": (20_000_000, 40_000_000),
+    "eigh": (None, None),
+    "eig": (None, None),
+    "svd": (None, None),
+    "inv": (None, None),
+    "solve": (None, None),
+    "det": (None, None),
+    "rank": (None, None),
+    "rref": (10_000, 250_000),
+    # neural-network blocks
+    "activation": (200_000, 200_000_000),
+    "activation_grad": (200_000, 200_000_000),
+    "activation_vjp": (200_000, 200_000_000),
+    "dense_forward": (None, None),
+    "dense_backward": (None, None),
+    "mse_loss": (1_000_000, 100_000_000),
+    "cross_entropy_loss": (200_000, 20_000_000),
+    "attention": (None, None),
+    "conv2d": (None, None),
+    "embed": (None, None),
+    # training
+    "linreg_epochs": (50_000_000, 50_000_000),
 }
 
-# The figures above hold once numba is loaded in the process (a CSV of 8 MB or more went through the
-# parallel reader, or an earlier kernel ran). Where it is not, `auto` must also repay loading it:
-# importing numba and starting its threads with the first parallel kernel from the cache cost 0.45-0.6 s
-# in a one-shot command (2026-12-06, Intel Emerald Rapids host: import 0.14 s, first kernel 0.31-0.35 s;
-# `mlcalc add` on two 4·10⁶-element NPY files took 0.22 s on NumPy and 0.75 s on numba, `activate
-# --fn relu` on 1.6·10⁷ elements 0.32 and 0.92). So each op has a second threshold for that cold
-# start: the work at which numba's kernel saves 0.6 s, from the time saved per element measured by
-# bench/ on 2 threads (bench_memory, bench_linalg, bench_nn; the same host and day).
-AUTO_NUMBA_COLD_FROM: dict[str, int | None] = {
-    "matmul": None,
-    "add": 400_000_000,  # 1.5 ns an element saved: NumPy's one-thread add of 10⁸ took 263 ms, ours 113
-    "sub": 400_000_000,
-    "hadamard": 400_000_000,
-    "scale": 750_000_000,  # 0.8 ns
-    "transpose": 600_000_000,  # 1.0 ns (10⁸: 382 against 277 ms)
-    "dot": None,
-    "outer": 1_000_000_000,  # 0.64 ns a result (10⁸: 146 against 82 ms)
-}
 
-
-def register(op: str, auto_from: int | None = None, cold_from: int | None = None, **engines: str) -> None:
-    """Add an op from its area's ops module, e.g.
-    register("norm", numpy="mlcalc.kernels.reference:norm", numba="...", auto_from=1_000_000).
-    `auto_from`: the work size from which `auto` picks numba once numba is loaded (None: always
-    NumPy); `cold_from`: the same before it is (AUTO_NUMBA_COLD_FROM; None: NumPy until then)."""
+def register(op: str, **engines: str) -> None:
+    """Add an op's kernels from its area's ops module, e.g.
+    register("norm", numpy="mlcalc.kernels.reference:norm", numba="mlcalc.kernels.cpu.norms:norm");
+    when `auto` takes numba is AUTO_NUMBA_FROM's entry for the op (none: NumPy always)."""
     REGISTRY.setdefault(op, {}).update(engines)
-    AUTO_NUMBA_FROM[op] = auto_from
-    AUTO_NUMBA_COLD_FROM[op] = cold_from
 
 
 def numba_loaded() -> bool:
@@ -101,7 +132,7 @@ def uses_numba(op: str, engine: str, work: int) -> bool:
         return False
     if engine == "numba":
         return "numba" in REGISTRY.get(op, {})
-    threshold = (AUTO_NUMBA_FROM if numba_loaded() else AUTO_NUMBA_COLD_FROM).get(op)
+    threshold = AUTO_NUMBA_FROM.get(op, (None, None))[0 if numba_loaded() else 1]
     return threshold is not None and work >= threshold and "numba" in REGISTRY.get(op, {})
 
 

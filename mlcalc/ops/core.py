@@ -150,7 +150,7 @@ def outer(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = N
 
 
 # a NumPy kernel only: three products a component, far below what threads repay at any size people type
-engines.register("cross", numpy="mlcalc.kernels.reference.core:cross", auto_from=None)
+engines.register("cross", numpy="mlcalc.kernels.reference.core:cross")
 
 
 def _cross_operand(a: np.ndarray, name: str) -> np.ndarray:

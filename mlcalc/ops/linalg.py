@@ -20,17 +20,13 @@ from mlcalc.trace.steps import FULL_UP_TO, Tracer
 REF = "mlcalc.kernels.reference"
 CPU = "mlcalc.kernels.cpu"
 
-# `auto` takes numba from these work sizes (elements for norms, m·p·n for pairwise distances);
-# below them NumPy is faster than importing numba. Eigen and SVD: always LAPACK (bench/bench_linalg.py).
-# cold_from (engine.py): before numba is loaded, the work at which it saves 0.6 s (2026-12-06, Intel host, 2
-# threads): the norms 5.7 ns an element (the l2 of 2·10⁷: NumPy's reference 120 ms, ours 6), dist 15 ns
-engines.register("norm", numpy=f"{REF}:norm", numba=f"{CPU}.norms:norm", auto_from=4_000_000,
-                 cold_from=100_000_000)
-engines.register("dist", numpy=f"{REF}:dist", numba=f"{CPU}.distance:dist", auto_from=20_000_000,
-                 cold_from=40_000_000)
-engines.register("eigh", numpy=f"{REF}:eigh", numba=f"{CPU}.eig:eigh", auto_from=None)
-engines.register("eig", numpy=f"{REF}:eig", numba=f"{CPU}.eig:eig", auto_from=None)
-engines.register("svd", numpy=f"{REF}:svd", numba=f"{CPU}.svd:svd", auto_from=None)
+# `auto` (engine.AUTO_NUMBA_FROM): numba for norms from 4·10⁶ elements and pairwise distances from 2·10⁷
+# (m·p·n) once numba is loaded; eigen and SVD always LAPACK (bench/bench_linalg.py, bench_eig.py)
+engines.register("norm", numpy=f"{REF}:norm", numba=f"{CPU}.norms:norm")
+engines.register("dist", numpy=f"{REF}:dist", numba=f"{CPU}.distance:dist")
+engines.register("eigh", numpy=f"{REF}:eigh", numba=f"{CPU}.eig:eigh")
+engines.register("eig", numpy=f"{REF}:eig", numba=f"{CPU}.eig:eig")
+engines.register("svd", numpy=f"{REF}:svd", numba=f"{CPU}.svd:svd")
 
 ORDS = ("l1", "l2", "inf", "fro", "nuc", "spectral")
 METRICS = ("euclidean", "manhattan", "cosine", "chebyshev")

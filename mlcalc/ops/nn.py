@@ -20,20 +20,12 @@ from mlcalc.trace.steps import FULL_UP_TO, Tracer
 _CPU = "mlcalc.kernels.cpu.nn"
 _REF = "mlcalc.kernels.reference"
 
-# `auto` takes numba from these work sizes, once numba is loaded and before (engine.py's cold start):
-# elements, and for the activations relu-equivalent elements (_NUMPY_COST); see bench/bench_nn.py and
-# docs/nn.md. The ops built on GEMM (dense, attention, conv2d) stay on NumPy/BLAS under `auto`: with the packed
-# GEMM they measured 1.1-1.4x NumPy at 4096x1024->1024 (bench_nn), some 5-20 ms saved, while importing numba
-# costs a one-shot command 0.5 s (the reason matmul's auto is None in engine.py); `--engine numba` runs them.
-# Cold: the work at which numba saves 0.6 s (2026-12-06, Intel host, 2 threads): relu 2.4 ns an element
-# (gelu 126 ns, sigmoid 28: one threshold in relu-equivalents, which `activate` on the command line
-# confirmed, 4·10⁶ gelu and 2·10⁷ sigmoid elements at the crossover); mse 5.7 ns; cross-entropy 27 ns.
-for _op, _auto, _cold in (("activation", 200_000, 200_000_000), ("activation_grad", 200_000, 200_000_000),
-                          ("activation_vjp", 200_000, 200_000_000), ("dense_forward", None, None),
-                          ("dense_backward", None, None), ("mse_loss", 1_000_000, 100_000_000),
-                          ("cross_entropy_loss", 200_000, 20_000_000), ("attention", None, None),
-                          ("conv2d", None, None), ("embed", None, None)):
-    engines.register(_op, numpy=f"{_REF}:{_op}", numba=f"{_CPU}:{_op}", auto_from=_auto, cold_from=_cold)
+# `auto` (engine.AUTO_NUMBA_FROM, figures from bench/bench_nn.py): numba for the activations, their
+# derivatives and the losses from their thresholds; the ops built on GEMM (dense, attention, conv2d) and
+# embed stay on NumPy/BLAS, which `--engine numba` overrides.
+for _op in ("activation", "activation_grad", "activation_vjp", "dense_forward", "dense_backward", "mse_loss",
+            "cross_entropy_loss", "attention", "conv2d", "embed"):
+    engines.register(_op, numpy=f"{_REF}:{_op}", numba=f"{_CPU}:{_op}")
 
 # NumPy's time an element for each activation against relu's (10⁷ float64, 2026-12-06: relu 2.9 ns,
 # tanh 4.3, softmax 9.4, leaky-relu 11, sigmoid and swish 30, gelu 131 through math.erfc): `activate`

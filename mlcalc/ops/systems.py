@@ -25,20 +25,14 @@ from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
 LU = "mlcalc.kernels.cpu.lu"
-# auto: LAPACK (getrf/getrs/getri through NumPy) at every size: bench/bench_solve.py measured the
-# numba LU slower than OpenBLAS's at every n on this machine, so `auto` never picks it.
-engines.register("inv", numpy=f"{REF}:inv", numba=f"{LU}:inv", auto_from=None)
-engines.register("solve", numpy=f"{REF}:solve", numba=f"{LU}:solve", auto_from=None)
-engines.register("det", numpy=f"{REF}:det", numba=f"{LU}:det", auto_from=None)
-# rank on the numba SVD, slower than LAPACK's (bench_eig.py): `auto` keeps LAPACK.
-engines.register("rank", numpy=f"{REF}:rank", numba="mlcalc.kernels.cpu.svd:rank", auto_from=None)
-# rref: the reference is a Python loop of NumPy row operations, one pass a pivot; the numba loop is
-# faster from about 50×50 and 10× at 300×300 (2026-12-06, Emerald Rapids host, 2 threads: 100×101
-# 5.4 against 3.8 ms, 300×301 281 against 29, 400² 653 against 54, 1000×1001 5.4 s against 0.54).
-# Before numba is loaded it must also repay loading it (0.6-0.8 s here): from about 500×500, where a
-# whole `mlcalc rref` of an NPY file took 0.9-1.3 s on numba against 1.5-1.7 on NumPy (300²: 0.9 and 0.45).
-engines.register("rref", numpy=f"{REF}:rref", numba="mlcalc.kernels.cpu.echelon:rref", auto_from=10_000,
-                 cold_from=250_000)
+# `auto` (engine.AUTO_NUMBA_FROM): LAPACK (getrf/getrs/getri through NumPy) for inv, solve, det and rank
+# at every size (bench/bench_solve.py and bench_eig.py measured the numba LU and SVD slower); numba's
+# rref from 10,000 entries (the reference is a Python loop of NumPy row operations).
+engines.register("inv", numpy=f"{REF}:inv", numba=f"{LU}:inv")
+engines.register("solve", numpy=f"{REF}:solve", numba=f"{LU}:solve")
+engines.register("det", numpy=f"{REF}:det", numba=f"{LU}:det")
+engines.register("rank", numpy=f"{REF}:rank", numba="mlcalc.kernels.cpu.svd:rank")
+engines.register("rref", numpy=f"{REF}:rref", numba="mlcalc.kernels.cpu.echelon:rref")
 
 Warn = Optional[Callable[[str], None]]
 

@@ -22,11 +22,8 @@ from mlcalc.train import reference
 from mlcalc.train.model import require_unique_names
 from mlcalc.train.optimizers import CODES, DEFAULT_LR, Optimizer, state_of
 
-# numba runs the epochs from this much work (`_auto_work`); below, NumPy. The same before numba is loaded
-# (engine.py's cold start): at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48
-# on NumPy, whose Python loop goes batch by batch
-engines.register("linreg_epochs", numpy="mlcalc.train.reference:epoch",
-                 numba="mlcalc.kernels.cpu.linreg:EpochRunner", auto_from=50_000_000, cold_from=50_000_000)
+# numba runs the epochs from engine.AUTO_NUMBA_FROM's work (`_auto_work`), the same before numba is loaded
+engines.register("linreg_epochs", numpy="mlcalc.train.reference:epoch", numba="mlcalc.kernels.cpu.linreg:EpochRunner")
 
 
 def _auto_work(n: int, p: int, cfg) -> int:
