@@ -85,6 +85,22 @@ def assert_one_error_line(r: Run, *fragments: str) -> None:
 ENGINES = ["numpy", "numba"]
 
 
+def numeric_grad(f, p, h=1e-6):
+    """Central finite differences of the scalar f() with respect to every entry of p (changed in place
+    and restored): the gradient checks' oracle."""
+    import numpy as np
+    g = np.zeros_like(p)
+    for idx in np.ndindex(p.shape):
+        old = p[idx]
+        p[idx] = old + h
+        up = f()
+        p[idx] = old - h
+        down = f()
+        p[idx] = old
+        g[idx] = (up - down) / (2 * h)
+    return g
+
+
 def pytest_collection_modifyitems(config, items):
     """A selected test whose function has `start_early` (a callable) gets it called now, before the
     first test runs: the CUDA simulator's subprocess then runs beside the rest of the suite on the

@@ -12,6 +12,7 @@ import zlib
 import numpy as np
 import pytest
 
+from conftest import numeric_grad
 from mlcalc import config
 
 config.apply()
@@ -120,19 +121,6 @@ def test_mse_on_awkward_shapes_and_layouts(engine, dtype, shape):
         assert np.asarray(loss).dtype == dtype and grad.dtype == dtype and grad.shape == shape, lay
         assert float(loss) == pytest.approx(float(loss_want), rel=tol(dtype)["rtol"]), lay
         np.testing.assert_allclose(grad, grad_want, **tol(dtype), err_msg=lay)
-
-
-def numeric_grad(f, p, h=1e-6):
-    g = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        old = p[idx]
-        p[idx] = old + h
-        up = f()
-        p[idx] = old - h
-        down = f()
-        p[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 @pytest.mark.parametrize("engine", ENGINES)

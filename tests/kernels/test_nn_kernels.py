@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from conftest import numeric_grad
 from mlcalc.kernels import reference as ref
 from mlcalc.kernels.cpu import nn as cpu
 
@@ -186,19 +187,6 @@ def test_numba_activation_accepts_non_contiguous_and_1d_input():
 
 
 # ---------------------------------------------------------------- dense layer
-
-
-def numeric_grad(f, p, h=1e-6):
-    g = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        old = p[idx]
-        p[idx] = old + h
-        up = f()
-        p[idx] = old - h
-        down = f()
-        p[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 def test_dense_forward_of_one_vector_is_the_seed_formula():
