@@ -482,13 +482,13 @@ def write_atomic(path: str, data: bytes) -> None:
     try:
         with open(tmp, "wb") as f:
             f.write(data)
+        target.commit(tmp)
     except OSError as e:  # no space, a file size limit
         discard(tmp)
         raise target.error(e) from None
-    except BaseException:
+    except BaseException:  # commit's own errors, ^C, and SIGTERM/SIGHUP (cli.app): no temp file is left
         discard(tmp)
         raise
-    target.commit(tmp)
 
 
 def _names_a_descriptor(path: str) -> bool:

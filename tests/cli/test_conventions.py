@@ -267,3 +267,28 @@ def test_version_empty_output_name_and_an_octave_row_list_on_stdin():
         assert r.code == 2 and "--output" in r.stderr
     assert json.loads(run_cli("inv", "-", "-f", "json", stdin="2 0; 0 4\n").stdout) == [[0.5, 0], [0, 0.25]]
     assert json.loads(run_cli("transpose", "-", "-f", "json", stdin="1;2;3\n").stdout) == [[1], [2], [3]]  # one CSV row
+
+
+_SIGNAL_WHILE_COMMITTING = """
+import os, signal, sys
+from mlcalc.io import write
+commit = write.AtomicTarget.commit
+def signalled(self, tmp):  # the signal arrives with the finished temporary file not yet renamed
+    os.kill(os.getpid(), signal.{sig})
+    return commit(self, tmp)
+write.AtomicTarget.commit = signalled
+from mlcalc.cli.app import main
+sys.argv = ["mlcalc", "gen", "randn", "30x30", "--seed", "1", "-o", sys.argv[1]]
+main()
+"""
+
+
+def test_a_terminated_command_leaves_no_output_and_no_temporary_file(tmp_path):
+    # kill/timeout(1) send SIGTERM, a closed terminal SIGHUP, ^C SIGINT: the shell's exit statuses, and
+    # neither the result nor the hidden temporary file beside it (SIGTERM left a .mlcalc-*.tmp)
+    for sig, code in (("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)):
+        r = subprocess.run([sys.executable, "-c", _SIGNAL_WHILE_COMMITTING.format(sig=sig), str(tmp_path / "g.csv")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == code, (sig, r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert list(tmp_path.iterdir()) == [], sig
