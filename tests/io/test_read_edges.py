@@ -241,3 +241,48 @@ def test_three_dimensional_json_says_what_it_is():
     # conv2d's (O, H', W') result as -f json: it quoted a whole nested list as a cell "not a number"
     assert_one_error_line(run_cli("transpose", "-", stdin="[[[1,2],[3,4]],[[5,6],[7,8]]]"),
                           "lists nested deeper than a matrix", "NPY")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_binary_device_is_refused_at_its_first_bytes():
+    # it was read until the machine ran out of memory (the OOM killer ended it after 20 s)
+    start = time.monotonic()
+    r = run_cli("norm", "/dev/zero")
+    assert_one_error_line(r, "/dev/zero: binary data (a NUL byte at byte 1), neither text nor NPY")
+    assert time.monotonic() - start < 30
+
+
+def test_a_pipe_is_read_up_to_a_share_of_the_memory_budget(monkeypatch):
+    # `yes 1 | mlcalc norm -` never ends: text from a pipe stops at budget/8, NPY bytes at budget/2
+    from mlcalc.blocks import storage
+    from mlcalc.errors import InputError
+    from mlcalc.io import read
+
+    monkeypatch.setattr(storage, "default_budget", lambda: 8 << 20)
+    monkeypatch.setattr(read, "_CHUNK", 1 << 16)
+
+    def piped(data: bytes):
+        r, w = os.pipe()
+        threading.Thread(target=_feed, args=(w, data), daemon=True).start()
+        return os.fdopen(r, "rb")
+
+    with piped(b"1\n" * (600 << 10)) as f:  # 1.2 MB of text > 1 MiB
+        with pytest.raises(InputError, match=r"the pipe: more than 0.00105 GB from a pipe or device"):
+            read.read_whole(f, "the pipe")
+    with piped(b"1\n" * (400 << 10)) as f:  # 0.8 MB: read whole
+        assert read.read_whole(f, "the pipe") == b"1\n" * (400 << 10)
+    npy = np.lib.format.MAGIC_PREFIX + b"\x01" * (3 << 20)  # bytes after the magic: 3 MB < 4 MiB
+    with piped(npy) as f:
+        assert read.read_whole(f, "the pipe") == npy
+
+
+def _feed(fd: int, data: bytes) -> None:
+    """Write data into a pipe and close it; a reader that stops early is not an error here."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(fd)
