@@ -120,7 +120,10 @@ def _exit_on_termination() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) == signal.SIG_DFL:
-            signal.signal(sig, leave)
+            try:
+                signal.signal(sig, leave)
+            except ValueError:  # main() called from another thread than the main one: leave it as it is
+                return
 
 
 def main(argv: list[str] | None = None) -> None:

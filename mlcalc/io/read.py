@@ -278,7 +278,33 @@ def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
     """An operand's whole content: NPY by its magic, else CSV/TSV/JSON text."""
     if data.startswith(npyfile.MAGIC):
         return _typed(Operand(npyfile.load_npy_bytes(data, source, opts.max_ndim, opts.exact), source), opts)
+    spilled = _through_the_parallel_parser(data, source, opts)
+    if spilled is not None:
+        return spilled
     return _from_text(_decode(data, source), source, opts)
+
+
+def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) -> Operand | None:
+    """Large CSV text from a pipe or device, parsed as a file of it would be: written to a temporary
+    file for csvfast, which needs a file to map (78 MB of CSV on standard input took 6.4 s through
+    csvparse, and 1.7 s from a file). None where the small-file path is the one to take, or the
+    temporary folder cannot hold it."""
+    from mlcalc.io import csvfast
+
+    if opts.exact or len(data) < csvfast.THRESHOLD:
+        return None
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(prefix=".mlcalc-", suffix=".csv") as f:
+            f.write(data)
+            f.flush()
+            if not csvfast.should_use(f.name):  # JSON, or an Octave matrix
+                return None
+            values, names = csvfast.read(f.name, source, opts.delimiter)
+    except OSError:  # no room in the temporary folder: the small-file path reads it from memory
+        return None
+    return _typed(Operand(values, source, names), opts)
 
 
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:

@@ -3,9 +3,11 @@ damaged archives, hostile cells, and out-of-core `-o` by the same rules as any o
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
+import tempfile
 import threading
 import time
 import zipfile
@@ -286,3 +288,22 @@ def _feed(fd: int, data: bytes) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def test_large_csv_text_on_standard_input_takes_the_parallel_parser(monkeypatch, tmp_path):
+    # written to a temporary file for csvfast (78 MB on stdin took 6.4 s through csvparse, 1.7 from a file);
+    # the same values and the same messages, naming standard input
+    monkeypatch.setattr(csvfast, "THRESHOLD", 1 << 16)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 1 << 16)
+    calls = []
+    real_read = csvfast.read
+    monkeypatch.setattr(csvfast, "read", lambda *a: calls.append(a[1]) or real_read(*a))
+    values = np.random.default_rng(3).standard_normal((4000, 5))
+    text = "\n".join(",".join(repr(float(v)) for v in row) for row in values) + "\n"
+    r = run_cli("transpose", "-", "-f", "npy", stdin=text)
+    assert r.code == 0, r.stderr
+    assert calls == ["standard input"]
+    np.testing.assert_array_equal(np.load(io.BytesIO(r.stdout_bytes)), values.T)
+    r = run_cli("norm", "-", stdin=text + "1,2,3,x,5\n")
+    assert_one_error_line(r, "standard input line 4001, column 4: 'x' is not a number")
+    assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith(".mlcalc-") and f.endswith(".csv")]
