@@ -293,6 +293,11 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
 
     if opts.exact or len(data) < csvfast.THRESHOLD:
         return None
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    if data.find(b"\n", 0, end) < 0:  # one line: perhaps an Octave row list ("1 2; 3 4"), _from_text's to read
+        return None
     import tempfile
 
     try:

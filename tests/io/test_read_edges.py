@@ -306,4 +306,8 @@ def test_large_csv_text_on_standard_input_takes_the_parallel_parser(monkeypatch,
     np.testing.assert_array_equal(np.load(io.BytesIO(r.stdout_bytes)), values.T)
     r = run_cli("norm", "-", stdin=text + "1,2,3,x,5\n")
     assert_one_error_line(r, "standard input line 4001, column 4: 'x' is not a number")
+    # one long line stays the small path's: an Octave row list, as `echo "1 2; 3 4" | mlcalc inv -`
+    r = run_cli("norm", "-", stdin="; ".join(["1 2 3"] * 20000) + "\n")
+    assert r.code == 0 and float(r.stdout) == pytest.approx((14 * 20000) ** 0.5)
+    assert calls == ["standard input", "standard input"]
     assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith(".mlcalc-") and f.endswith(".csv")]
