@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,3 +117,37 @@ def install() -> None:
 
     classes = impl._locator_classes  # shared by numba's CacheImpl subclasses: changed in place
     classes[:] = [PackageSourceLocator] + [c for c in classes if c.__name__ != "PackageSourceLocator"]
+    _tell_before_compiling(caching)
+
+
+# whether this process has said that it compiles (once is enough)
+_told = False
+
+
+def _tell_before_compiling(caching) -> None:
+    """Wrap numba's cache lookup: the first mlcalc kernel it does not find (numba compiles it next) calls
+    the command line's notice, where the command line is running (looked up, not imported: the kernels
+    stay free of CLI concerns, and a library user sees nothing)."""
+    try:
+        lookup = caching.Cache.load_overload
+    except AttributeError:
+        return
+
+    def load_overload(self, sig, target_context):
+        global _told
+        found = lookup(self, sig, target_context)
+        if found is None and not _told and _inside_package(getattr(self._py_func, "__code__", None)
+                                                            and self._py_func.__code__.co_filename or ""):
+            _told = True
+            cli = sys.modules.get("mlcalc.cli.base")
+            if cli is not None and not getattr(_told_by_warmup, "active", False):
+                cli.compiling_notice()
+        return found
+
+    caching.Cache.load_overload = load_overload
+
+
+class _told_by_warmup:
+    """`mlcalc warmup` says what it compiles itself: it sets `active` while it runs."""
+
+    active = False

@@ -286,6 +286,20 @@ def untraced_by_blocks(command: str, what: str = "the operands are") -> None:
              "half of --memory-limit, or --scheduler set)")
 
 
+def compiling_notice() -> None:
+    """mlcalc.jitcache calls this on the process's first kernel that is not in numba's cache: compiling
+    takes seconds to minutes on a small machine (about 2 minutes for the activations' module on 2 cores),
+    which without a word looks like a hang. For a person at a terminal only (not --quiet, not a log or a
+    test's captured stderr), and not for `warmup`, which says it itself."""
+    try:
+        at_terminal = sys.stderr is not None and sys.stderr.isatty()
+    except (ValueError, OSError):
+        at_terminal = False
+    if at_terminal and not settings().quiet:
+        diagnostic("mlcalc: compiling numba kernels for their first use (cached afterwards; can take a few "
+                   "minutes; `mlcalc warmup` compiles them all ahead) …\n")
+
+
 def diagnostic(text: str) -> None:
     """Text for stderr, as well as it goes: a warning, trace or loss curve that cannot be written (stderr
     closed with 2>&-, or a full device) never makes a command that worked fail."""

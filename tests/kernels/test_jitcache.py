@@ -48,3 +48,39 @@ def test_the_cache_survives_a_move_and_follows_an_imported_module(tmp_path):
     with open(second / "mlcalc" / "config.py", "a") as f:
         f.write("\nJIT_OPTIONS = dict(JIT_OPTIONS)  # a change the kernels must see\n")
     assert "data saved" in _run_in_copy(second, cache)
+
+
+def _on_a_terminal(args: list[str], cache: Path) -> str:
+    """stderr of `python -m mlcalc ARGS` written to a pseudo-terminal, with its own numba cache."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    env.pop("NUMBA_CACHE_DIR", None)
+    try:
+        p = subprocess.run([sys.executable, "-m", "mlcalc", *args], stdout=subprocess.PIPE, stderr=slave,
+                           env=env, timeout=600)
+        os.close(slave)
+        assert p.returncode == 0
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end is closed: all of it read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(master)
+
+
+def test_a_first_compile_is_announced_at_a_terminal_once(tmp_path):
+    # about 2 minutes of compiling without a word looked like a hang to a new user; a log or a pipe gets
+    # nothing (the tests' captured stderr neither), nor a second run, which loads the cache
+    args = ["--engine", "numba", "dot", "1 2", "3 4"]
+    first = _on_a_terminal(args, tmp_path)
+    assert first.count("mlcalc: compiling numba kernels for their first use") == 1, first
+    assert "compiling" not in _on_a_terminal(args, tmp_path)
+    assert "compiling" not in _on_a_terminal(["-q", "--engine", "numba", "outer", "1 2", "3 4"], tmp_path)
