@@ -240,7 +240,8 @@ def test_unknown_ord_is_an_error():
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("mpn", [(1, 1, 1), (2, 1, 4), (1, 3, 5), (1, 40, 9), (5, 7, 3), (9, 6, 1), (21, 700, 17)])
+@pytest.mark.parametrize("mpn", [(1, 1, 1), (2, 1, 4), (1, 3, 5), (1, 40, 9), (5, 7, 3), (9, 6, 1), (21, 700, 17),
+                                 (139, 1030, 261)])  # the numba kernel's tasks, column blocks and k panels
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
 def test_pairwise_distances_match_reference(engine, dtype, mpn, metric):
     m, p, n = mpn
