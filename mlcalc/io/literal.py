@@ -111,6 +111,39 @@ def _json_list(text: str) -> list | None:
     return value if isinstance(value, list) else None
 
 
+# strings a JSON matrix may hold for numbers: the non-finite values as -f json writes them
+_QUOTED = re.compile(r'"([^"]*)"')
+_NONFINITE_WORDS = frozenset({"nan", "inf", "-inf", "infinity", "-infinity"})
+
+
+def json_floats(text: str):
+    """A large JSON matrix or vector (as -f json writes them) as a float64 array, by json's C parser and
+    one NumPy conversion: through parse_literal, cell by cell in Python, 77 MB took 14.5 s where this takes
+    about 2. None where anything needs parse_literal's rules or messages: fractions or other text in
+    quotes, null, ragged rows, deeper nesting, an Octave literal. The numbers are the same: json reads each
+    with float(), correctly rounded, as csvparse does, integers too (parse_int=float keeps −0's sign)."""
+    import numpy as np
+
+    text = text.strip()
+    if not text.startswith("[") or "null" in text:
+        return None
+    if '"' in text and not {w.lower() for w in _QUOTED.findall(text)} <= _NONFINITE_WORDS:
+        return None
+    try:
+        try:
+            value = json.loads(text, parse_int=float)
+        except json.JSONDecodeError:  # bare nan/inf as NumPy prints them: quoted first (slow: only then)
+            value = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=float)
+        arr = np.array(value, dtype=np.float64)
+    except (ValueError, TypeError, RecursionError):  # not JSON, ragged, an object: parse_literal says what
+        return None
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        return None
+    if np.isinf(arr).any() and "inf" not in text.lower():  # 1e400: parse_literal's rules for the out of range
+        return None
+    return arr
+
+
 def _json_cell(x) -> str:
     """One JSON element as number text: booleans read as 1 and 0, as the contract says."""
     if isinstance(x, bool):

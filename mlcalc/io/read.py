@@ -312,7 +312,15 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
     return _typed(Operand(values, source, names), opts)
 
 
+# from this size a JSON operand is tried with json's C parser first (literal.json_floats)
+_JSON_FAST_FROM = 1 << 16
+
+
 def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
+    if not opts.exact and len(spec) >= _JSON_FAST_FROM:
+        arr = literal.json_floats(spec)
+        if arr is not None:
+            return _typed(Operand(arr, label), opts)
     rows, one_dimensional = literal.parse_literal(spec, label, opts.exact)
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
