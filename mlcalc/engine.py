@@ -56,9 +56,9 @@ REGISTRY: dict[str, dict[str, str]] = {
 # * dot: OpenBLAS's ddot is threaded too; numba is slower up to 1e7 and 1.3x at 1e8.
 # * norm from 4e6 elements and dist from 2e7 (bench_linalg); eigen, SVD, rank, LU (inv/solve/det):
 #   LAPACK is faster at every size (bench_eig, bench_solve).
-# * rref: the reference is a Python loop of NumPy row operations, one pass a pivot; numba's loop is
-#   faster from about 50×50 and 10× at 300×300 (2026-12-06, Emerald Rapids host: 100×101 5.4 against
-#   3.8 ms, 300×301 281 against 29, 400² 653 against 54, 1000×1001 5.4 s against 0.54).
+# * rref: the reference is a Python loop of NumPy row operations, one in-place pass a pivot; numba's loop
+#   is faster from about 150×150 (2026-12-06, Emerald Rapids host: 100×101 2.5 against 2.9 ms, 200×201
+#   11.7 against 9.5, 500×501 179 against 73, 1000×1001 1.21 s against 0.30).
 # * activations from 2e5 relu-equivalents, mse from 1e6, cross-entropy from 2e5 (bench_nn).
 # * training: at 5·10⁷ (500000×20, 5 epochs, 2026-12-06) sgd took 1.08 s on numba and 1.48 on NumPy,
 #   whose Python loop goes batch by batch.
@@ -74,8 +74,8 @@ REGISTRY: dict[str, dict[str, str]] = {
 # 113), scale 0.8, transpose 1.0 (10⁸: 382 against 277 ms), outer 0.64 a result (10⁸: 146 against 82),
 # the norms 5.7 (the l2 of 2·10⁷: NumPy's 120 ms, ours 6), dist 15, relu 2.4 (gelu 126, sigmoid 28:
 # `activate` on the command line confirmed 4·10⁶ gelu and 2·10⁷ sigmoid elements at the crossover),
-# mse 5.7, cross-entropy 27. rref: a whole `mlcalc rref` of a 500×500 NPY file took 0.9-1.3 s on
-# numba against 1.5-1.7 on NumPy (300²: 0.9 and 0.45). Training: the same figure as once loaded.
+# mse 5.7, cross-entropy 27. rref: numba saves 0.9 s at 1000×1001 (above), so from about 900×900.
+# Training: the same figure as once loaded.
 AUTO_NUMBA_FROM: dict[str, tuple[int | None, int | None]] = {
     # core: products and element-wise
     "matmul": (None, None),
@@ -97,7 +97,7 @@ AUTO_NUMBA_FROM: dict[str, tuple[int | None, int | None]] = {
     "solve": (None, None),
     "det": (None, None),
     "rank": (None, None),
-    "rref": (10_000, 250_000),
+    "rref": (40_000, 800_000),
     # neural-network blocks
     "activation": (200_000, 200_000_000),
     "activation_grad": (200_000, 200_000_000),

@@ -27,7 +27,7 @@ REF = "mlcalc.kernels.reference.systems"
 LU = "mlcalc.kernels.cpu.lu"
 # `auto` (engine.AUTO_NUMBA_FROM): LAPACK (getrf/getrs/getri through NumPy) for inv, solve, det and rank
 # at every size (bench/bench_solve.py and bench_eig.py measured the numba LU and SVD slower); numba's
-# rref from 10,000 entries (the reference is a Python loop of NumPy row operations).
+# rref from 40,000 entries (the reference is a Python loop of NumPy row operations).
 engines.register("inv", numpy=f"{REF}:inv", numba=f"{LU}:inv")
 engines.register("solve", numpy=f"{REF}:solve", numba=f"{LU}:solve")
 engines.register("det", numpy=f"{REF}:det", numba=f"{LU}:det")

@@ -134,8 +134,12 @@ def rref(a: np.ndarray, tol: float | None = None) -> tuple[np.ndarray, list[int]
             continue
         r[[row, p]] = r[[p, row]]
         r[row] /= r[row, col]
-        others = np.arange(m) != row
-        r[others] -= np.outer(r[others, col], r[row])
+        # eliminate col from every other row; left of col the pivot row is 0 (eliminated or cleared), so only
+        # col.. change. The pivot row's own factor is 0, and x − 0·y is x: the same bits as leaving it out,
+        # in place (a copy of the other rows for each pivot made 2000×2000 take 70 s instead of about 20)
+        factors = r[:, col].copy()
+        factors[row] = 0
+        r[:, col:] -= np.outer(factors, r[row, col:])
         pivots.append(col)
         row += 1
     return r, pivots
