@@ -339,3 +339,17 @@ def test_a_large_json_operand_reads_through_jsons_parser_with_the_same_values(tm
     r = run_cli("transpose", str(tmp_path / "m.json"), "-f", "npy")
     assert r.code == 0 and calls == []
     np.testing.assert_array_equal(np.load(io.BytesIO(r.stdout_bytes)), values.T)
+
+
+def test_the_fast_float_text_is_format_numbers():
+    # float64 results' rows skip format_number's checks (a 2000×2000 CSV: 6.5 -> 3.8 s); the same text
+    from mlcalc.io import write
+
+    rng = np.random.default_rng(9)
+    specials = [0.0, -0.0, 1.0, -1.0, 1e16, -1e16, 9999999999999998.0, 1e15 + 0.5, 2.5, float("nan"),
+                float("inf"), float("-inf"), 1e-320, 5e-324, 1.7976931348623157e308, -123456789.5, 0.1, 1 / 3]
+    for x in specials + rng.standard_normal(1000).tolist() + (rng.integers(-10**6, 10**6, 1000) * 1.0).tolist():
+        assert write._float_text(x) == write.format_number(x), x
+    arr = np.array(specials)
+    assert write.render_delimited(arr.reshape(2, -1), ",").splitlines()[0].split(",")[:3] == ["0", "-0", "1"]
+    assert write.render_json(arr[9:12]) == '["nan", "inf", "-inf"]\n'
