@@ -132,13 +132,16 @@ class AtomicNpyOutput:
     block is written: write.AtomicTarget's rules, as for an in-memory result."""
 
     def __init__(self, target: str, shape, dtype):
-        from mlcalc.io.write import AtomicTarget
+        from mlcalc.io.write import AtomicTarget, terminable
 
         self.target = AtomicTarget(target)
+        self.signals = terminable()  # SIGTERM/SIGHUP while the temporary file exists: removed, not left
+        self.signals.__enter__()
         self.tmp = self.target.temp(".npy")
         try:
             self.writer = NpyBlockWriter(self.tmp, shape, dtype)
         except BaseException as e:
+            self.signals.__exit__(None, None, None)
             self._discard(e)
             raise
 
@@ -146,10 +149,13 @@ class AtomicNpyOutput:
         return self.writer
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.target.commit(self.tmp)
-        else:
-            self._discard(exc)  # any other exception goes on as it was
+        try:
+            if exc_type is None:
+                self.target.commit(self.tmp)
+            else:
+                self._discard(exc)  # any other exception goes on as it was
+        finally:
+            self.signals.__exit__(None, None, None)
 
     def _discard(self, e: BaseException) -> None:
         """The temporary file goes; an OSError (no space, a file size limit) becomes one error line."""

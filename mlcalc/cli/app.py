@@ -108,30 +108,11 @@ def _fail(message: str, code: int = 1) -> None:
     raise SystemExit(code)
 
 
-def _exit_on_termination() -> None:
-    """SIGTERM (kill, timeout(1)) and SIGHUP (the terminal closed) end the command through SystemExit,
-    as ^C does through KeyboardInterrupt, so that a temporary `-o` file being written is removed instead
-    of left beside the target; the exit status is the shell's for the signal (143, 129). A signal the
-    parent set to be ignored (nohup) stays ignored."""
-    import signal
-
-    def leave(signum, frame):
-        raise SystemExit(128 + signum)
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(sig) == signal.SIG_DFL:
-            try:
-                signal.signal(sig, leave)
-            except ValueError:  # main() called from another thread than the main one: leave it as it is
-                return
-
-
 def main(argv: list[str] | None = None) -> None:
     from mlcalc import config
     from mlcalc.errors import MlcalcError
 
     config.early()
-    _exit_on_termination()
     if sys.stderr is None:  # started with 2>&-: click would print usage errors on stdout, among the data
         sys.stderr = open(os.devnull, "w")
     argv = prepare_argv(list(sys.argv[1:] if argv is None else argv))

@@ -271,6 +271,8 @@ def read_whole(f, source: str) -> bytes:
             raise InputError(f"{source}: more than {limit / 1e9:.3g} GB from a pipe or device, more "
                              "than this machine's memory can parse: write it to a file first "
                              "(or make it NPY, -f npy)")
+        if len(chunk) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
+            break                # make a terminal's user press Ctrl-D twice
     return b"".join(chunks)
 
 
@@ -293,10 +295,15 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
 
     if opts.exact or len(data) < csvfast.THRESHOLD:
         return None
+    # _from_text's own reading first: one line between blanks may be an Octave row list ("1 2; 3 4"), and
+    # a JSON object gets its message there; the parallel reader takes rows of delimited text
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     end = len(data)
-    while end and data[end - 1] in b"\r\n":
+    while start < end and data[start] in b" \t\r\n":
+        start += 1
+    while end > start and data[end - 1] in b"\r\n":
         end -= 1
-    if data.find(b"\n", 0, end) < 0:  # one line: perhaps an Octave row list ("1 2; 3 4"), _from_text's to read
+    if data.find(b"\n", start, end) < 0 or data.startswith(b"{", start):
         return None
     import tempfile
 

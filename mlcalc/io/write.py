@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from mlcalc.errors import InputError, MlcalcError
@@ -492,6 +493,33 @@ class AtomicTarget:
             discard(tmp)
 
 
+@contextmanager
+def terminable():
+    """While a temporary `-o` file exists: SIGTERM (kill, timeout(1)) and SIGHUP (the terminal closed)
+    end the command through SystemExit, as ^C does through KeyboardInterrupt, so that the file is removed
+    instead of left beside the target (exit status 143, 129, the shell's for the signal). Only around
+    the writing: a Python handler runs only between bytecodes, and installed for the whole command it
+    kept `timeout 2 mlcalc eig` running until LAPACK returned (34 s). The previous handlers come back
+    afterwards (main() also runs inside the test suite); a signal set to be ignored (nohup) stays so."""
+    import signal
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                previous[sig] = signal.signal(sig, leave)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def discard(tmp: str) -> None:
     try:
         os.unlink(tmp)
@@ -505,17 +533,18 @@ def write_atomic(path: str, data: bytes) -> None:
     if target.into:
         target.write_into(data)
         return
-    tmp = target.temp()
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        target.commit(tmp)
-    except OSError as e:  # no space, a file size limit
-        discard(tmp)
-        raise target.error(e) from None
-    except BaseException:  # commit's own errors, ^C, and SIGTERM/SIGHUP (cli.app): no temp file is left
-        discard(tmp)
-        raise
+    with terminable():
+        tmp = target.temp()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            target.commit(tmp)
+        except OSError as e:  # no space, a file size limit
+            discard(tmp)
+            raise target.error(e) from None
+        except BaseException:  # commit's own errors, ^C, SIGTERM/SIGHUP (terminable): no temp file is left
+            discard(tmp)
+            raise
 
 
 def _names_a_descriptor(path: str) -> bool:

@@ -292,3 +292,36 @@ def test_a_terminated_command_leaves_no_output_and_no_temporary_file(tmp_path):
         assert r.returncode == code, (sig, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr
         assert list(tmp_path.iterdir()) == [], sig
+
+
+def test_the_signal_handlers_are_only_there_while_a_file_is_written():
+    # a Python handler runs between bytecodes only: installed for the whole command, `timeout 2 mlcalc eig`
+    # ran until LAPACK returned (34 s), and in-process (the tests) SIGTERM no longer stopped pytest
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
+    assert run_cli("transpose", "1 2").code == 0
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before
+
+
+def test_an_operand_typed_at_a_terminal_ends_with_one_ctrl_d():
+    # the chunked read asked again after the first end of input, and a terminal waits for a second Ctrl-D
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "mlcalc", "-q", "transpose", "-", "-f", "csv"], stdin=slave,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(slave)
+    try:
+        os.write(master, b"1,2\n3,4\n")
+        os.write(master, b"\x04")  # Ctrl-D at the start of a line: the end of input
+        ready, _, _ = select.select([p.stdout], [], [], 60)
+        assert ready, "still waiting for more input after one Ctrl-D"
+        out = p.stdout.read().decode()
+        assert p.wait(timeout=60) == 0 and out == "1,3\n2,4\n"
+    finally:
+        if p.poll() is None:
+            p.kill()
+        os.close(master)

@@ -295,6 +295,7 @@ def test_large_csv_text_on_standard_input_takes_the_parallel_parser(monkeypatch,
     # the same values and the same messages, naming standard input
     monkeypatch.setattr(csvfast, "THRESHOLD", 1 << 16)
     monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 1 << 16)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its own, so that another run's file cannot count
     calls = []
     real_read = csvfast.read
     monkeypatch.setattr(csvfast, "read", lambda *a: calls.append(a[1]) or real_read(*a))
@@ -306,11 +307,15 @@ def test_large_csv_text_on_standard_input_takes_the_parallel_parser(monkeypatch,
     np.testing.assert_array_equal(np.load(io.BytesIO(r.stdout_bytes)), values.T)
     r = run_cli("norm", "-", stdin=text + "1,2,3,x,5\n")
     assert_one_error_line(r, "standard input line 4001, column 4: 'x' is not a number")
-    # one long line stays the small path's: an Octave row list, as `echo "1 2; 3 4" | mlcalc inv -`
-    r = run_cli("norm", "-", stdin="; ".join(["1 2 3"] * 20000) + "\n")
-    assert r.code == 0 and float(r.stdout) == pytest.approx((14 * 20000) ** 0.5)
+    # one long line stays the small path's: an Octave row list, as `echo "1 2; 3 4" | mlcalc inv -`, also
+    # between blank lines; and a JSON object keeps its message
+    for blanks in ("", "\n\n"):
+        r = run_cli("norm", "-", stdin=blanks + "; ".join(["1 2 3"] * 20000) + "\n")
+        assert r.code == 0 and float(r.stdout) == pytest.approx((14 * 20000) ** 0.5)
+    r = run_cli("norm", "-", stdin=json.dumps({"U": values.tolist(), "S": [1, 2]}, indent=2))
+    assert_one_error_line(r, "standard input: a JSON object, not a matrix")
     assert calls == ["standard input", "standard input"]
-    assert not [f for f in os.listdir(tempfile.gettempdir()) if f.startswith(".mlcalc-") and f.endswith(".csv")]
+    assert list(tmp_path.iterdir()) == []  # the temporary copy is gone
 
 
 def test_a_large_json_operand_reads_through_jsons_parser_with_the_same_values(tmp_path, monkeypatch):
