@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import os
 import sys
 from functools import lru_cache
@@ -120,8 +121,9 @@ def install() -> None:
     _tell_before_compiling(caching)
 
 
-# whether this process has said that it compiles (once is enough)
-_told = False
+# whether a first compile should be announced: once a process (then False), and never during `mlcalc
+# warmup`, which says what it compiles itself
+announce_compiling = True
 
 
 def _tell_before_compiling(caching) -> None:
@@ -134,20 +136,13 @@ def _tell_before_compiling(caching) -> None:
         return
 
     def load_overload(self, sig, target_context):
-        global _told
+        global announce_compiling
         found = lookup(self, sig, target_context)
-        if found is None and not _told and _inside_package(getattr(self._py_func, "__code__", None)
-                                                            and self._py_func.__code__.co_filename or ""):
-            _told = True
+        if found is None and announce_compiling and _inside_package(inspect.getsourcefile(self._py_func) or ""):
+            announce_compiling = False
             cli = sys.modules.get("mlcalc.cli.base")
-            if cli is not None and not getattr(_told_by_warmup, "active", False):
+            if cli is not None:
                 cli.compiling_notice()
         return found
 
     caching.Cache.load_overload = load_overload
-
-
-class _told_by_warmup:
-    """`mlcalc warmup` says what it compiles itself: it sets `active` while it runs."""
-
-    active = False

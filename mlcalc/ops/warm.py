@@ -12,7 +12,7 @@ def warmup(progress: bool = True) -> list[str]:
     """Import every numba kernel module and run its `warmup()`; returns the modules compiled."""
     config.apply()
     from mlcalc import jitcache
-    jitcache._told_by_warmup.active = True  # its own progress lines say what it compiles
+    jitcache.announce_compiling = False  # its own progress lines say what it compiles
     modules = sorted({path.partition(":")[0] for _, path in engine.all_numba_kernels()})
     done = []
     for name in modules:
