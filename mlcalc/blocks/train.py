@@ -44,12 +44,22 @@ class Table:
         self.target = names[t]
         self.target_column = t + 1
         self.rows = local.row_block(blocks.shape, 8, budget, 4)
+        self.checked = False  # whether a whole pass has checked the blocks for non-finite values
 
     def __iter__(self):
+        for block in self.row_blocks():
+            yield np.delete(block, self.t, axis=1), block[:, self.t]
+
+    def row_blocks(self):
+        """The blocks as they are in the file (the target among the columns), checked for non-finite
+        values until one pass has gone through them all (gd passes a hundred times)."""
+        checked = self.checked
         for r in range(0, self.n, self.rows):
             block = self.blocks[r:r + self.rows]
-            require_finite_block(block, r, "train-linreg")
-            yield np.delete(block, self.t, axis=1), block[:, self.t]
+            if not checked:
+                require_finite_block(block, r, "train-linreg")
+            yield block
+        self.checked = True
 
 
 def require_finite_block(block: np.ndarray, first_row: int, command: str) -> None:
@@ -135,16 +145,24 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     return result
 
 
-def _standardized(table, mu, sigma, my, sy):
-    for x, y in table:
-        yield (x - mu) / sigma, (y - my) / sy
+def _standardized_residuals(table, theta, mu, sigma, my, sy):
+    """(z, r) for each block: z the block standardized in place of a copy, the target's column among
+    the features' as in the file, and r = z·θ′ + b = x·w + b − y in standardized units, θ′ holding −1
+    for the target. One copy and one product a block: splitting off the target (np.delete) and
+    standardizing features and target apart cost an out-of-core gd epoch 7 times the in-memory one."""
+    t = table.t
+    center, scale = np.insert(mu, t, my), np.insert(sigma, t, sy)
+    weights = np.insert(theta[:-1], t, -1.0)
+    for block in table.row_blocks():
+        z = block - center
+        z /= scale
+        yield z, z @ weights + theta[-1]
 
 
 def _mse(table, theta, mu, sigma, my, sy) -> float:
     """The loss (standardized units) of θ over the whole table: one pass."""
     sse = 0.0
-    for x, y in _standardized(table, mu, sigma, my, sy):
-        r = x @ theta[:-1] + theta[-1] - y
+    for _, r in _standardized_residuals(table, theta, mu, sigma, my, sy):
         sse += float(r @ r)
     return sse / table.n
 
@@ -166,12 +184,12 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
     callback(linreg.Event("start", 0, initial, cfg.epochs))
     for epoch in range(1, cfg.epochs + 1):
         if cfg.method == "gd":
-            g, sse = np.zeros(p + 1), 0.0
-            for x, y in _standardized(table, mu, sigma, my, sy):
-                r = x @ theta[:-1] + theta[-1] - y
-                g[:-1] += x.T @ r
+            g, sse, gz = np.zeros(p + 1), 0.0, np.zeros(p + 1)
+            for z, r in _standardized_residuals(table, theta, mu, sigma, my, sy):
+                gz += z.T @ r  # the target's column too: its entry is dropped below
                 g[-1] += r.sum()
                 sse += float(r @ r)
+            g[:-1] = np.delete(gz, table.t)
             g *= 2.0 / table.n
             g[:-1] += 2.0 * cfg.l2 * theta[:-1]
             if not cfg.intercept:
