@@ -226,7 +226,8 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
         from mlcalc.blocks.dispatch import require_fits
         ctx = click.get_current_context(silent=True)
         require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
-    return _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim), name)
+    return _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim,
+                                   memory_limit=s.memory_limit), name)
 
 
 def refuse_npy(why: str | None = None) -> None:

@@ -77,6 +77,7 @@ class ReadOptions:
     delimiter: str | None = None
     exact: bool = False
     max_ndim: int = 2
+    memory_limit: str | None = None  # --memory-limit as typed (None: half the RAM), for pipes and devices
 
 
 class StdinGuard:
@@ -139,7 +140,7 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
     # decides, as for standard input: NPY by its magic, else delimited text
     try:
         with open(path, "rb") as f:
-            data = read_whole(f, path)
+            data = read_whole(f, path, opts.memory_limit)
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except OSError as e:
@@ -154,7 +155,7 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
         values, names = csvfast.read(path, path, opts.delimiter)
         return _typed(Operand(values, path, names), opts)
     with open(path, "rb") as f:
-        data = read_whole(f, path)
+        data = read_whole(f, path, opts.memory_limit)
     return _from_text(_decode(data, path), path, opts)
 
 
@@ -232,21 +233,22 @@ def _read_stdin(opts: ReadOptions) -> Operand:
     except (ValueError, OSError):
         pass
     stream = getattr(sys.stdin, "buffer", None)
-    data = read_whole(stream, "standard input") if stream is not None else sys.stdin.read().encode()
+    data = read_whole(stream, "standard input", opts.memory_limit) if stream is not None else sys.stdin.read().encode()
     return _from_bytes(data, "standard input", opts)
 
 
 # Reading text in Python takes about 6 times its size at the peak (78 MB of CSV on standard input: 497 MB),
 # NPY bytes about twice theirs. A pipe or a device has no size to check up front, and /dev/zero or
 # `yes | mlcalc norm -` never ends: such a source is read in chunks, up to these shares of the memory
-# budget (half the RAM), and binary data that is not NPY is refused at its first chunk.
+# budget (--memory-limit, by default half the RAM), and binary data that is not NPY is refused at its first chunk.
 _CHUNK = 1 << 24
 _NUL = bytes(1)
 _TEXT_SHARE, _NPY_SHARE = 8, 2
 
 
-def read_whole(f, source: str) -> bytes:
-    """All of a binary file object's bytes; from a pipe or device, within the memory budget."""
+def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
+    """All of a binary file object's bytes; from a pipe or device, within the memory budget
+    (memory_limit as --memory-limit takes it, else half the RAM)."""
     import stat
 
     try:
@@ -255,7 +257,7 @@ def read_whole(f, source: str) -> bytes:
         regular = False
     if regular:
         return f.read()
-    from mlcalc.blocks.storage import default_budget
+    from mlcalc.blocks.storage import default_budget, parse_size
 
     chunks, total, limit = [], 0, None
     while chunk := f.read(_CHUNK):
@@ -264,13 +266,14 @@ def read_whole(f, source: str) -> bytes:
             nul = -1 if npy else chunk.find(_NUL)
             if nul >= 0:
                 raise InputError(f"{source}: binary data (a NUL byte at byte {nul + 1}), neither text nor NPY")
-            limit = default_budget() // (_NPY_SHARE if npy else _TEXT_SHARE)
+            budget = parse_size(memory_limit) if memory_limit else default_budget()
+            limit = budget // (_NPY_SHARE if npy else _TEXT_SHARE)
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
             raise InputError(f"{source}: more than {limit / 1e9:.3g} GB from a pipe or device, more "
-                             "than this machine's memory can parse: write it to a file first "
-                             "(or make it NPY, -f npy)")
+                             "than the memory budget can parse: write it to a file first (or make it "
+                             "NPY, -f npy), or raise --memory-limit")
         if len(chunk) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
             break                # make a terminal's user press Ctrl-D twice
     return b"".join(chunks)
