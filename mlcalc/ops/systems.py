@@ -17,7 +17,7 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
-from mlcalc.kernels.reference.systems import SingularMatrix
+from mlcalc.kernels.reference.systems import SingularMatrix, rref_tolerance
 from mlcalc.ops import rowops
 from mlcalc.ops.common import (NO_EXPONENT, equilibrated, exponents, require_square, scaled_by_power_of_two,
                                shape_text, unscaled, warn_beyond)
@@ -512,9 +512,7 @@ def rank(a: np.ndarray, tol: float | None = None, engine: str = "auto", tracer: 
 
 
 def _rref_tol(a: np.ndarray, tol: float | None) -> float:
-    if tol is not None:
-        return tol
-    return float(np.finfo(a.dtype).eps * max(a.shape) * np.abs(a).sum(axis=1).max())
+    return rref_tolerance(a) if tol is None else tol
 
 
 def rref(a: np.ndarray, tol: float | None = None, engine: str = "auto",

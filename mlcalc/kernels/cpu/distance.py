@@ -3,7 +3,8 @@
 Differences are taken directly (never ‖a‖² + ‖b‖² − 2a·b), so nearly equal rows keep their digits.
 The pairwise kernel works on Bᵀ: for each k it updates a block of output columns j with
 (a_ik − b_kj)², a loop over j that vectorises without reassociating any sum, and that reuses
-each loaded b_kj for four rows of A; panels of Bᵀ stay in L2 while a task's rows of A pass them. `dist(a, b, metric)` has the reference's signature.
+each loaded b_kj for four rows of A; panels of Bᵀ stay in L2 while a task's rows of A pass them.
+`dist(a, b, metric)` has the reference's signature.
 """
 
 import numpy as np

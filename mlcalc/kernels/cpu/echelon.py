@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
+from mlcalc.kernels.reference.systems import rref_tolerance
 
 
 # JIT_OPTIONS without its fastmath (contract: fused multiply-adds), for the reference's roundings
@@ -63,11 +64,8 @@ def rref(a: np.ndarray, tol: float | None = None) -> tuple[np.ndarray, list[int]
     """(R, pivot columns): the reduced row echelon form; |x| ≤ tol counts as zero (default, Octave's:
     eps · max(m, n) · ‖A‖∞)."""
     r = np.array(a.reshape(1, -1) if a.ndim == 1 else a, dtype=np.result_type(a.dtype, np.float32), copy=True)
-    m, n = r.shape
-    if tol is None:
-        tol = np.finfo(r.dtype).eps * max(m, n) * (np.abs(r).sum(axis=1).max() if r.size else 0.0)
-    pivots = np.empty(min(m, n), dtype=np.int64)
-    count = _gauss_jordan(r, r.dtype.type(tol), pivots)
+    pivots = np.empty(min(r.shape), dtype=np.int64)
+    count = _gauss_jordan(r, r.dtype.type(rref_tolerance(r) if tol is None else tol), pivots)
     return r, [int(c) for c in pivots[:count]]
 
 

@@ -99,6 +99,13 @@ def det(a: np.ndarray) -> tuple[float, float, float]:
     return float(sign), float(logabs), cond
 
 
+def rref_tolerance(a: np.ndarray) -> float:
+    """Octave's rule for the entries rref counts as zero: eps · max(m, n) · ‖A‖∞ (0 for an empty A)."""
+    if a.size == 0:
+        return 0.0
+    return float(np.finfo(a.dtype).eps * max(a.shape) * np.abs(a).sum(axis=1).max())
+
+
 def rank_tolerance(s: np.ndarray, shape: tuple[int, int], dtype) -> float:
     """NumPy's matrix_rank rule: σ_max · max(m, n) · eps."""
     if s.size == 0:
@@ -122,7 +129,7 @@ def rref(a: np.ndarray, tol: float | None = None) -> tuple[np.ndarray, list[int]
     r = np.array(a.reshape(1, -1) if a.ndim == 1 else a, dtype=np.result_type(a.dtype, np.float32), copy=True)
     m, n = r.shape
     if tol is None:
-        tol = np.finfo(r.dtype).eps * max(m, n) * (np.abs(r).sum(axis=1).max() if r.size else 0.0)
+        tol = rref_tolerance(r)
     pivots: list[int] = []
     row = 0
     for col in range(n):
