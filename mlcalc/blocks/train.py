@@ -97,9 +97,7 @@ def _scaling(table, xm, ym, gram, syy, standardize: bool, center: bool = True):
     if not center:
         var, vy = var + xm * xm, vy + ym * ym
     sigma = np.sqrt(var)
-    if np.any(sigma == 0):
-        raise InputError(f"train-linreg: feature {table.features[int(np.argmin(sigma))]!r} is "
-                         f"{'constant' if center else 'all zeros'} and cannot be standardized")
+    linreg.check_constant(xm if center else np.zeros(p), sigma, table.n, table.features, True, center)
     sy = math.sqrt(vy) or 1.0
     return (xm, sigma, ym, sy) if center else (np.zeros(p), sigma, 0.0, sy)
 

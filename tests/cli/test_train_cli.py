@@ -91,6 +91,18 @@ def test_constant_feature_with_standardize_is_an_error(tmp_path):
     assert_one_error_line(r, "x2", "constant")
 
 
+@pytest.mark.parametrize("args", [("--method", "normal", "--engine", "numpy"), ("--method", "sgd", "--engine", "numpy"),
+                                  ("--method", "sgd", "--engine", "numba"), ("--method", "gd", "--memory-limit", "2KB")])
+def test_a_constant_whose_mean_rounds_is_still_constant(tmp_path, args):
+    # 0.1 in every row: the column's mean is a rounding away from 0.1, so the centred column held 1e-17
+    # in each row, σ was not 0, and sgd scaled the column by 10¹⁷ (coefficients of 1e13, exit 0)
+    i = np.arange(1.0, 201.0)
+    data = np.column_stack([i % 17, np.full(200, 0.1), 2 * (i % 17) + 1 + np.sin(i)])
+    np.save(tmp_path / "d.npy", data)
+    r = run_cli("train-linreg", str(tmp_path / "d.npy"), "--standardize", "--seed", "1", *args)
+    assert_one_error_line(r, "x2", "constant")
+
+
 def test_nan_in_data_names_its_position():
     assert_one_error_line(run_cli("train-linreg", "1 2; 2 nan; 3 6"), "row 2, column 2")
 

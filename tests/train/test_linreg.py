@@ -203,6 +203,19 @@ def test_every_optimizer_with_l1_reaches_the_lasso(housing, optimizer, engine):
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_momentum_with_l1_starts_from_its_first_step(housing, engine):
+    # the proximal threshold of momentum's settled step, lr/(1 − β), applied from the first step reset every
+    # coefficient whose gradient was under 10·l1 to 0; the loss then did not move and --tol ended the run
+    # after 2 epochs with r² = 0.02. Scaled by the velocity's gain so far, it reaches the lasso
+    lasso = linreg.fit(housing, linreg.Config(method="normal", standardize=True, l1=0.2))
+    got = linreg.fit(housing, linreg.Config(method="gd", optimizer="momentum", standardize=True, l1=0.2),
+                     engine=engine)
+    assert got["epochs"] > 100
+    np.testing.assert_array_equal(got["coef"] == 0, lasso["coef"] == 0)
+    np.testing.assert_allclose(got["coef"], lasso["coef"], rtol=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
 @pytest.mark.parametrize("optimizer", NAMES)
 def test_first_steps_follow_each_optimizers_formula(optimizer, engine):
     # three full-batch steps from θ = 0 written out from docs/train.md's table, with this test's own

@@ -81,7 +81,7 @@ def _update(theta, g, m, v, t, opt, lr, l1):
     if l1 > 0.0:  # proximal step of l1·ηⱼ·‖w‖₁, ηⱼ the optimizer's step on wⱼ (Optimizer.prox)
         for j in range(p):
             if opt == 1:
-                step = lr / (1.0 - MOMENTUM)
+                step = lr * (1.0 - MOMENTUM ** t) / (1.0 - MOMENTUM)  # optimizers.momentum_gain
             elif opt == 2:
                 step = lr / (np.sqrt(v[j]) + EPS)
             elif opt == 3:
