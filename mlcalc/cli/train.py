@@ -192,9 +192,7 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
             emit(blocked)
         return
     op = read_operand(data)
-    x = model.feature_matrix(m, op.values, op.names, op.source)
-    from mlcalc.io.read import require_finite
-    require_finite(x, "predict", "DATA")
+    x = model.feature_matrix(m, op.values, op.names, op.source)  # finite, or an error
     s = settings()
     if s.tracer is not None:
         s.tracer.step("Prediction", "ŷ = X·w + b", result=model.predict(m, x),
@@ -216,10 +214,8 @@ def _blocked_predict(m, spec: str, s):
     blocks = storage.NpyBlocks.open(spec)
     if len(blocks.shape) == 1 and 1 < len(m["features"]) and blocks.shape[0] <= len(m["features"]) + 1:
         # one row of features (and target), as in memory: a few numbers, whatever the budget
-        from mlcalc.io.read import require_finite
         from mlcalc.train import model
         x = model.feature_matrix(m, blocks[0:blocks.shape[0]].reshape(1, -1), None, spec)
-        require_finite(x, "predict", "DATA")
         return model.predict(m, x)
     n = blocks.shape[0]
     if (s.output or "").lower().endswith(".npy") and s.format in (None, "npy"):

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from mlcalc.errors import InputError
+from mlcalc.io.read import first_nonfinite
 from mlcalc.io.write import write_atomic
 
 FORMAT = "mlcalc.linreg/1"
@@ -91,26 +92,37 @@ def require_unique_names(names: list[str], command: str, operand: str) -> None:
 
 def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, source: str) -> np.ndarray:
     """The model's feature columns of DATA: by name when DATA has a header, else by position
-    (a DATA with one column more than the features holds the target, which is dropped)."""
+    (a DATA with one column more than the features holds the target, which is dropped). A NaN or Inf
+    among them is an error naming its row and its column in DATA (the target's may be anything)."""
     features = model["features"]
     if values.ndim == 1:
         values = values.reshape(1, -1) if len(features) > 1 else values.reshape(-1, 1)
+    p = len(features)
     if names:
         require_unique_names([n if n in features else f"\0{j}" for j, n in enumerate(names)], "predict", source)
         missing = [f for f in features if f not in names]
         if missing:
             raise InputError(f"predict: {source} has no column {missing[0]!r}; the model needs "
                              f"{_names_text(features)} (it has {_names_text(names)})")
-        return values[:, [names.index(f) for f in features]]
-    p = len(features)
-    if values.shape[1] == p:
-        return values
-    if values.shape[1] == p + 1:
-        t = int(model.get("target_column", p + 1)) - 1
-        return np.delete(values, min(max(t, 0), p), axis=1)
-    raise InputError(f"predict: {source} has {values.shape[1]} columns but the model has {p} features "
-                     f"({_names_text(features)})")
+        columns = [names.index(f) for f in features]
+    elif values.shape[1] == p:
+        columns = list(range(p))
+    elif values.shape[1] == p + 1:
+        t = min(max(int(model.get("target_column", p + 1)) - 1, 0), p)
+        columns = [j for j in range(p + 1) if j != t]
+    else:
+        raise InputError(f"predict: {source} has {values.shape[1]} columns but the model has {p} features "
+                         f"({_names_text(features)})")
+    x = values if columns == list(range(values.shape[1])) else values[:, columns]
+    bad = first_nonfinite(x)
+    if bad is not None:  # counted in DATA's columns, not in the model's order
+        i, j = bad
+        raise InputError(f"predict: DATA has a non-finite value ({x[i - 1, j - 1]}) at row {i}, "
+                         f"column {columns[j - 1] + 1}")
+    return x
 
 
 def predict(model: dict, x: np.ndarray) -> np.ndarray:
-    return x @ np.asarray(model["coef"], dtype=np.float64) + float(model["intercept"])
+    """ŷ = X·w + b in X's precision (float32 under --dtype float32, as every other command computes)."""
+    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    return x @ np.asarray(model["coef"], dtype=dtype) + dtype.type(model["intercept"])

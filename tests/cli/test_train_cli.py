@@ -78,6 +78,30 @@ def test_predict_by_position_without_header(tmp_path):
     assert json.loads(run_cli("predict", str(m), "10 1; 20 2", "-f", "json").stdout) == pytest.approx([20, 40])
 
 
+def test_predict_names_a_nan_by_its_column_in_data(tmp_path):
+    # the check ran on the model's columns after they were put in the model's order, so a NaN in DATA's
+    # second column (floor, with the columns reversed) was reported in column 5
+    m = tmp_path / "m.json"
+    assert run_cli("train-linreg", HOUSING, "--target", "price", "--method", "normal", "--save", str(m)).code == 0
+    lines = [line.split(",") for line in open(HOUSING).read().splitlines() if not line.startswith("#")][:4]
+    lines[2][lines[0].index("floor")] = "nan"
+    (tmp_path / "r.csv").write_text("\n".join(",".join(reversed(row)) for row in lines) + "\n")
+    assert_one_error_line(run_cli("predict", str(m), str(tmp_path / "r.csv")), "nan", "row 2, column 2")
+    # a NaN target is no feature: ignored
+    lines[1][lines[0].index("price")] = "nan"
+    lines[2][lines[0].index("floor")] = "3"
+    (tmp_path / "t.csv").write_text("\n".join(",".join(row) for row in lines) + "\n")
+    assert run_cli("predict", str(m), str(tmp_path / "t.csv")).code == 0
+
+
+def test_predict_in_float32_prints_float32(tmp_path):
+    # the float32 features were multiplied by float64 coefficients: 0.7599999897181988 for 2·0.38
+    m = tmp_path / "m.json"
+    assert run_cli("train-linreg", "1 2; 2 4; 3 6", "--method", "normal", "--save", str(m)).code == 0
+    r = run_cli("predict", str(m), "[[0.38]]", "--dtype", "float32", "-f", "csv")
+    assert r.code == 0 and r.stdout.strip() == "0.76"
+
+
 def test_unknown_target_lists_the_columns():
     assert_one_error_line(run_cli("train-linreg", HOUSING, "--target", "cost"), "no column 'cost'", "area_m2, rooms")
 
