@@ -26,22 +26,11 @@ class Table:
         if len(blocks.shape) != 2 or blocks.shape[1] < 2:
             raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
         m, ncols = blocks.shape
-        names = [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]  # as linreg.prepare names a table without header
-        target = target.strip() if target is not None else None
-        if target is None:
-            t = ncols - 1
-        elif target in names:
-            t = names.index(target)
-        elif target.isdigit() and 1 <= int(target) <= ncols:
-            t = int(target) - 1
-        else:
-            raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)} (an NPY "
-                             f"file has no header: its columns are named so, or numbered 1..{ncols})")
+        t, self.features, self.target = linreg.choose_target(
+            None, ncols, target, f" (an NPY file has no header: its columns are named so, or numbered 1..{ncols})")
         if m < 2:
             raise InputError(f"train-linreg: DATA has {m} row; at least 2 are needed")
         self.blocks, self.t, self.n = blocks, t, m
-        self.features = [names[j] for j in range(ncols) if j != t]
-        self.target = names[t]
         self.target_column = t + 1
         self.rows = local.row_block(blocks.shape, 8, budget, 4)
         self.checked = False  # whether a whole pass has checked the blocks for non-finite values

@@ -92,24 +92,35 @@ def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> 
     """Split a table into features and target: by header name or 1-based column, default the last."""
     if values.ndim != 2 or values.shape[1] < 2:
         raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
-    ncols = values.shape[1]
+    t, features, target_name = choose_target(names, values.shape[1], target)
+    if values.shape[0] < 2:
+        raise InputError(f"train-linreg: DATA has {values.shape[0]} row; at least 2 are needed")
+    require_finite(values, "train-linreg", "DATA")
+    keep = [j for j in range(values.shape[1]) if j != t]
+    return Data(np.ascontiguousarray(values[:, keep], dtype=np.float64), values[:, t].astype(np.float64),
+                features, target_name, t + 1)
+
+
+def choose_target(names: list[str] | None, ncols: int, target: str | None, no_header_note: str = ""):
+    """(t, the features' names, the target's name): the target by header name or 1-based column, default
+    the last. Without a header the columns are x1, x2, … and the last y; a feature is then xⱼ by its
+    column, also the last one when the target stands elsewhere (with --target 1 a feature was called "y")."""
+    headerless = not names
     names = list(names) if names else [f"x{j + 1}" for j in range(ncols - 1)] + ["y"]
     require_unique_names(names, "train-linreg", "DATA")
     target = target.strip() if target is not None else None  # " -1": the CLI's guard for a leading minus
     if target is None:
         t = ncols - 1
-    elif names and target in names:
+    elif target in names:
         t = names.index(target)
     elif target.isdigit() and 1 <= int(target) <= ncols:
         t = int(target) - 1
     else:
-        raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)}")
-    if values.shape[0] < 2:
-        raise InputError(f"train-linreg: DATA has {values.shape[0]} row; at least 2 are needed")
-    require_finite(values, "train-linreg", "DATA")
+        raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)}"
+                         + (no_header_note if headerless else ""))
     keep = [j for j in range(ncols) if j != t]
-    return Data(np.ascontiguousarray(values[:, keep], dtype=np.float64), values[:, t].astype(np.float64),
-                [names[j] for j in keep], names[t], t + 1)
+    features = [f"x{j + 1}" for j in keep] if headerless else [names[j] for j in keep]
+    return t, features, names[t]
 
 
 def _split(data: Data, fraction: float, seed: int | None):
@@ -353,7 +364,7 @@ def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = COORDINATE_SWEEPS, tol:
             if gram[j, j] + l2 == 0:
                 continue
             rho = rhs[j] - gram[j] @ w + gram[j, j] * w[j]
-            new = np.sign(rho) * max(abs(rho) - l1 / 2, 0.0) / (gram[j, j] + l2)
+            new = np.sign(rho) * max(abs(rho) - l1 / 2, 0.0) / (gram[j, j] + l2) + 0.0  # +0, not −0 (soft_threshold)
             biggest = max(biggest, abs(new - w[j]))
             w[j] = new
         if biggest <= tol * max(1.0, np.abs(w).max()):

@@ -84,5 +84,6 @@ def state_of(name: str, m: np.ndarray, v: np.ndarray) -> dict:
 
 
 def soft_threshold(w: np.ndarray, t) -> None:
-    """The proximal step of t·‖w‖₁: shrink towards 0 by t (a number, or one per entry), landing exactly on 0."""
-    np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - t, 0.0))
+    """The proximal step of t·‖w‖₁: shrink towards 0 by t (a number, or one per entry), landing exactly on 0
+    (+0: sign(w)·0 is −0 for a negative w, which printed "-0" where the numba engine prints 0)."""
+    np.copyto(w, np.sign(w) * np.maximum(np.abs(w) - t, 0.0) + 0.0)

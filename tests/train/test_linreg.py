@@ -167,6 +167,13 @@ def test_blocked_tables_are_checked_as_in_memory(tmp_path, housing_npy):
     assert _fit(housing_npy, "--method", "normal", "--target", "y", "--memory-limit", "8KB")["target"] == "y"
 
 
+@pytest.mark.parametrize("blocks", [(), ("--memory-limit", "8KB")])
+def test_a_headerless_target_elsewhere_leaves_no_feature_called_y(housing_npy, blocks):
+    # with --target 1 the features of a headerless table were x2, …, x5 and y
+    got = _fit(housing_npy, "--method", "normal", "--target", "1", *blocks)
+    assert got["target"] == "x1" and got["features"] == ["x2", "x3", "x4", "x5", "x6"]
+
+
 def test_blocked_predict_refuses_non_finite_rows(tmp_path, housing_npy):
     from conftest import assert_one_error_line, run_cli
     assert run_cli("train-linreg", str(housing_npy), "--method", "normal", "--save", str(tmp_path / "m.json")).code == 0
@@ -200,6 +207,14 @@ def test_every_optimizer_with_l1_reaches_the_lasso(housing, optimizer, engine):
     cfg = linreg.Config(method="gd", optimizer=optimizer, standardize=True, l1=0.1, epochs=1000)
     got = linreg.fit(housing, cfg, engine=engine)
     np.testing.assert_array_equal(got["coef"] == 0, lasso["coef"] == 0)  # the same exact zeros
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("method", ["gd", "normal"])
+def test_coefficients_zeroed_by_l1_are_plus_zero(housing, method, engine):
+    # sign(w)·0 is −0 for a negative w: the NumPy engine printed "-0" where numba printed 0
+    got = linreg.fit(housing, linreg.Config(method=method, standardize=True, l1=10.0, epochs=5), engine=engine)
+    assert (got["coef"] == 0).all() and not np.signbit(got["coef"]).any()
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
