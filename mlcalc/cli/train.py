@@ -71,6 +71,9 @@ def train_linreg(
         from mlcalc.io.write import check_output_path
         if not save.strip():  # "" wrote nothing and said nothing
             raise typer.BadParameter("needs a file name", param_hint="'--save'")
+        if save == "-":  # standard output holds the results: "-" had become a file named "-"
+            raise typer.BadParameter("needs a file name ('-', standard output, carries the results)",
+                                     param_hint="'--save'")
         if s.output and os.path.abspath(s.output) == os.path.abspath(save):  # the results would replace the model
             raise typer.BadParameter(f"{save} is also -o's file: give the model and the results different files",
                                      param_hint="'--save'")

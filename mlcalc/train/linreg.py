@@ -441,7 +441,8 @@ def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, 
     """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice."""
     diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
     if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
-        raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}); "
+        units = " on the standardized data" if standardize else ""  # the loss of what is trained
+        raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}{units}); "
                            f"try a smaller --lr than {lr:g}" + ("" if standardize else ", or --standardize"))
 
 

@@ -4,6 +4,7 @@ clear line, before any work where it can be, or the right answer."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -31,6 +32,8 @@ def test_training_options_out_of_range_are_usage_errors(table, option, value, sa
 def test_save_needs_a_file_of_its_own(table, tmp_path):
     r = run_cli("train-linreg", table, "--save", "")  # wrote nothing and said nothing
     assert r.code == 2 and "needs a file name" in r.stderr
+    r = run_cli("train-linreg", table, "--save", "-")  # wrote a file named "-"
+    assert r.code == 2 and "needs a file name" in r.stderr and not os.path.exists("-")
     model = str(tmp_path / "m.json")
     r = run_cli("train-linreg", table, "--save", model, "-o", model)  # the results replaced the model
     assert r.code == 2 and "also -o's file" in r.stderr
