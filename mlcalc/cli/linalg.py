@@ -22,23 +22,35 @@ def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help
         return
     from mlcalc.ops import core
     arrays = [read(spec) for spec in operands]
-    emit(core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer))
+    result = core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer)
+    if s.tracer is not None:
+        # the steps are NumPy's; the result what the untraced command prints for tiny operands (sums
+        # rounded once, math.fsum), so that --trace changes no digit (0.1·1 + 0.2·1 + 0.3·1: 0.6, not
+        # BLAS's 0.6000000000000001)
+        untraced = _tiny_result(lambda t, xs: t.matmul(xs), operands, traced=True)
+        result = result if untraced is None else untraced
+    emit(result)
 
 
 def _tiny(compute, specs: list[str]) -> bool:
     """Try the pure-Python path for tiny operands (no NumPy import); True when it printed the result."""
-    from mlcalc.ops import tiny
-    s = settings()
-    if not tiny.eligible(s):
-        return False
-    operands = [tiny.read(spec, s.delimiter) for spec in specs]
-    if any(o is None for o in operands):
-        return False
-    result = compute(tiny, operands)
+    result = _tiny_result(compute, specs)
     if result is None:
         return False
     emit(result)
     return True
+
+
+def _tiny_result(compute, specs: list[str], traced: bool = False):
+    """The pure-Python path's result for tiny operands, or None where it declines (tiny.eligible)."""
+    from mlcalc.ops import tiny
+    s = settings()
+    if not tiny.eligible(s, traced):
+        return None
+    operands = [tiny.read(spec, s.delimiter) for spec in specs]
+    if any(o is None for o in operands):
+        return None
+    return compute(tiny, operands)
 
 
 def _blocked(run) -> bool:

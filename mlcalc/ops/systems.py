@@ -259,8 +259,9 @@ def _trace_first_column(tracer: Tracer, a: np.ndarray) -> None:
     ops = []
     if p != 0:
         ops.append(f"R1 ↔ R{p + 1} (largest pivot |a{rowops.sub(p + 1)}₁| = {rowops.number_text(col[p])})")
-    order = [p] + [i for i in range(a.shape[0]) if i != p]
-    for pos, i in enumerate(order[1:4], start=2):
+    rows = list(range(a.shape[0]))  # the rows in their places after the swap: Rp+1 and R1 trade places
+    rows[0], rows[p] = rows[p], rows[0]
+    for pos, i in enumerate(rows[1:4], start=2):
         f = float(a[i, 0] / a[p, 0])
         sign, mag = ("+", -f) if f < 0 else (rowops.MINUS, f)
         ops.append(f"R{pos} ← R{pos} {sign} {rowops.factor_text(mag)}·R1")

@@ -19,9 +19,11 @@ MAX_ELEMENTS = 256        # per operand
 MAX_FILE_BYTES = 16_384
 
 
-def eligible(settings) -> bool:
+def eligible(settings, traced: bool = False) -> bool:
+    """Whether the settings allow this path (traced: for the result of a traced run, whose steps come
+    from the NumPy path)."""
     return (settings.engine == "auto" and settings.device == "cpu" and settings.dtype == "float64"
-            and settings.tracer is None and not settings.exact)
+            and (traced or settings.tracer is None) and not settings.exact)
 
 
 def read(spec: str, delimiter: str | None):

@@ -133,7 +133,10 @@ def _sqrt_argument(text: str, i: int) -> int:
         return len(text)
     j = i
     while j < len(text) and (text[j].isalnum() or text[j] in "._" or text[j] in _SUBSCRIPT or text[j] in _SUPERSCRIPT
-                             or text[j] in _ACCENTS):
+                             or text[j] in _ACCENTS
+                             # a number's exponent sign: √5e-06 whole (it gave \sqrt{5e}-06)
+                             or (text[j] in "+-" and text[j - 1] in "eE" and text[i] in "0123456789."
+                                 and text[j + 1:j + 2].isdigit())):
         j += 1
     return max(j, min(i + 1, len(text)))
 

@@ -24,6 +24,9 @@ COMMANDS = [
     ("backward", "1 2", "--weights", "1 0; 0 1", "--grad-out", "1 1"), ("loss", "1 2", "1 3", "--fn", "mse"),
     ("attention", "1 0; 0 1", "1 0; 0 1", "1 2; 3 4"), ("conv2d", "1 2 3; 4 5 6; 7 8 9", "1 0; 0 1"),
     ("embed", "[1,0]", "1 2; 3 4"), ("gradcheck", "1 2", "--weights", "1 0; 0 1", "--target", "1 2"),
+    # tiny operands untraced take the pure-Python path, whose sums round once: traced, NumPy's BLAS
+    # printed 0.6000000000000001 for this 0.6
+    ("matmul", "0.1 0.2 0.3;", "1; 1; 1"),
 ]
 
 
@@ -101,6 +104,8 @@ def test_latex_traces_are_plain_ascii_latex(args, monkeypatch):
 def test_latex_formula_pieces():
     from mlcalc.trace.render import latex_math
     assert latex_math("‖v‖₂ = √(Σ vᵢ²) = √14") == r"\| v\| _{2} = \sqrt{\sum  v_{i}^{2}} = \sqrt{14}"
+    assert latex_math("√5e-06 = 0.00223607") == r"\sqrt{5e-06} = 0.00223607"  # not \sqrt{5e}-06
+    assert latex_math("√1.5e+300 − 2") == r"\sqrt{1.5e+300} - 2"
     assert latex_math("σ_max·A⁻¹") == r"\sigma _{\text{max}} \cdot A^{-1}"
     assert latex_math("v spans the null space of A") == r"v\text{ spans the null space of }A"
     assert latex_math("e^(z − 1)") == r"e^{z - 1}"

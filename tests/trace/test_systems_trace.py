@@ -215,3 +215,28 @@ def test_exact_trace_of_values_beyond_float_range_and_float_traces_in_full(tmp_p
     np.save(tmp_path / "b.npy", -(1 + rng.random((6, 6))) * 1e-5)
     r = run_cli("solve", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--trace", "-f", "csv")
     assert r.stderr.count("Step ") > 20 and "grow too long" not in r.stderr
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_column_sample_of_a_large_inverse_zeroes_its_entries(seed):
+    # after R1 ↔ Rp the rows were numbered as if the old first row had moved to the second place: with
+    # the pivot in row 3 or below, "R2 ← R2 − 0.1·R1" used the old row 1's ratio for the old row 2
+    a = np.random.default_rng(seed).uniform(-5, 5, (9, 9))
+    if seed == 0:
+        a[2, 0] = 10.0  # the pivot in row 3
+    t = Tracer()
+    systems.inv(a, tracer=t)
+    sample = next(s for s in t.steps if s.title.startswith("Column 1"))
+    rows = [list(r) for r in a]
+    ops = [op.strip() for op in sample.formula.split(";")][:-1]  # the last is "…"
+    if (m := re.match(r"R1 ↔ R(\d+)", ops[0])):
+        p = int(m[1]) - 1
+        rows[0], rows[p] = rows[p], rows[0]
+        ops = ops[1:]
+    assert len(ops) == 3
+    for s in ops:
+        m = OP.match(s)
+        i, j, f = int(m[2]) - 1, int(m[5]) - 1, float(m[4])
+        f = -f if m[3] == "+" else f
+        rows[i] = [x - f * y for x, y in zip(rows[i], rows[j])]
+        assert abs(rows[i][0]) <= 1e-5 * abs(rows[0][0])  # the factors show 6 digits
