@@ -6,7 +6,7 @@ import numpy as np
 
 from mlcalc import engine as engines
 from mlcalc.errors import ShapeError
-from mlcalc.ops.common import as_vector, broadcast_shape, shape_text
+from mlcalc.ops.common import as_vector, broadcast_shape, factor_text, shape_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 
@@ -68,7 +68,7 @@ def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray, left: str = "A",
     cols = range(n) if n <= FULL_UP_TO else [0, n - 1]
     for i in rows:
         for j in cols:
-            terms = [f"{_term(a2[i, p])}·{_term(b2[p, j])}" for p in range(min(k, FULL_UP_TO))]
+            terms = [f"{factor_text(a2[i, p])}·{factor_text(b2[p, j])}" for p in range(min(k, FULL_UP_TO))]
             if k > FULL_UP_TO:
                 terms.append("…")
             value = float(np.dot(a2[i].astype(np.float64), b2[:, j].astype(np.float64)))
@@ -77,13 +77,6 @@ def _trace_matmul(tracer: Tracer, a: np.ndarray, b: np.ndarray, left: str = "A",
                         result=value)
     if m > FULL_UP_TO or n > FULL_UP_TO:
         tracer.step("…", note=f"the other {m * n - len(rows) * len(cols)} entries follow the same rule")
-
-
-def _term(x) -> str:
-    """A factor as a learner writes it: negative numbers in parentheses with a real minus, (−2)."""
-    from mlcalc.io.write import format_number
-    text = format_number(x, 6)
-    return f"(−{text[1:]})" if text.startswith("-") else text
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -134,7 +127,7 @@ def dot(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = Non
     if tracer is not None:
         from mlcalc.io.write import format_number as fmt
         n = min(u.size, FULL_UP_TO)
-        terms = [f"{_term(u[i])}·{_term(v[i])}" for i in range(n)] + (["…"] if u.size > n else [])
+        terms = [f"{factor_text(u[i])}·{factor_text(v[i])}" for i in range(n)] + (["…"] if u.size > n else [])
         tracer.step("Dot product", "u·v = Σᵢ uᵢvᵢ = " + " + ".join(terms) + f" = {fmt(result, 6)}",
                     result=result, u=u, v=v)
     return result
@@ -174,8 +167,8 @@ def cross(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = N
     result = engines.kernel("cross", engine, work=max(u.size, v.size))(u, v)
     if tracer is not None and u.ndim == 1 and v.ndim == 1:
         from mlcalc.io.write import format_number as fmt
-        u1, u2, u3 = (_term(x) for x in u)
-        v1, v2, v3 = (_term(x) for x in v)
+        u1, u2, u3 = (factor_text(x) for x in u)
+        v1, v2, v3 = (factor_text(x) for x in v)
         tracer.step("Cross product", "u × v = (u₂v₃ − u₃v₂, u₃v₁ − u₁v₃, u₁v₂ − u₂v₁)", u=u, v=v,
                     note=f"here {u2}·{v3} − {u3}·{v2}, {u3}·{v1} − {u1}·{v3}, {u1}·{v2} − {u2}·{v1}")
         tracer.step("Result", "perpendicular to u and to v; its length ‖u‖‖v‖·sin θ is the parallelogram's area",

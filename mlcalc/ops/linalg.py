@@ -14,7 +14,7 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
-from mlcalc.ops.common import as_vector, require_square, scaled_by_power_of_two, shape_text, unscaled
+from mlcalc.ops.common import as_vector, factor_text, require_square, scaled_by_power_of_two, shape_text, unscaled
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference"
@@ -89,6 +89,21 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None, engine:
 _NORM_NAME = {"l1": "‖v‖₁", "l2": "‖v‖₂", "inf": "‖v‖∞"}
 
 
+def _root_of_squares(v: np.ndarray, name: str = "v") -> str:
+    """√(Σ vᵢ²)'s value as a trace shows it: √ of the sum, or, where the sum of squares overflows or
+    underflows float64 (the result is computed scaled), s·√(Σ (vᵢ/s)²) with s = max|vᵢ| ("√inf =
+    1.41421e+200" for [1e200, 1e200] did not add up)."""
+    x = np.asarray(v, dtype=np.float64).reshape(-1)
+    with np.errstate(over="ignore", under="ignore"):
+        sumsq = float(np.sum(x * x))
+    top = float(np.max(np.abs(x), initial=0))
+    if top == 0 or not np.isfinite(top) or (np.isfinite(sumsq) and sumsq >= np.finfo(np.float64).tiny):
+        return f"√{_fmt(sumsq)}"
+    scaled = float(np.sum(np.square(x / top)))
+    flow = "overflows" if sumsq > 1 else "underflows"
+    return f"s·√(Σ ({name}ᵢ/s)²) [s = max|{name}ᵢ|, as Σ {name}ᵢ² {flow}] = {_fmt(top)}·√{_fmt(scaled)}"
+
+
 def _vector_norm_formula(v: np.ndarray, ord: str, value, name: str = "v") -> str:
     n = min(v.size, _TERMS)
     more = [f"… ({v.size - n} more)"] if v.size > n else []
@@ -98,8 +113,7 @@ def _vector_norm_formula(v: np.ndarray, ord: str, value, name: str = "v") -> str
     if ord == "inf":
         return f"max|{name}ᵢ| = max(" + ", ".join([_fmt(abs(x)) for x in v[:n]] + more) + f") = {_fmt(value)}"
     terms = [(f"({_fmt(x)})²" if x < 0 else f"{_fmt(x)}²") for x in v[:n]] + more
-    sumsq = float(np.sum(np.square(v.astype(np.float64))))
-    return f"√(Σ {name}ᵢ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)} = {_fmt(value)}"
+    return f"√(Σ {name}ᵢ²) = √(" + " + ".join(terms) + f") = {_root_of_squares(v, name)} = {_fmt(value)}"
 
 
 def _trace_norm(tracer: Tracer, a: np.ndarray, ord: str, axis: str | None, result) -> None:
@@ -109,9 +123,11 @@ def _trace_norm(tracer: Tracer, a: np.ndarray, ord: str, axis: str | None, resul
             terms = [(f"({_fmt(x)})²" if x < 0 else f"{_fmt(x)}²") for x in a[:_TERMS]]
             if a.size > _TERMS:
                 terms.append(f"… ({a.size - _TERMS} more)")
-            sumsq = float(np.sum(np.square(a.astype(np.float64))))
+            with np.errstate(over="ignore", under="ignore"):
+                sumsq = float(np.sum(np.square(a.astype(np.float64))))
             tracer.step("Sum of squares", "Σ vᵢ² = " + " + ".join(terms) + f" = {_fmt(sumsq)}", v=a)
-            tracer.step("Euclidean (L2) norm", f"{sym} = √(Σ vᵢ²) = √{_fmt(sumsq)} = {_fmt(result)}", result=result)
+            tracer.step("Euclidean (L2) norm", f"{sym} = √(Σ vᵢ²) = {_root_of_squares(a)} = {_fmt(result)}",
+                        result=result)
         else:
             title = "Manhattan (L1) norm" if ord == "l1" else "Maximum (L∞) norm"
             tracer.step(title, f"{sym} = " + _vector_norm_formula(a, ord, result), v=a, result=result)
@@ -133,9 +149,8 @@ def _trace_norm(tracer: Tracer, a: np.ndarray, ord: str, axis: str | None, resul
         terms = [(f"({_fmt(v)})²" if v < 0 else f"{_fmt(v)}²") for v in vals[:_TERMS]]
         if vals.size > _TERMS:
             terms.append(f"… ({vals.size - _TERMS} more)")
-        sumsq = float(np.sum(vals * vals))
-        tracer.step("Frobenius norm", "‖A‖_F = √(Σᵢⱼ aᵢⱼ²) = √(" + " + ".join(terms) + f") = √{_fmt(sumsq)}"
-                    f" = {_fmt(result)}", A=a, result=result)
+        tracer.step("Frobenius norm", "‖A‖_F = √(Σᵢⱼ aᵢⱼ²) = √(" + " + ".join(terms) + f") = "
+                    f"{_root_of_squares(vals, 'a')} = {_fmt(result)}", A=a, result=result)
     elif ord in ("l1", "inf"):
         what = "column" if ord == "l1" else "row"
         sums = np.sum(np.abs(x), axis=0 if ord == "l1" else 1)
@@ -239,7 +254,8 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         with np.errstate(over="ignore", under="ignore"):  # out of range: handled by scaling below
             ab, bb = float(dot(a, b)), float(dot(b, b))
         tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
-        if np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny:  # (a·b = 0 may be an underflow)
+        scaled = not (np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny)  # (a·b = 0 may be an underflow)
+        if not scaled:
             result = b.astype(np.float64) * (ab / bb)
         else:  # a·b or b·b out of range or subnormal ([1e200, 0], [1e-170, 0] squared): scaled to size 1 first
             sa = float(np.max(np.abs(a))) or 1.0
@@ -248,7 +264,7 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
             result = u * (float(np.dot(a.astype(np.float64) / sa, u)) * sa)
         result = result.astype(np.result_type(a.dtype, b.dtype), copy=False)
         if tracer is not None:
-            _trace_project_vector(tracer, a, b, ab, bb, result)
+            _trace_project_vector(tracer, a, b, ab, bb, result, scaled)
         return result
     b = _matrix_operand(b, "project", "b")
     if b.shape[0] != a.size:
@@ -277,17 +293,26 @@ def _project_columns_svd(a, b, engine):
     return matmul(ur, coef).astype(np.result_type(a.dtype, b.dtype), copy=False)
 
 
-def _trace_project_vector(tracer, a, b, ab, bb, result) -> None:
+def _trace_project_vector(tracer, a, b, ab, bb, result, scaled: bool = False) -> None:
     n = min(a.size, _TERMS)
     more = [f"… ({a.size - n} more)"] if a.size > n else []
     tracer.step("Projection onto a vector", "proj_b(a) = (a·b / b·b)·b", a=a, b=b)
-    tracer.step("a·b", "a·b = " + " + ".join([f"{_fmt(x)}·{_fmt(y)}" for x, y in zip(a[:n], b[:n])] + more)
+    tracer.step("a·b", "a·b = " + " + ".join([f"{factor_text(x)}·{factor_text(y)}" for x, y in zip(a[:n], b[:n])] + more)
                 + f" = {_fmt(ab)}", result=ab)
     tracer.step("b·b", "b·b = " + " + ".join([f"{_fmt(y)}²" if y >= 0 else f"({_fmt(y)})²" for y in b[:n]] + more)
                 + f" = {_fmt(bb)}", result=bb)
-    c = ab / bb
-    tracer.step("Coefficient", f"c = a·b / b·b = {_fmt(ab)} / {_fmt(bb)} = {_fmt(c)}", result=c)
-    tracer.step("Projection", f"proj_b(a) = c·b = {_fmt(c)}·b", result=result)
+    if scaled:  # a·b or b·b out of float64's range: project computed with the unit vector (c = inf / inf = nan)
+        u = b.astype(np.float64) / np.max(np.abs(b))
+        u /= np.linalg.norm(u)
+        sa = float(np.max(np.abs(a))) or 1.0
+        c = float(np.dot(a.astype(np.float64) / sa, u)) * sa
+        tracer.step("Scaled instead", "a·b or b·b is out of float64's range: with the unit vector u = b / ‖b‖₂, "
+                    f"proj_b(a) = (a·u)·u = {_fmt(c)}·u", u=u, result=c)
+        tracer.step("Projection", f"proj_b(a) = {_fmt(c)}·u", result=result)
+    else:
+        c = ab / bb
+        tracer.step("Coefficient", f"c = a·b / b·b = {_fmt(ab)} / {_fmt(bb)} = {_fmt(c)}", result=c)
+        tracer.step("Projection", f"proj_b(a) = c·b = {_fmt(c)}·b", result=result)
     r = a.astype(np.float64) - result.astype(np.float64)
     tracer.step("Check: the rest is orthogonal to b", f"(a − proj_b(a))·b = {_fmt(float(np.dot(r, b)))}",
                 note="0 up to rounding")

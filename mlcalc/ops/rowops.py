@@ -424,8 +424,11 @@ def echelon(a: list[list], exact: bool, tracer=None, tol: float = 0.0, command: 
     pivots = forward_eliminate(red)
     red.summary("Gaussian elimination to row echelon form")
     if tracer is not None:
+        # what counts as 0 said here too: an entry such as 1.11e-16 left in the last row is no pivot
+        zero = f"; entries within {number_text(tol)} of 0 count as 0" if not exact and tol > 0 else ""
         tracer.step("Row echelon form", f"pivot columns: {', '.join(str(c + 1) for c in pivots) or 'none'}",
-                    result=red.rows if red.full else None, note=f"{len(pivots)} pivot{'s' if len(pivots) != 1 else ''}")
+                    result=red.rows if red.full else None,
+                    note=f"{len(pivots)} pivot{'s' if len(pivots) != 1 else ''}{zero}")
     return pivots
 
 

@@ -135,3 +135,44 @@ def test_the_probability_check_steps_only_within_the_logged_probabilities():
     r = run_cli("loss", "1e-12 1", "0 1", "--fn", "cross-entropy", "--from-probs", "--grad", "--trace", "-f", "csv",
                 env={"NO_COLOR": "1"})
     assert float(r.stderr.split("Step ")[-1].split("→ ")[1].split()[0]) < 1e-6
+
+
+def test_the_activation_check_avoids_relus_kink_or_says_why_it_differs():
+    # the first element, 0, was checked: "finite difference 0.5, analytic 0" with no word on the kink
+    r = run_cli("activate", "0 2 -1", "--fn", "relu", "--grad", "--trace", "-f", "csv")
+    assert r.code == 0 and "at x = 2," in r.stderr and "kink" not in r.stderr
+    r = run_cli("activate", "0 0", "--fn", "leaky-relu", "--grad", "--trace", "-f", "csv")
+    assert r.code == 0 and "leaky-relu's kink" in r.stderr and "0.01" in r.stderr
+    r = run_cli("backward", "0 1", "-W", "1 0; 0 1", "--act", "relu", "--grad-out", "1 1", "--trace", "-f", "csv")
+    assert r.code == 0 and "relu's kink (0)" in r.stderr
+    r = run_cli("backward", "2 1", "-W", "1 0; 0 1", "--act", "relu", "--grad-out", "1 1", "--trace", "-f", "csv")
+    assert r.code == 0 and "kink" not in r.stderr
+
+
+@pytest.mark.parametrize("args,shown", [
+    # the sums of squares overflow or underflow; the results are computed scaled, and the traces said
+    # "√inf = 1.41421e+200", "√0 = 1.41421e-200", "c = inf / inf = nan" before a finite projection
+    (("norm", "1e200 1e200"), "1e+200·√2 = 1.41421e+200"),
+    (("norm", "1e-200 1e-200"), "1e-200·√2 = 1.41421e-200"),
+    (("dist", "1e200 0", "-1e200 0"), "2e+200·√1 = 2e+200"),
+    (("norm", "1e200 1; 1 1"), "1e+200·√1 = 1e+200"),
+    (("project", "1e200 1", "1e200 0"), "proj_b(a) = (a·u)·u = 1e+200·u"),
+])
+def test_traces_out_of_float_range_show_the_scaled_computation(args, shown):
+    r = run_cli(*args, "--trace", "-f", "csv")
+    assert r.code == 0 and shown in r.stderr and "√inf" not in r.stderr and "nan" not in r.stderr
+
+
+def test_smaller_trace_wordings():
+    r = run_cli("project", "1 2 3", "-1 0 2", "--trace", "-f", "csv")
+    assert "a·b = 1·(−1) + 2·0 + 3·2 = 5" in r.stderr  # was 1·−1
+    r = run_cli("rank", "1 2 3; 4 5 6; 7 8 9", "--trace", "-f", "csv")
+    assert "(2 pivots; entries within 1.12231e-14 of 0 count as 0)" in r.stderr
+
+
+def test_conv2d_trace_shows_each_output_image(tmp_path):
+    np.save(tmp_path / "x.npy", np.arange(18.0).reshape(2, 3, 3))
+    np.save(tmp_path / "k.npy", np.arange(16.0).reshape(2, 2, 2, 2))
+    r = run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy"), "--trace", "-f", "csv")
+    step = r.stderr.split("Reshape each row to the output image")[1].split("Step")[0]
+    assert "out[0] =" in step and "out[1] =" in step and "[ 960  1052 ]" in step  # was the 2×4 product again
