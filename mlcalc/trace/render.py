@@ -265,13 +265,39 @@ def render(steps: list[Step], fmt: str = "text") -> str:
     return render_text(steps)
 
 
+def column_blocks(lines: list[str], width: int) -> list[list[str]]:
+    """Aligned matrix lines too wide for `width` cut into blocks of whole columns, to be shown one under
+    the other (Octave's layout of a wide matrix): each cut at a gutter, two spaces that are blank in
+    every line. Lines that fit, or with no gutter, stay one block. On an 80-column terminal Rich had
+    wrapped the rows of a 5×10 [A | I] inside their panel, so that they read as 10 rows."""
+    blocks = []
+    while lines and max(len(line) for line in lines) > width:
+        cut = next((c for c in range(min(width, min(len(line) for line in lines) - 1), 1, -1)
+                    if all(line[c - 1:c + 1] == "  " for line in lines)), None)
+        if cut is None:
+            break
+        blocks.append([line[:cut].rstrip() for line in lines])
+        rest = [line[cut:] for line in lines]
+        blank = min(len(line) - len(line.lstrip()) for line in rest)  # the common indent only: alignment stays
+        lines = ["  " + line[blank:] for line in rest]
+    blocks.append(lines)
+    return blocks
+
+
 def print_rich(steps: list[Step], file) -> None:
-    """On a terminal: each step in a panel, the formula bold, the result in colour."""
+    """On a terminal: each step in a panel, the formula bold, the result in colour; matrices wider than
+    the panel in blocks of columns (column_blocks)."""
     from rich.console import Console
     from rich.panel import Panel
     from rich.text import Text
 
     console = Console(file=file, highlight=False)
+    room = max(console.width - 8, 20)  # the panel's borders and padding, and the indent
+
+    def matrix(lines: list[str]) -> str:
+        blocks = column_blocks(lines, room)
+        return "\n  ⋯\n".join("\n".join("  " + line for line in block) for block in blocks)
+
     for i, s in enumerate(steps, start=1):
         body = Text()
         if s.formula:
@@ -281,10 +307,10 @@ def print_rich(steps: list[Step], file) -> None:
             if len(lines) == 1:
                 body.append(f"{name} = {lines[0]}\n")
             else:
-                body.append(f"{name} =\n" + "\n".join("  " + line for line in lines) + "\n")
+                body.append(f"{name} =\n" + matrix(lines) + "\n")
         if s.result is not None and not _formula_shows(s):
             lines = _value_text(s.result)
-            body.append("→ " + ("\n  ".join(lines) if len(lines) > 1 else lines[0]) + "\n", style="green")
+            body.append("→ " + ("\n" + matrix(lines) if len(lines) > 1 else lines[0]) + "\n", style="green")
         if s.note:
             body.append(s.note + "\n", style="dim")
         body.rstrip()

@@ -47,3 +47,30 @@ def test_trace_of_a_2000x2000_operand_is_short_and_cheap(tmp_path):
     assert "…" in traced.stderr and "2000×2000" in traced.stderr
     assert np.array_equal(np.load(tmp_path / "c1.npy"), np.load(tmp_path / "c2.npy"))
     assert t_traced < t_plain + 1.0 + 0.5 * t_plain  # the trace's own cost, with room for a noisy machine
+
+
+def test_wide_matrices_go_in_column_blocks_not_wrapped_rows():
+    # on an 80-column terminal Rich wrapped each row of a 5×10 [A | I] inside its panel: 10 rows to the eye
+    from mlcalc.trace.render import column_blocks
+    lines = ["[ 1  -0.633333  0.684411  |     0.197719  2 ]",
+             "[ 0     3.9667      -0.1  |  -0.00760456  0 ]"]
+    blocks = column_blocks(lines, 30)
+    assert len(blocks) > 1 and all(len(line) <= 30 for block in blocks for line in block)
+    joined = [" ".join(parts) for parts in zip(*blocks)]  # every row's cells, in order, nothing lost
+    assert [row.split() for row in joined] == [line.split() for line in lines]
+    assert column_blocks(lines, 80) == [lines]
+
+
+def test_rich_trace_of_a_5x5_inverse_fits_80_columns(monkeypatch):
+    import io
+
+    from mlcalc.ops import systems
+    from mlcalc.trace.render import print_rich
+    monkeypatch.setenv("COLUMNS", "80")
+    t = Tracer()
+    systems.inv(np.array([[4.0, -2, 1, 3, 1], [3, 6, -4, 2, 0], [2, 1, 8, -5, 1], [1, 3, 2, 7, 2], [0, 1, 1, 1, 9]]),
+                tracer=t)
+    out = io.StringIO()
+    print_rich(t.steps, out)
+    assert max(len(line) for line in out.getvalue().splitlines()) <= 80
+    assert "⋯" in out.getvalue()
