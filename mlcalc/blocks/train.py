@@ -241,6 +241,6 @@ def predict(model: dict, blocks, out, budget: int) -> None:
         models.feature_matrix(model, np.broadcast_to(np.zeros(1), (1, blocks.shape[0])), None, blocks.info.path)
     rows = local.row_block(blocks.shape, 8, budget, 3)
     for r in range(0, blocks.shape[0], rows):
-        x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA")
-        require_finite_block(x, r, "predict")  # the features only, as in memory: an unknown target may be NaN
+        # finite features only, as in memory (an unknown target may be NaN), rows counted from r
+        x = models.feature_matrix(model, blocks[r:r + rows], None, "DATA", first_row=r)
         out[r:r + len(x)] = models.predict(model, x)

@@ -212,9 +212,10 @@ def _blocked_predict(m, spec: str, s):
     if not (spec.lower().endswith(".npy") and os.path.isfile(spec)):
         return None
     limit = dispatch.budget(s)
-    if dispatch.working_bytes(spec, "float64") <= limit // 2:
+    dtype = dispatch.working_dtype(s)  # float32 under --dtype float32, as in memory
+    if dispatch.working_bytes(spec, dtype) <= limit // 2:
         return None
-    blocks = storage.NpyBlocks.open(spec)
+    blocks = storage.NpyBlocks.open(spec, dtype)
     if len(blocks.shape) == 1 and 1 < len(m["features"]) and blocks.shape[0] <= len(m["features"]) + 1:
         # one row of features (and target), as in memory: a few numbers, whatever the budget
         from mlcalc.train import model
@@ -222,9 +223,9 @@ def _blocked_predict(m, spec: str, s):
         return model.predict(m, x)
     n = blocks.shape[0]
     if (s.output or "").lower().endswith(".npy") and s.format in (None, "npy"):
-        with storage.AtomicNpyOutput(s.output, (n,), np.float64) as out:
+        with storage.AtomicNpyOutput(s.output, (n,), dtype) as out:
             predict_blocks(m, blocks, out, limit)
         return True
-    out = np.empty(n)
+    out = np.empty(n, dtype=dtype)
     predict_blocks(m, blocks, out, limit)
     return out

@@ -90,10 +90,12 @@ def require_unique_names(names: list[str], command: str, operand: str) -> None:
         seen[name] = j
 
 
-def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, source: str) -> np.ndarray:
+def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, source: str,
+                   first_row: int = 0) -> np.ndarray:
     """The model's feature columns of DATA: by name when DATA has a header, else by position
     (a DATA with one column more than the features holds the target, which is dropped). A NaN or Inf
-    among them is an error naming its row and its column in DATA (the target's may be anything)."""
+    among them is an error naming its row (values being DATA's rows from first_row, 0-based, on) and its
+    column in DATA (the target's may be anything)."""
     features = model["features"]
     if values.ndim == 1:
         values = values.reshape(1, -1) if len(features) > 1 else values.reshape(-1, 1)
@@ -117,7 +119,7 @@ def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, sou
     bad = first_nonfinite(x)
     if bad is not None:  # counted in DATA's columns, not in the model's order
         i, j = bad
-        raise InputError(f"predict: DATA has a non-finite value ({x[i - 1, j - 1]}) at row {i}, "
+        raise InputError(f"predict: DATA has a non-finite value ({x[i - 1, j - 1]}) at row {first_row + i}, "
                          f"column {columns[j - 1] + 1}")
     return x
 

@@ -183,6 +183,25 @@ def test_blocked_predict_refuses_non_finite_rows(tmp_path, housing_npy):
     for limit in ([], ["--memory-limit", "8KB"]):
         assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "x.npy"), *limit),
                               "non-finite value (nan) at row 11, column 3")
+    # past the first block: the rows were counted from the block's start (row 1121 for 15001)
+    x[10, 2] = 1.0
+    x[480, 1] = np.inf
+    np.save(tmp_path / "x.npy", x)
+    for limit in ([], ["--memory-limit", "8KB"]):
+        assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "x.npy"), *limit),
+                              "non-finite value (inf) at row 481, column 2")
+
+
+def test_blocked_predict_in_float32_as_in_memory(tmp_path, housing_npy):
+    from conftest import run_cli
+    assert run_cli("train-linreg", str(housing_npy), "--method", "normal", "--save", str(tmp_path / "m.json")).code == 0
+    runs = [run_cli("predict", str(tmp_path / "m.json"), str(housing_npy), "--dtype", "float32", "-f", "csv", *limit)
+            for limit in ([], ["--memory-limit", "8KB"])]
+    assert runs[0].code == runs[1].code == 0
+    mem, blk = (np.array(r.stdout.split(), dtype=np.float64) for r in runs)
+    np.testing.assert_allclose(blk, mem, rtol=1e-6)  # float32 sums in other orders
+    # float32's shortest digits by blocks too (it printed float64's, 17 digits)
+    assert all(len(t.replace("-", "").replace(".", "")) <= 9 for r in runs for t in r.stdout.split())
 
 
 def test_blocked_predict_takes_a_nan_target_column_as_in_memory(tmp_path, housing_npy):
