@@ -11,14 +11,6 @@ def shape_text(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
-def factor_text(x) -> str:
-    """A factor of a product as a learner writes it in a trace: negative numbers in parentheses with a
-    real minus, (−2)."""
-    from mlcalc.io.write import format_number
-    text = format_number(x, 6)
-    return f"(−{text[1:]})" if text.startswith("-") else text
-
-
 def as_vector(a: np.ndarray, command: str, operand: str) -> np.ndarray:
     """A one-row or one-column operand as a 1-D vector; anything else is an error."""
     if a.ndim == 1:

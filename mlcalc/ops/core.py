@@ -6,7 +6,8 @@ import numpy as np
 
 from mlcalc import engine as engines
 from mlcalc.errors import ShapeError
-from mlcalc.ops.common import as_vector, broadcast_shape, factor_text, shape_text
+from mlcalc.ops.common import as_vector, broadcast_shape, shape_text
+from mlcalc.ops.rowops import factor_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 

@@ -14,7 +14,8 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
-from mlcalc.ops.common import as_vector, factor_text, require_square, scaled_by_power_of_two, shape_text, unscaled
+from mlcalc.ops.common import as_vector, require_square, scaled_by_power_of_two, shape_text, unscaled
+from mlcalc.ops.rowops import factor_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference"
@@ -254,17 +255,19 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         with np.errstate(over="ignore", under="ignore"):  # out of range: handled by scaling below
             ab, bb = float(dot(a, b)), float(dot(b, b))
         tiny = np.finfo(np.result_type(a.dtype, b.dtype)).tiny  # the dot products' own dtype
-        scaled = not (np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny)  # (a·b = 0 may be an underflow)
-        if not scaled:
+        unit = None  # (u, c) when computed as c·u with the unit vector u
+        if np.isfinite(ab) and tiny <= bb < np.inf and abs(ab) >= tiny:  # (a·b = 0 may be an underflow)
             result = b.astype(np.float64) * (ab / bb)
         else:  # a·b or b·b out of range or subnormal ([1e200, 0], [1e-170, 0] squared): scaled to size 1 first
             sa = float(np.max(np.abs(a))) or 1.0
             u = b.astype(np.float64) / np.max(np.abs(b))
             u /= np.linalg.norm(u)
-            result = u * (float(np.dot(a.astype(np.float64) / sa, u)) * sa)
+            c = float(np.dot(a.astype(np.float64) / sa, u)) * sa
+            result = u * c
+            unit = (u, c) if c != 0 or ab != 0 else None  # an exact a·b = 0 of orthogonal vectors: c = 0 / b·b
         result = result.astype(np.result_type(a.dtype, b.dtype), copy=False)
         if tracer is not None:
-            _trace_project_vector(tracer, a, b, ab, bb, result, scaled)
+            _trace_project_vector(tracer, a, b, ab, bb, result, unit)
         return result
     b = _matrix_operand(b, "project", "b")
     if b.shape[0] != a.size:
@@ -293,7 +296,7 @@ def _project_columns_svd(a, b, engine):
     return matmul(ur, coef).astype(np.result_type(a.dtype, b.dtype), copy=False)
 
 
-def _trace_project_vector(tracer, a, b, ab, bb, result, scaled: bool = False) -> None:
+def _trace_project_vector(tracer, a, b, ab, bb, result, unit=None) -> None:
     n = min(a.size, _TERMS)
     more = [f"… ({a.size - n} more)"] if a.size > n else []
     tracer.step("Projection onto a vector", "proj_b(a) = (a·b / b·b)·b", a=a, b=b)
@@ -301,12 +304,10 @@ def _trace_project_vector(tracer, a, b, ab, bb, result, scaled: bool = False) ->
                 + f" = {_fmt(ab)}", result=ab)
     tracer.step("b·b", "b·b = " + " + ".join([f"{_fmt(y)}²" if y >= 0 else f"({_fmt(y)})²" for y in b[:n]] + more)
                 + f" = {_fmt(bb)}", result=bb)
-    if scaled:  # a·b or b·b out of float64's range: project computed with the unit vector (c = inf / inf = nan)
-        u = b.astype(np.float64) / np.max(np.abs(b))
-        u /= np.linalg.norm(u)
-        sa = float(np.max(np.abs(a))) or 1.0
-        c = float(np.dot(a.astype(np.float64) / sa, u)) * sa
-        tracer.step("Scaled instead", "a·b or b·b is out of float64's range: with the unit vector u = b / ‖b‖₂, "
+    if unit is not None:  # a·b or b·b out of range: computed with the unit vector (c = inf / inf = nan)
+        u, c = unit
+        dtype = np.result_type(a.dtype, b.dtype).name
+        tracer.step("Scaled instead", f"a·b or b·b is out of {dtype}'s range: with the unit vector u = b / ‖b‖₂, "
                     f"proj_b(a) = (a·u)·u = {_fmt(c)}·u", u=u, result=c)
         tracer.step("Projection", f"proj_b(a) = {_fmt(c)}·u", result=result)
     else:

@@ -156,13 +156,15 @@ def _trace_activate(tracer, x, fn, grad, alpha, approx, grad_out, result):
     # relu and leaky relu have their kink (at x = 0 the check showed 0.5 against relu′(0) = 0 unexplained)
     xf = x.astype(np.float64).reshape(-1)
     finite = np.isfinite(xf)
-    away = finite & (np.abs(xf) > 1e-3)
+    away = finite & (np.abs(xf) > 1e-5)  # beyond the step h = 1e-6 (for |x| < 1), with room
     i = int(np.argmax(away)) if away.any() else int(np.argmax(finite))
     h = 1e-6 * max(1.0, abs(xf[i]))
     fd = (ref.activation(np.array([xf[i] + h]), fn, alpha, approx)[0]
           - ref.activation(np.array([xf[i] - h]), fn, alpha, approx)[0]) / (2 * h)
-    kink = f"; x = 0 is {fn}'s kink, where it has no derivative (mlcalc takes g′(0) = {g.reshape(-1)[i]:g}, " \
-           "as PyTorch does), so the two differ there" if fn in KINKED and abs(xf[i]) <= h else ""
+    kink = ""
+    if fn in KINKED and abs(xf[i]) <= h:
+        kink = (f"; x is within h of 0, {fn}'s kink, where it has no derivative: the difference straddles it"
+                + (f" (at 0 mlcalc takes g′(0) = {g.reshape(-1)[i]:g}, as PyTorch does)" if xf[i] == 0 else ""))
     tracer.step("Check: central finite difference at one element",
                 f"(g(x + h) − g(x − h)) / 2h at x = {xf[i]:.6g}, h = {h:.1g}",
                 result=abs(fd - g.reshape(-1)[i]), note=f"finite difference {fd:.10g}, analytic "

@@ -115,6 +115,8 @@ def choose_target(names: list[str] | None, ncols: int, target: str | None, no_he
         t = names.index(target)
     elif target.isdigit() and 1 <= int(target) <= ncols:
         t = int(target) - 1
+    elif headerless and target[:1] == "x" and target[1:].isdigit() and 1 <= int(target[1:]) <= ncols:
+        t = int(target[1:]) - 1  # x3 for the last of three columns: the name it has as a feature
     else:
         raise InputError(f"train-linreg: no column {target!r}; the columns are: {', '.join(names)}"
                          + (no_header_note if headerless else ""))
@@ -175,12 +177,19 @@ def constant_columns(mean, sigma, n: int) -> np.ndarray:
     (a coefficient of 1.2e13)."""
     eps = np.finfo(np.float64).eps
     var = np.square(sigma)
-    return var <= n * eps * var + np.square(n * eps * np.abs(mean))
+    return np.isfinite(var) & (var <= n * eps * var + np.square(n * eps * np.abs(mean)))  # inf ≤ inf: not constant
 
 
 def check_constant(mu, sigma, n: int, features, standardize: bool, center: bool = True) -> None:
-    """Refuse to standardize a constant column (all zeros without centring, where μ is passed as 0)."""
-    constant = [features[j] for j in np.flatnonzero(constant_columns(mu, sigma, n))] if standardize else []
+    """Refuse to standardize a constant column (all zeros without centring, where μ is passed as 0), or
+    one whose variance overflows float64 (1e160 and more: it was scaled by inf to 0, and fitted as 0)."""
+    if not standardize:
+        return
+    huge = np.flatnonzero(~np.isfinite(sigma))
+    if huge.size:
+        raise InputError(f"train-linreg: feature {features[huge[0]]!r} is too large to standardize (its variance "
+                         "overflows float64): rescale the column")
+    constant = [features[j] for j in np.flatnonzero(constant_columns(mu, sigma, n))]
     if constant:
         raise InputError(f"train-linreg: feature {constant[0]!r} is {'constant' if center else 'all zeros'} and "
                          "cannot be standardized (drop the column, or train without --standardize)")

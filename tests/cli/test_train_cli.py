@@ -127,6 +127,14 @@ def test_a_constant_whose_mean_rounds_is_still_constant(tmp_path, args):
     assert_one_error_line(r, "x2", "constant")
 
 
+@pytest.mark.parametrize("args", [("--engine", "numpy"), ("--engine", "numba"), ("--no-intercept",)])
+def test_a_column_whose_variance_overflows_is_refused(args):
+    # its σ was inf: the column was scaled to 0 and fitted as 0 (then inf ≤ n·eps·inf called it constant)
+    r = run_cli("train-linreg", "1e160 1 2; 2e160 2 3; 3e160 1 5; 4e160 3 4", "--standardize", "--method", "normal",
+                *args)
+    assert_one_error_line(r, "x1", "too large to standardize")
+
+
 def test_nan_in_data_names_its_position():
     assert_one_error_line(run_cli("train-linreg", "1 2; 2 nan; 3 6"), "row 2, column 2")
 

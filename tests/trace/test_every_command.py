@@ -157,6 +157,7 @@ def test_the_activation_check_avoids_relus_kink_or_says_why_it_differs():
     (("dist", "1e200 0", "-1e200 0"), "2e+200·√1 = 2e+200"),
     (("norm", "1e200 1; 1 1"), "1e+200·√1 = 1e+200"),
     (("project", "1e200 1", "1e200 0"), "proj_b(a) = (a·u)·u = 1e+200·u"),
+    (("project", "[1e20,1]", "[1e20,1]", "--dtype", "float32"), "out of float32's range"),
 ])
 def test_traces_out_of_float_range_show_the_scaled_computation(args, shown):
     r = run_cli(*args, "--trace", "-f", "csv")
@@ -164,6 +165,12 @@ def test_traces_out_of_float_range_show_the_scaled_computation(args, shown):
 
 
 def test_smaller_trace_wordings():
+    r = run_cli("project", "[1,0]", "[0,1]", "--trace", "-f", "csv")  # orthogonal: a·b = 0 is no overflow
+    assert "c = a·b / b·b = 0 / 1 = 0" in r.stderr and "range" not in r.stderr
+    r = run_cli("activate", "1e-7 2e-4", "--fn", "relu", "--grad", "--trace", "-f", "csv")
+    assert "at x = 0.0002," in r.stderr and "kink" not in r.stderr  # 1e-7 is within h of the kink
+    r = run_cli("activate", "1e-7", "--fn", "relu", "--grad", "--trace", "-f", "csv")
+    assert "within h of 0" in r.stderr and "g′(0)" not in r.stderr  # it is not 0
     r = run_cli("project", "1 2 3", "-1 0 2", "--trace", "-f", "csv")
     assert "a·b = 1·(−1) + 2·0 + 3·2 = 5" in r.stderr  # was 1·−1
     r = run_cli("rank", "1 2 3; 4 5 6; 7 8 9", "--trace", "-f", "csv")

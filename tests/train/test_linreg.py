@@ -172,6 +172,8 @@ def test_a_headerless_target_elsewhere_leaves_no_feature_called_y(housing_npy, b
     # with --target 1 the features of a headerless table were x2, …, x5 and y
     got = _fit(housing_npy, "--method", "normal", "--target", "1", *blocks)
     assert got["target"] == "x1" and got["features"] == ["x2", "x3", "x4", "x5", "x6"]
+    # and each name it prints selects its column: x6 is the last one, also called y
+    assert _fit(housing_npy, "--method", "normal", "--target", "x6", *blocks)["target"] == "y"
 
 
 def test_blocked_predict_refuses_non_finite_rows(tmp_path, housing_npy):
