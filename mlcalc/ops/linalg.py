@@ -300,15 +300,15 @@ def _trace_project_vector(tracer, a, b, ab, bb, result, unit=None) -> None:
     n = min(a.size, _TERMS)
     more = [f"… ({a.size - n} more)"] if a.size > n else []
     tracer.step("Projection onto a vector", "proj_b(a) = (a·b / b·b)·b", a=a, b=b)
-    tracer.step("a·b", "a·b = " + " + ".join([f"{factor_text(x)}·{factor_text(y)}" for x, y in zip(a[:n], b[:n])] + more)
-                + f" = {_fmt(ab)}", result=ab)
+    products = [f"{factor_text(x)}·{factor_text(y)}" for x, y in zip(a[:n], b[:n])]
+    tracer.step("a·b", "a·b = " + " + ".join(products + more) + f" = {_fmt(ab)}", result=ab)
     tracer.step("b·b", "b·b = " + " + ".join([f"{_fmt(y)}²" if y >= 0 else f"({_fmt(y)})²" for y in b[:n]] + more)
                 + f" = {_fmt(bb)}", result=bb)
     if unit is not None:  # a·b or b·b out of range: computed with the unit vector (c = inf / inf = nan)
         u, c = unit
         dtype = np.result_type(a.dtype, b.dtype).name
-        tracer.step("Scaled instead", f"a·b or b·b is out of {dtype}'s range: with the unit vector u = b / ‖b‖₂, "
-                    f"proj_b(a) = (a·u)·u = {_fmt(c)}·u", u=u, result=c)
+        tracer.step("Scaled instead", f"a·b or b·b is out of {dtype}'s range: with the unit vector "
+                    f"u = b / ‖b‖₂, proj_b(a) = (a·u)·u = {_fmt(c)}·u", u=u, result=c)
         tracer.step("Projection", f"proj_b(a) = {_fmt(c)}·u", result=result)
     else:
         c = ab / bb

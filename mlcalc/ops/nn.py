@@ -123,6 +123,10 @@ def _alpha_note(fn, alpha):
     return f"α = {alpha:g}" if fn == "leaky-relu" else ""
 
 
+# activations with a kink at 0, where a finite difference straddles two slopes
+KINKED = ("relu", "leaky-relu")
+
+
 def _trace_activate(tracer, x, fn, grad, alpha, approx, grad_out, result):
     key = _formula_key(fn, approx)
     note = _alpha_note(fn, alpha)
@@ -304,10 +308,6 @@ def _trace_backward(tracer, x2, w, b, g2, act, alpha, approx, vector, dW, db, dX
         tracer.step("Bias gradient db = Σₙ δₙ", "dbᵢ = Σₙ δₙᵢ  (column sums of δ)", result=db)
         tracer.step("Input gradient dX = δ·W", "dXₙⱼ = Σᵢ δₙᵢ·Wᵢⱼ", result=dX)
     _trace_directional_check(tracer, x64, w64, b64, g64, act, alpha, approx, dW, db, dX)
-
-
-# activations with a kink at 0, where a finite difference straddles two slopes
-KINKED = ("relu", "leaky-relu")
 
 
 def _trace_directional_check(tracer, x, w, b, g, act, alpha, approx, dW, db, dX):
