@@ -90,7 +90,7 @@ def eig(a: str = MATRIX,
     s = settings()
     if vectors:
         refuse_npy()
-    emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer))
+    emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer, warn=warn))
 
 
 @app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd samples/a.csv -f json  ·  mlcalc svd a.csv -o usv.npz')

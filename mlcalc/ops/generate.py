@@ -37,10 +37,13 @@ def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dt
         a = np.ones((rows, cols))
     else:
         raise MlcalcError(f"gen: unknown kind {kind!r}")
-    a = a.astype(np.float32 if dtype == "float32" else np.float64)
+    a = a.astype(np.float32 if dtype == "float32" else np.float64, copy=False)  # no second copy in float64
+    if kind == "random" and a.dtype == np.float32:
+        # the float64 draws just below 1 (3 in 10⁸) round to 1.0 in float32: [0, 1) keeps its open end
+        np.minimum(a, np.nextafter(np.float32(1), np.float32(0)), out=a)
     result = a.reshape(-1) if vector else a
     if tracer is not None:
         how = _HOW[kind] + (f", NumPy's default_rng(seed={seed}) (PCG64)" if kind in ("random", "randn") else "")
-        tracer.step(f"Generate a {rows}×{cols} matrix", how, result=result,
+        tracer.step(f"Generate a vector of {rows}" if vector else f"Generate a {rows}×{cols} matrix", how, result=result,
                     note="the same --seed gives the same numbers on every machine" if seed is not None and kind in ("random", "randn") else "")
     return result

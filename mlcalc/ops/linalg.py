@@ -343,9 +343,9 @@ def _square_finite(a: np.ndarray, command: str) -> np.ndarray:
 
 def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
     """v with the columns of each repeated eigenvalue replaced by one basis of their eigenspace that
-    depends on the space alone: Gram–Schmidt over the columns of its projector P = V·Vᵀ in order. Any
-    orthonormal basis is an answer, and each engine's solver returns its own (e₃, e₁ or e₁, e₃ for
-    diag(1, −1, 1, −1)).
+    depends on the space alone (_eigenspace_basis), where that basis answers as well as the solver's
+    vectors. Any orthonormal basis is an answer, and each engine's solver returns its own (e₃, e₁ or
+    e₁, e₃ for diag(1, −1, 1, −1)). Eigenvalues beyond the float range leave v as it is.
 
     Repeated: neighbours in the ascending w within 16·n·eps·max|w| of each other (the solvers' rounding
     splits an exactly repeated value by about n·eps·max|w|) that the solver did not tell apart: a computed
@@ -353,7 +353,7 @@ def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.nd
     repeated eigenvalue are at most rᵢ + rⱼ apart. Values further apart than that are distinct, however
     small beside max|w| (1, 2, 3 beside 10¹⁶ in a diagonal matrix), and keep their own vectors."""
     n = w.size
-    if n < 2:
+    if n < 2 or not np.isfinite(w).all():  # an overflowed inf made every tolerance inf: 0 and inf "repeated"
         return v
     eps = np.finfo(w.dtype).eps
     # neighbours this close are looked at (LAPACK split a double eigenvalue 1 of a 3×3 by 1.4e-15, just
@@ -367,33 +367,53 @@ def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.nd
     a64, w64 = np.asarray(a, dtype=np.float64), w.astype(np.float64)
     r = np.zeros(n)
     r[cols] = np.linalg.norm(a64 @ v[:, cols] - v[:, cols] * w64[cols], axis=0)
+    floor = n * eps * float(np.max(np.abs(w64)))  # the solvers' own backward error, about
     start = 0
     for end in range(1, n + 1):
         if end < n:
             gap = w64[end] - w64[end - 1]
-            floor = n * eps * max(abs(w64[end]), abs(w64[end - 1]))
-            if gap <= tol and gap <= 2 * (r[end] + r[end - 1]) + floor:
+            near = n * eps * max(abs(w64[end]), abs(w64[end - 1]))
+            # a group never spans more than tol in all: chained through small gaps, 100 values of
+            # I + 1e-14·noise spanning 4.8e-12 became one "eigenvalue", rebuilt as the identity's axes
+            if gap <= tol and gap <= 2 * (r[end] + r[end - 1]) + near and w64[end] - w64[start] <= tol:
                 continue
         if end - start > 1:
-            k = end - start
-            block = v[:, start:end]
-            basis, found = np.empty((n, k)), 0
-            # column j of P is block·block[j], of length ≤ ‖block[j]‖: only rows of the block that are
-            # not ~0 can give a vector (k of them for an eigenspace along the axes), and P is never formed
-            for j in np.flatnonzero(np.einsum("ij,ij->i", block, block) > 1e-12):
-                col = block @ block[j]
-                q = basis[:, :found]
-                res = col - q @ (q.T @ col)
-                norm = float(np.linalg.norm(res))
-                if norm > 1e-6:  # a new direction, not rounding
-                    basis[:, found] = res / norm
-                    found += 1
-                    if found == k:
-                        break
-            if found == k:
-                v[:, start:end] = basis
+            basis = _eigenspace_basis(v[:, start:end])
+            if basis is not None:
+                # kept only where it is as good an answer as the solver's: its vectors mix eigenvalues
+                # up to the group's width apart, so their residuals grow by about that width
+                new = np.linalg.norm(a64 @ basis - basis * w64[start:end], axis=0)
+                if new.max() <= 4 * r[start:end].max() + floor:
+                    v[:, start:end] = basis
         start = end
     return v.astype(dtype, copy=False)
+
+
+def _eigenspace_basis(block: np.ndarray) -> np.ndarray | None:
+    """An orthonormal basis of the span of block's k orthonormal columns that depends on the span alone:
+    Gram–Schmidt over the columns of its projector P = block·blockᵀ, each step taking the first column
+    whose remainder is within rounding of the largest (on the axes, e₁ before e₃), orthogonalised twice.
+    None if fewer than k directions are found. In column order without pivoting, a remainder of 10⁻⁶
+    was normalised and its rounding grew a millionfold (orthogonality 2e-12 for a 60-fold eigenvalue)."""
+    n, k = block.shape
+    # column j of P is block·block[j], of length ≤ ‖block[j]‖: only rows of the block that are not ~0
+    # can give a vector (k of them for an eigenspace along the axes)
+    rows = np.flatnonzero(np.einsum("ij,ij->i", block, block) > 1e-12)
+    cols = block @ block[rows].T
+    basis = np.empty((n, k))
+    for found in range(k):
+        norms = np.linalg.norm(cols, axis=0)
+        top = float(norms.max(initial=0.0))
+        if top <= 1e-6:  # rounding, not a direction
+            return None
+        j = int(np.argmax(norms >= top * (1 - 1e-9)))
+        q = cols[:, j] / norms[j]
+        done = basis[:, :found]
+        q -= done @ (done.T @ q)  # again: twice is enough
+        q /= np.linalg.norm(q)
+        basis[:, found] = q
+        cols -= np.outer(q, q @ cols)
+    return basis
 
 
 def _sign_fix_real(v: np.ndarray) -> np.ndarray:
@@ -432,7 +452,8 @@ def _sort_eigen(w: np.ndarray, v: np.ndarray):
     return w[order], v[:, order]
 
 
-def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Tracer | None = None) -> dict:
+def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Tracer | None = None,
+        warn=None) -> dict:
     """Eigenvalues (and eigenvectors, as columns) of a square matrix: {"values": w[, "vectors": V]}.
 
     Exactly symmetric input: real eigenvalues ascending, orthonormal eigenvectors. Otherwise complex
@@ -453,6 +474,8 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
         if np.all(w.imag == 0):
             w = w.real.astype(a.dtype, copy=False)
             v = _sign_fix_real(v.real.astype(a.dtype, copy=False))
+    if warn is not None and not np.isfinite(w).all():  # eig "1e308 1e308; 1e308 1e308": 2e308
+        warn(f"eig: eigenvalues beyond {a.dtype.name}'s range, printed as inf (scale the matrix down first)")
     if tracer is not None:
         _trace_eig(tracer, a, w, v, symmetric, engine)
     return {"values": w, "vectors": v} if vectors else {"values": w}

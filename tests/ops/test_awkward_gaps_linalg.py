@@ -274,3 +274,10 @@ def test_dot_and_matrix_vector_products_in_float32_on_views(engine, dtype):
             got = core.matmul([y, a], engine=engine)
             assert got.dtype == dtype and got.shape == (5,), lay
             np.testing.assert_allclose(got, f64(y) @ f64(m), rtol=rtol(dtype, 1e-12, 1e-5), atol=rtol(dtype, 1e-13, 1e-5), err_msg=lay)
+
+
+def test_gen_random_in_float32_stays_below_1():
+    # float64 draws within 2⁻²⁵ of 1 rounded up to 1.0 in float32 (seed 403 has one in 10⁶)
+    from mlcalc.ops import generate
+    a = generate.generate("random", 1000, 1000, seed=403, dtype="float32")
+    assert a.dtype == np.float32 and a.max() < 1 and a.min() >= 0

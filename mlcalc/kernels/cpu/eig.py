@@ -475,7 +475,8 @@ def _eigh(a, want_vectors):
             f"iterations (eigenvalue {-status})"
         )
     order = np.argsort(d, kind="stable")
-    w = d[order] * scale
+    with np.errstate(over="ignore"):  # beyond the float range: inf, which ops.linalg.eig warns about
+        w = d[order] * scale
     V = W[order].T if want_vectors else None
     return w, V
 
