@@ -238,11 +238,13 @@ def refuse_npy(why: str | None = None) -> None:
     refuse_npy_output(OutputOptions(format=s.format, output=s.output), why or SEVERAL_RESULTS_NPY)
 
 
-def emit(result) -> None:
-    """Print or save the result, then the trace (so a pipe consumer gets its data first)."""
+def emit(result, float32_scalars: bool = True) -> None:
+    """Print or save the result, then the trace (so a pipe consumer gets its data first).
+    float32_scalars=False: a report whose floats are float64 facts about the data (inspect's sparsity and
+    condition number), not values in --dtype float32, keeps them whole."""
     from mlcalc.io.write import OutputOptions, emit as _emit
     s = settings()
-    if s.dtype == "float32":
+    if s.dtype == "float32" and float32_scalars:
         result = _float32_scalars(result)
     # bold titles only for a terminal: `-f table | less` or a file gets no escape codes
     tty = sys.stdout is not None and sys.stdout.isatty()

@@ -117,4 +117,4 @@ def inspect(a: str = MATRIX):
     from mlcalc.ops import linalg
     s = settings()
     refuse_npy()
-    emit(linalg.inspect(read(a), engine=s.engine, tracer=s.tracer))
+    emit(linalg.inspect(read(a), engine=s.engine, tracer=s.tracer), float32_scalars=False)  # min, max: float32 already

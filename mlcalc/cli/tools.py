@@ -22,12 +22,11 @@ def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn 
         shape: str = typer.Argument(..., metavar="ROWSxCOLS", help="e.g. 3x3, 100x1, or N for a vector (N×N for eye)."),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for reproducible random matrices (0 or more).")):
     """Generate a matrix."""
-    from mlcalc.errors import MlcalcError
     from mlcalc.ops import generate
     shape = unguard(shape)
     m = re.fullmatch(r"\s*(\d+)\s*(?:[xX×,]\s*(\d+))?\s*", shape)
-    if not m:
-        raise MlcalcError(f"gen: shape {shape!r} is not ROWSxCOLS (e.g. 3x3) or N")
+    if not m:  # a malformed argument is a usage error (exit 2), as a bad KIND or --seed is
+        raise typer.BadParameter(f"{shape!r} is not ROWSxCOLS (e.g. 3x3) or N", param_hint="'ROWSxCOLS'")
     rows = int(m.group(1))
     cols = int(m.group(2)) if m.group(2) is not None else None
     emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer))

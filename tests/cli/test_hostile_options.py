@@ -91,3 +91,17 @@ def test_precision_keeps_whole_numbers_whole():
     r = run_cli("matmul", "1 2; 3 4", "1 2; 3 4", "--precision", "1", "-f", "csv")
     assert r.stdout == "7,10\n2e+01,2e+01\n"  # 10 was 1e+01; 15 and 22 rounded stay visibly rounded
     assert run_cli("scale", "1200 1234.5", "--by", "1", "--precision", "2", "-f", "json").stdout.strip() == "[1200, 1.2e+03]"
+
+
+@pytest.mark.parametrize("shape", ["abc", "x3", "3x", "3x3x3", "-3"])
+def test_gen_with_a_malformed_shape_is_a_usage_error(shape):
+    # it exited 1, as for bad data, where a bad KIND or --seed exits 2
+    r = run_cli("gen", "randn", shape)
+    assert r.code == 2 and "ROWSxCOLS" in r.stderr
+
+
+def test_inspect_in_float32_keeps_its_float64_facts_whole():
+    # sparsity and the condition number are float64 facts about the data: --dtype float32 printed 0.6666667
+    r = run_cli("inspect", "1 0 0; 0 1 0; 0 0 1.1", "--dtype", "float32", "-f", "json")
+    got = json.loads(r.stdout)
+    assert r.code == 0 and got["sparsity"] == 2 / 3 and got["max"] == 1.1  # float32 1.1, printed shortest
