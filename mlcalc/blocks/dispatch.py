@@ -167,6 +167,8 @@ def working_bytes(path: str, dtype) -> int:
     """An NPY file's size in memory in the working dtype (what the budget weighs: a uint8 file of 30 KB
     is 240 KB as float64; weighed by its file size it went neither by blocks nor into memory)."""
     info = storage.inspect_npy(path, path, max_ndim=64)
+    if not info.shape:  # one number (a 0-d file) never goes by blocks: rows of shape () were an IndexError
+        return 0
     return int(np.prod(info.shape)) * np.dtype(dtype).itemsize
 
 

@@ -215,6 +215,7 @@ def _blocked_predict(m, spec: str, s):
     dtype = dispatch.working_dtype(s)  # float32 under --dtype float32, as in memory
     if dispatch.working_bytes(spec, dtype) <= limit // 2:
         return None
+    untraced_by_blocks("predict", "DATA is")  # as every other command by blocks says (predict said nothing)
     blocks = storage.NpyBlocks.open(spec, dtype)
     if len(blocks.shape) == 1 and 1 < len(m["features"]) and blocks.shape[0] <= len(m["features"]) + 1:
         # one row of features (and target), as in memory: a few numbers, whatever the budget

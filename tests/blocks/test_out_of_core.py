@@ -382,3 +382,22 @@ def test_trace_by_blocks_says_it_is_not_available(tmp_path):
         args = [str(tmp_path / a) if a.endswith(".npy") else a for a in args]
         r = run_cli(*args, "--memory-limit", "10KB", "--trace")
         assert r.code == 0 and "--trace is not available when the operands are worked through by blocks" in r.stderr
+
+
+def test_a_0d_npy_is_never_worked_by_blocks(tmp_path):
+    # its "rows" were read as shape[0] of (): an internal IndexError under a budget below 16 bytes
+    np.save(tmp_path / "z.npy", np.array(2.5))
+    r = run_cli("norm", str(tmp_path / "z.npy"), "--memory-limit", "8")
+    assert r.code == 0 and r.stdout.strip() == "2.5"
+
+
+def test_predict_by_blocks_says_that_trace_is_skipped(tmp_path):
+    # every other command by blocks warns; predict printed nothing at all on stderr
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3000, 3))
+    np.save(tmp_path / "d.npy", data)
+    model = str(tmp_path / "m.json")
+    assert run_cli("train-linreg", str(tmp_path / "d.npy"), "--method", "normal", "--save", model).code == 0
+    r = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "d.npy"), "--memory-limit", "16KB", "--trace",
+                "-f", "csv")
+    assert r.code == 0 and "--trace is not available" in r.stderr and len(r.stdout.split()) == 3000
