@@ -44,6 +44,7 @@ def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dt
     result = a.reshape(-1) if vector else a
     if tracer is not None:
         how = _HOW[kind] + (f", NumPy's default_rng(seed={seed}) (PCG64)" if kind in ("random", "randn") else "")
-        tracer.step(f"Generate a vector of {rows}" if vector else f"Generate a {rows}×{cols} matrix", how, result=result,
+        what = f"a vector of {rows}" if vector else f"a {rows}×{cols} matrix"
+        tracer.step(f"Generate {what}", how, result=result,
                     note="the same --seed gives the same numbers on every machine" if seed is not None and kind in ("random", "randn") else "")
     return result

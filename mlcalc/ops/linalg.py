@@ -373,9 +373,9 @@ def _canonical_eigenspaces(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.nd
         if end < n:
             gap = w64[end] - w64[end - 1]
             near = n * eps * max(abs(w64[end]), abs(w64[end - 1]))
-            # a group never spans more than tol in all: chained through small gaps, 100 values of
-            # I + 1e-14·noise spanning 4.8e-12 became one "eigenvalue", rebuilt as the identity's axes
-            if gap <= tol and gap <= 2 * (r[end] + r[end - 1]) + near and w64[end] - w64[start] <= tol:
+            # a group never spans more than tol in all (so no gap does): chained through small gaps, 100
+            # values of I + 1e-14·noise spanning 4.8e-12 became one "eigenvalue", the identity's axes
+            if w64[end] - w64[start] <= tol and gap <= 2 * (r[end] + r[end - 1]) + near:
                 continue
         if end - start > 1:
             basis = _eigenspace_basis(v[:, start:end])
