@@ -7,6 +7,7 @@ input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -308,18 +309,33 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
         end -= 1
     if data.find(b"\n", start, end) < 0 or data.startswith(b"{", start):
         return None
-    import tempfile
-
     try:
-        with tempfile.NamedTemporaryFile(prefix=".mlcalc-", suffix=".csv") as f:
+        with _spill_file() as (f, path):
             f.write(data)
             f.flush()
-            if not csvfast.should_use(f.name):  # JSON, or an Octave matrix
+            if not csvfast.should_use(path):  # JSON, or an Octave matrix
                 return None
-            values, names = csvfast.read(f.name, source, opts.delimiter)
+            values, names = csvfast.read(path, source, opts.delimiter)
     except OSError:  # no room in the temporary folder: the small-file path reads it from memory
         return None
     return _typed(Operand(values, source, names), opts)
+
+
+@contextlib.contextmanager
+def _spill_file():
+    """A temporary file and a path that opens it. On Linux the file has no name in the temporary
+    folder from the start (opened through /proc/self/fd), so even a SIGKILL mid-parse leaves nothing
+    behind; elsewhere it is a named file that is removed on exit."""
+    import tempfile
+
+    if os.path.isdir("/proc/self/fd"):
+        with tempfile.TemporaryFile(prefix=".mlcalc-", suffix=".csv") as f:
+            path = f"/proc/self/fd/{f.fileno()}"
+            if os.path.exists(path):
+                yield f, path
+                return
+    with tempfile.NamedTemporaryFile(prefix=".mlcalc-", suffix=".csv") as f:
+        yield f, f.name
 
 
 # from this size a JSON operand is tried with json's C parser first (literal.json_floats)

@@ -360,3 +360,28 @@ def test_the_fast_float_text_is_format_numbers():
     arr = np.array(specials)
     assert write.render_delimited(arr.reshape(2, -1), ",").splitlines()[0].split(",")[:3] == ["0", "-0", "1"]
     assert write.render_json(arr[9:12]) == '["nan", "inf", "-inf"]\n'
+
+
+def test_large_csv_from_a_pipe_spills_to_a_file_with_no_name(monkeypatch, tmp_path):
+    # the parallel parser needs a file to map; a named temporary file was left behind by a SIGKILL
+    # mid-parse, so on Linux it has no name in the temporary folder at any time
+    from mlcalc.io import read
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(csvfast, "THRESHOLD", 1 << 10)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 1 << 10)
+    seen = []
+    real_read = csvfast.read
+
+    def watched(path, source, delimiter):
+        seen.append(os.listdir(tmp_path))
+        return real_read(path, source, delimiter)
+
+    monkeypatch.setattr(csvfast, "read", watched)
+    rows = np.arange(3000.0).reshape(1000, 3) / 7
+    text = "\n".join(",".join(map(repr, row)) for row in rows.tolist()).encode()
+    op = read._from_bytes(text, "standard input", read.ReadOptions())
+    assert np.array_equal(op.values, rows)
+    assert seen and (not seen[0] or not os.path.isdir("/proc/self/fd"))
+    assert not os.listdir(tmp_path)
