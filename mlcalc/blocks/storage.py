@@ -32,11 +32,48 @@ def parse_size(text: str) -> int:
 
 
 def default_budget() -> int:
-    """Half of this machine's physical memory."""
+    """Half of the memory this process may use: the machine's physical memory, or its cgroup's limit
+    where that is lower (a container given 2 GB on a 64 GB host would otherwise plan for 32)."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return 4 * 2**30
+        memory = 8 * 2**30
+    limit = cgroup_memory_limit()
+    return min(memory, limit if limit is not None else memory) // 2
+
+
+def cgroup_memory_limit(root: str = "/sys/fs/cgroup", own: str = "/proc/self/cgroup") -> int | None:
+    """The lowest memory limit of this process's cgroup and its ancestors (cgroup v2's memory.max, or
+    v1's memory.limit_in_bytes), None where none is set or there are no cgroups."""
+    try:
+        with open(own) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    files = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            base, name = root, "memory.max"
+        elif "memory" in controllers.split(","):
+            base, name = os.path.join(root, "memory"), "memory.limit_in_bytes"
+        else:
+            continue
+        steps = [p for p in path.split("/") if p]
+        files += [os.path.join(base, *steps[:k], name) for k in range(len(steps) + 1)]
+    limits = []
+    for name in files:
+        try:
+            with open(name) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():  # "max" (v2) is no limit; v1 writes no limit as a huge number
+            limits.append(int(text))
+    return min(limits) if limits else None
 
 
 class NpyBlocks:

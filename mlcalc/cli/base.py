@@ -140,7 +140,7 @@ def global_options(
     trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
     trace_format: TraceFormat = typer.Option(TraceFormat.text, "--trace-format", help="Trace as text, markdown or latex."),
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM)."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM, or of a lower cgroup limit)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print mlcalc's version and exit."),
 ) -> None:

@@ -376,7 +376,7 @@ def _check_text_size(result) -> None:
     from mlcalc.blocks.storage import default_budget
     if n * TEXT_BYTES_PER_VALUE > default_budget():
         raise MlcalcError(f"the result has {n:,} values: as text that needs about "
-                          f"{n * TEXT_BYTES_PER_VALUE / 1e9:.0f} GB of memory, more than half of this machine's; "
+                          f"{n * TEXT_BYTES_PER_VALUE / 1e9:.0f} GB of memory, more than half of what this process may use; "
                           "write it with -o FILE.npy (or -f npy)")
 
 

@@ -401,3 +401,27 @@ def test_predict_by_blocks_says_that_trace_is_skipped(tmp_path):
     r = run_cli("predict", str(tmp_path / "m.json"), str(tmp_path / "d.npy"), "--memory-limit", "16KB", "--trace",
                 "-f", "csv")
     assert r.code == 0 and "--trace is not available" in r.stderr and len(r.stdout.split()) == 3000
+
+
+def test_the_default_budget_follows_the_cgroup_memory_limit(tmp_path, monkeypatch):
+    # half the host's RAM planned 32 GB inside a container given 2 GB: the kernel's OOM killer ends it
+    v2 = tmp_path / "v2"
+    (v2 / "a" / "b").mkdir(parents=True)
+    (v2 / "a" / "memory.max").write_text("3000000\n")
+    (v2 / "a" / "b" / "memory.max").write_text("max\n")
+    (tmp_path / "own2").write_text("0::/a/b\n")
+    assert storage.cgroup_memory_limit(str(v2), str(tmp_path / "own2")) == 3000000
+    v1 = tmp_path / "v1"
+    (v1 / "memory" / "c").mkdir(parents=True)
+    (v1 / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")
+    (v1 / "memory" / "c" / "memory.limit_in_bytes").write_text("2000000\n")
+    (tmp_path / "own1").write_text("5:cpu:/\n4:memory:/c\n0::/\n")
+    assert storage.cgroup_memory_limit(str(v1), str(tmp_path / "own1")) == 2000000
+    assert storage.cgroup_memory_limit(str(v1), str(tmp_path / "absent")) is None
+    (tmp_path / "own3").write_text("0::/\n")
+    assert storage.cgroup_memory_limit(str(tmp_path / "empty"), str(tmp_path / "own3")) is None
+
+    monkeypatch.setattr(storage, "cgroup_memory_limit", lambda: 2000000)
+    assert storage.default_budget() == 1000000
+    monkeypatch.setattr(storage, "cgroup_memory_limit", lambda: None)
+    assert storage.default_budget() > 1000000
