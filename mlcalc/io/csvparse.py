@@ -157,11 +157,17 @@ def _header_cells(line: str, delimiter: str | None) -> list[str]:
     return [_unquote(c) for c in split_line(line, delimiter)]
 
 
-def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
-    """The first data line's cells as column names when any is not a number, else None (data).
+# cells that mark a missing value in exported tables (pandas' na_values and the like): never a column name
+_MISSING_MARKS = frozenset({"na", "n/a", "#n/a", "#na", "<na>", "null", "none", "nil", "missing", "?", "-", "--", "."})
 
-    A comment after the numbers ("1,2  # note") is refused here: read as a header, it would
-    silently drop the row, while on any later line it is an error."""
+
+def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
+    """The first data line's cells as column names when none of them is a number (CLI.md: "a
+    non-numeric first row is a header"), else None (data).
+
+    A first row that mixes numbers and text is refused with the first text cell's position: read as a
+    header it would silently drop a data row with a typo or an "NA" ("1,NA" trained on the rest), while
+    on any later line that is an error. So is a comment after the numbers ("1,2  # note")."""
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
@@ -169,6 +175,11 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() else []
     if before and all(is_number(c) for c in before if c) and any(before):
         raise InputError(_comment_after_data(source, number, note))
+    if any(is_number(c) for c in cells) or all(not c or c.lower() in _MISSING_MARKS for c in cells):
+        column, cell = next((j, c) for j, c in enumerate(cells, 1) if not is_number(c))
+        what = f"{cell!r} is not a number" if cell else "an empty cell"
+        raise InputError(f"{source} line {number}, column {column}: {what} (a first row is a header only "
+                         "when it holds names alone)")
     return cells
 
 

@@ -54,3 +54,18 @@ def test_a_comment_after_the_data_is_an_error_on_any_line(text, line):
 def test_header_is_still_detected():
     t = parse_text("x,y\n1,2\n", "a.csv")
     assert t.names == ["x", "y"] and t.rows == [[1.0, 2.0]]
+    t = parse_text(",a,b\n0,1,2\n", "a.csv")  # pandas' to_csv with its index: the first name is empty
+    assert t.names == ["", "a", "b"] and t.rows == [[0.0, 1.0, 2.0]]
+
+
+@pytest.mark.parametrize("text,where", [
+    ("1,2x\n3,4\n", "column 2: '2x' is not a number"),
+    ("1,NA\n2,4\n", "column 2: 'NA' is not a number"),
+    ("NA\n1\n2\n", "column 1: 'NA' is not a number"),
+    ("-,?\n1,2\n", "column 1: '-' is not a number"),
+    ("country,2019\n1,2\n", "column 1: 'country' is not a number"),
+])
+def test_a_first_row_mixing_numbers_and_text_is_an_error_not_a_header(text, where):
+    # it was taken as a header, and the data row with a typo or an NA was silently dropped (exit 0)
+    with pytest.raises(InputError, match=f"^a\\.csv line 1, {where} \\(a first row is a header only when it holds names alone\\)$"):
+        parse_text(text, "a.csv")
