@@ -25,7 +25,26 @@ EPILOG = (
     "mlcalc gen randn 3x3 --seed 1 | mlcalc inv - -f json"
 )
 
-app = typer.Typer(
+GLOBAL_HINT = ("Global options (-f/--format, -o/--output, --precision, --dtype, --engine, --threads, --trace, "
+               "--quiet, ...) go before or after the command: mlcalc --help lists them.")
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help ends by pointing at the global options, which it accepts but does not list."""
+
+    def format_epilog(self, ctx, formatter) -> None:
+        super().format_epilog(ctx, formatter)
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(GLOBAL_HINT)
+
+
+class _App(typer.Typer):
+    def command(self, *args, cls=None, **kwargs):
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+app = _App(
     name="mlcalc",
     help="A command-line matrix and neural-network calculator: NumPy-correct results, Numba kernels, "
          "and step-by-step traces (--trace).",
@@ -138,13 +157,14 @@ def global_options(
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Cap the kernel threads."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr but errors."),
     trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
-    trace_format: TraceFormat = typer.Option(TraceFormat.text, "--trace-format", help="Trace as text, markdown or latex."),
+    trace_format: Optional[TraceFormat] = typer.Option(None, "--trace-format", help="Trace as text, markdown or latex (implies --trace)."),
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM, or of a lower cgroup limit)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print mlcalc's version and exit."),
 ) -> None:
     global _settings
+    trace = trace or trace_format is not None  # asking for a trace's format asks for the trace
     output, memory_limit, scheduler = unguard(output), unguard(memory_limit), unguard(scheduler)
     if output is not None and not output.strip():
         raise typer.BadParameter("needs a file name (or - for standard output)", param_hint="'--output'")
@@ -163,7 +183,7 @@ def global_options(
     _settings = Settings(
         format=format.value if format else None, output=output, precision=precision, header=header,
         dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,
-        quiet=quiet, trace=trace, trace_format=trace_format.value, exact=exact,
+        quiet=quiet, trace=trace, trace_format=(trace_format or TraceFormat.text).value, exact=exact,
         memory_limit=memory_limit, scheduler=scheduler,
     )
     argv = (ctx.obj or {}).get("argv", [])

@@ -93,9 +93,16 @@ def _float_text(f: float) -> str:
     return repr(f)  # 'nan', 'inf', '-inf' included
 
 
+def _json_number(text: str) -> str:
+    """A number's text as JSON: non-finite values as strings (CLI.md), and −0 as -0.0, since JSON
+    readers such as Python's json and JavaScript read "-0" as the integer 0 and lose the sign."""
+    if text in ("nan", "inf", "-inf"):
+        return f'"{text}"'
+    return "-0.0" if text == "-0" else text
+
+
 def _json_float_text(f: float) -> str:
-    text = _float_text(f)
-    return f'"{text}"' if text in ("nan", "inf", "-inf") else text
+    return _json_number(_float_text(f))
 
 
 def _json_value(x, precision):
@@ -105,8 +112,7 @@ def _json_value(x, precision):
     np = _numpy()
     if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
         return '{"re": %s, "im": %s}' % (_json_value(x.real, precision), _json_value(x.imag, precision))
-    text = format_number(x, precision)
-    return f'"{text}"' if text in ("nan", "inf", "-inf") else text
+    return _json_number(format_number(x, precision))
 
 
 # ---------------------------------------------------------------- shapes of results

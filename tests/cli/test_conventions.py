@@ -133,6 +133,8 @@ def test_every_command_has_examples_and_plain_brackets_in_its_help():
     for name in names:
         out = run_cli(name, "--help").stdout
         assert "Example" in out, name
+        # it accepts -f, -o, --trace… after its arguments but listed only -h: point at where they are
+        assert "Global options" in out and "mlcalc --help lists them" in " ".join(out.split()), name
         assert "\\[" not in out, name  # Typer's Rich escaping ("\\[required]") in plain help
 
 

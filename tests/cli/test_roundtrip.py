@@ -35,6 +35,16 @@ def test_csv_json_csv_is_bit_exact():
     assert np.array_equal(got.view(np.uint64), a.view(np.uint64))
 
 
+def test_negative_zero_survives_json_readers():
+    # "-0" is the integer 0 to Python's json (and JavaScript): the sign was lost outside mlcalc and jq
+    for extra in ([], ["--precision", "3"], ["--dtype", "float32"]):
+        r = run_cli("scale", "[[-0.0, 1], [2.5, -0.0]]", "--by", "1", "-f", "json", *extra)
+        got = np.array(json.loads(r.stdout))
+        assert r.stdout.strip() == "[[-0.0, 1], [2.5, -0.0]]" and np.signbit(got).tolist() == [[True, False], [False, True]]
+    assert run_cli("scale", "-0.0", "--by", "1", "-f", "json").stdout.strip() == "[-0.0]"
+    assert run_cli("scale", "-0.0", "--by", "1", "-f", "csv").stdout.strip() == "-0"
+
+
 def test_nan_and_inf_survive_json():
     r = run_cli("add", "[[1, nan], [-inf, inf]]", "0", "-f", "json")
     assert r.stdout.strip() == '[[1, "nan"], ["-inf", "inf"]]'

@@ -24,6 +24,17 @@ def test_matmul_trace_matches_its_snapshot(fmt):
     assert r.stderr == expected
 
 
+def test_a_trace_format_alone_asks_for_the_trace():
+    # --trace-format markdown without --trace printed no trace and said nothing
+    with_both = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv", "--trace", "--trace-format", "markdown",
+                        env={"NO_COLOR": "1", "COLUMNS": "100"})
+    alone = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv", "--trace-format", "markdown",
+                    env={"NO_COLOR": "1", "COLUMNS": "100"})
+    assert alone.code == 0 and alone.stdout == with_both.stdout
+    assert alone.stderr == with_both.stderr == (SNAPSHOTS / "matmul_2x2.markdown").read_text(encoding="utf-8")
+    assert run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "csv").stderr == ""
+
+
 def test_matmul_steps_hold_the_numbers_of_the_result():
     tracer = Tracer()
     a, b = np.array([[1.0, 2], [3, 4]]), np.array([[5.0, 6], [7, 8]])
