@@ -271,8 +271,8 @@ def _parse_number(buf, i, e, pow_hi, pow_lo, pow10):
                 ex = ex * 10 + d
             nex += 1
             j += 1
-        if nex == 0:
-            return 0, 0.0, U64(0), j
+        if nex == 0 or ex >= 100000:  # a 6-digit exponent stopped collecting digits: "0.<10⁶ zeros>1e1000005"
+            return 0, 0.0, U64(0), j    # is 10⁴, not 0, so Python reads such a cell
         q += -ex if eneg else ex
         i = j
     if w == U64(0):

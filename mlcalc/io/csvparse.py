@@ -81,7 +81,7 @@ def to_number(cell: str, exact: bool = False):
             raise ValueError("division by zero")
         from fractions import Fraction
         f = Fraction(int(num), int(den))
-        return f if exact else float(f)
+        return f if exact else as_float(f)  # 10⁴⁰⁰/3 is inf, as 1e400 is
     raise ValueError(cell)
 
 

@@ -92,3 +92,25 @@ def test_reader_uses_the_fast_path_for_large_files(tmp_path, monkeypatch):
     p.write_text("x,y\n1,2\n3,4\n")
     op = read_operand(str(p))
     assert calls and op.names == ["x", "y"] and op.values.tolist() == [[1, 2], [3, 4]]
+
+
+def test_a_seven_digit_exponent_is_read_as_float_reads_it(tmp_path):
+    # the kernel stopped collecting exponent digits after six: 0.<10⁶ zeros>1e1000005 read as 0, not 10⁴
+    cells = ["0." + "0" * 1000000 + "1e1000005", "1e-0000000000000000000000001", "5e999999", "-7e-999999"]
+    p = tmp_path / "e.csv"
+    p.write_text("\n".join(f"{c},{k}" for k, c in enumerate(cells)) + "\n")
+    got, _ = csvfast.read(str(p), "e.csv", None)
+    assert same_bits(got[:, 0], np.array([float(c) for c in cells])) and got[0, 0] == 1e4
+
+
+def test_a_fraction_beyond_the_float_range_is_inf_on_every_path(tmp_path):
+    # float(Fraction) raised OverflowError: "internal error" with no operand, line or column
+    big = "1" + "0" * 400
+    p = tmp_path / "f.csv"
+    p.write_text(f"{big}/3,-{big}/7\n1/3,2\n")
+    want = np.array([[np.inf, -np.inf], [1 / 3, 2]])
+    got, _ = csvfast.read(str(p), "f.csv", None)
+    assert same_bits(got, want) and same_bits(slow(str(p))[0], want)
+    from conftest import run_cli
+    r = run_cli("transpose", f"{big}/3 1", "-f", "json")
+    assert r.code == 0 and r.stdout.strip() == '[["inf"], [1]]'
