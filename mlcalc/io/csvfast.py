@@ -43,23 +43,30 @@ _kernels = None
 
 
 def should_use(path: str) -> bool:
-    """True for a text file big enough for the parallel parser (and not mlcalc's JSON output)."""
+    """True for a text file big enough for the parallel parser that holds rows of delimited text."""
     from mlcalc.engine import numba_loaded
 
     limit = min(THRESHOLD, WARM_THRESHOLD) if numba_loaded() else THRESHOLD
     try:
         if os.path.getsize(path) < limit:
             return False
-        with open(path, "rb") as f:
-            head = f.read(1 << 12).removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-            while not head:  # the first byte after any number of leading blanks
-                chunk = f.read(1 << 16)
-                if not chunk:
-                    break
-                head = chunk.lstrip(b" \t\r\n")
-    except OSError:
+        import mmap
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return holds_rows(mm)
+    except (OSError, ValueError):
         return False
-    return not head.startswith(b"[")
+
+
+def holds_rows(buf) -> bool:
+    """Whether text (bytes or a memory map) is rows for this reader. The small-file path's other forms
+    are not: mlcalc's JSON (nested lists, or an object of several results, whose message is read.py's),
+    an Octave matrix in brackets, and one line of Octave rows ("1 2; 3 4") or of one CSV row."""
+    start, end = (3 if buf[:3] == b"\xef\xbb\xbf" else 0), len(buf)
+    while start < end and buf[start] in b" \t\r\n":
+        start += 1
+    while end > start and buf[end - 1] in b" \t\r\n":
+        end -= 1
+    return start < end and buf[start] not in b"[{" and buf.find(b"\n", start, end) >= 0
 
 
 def read(path: str, source: str, delimiter: str | None):

@@ -297,18 +297,8 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
     temporary folder cannot hold it."""
     from mlcalc.io import csvfast
 
-    if opts.exact or len(data) < csvfast.THRESHOLD:
-        return None
-    # _from_text's own reading first: one line between blanks may be an Octave row list ("1 2; 3 4"), and
-    # a JSON object gets its message there; the parallel reader takes rows of delimited text
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    end = len(data)
-    while start < end and data[start] in b" \t\r\n":
-        start += 1
-    while end > start and data[end - 1] in b"\r\n":
-        end -= 1
-    if data.find(b"\n", start, end) < 0 or data.startswith(b"{", start):
-        return None
+    if opts.exact or len(data) < csvfast.THRESHOLD or not csvfast.holds_rows(data):
+        return None  # _from_text's own forms: one line of Octave rows, JSON, an Octave matrix
     try:
         with _spill_file() as (f, path):
             f.write(data)

@@ -114,3 +114,21 @@ def test_a_fraction_beyond_the_float_range_is_inf_on_every_path(tmp_path):
     from conftest import run_cli
     r = run_cli("transpose", f"{big}/3 1", "-f", "json")
     assert r.code == 0 and r.stdout.strip() == '[["inf"], [1]]'
+
+
+@pytest.mark.parametrize("text", ["1.5 2.25 3; 4 5 6\n\n", "\ufeff {\"S\": [1, 2], \"U\": [[1, 0], [0, 1]]}\n",
+                                  "[1 2\n 3 4]\n", "  1,2,3  \n"])
+def test_a_big_file_in_the_small_paths_own_forms_reads_as_a_small_one(tmp_path, text):
+    # from 8 MB a file went to the parallel reader whatever it held: one line of Octave rows became "a
+    # header row but no data rows", and a JSON object lost its "take one of its results" message
+    from conftest import run_cli
+
+    p = tmp_path / "f.txt"
+    p.write_text(text, encoding="utf-8")
+    assert not csvfast.should_use(str(p)) and not csvfast.holds_rows(text.encode())
+    fast = run_cli("transpose", str(p), "-f", "json")
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(csvfast, "THRESHOLD", 1 << 40)
+        m.setattr(csvfast, "WARM_THRESHOLD", 1 << 40)
+        small = run_cli("transpose", str(p), "-f", "json")
+    assert (fast.code, fast.stdout, fast.stderr) == (small.code, small.stdout, small.stderr)
