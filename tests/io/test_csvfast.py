@@ -25,7 +25,8 @@ def slow(text, delimiter=None):
 def fast(tmp_path, text, delimiter=None, newline=""):
     p = tmp_path / "a.csv"
     p.write_bytes(text.encode("utf-8"))
-    assert csvfast.should_use(str(p))
+    # one line is the small path's (it may be an Octave row list); csvfast.read still reads it alike
+    assert csvfast.should_use(str(p)) or not csvfast.holds_rows(text.encode("utf-8"))
     return csvfast.read(str(p), "a.csv", delimiter)
 
 
