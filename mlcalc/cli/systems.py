@@ -105,7 +105,7 @@ def rank(a: str = MATRIX, tol: Optional[float] = TOL):
     emit(systems.rank(read(a), tol=tol, engine=s.engine, tracer=s.tracer))
 
 
-@app.command(epilog='Examples: mlcalc rref "1 2 3; 4 5 6; 7 8 9"  ·  mlcalc rref "1 2 3; 4 5 6" --exact --trace  ·  '
+@app.command(epilog='Examples: mlcalc rref "1 2 3; 4 5 6; 7 8 9" --exact  (fractions: no rounding noise)  ·  mlcalc rref "1 2 3; 4 5 6" --exact --trace  ·  '
                     'mlcalc rref aug.csv --tol 1e-9')
 def rref(a: str = MATRIX, tol: Optional[float] = TOL):
     """Reduced row echelon form (Gauss–Jordan; the trace names the pivot columns)."""

@@ -170,9 +170,9 @@ def _trace_activate(tracer, x, fn, grad, alpha, approx, grad_out, result):
         kink = (f"; x is within h of 0, {fn}'s kink, where it has no derivative: the difference straddles it"
                 + (f" (at 0 mlcalc takes g′(0) = {g.reshape(-1)[i]:g}, as PyTorch does)" if xf[i] == 0 else ""))
     tracer.step("Check: central finite difference at one element",
-                f"(g(x + h) − g(x − h)) / 2h at x = {xf[i]:.6g}, h = {h:.1g}",
+                f"|(g(x + h) − g(x − h)) / 2h − g′(x)| at x = {xf[i]:.6g}, h = {h:.1g}",
                 result=abs(fd - g.reshape(-1)[i]), note=f"finite difference {fd:.10g}, analytic "
-                                                         f"{g.reshape(-1)[i]:.10g}: the residual is above{kink}")
+                                                         f"{g.reshape(-1)[i]:.10g}{kink}")
 
 
 # ================================================================ dense layer
@@ -586,8 +586,9 @@ def _trace_conv2d(tracer, x, k, stride, padding, out):
     direct = float(np.sum(k[0].astype(np.float64) * xp[:, :kh, :kw]))
     # out[o, y, x] = Σ K[o, c, i, j]·X[c, S·y + i − P, S·x + j − P]; at y = x = 0 the stride drops out
     at = "X[c, i, j]" if padding == 0 else f"X[c, i − {padding}, j − {padding}]  (0 outside X: the padding)"
-    tracer.step("Check: out[0, 0] by the direct sum", f"Σ_c,i,j K[0, c, i, j]·{at}",
-                result=abs(direct - float(out[0, 0, 0])), note=f"direct {direct:.10g}; the residual is above")
+    tracer.step("Check: out[0, 0] by the direct sum", f"|Σ_c,i,j K[0, c, i, j]·{at} − out[0, 0]|",
+                result=abs(direct - float(out[0, 0, 0])),
+                note=f"direct sum {direct:.10g}, out[0, 0] {float(out[0, 0, 0]):.10g}")
 
 
 # ================================================================ embeddings

@@ -150,7 +150,7 @@ def test_predict_refuses_a_json_that_is_not_a_model(tmp_path):
 @pytest.mark.parametrize("change,fragment", [
     ({"intercept": float("nan")}, "NaN where a model holds finite numbers"),
     ({"intercept": 10 ** 400}, "finite numbers"), ({"coef": [True]}, "finite numbers"),
-    ({"coef": [1.0, 2.0]}, "2 coefficients for 1 features"), ({"features": [3]}, "distinct names"),
+    ({"coef": [1.0, 2.0]}, "2 coefficients for 1 feature"), ({"features": [3]}, "distinct names"),
     ({"target_column": -7}, "target_column"), ({"target_column": "abc"}, "target_column"),
     ({"kind": "logistic"}, "kind 'logistic'")])
 def test_predict_refuses_a_corrupted_model_with_what_is_wrong(tmp_path, change, fragment):

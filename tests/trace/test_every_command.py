@@ -177,6 +177,16 @@ def test_smaller_trace_wordings():
     assert "(2 pivots; entries within 1.12231e-14 of 0 count as 0)" in r.stderr
 
 
+def test_check_steps_name_the_difference_they_show():
+    # the arrow after "Σ K·X" or the finite difference showed |difference|: a learner read "Σ … → 0"
+    r = run_cli("conv2d", "1 2 3; 4 5 6; 7 8 9", "1 0; 0 -1", "--trace", "-f", "csv", env={"NO_COLOR": "1"})
+    assert "|Σ_c,i,j K[0, c, i, j]·X[c, i, j] − out[0, 0]|\n  → 0\n  (direct sum -4, out[0, 0] -4)" in r.stderr
+    r = run_cli("activate", "-1", "--fn", "sigmoid", "--grad", "--trace", "-f", "csv", env={"NO_COLOR": "1"})
+    assert "|(g(x + h) − g(x − h)) / 2h − g′(x)| at x = -1, h = 1e-06" in r.stderr
+    r = run_cli("train-linreg", "1 2; 2 4; 3 6", "--trace", "-f", "csv", env={"NO_COLOR": "1"})
+    assert "(3 rows, 1 feature; " in r.stderr
+
+
 def test_conv2d_trace_shows_each_output_image(tmp_path):
     np.save(tmp_path / "x.npy", np.arange(18.0).reshape(2, 3, 3))
     np.save(tmp_path / "k.npy", np.arange(16.0).reshape(2, 2, 2, 2))
