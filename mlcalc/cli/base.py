@@ -209,6 +209,10 @@ def global_options(
     if output:
         from mlcalc.io.write import check_output_path
         check_output_path(output)  # fail before the work, not after
+    elif format is Format.npy and sys.stdout is not None and sys.stdout.isatty():
+        from mlcalc.errors import MlcalcError  # as gzip does: raw bytes would garble the terminal
+        raise MlcalcError("-f npy writes binary data, not for a terminal: redirect it (> x.npy, | mlcalc ...) "
+                          "or use -o x.npy")
     if trace:
         from mlcalc.trace.steps import Tracer
         _settings.tracer = Tracer(exact=exact)

@@ -62,7 +62,10 @@ def exact_digits(cell: str) -> int:
 
 def to_number(cell: str, exact: bool = False):
     """One cell as float (or Fraction when exact); ValueError when it is not a number, TooLongForExact
-    (a ValueError) when exact and its value needs more than EXACT_DIGITS digits."""
+    (a ValueError) when exact and its value needs more than EXACT_DIGITS digits. A quoted number ("1.5",
+    as csv.QUOTE_ALL and some spreadsheets write it) is that number, as pandas reads it."""
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].strip()
     if _NUMBER.fullmatch(cell):
         if exact:
             low = cell.lower().lstrip("+-")

@@ -39,7 +39,7 @@ def meant_as_literal(spec: str) -> bool:
     tokens = [t for t in re.split(r"[\s,;\[\]]+", text) if t]
     numbers = sum(csvparse.is_number(t) for t in tokens)
     if ";" in text or text.startswith("["):
-        return numbers > 0
+        return numbers > 0 or not tokens  # "[]", "[[]]" or ";": an empty literal, which its parse names
     return len(tokens) > 1 and 2 * numbers > len(tokens)
 
 
@@ -78,6 +78,8 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
             rows = rows[:-1]  # a trailing ';' as Octave allows
         one_dimensional = len(rows) == 1 and not rows_given
         cells = [_row_cells(row, i, label) for i, row in enumerate(rows, start=1)]
+        if not cells:  # ";" or "[;]"
+            raise InputError(f"{label}: the literal is empty")
     width = len(cells[0])
     for i, row in enumerate(cells, start=1):
         if not row:

@@ -126,6 +126,8 @@ def _check_path(path: str) -> None:
 def _read_path(path: str, opts: ReadOptions) -> Operand:
     _check_path(path)
     ext = os.path.splitext(path)[1].lower()
+    if ext in NPY_EXTENSIONS and not os.path.isfile(path):
+        ext = ""  # a FIFO or a link to /dev/stdin named x.npy has no size to check: read it as a stream
     try:
         if ext in NPY_EXTENSIONS:
             return _typed(Operand(npyfile.load_npy_file(path, path, opts.max_ndim, opts.exact), path), opts)
@@ -272,9 +274,10 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
+            advice = ("write it to a file first (NPY files that large are worked through by blocks)" if npy else
+                      "write it to a file first (or make it NPY, -f npy)")
             raise InputError(f"{source}: more than {limit / 1e9:.3g} GB from a pipe or device, more "
-                             "than the memory budget can parse: write it to a file first (or make it "
-                             "NPY, -f npy), or raise --memory-limit")
+                             f"than the memory budget can {'hold' if npy else 'parse'}: {advice}, or raise --memory-limit")
         if len(chunk) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
             break                # make a terminal's user press Ctrl-D twice
     return b"".join(chunks)

@@ -333,3 +333,29 @@ def test_an_operand_typed_at_a_terminal_ends_with_one_ctrl_d():
         if p.poll() is None:
             p.kill()
         os.close(master)
+
+
+def test_npy_is_not_written_to_a_terminal():
+    # raw NPY bytes garbled the terminal; gzip refuses the same way
+    import os
+    import pty
+
+    main, side = pty.openpty()
+    try:
+        p = subprocess.run([sys.executable, "-m", "mlcalc", "transpose", "1 2", "-f", "npy"], stdout=side,
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120)
+        os.close(side)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert p.returncode == 1 and b"NUMPY" not in shown
+    assert p.stderr.decode().strip() == ("mlcalc: error: -f npy writes binary data, not for a terminal: redirect it "
+                                         "(> x.npy, | mlcalc ...) or use -o x.npy")

@@ -132,3 +132,16 @@ def test_a_big_file_in_the_small_paths_own_forms_reads_as_a_small_one(tmp_path, 
         m.setattr(csvfast, "WARM_THRESHOLD", 1 << 40)
         small = run_cli("transpose", str(p), "-f", "json")
     assert (fast.code, fast.stdout, fast.stderr) == (small.code, small.stdout, small.stderr)
+
+
+def test_quoted_numbers_are_numbers_on_both_paths(tmp_path):
+    # csv.QUOTE_ALL's output ("1","2") was "'\"1\"' is not a number"; pandas reads it
+    p = tmp_path / "q.csv"
+    p.write_text('"x","y"\n"1","2.5"\n"-3", "1e3"\n4,"inf"\n')
+    got, names = csvfast.read(str(p), "q.csv", None)
+    want, want_names = slow(str(p))
+    assert names == want_names == ["x", "y"] and same_bits(got, want)
+    assert same_bits(want, np.array([[1, 2.5], [-3, 1e3], [4, np.inf]]))
+    p.write_text('1,2\n3,""\n')
+    with pytest.raises(InputError, match=r"line 2, column 2: '\"\"' is not a number"):
+        slow(str(p))

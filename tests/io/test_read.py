@@ -43,6 +43,9 @@ def test_inline_literals(spec, expected):
     (",1", "row 1, column 1: an empty cell"),
     ("[1,,2]", "row 1, column 2: an empty cell"),
     ("1 2\n3 4 5", "^1 2; 3 4 5: row 2 has 3 values"),  # one line, however the literal was typed
+    # "[]" was "no such file (and not a matrix literal)"; ";" and "[;]" an internal IndexError
+    ("[]", r"^\[\]: the literal is empty$"), ("[ ]", "the literal is empty"), (";", "^;: the literal is empty$"),
+    ("[;]", "the literal is empty"), ("[[]]", "row 1 of the literal is empty"),
 ])
 def test_empty_cells_in_literals_are_errors_never_skipped(spec, message):
     with pytest.raises(InputError, match=message):

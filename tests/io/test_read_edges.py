@@ -278,6 +278,10 @@ def test_a_pipe_is_read_up_to_a_share_of_the_memory_budget(monkeypatch):
     npy = np.lib.format.MAGIC_PREFIX + b"\x01" * (3 << 20)  # bytes after the magic: 3 MB < 4 MiB
     with piped(npy) as f:
         assert read.read_whole(f, "the pipe") == npy
+    with piped(npy + b"\x01" * (2 << 20)) as f:  # 5 MB of NPY > 4 MiB: it is NPY already, no advice to make it so
+        with pytest.raises(InputError, match=r"more than the memory budget can hold: write it to a file first "
+                                             r"\(NPY files that large are worked through by blocks\), or raise"):
+            read.read_whole(f, "the pipe")
 
 
 def _feed(fd: int, data: bytes) -> None:
@@ -385,3 +389,16 @@ def test_large_csv_from_a_pipe_spills_to_a_file_with_no_name(monkeypatch, tmp_pa
     assert np.array_equal(op.values, rows)
     assert seen and (not seen[0] or not os.path.isdir("/proc/self/fd"))
     assert not os.listdir(tmp_path)
+
+
+def test_an_npy_named_fifo_is_read_as_a_stream(tmp_path):
+    # its size is 0 to os.path.getsize: "the file holds -128 (truncated or corrupt)"
+    buf = io.BytesIO()
+    np.save(buf, np.arange(6.0).reshape(2, 3))
+    fifo = tmp_path / "x.npy"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(buf.getvalue()))
+    writer.start()
+    r = run_cli("transpose", str(fifo), "-f", "json")
+    writer.join(10)
+    assert r.code == 0 and json.loads(r.stdout) == [[0, 3], [1, 4], [2, 5]]
