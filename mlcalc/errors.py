@@ -16,5 +16,15 @@ class ShapeError(MlcalcError):
     """Operands whose shapes do not fit the operation."""
 
 
+class NonFiniteError(InputError):
+    """A NaN or ±Inf where the command refuses them; `array` and `position` (1-based) let the CLI add the
+    line of the file it came from (CLI.md: the position "as a user counts lines")."""
+
+    def __init__(self, message: str, array=None, position: tuple = ()):
+        super().__init__(message)
+        self.array = array
+        self.position = position
+
+
 class NumericError(MlcalcError):
     """Singular matrix, non-finite values where they are not allowed, non-convergence."""

@@ -132,9 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     except MlcalcError as e:
         if debug:
             raise
-        from mlcalc.cli.base import show_trace
+        from mlcalc.cli.base import located_message, show_trace
         show_trace()  # --trace: the steps up to the failure (a diverging training's losses) explain it
-        _fail(str(e))
+        _fail(located_message(e))
     except BrokenPipeError:
         _quiet_broken_pipe()
     except KeyboardInterrupt:

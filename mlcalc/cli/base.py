@@ -108,6 +108,7 @@ class Settings:
     memory_limit: Optional[str] = None
     scheduler: Optional[str] = None
     tracer: object = field(default=None, repr=False)
+    operands: list = field(default_factory=list, repr=False)  # as read, for located_message
 
     @property
     def color(self) -> bool:
@@ -250,8 +251,28 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
         from mlcalc.blocks.dispatch import require_fits
         ctx = click.get_current_context(silent=True)
         require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
-    return _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim,
-                                   memory_limit=s.memory_limit), name)
+    op = _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim,
+                                 memory_limit=s.memory_limit), name)
+    s.operands.append(op)
+    return op
+
+
+def located_message(error) -> str:
+    """An error's message; for a NaN/Inf the ops refused in an operand read from text, with the file's line
+    and column added ("at row 98, column 3 (a.csv line 100, column 3)"): comments, blank lines and the
+    header make the row differ from the line a user opens the file at."""
+    message = str(error)
+    array = getattr(error, "array", None)
+    if array is None:
+        return message
+    from mlcalc.io.read import file_position
+    for op in settings().operands:  # the very values as read (not a copy, nor a transpose of a square one)
+        v = op.values
+        if (v.shape, v.strides, v.dtype) == (array.shape, array.strides, array.dtype) and \
+                v.__array_interface__["data"][0] == array.__array_interface__["data"][0]:
+            where = file_position(op, error.position)
+            return f"{message} ({where})" if where else message
+    return message
 
 
 def refuse_npy(why: str | None = None) -> None:

@@ -30,6 +30,7 @@ class Table:
     rows: list[list]
     names: list[str] | None
     ncols: int
+    lines_of_rows: list[int] | None = None  # the 1-based line of each row in the text
 
 
 def shown(cell: str, limit: int = 40) -> str:
@@ -190,8 +191,8 @@ def _comment_after_data(source: str, number: int, note: str) -> str:
     return f"{source} line {number}: a comment after the data ('#{note.rstrip()}'): put comments on lines of their own"
 
 
-def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool = False) -> Table:
-    """Parse numeric delimited text; `source` names it in errors ('a.csv', 'standard input')."""
+def _layout(text: str, source: str, delimiter: str | None):
+    """(the data lines as (number, line), the delimiter, the header's names or None, the header's line)."""
     lines = data_lines(text)
     if not lines:
         raise InputError(f"{source}: no data (the file is empty or holds only comments)")
@@ -205,6 +206,17 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
         lines = lines[1:]
         if not lines:
             raise InputError(f"{source}: a header row but no data rows")
+    return lines, delim, names, first_no
+
+
+def data_line_numbers(text: str, delimiter: str | None = None) -> list[int]:
+    """The 1-based line of each data row of text that parses (for the parallel reader's rows)."""
+    return [number for number, _ in _layout(text, "the text", delimiter)[0]]
+
+
+def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool = False) -> Table:
+    """Parse numeric delimited text; `source` names it in errors ('a.csv', 'standard input')."""
+    lines, delim, names, first_no = _layout(text, source, delimiter)
     ncols = len(names) if names is not None else len(split_line(lines[0][1], delim))
     ref_line = first_no if names is not None else lines[0][0]
     rows = []
@@ -226,4 +238,4 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
                     what = not_exact_text(cell, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None
         rows.append(row)
-    return Table(rows=rows, names=names, ncols=ncols)
+    return Table(rows=rows, names=names, ncols=ncols, lines_of_rows=[number for number, _ in lines])

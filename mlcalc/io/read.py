@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mlcalc.errors import InputError
+from mlcalc.errors import InputError, NonFiniteError
 from mlcalc.io import csvparse, literal, npyfile
 
 TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".json")
@@ -31,6 +31,19 @@ class Operand:
     exact: list | None = field(default=None, repr=False)  # rows of Fraction, with --exact
     # for a small text operand: reads its text again in exact fractions (typed_rows)
     reparse: object = field(default=None, repr=False)
+    # for delimited text: a function from a 0-based data row to its 1-based line in the text (comments,
+    # blank lines and the header make them differ), for error messages
+    line_of_row: object = field(default=None, repr=False)
+
+
+def file_position(op: Operand, position: tuple) -> str | None:
+    """'a.csv line 4, column 2' for a 1-based (row, column) of op's values, where it came from text."""
+    if op.line_of_row is None or len(position) != 2 or op.values.ndim != 2:
+        return None
+    try:
+        return f"{op.source} line {op.line_of_row(position[0] - 1)}, column {position[1]}"
+    except (IndexError, OSError, ValueError, InputError):
+        return None
 
 
 # the most cells an operand may have for typed_rows (ops.systems.EXACT_CHECK_UP_TO squared)
@@ -156,7 +169,14 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
 
     if not opts.exact and csvfast.should_use(path):
         values, names = csvfast.read(path, path, opts.delimiter)
-        return _typed(Operand(values, path, names), opts)
+        lines = []  # found on demand (an error message), by reading the file again
+
+        def line_of_row(row: int) -> int:
+            if not lines:
+                with open(path, encoding="utf-8-sig", newline="") as f:
+                    lines.extend(csvparse.data_line_numbers(f.read(), opts.delimiter))
+            return lines[row]
+        return _typed(Operand(values, path, names, line_of_row=line_of_row), opts)
     with open(path, "rb") as f:
         data = read_whole(f, path, opts.memory_limit)
     return _from_text(_decode(data, path), path, opts)
@@ -213,7 +233,8 @@ def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
     reparse = None
     if not opts.exact and values.size <= TYPED_UP_TO:
         reparse = lambda: csvparse.parse_text(text, source, opts.delimiter, exact=True).rows  # noqa: E731
-    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None, reparse), opts)
+    return _typed(Operand(values, source, table.names, table.rows if opts.exact else None, reparse,
+                          table.lines_of_rows.__getitem__), opts)
 
 
 def _json_object(text: str) -> bool:
@@ -392,4 +413,4 @@ def require_finite(a: np.ndarray, command: str, operand: str) -> None:
     if pos is not None:
         where = f"row {pos[0]}, column {pos[1]}" if len(pos) == 2 else f"element {pos[0]}" if pos else "value"
         value = a[tuple(p - 1 for p in pos)]
-        raise InputError(f"{command}: {operand} has a non-finite value ({value}) at {where}")
+        raise NonFiniteError(f"{command}: {operand} has a non-finite value ({value}) at {where}", a, pos)

@@ -263,3 +263,43 @@ def test_no_traceback_for_internal_errors(monkeypatch):
 
 def test_device_cuda_on_a_command_without_cuda_kernels_is_refused_not_ignored():
     assert_one_error_line(run_cli("norm", "[3,4]", "--device", "cuda"), "norm: --device cuda is available for")
+
+
+def test_a_refused_nan_from_a_file_names_its_line_too(tmp_path, monkeypatch):
+    # "at row 98, column 3" sent a user to line 98 of a file whose comment and header put it on line 100
+    p = tmp_path / "h.csv"
+    p.write_text("# a comment\nx,y\n\n1,2\n3,nan\n")
+    assert_one_error_line(run_cli("inv", str(p)),
+                          f"inv: A has a non-finite value (nan) at row 2, column 2 ({p} line 5, column 2)")
+    assert_one_error_line(run_cli("train-linreg", str(p), "--method", "normal"),
+                          f"train-linreg: DATA has a non-finite value (nan) at row 2, column 2 ({p} line 5, column 2)")
+    assert_one_error_line(run_cli("det", "-", stdin="x,y\n1,2\n3,inf\n"),
+                          "det: A has a non-finite value (inf) at row 2, column 2 (standard input line 3, column 2)")
+    from mlcalc.io import csvfast  # the parallel reader's rows: their lines found again on demand
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    assert_one_error_line(run_cli("solve", str(p), "1 2"),
+                          f"solve: A has a non-finite value (nan) at row 2, column 2 ({p} line 5, column 2)")
+    # no lines to name: a literal, an NPY file
+    r = run_cli("inv", "1 2; nan 3")
+    assert_one_error_line(r, "inv: A has a non-finite value (nan) at row 2, column 1")
+    assert "line" not in r.stderr
+    np.save(tmp_path / "a.npy", np.array([[1.0, np.nan], [3, 4]]))
+    r = run_cli("inv", str(tmp_path / "a.npy"))
+    assert_one_error_line(r, "at row 1, column 2")
+    assert "line" not in r.stderr
+
+
+def test_a_located_nan_is_only_named_in_the_very_array_read():
+    # a transpose of a square operand has its shape: the position would be the wrong cell of the file
+    from mlcalc.cli import base
+    from mlcalc.errors import NonFiniteError
+    from mlcalc.io.read import Operand
+
+    a = np.array([[1.0, np.nan], [3, 4]])
+    base.settings().operands[:] = [Operand(a, "a.csv", line_of_row=[7, 9].__getitem__)]
+    assert base.located_message(NonFiniteError("m", a, (1, 2))) == "m (a.csv line 7, column 2)"
+    assert base.located_message(NonFiniteError("m", a.T, (2, 1))) == "m"
+    assert base.located_message(NonFiniteError("m", a.copy(), (1, 2))) == "m"
+    assert base.located_message(NonFiniteError("m", a, (3, 1))) == "m"  # no such row: no line rather than a wrong one
+    base.settings().operands[:] = []
