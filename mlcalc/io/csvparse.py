@@ -161,18 +161,20 @@ def _header_cells(line: str, delimiter: str | None) -> list[str]:
     return [_unquote(c) for c in split_line(line, delimiter)]
 
 
-# cells that mark a missing value in exported tables (pandas' na_values and the like): never a column name
-_MISSING_MARKS = frozenset({"na", "n/a", "#n/a", "#na", "<na>", "null", "none", "nil", "missing", "?", "-", "--", "."})
+# cells that mark a missing value in exported tables (pandas' default na_values, which match case and all, and
+# the '?', '-' and '.' of other tools): a missing value, never a column name
+_MISSING_MARKS = frozenset({"NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>", "NULL", "null", "None",
+                            "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN", "?", "-", "--", "."})
 
 
 def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
     """The first data line's cells as column names when it is a header, else None (data).
 
-    A header holds no number (CLI.md: "a non-numeric first row is a header"), or numbers beside names
-    ("country,2019,2020"). A first row with a cell that is neither a number nor a name (a missing-value
-    mark such as NA, an empty cell beside numbers, a typo such as 2x) is refused with its position: read
-    as a header it silently dropped a data row ("1,NA" trained on the rest), while on any later line it
-    is an error. So is a comment after the numbers ("1,2  # note")."""
+    A header (CLI.md: "a non-numeric first row") has a cell that is a name: neither a number, nor empty,
+    nor a missing-value mark; numbers may stand beside names ("country,2019,2020", "q,0.25,0.5"). A first
+    row of numbers with a missing value in it ("1,NA", "1,,3") is data, and its error names the cell: as a
+    header it silently dropped the row ("1,NA" trained on the rest), while on any later line it is an
+    error. So is a row of marks alone ("NA"), and a comment after the numbers ("1,2  # note")."""
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
@@ -180,22 +182,12 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() else []
     if before and all(is_number(c) for c in before if c) and any(before):
         raise InputError(_comment_after_data(source, number, note))
-    if any(is_number(c) for c in cells):
-        odd = [(j, c) for j, c in enumerate(cells, 1) if not is_number(c) and not _is_name(c)]
-    else:  # names alone; a row of missing-value marks (and blanks) is no header
-        odd = [] if any(c and c.lower() not in _MISSING_MARKS for c in cells) else [(1, cells[0])]
-    if odd:
-        column, cell = odd[0]
-        what = ("an empty cell" if not cell else f"{shown(cell)} is not a number (a missing value: every cell "
-                "needs one)" if cell.lower() in _MISSING_MARKS else
-                f"{shown(cell)} is not a number (nor a column name, which starts with a letter)")
+    missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
+    if missing and (any(is_number(c) for c in cells) or len(missing) == len(cells)):
+        column, cell = missing[0]
+        what = "an empty cell" if not cell else f"{shown(cell)} is not a number (a missing value: every cell needs one)"
         raise InputError(f"{source} line {number}, column {column}: {what}")
     return cells
-
-
-def _is_name(cell: str) -> bool:
-    """A cell that reads as a column name: it starts with a letter or '_' and marks no missing value."""
-    return bool(cell) and (cell[0].isalpha() or cell[0] == "_") and cell.lower() not in _MISSING_MARKS
 
 
 def _comment_after_data(source: str, number: int, note: str) -> str:

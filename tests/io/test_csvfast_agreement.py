@@ -63,7 +63,7 @@ def test_many_digits_go_through_python(tmp_path):
     assert same_bits(got, np.array([[float(c) for c in line.split(",")] for line in text]))
 
 
-@pytest.mark.parametrize("body", ["1,NA\n3,4\n", "1,2x\n3,4\n", "1,2\n3,4\n5\n", "1,2\n3,x\n", "1,2\n,4\n", "1,2\n3,4,5\n", "1,2\n3,1e\n", "1;2\n3;4\n5;--6\n"])
+@pytest.mark.parametrize("body", ["1,NA\n3,4\n", "1,\n3,4\n", "1,2\n3,4\n5\n", "1,2\n3,x\n", "1,2\n,4\n", "1,2\n3,4,5\n", "1,2\n3,1e\n", "1;2\n3;4\n5;--6\n"])
 def test_errors_are_the_slow_paths_errors(tmp_path, body):
     p = tmp_path / "bad.csv"
     p.write_text(body)
