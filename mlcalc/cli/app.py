@@ -134,7 +134,12 @@ def main(argv: list[str] | None = None) -> None:
             raise
         from mlcalc.cli.base import located_message, show_trace
         show_trace()  # --trace: the steps up to the failure (a diverging training's losses) explain it
-        _fail(located_message(e))
+        try:
+            message = located_message(e)  # may read a big file again for the line of a NaN
+        except KeyboardInterrupt:
+            sys.stderr.write("mlcalc: interrupted\n")
+            raise SystemExit(130)
+        _fail(message)
     except BrokenPipeError:
         _quiet_broken_pipe()
     except KeyboardInterrupt:

@@ -266,12 +266,15 @@ def located_message(error) -> str:
     if array is None:
         return message
     from mlcalc.io.read import file_position
-    for op in settings().operands:  # the very values as read (not a copy, nor a transpose of a square one)
-        v = op.values
-        if (v.shape, v.strides, v.dtype) == (array.shape, array.strides, array.dtype) and \
-                v.__array_interface__["data"][0] == array.__array_interface__["data"][0]:
-            where = file_position(op, error.position)
-            return f"{message} ({where})" if where else message
+    try:
+        for op in settings().operands:  # the very values as read (not a copy, nor a transpose of a square one)
+            v = op.values
+            if (v.shape, v.strides, v.dtype) == (array.shape, array.strides, array.dtype) and \
+                    v.__array_interface__["data"][0] == array.__array_interface__["data"][0]:
+                where = file_position(op, error.position)
+                return f"{message} ({where})" if where else message
+    except Exception:  # an addition to the message: never in the way of the error itself
+        pass
     return message
 
 

@@ -88,7 +88,10 @@ def read(path: str, source: str, delimiter: str | None):
         finally:
             del buf
     finally:
-        mm.close()
+        try:
+            mm.close()
+        except BufferError:  # an exception's traceback still holds views of the map (^C mid-parse): it is
+            pass             # unmapped when they go, and the exception itself, not this, is what to report
     if values is None:
         return _slow(path, source, delimiter)
     return values, names

@@ -65,8 +65,7 @@ def to_number(cell: str, exact: bool = False):
     """One cell as float (or Fraction when exact); ValueError when it is not a number, TooLongForExact
     (a ValueError) when exact and its value needs more than EXACT_DIGITS digits. A quoted number ("1.5",
     as csv.QUOTE_ALL and some spreadsheets write it) is that number, as pandas reads it."""
-    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
-        cell = cell[1:-1].strip()
+    cell = _unquote_number(cell)
     if _NUMBER.fullmatch(cell):
         if exact:
             low = cell.lower().lstrip("+-")
@@ -87,6 +86,11 @@ def to_number(cell: str, exact: bool = False):
         f = Fraction(int(num), int(den))
         return f if exact else as_float(f)  # 10⁴⁰⁰/3 is inf, as 1e400 is
     raise ValueError(cell)
+
+
+def _unquote_number(cell: str) -> str:
+    """A cell without the double quotes around it ("1.5" as csv.QUOTE_ALL writes it)."""
+    return cell[1:-1].strip() if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
 def not_exact_text(cell: str, e: Exception) -> str:
@@ -212,9 +216,25 @@ def _layout(text: str, source: str, delimiter: str | None):
     return lines, delim, names, first_no
 
 
-def data_line_numbers(text: str, delimiter: str | None = None) -> list[int]:
-    """The 1-based line of each data row of text that parses (for the parallel reader's rows)."""
-    return [number for number, _ in _layout(text, "the text", delimiter)[0]]
+# line ends of str.splitlines() (data_lines) that a file's own line iteration does not split at
+_OTHER_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def line_of_data_row(lines, row: int, header: bool) -> int | None:
+    """The 1-based line, as data_lines numbers them, of data row `row` (0-based; after the header where
+    there is one) among `lines`: a file opened with newline="" (one line at a time, so a big file
+    costs no memory). None where the row is not there, or a line holds a line end the two count apart."""
+    want, seen = row + header, -1
+    for number, line in enumerate(lines, start=1):
+        body = line.rstrip("\r\n")
+        if _OTHER_LINE_ENDS.search(body):
+            return None
+        stripped = body.strip()
+        if stripped and not stripped.startswith("#"):
+            seen += 1
+            if seen == want:
+                return number
+    return None
 
 
 def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool = False) -> Table:
@@ -236,9 +256,10 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
             try:
                 row.append(to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
-                what = "an empty cell" if not cell else f"{shown(cell)} is not a number"
-                if exact and is_number(cell):
-                    what = not_exact_text(cell, e)
+                bare = _unquote_number(cell)
+                what = "an empty cell" if not bare else f"{shown(cell)} is not a number"
+                if exact and is_number(bare):
+                    what = not_exact_text(bare, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None
         rows.append(row)
     return Table(rows=rows, names=names, ncols=ncols, lines_of_rows=[number for number, _ in lines])

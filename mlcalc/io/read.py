@@ -41,9 +41,10 @@ def file_position(op: Operand, position: tuple) -> str | None:
     if op.line_of_row is None or len(position) != 2 or op.values.ndim != 2:
         return None
     try:
-        return f"{op.source} line {op.line_of_row(position[0] - 1)}, column {position[1]}"
-    except (IndexError, OSError, ValueError, InputError):
+        line = op.line_of_row(position[0] - 1)
+    except (IndexError, OSError, ValueError, MemoryError):  # no line rather than a wrong one, or a failure
         return None
+    return f"{op.source} line {line}, column {position[1]}" if line is not None else None
 
 
 # the most cells an operand may have for typed_rows (ops.systems.EXACT_CHECK_UP_TO squared)
@@ -104,6 +105,8 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
     opts = opts or ReadOptions()
     spec = spec.strip() if spec.strip().startswith("-") and spec.strip() != "-" else spec
     label = name or "; ".join(line.strip() for line in spec.splitlines() if line.strip()) or spec  # one line
+    if not spec.strip():  # `mlcalc det ""` (an unset shell variable): ": no such file" named nothing
+        raise InputError("an operand is empty (''): give a file, '-' or a literal such as \"1 2; 3 4\"")
     if spec == "-":
         if StdinGuard.used:
             raise InputError("only one operand may be '-' (standard input can be read once)")
@@ -169,13 +172,10 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
 
     if not opts.exact and csvfast.should_use(path):
         values, names = csvfast.read(path, path, opts.delimiter)
-        lines = []  # found on demand (an error message), by reading the file again
 
-        def line_of_row(row: int) -> int:
-            if not lines:
-                with open(path, encoding="utf-8-sig", newline="") as f:
-                    lines.extend(csvparse.data_line_numbers(f.read(), opts.delimiter))
-            return lines[row]
+        def line_of_row(row: int) -> int | None:  # on demand (an error message): the file read again, a line at a time
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                return csvparse.line_of_data_row(f, row, names is not None)
         return _typed(Operand(values, path, names, line_of_row=line_of_row), opts)
     with open(path, "rb") as f:
         data = read_whole(f, path, opts.memory_limit)

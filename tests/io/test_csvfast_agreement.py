@@ -143,5 +143,22 @@ def test_quoted_numbers_are_numbers_on_both_paths(tmp_path):
     assert names == want_names == ["x", "y"] and same_bits(got, want)
     assert same_bits(want, np.array([[1, 2.5], [-3, 1e3], [4, np.inf]]))
     p.write_text('1,2\n3,""\n')
-    with pytest.raises(InputError, match=r"line 2, column 2: '\"\"' is not a number"):
+    with pytest.raises(InputError, match=r"line 2, column 2: an empty cell$"):
         slow(str(p))
+    with pytest.raises(InputError, match=r"line 1, column 2: 'nan' cannot be used in exact arithmetic"):
+        csvparse.parse_text('1,"nan"\n3,4\n', "q.csv", exact=True)  # the reason, not "'\"nan\"' is not a number"
+
+
+def test_an_interrupt_mid_parse_stays_an_interrupt(tmp_path, monkeypatch):
+    # ^C while the kernels ran: the traceback held views of the map, mm.close() raised BufferError, and the
+    # user saw "internal error: BufferError: cannot close exported pointers exist" with exit 1, not 130
+    p = tmp_path / "a.csv"
+    p.write_text("1,2\n3,4\n5,6\n")
+
+    def interrupted(mm, buf, *args):
+        view = buf[:4]  # noqa: F841 (held by the traceback's frame, as the kernels' arguments are)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(csvfast, "_parse", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        csvfast.read(str(p), "a.csv", None)

@@ -81,3 +81,19 @@ def test_a_first_row_of_numbers_with_a_missing_value_is_an_error_not_a_header(te
                                         ("Na\n1.2\n", ["Na"]), ("q,0.25,0.5\n1,2,3\n", ["q", "0.25", "0.5"])])
 def test_numbers_beside_names_are_a_header(text, names):
     assert parse_text(text, "a.csv").names == names
+
+
+def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
+    # the parallel reader keeps no line numbers: an error message finds its row's line by reading the file
+    # again, one line at a time (the whole text and its list of lines took 3.4 times the file's size)
+    from mlcalc.io.csvparse import line_of_data_row
+    text = "\ufeff# c\r\nx,y\r\n\r\n1,2\r\n  # c2\n3,4\r5,6\n"
+    p = tmp_path / "a.csv"
+    p.write_bytes(text.encode())
+    rows = parse_text(text.removeprefix("\ufeff"), "a.csv").lines_of_rows
+    assert rows == [4, 6, 7]
+    for r, line in enumerate(rows):
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            assert line_of_data_row(f, r, True) == line
+    assert line_of_data_row(["1,2\n", "3,4\n"], 1, False) == 2 and line_of_data_row(["1,2\n"], 1, False) is None
+    assert line_of_data_row(["1,2\n", "# a\x0cb\n", "3,4\n"], 1, False) is None  # splitlines splits at \x0c

@@ -46,6 +46,7 @@ def test_inline_literals(spec, expected):
     # "[]" was "no such file (and not a matrix literal)"; ";" and "[;]" an internal IndexError
     ("[]", r"^\[\]: the literal is empty$"), ("[ ]", "the literal is empty"), (";", "^;: the literal is empty$"),
     ("[;]", "the literal is empty"), ("[[]]", "row 1 of the literal is empty"),
+    ("", r"^an operand is empty \(''\)"), ("  ", r"^an operand is empty \(''\)"),  # was ": no such file"
 ])
 def test_empty_cells_in_literals_are_errors_never_skipped(spec, message):
     with pytest.raises(InputError, match=message):
