@@ -198,24 +198,6 @@ def _comment_after_data(source: str, number: int, note: str) -> str:
     return f"{source} line {number}: a comment after the data ('#{note.rstrip()}'): put comments on lines of their own"
 
 
-def _layout(text: str, source: str, delimiter: str | None):
-    """(the data lines as (number, line), the delimiter, the header's names or None, the header's line)."""
-    lines = data_lines(text)
-    if not lines:
-        raise InputError(f"{source}: no data (the file is empty or holds only comments)")
-    if delimiter is None:
-        delim = detect_delimiter([line for _, line in lines])
-    else:
-        delim = None if delimiter in ("whitespace", " ", "space") else delimiter
-    first_no, first = lines[0]
-    names = header_names(first, delim, source, first_no)
-    if names is not None:
-        lines = lines[1:]
-        if not lines:
-            raise InputError(f"{source}: a header row but no data rows")
-    return lines, delim, names, first_no
-
-
 # line ends of str.splitlines() (data_lines) that a file's own line iteration does not split at
 _OTHER_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -239,7 +221,19 @@ def line_of_data_row(lines, row: int, header: bool) -> int | None:
 
 def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool = False) -> Table:
     """Parse numeric delimited text; `source` names it in errors ('a.csv', 'standard input')."""
-    lines, delim, names, first_no = _layout(text, source, delimiter)
+    lines = data_lines(text)
+    if not lines:
+        raise InputError(f"{source}: no data (the file is empty or holds only comments)")
+    if delimiter is None:
+        delim = detect_delimiter([line for _, line in lines])
+    else:
+        delim = None if delimiter in ("whitespace", " ", "space") else delimiter
+    first_no, first = lines[0]
+    names = header_names(first, delim, source, first_no)
+    if names is not None:
+        lines = lines[1:]
+        if not lines:
+            raise InputError(f"{source}: a header row but no data rows")
     ncols = len(names) if names is not None else len(split_line(lines[0][1], delim))
     ref_line = first_no if names is not None else lines[0][0]
     rows = []

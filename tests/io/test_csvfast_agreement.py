@@ -155,8 +155,7 @@ def test_an_interrupt_mid_parse_stays_an_interrupt(tmp_path, monkeypatch):
     p = tmp_path / "a.csv"
     p.write_text("1,2\n3,4\n5,6\n")
 
-    def interrupted(mm, buf, *args):
-        view = buf[:4]  # noqa: F841 (held by the traceback's frame, as the kernels' arguments are)
+    def interrupted(mm, buf, *args):  # its frame, held by the traceback, holds buf, as the kernels' frames do
         raise KeyboardInterrupt
 
     monkeypatch.setattr(csvfast, "_parse", interrupted)
