@@ -178,10 +178,13 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean", engine: str = 
     """Distance of two vectors (a number), or the matrix of distances between the rows of A and of B."""
     if metric not in METRICS:
         raise ShapeError(f"dist: unknown --metric {metric!r}: choose one of {', '.join(METRICS)}")
-    if _is_vector(a) and _is_vector(b):
+    if a.ndim == b.ndim == 2 and a.shape[1] == b.shape[1] == 1 and a.shape[0] != b.shape[0]:
+        pass  # points of one feature, (m, 1) and (p, 1): the m×p matrix, as scipy's cdist gives (no vector reading fits)
+    elif _is_vector(a) and _is_vector(b):
+        shapes = f"shapes {shape_text(a.shape)} and {shape_text(b.shape)}"
         a, b = a.reshape(-1), b.reshape(-1)
         if a.size != b.size:
-            raise ShapeError(f"dist: vectors of different lengths: {a.size} and {b.size}")
+            raise ShapeError(f"dist: vectors of different lengths: {a.size} and {b.size} ({shapes})")
     else:
         a = as_vector(a, "dist", "A").reshape(1, -1) if _is_vector(a) else _matrix_operand(a, "dist", "A")
         b = as_vector(b, "dist", "B").reshape(1, -1) if _is_vector(b) else _matrix_operand(b, "dist", "B")

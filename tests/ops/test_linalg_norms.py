@@ -355,3 +355,17 @@ def test_tiny_distances_beside_huge_entries_or_a_nan_row(engine):
     assert got[0, 0] == 1e-100
     got = linalg.dist(np.array([[1e-300, 0.0], [np.nan, 0.0]]), np.array([[0.0, 0.0]]), engine=engine)
     assert got[0, 0] == 1e-300 and math.isnan(got[1, 0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "chebyshev", "cosine"])
+def test_one_feature_point_sets_of_different_sizes_give_the_pairwise_matrix(engine, metric):
+    # (3, 1) and (2, 1) were both read as vectors and refused as "vectors of different lengths"; scipy's
+    # cdist gives the 3×2 matrix, and no vector reading fits
+    a, b = np.array([[1.0], [-2], [4]]), np.array([[0.5], [10]])
+    got = linalg.dist(a, b, metric=metric, engine=engine)
+    want = np.array([[reference.dist(x, y, metric) for y in b] for x in a])
+    assert got.shape == (3, 2) and np.allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert np.isclose(linalg.dist(a, np.array([[0.0], [1], [2]]), engine=engine), math.sqrt(1 + 9 + 4))  # equal: vectors
+    with pytest.raises(MlcalcError, match=r"^dist: vectors of different lengths: 3 and 2 \(shapes \(3,\) and \(2,\)\)$"):
+        linalg.dist(np.array([1.0, 2, 4]), np.array([0.0, 10]), engine=engine)
