@@ -324,11 +324,9 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
     if opts.exact or len(data) < csvfast.THRESHOLD or not csvfast.holds_rows(data):
         return None  # _from_text's own forms: one line of Octave rows, JSON, an Octave matrix
     try:
-        with _spill_file() as (f, path):
+        with _spill_file() as (f, path):  # the size and holds_rows, should_use's tests, are checked above
             f.write(data)
             f.flush()
-            if not csvfast.should_use(path):  # JSON, or an Octave matrix
-                return None
             values, names = csvfast.read(path, source, opts.delimiter)
     except OSError:  # no room in the temporary folder: the small-file path reads it from memory
         return None

@@ -480,7 +480,7 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     what = "the whole data set (gd)" if order is None else f"a shuffled mini-batch of {len(rows)} rows (sgd)"
     tracer.step("Model and objective", f"{model};  L = (1/n)·Σ(ŷ − y)²" +
                 (f" + {cfg.l2:g}·‖w‖²" if cfg.l2 else "") + (f" + {cfg.l1:g}·‖w‖₁" if cfg.l1 else ""),
-                note=f"{x.shape[0]} row{'s' * (x.shape[0] != 1)}, {x.shape[1]} feature{'s' * (x.shape[1] != 1)}; "
+                note=f"{x.shape[0]} row{'s' if x.shape[0] != 1 else ''}, {x.shape[1]} feature{'s' if x.shape[1] != 1 else ''}; "
                      f"step 1 uses {what}; " +
                 ("w and b start at 0" if cfg.intercept else "w starts at 0; no intercept: b is held at 0") +
                 (_standardized_note(cfg) if cfg.standardize else ""))

@@ -63,8 +63,8 @@ def _model_problem(model) -> str | None:
     if not isinstance(coef, list) or not isinstance(features, list):
         return "coef and features must be lists"
     if len(coef) != len(features) or not coef:
-        return (f"{len(coef)} coefficient{'s' * (len(coef) != 1)} for "
-                f"{len(features)} feature{'s' * (len(features) != 1)}")
+        return (f"{len(coef)} coefficient{'s' if len(coef) != 1 else ''} for "
+                f"{len(features)} feature{'s' if len(features) != 1 else ''}")
     if not all(isinstance(f, str) for f in features) or len(set(features)) != len(features):
         return "features must be distinct names"
     if not all(_number(c) for c in coef) or not _number(model.get("intercept")):
