@@ -30,7 +30,14 @@ GLOBAL_HINT = ("Global options (-f/--format, -o/--output, --precision, --dtype, 
 
 
 class _Command(typer.core.TyperCommand):
-    """A command whose help ends by pointing at the global options, which it accepts but does not list."""
+    """A command whose help ends by pointing at the global options, which it accepts but does not list,
+    and which checks the global options against the command once its own arguments are parsed."""
+
+    def invoke(self, ctx):
+        # Click runs the global callback before it parses the command's arguments: checks that end in
+        # exit 1 wait until here, so that a usage error (`mlcalc -f npy det --bogus`) is exit 2 first
+        _check_before_work(ctx.info_name)
+        return super().invoke(ctx)
 
     def format_epilog(self, ctx, formatter) -> None:
         super().format_epilog(ctx, formatter)
@@ -200,23 +207,29 @@ def global_options(
     if exact and ctx.invoked_subcommand not in EXACT_COMMANDS:
         raise typer.BadParameter(f"applies to {', '.join(sorted(EXACT_COMMANDS))}, not {ctx.invoked_subcommand}",
                                  param_hint="'--exact'")
-    if device.value == "cuda" and ctx.invoked_subcommand not in CUDA_COMMANDS:
-        from mlcalc.errors import MlcalcError
-        raise MlcalcError(f"{ctx.invoked_subcommand}: --device cuda is available for "
-                          f"{', '.join(sorted(CUDA_COMMANDS))}; run it without --device cuda")
     if threads:
         from mlcalc import config
         config.apply(threads)
-    if output:
-        from mlcalc.io.write import check_output_path
-        check_output_path(output)  # fail before the work, not after
-    elif format is Format.npy and sys.stdout is not None and sys.stdout.isatty():
-        from mlcalc.errors import MlcalcError  # as gzip does: raw bytes would garble the terminal
-        raise MlcalcError("-f npy writes binary data, not for a terminal: redirect it (> x.npy, | mlcalc ...) "
-                          "or use -o x.npy")
     if trace:
         from mlcalc.trace.steps import Tracer
         _settings.tracer = Tracer(exact=exact)
+
+
+def _check_before_work(command: str) -> None:
+    """The global options' checks that are not usage errors (exit 1), run once the command's arguments
+    are parsed, before any work: an output that could not be written is refused before the computation."""
+    from mlcalc.errors import MlcalcError
+    s = settings()
+    if s.device == "cuda" and command not in CUDA_COMMANDS:
+        raise MlcalcError(f"{command}: --device cuda is available for "
+                          f"{', '.join(sorted(CUDA_COMMANDS))}; run it without --device cuda")
+    if s.output:
+        from mlcalc.io.write import check_output_path
+        check_output_path(s.output)  # fail before the work, not after
+    elif s.format == Format.npy.value and sys.stdout is not None and sys.stdout.isatty():
+        # as gzip does: raw bytes would garble the terminal
+        raise MlcalcError("-f npy writes binary data, not for a terminal: redirect it (> x.npy, | mlcalc ...) "
+                          "or use -o x.npy")
 
 
 # ---------------------------------------------------------------- helpers for command modules

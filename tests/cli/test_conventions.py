@@ -335,14 +335,14 @@ def test_an_operand_typed_at_a_terminal_ends_with_one_ctrl_d():
         os.close(master)
 
 
-def test_npy_is_not_written_to_a_terminal():
-    # raw NPY bytes garbled the terminal; gzip refuses the same way
+def _run_onto_a_terminal(*args: str):
+    """mlcalc with its stdout on a pseudo-terminal: the process and what the terminal showed."""
     import os
     import pty
 
     main, side = pty.openpty()
     try:
-        p = subprocess.run([sys.executable, "-m", "mlcalc", "transpose", "1 2", "-f", "npy"], stdout=side,
+        p = subprocess.run([sys.executable, "-m", "mlcalc", *args], stdout=side,
                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120)
         os.close(side)
         shown = b""
@@ -356,6 +356,15 @@ def test_npy_is_not_written_to_a_terminal():
             shown += chunk
     finally:
         os.close(main)
+    return p, shown
+
+
+def test_npy_is_not_written_to_a_terminal():
+    # raw NPY bytes garbled the terminal; gzip refuses the same way
+    p, shown = _run_onto_a_terminal("transpose", "1 2", "-f", "npy")
     assert p.returncode == 1 and b"NUMPY" not in shown
     assert p.stderr.decode().strip() == ("mlcalc: error: -f npy writes binary data, not for a terminal: redirect it "
                                          "(> x.npy, | mlcalc ...) or use -o x.npy")
+    # a usage error in the command's own arguments is still exit 2 (it was exit 1 with this message)
+    p, _ = _run_onto_a_terminal("-f", "npy", "det", "1", "--bogus")
+    assert p.returncode == 2 and b"No such option '--bogus'" in p.stderr

@@ -265,6 +265,16 @@ def test_device_cuda_on_a_command_without_cuda_kernels_is_refused_not_ignored():
     assert_one_error_line(run_cli("norm", "[3,4]", "--device", "cuda"), "norm: --device cuda is available for")
 
 
+@pytest.mark.parametrize("global_options", [["--device", "cuda"], ["-o", "/no/such/folder/x.csv"]])
+def test_a_usage_error_in_the_command_is_exit_2_before_the_global_options_are_checked(global_options):
+    # the global callback ran these checks before Click parsed the command: a typo in an option was exit 1
+    # with a message about --device or -o instead of the usage error
+    r = run_cli(*global_options, "norm", "[3,4]", "--bogus")
+    assert r.code == 2 and "No such option '--bogus'" in r.stderr, (r.code, r.stderr)
+    r = run_cli(*global_options, "norm", "[3,4]")
+    assert r.code == 1 and r.stdout == ""
+
+
 def test_a_refused_nan_from_a_file_names_its_line_too(tmp_path, monkeypatch):
     # "at row 98, column 3" sent a user to line 98 of a file whose comment and header put it on line 100
     p = tmp_path / "h.csv"
