@@ -33,12 +33,29 @@ def load(path: str) -> dict:
             model = json.load(f, parse_constant=refuse)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
-        raise InputError(f"{path}: not a model saved by train-linreg --save ({e.__class__.__name__})") from None
+        raise InputError(f"{path}: not a model saved by train-linreg --save ({_unreadable(e)}); "
+                         f"predict takes the model first: mlcalc predict MODEL DATA") from None
     problem = _model_problem(model)
     if problem:
         raise InputError(f"{path}: {problem} (not a model saved by train-linreg --save, format {FORMAT})")
     return model
+
+
+def _unreadable(error: Exception) -> str:
+    """Why a file did not load as JSON, in a user's words (a class name such as JSONDecodeError was all
+    the message said)."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON: {error.msg.lower()} at line {error.lineno}, column {error.colno}"
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(error, RecursionError):
+        return "JSON nested too deeply"
+    return getattr(error, "strerror", None) or str(error)
 
 
 def _number(x) -> bool:

@@ -168,7 +168,20 @@ def test_predict_refuses_a_corrupted_model_with_what_is_wrong(tmp_path, change, 
 def test_predict_refuses_deeply_nested_json(tmp_path):
     p = tmp_path / "deep.json"
     p.write_text("[" * 100000 + "]" * 100000)
-    assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model")
+    assert_one_error_line(run_cli("predict", str(p), "1 2"), "not a model", "nested too deeply")
+
+
+def test_predict_says_why_a_file_is_not_a_model_in_words(tmp_path):
+    # the reason was an exception's class name ("(JSONDecodeError)", "(IsADirectoryError)"); data given
+    # first is the likely mistake, so the message shows the order
+    data = tmp_path / "data.csv"
+    data.write_text("x,y\n1,2\n")
+    assert_one_error_line(run_cli("predict", str(data), "1"), "not JSON: expecting value at line 1, column 1",
+                          "mlcalc predict MODEL DATA")
+    binary = tmp_path / "m.json"
+    binary.write_bytes(b"\xff\xfe{")
+    assert_one_error_line(run_cli("predict", str(binary), "1"), "not UTF-8 text")
+    assert_one_error_line(run_cli("predict", str(tmp_path), "1"), "is a directory, not a file")
 
 
 def test_predict_with_mismatched_columns(tmp_path):
