@@ -29,6 +29,13 @@ def _exact_rows(spec: str, command: str, operand: str = "A"):
     return exact.fractions(exact.shortest_rows(values), command, operand), values.ndim == 1
 
 
+def _exact_rows_without_tol(spec: str, command: str, tol: Optional[float]):
+    """rank and rref: A's rows in fractions, where a tolerance has no place."""
+    if tol is not None:
+        raise typer.BadParameter("--tol has no meaning with --exact (exact zero is zero)", param_hint="--tol")
+    return _exact_rows(spec, command)[0]
+
+
 def _exact_result(x):
     """Fractions as the writer prints them: ints stay numbers, others 'p/q' text (plain lists print
     in every text format as they are)."""
@@ -96,9 +103,7 @@ def rank(a: str = MATRIX, tol: Optional[float] = TOL):
     s = settings()
     if s.exact:
         from mlcalc.ops import exact
-        if tol is not None:
-            raise typer.BadParameter("--tol has no meaning with --exact (exact zero is zero)", param_hint="--tol")
-        rows, _ = _exact_rows(a, "rank")
+        rows = _exact_rows_without_tol(a, "rank", tol)
         emit(exact.rank(rows, tracer=s.tracer))
         return
     from mlcalc.ops import systems
@@ -112,9 +117,7 @@ def rref(a: str = MATRIX, tol: Optional[float] = TOL):
     s = settings()
     if s.exact:
         from mlcalc.ops import exact
-        if tol is not None:
-            raise typer.BadParameter("--tol has no meaning with --exact (exact zero is zero)", param_hint="--tol")
-        rows, _ = _exact_rows(a, "rref")
+        rows = _exact_rows_without_tol(a, "rref", tol)
         emit(_exact_result(exact.rref(rows, tracer=s.tracer)[0]))
         return
     from mlcalc.ops import systems
