@@ -280,15 +280,31 @@ def located_message(error) -> str:
         return message
     from mlcalc.io.read import file_position
     try:
-        for op in settings().operands:  # the very values as read (not a copy, nor a transpose of a square one)
-            v = op.values
-            if (v.shape, v.strides, v.dtype) == (array.shape, array.strides, array.dtype) and \
-                    v.__array_interface__["data"][0] == array.__array_interface__["data"][0]:
-                where = file_position(op, error.position)
+        for op in settings().operands:
+            position = _position_as_read(op.values, array, error.position)
+            if position is not None:
+                where = file_position(op, position)
                 return f"{message} ({where})" if where else message
     except Exception:  # an addition to the message: never in the way of the error itself
         pass
     return message
+
+
+def _position_as_read(values, array, position: tuple) -> tuple | None:
+    """`position` in array as a (row, column) of an operand's values as read, where array is those very
+    values (not a copy, nor a transpose of a square one), or the flat view of a one-row or one-column
+    operand (a file holding b = 1,nan,3 on one line, taken as a vector); else None."""
+    if array.dtype != values.dtype or \
+            array.__array_interface__["data"][0] != values.__array_interface__["data"][0]:
+        return None
+    if (array.shape, array.strides) == (values.shape, values.strides):
+        return position
+    if array.ndim == 1 and values.ndim == 2 and 1 in values.shape and array.size == values.size == max(values.shape) \
+            and len(position) == 1:
+        one_row = values.shape[0] == 1
+        if array.size == 1 or array.strides[0] == values.strides[1 if one_row else 0]:
+            return (1, position[0]) if one_row else (position[0], 1)
+    return None
 
 
 def refuse_npy(why: str | None = None) -> None:

@@ -312,4 +312,22 @@ def test_a_located_nan_is_only_named_in_the_very_array_read():
     assert base.located_message(NonFiniteError("m", a.T, (2, 1))) == "m"
     assert base.located_message(NonFiniteError("m", a.copy(), (1, 2))) == "m"
     assert base.located_message(NonFiniteError("m", a, (3, 1))) == "m"  # no such row: no line rather than a wrong one
+    # the flat view of a one-row or one-column operand maps back to its row and column; other flat views
+    # (a 2×2 raveled, every other element) name no line
+    row, column = np.array([[1.0, np.nan, 3]]), np.array([[1.0], [2], [np.nan]])
+    base.settings().operands[:] = [Operand(row, "r.csv", line_of_row=[4].__getitem__),
+                                   Operand(column, "c.csv", line_of_row=[2, 3, 5].__getitem__)]
+    assert base.located_message(NonFiniteError("m", row.ravel(), (2,))) == "m (r.csv line 4, column 2)"
+    assert base.located_message(NonFiniteError("m", column.ravel(), (3,))) == "m (c.csv line 5, column 1)"
+    assert base.located_message(NonFiniteError("m", row.ravel()[::2], (1,))) == "m"
+    base.settings().operands[:] = [Operand(a, "a.csv", line_of_row=[7, 9].__getitem__)]
+    assert base.located_message(NonFiniteError("m", a.ravel(), (2,))) == "m"
     base.settings().operands[:] = []
+
+
+def test_a_refused_nan_in_a_one_row_file_read_as_a_vector_names_its_line(tmp_path):
+    # solve takes a one-row b as the vector b: the message said "at element 2" and no line
+    p = tmp_path / "b.csv"
+    p.write_text("# b\n1,nan,3\n")
+    assert_one_error_line(run_cli("solve", "1 0 0; 0 1 0; 0 0 1", str(p)),
+                          f"solve: b has a non-finite value (nan) at element 2 ({p} line 2, column 2)")
