@@ -375,25 +375,31 @@ def _typed(op: Operand, opts: ReadOptions) -> Operand:
         op.exact = np.atleast_2d(op.values).tolist()
     want = np.float32 if opts.dtype == "float32" else np.float64
     if op.values.dtype != want:
-        op.values = as_working_dtype(op.values, want, op.source)
+        op.values = as_working_dtype(op.values, want, op.source, locate=lambda position: file_position(op, position))
     return op
 
 
-def as_working_dtype(values: np.ndarray, dtype, source: str, first: tuple[int, int] = (0, 0)) -> np.ndarray:
+def as_working_dtype(values: np.ndarray, dtype, source: str, first: tuple[int, int] = (0, 0),
+                     locate=None) -> np.ndarray:
     """values in the working dtype. A finite number beyond float32's range is an error naming it: as
     inf, a later error would blame an inf the user never wrote. first: the block's first (row, column)
-    in its file, for the position (work by blocks)."""
+    in its file, for the position (work by blocks); locate: a 1-based (row, column) as the text file's
+    'a.csv line 4, column 2', or None where there are no lines (file_position)."""
     with np.errstate(over="ignore"):
         typed = values.astype(dtype, copy=False)
     if typed.dtype == np.float32 and values.dtype.kind == "f" and values.dtype.itemsize > 4:
         beyond = np.isinf(typed) & np.isfinite(values)
         if beyond.any():
             pos = np.unravel_index(int(np.argmax(beyond)), values.shape)
+            from mlcalc.io.write import format_number
+            value = format_number(float(values[pos]))
+            advice = "is beyond float32's range (±3.4e38): use float64 (leave out --dtype float32)"
+            line = locate(tuple(int(p) + 1 for p in pos)) if locate is not None else None
+            if line:  # as the reader names a cell it cannot read: the line a user opens the file at
+                raise InputError(f"{line}: {value} {advice}")
             where = (f" at row {first[0] + pos[0] + 1}, column {first[1] + pos[1] + 1}" if len(pos) == 2 else
                      f" at element {first[0] + pos[0] + 1}" if len(pos) == 1 else "")
-            from mlcalc.io.write import format_number
-            raise InputError(f"{source}: {format_number(float(values[pos]))}{where} is beyond float32's range "
-                             "(±3.4e38): use float64 (leave out --dtype float32)")
+            raise InputError(f"{source}: {value}{where} {advice}")
     return typed
 
 

@@ -181,6 +181,20 @@ def test_float32_overflow_on_reading_names_the_number_typed():
     assert run_cli("inv", "1e30 0; 0 1", "--dtype", "float32", "--quiet").code == 0
 
 
+def test_float32_overflow_in_a_text_file_names_its_line(tmp_path, monkeypatch):
+    # "at row 2, column 2" was the data row: the comment and the header put the number on line 4
+    p = tmp_path / "h.csv"
+    p.write_text("# a comment\nx,y\n1,2\n3,1e39\n")
+    want = f"{p} line 4, column 2: 1e+39 is beyond float32's range"
+    assert_one_error_line(run_cli("inv", str(p), "--dtype", "float32"), want)
+    assert_one_error_line(run_cli("inv", "-", "--dtype", "float32", stdin=p.read_text()),
+                          "standard input line 4, column 2: 1e+39 is beyond float32's range")
+    from mlcalc.io import csvfast  # the parallel reader's rows: their lines found again on demand
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    assert_one_error_line(run_cli("inv", str(p), "--dtype", "float32"), want)
+
+
 def test_a_json_object_on_stdin_says_what_it_is():
     r = run_cli("transpose", "-", stdin='{"S": [5.46, 0.37], "U": [[1, 0], [0, 1]]}')
     assert_one_error_line(r, "standard input: a JSON object, not a matrix", "jq")
