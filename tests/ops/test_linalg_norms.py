@@ -140,6 +140,23 @@ def test_row_norms_of_many_rows_rescue_only_the_rows_out_of_range(engine, cols):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 64), (3, 64), (5, 70), (257, 100), (1031, 65), (5, 4000), (4099, 9)])
+def test_long_row_and_column_norms_match_reference_in_every_quarter(engine, dtype, shape):
+    # the numba engine reads four far-apart quarters of each block of rows side by side: a block's rows
+    # need not divide by four, the last block may be short, and (columns) a block may be empty
+    a = RNG.standard_normal(shape).astype(dtype)
+    m = shape[0]
+    for i in {0, m // 4, m // 2, m - 1}:
+        a[i] *= 3  # rows that stand out, at the quarters' edges
+    for ord in ("l1", "l2"):
+        for axis in ("rows", "cols"):
+            got = linalg.norm(a, ord, axis, engine=engine)
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, reference.norm(a, ord, axis), **_tol(dtype))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cols", [2, 4, 16, 32])
 def test_short_row_norms_match_reference_across_blocks(engine, dtype, cols):
     # the numba engine sums rows of 2-32 columns by halving, in blocks of rows per task: rows in
