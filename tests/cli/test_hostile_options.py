@@ -105,3 +105,14 @@ def test_inspect_in_float32_keeps_its_float64_facts_whole():
     r = run_cli("inspect", "1 0 0; 0 1 0; 0 0 1.1", "--dtype", "float32", "-f", "json")
     got = json.loads(r.stdout)
     assert r.code == 0 and got["sparsity"] == 2 / 3 and got["max"] == 1.1  # float32 1.1, printed shortest
+
+
+@pytest.mark.parametrize("option", [["-o", "w.csv"], ["-f", "json"], ["--trace"], ["--trace-format", "latex"]])
+def test_warmup_refuses_options_about_a_result_it_does_not_have(tmp_path, monkeypatch, option):
+    # they were accepted and ignored: `mlcalc warmup -o w.csv` compiled for minutes and wrote no file
+    from mlcalc.ops import warm
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(warm, "warmup", lambda progress: pytest.fail("compiled before refusing"))
+    r = run_cli("warmup", *option)
+    assert r.code == 2 and "warmup has no result to write or explain" in r.stderr, (r.code, r.stderr)
+    assert not (tmp_path / "w.csv").exists()
