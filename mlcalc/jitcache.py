@@ -118,26 +118,40 @@ def install() -> None:
 
     classes = impl._locator_classes  # shared by numba's CacheImpl subclasses: changed in place
     classes[:] = [PackageSourceLocator] + [c for c in classes if c.__name__ != "PackageSourceLocator"]
-    _tell_before_compiling(caching)
+    _wrap_cache(caching)
 
 
 # whether a first compile should be announced: once a process (then False), and never during `mlcalc
 # warmup`, which says what it compiles itself
 announce_compiling = True
+# whether a cache that could not be written has been reported (once a process)
+_told_unsaved = False
 
 
-def _tell_before_compiling(caching) -> None:
-    """Wrap numba's cache lookup: the first mlcalc kernel it does not find (numba compiles it next) calls
-    the command line's notice, where the command line is running (looked up, not imported: the kernels
-    stay free of CLI concerns, and a library user sees nothing)."""
+def _wrap_cache(caching) -> None:
+    """Wrap numba's cache lookup and store, for mlcalc's kernels and every other:
+
+    * a lookup that fails (an entry truncated by a full disk or a killed process, garbled bytes, a
+      pickle from elsewhere) is a miss: the kernel is compiled again and its index rewritten. numba
+      raised, and that kernel failed on every later run until someone deleted the cache by hand;
+    * a store that fails (a full or read-only disk) leaves the kernel compiled for this run alone,
+      with one warning: numba raised after the work was done;
+    * the first mlcalc kernel not found (numba compiles it next) calls the command line's notice.
+
+    The command line is looked up, not imported: the kernels stay free of CLI concerns, and a library
+    user sees nothing."""
     try:
-        lookup = caching.Cache.load_overload
+        lookup, store = caching.Cache.load_overload, caching.Cache.save_overload
     except AttributeError:
         return
 
     def load_overload(self, sig, target_context):
         global announce_compiling
-        found = lookup(self, sig, target_context)
+        try:
+            found = lookup(self, sig, target_context)
+        except Exception:
+            _forget_index(self)
+            found = None
         if found is None and announce_compiling and _inside_package(inspect.getsourcefile(self._py_func) or ""):
             announce_compiling = False
             cli = sys.modules.get("mlcalc.cli.base")
@@ -145,4 +159,26 @@ def _tell_before_compiling(caching) -> None:
                 cli.compiling_notice()
         return found
 
+    def save_overload(self, sig, data):
+        global _told_unsaved
+        try:
+            store(self, sig, data)
+        except Exception as e:
+            _forget_index(self)  # a half-written index would be the next run's damaged entry
+            cli = sys.modules.get("mlcalc.cli.base")
+            if not _told_unsaved and cli is not None:
+                _told_unsaved = True
+                reason = getattr(e, "strerror", None) or e.__class__.__name__
+                cli.warn(f"cannot save compiled kernels in {getattr(self, '_cache_path', 'the cache folder')} "
+                         f"({reason}): they are compiled again on the next run")
+
     caching.Cache.load_overload = load_overload
+    caching.Cache.save_overload = save_overload
+
+
+def _forget_index(cache) -> None:
+    """Remove a function's cache index (its entries are compiled again and the index rewritten)."""
+    try:
+        os.remove(cache._cache_file._index_path)
+    except (AttributeError, OSError):
+        pass

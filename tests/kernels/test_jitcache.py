@@ -84,3 +84,47 @@ def test_a_first_compile_is_announced_at_a_terminal_once(tmp_path):
     assert first.count("mlcalc: compiling numba kernels for their first use") == 1, first
     assert "compiling" not in _on_a_terminal(args, tmp_path)
     assert "compiling" not in _on_a_terminal(["-q", "--engine", "numba", "outer", "1 2", "3 4"], tmp_path)
+
+
+TINY = "from numba import njit\n\n@njit(cache=True)\ndef plus_one(x):\n    return x + 1.0\n"
+
+
+def _run_tiny(where: Path, prelude: str = "") -> subprocess.CompletedProcess:
+    """A tiny cached kernel outside the package, with mlcalc's cache wrappers installed."""
+    code = (f"{prelude}\nfrom mlcalc import jitcache; jitcache.install()\nimport tiny\n"
+            "assert tiny.plus_one(2.0) == 3.0\nprint('ok')")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(where), str(ROOT.parent)]),
+               NUMBA_CACHE_DIR=str(where / "cache"), NUMBA_DEBUG_CACHE="1")
+    return subprocess.run([sys.executable, "-c", code], cwd=where, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_a_damaged_cache_entry_is_compiled_again_not_an_error_ever_after(tmp_path):
+    # a truncated or garbled entry (a full disk, a killed process) raised on every later run
+    (tmp_path / "tiny.py").write_text(TINY)
+    assert "data saved" in _run_tiny(tmp_path).stdout
+    index = next((tmp_path / "cache").rglob("*.nbi"))
+    data = next((tmp_path / "cache").rglob("*.nbc"))
+    for damage in (lambda: data.write_bytes(data.read_bytes()[:100]), lambda: data.write_bytes(b""),
+                   lambda: index.write_bytes(b""), lambda: index.write_bytes(b"\x80\x04garbage")):
+        damage()
+        p = _run_tiny(tmp_path)
+        assert p.returncode == 0 and "ok" in p.stdout, p.stderr[-2000:]
+        assert "data saved" in p.stdout  # compiled again and stored afresh
+        p = _run_tiny(tmp_path)
+        assert p.returncode == 0 and "data loaded" in p.stdout and "data saved" not in p.stdout, p.stdout
+        index = next((tmp_path / "cache").rglob("*.nbi"))
+        data = next((tmp_path / "cache").rglob("*.nbc"))
+
+
+def test_a_cache_that_cannot_be_written_warns_once_and_the_kernel_still_runs(tmp_path):
+    # a full disk: numba raised after the kernel was compiled and the command's work was done
+    (tmp_path / "tiny.py").write_text(TINY)
+    full = ("import errno, numba.core.caching as c\n"
+            "def _full(self, name, data):\n    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+            "c.IndexDataCacheFile._save_data = _full\nimport mlcalc.cli.base")
+    p = _run_tiny(tmp_path, full)
+    assert p.returncode == 0 and "ok" in p.stdout, p.stderr[-2000:]
+    assert p.stderr.count("mlcalc: warning: cannot save compiled kernels in") == 1, p.stderr
+    assert "No space left on device" in p.stderr
+    p = _run_tiny(tmp_path)  # room again: compiled and stored
+    assert p.returncode == 0 and "data saved" in p.stdout, p.stderr[-2000:]
