@@ -11,10 +11,53 @@ _applied = False
 
 
 def cache_dir():
-    """Numba's on-disk kernel cache (a pathlib.Path): the user's cache folder, never site-packages."""
+    """Numba's on-disk kernel cache (a pathlib.Path), the user's cache folder (never site-packages): the
+    first of $XDG_CACHE_HOME/mlcalc/numba (an absolute path only, as the XDG spec says: a relative one
+    put a cache in every folder mlcalc ran from) and ~/.cache/mlcalc/numba that can be written; None
+    where neither can (a read-only home, or no home at all: a container's uid without a passwd entry)."""
     from pathlib import Path  # not at import: main() imports this module on every command
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "mlcalc" / "numba"
+    bases = []
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        bases.append(Path(xdg))
+    try:
+        bases.append(Path.home() / ".cache")
+    except (RuntimeError, KeyError, OSError):  # "Could not determine home directory"
+        pass
+    for base in bases:
+        folder = base / "mlcalc" / "numba"
+        if _writable_folder(folder):
+            return folder
+    return None
+
+
+def _writable_folder(folder) -> bool:
+    """Whether `folder` exists or can be made, and a file can be created in it (numba's own test)."""
+    import tempfile
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+        return True
+    except OSError:
+        return False
+
+
+def _cache_for_this_run() -> str | None:
+    """A temporary cache folder, removed when the process ends: where no cache folder can be written,
+    numba found no place for its cache and every kernel failed to load ("no locator available")."""
+    import atexit
+    import shutil
+    import tempfile
+    try:
+        folder = tempfile.mkdtemp(prefix="mlcalc-numba-")
+    except OSError:
+        return None
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+# the cache folder is temporary (no writable cache folder): `warmup` and the first compile say so
+cache_is_temporary = False
 
 
 def early() -> None:
@@ -45,12 +88,13 @@ def apply(threads: int | None = None) -> None:
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
     _prefer_512_bit_vectors()
     if "NUMBA_CACHE_DIR" not in os.environ:
-        try:
-            d = cache_dir()
-            d.mkdir(parents=True, exist_ok=True)
-            os.environ["NUMBA_CACHE_DIR"] = str(d)
-        except OSError:
-            pass  # an unwritable home: numba then falls back to its own choice
+        global cache_is_temporary
+        folder = cache_dir()
+        if folder is None:
+            folder = _cache_for_this_run()
+            cache_is_temporary = folder is not None
+        if folder is not None:
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
 
 
 def _host_features() -> str:

@@ -124,7 +124,7 @@ def install() -> None:
 # whether a first compile should be announced: once a process (then False), and never during `mlcalc
 # warmup`, which says what it compiles itself
 announce_compiling = True
-# whether a cache that could not be written has been reported (once a process)
+# whether a cache that could not be written, or a cache for this run alone, has been reported (once a process)
 _told_unsaved = False
 
 
@@ -136,7 +136,8 @@ def _wrap_cache(caching) -> None:
       raised, and that kernel failed on every later run until someone deleted the cache by hand;
     * a store that fails (a full or read-only disk) leaves the kernel compiled for this run alone,
       with one warning: numba raised after the work was done;
-    * the first mlcalc kernel not found (numba compiles it next) calls the command line's notice.
+    * the first mlcalc kernel not found (numba compiles it next) calls the command line's notice, and
+      where no cache folder could be written (config.cache_is_temporary) a warning that says so.
 
     The command line is looked up, not imported: the kernels stay free of CLI concerns, and a library
     user sees nothing."""
@@ -157,23 +158,32 @@ def _wrap_cache(caching) -> None:
             cli = sys.modules.get("mlcalc.cli.base")
             if cli is not None:
                 cli.compiling_notice()
+                _tell_unsaved(cli, "no cache folder can be written ($XDG_CACHE_HOME, ~/.cache)", temporary_only=True)
         return found
 
     def save_overload(self, sig, data):
-        global _told_unsaved
         try:
             store(self, sig, data)
         except Exception as e:
             _forget_index(self)  # a half-written index would be the next run's damaged entry
             cli = sys.modules.get("mlcalc.cli.base")
-            if not _told_unsaved and cli is not None:
-                _told_unsaved = True
+            if cli is not None:
                 reason = getattr(e, "strerror", None) or e.__class__.__name__
-                cli.warn(f"cannot save compiled kernels in {getattr(self, '_cache_path', 'the cache folder')} "
-                         f"({reason}): they are compiled again on the next run")
+                _tell_unsaved(cli, f"cannot save compiled kernels in {getattr(self, '_cache_path', 'the cache folder')} "
+                                   f"({reason})")
 
     caching.Cache.load_overload = load_overload
     caching.Cache.save_overload = save_overload
+
+
+def _tell_unsaved(cli, why: str, temporary_only: bool = False) -> None:
+    """The command line's warning, once a process, that compiled kernels will not be kept."""
+    global _told_unsaved
+    from mlcalc import config
+    if _told_unsaved or (temporary_only and not config.cache_is_temporary):
+        return
+    _told_unsaved = True
+    cli.warn(f"{why}: numba kernels are compiled again on the next run (set NUMBA_CACHE_DIR to a writable folder)")
 
 
 def _forget_index(cache) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from mlcalc import config, engine
@@ -33,7 +34,10 @@ def warmup(progress: bool = True) -> list[str]:
     _warm_csv_reader()
     done.append("mlcalc.io._csvkernels")
     if progress:
-        sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {config.cache_dir()}\n")
+        where = os.environ.get("NUMBA_CACHE_DIR") or "numba's own cache folder"
+        if config.cache_is_temporary:
+            where += " (a temporary folder, for this run only: no cache folder could be written)"
+        sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {where}\n")
     return done
 
 

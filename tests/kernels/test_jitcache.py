@@ -128,3 +128,40 @@ def test_a_cache_that_cannot_be_written_warns_once_and_the_kernel_still_runs(tmp
     assert "No space left on device" in p.stderr
     p = _run_tiny(tmp_path)  # room again: compiled and stored
     assert p.returncode == 0 and "data saved" in p.stdout, p.stderr[-2000:]
+
+
+def test_the_cache_folder_is_the_first_writable_of_xdg_and_home(tmp_path, monkeypatch):
+    from mlcalc import config
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert config.cache_dir() == tmp_path / "xdg" / "mlcalc" / "numba"
+    # a relative XDG_CACHE_HOME is ignored (the XDG spec): it put a cache in every folder mlcalc ran from
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.chdir(tmp_path)
+    assert config.cache_dir() == home / ".cache" / "mlcalc" / "numba"
+    assert not (tmp_path / "relative").exists()
+    # one that cannot hold a folder (a file): the home's
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "afile"))
+    assert config.cache_dir() == home / ".cache" / "mlcalc" / "numba"
+    # no home either (a container's uid without a passwd entry): none
+    from pathlib import Path
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert config.cache_dir() is None
+
+
+def test_without_a_writable_cache_folder_kernels_use_one_for_the_run_alone(tmp_path):
+    # numba found no place for its cache and every kernel failed to load ("no locator available")
+    (tmp_path / "afile").write_text("")
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME")}
+    env.update(HOME=str(tmp_path / "afile"), PYTHONPATH=str(ROOT.parent))
+    code = ("from mlcalc import config; config.apply(); import os; d = os.environ['NUMBA_CACHE_DIR']; "
+            "assert config.cache_is_temporary and os.path.isdir(d), d; " + CALL + "; print(d)")
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert not os.path.exists(p.stdout.strip())  # removed when the process ended
