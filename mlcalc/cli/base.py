@@ -140,6 +140,8 @@ GLOBAL_OPTIONS = {
 
 # commands with numba.cuda kernels wired to --device cuda (the others refuse it rather than ignore it)
 CUDA_COMMANDS = {"matmul", "add", "sub", "hadamard", "scale"}
+# commands with no result (-o, -f and --trace are refused, not ignored)
+NO_RESULT_COMMANDS = {"warmup"}
 # commands that compute in fractions with --exact (CLI.md: inverse, determinant, solve, rank, RREF)
 EXACT_COMMANDS = {"inv", "det", "solve", "rank", "rref"}
 
@@ -220,6 +222,10 @@ def _check_before_work(command: str) -> None:
     are parsed, before any work: an output that could not be written is refused before the computation."""
     from mlcalc.errors import MlcalcError
     s = settings()
+    if command in NO_RESULT_COMMANDS:  # a usage error: before the checks of an output it will not write
+        for given, option in ((s.output, "'-o' / '--output'"), (s.format, "'-f' / '--format'"), (s.trace, "'--trace'")):
+            if given:  # accepted and ignored, they promised a file or a trace that never came
+                raise typer.BadParameter(f"{command} has no result to write or explain", param_hint=option)
     if s.device == "cuda" and command not in CUDA_COMMANDS:
         raise MlcalcError(f"{command}: --device cuda is available for "
                           f"{', '.join(sorted(CUDA_COMMANDS))}; run it without --device cuda")

@@ -35,13 +35,8 @@ def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn 
 @app.command(epilog="Examples: mlcalc warmup  ·  mlcalc warmup --quiet  (once after installing; later runs load the cache)")
 def warmup():
     """Compile every numba kernel once and cache it on disk, so later calls start fast."""
-    s = settings()
-    for given, option in ((s.output, "'-o' / '--output'"), (s.format, "'-f' / '--format'"), (s.trace, "'--trace'")):
-        if given:  # accepted and ignored, they promised a file or a trace that never came
-            raise typer.BadParameter("warmup has no result to write or explain: it compiles the kernels",
-                                     param_hint=option)
     from mlcalc.ops import warm
-    warm.warmup(progress=not s.quiet)
+    warm.warmup(progress=not settings().quiet)  # -o, -f, --trace: refused before (base.NO_RESULT_COMMANDS)
 
 
 @app.command(epilog="Examples: mlcalc bench  ·  mlcalc bench --full -f csv > bench.csv")

@@ -114,7 +114,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _read_stdin(opts)
     npz_path, sep, key = spec.rpartition(":")
     if sep and npz_path.lower().endswith(".npz"):
-        _check_path(npz_path)
+        check_readable(npz_path)
         arr = npyfile.load_npz_member(npz_path, key, spec, opts.max_ndim, opts.exact)
         return _typed(Operand(arr, spec), opts)
     if os.path.exists(spec):
@@ -130,7 +130,8 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
     raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
 
 
-def _check_path(path: str) -> None:
+def check_readable(path: str) -> None:
+    """One line for a path that cannot be read as a file: missing, a directory, or not readable."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -140,7 +141,7 @@ def _check_path(path: str) -> None:
 
 
 def _read_path(path: str, opts: ReadOptions) -> Operand:
-    _check_path(path)
+    check_readable(path)
     ext = os.path.splitext(path)[1].lower()
     if ext in NPY_EXTENSIONS and not os.path.isfile(path):
         ext = ""  # a FIFO or a link to /dev/stdin named x.npy has no size to check: read it as a stream

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from mlcalc.errors import InputError
-from mlcalc.io.read import first_nonfinite
+from mlcalc.io.read import check_readable, first_nonfinite
 from mlcalc.io.write import write_atomic
 
 FORMAT = "mlcalc.linreg/1"
@@ -28,15 +28,10 @@ def load(path: str) -> dict:
         raise InputError(f"{path}: {constant} where a model holds finite numbers "
                          f"(not a model saved by train-linreg --save, format {FORMAT})")
 
+    check_readable(path)  # missing, a directory, unreadable: the operand reader's words
     try:
         with open(path, encoding="utf-8") as f:
             model = json.load(f, parse_constant=refuse)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
         raise InputError(f"{path}: not a model saved by train-linreg --save ({_unreadable(e)}); "
                          f"predict takes the model first: mlcalc predict MODEL DATA") from None

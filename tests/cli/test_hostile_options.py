@@ -107,7 +107,8 @@ def test_inspect_in_float32_keeps_its_float64_facts_whole():
     assert r.code == 0 and got["sparsity"] == 2 / 3 and got["max"] == 1.1  # float32 1.1, printed shortest
 
 
-@pytest.mark.parametrize("option", [["-o", "w.csv"], ["-f", "json"], ["--trace"], ["--trace-format", "latex"]])
+@pytest.mark.parametrize("option", [["-o", "w.csv"], ["-f", "json"], ["--trace"], ["--trace-format", "latex"],
+                                    ["-o", "/no/such/folder/w.csv"], ["--device", "cuda", "-f", "json"]])
 def test_warmup_refuses_options_about_a_result_it_does_not_have(tmp_path, monkeypatch, option):
     # they were accepted and ignored: `mlcalc warmup -o w.csv` compiled for minutes and wrote no file
     from mlcalc.ops import warm
