@@ -82,6 +82,7 @@ def apply(threads: int | None = None) -> None:
         os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
     if _applied:
         return
+    _check_thread_count()
     _applied = True
     early()
     # LLVM's SLP vectoriser turns the GEMM micro-kernel's scalar accumulators into vector FMAs
@@ -95,6 +96,20 @@ def apply(threads: int | None = None) -> None:
             cache_is_temporary = folder is not None
         if folder is not None:
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
+
+
+def _check_thread_count() -> None:
+    """NUMBA_NUM_THREADS of 0 or less stops numba at its import ("Number of threads specified must be
+    > 0", an internal error on every numba command and large CSV read): one line that says whose it is."""
+    value = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    try:
+        bad = value != "" and int(value) <= 0
+    except ValueError:
+        bad = False  # numba itself ignores a value that is not a number
+    if bad:
+        from mlcalc.errors import MlcalcError
+        raise MlcalcError(f"NUMBA_NUM_THREADS={value} in the environment: numba needs at least 1 thread "
+                          "(unset it, or give --threads N)")
 
 
 def _host_features() -> str:

@@ -154,7 +154,14 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as e:  # a bug: one line for the user, the traceback with MLCALC_DEBUG=1
         if debug:
             raise
-        _fail(f"internal error: {type(e).__name__}: {e} (run with MLCALC_DEBUG=1 for the traceback)")
+        _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
+
+
+def _first_line(error: Exception) -> str:
+    """An exception's message on one line (numba's "No threading layer could be loaded." is followed by
+    a page of hints): the error policy is one line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] + (" …" if len(lines) > 1 else "") if lines else ""
 
 
 def _quiet_broken_pipe() -> None:

@@ -260,6 +260,12 @@ def test_no_traceback_for_internal_errors(monkeypatch):
     assert_one_error_line(r, "internal error", "kaboom")
     assert "Traceback" not in r.stderr
 
+    def pages(*a, **k):  # numba's "No threading layer could be loaded." came with a page of hints
+        raise ValueError("No threading layer could be loaded.\nHINT:\nIntel TBB is required, try:\n$ pip install tbb")
+
+    monkeypatch.setattr(core, "transpose", pages)
+    assert_one_error_line(run_cli("transpose", "1 2"), "internal error: ValueError: No threading layer could be loaded. …")
+
 
 def test_device_cuda_on_a_command_without_cuda_kernels_is_refused_not_ignored():
     assert_one_error_line(run_cli("norm", "[3,4]", "--device", "cuda"), "norm: --device cuda is available for")

@@ -117,3 +117,16 @@ def test_warmup_refuses_options_about_a_result_it_does_not_have(tmp_path, monkey
     r = run_cli("warmup", *option)
     assert r.code == 2 and "warmup has no result to write or explain" in r.stderr, (r.code, r.stderr)
     assert not (tmp_path / "w.csv").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_numba_thread_count_of_zero_in_the_environment_is_one_clear_line(value):
+    # numba refused it at its import: an internal error on every numba command and every large CSV read
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_NUM_THREADS=value)
+    p = subprocess.run([sys.executable, "-m", "mlcalc", "--engine", "numba", "scale", "1 2", "--by", "2"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == (f"mlcalc: error: NUMBA_NUM_THREADS={value} in the environment: numba needs at least 1 "
+                        "thread (unset it, or give --threads N)\n")
