@@ -151,10 +151,28 @@ def main(argv: list[str] | None = None) -> None:
         _fail("out of memory: the operands or the result are too large for this machine")
     except SystemExit:
         raise
+    except OSError as e:
+        if debug:
+            raise
+        if _in_clicks_echo(e):  # --help or --version into a full disk or a broken device
+            _fail(f"cannot write to standard output: {e.strerror or e}")
+        _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
     except Exception as e:  # a bug: one line for the user, the traceback with MLCALC_DEBUG=1
         if debug:
             raise
         _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
+
+
+def _in_clicks_echo(error: Exception) -> bool:
+    """Whether the error came from click.echo, the way Click writes --help (and --version) to standard
+    output: the results themselves go through mlcalc.io.write, which words its own failures."""
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "echo" and os.sep + "click" + os.sep in code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _first_line(error: Exception) -> str:

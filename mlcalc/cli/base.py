@@ -149,7 +149,7 @@ EXACT_COMMANDS = {"inv", "det", "solve", "rank", "rref"}
 def _print_version(value: bool) -> None:
     if value:
         from mlcalc import __version__
-        print(f"mlcalc {__version__}")
+        typer.echo(f"mlcalc {__version__}")  # click's echo: a full disk is "cannot write" (cli.app)
         raise typer.Exit()
 
 

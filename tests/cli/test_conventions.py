@@ -168,11 +168,14 @@ def test_output_to_dev_stdout_appends_and_a_full_device_is_one_error_line(tmp_pa
         r = subprocess.run([sys.executable, "-m", "mlcalc", "gen", "eye", "2x2", "-o", "/dev/stdout"], stdout=f,
                            stderr=subprocess.PIPE, text=True, timeout=120)
     assert r.returncode == 0 and log.read_text() == "previous line\n1,0\n0,1\n"
-    for args in (["-o", "/dev/full"], []):
+    # --help and --version too (Click writes them itself: they were internal errors)
+    for args in (["-o", "/dev/full"], [], ["--help"], ["--version"], ["norm", "--help"]):
         with open("/dev/full", "w") as full:
-            r = subprocess.run([sys.executable, "-m", "mlcalc", "gen", "eye", "2x2", *args], stdout=full,
+            cmd = args if "--help" in args or "--version" in args else ["gen", "eye", "2x2", *args]
+            r = subprocess.run([sys.executable, "-m", "mlcalc", *cmd], stdout=full,
                                stderr=subprocess.PIPE, text=True, timeout=120)
-        assert r.returncode == 1 and r.stderr.startswith("mlcalc: error: cannot write") and "internal" not in r.stderr
+        assert r.returncode == 1 and r.stderr.startswith("mlcalc: error: cannot write") and "internal" not in r.stderr, \
+            (args, r.stderr)
 
 
 def test_paths_that_start_like_negative_numbers_are_kept_as_typed(tmp_path, monkeypatch):
