@@ -258,7 +258,10 @@ def _read_stdin(opts: ReadOptions) -> Operand:
     except (ValueError, OSError):
         pass
     stream = getattr(sys.stdin, "buffer", None)
-    data = read_whole(stream, "standard input", opts.memory_limit) if stream is not None else sys.stdin.read().encode()
+    try:
+        data = read_whole(stream, "standard input", opts.memory_limit) if stream is not None else sys.stdin.read().encode()
+    except OSError as e:  # `0>file` (opened for writing), a device that fails: it was an internal error
+        raise InputError(f"standard input cannot be read ({e.strerror or e})") from None
     return _from_bytes(data, "standard input", opts)
 
 

@@ -337,3 +337,15 @@ def test_a_refused_nan_in_a_one_row_file_read_as_a_vector_names_its_line(tmp_pat
     p.write_text("# b\n1,nan,3\n")
     assert_one_error_line(run_cli("solve", "1 0 0; 0 1 0; 0 0 1", str(p)),
                           f"solve: b has a non-finite value (nan) at element 2 ({p} line 2, column 2)")
+
+
+def test_standard_input_opened_for_writing_is_one_error_line(tmp_path):
+    # `mlcalc transpose - 0>file`: reading it failed with EBADF, an internal error
+    import subprocess
+    import sys
+    target = tmp_path / "w.txt"
+    with open(target, "w") as write_only:
+        p = subprocess.run([sys.executable, "-m", "mlcalc", "transpose", "-"], stdin=write_only,
+                           capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == "mlcalc: error: standard input cannot be read (Bad file descriptor)\n"
