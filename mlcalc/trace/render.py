@@ -292,6 +292,8 @@ def print_rich(steps: list[Step], file) -> None:
     from rich.text import Text
 
     console = Console(file=file, highlight=False)
+    if console.width < 20:  # COLUMNS=0: panels of no width printed nothing at all, and said nothing
+        console.width = 80
     room = max(console.width - 8, 20)  # the panel's borders and padding, and the indent
 
     def matrix(lines: list[str]) -> str:

