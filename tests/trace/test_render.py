@@ -80,3 +80,17 @@ def test_rich_trace_of_a_5x5_inverse_fits_80_columns(monkeypatch):
     print_rich(t.steps, out)
     assert max(len(line) for line in out.getvalue().splitlines()) <= 80
     assert "⋯" in out.getvalue()
+
+
+def test_a_rich_trace_with_no_terminal_width_still_prints(monkeypatch):
+    # COLUMNS=0: Rich drew panels of no width, so the trace printed nothing and said nothing
+    import io
+
+    from mlcalc.ops import systems
+    from mlcalc.trace.render import print_rich
+    monkeypatch.setenv("COLUMNS", "0")
+    t = Tracer()
+    systems.inv(np.array([[4.0, 1], [2, 3]]), tracer=t)
+    out = io.StringIO()
+    print_rich(t.steps, out)
+    assert "Step 1" in out.getvalue() and "[ 4  1  |  1  0 ]" in out.getvalue()
