@@ -421,7 +421,10 @@ def check_output_path(path: str) -> None:
         return
     if os.path.islink(path):
         path = os.path.realpath(path)  # a symlink's target is what gets replaced (or made)
-    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        folder = os.path.dirname(os.path.abspath(path))
+    except FileNotFoundError:  # a relative path in a working folder that was deleted (os.getcwd fails)
+        raise InputError(f"cannot write {path}: the current folder no longer exists") from None
     if not os.path.isdir(folder):
         raise InputError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
     if not os.access(folder, os.W_OK):

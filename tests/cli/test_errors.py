@@ -349,3 +349,16 @@ def test_standard_input_opened_for_writing_is_one_error_line(tmp_path):
                            capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr == "mlcalc: error: standard input cannot be read (Bad file descriptor)\n"
+
+
+def test_a_relative_output_in_a_deleted_working_folder_is_one_error_line(tmp_path):
+    # os.getcwd() fails there: FileNotFoundError was an internal error
+    import subprocess
+    import sys
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); sys.argv = ['mlcalc', 'inv', '4 1; 2 3', "
+            "'-o', 'out.csv']; from mlcalc.cli.app import main; main()")
+    p = subprocess.run([sys.executable, "-c", code, str(gone)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == "mlcalc: error: cannot write out.csv: the current folder no longer exists\n"
