@@ -151,15 +151,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail("out of memory: the operands or the result are too large for this machine")
     except SystemExit:
         raise
-    except OSError as e:
-        if debug:
-            raise
-        if _in_clicks_echo(e):  # --help or --version into a full disk or a broken device
-            _fail(f"cannot write to standard output: {e.strerror or e}")
-        _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
     except Exception as e:  # a bug: one line for the user, the traceback with MLCALC_DEBUG=1
         if debug:
             raise
+        if isinstance(e, OSError) and _in_clicks_echo(e):  # --help or --version into a full disk
+            _fail(f"cannot write to standard output: {e.strerror or e}")
         _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
 
 
