@@ -72,7 +72,7 @@ def early() -> None:
 
 def apply(threads: int | None = None) -> None:
     """Set numba's environment once, before it is imported."""
-    global _applied, cache_is_temporary
+    global _applied
     if threads is not None and threads > 0:
         # an explicit --threads always wins, also over the environment; it is a cap, so at most one
         # thread a CPU (--threads 32768 made numba and OpenBLAS start that many and hang)
@@ -89,6 +89,7 @@ def apply(threads: int | None = None) -> None:
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
     _prefer_512_bit_vectors()
     if "NUMBA_CACHE_DIR" not in os.environ:
+        global cache_is_temporary
         folder = cache_dir()
         if folder is None:
             folder = _cache_for_this_run()
