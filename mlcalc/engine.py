@@ -126,12 +126,23 @@ def numba_loaded() -> bool:
     return "numba" in sys.modules
 
 
+def jit_disabled() -> bool:
+    """Whether NUMBA_DISABLE_JIT is set (numba's debugging switch, left exported in a shell): numba then
+    runs functions as Python, and mlcalc's kernels, built on compiled intrinsics, cannot run at all
+    ("<intrinsic> is not usable in pure-python" was an internal error, also for a large CSV under
+    --engine numpy). `auto` and the CSV reader then keep to NumPy and Python; --engine numba says why not."""
+    import os
+    return os.environ.get("NUMBA_DISABLE_JIT", "").strip() not in ("", "0")
+
+
 def uses_numba(op: str, engine: str, work: int) -> bool:
     """Would this op at this size run a numba kernel?"""
     if engine == "numpy":
         return False
     if engine == "numba":
         return "numba" in REGISTRY.get(op, {})
+    if jit_disabled():
+        return False
     threshold = AUTO_NUMBA_FROM.get(op, (None, None))[0 if numba_loaded() else 1]
     return threshold is not None and work >= threshold and "numba" in REGISTRY.get(op, {})
 
@@ -153,6 +164,9 @@ def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") ->
     if engine not in ENGINES:
         raise MlcalcError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     name = "numba" if uses_numba(op, engine, work) else "numpy"
+    if name == "numba" and jit_disabled():
+        raise MlcalcError(f"{op}: --engine numba cannot run with NUMBA_DISABLE_JIT set in the environment "
+                          "(mlcalc's kernels need numba's compiler): unset it, or use --engine numpy")
     if name == "numba":
         from mlcalc import config
         config.apply()

@@ -44,8 +44,10 @@ _kernels = None
 
 def should_use(path: str) -> bool:
     """True for a text file big enough for the parallel parser that holds rows of delimited text."""
-    from mlcalc.engine import numba_loaded
+    from mlcalc.engine import jit_disabled, numba_loaded
 
+    if jit_disabled():  # the parser is a numba kernel: Python's reads the file instead
+        return False
     limit = min(THRESHOLD, WARM_THRESHOLD) if numba_loaded() else THRESHOLD
     try:
         if os.path.getsize(path) < limit:

@@ -323,9 +323,10 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
     file for csvfast, which needs a file to map (78 MB of CSV on standard input took 6.4 s through
     csvparse, and 1.7 s from a file). None where the small-file path is the one to take, or the
     temporary folder cannot hold it."""
+    from mlcalc.engine import jit_disabled
     from mlcalc.io import csvfast
 
-    if opts.exact or len(data) < csvfast.THRESHOLD or not csvfast.holds_rows(data):
+    if opts.exact or len(data) < csvfast.THRESHOLD or not csvfast.holds_rows(data) or jit_disabled():
         return None  # _from_text's own forms: one line of Octave rows, JSON, an Octave matrix
     try:
         with _spill_file() as (f, path):  # the size and holds_rows, should_use's tests, are checked above

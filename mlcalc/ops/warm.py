@@ -11,6 +11,9 @@ from mlcalc import config, engine
 
 def warmup(progress: bool = True) -> list[str]:
     """Import every numba kernel module and run its `warmup()`; returns the modules compiled."""
+    if engine.jit_disabled():
+        from mlcalc.errors import MlcalcError
+        raise MlcalcError("warmup: NUMBA_DISABLE_JIT is set in the environment, so numba compiles nothing: unset it")
     config.apply()
     from mlcalc import jitcache
     jitcache.announce_compiling = False  # its own progress lines say what it compiles

@@ -130,3 +130,27 @@ def test_numba_thread_count_of_zero_in_the_environment_is_one_clear_line(value):
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr == (f"mlcalc: error: NUMBA_NUM_THREADS={value} in the environment: numba needs at least 1 "
                         "thread (unset it, or give --threads N)\n")
+
+
+def test_numba_disable_jit_in_the_environment_keeps_auto_on_numpy_and_names_itself(tmp_path):
+    # numba's debugging switch runs functions as Python, where mlcalc's kernels (compiled intrinsics)
+    # cannot run: a large CSV under --engine numpy and every numba command were internal errors
+    import subprocess
+    import sys
+    big = tmp_path / "big.csv"
+    a = np.random.default_rng(3).standard_normal((1100, 500))
+    np.savetxt(big, a, delimiter=",", fmt="%.17g")  # over 8 MB: the parallel reader's size
+    assert big.stat().st_size >= 8 << 20
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "mlcalc", *args], env=env, capture_output=True, text=True,
+                              timeout=300)
+    p = run("norm", str(big))
+    assert p.returncode == 0 and float(p.stdout) == pytest.approx(np.linalg.norm(a), rel=1e-12), p.stderr
+    p = run("--engine", "numba", "norm", "3 4")
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == ("mlcalc: error: norm: --engine numba cannot run with NUMBA_DISABLE_JIT set in the environment "
+                        "(mlcalc's kernels need numba's compiler): unset it, or use --engine numpy\n")
+    p = run("warmup")
+    assert p.returncode == 1 and "NUMBA_DISABLE_JIT is set" in p.stderr and len(p.stderr.splitlines()) == 1
