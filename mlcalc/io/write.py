@@ -416,6 +416,8 @@ def check_output_path(path: str) -> None:
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
     if _names_a_descriptor(path) or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
+        if _names_a_descriptor(path) and not os.path.exists(path):  # `-o /dev/stdout >&-`
+            raise InputError(f"cannot write {path}: that file descriptor is closed")
         if not os.access(path, os.W_OK):
             raise InputError(f"cannot write {path}: permission denied")
         return

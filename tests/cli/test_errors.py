@@ -362,3 +362,10 @@ def test_a_relative_output_in_a_deleted_working_folder_is_one_error_line(tmp_pat
     p = subprocess.run([sys.executable, "-c", code, str(gone)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr == "mlcalc: error: cannot write out.csv: the current folder no longer exists\n"
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_an_output_naming_a_closed_descriptor_says_so():
+    # `-o /dev/stdout >&-` and `-o /dev/fd/N` of no open file said "permission denied"
+    assert_one_error_line(run_cli("transpose", "1 2", "-o", "/dev/fd/987"),
+                          "cannot write /dev/fd/987: that file descriptor is closed")
