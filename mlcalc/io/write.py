@@ -415,8 +415,9 @@ def check_output_path(path: str) -> None:
     """Fail before any work if `-o` cannot be written (missing folder, a directory)."""
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
-    if _names_a_descriptor(path) or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
-        if _names_a_descriptor(path) and not os.path.exists(path):  # `-o /dev/stdout >&-`
+    descriptor = _names_a_descriptor(path)
+    if descriptor or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
+        if descriptor and not os.path.exists(path):  # `-o /dev/stdout >&-`
             raise InputError(f"cannot write {path}: that file descriptor is closed")
         if not os.access(path, os.W_OK):
             raise InputError(f"cannot write {path}: permission denied")
