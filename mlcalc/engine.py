@@ -164,10 +164,10 @@ def kernel(op: str, engine: str = "auto", work: int = 0, device: str = "cpu") ->
     if engine not in ENGINES:
         raise MlcalcError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     name = "numba" if uses_numba(op, engine, work) else "numpy"
-    if name == "numba" and jit_disabled():
-        raise MlcalcError(f"{op}: --engine numba cannot run with NUMBA_DISABLE_JIT set in the environment "
-                          "(mlcalc's kernels need numba's compiler): unset it, or use --engine numpy")
     if name == "numba":
+        if jit_disabled():  # only --engine numba gets here then (auto keeps to NumPy)
+            raise MlcalcError(f"{op}: --engine numba cannot run with NUMBA_DISABLE_JIT set in the environment "
+                              "(mlcalc's kernels need numba's compiler): unset it, or use --engine numpy")
         from mlcalc import config
         config.apply()
     return _load(entry[name])
