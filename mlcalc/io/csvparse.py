@@ -131,6 +131,12 @@ def detect_delimiter(lines: list[str]) -> str | None:
         counts = {line.count(delim) for line in sample}
         if len(counts) == 1 and next(iter(counts)) > 0:
             return delim
+    # no comma or semicolon, and blanks split every line into the same number of cells (two or more):
+    # columns aligned with tabs and spaces ("x y" over "1<tab>2", "0<tab> 0" over "1 2"), which NumPy's
+    # loadtxt and Octave's load read as whitespace; by the tabs alone they were ragged rows
+    widths = {len(line.split()) for line in sample}
+    if len(widths) == 1 and min(widths) > 1 and not any("," in line or ";" in line for line in sample):
+        return None
     # ragged data: the delimiter on the first line wins (tab, comma, semicolon), so that "1,2\n3"
     # reads "1,2" as two values and the error names the short row instead of calling "1,2" a header
     for delim in ("\t", ",", ";"):
@@ -243,7 +249,8 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
         cells = split_line(line, delim)
         if len(cells) != ncols:
             raise InputError(
-                f"{source} line {number}: {len(cells)} values, expected {ncols} as on line {ref_line} (ragged rows)"
+                f"{source} line {number}: {len(cells)} value{'' if len(cells) == 1 else 's'}, expected {ncols} as on "
+                f"line {ref_line} (ragged rows)"
             )
         row = []
         for col, cell in enumerate(cells, start=1):

@@ -40,7 +40,7 @@ def test_header_only_is_an_error(tmp_path):
 
 def test_ragged_rows_name_the_line(tmp_path):
     r = run_cli("transpose", write(tmp_path / "r.csv", "1,2\n3,4\n5\n"))
-    assert_one_error_line(r, "r.csv line 3", "1 values, expected 2")
+    assert_one_error_line(r, "r.csv line 3", "1 value, expected 2")
 
 
 def test_text_cell_names_line_and_column(tmp_path):

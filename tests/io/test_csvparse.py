@@ -21,13 +21,29 @@ from mlcalc.io.csvparse import detect_delimiter, parse_text
     (["1\t2,5", "3"], "\t"),      # tab before comma on a ragged first line
     (["1,2;5", "3"], ","),        # comma before semicolon
     (["1 2", "3,4", "5,6"], ","),  # nothing on the first line: the delimiter on most lines
+    (["x y", "1\t2", "3\t4"], None),  # tabs and spaces aligning the same two columns: whitespace
+    (["0\t 0", "1 2"], None),
+    (["a b\tc", "1\t2"], "\t"),      # a tab on every line stays the delimiter (a name with a space)
+    (["1, 2", "3, 4", "5 6"], ","),     # a comma somewhere: never whitespace
 ])
 def test_detect_delimiter(lines, expected):
     assert detect_delimiter(lines) == expected
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_columns_aligned_with_tabs_and_spaces_read_as_whitespace_delimited(tmp_path, monkeypatch, parallel):
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "m.txt"
+    path.write_text("col_a col_b\n0\t 1\n\n2\t 3\n")
+    op = read.read_operand(str(path))
+    assert op.values.tolist() == [[0, 1], [2, 3]] and op.names == ["col_a", "col_b"]
+
+
 def test_ragged_comma_rows_are_a_ragged_row_error_not_a_header():
-    with pytest.raises(InputError, match=r"^a\.csv line 2: 1 values, expected 2 as on line 1 \(ragged rows\)$"):
+    with pytest.raises(InputError, match=r"^a\.csv line 2: 1 value, expected 2 as on line 1 \(ragged rows\)$"):
         parse_text("1,2\n3\n", "a.csv")
 
 
