@@ -33,15 +33,23 @@ def delimited_files(draw):
     # spaces after a comma or semicolon; runs of blanks where blanks delimit
     pad = draw(st.sampled_from(["", " "])) if delim in ",;" else draw(st.sampled_from(["", " ", "  ", "\t"])) if delim == " " else ""
     names = [f"col_{chr(97 + j)}" for j in range(cols)] if draw(st.booleans()) else None
+    # names with a space in them (a one-column file has no delimiter to tell them from two names)
+    if names and delim != " " and cols > 1 and draw(st.booleans()):
+        names = [f"{n} (m)" for n in names]
+    quote = delim != " " and draw(st.booleans())  # numbers in double quotes, as spreadsheets export them
+    indent = draw(st.sampled_from(["", " ", "\t"]))  # blanks before and after each line
     lines = []
     if draw(st.booleans()):
         lines.append("# written by a test")
     if names:
-        lines.append(delim.join(names))
+        lines.append(indent + delim.join(f'"{n}"' if quote else n for n in names) + indent)
     for r in cells:
-        lines.append((pad + delim).join(r))
-        if draw(st.integers(0, 5)) == 0:
+        lines.append(indent + (pad + delim).join(f'"{c}"' if quote else c for c in r) + indent)
+        extra = draw(st.integers(0, 7))
+        if extra == 0:
             lines.append("")  # a blank line between rows
+        elif extra == 1:
+            lines.append("  # a comment between rows")
     eol = draw(st.sampled_from(["\n", "\r\n"]))
     text = eol.join(lines) + (eol if draw(st.booleans()) else "")
     bom = "\ufeff" if draw(st.booleans()) else ""
