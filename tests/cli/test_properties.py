@@ -146,6 +146,59 @@ def test_exact_det_inv_and_rank_are_exact(rows):
     assert product == [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
 
 
+rectangular = st.tuples(st.integers(1, 4), st.integers(1, 5)).flatmap(
+    lambda mn: st.lists(st.lists(st.sampled_from([-3, -2, -1, 0, 0, 1, 2, 3, "1/2", "-2/3"]), min_size=mn[1],
+                                 max_size=mn[1]), min_size=mn[0], max_size=mn[0]))
+
+
+def is_rref(rows) -> bool:
+    """Zero rows last, each pivot 1 and right of the one above, the only non-zero in its column."""
+    last_pivot = -1
+    seen_zero_row = False
+    for i, r in enumerate(rows):
+        nz = [j for j, v in enumerate(r) if v != 0]
+        if not nz:
+            seen_zero_row = True
+            continue
+        p = nz[0]
+        if seen_zero_row or p <= last_pivot or r[p] != 1 or any(rows[k][p] != 0 for k in range(len(rows)) if k != i):
+            return False
+        last_pivot = p
+    return True
+
+
+@SETTINGS
+@given(rectangular)
+def test_exact_rref_is_reduced_and_row_equivalent(rows):
+    lit = "[" + "; ".join(" ".join(str(v) for v in r) for r in rows) + "]"
+    r = run_cli("rref", lit, "--exact", "-f", "json")
+    assert r.code == 0, r.stderr
+    got = json.loads(r.stdout)
+    got = [[Fraction(v) for v in row] for row in (got if isinstance(got[0], list) else [got])]
+    a = [[Fraction(v) for v in row] for row in rows]
+    assert is_rref(got), got
+    rank, _ = fraction_rank_and_det(a)
+    assert sum(any(v != 0 for v in row) for row in got) == rank
+    # row-equivalent: A's rows and the reduced rows span the same space (stacking adds no rank)
+    assert fraction_rank_and_det(a + got)[0] == rank
+
+
+@SETTINGS
+@given(square, st.lists(small_ints, min_size=4, max_size=4))
+def test_exact_solve_solves_exactly(rows, rhs):
+    n = len(rows)
+    _, det = fraction_rank_and_det(rows)
+    b = rhs[:n]
+    lit = literal(rows) if n > 1 else f"[{rows[0][0]}]"
+    r = run_cli("solve", lit, "[" + "; ".join(str(v) for v in b) + "]", "--exact", "-f", "json")
+    if det == 0:
+        assert r.code == 1, r.stdout
+        return
+    assert r.code == 0, r.stderr
+    x = [Fraction(v) for v in np.array(json.loads(r.stdout), dtype=object).ravel()]  # b typed as a column
+    assert [sum(Fraction(rows[i][k]) * x[k] for k in range(n)) for i in range(n)] == [Fraction(v) for v in b]
+
+
 operand_shapes = st.sampled_from([(1,), (3,), (4,), (1, 1), (1, 3), (3, 1), (1, 4), (2, 3), (3, 3), (2, 1), (4, 3)])
 
 
