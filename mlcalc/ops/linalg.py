@@ -666,7 +666,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     larger, as for float32):
       rank: σᵢ > σ_max·max(m, n)·eps (NumPy's matrix_rank); condition number σ_max/σ_min, inf when rank-deficient;
       symmetric: |aᵢⱼ − aⱼᵢ| ≤ RTOL·s;  orthogonal: |AᵀA − I| ≤ RTOL·max(1, n·s²);
-      idempotent: |A·A − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|) at every entry;  positive definite: symmetric and
+      idempotent: |A·A − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ| + s) at every entry;  positive definite: symmetric and
       λ_min > n·eps·λ_max.
     Non-square matrices are none of symmetric, orthogonal, idempotent, positive definite.
     """
@@ -690,14 +690,16 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
     # the largest deviations, measured (the trace shows them beside their tolerances)
     asym = float(np.max(np.abs(x - x.T), initial=0.0)) if square else None
     orth_err = float(np.max(np.abs(x.T @ x - np.eye(n)), initial=0.0)) if square and s_abs <= 1 + rtol else None
-    # idempotent entry by entry: |A² − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|), the size of the rounding of
+    # idempotent entry by entry: |A² − A|ᵢⱼ ≤ RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ| + s), the size of the rounding of
     # A² and of A's own entries there (a bound of RTOL·n·s² took [0 1e10; 0 0], whose A² is 0, for
-    # idempotent, and was inf above 1e154); an A² that overflows is not A
+    # idempotent, and was inf above 1e154); s, as in the symmetric test, for entries that are zero up to
+    # A's rounding (a projection P = A(AᵀA)⁻¹Aᵀ computed in floats, 1e-17 where 0: without it that P
+    # was not idempotent); an A² that overflows is not A
     idem_err = idem_excess = None
     if square:
         with np.errstate(over="ignore", invalid="ignore"):
             sq, ax = x @ x, np.abs(x)
-            bound = rtol * (ax @ ax + ax)
+            bound = rtol * (ax @ ax + ax + s_abs)
         if np.isfinite(sq).all():
             idem_err = float(np.max(np.abs(sq - x), initial=0.0))
             idem_excess = bool((np.abs(sq - x) > bound).any())
@@ -738,7 +740,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
                            "no, an entry is above 1"),
                      ("idempotent: no, A² overflows" if idem_err is None else
                       f"idempotent: max|A² − A| = {_fmt(idem_err)}, "
-                      f"{'above' if idem_excess else 'within'} RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ|) "
+                      f"{'above' if idem_excess else 'within'} RTOL·((|A|·|A|)ᵢⱼ + |aᵢⱼ| + s) "
                       f"{'at some entry' if idem_excess else 'at every entry'}"),
                      "positive definite: symmetric and λ_min > n·eps·λ_max"]
             tracer.step("Tests against tolerances", f"RTOL = {rtol:g}, s = max|aᵢⱼ| = {_fmt(s_abs)}, n = {n}",

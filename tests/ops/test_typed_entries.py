@@ -94,7 +94,9 @@ def test_rank_and_rref_near_the_float_limit(engine):
 
 @pytest.mark.parametrize("a, idempotent", [("0 1e10; 0 0", False), ("1 1e200; 0 0", True), ("0.5 0.5; 0.5 0.5", True),
                                            ("1e200 1e200; 1e200 1e200", False), ("2 -2 -4; -1 3 4; 1 -2 -3", True),
-                                           ("1/3 1/3 1/3; 1/3 1/3 1/3; 1/3 1/3 1/3", True), ("1 0; 0 2", False)])
+                                           ("1/3 1/3 1/3; 1/3 1/3 1/3; 1/3 1/3 1/3", True), ("1 0; 0 2", False),
+                                           # a projection computed in floats: 0 up to rounding off the diagonal
+                                           ("1 -7.9e-17; -7.9e-17 1", True), ("0.5 0.5; 0.5 0.5000000000000001", True)])
 def test_idempotent_entry_by_entry(a, idempotent):
     got = json.loads(run_cli("inspect", a, "-f", "json").stdout)["idempotent"]
     assert got is idempotent
