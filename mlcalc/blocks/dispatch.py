@@ -77,8 +77,10 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     # an NPY written by blocks; `-f csv -o x.npy` asks for text, whose size the in-memory result decides
     to_file = (settings.output or "").lower().endswith(".npy") and settings.format in (None, "npy")
     if not to_file and out_bytes > limit // 4:
-        raise MlcalcError(f"{op}: the result ({size_text(out_bytes)}) is too large for a memory budget of "
-                          f"{size_text(limit)}: write it with -o FILE.npy")
+        # printing holds the result and its text at once: a quarter of the budget at most ("1.6 KB is too
+        # large for a budget of 4 KB" read as a contradiction)
+        raise MlcalcError(f"{op}: the result ({size_text(out_bytes)}) is over a quarter of the memory budget "
+                          f"({size_text(limit)}), too large to print: write it with -o FILE.npy")
     if address is not None:
         from mlcalc.blocks import cluster
         client = cluster.connect(address)
