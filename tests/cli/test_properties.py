@@ -71,6 +71,18 @@ def test_float32_results_print_float32s_shortest_text(a):
     assert all(len(t) <= len(str(v)) for t, v in zip(texts, cells) if not v.is_integer()), r.stdout
 
 
+@SETTINGS
+@given(hnp.arrays(np.float64, shapes, elements=finite), st.integers(1, 17), st.sampled_from(["csv", "json"]))
+def test_precision_rounds_each_value_to_n_significant_digits(a, digits, fmt):
+    with tempfile.TemporaryDirectory() as d:
+        r = run_cli("transpose", npy_file(Path(d), "a.npy", a), "--precision", str(digits), "-f", fmt)
+    assert r.code == 0, r.stderr
+    got = (json.loads(r.stdout) if fmt == "json" else
+           [[float(c) for c in line.split(",")] for line in r.stdout.splitlines()])
+    want = [float(f"{v:.{digits}g}") for v in a.T.ravel()]
+    assert (bits(got) == bits(want)).all(), (digits, r.stdout)
+
+
 decimals = st.builds(lambda i, k: f"{i / 10 ** k:.{k}f}" if k else str(i),
                      st.integers(-9999, 9999), st.integers(0, 3))
 
