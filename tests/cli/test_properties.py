@@ -237,6 +237,23 @@ def test_element_wise_ops_broadcast_as_numpy_does(shape_a, shape_b, op, data):
 
 @SETTINGS
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
+@given(shapes, st.sampled_from([("add", np.add), ("sub", np.subtract), ("hadamard", np.multiply)]), st.integers(0, 2 ** 32))
+def test_float32_element_wise_results_are_numpys_float32_results(engine, shape, op, seed):
+    name, ufunc = op
+    rng = np.random.default_rng(seed)
+    a, b = (rng.standard_normal(shape) * 10.0 ** rng.integers(-30, 30, shape)).astype(np.float32), \
+        (rng.standard_normal(shape) * 10.0 ** rng.integers(-30, 30, shape)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as d:
+        r = run_cli(name, npy_file(Path(d), "a.npy", a), npy_file(Path(d), "b.npy", b), "--dtype", "float32",
+                    "--engine", engine, "-f", "npy")
+    assert r.code == 0, r.stderr
+    got = np.load(io.BytesIO(r.stdout_bytes))
+    want = ufunc(a, b)
+    assert got.dtype == np.float32 and (got.view(np.uint32) == want.view(np.uint32)).all()
+
+
+@SETTINGS
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
 @given(hnp.arrays(np.float64, shapes, elements=st.floats(-1e4, 1e4)), st.floats(-1e3, 1e3))
 def test_softmax_rows_are_distributions_unmoved_by_a_shift(engine, x, shift):
     with tempfile.TemporaryDirectory() as d:
