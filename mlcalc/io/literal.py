@@ -57,7 +57,7 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
         one_dimensional = not any(isinstance(r, list) for r in nested)
         if one_dimensional:
             nested = [nested]
-        elif not all(isinstance(r, list) for r in nested) or len({len(r) for r in nested}) != 1:
+        elif not all(isinstance(r, list) for r in nested):
             raise InputError(f"{label}: rows of a matrix literal must all have the same length")
         elif any(isinstance(x, list) for r in nested for x in r):
             raise InputError(f"{label}: lists nested deeper than a matrix's rows (a 3-D array, as -f json writes "
@@ -85,7 +85,9 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
         if not row:
             raise InputError(f"{label}: row {i} of the literal is empty")
         if len(row) != width:
-            raise InputError(f"{label}: row {i} has {len(row)} values, row 1 has {width} (rows must have equal length)")
+            # the rows' lengths named for both spellings, [[1,2],[3]] and "1 2; 3"
+            raise InputError(f"{label}: row {i} has {len(row)} value{'' if len(row) == 1 else 's'}, row 1 has {width} "
+                             "(rows must have equal length)")
     values = []
     for i, row in enumerate(cells, start=1):
         out = []
