@@ -220,7 +220,7 @@ def test_failed_command_leaves_an_existing_output_untouched(tmp_path):
 
 
 def test_literal_with_unequal_rows_is_an_error():
-    assert_one_error_line(run_cli("transpose", "1 2; 3"), "row 2 has 1 values")
+    assert_one_error_line(run_cli("transpose", "1 2; 3"), "row 2 has 1 value,")
 
 
 def test_bad_npz_archive_is_an_error(tmp_path):
