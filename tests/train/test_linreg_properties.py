@@ -55,21 +55,41 @@ def test_the_normal_equation_is_the_least_squares_or_ridge_solution(n, p, noise,
     np.testing.assert_allclose(b, b_ref, rtol=1e-7, atol=1e-9)
 
 
+def assert_optimal(x, y, w, b, l1, l2, rtol=1e-6):
+    """The optimality conditions of (1/n)·‖y − X·w − b‖² + l2·‖w‖² + l1·‖w‖₁: a zero mean residual, and for
+    each coefficient the smooth part's slope l1·sign(wⱼ) where wⱼ ≠ 0, at most l1 where wⱼ = 0."""
+    n, p = x.shape
+    r = y - x @ w - b
+    assert abs(r.mean()) <= rtol * max(1.0, np.abs(y).max())  # the unpenalised intercept
+    g = 2.0 / n * (x.T @ r) - 2 * l2 * w  # minus the smooth part's gradient in w
+    scale = rtol * max(1.0, np.abs(2.0 / n * (x.T @ y)).max())
+    for j in range(p):
+        if w[j] != 0:
+            assert abs(g[j] - l1 * np.sign(w[j])) <= scale, (j, w, g)
+        else:
+            assert abs(g[j]) <= l1 + scale, (j, w, g)
+
+
 @SETTINGS
 @given(st.integers(6, 60), st.integers(1, 4), st.sampled_from([0.01, 0.1, 1.0]), st.sampled_from([0.0, 0.1]),
        st.integers(0, 2 ** 32))
 def test_an_l1_fit_meets_the_lasso_optimality_conditions(n, p, l1, l2, seed):
     x, y = data_set(n, p, 0.5, seed)
     w, b = fit(x, y, "--method", "normal", "--l1", str(l1), "--l2", str(l2))
-    r = y - x @ w - b
-    assert abs(r.mean()) <= 1e-8 * max(1.0, np.abs(y).max())  # the unpenalised intercept
-    g = 2.0 / n * (x.T @ r) - 2 * l2 * w  # minus the smooth part's gradient in w
-    scale = 1e-6 * max(1.0, np.abs(2.0 / n * (x.T @ y)).max())
-    for j in range(p):
-        if w[j] != 0:
-            assert abs(g[j] - l1 * np.sign(w[j])) <= scale, (j, w, g)
-        else:
-            assert abs(g[j]) <= l1 + scale, (j, w, g)
+    assert_optimal(x, y, w, b, l1, l2)
+
+
+@SETTINGS
+@given(st.integers(10, 60), st.integers(1, 3), st.sampled_from([0.0, 0.05, 0.5]), st.sampled_from([0.0, 0.05, 0.5]),
+       st.integers(0, 2 ** 32))
+def test_gradient_descent_with_penalties_reaches_their_optimum(n, p, l1, l2, seed):
+    # features of unit scale and no offset: plain gd (no --standardize, which would move the penalty to
+    # standardized units) converges at its default rate
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, p))
+    y = x @ rng.uniform(-3, 3, p) + rng.uniform(-1, 1) + 0.3 * rng.standard_normal(n)
+    w, b = fit(x, y, "--method", "gd", "--l1", str(l1), "--l2", str(l2), "--epochs", "20000", "--tol", "0")
+    assert_optimal(x, y, w, b, l1, l2, rtol=1e-5)
 
 
 @SETTINGS
