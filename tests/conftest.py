@@ -101,6 +101,27 @@ def numeric_grad(f, p, h=1e-6):
     return g
 
 
+def conv_by_loops(x, k, stride, padding):
+    """Cross-correlation of X (C, H, W) with K (O, C, kh, kw), cell by cell: the convolutions' oracle."""
+    import numpy as np
+    c, h, w = x.shape
+    o, _, kh, kw = k.shape
+    xp = np.zeros((c, h + 2 * padding, w + 2 * padding))
+    xp[:, padding:padding + h, padding:padding + w] = x
+    ho, wo = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
+    out = np.zeros((o, ho, wo))
+    for oc in range(o):
+        for y in range(ho):
+            for xx in range(wo):
+                s = 0.0
+                for ch in range(c):
+                    for i in range(kh):
+                        for j in range(kw):
+                            s += k[oc, ch, i, j] * xp[ch, y * stride + i, xx * stride + j]
+                out[oc, y, xx] = s
+    return out
+
+
 def pytest_collection_modifyitems(config, items):
     """A selected test whose function has `start_early` (a callable) gets it called now, before the
     first test runs: the CUDA simulator's subprocess then runs beside the rest of the suite on the

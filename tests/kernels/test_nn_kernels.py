@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import numeric_grad
+from conftest import conv_by_loops, numeric_grad
 from mlcalc.kernels import reference as ref
 from mlcalc.kernels.cpu import nn as cpu
 
@@ -348,25 +348,6 @@ def test_attention_is_stable_for_huge_scores():
 
 
 # ---------------------------------------------------------------- convolution
-
-
-def conv_by_loops(x, k, stride, padding):
-    c, h, w = x.shape
-    o, _, kh, kw = k.shape
-    xp = np.zeros((c, h + 2 * padding, w + 2 * padding))
-    xp[:, padding:padding + h, padding:padding + w] = x
-    ho, wo = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
-    out = np.zeros((o, ho, wo))
-    for oc in range(o):
-        for y in range(ho):
-            for xx in range(wo):
-                s = 0.0
-                for ch in range(c):
-                    for i in range(kh):
-                        for j in range(kw):
-                            s += k[oc, ch, i, j] * xp[ch, y * stride + i, xx * stride + j]
-                out[oc, y, xx] = s
-    return out
 
 
 @pytest.mark.parametrize("engine", KERNELS)

@@ -9,25 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mlcalc.ops import nn
-from conftest import ENGINES
+from conftest import ENGINES, conv_by_loops
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = dict(rtol=1e-10, atol=1e-12)
-
-
-def direct_conv(x, k, stride, padding):
-    """Σ over channels and the window of x·k, the output cell by cell."""
-    c, h, w = x.shape
-    o, _, kh, kw = k.shape
-    xp = np.zeros((c, h + 2 * padding, w + 2 * padding))
-    xp[:, padding:padding + h, padding:padding + w] = x
-    oh, ow = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
-    out = np.zeros((o, oh, ow))
-    for f in range(o):
-        for i in range(oh):
-            for j in range(ow):
-                out[f, i, j] = np.sum(xp[:, i * stride:i * stride + kh, j * stride:j * stride + kw] * k[f])
-    return out
 
 
 @SETTINGS
@@ -39,7 +24,7 @@ def test_conv2d_is_the_direct_cross_correlation(engine, c, o, h, w, kh, kw, stri
     rng = np.random.default_rng(seed)
     x, k = rng.standard_normal((c, h, w)), rng.standard_normal((o, c, kh, kw))
     got = nn.conv2d(x, k, stride=stride, padding=padding, engine=engine)
-    want = direct_conv(x, k, stride, padding)
+    want = conv_by_loops(x, k, stride, padding)
     np.testing.assert_allclose(got, want[0] if o == 1 else want, **TOL)
 
 
