@@ -71,3 +71,21 @@ def test_a_closed_pipe_is_exit_0_and_silent():
     p.stdout.close()
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0 and err == ""
+
+
+def test_precision_goes_up_to_17_digits():
+    r = run_cli("transpose", "0.1", "--precision", "17")
+    assert r.code == 0 and r.stdout.strip() == "0.10000000000000001"
+
+
+def test_delimiter_tab_by_name(tmp_path):
+    (tmp_path / "m.tsv").write_text("1\t2\n3\t4\n")
+    r = run_cli("transpose", str(tmp_path / "m.tsv"), "--delimiter", "tab", "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout) == [[1, 3], [2, 4]]
+
+
+def test_numba_disable_jit_0_means_enabled(monkeypatch):
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "0")
+    assert not engine.jit_disabled()
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    assert engine.jit_disabled()
