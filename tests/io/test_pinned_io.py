@@ -5,7 +5,6 @@ ragged nested literal refused, the sign of a complex −0 imaginary part, LaTeX 
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
