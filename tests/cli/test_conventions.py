@@ -98,7 +98,7 @@ def test_closed_pipe_ends_quietly():
     p.stdout.readline()
     p.stdout.close()
     err = p.stderr.read().decode()
-    assert p.wait(timeout=60) in (0, 1) and err == ""
+    assert p.wait(timeout=60) == 0 and err == ""  # exit 0: the reader leaving is not a failure
 
 
 def test_no_color_gives_plain_tables():

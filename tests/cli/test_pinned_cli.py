@@ -1,13 +1,11 @@
 """CLI rules a second mutation audit found no test guarding: -o checked before any work (no model file
 saved, no warning, for an output that cannot be written), float32's own condition limit, `gen --seed 0`,
 no colour codes into a pipe, the ragged-row message's reference line under a header, gen's `2×3` and
-`2,3` shapes, the auto threshold's boundary, exit 0 when the reader closes the pipe."""
+`2,3` shapes, the auto threshold's boundary (a closed pipe's exit 0: test_conventions)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from mlcalc import engine
 from conftest import assert_one_error_line, run_cli
@@ -62,15 +60,6 @@ def test_auto_switches_to_numba_at_its_threshold_not_after(monkeypatch):
     start = engine.AUTO_NUMBA_FROM["add"][0]
     assert engine.uses_numba("add", "auto", start)
     assert not engine.uses_numba("add", "auto", start - 1)
-
-
-def test_a_closed_pipe_is_exit_0_and_silent():
-    p = subprocess.Popen([sys.executable, "-m", "mlcalc", "gen", "randn", "200000x5", "--seed", "1", "-f", "csv"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    p.stdout.readline()
-    p.stdout.close()
-    err = p.stderr.read().decode()
-    assert p.wait(timeout=60) == 0 and err == ""
 
 
 def test_precision_goes_up_to_17_digits():
