@@ -121,7 +121,9 @@ def test_tiles_fit_the_budget():
         assert 8 * (bm * bk + bk * bn + 2 * bm * bn) <= 256 * 2**20
 
 
-@pytest.mark.parametrize("text,expected", [("512MB", 512_000_000), ("2GiB", 2 * 2**30), ("1000", 1000)])
+@pytest.mark.parametrize("text,expected", [
+    ("512MB", 512_000_000), ("2GiB", 2 * 2**30), ("1000", 1000), ("3MiB", 3 * 2**20), ("64KiB", 65536),
+    ("1.5 GB", 1_500_000_000), ("1TiB", 2**40), ("2kb", 2000)])
 def test_memory_limit_sizes(text, expected):
     assert storage.parse_size(text) == expected
 

@@ -152,7 +152,7 @@ def test_predict_refuses_a_json_that_is_not_a_model(tmp_path):
     ({"intercept": 10 ** 400}, "finite numbers"), ({"coef": [True]}, "finite numbers"),
     ({"coef": [1.0, 2.0]}, "2 coefficients for 1 feature"), ({"features": [3]}, "distinct names"),
     ({"target_column": -7}, "target_column"), ({"target_column": "abc"}, "target_column"),
-    ({"kind": "logistic"}, "kind 'logistic'")])
+    ({"target_column": True}, "target_column"), ({"kind": "logistic"}, "kind 'logistic'")])
 def test_predict_refuses_a_corrupted_model_with_what_is_wrong(tmp_path, change, fragment):
     # these were accepted (NaN intercept: every prediction nan; target_column -7 dropped the wrong
     # column) or internal errors (10**400, a string target_column)
