@@ -23,7 +23,7 @@ _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6,
 
 
 def parse_size(text: str) -> int:
-    """'512MB', '2GiB', '1.5 GB', '1000000'... → bytes (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: of 1024)."""
+    """'512MB', '2GiB', '1.5 GB', '1000000'... → bytes (kB, MB, GB, TB: powers of 1000; KiB … TiB: of 1024)."""
     m = _SIZE.fullmatch(text)
     unit = (m.group(2) or "").lower() if m else None
     if not m or unit not in _UNITS:
