@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+import click
 import typer
 import typer.core
 
@@ -62,6 +63,10 @@ app = _App(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+if hasattr(click.exceptions, "NoSuchCommand"):
+    # Click 8.4+ suggests a close command name itself ("Did you mean 'matmul'?"); Typer 0.20+ would
+    # add the same suggestion a second time
+    app.suggest_commands = False
 
 
 class Format(str, Enum):

@@ -244,6 +244,14 @@ def test_unknown_command_exits_2():
     assert run_cli("frobnicate").code == 2
 
 
+def test_a_mistyped_command_is_suggested_once():
+    # Click 8.4+ suggests a close name itself and Typer 0.20+ added the same suggestion again:
+    # "No such command 'mamtul'. Did you mean 'matmul'? Did you mean 'matmul'?"
+    r = run_cli("mamtul", "1", "2")
+    assert r.code == 2 and "No such command 'mamtul'" in r.stderr
+    assert r.stderr.count("Did you mean") <= 1
+
+
 def test_binary_garbage_as_text_is_one_line(tmp_path):
     p = write(tmp_path / "g.csv", b"\xff\xfe\x00garbage")
     assert_one_error_line(run_cli("transpose", p), "g.csv")
