@@ -40,6 +40,20 @@ class _Command(typer.core.TyperCommand):
         _check_before_work(ctx.info_name)
         return super().invoke(ctx)
 
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            # `mlcalc matmul a b --formt json`: global options after the command are moved before it
+            # when spelt right; a misspelt one reaches the command, whose own options are all Click
+            # would suggest from
+            if not e.possibilities and e.option_name.startswith("--"):
+                from difflib import get_close_matches
+                near = get_close_matches(e.option_name, [o for o in GLOBAL_OPTIONS if o.startswith("--")])
+                if near:
+                    raise click.NoSuchOption(e.option_name, possibilities=near, ctx=ctx) from None
+            raise
+
     def format_epilog(self, ctx, formatter) -> None:
         super().format_epilog(ctx, formatter)
         formatter.write_paragraph()

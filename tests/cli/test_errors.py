@@ -377,3 +377,12 @@ def test_an_output_naming_a_closed_descriptor_says_so():
     # `-o /dev/stdout >&-` and `-o /dev/fd/N` of no open file said "permission denied"
     assert_one_error_line(run_cli("transpose", "1 2", "-o", "/dev/fd/987"),
                           "cannot write /dev/fd/987: that file descriptor is closed")
+
+
+def test_a_misspelt_global_option_after_the_command_is_suggested():
+    # a command's own options were all Click suggested from: `--precison` after the command said only
+    # "No such option"
+    r = run_cli("matmul", "1 2", "3; 4", "--precison", "3")
+    assert r.code == 2 and "No such option '--precison'" in r.stderr and "'--precision'" in r.stderr
+    r = run_cli("activate", "1 2", "--fnn", "relu")
+    assert r.code == 2 and "Did you mean '--fn'?" in r.stderr
