@@ -113,3 +113,21 @@ def test_exact_on_a_command_that_has_no_fractions_is_a_usage_error():
 
 def test_rref_prints_no_negative_zero():
     assert run_cli("rref", "1 2 3; 2 4 6; 1 0 1", "-f", "csv").stdout.split() == ["1,0,1", "0,1,1", "0,0,0"]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("command", ["inv", "det", "solve"])
+@pytest.mark.parametrize("dtype,a", [
+    ("float64", "5e-152 5e-152; 5e-152 1e-151"), ("float64", "6e150 6e150; 6e150 1.2e151"),
+    ("float32", "1e-19 1e-19; 1e-19 2e-19")])
+def test_rows_on_either_side_of_the_scaling_threshold_are_not_called_nearly_singular(engine, command, dtype, a):
+    # κ₁ = 9, but only the row beyond 2^±501 was brought towards 1: the scaled copy's rows were 2^500
+    # apart, and its condition number (2.6e151) gave "A is nearly singular"
+    args = [command, a] + (["1 2"] if command == "solve" else [])
+    r = run_cli("--engine", engine, "--dtype", dtype, "-f", "json", *args)
+    assert r.code == 0 and r.stderr == "", r.stderr
+    want = {"inv": np.linalg.inv, "det": np.linalg.det,
+            "solve": lambda m: np.linalg.solve(m, [1.0, 2.0])}[command](np.array(np.matrix(a), dtype))
+    got = np.array(json.loads(r.stdout), dtype=float)
+    scale = np.abs(want).max()
+    assert np.allclose(got / scale, want / scale, rtol=1e-5, atol=1e-6)
