@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 from mlcalc.blocks import local, storage
+from mlcalc.blocks.storage import size_text
 from mlcalc.errors import MlcalcError
 
 NOT_BLOCKED = object()
@@ -248,11 +249,3 @@ def require_fits(spec: str, settings, command: str) -> None:
             f"({size_text(limit)}) and {command} needs the whole matrix in memory; raise --memory-limit, or use a "
             "command that works by blocks (matmul, add, sub, hadamard, scale, transpose, norm --ord fro|l1|inf, "
             "dist, train-linreg, predict)")
-
-
-def size_text(n: int) -> str:
-    """Bytes as a person reads them: 4.1 KB, 512 MB, 2.15 GB."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n} bytes"

@@ -31,6 +31,14 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[unit])
 
 
+def size_text(n: int) -> str:
+    """Bytes as a person reads them: 4.1 KB, 512 MB, 2.15 GB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
 def default_budget() -> int:
     """Half of the memory this process may use: the machine's physical memory, or its cgroup's limit
     where that is lower (a container given 2 GB on a 64 GB host would otherwise plan for 32)."""

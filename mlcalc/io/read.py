@@ -285,7 +285,7 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
         regular = False
     if regular:
         return f.read()
-    from mlcalc.blocks.storage import default_budget, parse_size
+    from mlcalc.blocks.storage import default_budget, parse_size, size_text
 
     chunks, total, limit = [], 0, None
     while chunk := f.read(_CHUNK):
@@ -301,7 +301,7 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
         if total > limit:
             advice = ("write it to a file first (NPY files that large are worked through by blocks)" if npy else
                       "write it to a file first (or make it NPY, -f npy)")
-            raise InputError(f"{source}: more than {limit / 1e9:.3g} GB from a pipe or device, more "
+            raise InputError(f"{source}: more than {size_text(limit)} from a pipe or device, more "
                              f"than the memory budget can {'hold' if npy else 'parse'}: {advice}, or raise --memory-limit")
         if len(chunk) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
             break                # make a terminal's user press Ctrl-D twice

@@ -282,7 +282,7 @@ def test_a_pipe_is_read_up_to_a_share_of_the_memory_budget(monkeypatch):
         return os.fdopen(r, "rb")
 
     with piped(b"1\n" * (600 << 10)) as f:  # 1.2 MB of text > 1 MiB
-        with pytest.raises(InputError, match=r"the pipe: more than 0.00105 GB from a pipe or device.*--memory-limit"):
+        with pytest.raises(InputError, match=r"the pipe: more than 1.05 MB from a pipe or device.*--memory-limit"):
             read.read_whole(f, "the pipe")
     with piped(b"1\n" * (600 << 10)) as f:  # --memory-limit 16MB: 2 MiB of text may come
         assert len(read.read_whole(f, "the pipe", "16MB")) == 1200 << 10
