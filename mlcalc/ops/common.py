@@ -52,19 +52,17 @@ def exponents(a: np.ndarray) -> np.ndarray:
     return np.where(a == 0, NO_EXPONENT, e)
 
 
-def shifts(top: np.ndarray, dtype, together: bool = False) -> np.ndarray:
-    """The power-of-two shift for each largest exponent (of a row, a column, a matrix): 0 where it is
-    near enough to 0, else one that brings it towards 0. `together`: once one needs a shift, every one
-    (but a zero row's) is brought towards 0, as LAPACK's equilibration scales every row: rows on either
-    side of the threshold (2⁻⁵⁰² shifted, 2⁻⁵⁰¹ not) would end up 2⁵⁰⁰ apart, and the copy's condition
-    number with them (a false "nearly singular" for diag-dominant [[5e-152, 5e-152], [5e-152, 1e-151]])."""
+def shifts(top: np.ndarray, dtype) -> np.ndarray:
+    """The power-of-two shift for each largest exponent (of a row, a column, a matrix): 0 for all where
+    each is near enough to 0; else every one but a zero row's is brought towards 0, as LAPACK's
+    equilibration scales every row: rows on either side of the threshold (2⁻⁵⁰² shifted, 2⁻⁵⁰¹ not) ended
+    up 2⁵⁰⁰ apart, and the copy's condition number with them (a false "nearly singular" for
+    [[5e-152, 5e-152], [5e-152, 1e-151]], κ₁ = 9)."""
     maxexp = np.finfo(dtype).maxexp  # 1024 for float64, 128 for float32
     half, limit = maxexp * 49 // 100, maxexp - 24
     nonzero = top > NO_EXPONENT // 2
     far = (top > half) | ((top < -half) & nonzero)
-    if together and far.any():
-        far = nonzero
-    return np.where(far, np.clip(-top, -limit, limit), 0)
+    return np.where(nonzero, np.clip(-top, -limit, limit), 0) if far.any() else np.zeros_like(top)
 
 
 def scaled_by_power_of_two(a: np.ndarray) -> tuple[np.ndarray, float]:
@@ -84,8 +82,8 @@ def equilibrated(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarr
     (diag(1e300, 1)·x = (1.5e308, 1) gave inf); a matrix of both huge and tiny columns
     (diag(1e200, 1e-200)) keeps both."""
     e = exponents(a)
-    kr = shifts(e.max(axis=1, initial=NO_EXPONENT), a.dtype, together=True)
-    kc = shifts((e + kr[:, None]).max(axis=0, initial=NO_EXPONENT), a.dtype, together=True)
+    kr = shifts(e.max(axis=1, initial=NO_EXPONENT), a.dtype)
+    kc = shifts((e + kr[:, None]).max(axis=0, initial=NO_EXPONENT), a.dtype)
     kr = None if not kr.any() else kr
     kc = None if not kc.any() else kc
     if kr is None and kc is None:
