@@ -29,7 +29,8 @@ def test_training_options_out_of_range_are_usage_errors(table, option, value, sa
     assert r.code == 2 and says in r.stderr
 
 
-def test_save_needs_a_file_of_its_own(table, tmp_path):
+def test_save_needs_a_file_of_its_own(table, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a regression would write "-" here, not into the checkout
     r = run_cli("train-linreg", table, "--save", "")  # wrote nothing and said nothing
     assert r.code == 2 and "needs a file name" in r.stderr
     r = run_cli("train-linreg", table, "--save", "-")  # wrote a file named "-"
