@@ -200,6 +200,17 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     return cells
 
 
+def one_column_header(names: list[str] | None, line: str, delimiter: str | None, rows: list[str]):
+    """The header's names, read as one name where blanks split it over rows of one value ("house price"
+    above "1", "2", ...), as pandas and NumPy's loadtxt read such a file: split, every row was ragged.
+    `rows`: the data lines after the header that detect_delimiter samples."""
+    if names is None or delimiter is not None or len(names) < 2 or not rows:
+        return names
+    if any(len(row.split()) != 1 for row in rows[:50]):
+        return names
+    return [_unquote(line.strip())]
+
+
 def _comment_after_data(source: str, number: int, note: str) -> str:
     return f"{source} line {number}: a comment after the data ('#{note.rstrip()}'): put comments on lines of their own"
 
@@ -235,7 +246,8 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
     else:
         delim = None if delimiter in ("whitespace", " ", "space") else delimiter
     first_no, first = lines[0]
-    names = header_names(first, delim, source, first_no)
+    names = one_column_header(header_names(first, delim, source, first_no), first, delim,
+                              [line for _, line in lines[1:51]])
     if names is not None:
         lines = lines[1:]
         if not lines:

@@ -87,6 +87,7 @@ def test_matches_numpy_loadtxt(tmp_path):
     "\"a\",'b'\n1,2\n3,4",            # quoted header, no final newline
     "température,y\n1,2\n3,4\n",      # non-ASCII header
     "a b c\n1 2 3\n4\t5 6\n",
+    "house price\n1\n2\n3\n",          # one column whose name has a blank
 ])
 def test_layouts_match_the_small_file_path(tmp_path, text):
     got, names = fast(tmp_path, text)

@@ -99,6 +99,22 @@ def test_numbers_beside_names_are_a_header(text, names):
     assert parse_text(text, "a.csv").names == names
 
 
+@pytest.mark.parametrize("text,names", [("house price\n1\n2\n", ["house price"]),
+                                        ('"house price"\n1\n2\n', ["house price"]),
+                                        ("price in  USD\n1\n", ["price in  USD"]),
+                                        ("house price\n1 2\n", ["house", "price"])])
+def test_a_header_with_blanks_over_one_column_is_one_name(text, names):
+    # split at its blank, "house price" named two columns and every row of one value was ragged
+    t = parse_text(text, "a.csv")
+    assert t.names == names and t.ncols == len(names)
+
+
+def test_a_two_name_header_over_mixed_rows_stays_two_names():
+    # only rows of one value throughout make the header one name: here line 2 is the short row
+    with pytest.raises(InputError, match=r"^a\.csv line 2: 1 value, expected 2 as on line 1 \(ragged rows\)$"):
+        parse_text("x y\n1\n2 3\n", "a.csv")
+
+
 def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
     # the parallel reader keeps no line numbers: an error message finds its row's line by reading the file
     # again, one line at a time (the whole text and its list of lines took 3.4 times the file's size)
