@@ -18,12 +18,14 @@ _JSON_BOOLEANS = re.compile(r"\[[\s\d.,+\-eE\[\]]*\b(true|false)\b[\s\d.,+\-eE\[
 _NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
-# the typographic minus that traces print ("(−2)"), so that a number copied from one reads back
-_MINUS = str.maketrans({"\u2212": "-"})
+# the typographic minus that traces print ("(−2)"), so that a number copied from one reads back, and the
+# full-width punctuation a Chinese or Japanese input method types ("1，2；3，4", "［1　2］")
+_TYPED = str.maketrans({"\u2212": "-", "\uff0d": "-", "\uff0c": ",", "\uff1b": ";", "\uff3b": "[",
+                        "\uff3d": "]", "\u3000": " "})
 
 
 def looks_like_literal(spec: str) -> bool:
-    spec = spec.translate(_MINUS)
+    spec = spec.translate(_TYPED)
     if _JSON_BOOLEANS.fullmatch(spec.strip()):
         return True  # "[true, false]": JSON booleans, read as 1 and 0
     return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
@@ -33,7 +35,7 @@ def meant_as_literal(spec: str) -> bool:
     """A mistyped literal rather than a missing file: rows (';') or brackets holding a number, or
     several cells mostly numbers ("1 2; 3 x", "1 2 x"). Its parse then names the bad cell instead of
     'no such file'. A name with a file extension or a path ("week 3 results.csv") stays a file."""
-    text = spec.translate(_MINUS).strip()
+    text = spec.translate(_TYPED).strip()
     if not text or "/" in text or _EXTENSION.search(text):
         return False
     tokens = [t for t in re.split(r"[\s,;\[\]]+", text) if t]
@@ -49,7 +51,7 @@ _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}\)?$")
 def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
-    text = spec.translate(_MINUS).strip()
+    text = spec.translate(_TYPED).strip()
     nested = _json_list(text)
     if nested is not None:
         if not nested:

@@ -210,6 +210,13 @@ def test_the_typographic_minus_of_traces_reads_back_in_literals():
     assert values(run_cli("add", "[−1.5, 2]", "1 1", "-f", "json")) == [-0.5, 3]
 
 
+def test_full_width_punctuation_of_an_input_method_reads_as_ascii():
+    # "1，2；3，4" typed with a Chinese input method was "no such file (and not a matrix literal)"
+    assert values(run_cli("matmul", "1，2；3，4", "［1　0；0　1］", "-f", "json")) == [[1, 2], [3, 4]]
+    assert run_cli("norm", "［3，－4］").stdout.strip() == "5"
+    assert_one_error_line(run_cli("add", "1，2；3", "1 1"), "1，2；3: row 2 has 1 value, row 1 has 2")
+
+
 def test_a_csv_header_starting_with_a_brace_is_a_header(tmp_path):
     path = write(tmp_path / "brace.csv", "{s},{m}\n1,2\n3,4\n")
     for args in ((path, "--engine", "numpy"), ("-",)):
