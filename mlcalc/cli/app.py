@@ -6,7 +6,7 @@ import os
 import re
 import sys
 
-from mlcalc.cli.base import GLOBAL_OPTIONS, app
+from mlcalc.cli.base import GLOBAL_OPTIONS, ReaderLeft, app
 # each command module registers its commands on `app` when imported (in --help's order)
 COMMAND_MODULES = ("linalg", "linalg_more", "systems", "nn", "train", "tools")
 # the commands of cli/linalg.py: a call of one of them imports only that module (~10 ms less start-up
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write("mlcalc: interrupted\n")
             raise SystemExit(130)
         _fail(message)
-    except BrokenPipeError:
+    except (BrokenPipeError, ReaderLeft):
         _quiet_broken_pipe()
     except KeyboardInterrupt:
         sys.stderr.write("mlcalc: interrupted\n")

@@ -30,6 +30,11 @@ GLOBAL_HINT = ("Global options (-f/--format, -o/--output, --precision, --dtype, 
                "--quiet, ...) go before or after the command: mlcalc --help lists them.")
 
 
+class ReaderLeft(Exception):
+    """Standard output's reader left (`mlcalc ... | head -1`): a BrokenPipeError carried past Typer's
+    own handler, which ends the process with exit 1, to cli.app's, which ends it quietly with 0."""
+
+
 class _Command(typer.core.TyperCommand):
     """A command whose help ends by pointing at the global options, which it accepts but does not list,
     and which checks the global options against the command once its own arguments are parsed."""
@@ -38,7 +43,10 @@ class _Command(typer.core.TyperCommand):
         # Click runs the global callback before it parses the command's arguments: checks that end in
         # exit 1 wait until here, so that a usage error (`mlcalc -f npy det --bogus`) is exit 2 first
         _check_before_work(ctx.info_name)
-        return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise ReaderLeft() from None
 
     def parse_args(self, ctx, args):
         try:

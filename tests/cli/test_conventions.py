@@ -101,6 +101,21 @@ def test_closed_pipe_ends_quietly():
     assert p.wait(timeout=60) == 0 and err == ""  # exit 0: the reader leaving is not a failure
 
 
+def test_a_reader_gone_before_the_first_write_ends_quietly_with_0():
+    # `mlcalc transpose "1 2 3" | true`: Typer's own EPIPE handler ended this with exit 1 before cli.app's
+    # quiet one was reached; the test above passed only when the pipe closed after the last write
+    import os
+    for args in (["transpose", "1 2 3"], ["gen", "randn", "2000x5", "--seed", "1", "-f", "csv"],
+                 ["matmul", "1 2; 3 4", "5 6; 7 8", "-f", "table"]):
+        r, w = os.pipe()
+        os.close(r)
+        try:
+            p = subprocess.run([sys.executable, "-m", "mlcalc", *args], stdout=w, stderr=subprocess.PIPE, timeout=120)
+        finally:
+            os.close(w)
+        assert (p.returncode, p.stderr.decode()) == (0, ""), args
+
+
 def test_no_color_gives_plain_tables():
     r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", "-f", "table", env={"NO_COLOR": "1"})
     assert "\x1b[" not in r.stdout and "19" in r.stdout
