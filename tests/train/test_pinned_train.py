@@ -1,5 +1,5 @@
 """Training rules a mutation audit found unpinned: R² of a constant target, the size of the
---val-split hold-out (the fraction of the rows, rounded to the nearest row), and the advice of the
+--val-split hold-out (the fraction of the rows, rounded up), and the advice of the
 "loss grew" warning."""
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ def test_r2_of_a_constant_target_is_1_when_predicted_exactly_else_0():
     assert math.isnan(linreg.r2_score(np.array([3.0]), np.array([3.0])))  # one row: undefined
 
 
-@pytest.mark.parametrize("rows, fraction, held_out", [(10, 0.29, 3), (10, 0.21, 2), (7, 0.5, 4), (100, 0.125, 12)])
-def test_val_split_holds_out_the_fraction_rounded_to_the_nearest_row(rows, fraction, held_out):
+@pytest.mark.parametrize("rows, fraction, held_out", [(10, 0.29, 3), (10, 0.21, 3), (7, 0.5, 4), (100, 0.125, 13),
+                                                     (5, 0.5, 3), (30, 0.1, 3), (10, 0.3, 3), (1000, 0.2, 200)])
+def test_val_split_holds_out_the_fraction_rounded_up_as_scikit_learn_does(rows, fraction, held_out):
+    # rounded half to even, 5 rows at 0.5 held out 2 and 7 rows 4; train_test_split's test_size and Keras'
+    # validation_split round up (and 0.1 × 30 = 3.0000000000000004 is 3 rows, not 4)
     x = np.arange(2.0 * rows).reshape(rows, 2)
     data = linreg.prepare(np.column_stack([x, x.sum(axis=1)]), None, None)
     x_tr, y_tr, x_va, y_va = linreg._split(data, fraction, 0)
