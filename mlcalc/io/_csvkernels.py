@@ -323,7 +323,8 @@ def count_newlines(buf, starts, ends, counts):
 def parse_rows(buf, starts, ends, row0, ncols, delim, out, outbits, nrows, fb, fbn, bad, pow_hi, pow_lo, pow10):
     """Parse the data rows of chunk k into out[row0[k]:], nrows[k] of them. Cells the kernel does not
     read go to fb[k] as (row, col, start, end), fbn[k] their count (which may exceed the room).
-    bad[k]: 1 a ragged row, 2 a byte that csvparse would split lines at (lone CR, odd byte in a comment)."""
+    bad[k]: 1 a ragged row, 2 a line for csvparse to judge (a byte it would split lines at: lone CR, odd byte
+    in a comment; a comment that may be a spreadsheet error cell)."""
     for k in prange(len(starts)):
         _parse_chunk(buf, k, starts[k], ends[k], row0[k], ncols, delim, out, outbits, nrows, fb, fbn, bad,
                      pow_hi, pow_lo, pow10)
@@ -355,7 +356,13 @@ def _parse_chunk(buf, k, i, e, r, ncols, delim, out, outbits, nrows, fb, fbn, ba
             i += 1
             continue
         if p[i] == 35:
-            # a comment: skipped, but a control or non-ASCII byte could be a line end to csvparse
+            # a comment: skipped, but a control or non-ASCII byte could be a line end to csvparse, and
+            # a spreadsheet's error value ("#N/A,3", "#DIV/0!") starts a row of data there: csvparse
+            # decides a '#' followed by one of their initials
+            if i + 1 < e:
+                c = p[i + 1]
+                if c == 78 or c == 68 or c == 86 or c == 82 or c == 83 or c == 67:  # N D V R S C
+                    bad[k] = 2
             while i < e and p[i] != 10:
                 b = p[i]
                 if (b < 32 and b != 9 and b != 13) or b >= 128 or _lone_cr(p, i, n):

@@ -109,6 +109,24 @@ def as_float(x) -> float:
         return float("inf") if x > 0 else float("-inf")
 
 
+# the error values a spreadsheet writes into a cell (Excel's, as pandas' na_values spell #N/A): a row that
+# starts with one is data with a missing value, not a `#` comment to skip
+_SHEET_ERROR = re.compile(r"#(?:N/A(?: N/A)?|NA|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!)(?=[\s,;]|$)")
+
+
+def is_comment(stripped: str) -> bool:
+    """Whether a stripped, non-empty line is a comment: a `#` line, unless it starts with a spreadsheet's
+    error value followed by nothing but numbers and missing values ("#N/A,3", "#DIV/0!"): a row of data,
+    whose parse names the bad cell. "#NA values removed" stays a comment."""
+    if not stripped.startswith("#"):
+        return False
+    error = _SHEET_ERROR.match(stripped)
+    if error is None:
+        return True
+    rest = [c for c in re.split(r"[\s,;]+", stripped[error.end():]) if c]
+    return not all(is_number(_unquote(c)) or c in _MISSING_MARKS for c in rest)
+
+
 def data_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, line) for every line that holds data."""
     if text.startswith("\ufeff"):
@@ -116,9 +134,18 @@ def data_lines(text: str) -> list[tuple[int, str]]:
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
+        if stripped and not is_comment(stripped):
             out.append((number, stripped))
     return out
+
+
+def _comment_at(line: str) -> int:
+    """Where a comment starts within a line of data (-1: none). The `#` of a spreadsheet's error cell
+    ("1,#N/A,3") is the cell's, which the row's parse names."""
+    i = line.find("#")
+    while i >= 0 and _SHEET_ERROR.match(line, i):
+        i = line.find("#", i + 1)
+    return i
 
 
 def detect_delimiter(lines: list[str]) -> str | None:
@@ -171,10 +198,11 @@ def _header_cells(line: str, delimiter: str | None) -> list[str]:
     return [_unquote(c) for c in split_line(line, delimiter)]
 
 
-# cells that mark a missing value in exported tables (pandas' default na_values, which match case and all, and
-# the '?', '-' and '.' of other tools): a missing value, never a column name
+# cells that mark a missing value in exported tables (pandas' default na_values, which match case and all, the
+# '?', '-' and '.' of other tools, and a spreadsheet's error values): a missing value, never a column name
 _MISSING_MARKS = frozenset({"NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>", "NULL", "null", "None",
-                            "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN", "?", "-", "--", "."})
+                            "-1.#IND", "1.#IND", "-1.#QNAN", "1.#QNAN", "?", "-", "--", ".",
+                            "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"})
 
 
 def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
@@ -188,8 +216,9 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
-    data, _, note = line.partition("#")
-    before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() else []
+    at = _comment_at(line)
+    data, note = (line[:at], line[at + 1:]) if at >= 0 else (line, "")
+    before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() and at >= 0 else []
     if before and all(is_number(c) for c in before if c) and any(before):
         raise InputError(_comment_after_data(source, number, note))
     missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
@@ -229,7 +258,7 @@ def line_of_data_row(lines, row: int, header: bool) -> int | None:
         if _OTHER_LINE_ENDS.search(body):
             return None
         stripped = body.strip()
-        if stripped and not stripped.startswith("#"):
+        if stripped and not is_comment(stripped):
             seen += 1
             if seen == want:
                 return number
@@ -256,8 +285,9 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
     ref_line = first_no if names is not None else lines[0][0]
     rows = []
     for number, line in lines:
-        if "#" in line:  # no number holds one
-            raise InputError(_comment_after_data(source, number, line.partition("#")[2]))
+        at = _comment_at(line)  # no number holds a '#'
+        if at >= 0:
+            raise InputError(_comment_after_data(source, number, line[at + 1:]))
         cells = split_line(line, delim)
         if len(cells) != ncols:
             raise InputError(

@@ -151,6 +151,14 @@ def test_big_file_over_many_chunks(tmp_path, monkeypatch):
     "1,2\n3,é\n",
     "1,2\n3,nanx\n",
     "1,2\n3,infinit\n",
+    "x,y\n1,2\n#N/A,3\n4,5\n",         # a spreadsheet's error cell starts a row: data, not a comment
+    "1,2\n#DIV/0!,3\n",
+    "1\t2\n#VALUE!\t3\n",
+    "1 2\n#REF! 3\n",
+    "1,2\n3,#N/A\n",
+    "1,2\n#Note on the data\n3,4\n",   # a comment with such an initial: csvparse decides, and skips it
+    "1,2\n#NA\n3,4\n",
+    "1,2\n#NA values removed\n3,4\n",
 ])
 def test_errors_are_the_small_file_paths(tmp_path, text):
     try:

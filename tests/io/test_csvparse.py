@@ -115,6 +115,26 @@ def test_a_two_name_header_over_mixed_rows_stays_two_names():
         parse_text("x y\n1\n2 3\n", "a.csv")
 
 
+@pytest.mark.parametrize("text,where", [
+    ("x,y\n1,2\n#N/A,3\n4,5\n", "line 3, column 1: '#N/A' is not a number"),
+    ("x y\n1 2\n#DIV/0! 3\n", "line 3, column 1: '#DIV/0!' is not a number"),
+    ("#N/A,3\n4,5\n", "line 1, column 1: '#N/A' is not a number (a missing value: every cell needs one)"),
+    ("#VALUE!,3\n4,5\n", "line 1, column 1: '#VALUE!' is not a number (a missing value: every cell needs one)"),
+    ("1,#N/A\n4,5\n", "line 1, column 2: '#N/A' is not a number (a missing value: every cell needs one)"),
+    ("x,y\n1,#NAME?\n", "line 2, column 2: '#NAME?' is not a number"),
+])
+def test_a_spreadsheet_error_cell_is_a_bad_cell_not_a_comment(text, where):
+    # a row starting with Excel's #N/A was skipped as a comment line: the row silently lost (exit 0); on
+    # the first line "#VALUE!" was a column name, and "1,#N/A" a comment after the data
+    with pytest.raises(InputError, match=f"^a\\.csv {re.escape(where)}$"):
+        parse_text(text, "a.csv")
+
+
+def test_comments_that_look_like_spreadsheet_errors_are_still_comments():
+    t = parse_text("x,y\n#Note: metres\n#NA values removed\n# N/A\n1,2\n", "a.csv")
+    assert t.rows == [[1.0, 2.0]] and t.lines_of_rows == [5]
+
+
 def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
     # the parallel reader keeps no line numbers: an error message finds its row's line by reading the file
     # again, one line at a time (the whole text and its list of lines took 3.4 times the file's size)
