@@ -224,7 +224,7 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
     if missing and (any(is_number(c) for c in cells) or len(missing) == len(cells)):
         column, cell = missing[0]
-        what = "an empty cell" if not cell else f"{shown(cell)} is not a number (a missing value: every cell needs one)"
+        what = "an empty cell" if not cell else _not_a_number(cell)
         raise InputError(f"{source} line {number}, column {column}: {what}")
     return cells
 
@@ -238,6 +238,13 @@ def one_column_header(names: list[str] | None, line: str, delimiter: str | None,
     if any(len(row.split()) != 1 for row in rows[:50]):
         return names
     return [_unquote(line.strip())]
+
+
+def _not_a_number(cell: str) -> str:
+    """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A") says so."""
+    if _unquote(cell) in _MISSING_MARKS:
+        return f"{shown(cell)} is not a number (a missing value: every cell needs one)"
+    return f"{shown(cell)} is not a number"
 
 
 def _comment_after_data(source: str, number: int, note: str) -> str:
@@ -300,7 +307,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
                 row.append(to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
                 bare = _unquote_number(cell)
-                what = "an empty cell" if not bare else f"{shown(cell)} is not a number"
+                what = "an empty cell" if not bare else _not_a_number(cell)
                 if exact and is_number(bare):
                     what = not_exact_text(bare, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None

@@ -116,17 +116,27 @@ def test_a_two_name_header_over_mixed_rows_stays_two_names():
 
 
 @pytest.mark.parametrize("text,where", [
-    ("x,y\n1,2\n#N/A,3\n4,5\n", "line 3, column 1: '#N/A' is not a number"),
-    ("x y\n1 2\n#DIV/0! 3\n", "line 3, column 1: '#DIV/0!' is not a number"),
+    ("x,y\n1,2\n#N/A,3\n4,5\n", "line 3, column 1: '#N/A' is not a number (a missing value: every cell needs one)"),
+    ("x y\n1 2\n#DIV/0! 3\n", "line 3, column 1: '#DIV/0!' is not a number (a missing value: every cell needs one)"),
     ("#N/A,3\n4,5\n", "line 1, column 1: '#N/A' is not a number (a missing value: every cell needs one)"),
     ("#VALUE!,3\n4,5\n", "line 1, column 1: '#VALUE!' is not a number (a missing value: every cell needs one)"),
     ("1,#N/A\n4,5\n", "line 1, column 2: '#N/A' is not a number (a missing value: every cell needs one)"),
-    ("x,y\n1,#NAME?\n", "line 2, column 2: '#NAME?' is not a number"),
+    ("x,y\n1,#NAME?\n", "line 2, column 2: '#NAME?' is not a number (a missing value: every cell needs one)"),
 ])
 def test_a_spreadsheet_error_cell_is_a_bad_cell_not_a_comment(text, where):
     # a row starting with Excel's #N/A was skipped as a comment line: the row silently lost (exit 0); on
     # the first line "#VALUE!" was a column name, and "1,#N/A" a comment after the data
     with pytest.raises(InputError, match=f"^a\\.csv {re.escape(where)}$"):
+        parse_text(text, "a.csv")
+
+
+@pytest.mark.parametrize("text,where", [("x,y\n1,NA\n", "line 2, column 2: 'NA' is not a number (a missing value"),
+                                        ("x,y\n1,2\n?,3\n", "line 3, column 1: '?' is not a number (a missing value"),
+                                        ("x,y\n1,\"NA\"\n", "line 2, column 2: '\"NA\"' is not a number (a missing value"),
+                                        ("x,y\n1,NAN2\n", "line 2, column 2: 'NAN2' is not a number$")])
+def test_a_missing_value_after_the_first_line_is_named_as_one(text, where):
+    # the first line's error said "(a missing value: every cell needs one)" and a later line's did not
+    with pytest.raises(InputError, match=f"^a\\.csv {re.escape(where).replace(re.escape('$'), '$')}"):
         parse_text(text, "a.csv")
 
 
