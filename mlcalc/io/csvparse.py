@@ -240,10 +240,18 @@ def one_column_header(names: list[str] | None, line: str, delimiter: str | None,
     return [_unquote(line.strip())]
 
 
+# what an input method types for ',' ';' '-' '.': a file written with them has no delimiter to detect
+_FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
+
+
 def _not_a_number(cell: str) -> str:
-    """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A") says so."""
+    """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A") and full-width
+    punctuation ("1，2") say so."""
     if _unquote(cell) in _MISSING_MARKS:
         return f"{shown(cell)} is not a number (a missing value: every cell needs one)"
+    for wide, plain in _FULL_WIDTH.items():
+        if wide in cell:
+            return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
     return f"{shown(cell)} is not a number"
 
 

@@ -140,6 +140,16 @@ def test_a_missing_value_after_the_first_line_is_named_as_one(text, where):
         parse_text(text, "a.csv")
 
 
+def test_full_width_punctuation_in_a_file_is_named():
+    # "1，2" typed with a Chinese input method: the first row reads as a header, and line 2's error said
+    # only "'3，4' is not a number", the comma looking like a comma
+    with pytest.raises(InputError, match="^a\\.csv line 2, column 1: '3，4' is not a number \\(it holds a "
+                                         "full-width '，': write ','\\)$"):
+        parse_text("1，2\n3，4\n", "a.csv")
+    with pytest.raises(InputError, match="'1．5' is not a number \\(it holds a full-width '．': write '.'\\)$"):
+        parse_text("x,y\n1．5,2\n", "a.csv")
+
+
 def test_comments_that_look_like_spreadsheet_errors_are_still_comments():
     t = parse_text("x,y\n#Note: metres\n#NA values removed\n# N/A\n1,2\n", "a.csv")
     assert t.rows == [[1.0, 2.0]] and t.lines_of_rows == [5]
