@@ -224,7 +224,7 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
     missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
     if missing and (any(is_number(c) for c in cells) or len(missing) == len(cells)):
         column, cell = missing[0]
-        what = "an empty cell" if not cell else _not_a_number(cell)
+        what = "an empty cell" if not cell else not_a_number(cell)
         raise InputError(f"{source} line {number}, column {column}: {what}")
     return cells
 
@@ -244,7 +244,7 @@ def one_column_header(names: list[str] | None, line: str, delimiter: str | None,
 _FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
 
 
-def _not_a_number(cell: str) -> str:
+def not_a_number(cell: str) -> str:
     """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A") and full-width
     punctuation ("1，2") say so."""
     if _unquote(cell) in _MISSING_MARKS:
@@ -315,7 +315,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
                 row.append(to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
                 bare = _unquote_number(cell)
-                what = "an empty cell" if not bare else _not_a_number(cell)
+                what = "an empty cell" if not bare else not_a_number(cell)
                 if exact and is_number(bare):
                     what = not_exact_text(bare, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None

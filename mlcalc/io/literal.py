@@ -98,7 +98,7 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
                 out.append(csvparse.to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
                 what = (csvparse.not_exact_text(cell, e) if exact and csvparse.is_number(cell)
-                        else f"{csvparse.shown(cell)} is not a number")
+                        else csvparse.not_a_number(cell))
                 raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional

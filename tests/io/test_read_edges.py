@@ -217,6 +217,11 @@ def test_full_width_punctuation_of_an_input_method_reads_as_ascii():
     assert_one_error_line(run_cli("add", "1，2；3", "1 1"), "1，2；3: row 2 has 1 value, row 1 has 2")
 
 
+def test_a_missing_value_in_a_literal_is_named_as_one():
+    assert_one_error_line(run_cli("norm", "1 NA 3"), "1 NA 3: row 1, column 2: 'NA' is not a number (a missing value")
+    assert_one_error_line(run_cli("norm", "1 x 3"), "1 x 3: row 1, column 2: 'x' is not a number")
+
+
 def test_a_csv_header_starting_with_a_brace_is_a_header(tmp_path):
     path = write(tmp_path / "brace.csv", "{s},{m}\n1,2\n3,4\n")
     for args in ((path, "--engine", "numpy"), ("-",)):
