@@ -69,6 +69,15 @@ def test_derivatives_keep_their_digits_far_out(engine):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("engine", KERNELS)
+@pytest.mark.parametrize("approx", [None, "tanh"])
+def test_gelu_derivative_at_infinities_is_its_limits(engine, approx, dtype):
+    # the exact form's Φ + x·φ was inf·0 = NaN at ±inf, where swish's and the tanh form's gave 1 and 0
+    x = np.array([np.inf, -np.inf, np.nan, 40.0, -40.0], dtype=dtype)
+    np.testing.assert_array_equal(KERNELS[engine].activation_grad(x, "gelu", approx=approx), [1, 0, np.nan, 1, 0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
 def test_numba_activation_matches_reference(name, dtype):
     fn, approx = split(name)

@@ -123,8 +123,10 @@ def _normal_cdf(v):
 
 @njit(inline="always", **_OPTS)
 def _gelu_grad(v):
-    # d/dv v·Φ(v) = Φ(v) + v·φ(v); −v²/2 ≤ 0 (NaN: NaN)
-    return _normal_cdf(v) + v * vexp.exp_nonpositive(-0.5 * v * v) * _INV_SQRT_2PI
+    # d/dv v·Φ(v) = Φ(v) + v·φ(v); −v²/2 ≤ 0 (NaN: NaN). Where φ underflows to 0 the term is 0, as in the
+    # swish and tanh-form derivatives: at ±inf it was ±inf·0 = NaN, where the limits are 1 and 0
+    pdf = vexp.exp_nonpositive(-0.5 * v * v) * _INV_SQRT_2PI
+    return _normal_cdf(v) + (0.0 if pdf == 0.0 else v * pdf)
 
 
 @njit(inline="always", **_OPTS)

@@ -110,10 +110,11 @@ def activation_grad(x, fn, alpha=0.01, approx=None):
                 # where tanh saturated, sech² = 0 exactly and the x·inner factor may be inf: the term is 0
                 tail = np.where(s2 == 0, 0, 0.5 * x * s2 * inner)
             return (0.5 * one_plus_tanh(u) + tail).astype(x.dtype)
-        # d/dx x·Φ(x) = Φ(x) + x·φ(x)
+        # d/dx x·Φ(x) = Φ(x) + x·φ(x); where φ underflows to 0 the term is 0 (at ±inf: not inf·0)
         cdf = normal_cdf(x)
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-        return (cdf + x * pdf).astype(x.dtype)
+        with np.errstate(invalid="ignore"):
+            return (cdf + np.where(pdf == 0, 0, x * pdf)).astype(x.dtype)
     if fn == "softmax":
         raise ValueError("softmax has no element-wise derivative: give the upstream gradient (vector-Jacobian product)")
     raise ValueError(f"unknown activation {fn!r}")
