@@ -140,8 +140,7 @@ def _plan(path: str, source: str, delimiter: str | None):
     if delim is not None and delim not in _FAST_DELIMS:
         return None
     first_no, first = lines[0]
-    names = csvparse.one_column_header(csvparse.header_names(first, delim, source, first_no), first, delim,
-                                       [line for _, line in lines[1:51]])
+    names = csvparse.header_names(first, delim, source, first_no, [line for _, line in lines[1:51]])
     if names is not None:
         # data starts after the header's line end
         pos = -1

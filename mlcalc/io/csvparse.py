@@ -205,8 +205,9 @@ _MISSING_MARKS = frozenset({"NA", "N/A", "n/a", "#N/A", "#N/A N/A", "#NA", "<NA>
                             "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"})
 
 
-def header_names(line: str, delimiter: str | None, source: str, number: int) -> list[str] | None:
-    """The first data line's cells as column names when it is a header, else None (data).
+def header_names(line: str, delimiter: str | None, source: str, number: int, rows: list[str]) -> list[str] | None:
+    """The first data line's cells as column names when it is a header, else None (data). `rows`: the data
+    lines after it that detect_delimiter samples (for a header over one column, one_column_header).
 
     A header (CLI.md: "a non-numeric first row") has a cell that is a name: neither a number, nor empty,
     nor a missing-value mark; numbers may stand beside names ("country,2019,2020", "q,0.25,0.5"). A first
@@ -226,22 +227,20 @@ def header_names(line: str, delimiter: str | None, source: str, number: int) -> 
         column, cell = missing[0]
         what = "an empty cell" if not cell else not_a_number(cell)
         raise InputError(f"{source} line {number}, column {column}: {what}")
-    return cells
+    return one_column_header(cells, line, delimiter, rows)
 
 
-def one_column_header(names: list[str] | None, line: str, delimiter: str | None, rows: list[str]):
+def one_column_header(names: list[str], line: str, delimiter: str | None, rows: list[str]) -> list[str]:
     """The header's names, read as one name where blanks split it over rows of one value ("house price"
-    above "1", "2", ...), as pandas and NumPy's loadtxt read such a file: split, every row was ragged.
-    `rows`: the data lines after the header that detect_delimiter samples."""
-    if names is None or delimiter is not None or len(names) < 2 or not rows:
-        return names
-    if any(len(row.split()) != 1 for row in rows[:50]):
+    above "1", "2", ...), as pandas and NumPy's loadtxt read such a file: split, every row was ragged."""
+    if delimiter is not None or len(names) < 2 or not rows or any(len(row.split()) != 1 for row in rows[:50]):
         return names
     return [_unquote(line.strip())]
 
 
-# what an input method types for ',' ';' '-' '.': a file written with them has no delimiter to detect
-_FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
+# what a Chinese or Japanese input method types for ',' ';' '-' '.' and a space: inline literals read them
+# as those (literal.py), a file written with them has no delimiter to detect (its cells are named)
+FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
 
 
 def not_a_number(cell: str) -> str:
@@ -249,7 +248,7 @@ def not_a_number(cell: str) -> str:
     punctuation ("1，2") say so."""
     if _unquote(cell) in _MISSING_MARKS:
         return f"{shown(cell)} is not a number (a missing value: every cell needs one)"
-    for wide, plain in _FULL_WIDTH.items():
+    for wide, plain in FULL_WIDTH.items():
         if wide in cell:
             return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
     return f"{shown(cell)} is not a number"
@@ -290,8 +289,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
     else:
         delim = None if delimiter in ("whitespace", " ", "space") else delimiter
     first_no, first = lines[0]
-    names = one_column_header(header_names(first, delim, source, first_no), first, delim,
-                              [line for _, line in lines[1:51]])
+    names = header_names(first, delim, source, first_no, [line for _, line in lines[1:51]])
     if names is not None:
         lines = lines[1:]
         if not lines:

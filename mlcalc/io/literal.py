@@ -19,9 +19,8 @@ _NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
 # the typographic minus that traces print ("(−2)"), so that a number copied from one reads back, and the
-# full-width punctuation a Chinese or Japanese input method types ("1，2；3，4", "［1　2］")
-_TYPED = str.maketrans({"\u2212": "-", "\uff0d": "-", "\uff0c": ",", "\uff1b": ";", "\uff3b": "[",
-                        "\uff3d": "]", "\u3000": " "})
+# full-width punctuation and brackets a Chinese or Japanese input method types ("1，2；3，4", "［1　2］")
+_TYPED = str.maketrans({"\u2212": "-", "\uff3b": "[", "\uff3d": "]", **csvparse.FULL_WIDTH})
 
 
 def looks_like_literal(spec: str) -> bool:
