@@ -251,3 +251,72 @@ def test_attention_with_a_mask(rng):
     mask = (rng.random((3, 6)) > 0.4).astype(np.float64)
     mask[:, 0] = 1  # every query keeps a key
     close(nn.attention(q, k, v, mask=mask), ref.attention(q, k, v, mask=mask), np.float64)
+
+
+# --- pinned edges (mutation round 9) ---
+
+def test_dense_forward_leaky_relu_uses_its_alpha_once(rng):
+    # leaky-relu is fused in GEMM's epilogue: a second element-wise launch applied it twice (α² on
+    # negatives), and a dense_forward that did not pass alpha on used the default 0.01
+    x, w, b = rand(rng, (6, 5), np.float64), rand(rng, (9, 5), np.float64), rand(rng, (9,), np.float64)
+    want = ref.dense_forward(x, w, b, "leaky-relu", alpha=0.2)
+    assert (want < 0).any()
+    close(nn.dense_forward(x, w, b, "leaky-relu", alpha=0.2), want, np.float64)
+
+
+def test_dense_forward_gelu_tanh_form(rng):
+    # approx="tanh" must reach the GEMM's activation (the exact gelu differs by ~1e-4)
+    x, w, b = rand(rng, (4, 5), np.float64), rand(rng, (7, 5), np.float64), rand(rng, (7,), np.float64)
+    close(nn.dense_forward(x, w, b, "gelu", approx="tanh"), ref.dense_forward(x, w, b, "gelu", approx="tanh"), np.float64)
+
+
+def test_attention_mask_keeps_every_non_zero_entry_negative_ones_too():
+    # "keeps the pairs where it is non-zero": a -1 keeps its key, as the reference does (mask > 0 hid it)
+    q, k, v = np.array([[1.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0], [3.0]])
+    mask = np.array([[1.0, -1.0]])
+    got = nn.attention(q, k, v, mask=mask)
+    close(got, ref.attention(q, k, v, mask=mask), np.float64)
+    assert got[0, 0] > 1.5  # the second key's value counts
+
+
+def test_causal_softmax_row_max_skips_hidden_entries():
+    # the row max must be taken over the visible entries only: a hidden score of 1000 as the max
+    # made every visible e^(x − max) underflow to 0, and the row 0/0 = NaN
+    q, k, v = np.array([[1.0], [1.0]]), np.array([[0.0], [1000.0]]), np.array([[2.0], [5.0]])
+    got = nn.attention(q, k, v, causal=True)
+    np.testing.assert_array_equal(got, [[2.0], [5.0]])
+
+
+def test_float32_l2_norm_squares_in_float64():
+    # a float32 input's squares are taken in float64: (1e20)² overflowed float32 to inf
+    got = reductions.l2(np.array([1e20, 1e20], np.float32))
+    assert got.dtype == np.float32 and math.isclose(got, math.sqrt(2) * 1e20, rel_tol=1e-6)
+    assert math.isclose(reductions.norm(np.array([3e19, 4e19], np.float32), "l2"), 5e19, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("x", [[np.nan, 1.0], [1.0] * 40 + [np.nan]])  # one block; the NaN in the second block
+def test_inf_norm_carries_nan(x):
+    # the max lets NaN win, in each block's tree and in the combine across blocks (CUDA's fmax drops it)
+    assert math.isnan(reductions.norm(np.array(x), "inf"))
+
+
+def test_relu_of_minus_zero_is_plus_zero():
+    # np.maximum(-0.0, 0) is +0.0: relu must not pass −0.0 through
+    got = elementwise.activation(np.array([-0.0, 0.0, -1.0]), "relu")
+    np.testing.assert_array_equal(got, [0.0, 0.0, 0.0])
+    assert not np.signbit(got).any()
+
+
+def test_gelu_keeps_its_negative_tail():
+    # z·Φ(z) with Φ = ½·erfc(−z/√2): ½·(1 + erf(z/√2)) loses the tail (gelu(−9) came out 0)
+    x = np.array([-8.0, -9.0, -12.0])
+    got = elementwise.activation(x, "gelu")
+    want = ref.activation(x, "gelu")
+    assert (want < 0).all()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_l2_norm_whose_squares_are_subnormal_is_rescaled():
+    # Σ x² = 2.5e-319 is a subnormal with ~5 digits: √ of it is not the norm to 15 digits; below
+    # n·2⁻¹⁰⁰⁰ the elements are rescaled first (the test was sumsq > 0)
+    assert math.isclose(reductions.l2(np.array([3e-160, 4e-160])), 5e-160, rel_tol=1e-15)
