@@ -218,10 +218,10 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     if not any(c and not is_number(c) for c in cells):
         return None
     at = _comment_at(line)
-    data, note = (line[:at], line[at + 1:]) if at >= 0 else (line, "")
-    before = [_unquote(c) for c in split_line(data.strip(), delimiter)] if data.strip() and at >= 0 else []
-    if before and all(is_number(c) for c in before if c) and any(before):
-        raise InputError(_comment_after_data(source, number, note))
+    if at >= 0 and line[:at].strip():
+        before = [_unquote(c) for c in split_line(line[:at].strip(), delimiter)]
+        if all(is_number(c) for c in before if c) and any(before):
+            raise InputError(_comment_after_data(source, number, line[at + 1:]))
     missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
     if missing and (any(is_number(c) for c in cells) or len(missing) == len(cells)):
         column, cell = missing[0]
@@ -233,7 +233,7 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
 def one_column_header(names: list[str], line: str, delimiter: str | None, rows: list[str]) -> list[str]:
     """The header's names, read as one name where blanks split it over rows of one value ("house price"
     above "1", "2", ...), as pandas and NumPy's loadtxt read such a file: split, every row was ragged."""
-    if delimiter is not None or len(names) < 2 or not rows or any(len(row.split()) != 1 for row in rows[:50]):
+    if delimiter is not None or len(names) < 2 or not rows or any(len(row.split()) != 1 for row in rows):
         return names
     return [_unquote(line.strip())]
 
