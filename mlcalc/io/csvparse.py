@@ -217,6 +217,10 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
+    if all(is_number(c) or decimal_comma(c) for c in cells if c):
+        # a decimal-comma export's first row ("1,5;2,5" split at its commas): data, whose error says why
+        bad = next(j for j, c in enumerate(cells, 1) if c and not is_number(c))
+        raise InputError(f"{source} line {number}, column {bad}: {not_a_number(cells[bad - 1])}")
     at = _comment_at(line)
     if at >= 0 and line[:at].strip():
         before = [_unquote(c) for c in split_line(line[:at].strip(), delimiter)]
@@ -243,14 +247,31 @@ def one_column_header(names: list[str], line: str, delimiter: str | None, rows: 
 FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
 
 
+# what a spreadsheet in a German, French or Russian locale exports: decimal commas, and ';' between cells.
+# Split at the commas such a file reads "5;2" cells; with --delimiter ';' (or detected), "1,5" cells.
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_JOINED = re.compile(r"[+-]?\d+(,\d+)?([;\s]+[+-]?\d+(,\d+)?)+")
+
+
+def decimal_comma(cell: str) -> bool:
+    """Whether a cell is a decimal-comma export's number ("1,5") or, split at its commas, the digits
+    either side of a ';' or blank between cells ("5;2", "5 2")."""
+    return bool(_DECIMAL_COMMA.fullmatch(cell) or _JOINED.fullmatch(cell))
+
+
 def not_a_number(cell: str) -> str:
-    """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A") and full-width
-    punctuation ("1，2") say so."""
+    """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A"), full-width
+    punctuation ("1，2") and a decimal comma ("1,5") say so."""
     if _unquote(cell) in _MISSING_MARKS:
         return f"{shown(cell)} is not a number (a missing value: every cell needs one)"
     for wide, plain in FULL_WIDTH.items():
         if wide in cell:
             return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
+    point = "mlcalc reads '.' as the decimal point, as NumPy does"
+    if _DECIMAL_COMMA.fullmatch(cell):
+        return f"{shown(cell)} is not a number (a decimal comma? {point}: write {cell.replace(',', '.')!r})"
+    if _JOINED.fullmatch(cell):
+        return f"{shown(cell)} is not a number (decimal commas? {point})"
     return f"{shown(cell)} is not a number"
 
 

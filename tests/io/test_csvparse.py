@@ -169,3 +169,33 @@ def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
             assert line_of_data_row(f, r, True) == line
     assert line_of_data_row(["1,2\n", "3,4\n"], 1, False) == 2 and line_of_data_row(["1,2\n"], 1, False) is None
     assert line_of_data_row(["1,2\n", "# a\x0cb\n", "3,4\n"], 1, False) is None  # splitlines splits at \x0c
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,where", [
+    # ';' between cells and commas in numbers, as a spreadsheet in a German or French locale exports: split at
+    # the commas, the first row ("1", "5;2", "5") was a header and the error named line 2's '5;4' as plain text
+    ("1,5;2,5\n3,5;4,5\n", "line 1, column 2: '5;2' is not a number (decimal commas? mlcalc reads '.' as the "
+                           "decimal point, as NumPy does)"),
+    ("1,5 2,5\n3,5 4,5\n", "line 1, column 2: '5 2' is not a number (decimal commas?"),
+    ("x;y\n1,5;2\n3;4\n", "line 2, column 1: '1,5' is not a number (a decimal comma? mlcalc reads '.' as the "
+                          "decimal point, as NumPy does: write '1.5')"),
+    ("x;y\n1;2\n3;-4,25\n", "line 3, column 2: '-4,25' is not a number (a decimal comma? mlcalc reads '.' as "
+                            "the decimal point, as NumPy does: write '-4.25')"),
+])
+def test_decimal_commas_are_named(tmp_path, monkeypatch, parallel, text, where):
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} {re.escape(where)}"):
+        read.read_operand(str(path))
+
+
+@pytest.mark.parametrize("text,names", [("x,y\n1,5\n", ["x", "y"]), ("a;b c\n1;2\n", ["a", "b c"]),
+                                        ("x,1;2\n3,4\n", ["x", "1;2"])])
+def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
+    # only a first row whose every cell is a number or a decimal-comma fragment is data
+    assert parse_text(text, "a.csv").names == names
