@@ -217,8 +217,8 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
         return None
-    if all(is_number(c) or decimal_comma(c) for c in cells if c):
-        # a decimal-comma export's first row ("1,5;2,5" split at its commas): data, whose error says why
+    if all(is_number(c) or formatted_number(c) for c in cells if c):
+        # numbers formatted for people ("1,234.5"; "1,5;2,5" split at its commas): data, whose error says why
         bad = next(j for j, c in enumerate(cells, 1) if c and not is_number(c))
         raise InputError(f"{source} line {number}, column {bad}: {not_a_number(cells[bad - 1])}")
     at = _comment_at(line)
@@ -247,32 +247,51 @@ def one_column_header(names: list[str], line: str, delimiter: str | None, rows: 
 FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u3000": " "}
 
 
-# what a spreadsheet in a German, French or Russian locale exports: decimal commas, and ';' between cells.
-# Split at the commas such a file reads "5;2" cells; with --delimiter ';' (or detected), "1,5" cells.
+# numbers as a spreadsheet formats them for people: decimal commas and ';' between cells (a German, French or
+# Russian locale's export; split at the commas such a file reads "5;2" cells, at ';' "1,5" cells) and
+# thousands separators ("1,234.5", quoted where ',' is the delimiter). None of them is a column name.
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _JOINED = re.compile(r"[+-]?\d+(,\d+)?([;\s]+[+-]?\d+(,\d+)?)+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
-def decimal_comma(cell: str) -> bool:
-    """Whether a cell is a decimal-comma export's number ("1,5") or, split at its commas, the digits
-    either side of a ';' or blank between cells ("5;2", "5 2")."""
-    return bool(_DECIMAL_COMMA.fullmatch(cell) or _JOINED.fullmatch(cell))
+def formatted_number(cell: str) -> bool:
+    """Whether a cell is a number formatted for people ("1,5", "1,234.5") or, split at the commas of a
+    decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2")."""
+    cell = _unquote(cell)
+    return bool(_DECIMAL_COMMA.fullmatch(cell) or _JOINED.fullmatch(cell) or _THOUSANDS.fullmatch(cell))
 
 
 def not_a_number(cell: str) -> str:
     """What is wrong with a cell that is not a number; a missing-value mark ("NA", "#N/A"), full-width
-    punctuation ("1，2") and a decimal comma ("1,5") say so."""
-    if _unquote(cell) in _MISSING_MARKS:
+    punctuation ("1，2") and a number formatted for people ("1,5", "1,234.5") say so."""
+    bare = _unquote(cell)
+    if bare in _MISSING_MARKS:
         return f"{shown(cell)} is not a number (a missing value: every cell needs one)"
     for wide, plain in FULL_WIDTH.items():
         if wide in cell:
             return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
     point = "mlcalc reads '.' as the decimal point, as NumPy does"
-    if _DECIMAL_COMMA.fullmatch(cell):
-        return f"{shown(cell)} is not a number (a decimal comma? {point}: write {cell.replace(',', '.')!r})"
-    if _JOINED.fullmatch(cell):
+    if _THOUSANDS.fullmatch(bare) and "." in bare:
+        return f"{shown(cell)} is not a number (a thousands separator? write {bare.replace(',', '')!r})"
+    if _THOUSANDS.fullmatch(bare):
+        return (f"{shown(cell)} is not a number (a thousands separator or a decimal comma? {point}, without "
+                f"separators: write {bare.replace(',', '')!r} or {bare.replace(',', '.')!r})")
+    if _DECIMAL_COMMA.fullmatch(bare):
+        return f"{shown(cell)} is not a number (a decimal comma? {point}: write {bare.replace(',', '.')!r})"
+    if _JOINED.fullmatch(bare):
         return f"{shown(cell)} is not a number (decimal commas? {point})"
     return f"{shown(cell)} is not a number"
+
+
+def _refuse_formatted_numbers(line: str, delimiter: str | None, source: str, number: int) -> None:
+    """A row made ragged by a quoted number that holds the delimiter ("1,234.5") names that cell: the
+    ragged-rows message did not say why."""
+    if delimiter is None or '"' not in line:
+        return
+    for column, cell in enumerate(_header_cells(line, delimiter), 1):
+        if delimiter in cell and (_THOUSANDS.fullmatch(cell) or _DECIMAL_COMMA.fullmatch(cell)):
+            raise InputError(f"{source} line {number}, column {column}: {not_a_number(chr(34) + cell + chr(34))}")
 
 
 def _comment_after_data(source: str, number: int, note: str) -> str:
@@ -324,6 +343,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
             raise InputError(_comment_after_data(source, number, line[at + 1:]))
         cells = split_line(line, delim)
         if len(cells) != ncols:
+            _refuse_formatted_numbers(line, delim, source, number)
             raise InputError(
                 f"{source} line {number}: {len(cells)} value{'' if len(cells) == 1 else 's'}, expected {ncols} as on "
                 f"line {ref_line} (ragged rows)"

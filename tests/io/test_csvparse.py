@@ -182,6 +182,14 @@ def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
                           "decimal point, as NumPy does: write '1.5')"),
     ("x;y\n1;2\n3;-4,25\n", "line 3, column 2: '-4,25' is not a number (a decimal comma? mlcalc reads '.' as "
                             "the decimal point, as NumPy does: write '-4.25')"),
+    # a number formatted with thousands separators, quoted where ',' is the delimiter: the row was "ragged"
+    # without saying why, and on the first line the row was a header (the row silently lost, exit 0)
+    ('x,y\n"1,234.5",2\n', "line 2, column 1: '\"1,234.5\"' is not a number (a thousands separator? write '1234.5')"),
+    ('"1,234.5","2"\n3,4\n', "line 1, column 1: '1,234.5' is not a number (a thousands separator? write '1234.5')"),
+    ('x,y\n"1,5","2,5"\n', "line 2, column 1: '\"1,5\"' is not a number (a decimal comma?"),
+    ("x\ty\n1,234\t2\n", "line 2, column 1: '1,234' is not a number (a thousands separator or a decimal comma? "
+                          "mlcalc reads '.' as the decimal point, as NumPy does, without separators: write '1234' "
+                          "or '1.234')"),
 ])
 def test_decimal_commas_are_named(tmp_path, monkeypatch, parallel, text, where):
     from mlcalc.io import csvfast, read
