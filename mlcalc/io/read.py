@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -171,7 +172,7 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
 def _read_text_file(path: str, opts: ReadOptions) -> Operand:
     from mlcalc.io import csvfast
 
-    if not opts.exact and csvfast.should_use(path):
+    if not opts.exact and csvfast.should_use(path) and not _wide_text(path):
         values, names = csvfast.read(path, path, opts.delimiter)
 
         def line_of_row(row: int) -> int | None:  # on demand (an error message): the file read again, a line at a time
@@ -180,14 +181,46 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
         return _typed(Operand(values, path, names, line_of_row=line_of_row), opts)
     with open(path, "rb") as f:
         data = read_whole(f, path, opts.memory_limit)
+    if _wide_encoding(data):  # made UTF-8, a big one goes through the parallel reader as standard input's does
+        return _from_bytes(data, path, opts)
     return _from_text(_decode(data, path), path, opts)
 
 
+# Excel's "Unicode Text" and Windows' Notepad save UTF-16 with a byte-order mark; the mark says the encoding
+_WIDE_ENCODINGS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                   (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    return next((encoding for mark, encoding in _WIDE_ENCODINGS if data.startswith(mark)), None)
+
+
+def _wide_text(path: str) -> bool:
+    """Whether a file is UTF-16 or UTF-32 text (read by csvparse: the parallel reader takes bytes as UTF-8)."""
+    with open(path, "rb") as f:
+        return _wide_encoding(f.read(4)) is not None
+
+
+# bytes that no text file holds (control characters other than tab, line ends and form feed)
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _decode(data: bytes, source: str) -> str:
+    """Text from UTF-8 (or UTF-16/32 with a byte-order mark); one line for anything else."""
+    wide = _wide_encoding(data)
+    if wide is None:
+        _refuse_binary(data, source)
     try:
-        return data.decode("utf-8")
+        return data.decode(wide or "utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"{source}: not UTF-8 text (byte {e.start + 1}); is it a binary file?") from None
+        if wide:
+            raise InputError(f"{source}: not {wide.upper()} text after its byte-order mark (byte {e.start + 1})") from None
+        if _BINARY_BYTES.search(data, 0, 1 << 16):
+            raise InputError(f"{source}: not UTF-8 text (byte {e.start + 1}); is it a binary file?") from None
+        # text in a legacy encoding (Latin-1, Windows-1252, GBK), which NumPy and pandas refuse too
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{source} line {line}: not UTF-8 text (byte {e.start + 1} is {data[e.start]:#04x}): "
+                         "save the file as UTF-8") from None
 
 
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
@@ -274,6 +307,16 @@ _NUL = bytes(1)
 _TEXT_SHARE, _NPY_SHARE = 8, 2
 
 
+def _refuse_binary(head: bytes, source: str) -> None:
+    """One line for bytes that are neither text nor NPY, judged by their first _CHUNK bytes (a text
+    file holds no NUL; UTF-16 and NPY bytes are told apart before this)."""
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # ZIP (.xlsx, .ods, .npz), OLE2 (.xls)
+        raise InputError(f"{source}: a spreadsheet workbook or an archive, not text or NPY: save the sheet as CSV "
+                         "(an NPZ member is read as FILE.npz:NAME)")
+    if (nul := head.find(_NUL, 0, _CHUNK)) >= 0:
+        raise InputError(f"{source}: binary data (a NUL byte at byte {nul + 1}), neither text nor NPY")
+
+
 def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
     """All of a binary file object's bytes; from a pipe or device, within the memory budget
     (memory_limit as --memory-limit takes it, else half the RAM)."""
@@ -291,9 +334,8 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
     while chunk := f.read(_CHUNK):
         if limit is None:
             npy = chunk.startswith(npyfile.MAGIC)
-            nul = -1 if npy else chunk.find(_NUL)
-            if nul >= 0:
-                raise InputError(f"{source}: binary data (a NUL byte at byte {nul + 1}), neither text nor NPY")
+            if not (npy or _wide_encoding(chunk)):
+                _refuse_binary(chunk, source)
             budget = parse_size(memory_limit) if memory_limit else default_budget()
             limit = budget // (_NPY_SHARE if npy else _TEXT_SHARE)
         chunks.append(chunk)
@@ -312,6 +354,8 @@ def _from_bytes(data: bytes, source: str, opts: ReadOptions) -> Operand:
     """An operand's whole content: NPY by its magic, else CSV/TSV/JSON text."""
     if data.startswith(npyfile.MAGIC):
         return _typed(Operand(npyfile.load_npy_bytes(data, source, opts.max_ndim, opts.exact), source), opts)
+    if _wide_encoding(data):  # UTF-16 text (Excel's "Unicode Text"): as UTF-8, the parallel reader's bytes
+        data = _decode(data, source).encode("utf-8")
     spilled = _through_the_parallel_parser(data, source, opts)
     if spilled is not None:
         return spilled

@@ -56,7 +56,8 @@ def test_empty_cell_is_never_zero(tmp_path):
 def test_other_names_are_read_by_their_content(tmp_path):
     # a spreadsheet is not text: one line saying so
     (tmp_path / "m.xlsx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\xfe")
-    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.xlsx")), "m.xlsx", "not UTF-8 text")
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.xlsx")), "m.xlsx: a spreadsheet workbook or an "
+                          "archive, not text or NPY: save the sheet as CSV")
     # a file without an extension, as bash's <(...) or /dev/stdin name them: NPY by its magic, else text
     assert run_cli("transpose", write(tmp_path / "data", "1,2\n3,4\n"), "-f", "csv").stdout == "1,3\n2,4\n"
     np.save(tmp_path / "w.npy", np.eye(2))

@@ -68,7 +68,7 @@ def test_a_pipe_may_bring_exactly_its_share_of_the_budget():
 
 def test_invalid_utf8_names_its_1_based_byte(tmp_path):
     (tmp_path / "bad.csv").write_bytes(b"1,2\n3,\xff4\n")
-    assert_one_error_line(run_cli("det", str(tmp_path / "bad.csv")), "bad.csv: not UTF-8 text (byte 7)")
+    assert_one_error_line(run_cli("det", str(tmp_path / "bad.csv")), "bad.csv line 2: not UTF-8 text (byte 7 is 0xff)")
 
 
 def test_float32_overflow_in_a_1d_npy_by_blocks_names_the_element(tmp_path):

@@ -427,3 +427,45 @@ def test_an_npy_named_fifo_is_read_as_a_stream(tmp_path):
     r = run_cli("transpose", str(fifo), "-f", "json")
     writer.join(10)
     assert r.code == 0 and json.loads(r.stdout) == [[0, 3], [1, 4], [2, 5]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_utf16_text_with_a_byte_order_mark_reads(tmp_path, monkeypatch, encoding, parallel):
+    # Excel's "Unicode Text" export (UTF-16 with a BOM, tab-separated) was "not UTF-8 text; is it a binary file?"
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    text = "größe\ty\n1\t2\n3\t4.5\n"
+    data = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode(encoding)
+    path = write(tmp_path / "u.txt", data)
+    assert values(run_cli("transpose", path, "-f", "json")) == [[1, 3], [2, 4.5]]
+    assert values(run_cli("transpose", "-", "-f", "json", stdin=data)) == [[1, 3], [2, 4.5]]
+    bad = write(tmp_path / "bad.txt", "x\ty\n1\t2\n3\tz\n".encode("utf-16"))
+    assert_one_error_line(run_cli("transpose", bad), "bad.txt line 3, column 2: 'z' is not a number")
+    torn = write(tmp_path / "torn.txt", b"\xff\xfe1\x00,\x00\x00\xd8")
+    assert_one_error_line(run_cli("transpose", torn), "torn.txt: not UTF-16 text after its byte-order mark (byte 7)")
+
+
+def test_text_in_a_legacy_encoding_names_its_line_and_byte(tmp_path):
+    # a header in Windows-1252 ("Größe") said "is it a binary file?"
+    path = write(tmp_path / "l.csv", b"x,y\n1,2\nGr\xf6\xdfe,4\n")
+    assert_one_error_line(run_cli("transpose", path), "l.csv line 3: not UTF-8 text (byte 11 is 0xf6): save the file as UTF-8")
+    path = write(tmp_path / "b.csv", b"1,2\x01\n3,\xff\n")  # control bytes and invalid UTF-8: binary
+    assert_one_error_line(run_cli("transpose", path), "b.csv: not UTF-8 text (byte 8); is it a binary file?")
+
+
+@pytest.mark.parametrize("head", [b"PK\x03\x04\x14\x00\x06\x00", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
+def test_a_workbook_is_named_as_one_on_every_path(tmp_path, head):
+    path = write(tmp_path / "m.xlsx", head + b"\x00" * 40)
+    for args, stdin in (((path,), None), (("-",), head + b"\x00" * 40)):
+        assert_one_error_line(run_cli("transpose", *args, stdin=stdin), "a spreadsheet workbook or an archive, "
+                              "not text or NPY: save the sheet as CSV")
+
+
+def test_a_utf8_file_holding_a_nul_is_binary_as_on_standard_input(tmp_path):
+    # a file said "'\x001\x00' is not a number" (UTF-16 without a BOM), standard input "binary data"
+    data = "x\ty\n1\t2\n".encode("utf-16-be")
+    path = write(tmp_path / "n.txt", data)
+    for args, stdin in (((path,), None), (("-",), data)):
+        assert_one_error_line(run_cli("transpose", *args, stdin=stdin), "binary data (a NUL byte at byte 1), neither text nor NPY")
