@@ -91,7 +91,7 @@ def _scaling(table, xm, ym, gram, syy, standardize: bool, center: bool = True):
     return (xm, sigma, ym, sy) if center else (np.zeros(p), sigma, 0.0, sy)
 
 
-def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None) -> dict:
+def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None, on_note=None) -> dict:
     linreg.validate(cfg)
     if cfg.val_split:
         raise InputError("train-linreg: --val-split is not available when DATA is worked through by blocks")
@@ -101,6 +101,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         n, xm, ym, gram, rhs, syy = _moments_on_cluster(table, client)
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
+    if on_note is not None and (note := linreg.dependence_note(gram, xm, n, table.features, cfg)):
+        on_note(note)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize, cfg.intercept)
     # from the moments of the standardized data (which follow from the raw ones)
     def closed_form(sweeps=linreg.COORDINATE_SWEEPS):

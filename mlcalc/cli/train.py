@@ -96,7 +96,7 @@ def train_linreg(
             table, client = blocked
             untraced_by_blocks("train-linreg", "DATA is")
             try:
-                result = blocks_train.fit(table, cfg, client, callback, on_short)
+                result = blocks_train.fit(table, cfg, client, callback, on_short, warn)
             finally:
                 if client is not None:
                     client.close()
@@ -104,7 +104,10 @@ def train_linreg(
         else:
             op = read_operand(data)
             prepared = linreg.prepare(op.values, op.names, target)
-            result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short)
+            if note := linreg.index_column_note(op.values, op.names):
+                warn(note)
+            result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
+                                on_note=warn)
             target_column = prepared.target_column
     if save:
         from mlcalc.train import model

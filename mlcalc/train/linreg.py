@@ -101,6 +101,17 @@ def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> 
                 features, target_name, t + 1)
 
 
+def index_column_note(values: np.ndarray, names: list[str] | None) -> str | None:
+    """A warning when the first column is pandas' row index (`df.to_csv("data.csv")` writes it unnamed,
+    holding 0, 1, 2, …): read as a feature, as pandas and NumPy read it too, it is trained on."""
+    if not names or names[0] != "" or values.ndim != 2 or not values.shape[0]:
+        return None
+    if not np.array_equal(values[:, 0], np.arange(values.shape[0])):
+        return None
+    return ("train-linreg: column 1 has no name and holds 0, 1, 2, …: a pandas index (to_csv without "
+            "index=False)? It is trained on as a feature")
+
+
 def choose_target(names: list[str] | None, ncols: int, target: str | None, no_header_note: str = ""):
     """(t, the features' names, the target's name): the target by header name or 1-based column, default
     the last. Without a header the columns are x1, x2, … and the last y; a feature is then xⱼ by its
@@ -198,6 +209,55 @@ def check_constant(mu, sigma, n: int, features, standardize: bool, center: bool 
                          "cannot be standardized (drop the column, or train without --standardize)")
 
 
+# 1 − R² of one feature regressed on the others below which they count as linearly dependent: exact
+# combinations (x2 = 2·x1, a pandas index beside x = index + 1) land at ~1e-16, real data far above
+DEPENDENT_BELOW = 1e-10
+
+
+def centred_moments(x: np.ndarray, rows: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """(x̄, XcᵀXc/n) of the columns, centred a block of rows at a time (no n×p copy)."""
+    xm = x.mean(axis=0)
+    gram = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, x.shape[0], rows):
+        c = x[start:start + rows] - xm
+        gram += c.T @ c
+    return xm, gram / x.shape[0]
+
+
+def dependence_note(gram, xm, n: int, features, cfg: Config) -> str | None:
+    """A warning when the features are linearly dependent (a constant column beside the intercept, or one
+    column an exact combination of others): many coefficient vectors then fit equally well, and which one
+    comes out depends on the method and its start (the normal equation gives the minimum-norm one). None
+    with a penalty (--l2 makes the fit unique) or when they are independent. gram: XcᵀXc/n, as
+    normal_from_moments takes it."""
+    if cfg.l1 or cfg.l2:
+        return None
+    p = len(xm)
+    if n < p + cfg.intercept:  # fewer equations than unknowns: dependent whatever the data
+        unknowns = f"{p} feature{'s' * (p > 1)}" + (" and an intercept" if cfg.intercept else "")
+        return (f"train-linreg: {n} rows for {unknowns}: many coefficients fit with the same loss, and these are "
+                "one of them: add rows, or add --l2")
+    if not cfg.intercept:
+        gram, xm = gram + np.outer(xm, xm), np.zeros_like(xm)
+    sigma = np.sqrt(np.maximum(np.diag(gram), 0.0))
+    constant = constant_columns(xm, sigma, n) | (sigma == 0)
+    if constant.any() and cfg.standardize:
+        return None  # check_constant's error says it
+    if constant.any():
+        name = features[int(np.flatnonzero(constant)[0])]
+        what = "is constant: beside the intercept" if cfg.intercept else "is all zeros:"
+        return (f"train-linreg: feature {name!r} {what} its coefficient could be anything (one of many fits "
+                "with the same loss is shown): drop the column, or add --l2")
+    scaled = gram / np.outer(sigma, sigma)
+    values, vectors = np.linalg.eigh(scaled)
+    if not values[0] < DEPENDENT_BELOW * max(values[-1], 1.0):
+        return None
+    v = vectors[:, 0]
+    names = ", ".join(repr(features[j]) for j in np.flatnonzero(np.abs(v) > 0.1 * np.abs(v).max()))
+    return (f"train-linreg: features {names} are linearly dependent (one is a combination of the others): many "
+            "coefficients fit with the same loss, and these are one of them: drop a column, or add --l2")
+
+
 def r2_score(y, pred) -> float:
     """1 − SS_res/SS_tot; NaN for fewer than two rows, where it is undefined (scikit-learn's r2_score
     too: a one-row validation set reported 0)."""
@@ -210,11 +270,16 @@ def r2_score(y, pred) -> float:
 
 def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         callback: Callable[[Event], None] | None = None,
-        on_short: Callable[[str], None] | None = None) -> dict:
+        on_short: Callable[[str], None] | None = None, on_note: Callable[[str], None] | None = None) -> dict:
     """Train; return the named results of the contract (coefficients in the data's own units).
-    on_short(message) is called when gradient descent ended short of the optimum (shortfall_message)."""
+    on_short(message) is called when gradient descent ended short of the optimum (shortfall_message),
+    on_note(message) when the features are linearly dependent (dependence_note)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
+    if on_note is not None:
+        xm, gram = centred_moments(x)
+        if note := dependence_note(gram, xm, len(x), data.features, cfg):
+            on_note(note)
     rng = np.random.default_rng(cfg.seed)
     shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)
     use_numba = cfg.method != "normal" and engines.uses_numba("linreg_epochs", engine, _auto_work(*x.shape, cfg))

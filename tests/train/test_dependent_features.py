@@ -1,0 +1,101 @@
+"""Warnings for training data whose coefficients are not unique (linearly dependent or constant features)
+and for a pandas row index read as a feature: the fit still runs and prints, as scikit-learn's does."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from mlcalc.train import linreg
+
+
+def warnings(r) -> list[str]:
+    assert r.code == 0, r.stderr
+    return [line for line in r.stderr.splitlines() if line.startswith("mlcalc: warning:")]
+
+
+def table(tmp_path, header: str, rows) -> str:
+    path = tmp_path / "d.csv"
+    path.write_text(header + "\n" + "\n".join(",".join(f"{v:g}" for v in row) for row in rows) + "\n")
+    return str(path)
+
+
+X = np.arange(1.0, 9.0)
+Y = 2 * X + np.array([0.1, -0.1, 0.2, 0, -0.2, 0.1, 0, -0.1])
+
+
+@pytest.mark.parametrize("method", [["--method", "normal"], ["--method", "gd", "--standardize"],
+                                    ["--method", "sgd", "--standardize", "--seed", "1"]])
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_feature_that_is_a_combination_of_others_is_named(tmp_path, method, blocks):
+    # b = 3·a − 1: the normal equation's XᵀX is singular and it silently gave the minimum-norm one of many fits
+    path = table(tmp_path, "a,b,c,y", np.column_stack([X, 3 * X - 1, np.sin(X), Y]))
+    if blocks:
+        if method[1] == "sgd":
+            pytest.skip("blocks train gd and normal")
+        np.save(tmp_path / "d.npy", np.loadtxt(path, delimiter=",", skiprows=1))
+        path = str(tmp_path / "d.npy")
+        method = [*method, "--memory-limit", "200B"]
+    r = run_cli("train-linreg", path, *method, "--epochs", "3000", "-f", "json")
+    names = "'x1', 'x2'" if blocks else "'a', 'b'"
+    assert warnings(r)[0] == (f"mlcalc: warning: train-linreg: features {names} are linearly dependent (one is a "
+                              "combination of the others): many coefficients fit with the same loss, and these are "
+                              "one of them: drop a column, or add --l2")
+    fit = json.loads(r.stdout)
+    assert fit["r2"] > 0.99  # still a fit with the least loss
+
+
+def test_a_constant_feature_beside_the_intercept_is_named(tmp_path):
+    path = table(tmp_path, "a,c,y", np.column_stack([X, np.full(8, 0.7), Y]))
+    r = run_cli("train-linreg", path, "--method", "normal", "-f", "json")
+    assert warnings(r) == ["mlcalc: warning: train-linreg: feature 'c' is constant: beside the intercept its "
+                           "coefficient could be anything (one of many fits with the same loss is shown): drop the "
+                           "column, or add --l2"]
+    # without an intercept a constant column is the intercept: nothing to say
+    assert warnings(run_cli("train-linreg", path, "--method", "normal", "--no-intercept", "-f", "json")) == []
+
+
+@pytest.mark.parametrize("extra", [[], ["--l2", "0.1"], ["--l1", "0.01"]])
+def test_independent_or_penalised_features_say_nothing(tmp_path, extra):
+    independent = table(tmp_path, "a,c,y", np.column_stack([X, np.sin(X), Y]))
+    assert warnings(run_cli("train-linreg", independent, "--method", "normal", *extra, "-f", "json")) == []
+    dependent = table(tmp_path, "a,b,y", np.column_stack([X, 2 * X, Y]))
+    if extra:  # a penalty makes the fit unique
+        assert warnings(run_cli("train-linreg", dependent, "--method", "normal", *extra, "-f", "json")) == []
+
+
+def test_nearly_but_not_exactly_dependent_features_say_nothing():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 3))
+    x[:, 2] = x[:, 0] + x[:, 1] + 1e-4 * rng.standard_normal(200)  # collinear, yet one fit is best
+    cfg = linreg.Config("normal", "sgd", None, 1, 32, 0.0, 0.0, False, 0.0, None, 100, None, None)
+    xm, gram = linreg.centred_moments(x, rows=64)
+    assert np.allclose(gram, np.cov(x.T, bias=True)) and np.allclose(xm, x.mean(axis=0))
+    assert linreg.dependence_note(gram, xm, 200, ["a", "b", "c"], cfg) is None
+    x[:, 2] = x[:, 0] + x[:, 1]
+    assert "'a', 'b', 'c' are linearly dependent" in linreg.dependence_note(*reversed(linreg.centred_moments(x)), 200,
+                                                                           ["a", "b", "c"], cfg)
+
+
+def test_a_pandas_index_column_is_named(tmp_path):
+    # df.to_csv("d.csv") writes the row index as an unnamed first column: it was trained on silently
+    rows = np.column_stack([np.arange(8.0), np.sin(X), Y])
+    path = table(tmp_path, ",x,y", rows)
+    r = run_cli("train-linreg", path, "--method", "normal", "-f", "json")
+    assert warnings(r) == ["mlcalc: warning: train-linreg: column 1 has no name and holds 0, 1, 2, …: a pandas "
+                           "index (to_csv without index=False)? It is trained on as a feature"]
+    assert json.loads(r.stdout)["features"] == ["", "x"]
+    shifted = table(tmp_path, ",x,y", np.column_stack([np.arange(1.0, 9.0), np.sin(X), Y]))  # not 0, 1, 2, …
+    assert warnings(run_cli("train-linreg", shifted, "--method", "normal", "-f", "json")) == []
+    named = table(tmp_path, "i,x,y", rows)
+    assert warnings(run_cli("train-linreg", named, "--method", "normal", "-f", "json")) == []
+
+
+def test_fewer_rows_than_unknowns_say_so():
+    r = run_cli("train-linreg", "1 2 3; 4 5 7", "--method", "normal", "-f", "json")
+    assert warnings(r) == ["mlcalc: warning: train-linreg: 2 rows for 2 features and an intercept: many coefficients "
+                           "fit with the same loss, and these are one of them: add rows, or add --l2"]
+    assert warnings(run_cli("train-linreg", "1 2 3; 4 5 7", "--method", "normal", "--no-intercept", "-f", "json")) == []
