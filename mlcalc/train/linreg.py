@@ -102,14 +102,16 @@ def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> 
 
 
 def index_column_note(values: np.ndarray, names: list[str] | None) -> str | None:
-    """A warning when the first column is pandas' row index (`df.to_csv("data.csv")` writes it unnamed,
-    holding 0, 1, 2, …): read as a feature, as pandas and NumPy read it too, it is trained on."""
+    """A warning when the first column is a row index: unnamed, holding 0, 1, 2, … as pandas'
+    `df.to_csv("data.csv")` writes it, or 1, 2, 3, … as R's `write.csv` does. Read as a feature, as pandas
+    and NumPy read it too, it is trained on."""
     if not names or names[0] != "" or values.ndim != 2 or not values.shape[0]:
         return None
-    if not np.array_equal(values[:, 0], np.arange(values.shape[0])):
-        return None
-    return ("train-linreg: column 1 has no name and holds 0, 1, 2, …: a pandas index (to_csv without "
-            "index=False)? It is trained on as a feature")
+    for first, writer in ((0, "pandas' to_csv without index=False"), (1, "R's write.csv without row.names=FALSE")):
+        if np.array_equal(values[:, 0], np.arange(first, first + values.shape[0])):
+            return (f"train-linreg: column 1 has no name and holds {first}, {first + 1}, {first + 2}, …: a row index "
+                    f"({writer})? It is trained on as a feature")
+    return None
 
 
 def choose_target(names: list[str] | None, ncols: int, target: str | None, no_header_note: str = ""):

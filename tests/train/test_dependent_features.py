@@ -85,10 +85,16 @@ def test_a_pandas_index_column_is_named(tmp_path):
     rows = np.column_stack([np.arange(8.0), np.sin(X), Y])
     path = table(tmp_path, ",x,y", rows)
     r = run_cli("train-linreg", path, "--method", "normal", "-f", "json")
-    assert warnings(r) == ["mlcalc: warning: train-linreg: column 1 has no name and holds 0, 1, 2, …: a pandas "
-                           "index (to_csv without index=False)? It is trained on as a feature"]
+    assert warnings(r) == ["mlcalc: warning: train-linreg: column 1 has no name and holds 0, 1, 2, …: a row "
+                           "index (pandas' to_csv without index=False)? It is trained on as a feature"]
     assert json.loads(r.stdout)["features"] == ["", "x"]
-    shifted = table(tmp_path, ",x,y", np.column_stack([np.arange(1.0, 9.0), np.sin(X), Y]))  # not 0, 1, 2, …
+    # R's write.csv: a quoted empty name over quoted row names 1, 2, 3, …
+    r_file = tmp_path / "r.csv"
+    r_file.write_text('"","x","y"\n' + "".join(f'"{i + 1}",{np.sin(X[i]):g},{Y[i]:g}\n' for i in range(8)))
+    assert warnings(run_cli("train-linreg", str(r_file), "--method", "normal", "-f", "json")) == [
+        "mlcalc: warning: train-linreg: column 1 has no name and holds 1, 2, 3, …: a row index (R's write.csv "
+        "without row.names=FALSE)? It is trained on as a feature"]
+    shifted = table(tmp_path, ",x,y", np.column_stack([np.arange(2.0, 10.0), np.sin(X), Y]))  # not 0, 1, 2, …
     assert warnings(run_cli("train-linreg", shifted, "--method", "normal", "-f", "json")) == []
     named = table(tmp_path, "i,x,y", rows)
     assert warnings(run_cli("train-linreg", named, "--method", "normal", "-f", "json")) == []
