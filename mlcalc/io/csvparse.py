@@ -229,7 +229,7 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     missing = [(j, c) for j, c in enumerate(cells, 1) if not c or c in _MISSING_MARKS]
     if missing and (any(is_number(c) for c in cells) or len(missing) == len(cells)):
         column, cell = missing[0]
-        what = "an empty cell" if not cell else not_a_number(cell)
+        what = empty_cell(line, delimiter, column == len(cells)) if not cell else not_a_number(cell)
         raise InputError(f"{source} line {number}, column {column}: {what}")
     return one_column_header(cells, line, delimiter, rows)
 
@@ -260,6 +260,14 @@ def formatted_number(cell: str) -> bool:
     decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2")."""
     cell = _unquote(cell)
     return bool(_DECIMAL_COMMA.fullmatch(cell) or _JOINED.fullmatch(cell) or _THOUSANDS.fullmatch(cell))
+
+
+def empty_cell(line: str, delimiter: str | None, last: bool) -> str:
+    """What an empty cell is; the last one of a line that ends with the delimiter ("1,2,", as some
+    exporters end every line) says so."""
+    if last and delimiter is not None and line.rstrip(" \r\n").endswith(delimiter):
+        return f"an empty cell (the line ends with {delimiter!r}: a delimiter too many?)"
+    return "an empty cell"
 
 
 def not_a_number(cell: str) -> str:
@@ -354,7 +362,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
                 row.append(to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
                 bare = _unquote_number(cell)
-                what = "an empty cell" if not bare else not_a_number(cell)
+                what = empty_cell(line, delim, col == len(cells)) if not bare else not_a_number(cell)
                 if exact and is_number(bare):
                     what = not_exact_text(bare, e)
                 raise InputError(f"{source} line {number}, column {col}: {what}") from None

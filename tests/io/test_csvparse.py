@@ -207,3 +207,25 @@ def test_decimal_commas_are_named(tmp_path, monkeypatch, parallel, text, where):
 def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
     # only a first row whose every cell is a number or a decimal-comma fragment is data
     assert parse_text(text, "a.csv").names == names
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,where", [
+    # every line ending with the delimiter, as some exporters write rows: "an empty cell" did not say where from
+    ("1,2,\n3,4,\n", "line 1, column 3: an empty cell (the line ends with ',': a delimiter too many?)"),
+    ("x;y;\r\n1;2;\r\n", "line 2, column 3: an empty cell (the line ends with ';': a delimiter too many?)"),
+    ("x,y,z\n1,,2\n", "line 2, column 2: an empty cell"),
+    ("x,y\n1,\n", "line 2, column 2: an empty cell (the line ends with ','"),
+])
+def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, monkeypatch, parallel, text, where):
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} {re.escape(where)}"):
+        read.read_operand(str(path))
+    if where.endswith("an empty cell"):
+        with pytest.raises(InputError, match="an empty cell$"):
+            read.read_operand(str(path))
