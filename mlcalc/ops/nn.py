@@ -526,20 +526,21 @@ def _trace_attention(tracer, q, k, v, keep, causal, masked):
 
 def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer: Tracer | None = None):
     """Cross-correlation of X (H, W) or (C, H, W) with K (kh, kw), (C, kh, kw) or (O, C, kh, kw) via im2col;
-    (O, H′, W′) for several output channels, (H′, W′) for one."""
+    (O, H′, W′) for several output channels, (H′, W′) for one. A batch X (N, C, H, W), as PyTorch's
+    conv2d takes it, gives (N, O, H′, W′), one image at a time."""
     if stride < 1:
         raise MlcalcError(f"conv2d: --stride must be at least 1, got {stride}")
     if padding < 0:
         raise MlcalcError(f"conv2d: --padding must be 0 or more, got {padding}")
-    if x.ndim not in (2, 3):
-        raise ShapeError(f"conv2d: X must be (H, W) or (C, H, W), got shape {shape_text(x.shape)}")
+    if x.ndim not in (2, 3, 4):
+        raise ShapeError(f"conv2d: X must be (H, W), (C, H, W) or a batch (N, C, H, W), got shape {shape_text(x.shape)}")
     if k.ndim not in (2, 3, 4):
         raise ShapeError(f"conv2d: K must be (kh, kw), (C, kh, kw) or (O, C, kh, kw), got shape {shape_text(k.shape)}")
-    x3 = x[None] if x.ndim == 2 else x
+    x4 = x if x.ndim == 4 else (x[None] if x.ndim == 3 else x[None, None])
     k4 = k[None, None] if k.ndim == 2 else (k[None] if k.ndim == 3 else k)
-    _nonempty("conv2d", "X", x3)
+    _nonempty("conv2d", "X", x4)
     _nonempty("conv2d", "K", k4)
-    c, h, w = x3.shape
+    n, c, h, w = x4.shape
     o, kc, kh, kw = k4.shape
     if kc != c:
         raise ShapeError(f"conv2d: X has {c} channel(s) but K expects {kc} (X is {shape_text(x.shape)}, "
@@ -547,27 +548,33 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     if kh > h + 2 * padding or kw > w + 2 * padding:
         raise ShapeError(f"conv2d: the kernel ({kh}×{kw}) is larger than the padded input "
                          f"({h + 2 * padding}×{w + 2 * padding}; X is {shape_text(x.shape)}, K is {shape_text(k.shape)})")
-    x3, k4 = _common_dtype(x3, k4)
+    x4, k4 = _common_dtype(x4, k4)
     ho = (h + 2 * padding - kh) // stride + 1
     wo = (w + 2 * padding - kw) // stride + 1
     # the padded input and the im2col matrix are held in memory: refuse sizes no machine holds (a
     # 20-digit --padding reached NumPy's pad as a Python int it cannot take)
-    if max(c * (h + 2 * padding) * (w + 2 * padding), c * kh * kw * ho * wo) > 2 ** 34:
+    if max(c * (h + 2 * padding) * (w + 2 * padding), c * kh * kw * ho * wo) > 2 ** 34 or n * o * ho * wo > 2 ** 34:
         raise ShapeError(f"conv2d: --padding {padding} and --stride {stride} make a {h + 2 * padding}×"
                          f"{w + 2 * padding} padded input and a {ho}×{wo} output: too large to compute")
-    out = engines.kernel("conv2d", engine, work=o * c * kh * kw * ho * wo)(x3, k4, stride, padding)
+    kernel = engines.kernel("conv2d", engine, work=o * c * kh * kw * ho * wo)
+    # one image at a time: its im2col matrix, not the batch's, is what memory holds
+    out = np.stack([kernel(image, k4, stride, padding) for image in x4]) if n > 1 else kernel(x4[0], k4, stride, padding)[None]
     if tracer is not None:
-        _trace_conv2d(tracer, x3, k4, stride, padding, out)
-    return out[0] if o == 1 else out
+        _trace_conv2d(tracer, x4[0], k4, stride, padding, out[0], n)
+    if x.ndim == 4:
+        return out
+    return out[0, 0] if o == 1 else out[0]
 
 
-def _trace_conv2d(tracer, x, k, stride, padding, out):
+def _trace_conv2d(tracer, x, k, stride, padding, out, batch: int = 1):
+    """The steps for one image x (C, H, W) and its output out (O, H′, W′); of a batch, its first image."""
     o, c, kh, kw = k.shape
     cols = ref.im2col(x.astype(np.float64), kh, kw, stride, padding)
     ho, wo = out.shape[1:]
+    which = f"image 1 of the batch's {batch}, the others alike; " if batch > 1 else ""
     tracer.step("im2col: one column per output position", "column p = the kh·kw·C input values under the kernel "
                 "at output p (zero padding outside)", result=cols,
-                note=f"X is {c}×{x.shape[1]}×{x.shape[2]}, padding {padding}, stride {stride}: "
+                note=f"{which}X is {c}×{x.shape[1]}×{x.shape[2]}, padding {padding}, stride {stride}: "
                      f"cols is {cols.shape[0]}×{cols.shape[1]} (output {ho}×{wo})")
     kf = k.reshape(o, -1).astype(np.float64)
     prod = kf @ cols

@@ -222,3 +222,22 @@ def test_conv2d_padding_too_large_to_hold_and_a_negative_seed_are_clear_errors()
         assert_one_error_line(run_cli("conv2d", "1 2 3; 4 5 6", "1 0; 0 1", "--padding", padding), "too large to compute")
     r = run_cli("gen", "random", "2", "--seed", "-1")
     assert r.code == 2 and "--seed" in r.stderr
+
+
+def test_conv2d_takes_a_batch_npy_and_writes_n_o_h_w(tmp_path):
+    rng = np.random.default_rng(2)
+    x, k = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "k.npy", k)
+    r = run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy"), "--padding", "1", "-o", str(tmp_path / "y.npy"))
+    assert r.code == 0, r.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.shape == (2, 4, 5, 5)
+    for b in range(2):
+        np.save(tmp_path / "one.npy", x[b])
+        one = run_cli("conv2d", str(tmp_path / "one.npy"), str(tmp_path / "k.npy"), "--padding", "1", "-f", "json")
+        np.testing.assert_array_equal(np.array(json.loads(one.stdout)), y[b])
+    r = run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy"), "-f", "json")
+    assert np.array(json.loads(r.stdout)).shape == (2, 4, 3, 3)
+    assert_one_error_line(run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy")),
+                          "cannot print a 4-D result as text: use -f json or -o FILE.npy")

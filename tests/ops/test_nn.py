@@ -218,6 +218,53 @@ def test_conv2d_channel_mismatch_names_both_shapes():
         nn.conv2d(np.ones((2, 4, 4)), np.ones((1, 3, 2, 2)))
 
 
+def _direct_conv2d(x, k, stride, padding):
+    """A batch (N, C, H, W) with K (O, C, kh, kw) by the definition's sum, one output at a time."""
+    n, c, h, w = x.shape
+    o, _, kh, kw = k.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho, wo = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
+    out = np.zeros((n, o, ho, wo))
+    for b in range(n):
+        for f in range(o):
+            for i in range(ho):
+                for j in range(wo):
+                    out[b, f, i, j] = np.sum(xp[b, :, i * stride:i * stride + kh, j * stride:j * stride + kw] * k[f])
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (2, 2)])
+@pytest.mark.parametrize("o", [1, 4])
+def test_conv2d_of_a_batch_is_each_image_as_pytorch_takes_it(engine, dtype, stride, padding, o):
+    # (N, C, H, W) was "4-D array, this command takes at most 3-D": PyTorch's layout for a batch
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 2, 6, 5)).astype(dtype)
+    k = rng.standard_normal((o, 2, 3, 2)).astype(dtype)
+    out = nn.conv2d(x, k, stride=stride, padding=padding, engine=engine)
+    want = _direct_conv2d(x, k, stride, padding)
+    assert out.dtype == dtype and out.shape == want.shape  # (N, O, H′, W′) also for O = 1, as PyTorch
+    np.testing.assert_allclose(out, want, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5 if dtype == np.float32 else 1e-12)
+    for b in range(3):  # each image as its own (C, H, W) X
+        one = nn.conv2d(x[b], k, stride=stride, padding=padding, engine=engine)
+        np.testing.assert_array_equal(out[b], one if o > 1 else one[None])
+    nonc = np.asfortranarray(x)  # a Fortran-order NPY
+    np.testing.assert_array_equal(nn.conv2d(nonc, k, stride=stride, padding=padding, engine=engine), out)
+
+
+def test_conv2d_of_a_batch_names_its_shapes_and_traces_its_first_image():
+    with pytest.raises(ShapeError, match=r"X has 3 channel\(s\) but K expects 2 \(X is \(2, 3, 4, 4\), K is \(1, 2, 2, 2\)\)"):
+        nn.conv2d(np.ones((2, 3, 4, 4)), np.ones((1, 2, 2, 2)))
+    with pytest.raises(ShapeError, match=r"X must be \(H, W\), \(C, H, W\) or a batch \(N, C, H, W\), got shape \(1, 1, 1, 2, 2\)"):
+        nn.conv2d(np.ones((1, 1, 1, 2, 2)), np.ones((2, 2)))
+    t = Tracer()
+    x = np.arange(18.0).reshape(2, 1, 3, 3)
+    out = nn.conv2d(x, np.ones((2, 2)), tracer=t)
+    assert out.shape == (2, 1, 2, 2) and "image 1 of the batch's 2, the others alike" in t.steps[0].note
+    np.testing.assert_array_equal(t.steps[0].result, ref.im2col(x[0], 2, 2, 1, 0))
+
+
 def test_conv2d_trace_shows_the_im2col_matrix():
     t = Tracer()
     nn.conv2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), tracer=t)
