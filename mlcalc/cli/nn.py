@@ -109,17 +109,18 @@ def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cros
 
 
 @app.command(epilog='Examples: mlcalc attention "1 0; 0 1" "1 0; 0 1" "1 2; 3 4"  ·  mlcalc attention Q.npy K.npy V.npy --causal')
-def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d)."),
-              k: str = typer.Argument(..., metavar="K", help="Keys (Lk, d)."),
-              v: str = typer.Argument(..., metavar="V", help="Values (Lk, dv)."),
+def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d), or a batch (..., Lq, d) as NPY."),
+              k: str = typer.Argument(..., metavar="K", help="Keys (Lk, d), or (..., Lk, d)."),
+              v: str = typer.Argument(..., metavar="V", help="Values (Lk, dv), or (..., Lk, dv)."),
               causal: bool = typer.Option(False, "--causal", help="Query i sees keys j ≤ i only (PyTorch's is_causal)."),
               mask: Optional[str] = typer.Option(None, "--mask", metavar="M",
                                                  help="(Lq, Lk): 1 lets query i see key j, 0 hides it.")):
-    """Scaled dot-product attention softmax(Q·Kᵀ/√d)·V."""
+    """Scaled dot-product attention softmax(Q·Kᵀ/√d)·V; batched NPY operands (B, L, d) or (B, H, L, d), as
+    PyTorch's scaled_dot_product_attention takes them, attend each slice."""
     from mlcalc.ops import nn
     s = settings()
     m = read(mask, "M") if mask is not None else None
-    emit(nn.attention(read(q, "Q"), read(k, "K"), read(v, "V"), causal=causal, mask=m,
+    emit(nn.attention(read(q, "Q", max_ndim=4), read(k, "K", max_ndim=4), read(v, "V", max_ndim=4), causal=causal, mask=m,
                       engine=s.engine, tracer=s.tracer))
 
 

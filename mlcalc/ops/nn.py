@@ -460,15 +460,41 @@ def _trace_cross_entropy(tracer, p2, t2, from_probs, value, g):
 
 
 def attention(q, k, v, causal: bool = False, mask=None, engine: str = "auto", tracer: Tracer | None = None):
-    """softmax(Q·Kᵀ/√d)·V, one query per row of Q; a 1-D Q is one query and gives one output vector."""
+    """softmax(Q·Kᵀ/√d)·V, one query per row of Q; a 1-D Q is one query and gives one output vector.
+    Batched operands (..., L, d), as PyTorch's scaled_dot_product_attention takes them (B, L, d) or (B, H, L, d),
+    give (..., Lq, dv): their leading dimensions broadcast, and each (L, d) slice is attended on its own,
+    under the one (Lq, Lk) mask."""
+    if max(q.ndim, k.ndim, v.ndim) <= 2:
+        return _attention(q, k, v, causal, mask, engine, tracer)
+    shapes = f"Q is {shape_text(q.shape)}, K is {shape_text(k.shape)}, V is {shape_text(v.shape)}"
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        raise ShapeError(f"attention: batched Q, K and V are each (..., L, d): {shapes}")
+    try:
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"attention: the batch dimensions of Q, K and V do not broadcast: {shapes}") from None
+    q, k, v = (np.broadcast_to(a, lead + a.shape[-2:]) for a in (q, k, v))
+    slices = list(np.ndindex(lead))
+    if tracer is not None:
+        tracer.step(f"A batch of {len(slices)} attentions", "out[b] = softmax(Q[b]·K[b]ᵀ/√d)·V[b] for each b",
+                    note=f"batch shape {shape_text(lead)}; the steps below are the first's, the others alike")
+    outs = [_attention(q[b], k[b], v[b], causal, mask, engine, tracer if b == slices[0] else None, shapes)
+            for b in slices]
+    return np.stack(outs).reshape(lead + outs[0].shape)
+
+
+def _attention(q, k, v, causal: bool, mask, engine: str, tracer: Tracer | None, shapes: str | None = None):
+    """attention of one (Lq, d) Q, or one query vector; shapes: the batch's, for the messages."""
     vector = q.ndim == 1
     q2, k2, v2 = (a.reshape(1, -1) if a.ndim == 1 else a for a in (q, k, v))
     for name, a in (("Q", q2), ("K", k2), ("V", v2)):
         _nonempty("attention", name, a)
     if k2.shape[1] != q2.shape[1]:
-        raise ShapeError(f"attention: Q and K need the same width d: Q is {shape_text(q.shape)}, K is {shape_text(k.shape)}")
+        raise ShapeError(f"attention: Q and K need the same width d: "
+                         + (shapes or f"Q is {shape_text(q.shape)}, K is {shape_text(k.shape)}"))
     if v2.shape[0] != k2.shape[0]:
-        raise ShapeError(f"attention: V needs one row per key: K is {shape_text(k.shape)}, V is {shape_text(v.shape)}")
+        raise ShapeError(f"attention: V needs one row per key: "
+                         + (shapes or f"K is {shape_text(k.shape)}, V is {shape_text(v.shape)}"))
     lq, lk = q2.shape[0], k2.shape[0]
     if mask is not None:
         mask = mask.reshape(1, -1) if mask.ndim == 1 else mask

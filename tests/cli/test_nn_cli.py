@@ -241,3 +241,21 @@ def test_conv2d_takes_a_batch_npy_and_writes_n_o_h_w(tmp_path):
     assert np.array(json.loads(r.stdout)).shape == (2, 4, 3, 3)
     assert_one_error_line(run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy")),
                           "cannot print a 4-D result as text: use -f json or -o FILE.npy")
+
+
+def test_attention_takes_batched_npy_operands(tmp_path):
+    rng = np.random.default_rng(3)
+    for name, shape in (("q", (2, 3, 4, 5)), ("k", (2, 3, 6, 5)), ("v", (2, 3, 6, 3))):
+        np.save(tmp_path / f"{name}.npy", rng.standard_normal(shape))
+    r = run_cli("attention", *(str(tmp_path / f"{n}.npy") for n in "qkv"), "--causal", "-o", str(tmp_path / "o.npy"))
+    assert r.code == 0, r.stderr
+    out = np.load(tmp_path / "o.npy")
+    assert out.shape == (2, 3, 4, 3)
+    q, k, v = (np.load(tmp_path / f"{n}.npy") for n in "qkv")
+    for b in np.ndindex(2, 3):  # each slice as its own 2-D command
+        paths = []
+        for n, a in zip("qkv", (q, k, v)):
+            np.save(tmp_path / f"{n}1.npy", a[b])
+            paths.append(str(tmp_path / f"{n}1.npy"))
+        one = run_cli("attention", *paths, "--causal", "-f", "json")
+        np.testing.assert_array_equal(np.array(json.loads(one.stdout)), out[b])

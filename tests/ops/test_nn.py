@@ -168,6 +168,55 @@ def test_attention_of_one_query_vector_gives_a_vector(engine):
     np.testing.assert_allclose(out, w @ np.array([[1.0, 2.0], [3.0, 4.0]]))
 
 
+def _attention_by_definition(q, k, v, causal=False, mask=None):
+    s = q.astype(np.float64) @ np.swapaxes(k.astype(np.float64), -1, -2) / np.sqrt(q.shape[-1])
+    keep = np.ones(s.shape[-2:], dtype=bool)
+    if causal:
+        keep = np.tril(keep)
+    if mask is not None:
+        keep &= mask != 0
+    s = np.where(keep, s, -np.inf)
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ v.astype(np.float64)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shapes", [((2, 4, 5), (2, 6, 5), (2, 6, 3)),            # (B, L, d)
+                                    ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 3)),  # (B, H, L, d)
+                                    ((2, 3, 4, 5), (6, 5), (3, 6, 3)),           # broadcast batch dimensions
+                                    ((1, 1, 1), (1, 1, 1), (1, 1, 1))])
+@pytest.mark.parametrize("causal", [False, True])
+def test_batched_attention_attends_each_slice_as_pytorch(engine, dtype, shapes, causal):
+    # (B, L, d) and (B, H, L, d), scaled_dot_product_attention's layouts, were refused as 3-D
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal(shape).astype(dtype) for shape in shapes)
+    mask = (rng.uniform(size=(q.shape[-2], k.shape[-2])) < 0.7).astype(dtype)
+    mask[:, 0] = 1  # every query sees a key
+    for m in (None, mask):
+        out = nn.attention(q, k, v, causal=causal, mask=m, engine=engine)
+        want = _attention_by_definition(q, k, v, causal, m)
+        assert out.dtype == dtype and out.shape == want.shape
+        np.testing.assert_allclose(out, want, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                                   atol=1e-5 if dtype == np.float32 else 1e-13)
+        first = nn.attention(q[(0,) * (q.ndim - 2)], k[(0,) * (k.ndim - 2)], v[(0,) * (v.ndim - 2)],
+                             causal=causal, mask=m, engine=engine)
+        np.testing.assert_array_equal(out[(0,) * (out.ndim - 2)], first)
+
+
+def test_batched_attention_names_the_batch_shapes_and_traces_its_first_slice():
+    with pytest.raises(ShapeError, match=r"do not broadcast: Q is \(2, 4, 5\), K is \(3, 6, 5\), V is \(3, 6, 3\)"):
+        nn.attention(np.ones((2, 4, 5)), np.ones((3, 6, 5)), np.ones((3, 6, 3)))
+    with pytest.raises(ShapeError, match=r"same width d: Q is \(2, 4, 5\), K is \(2, 6, 4\), V is \(2, 6, 3\)"):
+        nn.attention(np.ones((2, 4, 5)), np.ones((2, 6, 4)), np.ones((2, 6, 3)))
+    with pytest.raises(ShapeError, match=r"each \(\.\.\., L, d\): Q is \(2, 4, 5\), K is \(5,\)"):
+        nn.attention(np.ones((2, 4, 5)), np.ones(5), np.ones((2, 1, 3)))
+    t = Tracer()
+    nn.attention(np.ones((2, 3, 2)), np.ones((2, 3, 2)), np.ones((2, 3, 2)), causal=True, tracer=t)
+    assert t.steps[0].title == "A batch of 2 attentions" and t.steps[1].title.startswith("Scores")
+    assert sum(step.title.startswith("Scores") for step in t.steps) == 1
+
+
 def test_attention_width_mismatch_names_both_shapes():
     with pytest.raises(ShapeError, match=r"Q is \(2, 3\), K is \(2, 4\)"):
         nn.attention(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((2, 4)))
