@@ -131,11 +131,18 @@ def data_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, line) for every line that holds data."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    out = []
+    out, raw = [], []  # raw: the first two data lines as written
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped and not is_comment(stripped):
+            if len(raw) < 2:
+                raw.append(line.lstrip(" "))
             out.append((number, stripped))
+    if len(raw) == 2 and raw[0].startswith("\t") and not raw[1].startswith("\t") and "\t" in out[0][1]:
+        # a leading tab on the first line alone (not an indent of every line) is an empty first name:
+        # pandas' to_csv(sep="\t") writes its index column so ("\tx\ty" over "0\t1\t3"), and a
+        # spreadsheet's tab-separated export an empty corner cell
+        out[0] = (out[0][0], raw[0].rstrip())
     return out
 
 
@@ -180,6 +187,11 @@ def split_line(line: str, delimiter: str | None) -> list[str]:
     if delimiter is None:
         return line.split()
     return [c.strip() for c in line.split(delimiter)]
+
+
+def _cell_count(line: str, delimiter: str | None) -> int:
+    """How many cells a line holds, a quoted cell holding the delimiter ("1,234.5") counted once."""
+    return len(_header_cells(line, delimiter) if '"' in line else split_line(line, delimiter))
 
 
 def _unquote(cell: str) -> str:
@@ -231,6 +243,10 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
         column, cell = missing[0]
         what = empty_cell(line, delimiter, column == len(cells)) if not cell else not_a_number(cell)
         raise InputError(f"{source} line {number}, column {column}: {what}")
+    if rows and all(_cell_count(row, delimiter) == len(cells) + 1 for row in rows):
+        # one name fewer than every row has values: the first column is row names, unnamed, as R's
+        # write.table and pandas' to_string write them and pandas' read_csv reads them
+        return [""] + cells
     return one_column_header(cells, line, delimiter, rows)
 
 

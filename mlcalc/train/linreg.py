@@ -107,7 +107,8 @@ def index_column_note(values: np.ndarray, names: list[str] | None) -> str | None
     and NumPy read it too, it is trained on."""
     if not names or names[0] != "" or values.ndim != 2 or not values.shape[0]:
         return None
-    for first, writer in ((0, "pandas' to_csv without index=False"), (1, "R's write.csv without row.names=FALSE")):
+    for first, writer in ((0, "pandas' to_csv without index=False"),
+                          (1, "R's write.csv or write.table without row.names=FALSE")):
         if np.array_equal(values[:, 0], np.arange(first, first + values.shape[0])):
             return (f"train-linreg: column 1 has no name and holds {first}, {first + 1}, {first + 2}, …: a row index "
                     f"({writer})? It is trained on as a feature")

@@ -229,3 +229,35 @@ def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, monkeyp
     if where.endswith("an empty cell"):
         with pytest.raises(InputError, match="an empty cell$"):
             read.read_operand(str(path))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,names,rows", [
+    # pandas' to_csv(sep="\t") with its index: the header's leading tab is an empty first name (it was stripped,
+    # and every row was "ragged")
+    ("\tx1\ty\n0\t1\t3\n1\t2\t5\n", ["", "x1", "y"], [[0, 1, 3], [1, 2, 5]]),
+    ("\tB\tC\r\nr1\t1\t2\r\n", None, None),  # Excel's empty corner over text row names: the names' cell is named
+    # R's write.table (and pandas' to_string): one name fewer than every row has values, the first column row
+    # names, as pandas' read_csv takes them
+    ('"x1" "y"\n"1" 1 3.1\n"2" 2 5.2\n', ["", "x1", "y"], [[1, 1, 3.1], [2, 2, 5.2]]),
+    ("x,y\n1,2,3\n4,5,6\n", ["", "x", "y"], [[1, 2, 3], [4, 5, 6]]),
+])
+def test_a_header_with_an_unnamed_first_column_reads(tmp_path, monkeypatch, parallel, text, names, rows):
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.txt"
+    path.write_bytes(text.encode())
+    if names is None:
+        with pytest.raises(InputError, match="line 2, column 1: 'r1' is not a number"):
+            read.read_operand(str(path))
+        return
+    op = read.read_operand(str(path))
+    assert op.names == names and op.values.tolist() == rows
+
+
+def test_rows_with_one_value_more_than_the_header_only_when_all_have_it():
+    with pytest.raises(InputError, match="line 2: 3 values, expected 2 as on line 1 \\(ragged rows\\)"):
+        parse_text("x,y\n1,2,3\n4,5\n", "a.csv")
+    assert parse_text("x\ty\n1\t2\n", "a.csv").names == ["x", "y"]

@@ -92,7 +92,7 @@ def test_a_pandas_index_column_is_named(tmp_path):
     r_file = tmp_path / "r.csv"
     r_file.write_text('"","x","y"\n' + "".join(f'"{i + 1}",{np.sin(X[i]):g},{Y[i]:g}\n' for i in range(8)))
     assert warnings(run_cli("train-linreg", str(r_file), "--method", "normal", "-f", "json")) == [
-        "mlcalc: warning: train-linreg: column 1 has no name and holds 1, 2, 3, …: a row index (R's write.csv "
+        "mlcalc: warning: train-linreg: column 1 has no name and holds 1, 2, 3, …: a row index (R's write.csv or write.table "
         "without row.names=FALSE)? It is trained on as a feature"]
     shifted = table(tmp_path, ",x,y", np.column_stack([np.arange(2.0, 10.0), np.sin(X), Y]))  # not 0, 1, 2, …
     assert warnings(run_cli("train-linreg", shifted, "--method", "normal", "-f", "json")) == []
