@@ -146,11 +146,15 @@ def data_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# what Microsoft's C runtime prints for non-finite numbers ("-1.#IND", "1.#INF", "1.#QNAN"): its '#' is the cell's
+_MSVC_NONFINITE = re.compile(r"(?<=1\.)#(?:IND|INF|QNAN|SNAN)\d*")
+
+
 def _comment_at(line: str) -> int:
     """Where a comment starts within a line of data (-1: none). The `#` of a spreadsheet's error cell
-    ("1,#N/A,3") is the cell's, which the row's parse names."""
+    ("1,#N/A,3") or of MSVC's NaN ("-1.#IND") is the cell's, which the row's parse names."""
     i = line.find("#")
-    while i >= 0 and _SHEET_ERROR.match(line, i):
+    while i >= 0 and (_SHEET_ERROR.match(line, i) or _MSVC_NONFINITE.match(line, i)):
         i = line.find("#", i + 1)
     return i
 
@@ -295,6 +299,8 @@ def not_a_number(cell: str) -> str:
     for wide, plain in FULL_WIDTH.items():
         if wide in cell:
             return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
+    if re.fullmatch(r"[+-]?1\.#INF\d*", bare):
+        return f"{shown(cell)} is not a number (Microsoft's C library's infinity: write {bare[0] * (bare[0] == '-')}inf)"
     point = "mlcalc reads '.' as the decimal point, as NumPy does"
     if _THOUSANDS.fullmatch(bare) and "." in bare:
         return f"{shown(cell)} is not a number (a thousands separator? write {bare.replace(',', '')!r})"
@@ -308,13 +314,13 @@ def not_a_number(cell: str) -> str:
     return f"{shown(cell)} is not a number"
 
 
-def _refuse_formatted_numbers(line: str, delimiter: str | None, source: str, number: int) -> None:
-    """A row made ragged by a quoted number that holds the delimiter ("1,234.5") names that cell: the
-    ragged-rows message did not say why."""
+def _refuse_quoted_delimiters(line: str, delimiter: str | None, source: str, number: int) -> None:
+    """A row made ragged by a quoted cell that holds the delimiter (a number with thousands separators,
+    "1,234.5", or text, "Smith, John") names that cell: the ragged-rows message did not say why."""
     if delimiter is None or '"' not in line:
         return
     for column, cell in enumerate(_header_cells(line, delimiter), 1):
-        if delimiter in cell and (_THOUSANDS.fullmatch(cell) or _DECIMAL_COMMA.fullmatch(cell)):
+        if delimiter in cell:
             raise InputError(f"{source} line {number}, column {column}: {not_a_number(chr(34) + cell + chr(34))}")
 
 
@@ -367,7 +373,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
             raise InputError(_comment_after_data(source, number, line[at + 1:]))
         cells = split_line(line, delim)
         if len(cells) != ncols:
-            _refuse_formatted_numbers(line, delim, source, number)
+            _refuse_quoted_delimiters(line, delim, source, number)
             raise InputError(
                 f"{source} line {number}: {len(cells)} value{'' if len(cells) == 1 else 's'}, expected {ncols} as on "
                 f"line {ref_line} (ragged rows)"

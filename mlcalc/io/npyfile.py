@@ -27,7 +27,10 @@ MMAP_FROM_BYTES = 64 * 1024 * 1024  # memory-map files larger than this instead 
 def _parse_header(head: bytes, source: str) -> tuple[np.dtype, tuple[int, ...], bool, int]:
     """(dtype, shape, fortran_order, data offset) from the first bytes of an NPY stream."""
     if len(head) < 10 or not head.startswith(MAGIC):
-        raise InputError(f"{source}: not an NPY file (bad magic bytes)")
+        sample = head[:4096]  # np.savetxt("x.npy", ...): printable ASCII and line ends
+        text = sample.strip() and all(32 <= b < 127 or b in b"\t\r\n" for b in sample)
+        raise InputError(f"{source}: not an NPY file (bad magic bytes)"
+                         + ("; it holds text: name it .csv or .txt" if text else ""))
     major = head[6]
     if major == 1:
         hlen, start = int.from_bytes(head[8:10], "little"), 10

@@ -181,8 +181,8 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
         return _typed(Operand(values, path, names, line_of_row=line_of_row), opts)
     with open(path, "rb") as f:
         data = read_whole(f, path, opts.memory_limit)
-    if _wide_encoding(data):  # made UTF-8, a big one goes through the parallel reader as standard input's does
-        return _from_bytes(data, path, opts)
+    if _wide_encoding(data) or data.startswith(npyfile.MAGIC):  # UTF-16 made UTF-8 (big: the parallel reader's),
+        return _from_bytes(data, path, opts)                     # and NPY bytes in a file named .csv
     return _from_text(_decode(data, path), path, opts)
 
 
@@ -242,7 +242,12 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
             try:
                 return _from_csv(text, source, opts)
             except InputError as csv_error:
-                raise (csv_error if _names_in_first_row(body) else literal_error) from None
+                json_value = _json_value(body)
+                if isinstance(json_value, list) and json_value and all(isinstance(x, dict) for x in json_value):
+                    raise InputError(f"{source}: a list of JSON objects (records), not a matrix (nested lists): write "
+                                     "it with pandas' to_json(orient='values'), or jq 'map([.[]])'") from None
+                # valid JSON (a null in it, a string) is the literal's to judge, on one line as on several
+                raise (csv_error if json_value is None and _names_in_first_row(body) else literal_error) from None
     return _from_csv(text, source, opts)
 
 
@@ -261,6 +266,10 @@ def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
         if _json_object(text):  # -f json of a command with several results
             raise InputError(f"{source}: a JSON object, not a matrix (nested lists): take one of its results, "
                              "e.g. with jq .NAME") from None
+        first = text.lstrip("\ufeff \t\r\n").partition("\n")[0]
+        if first.startswith("{") and isinstance(_json_value(first), dict):  # pandas' to_json(lines=True)
+            raise InputError(f"{source}: JSON Lines (an object a line), not a matrix: write it with pandas' "
+                             "to_json(orient='values'), or jq -s 'map([.[]])'") from None
         raise
     values = np.array([[csvparse.as_float(x) for x in row] for row in table.rows] if opts.exact else table.rows,
                       dtype=np.float64).reshape(len(table.rows), table.ncols)
@@ -271,14 +280,17 @@ def _from_csv(text: str, source: str, opts: ReadOptions) -> Operand:
                           table.lines_of_rows.__getitem__), opts)
 
 
-def _json_object(text: str) -> bool:
+def _json_value(text: str):
+    """The value JSON text holds; None where it is not JSON (or holds null alone)."""
     import json
-    if not text.lstrip("\ufeff \t\r\n").startswith("{"):
-        return False
     try:
-        return isinstance(json.loads(text.lstrip("\ufeff")), dict)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return False
+        return None
+
+
+def _json_object(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n").startswith("{") and isinstance(_json_value(text.lstrip("\ufeff")), dict)
 
 
 def _read_stdin(opts: ReadOptions) -> Operand:

@@ -469,3 +469,44 @@ def test_a_utf8_file_holding_a_nul_is_binary_as_on_standard_input(tmp_path):
     path = write(tmp_path / "n.txt", data)
     for args, stdin in (((path,), None), (("-",), data)):
         assert_one_error_line(run_cli("transpose", *args, stdin=stdin), "binary data (a NUL byte at byte 1), neither text nor NPY")
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,message", [
+    # Microsoft's C library writes NaN and infinity so: they were "a comment after the data ('#IND')"
+    ("x,y\n1,-1.#IND\n2,3\n", "line 2, column 2: '-1.#IND' is not a number (a missing value: every cell needs one)"),
+    ("x,y\n1,1.#QNAN\n2,3\n", "line 2, column 2: '1.#QNAN' is not a number (a missing value"),
+    ("x,y\n1,-1.#INF\n2,3\n", "line 2, column 2: '-1.#INF' is not a number (Microsoft's C library's infinity: write -inf)"),
+    # a quoted cell holding the delimiter made the row "ragged" without saying why
+    ('name,x,y\n"Smith, John",1,2\n', "line 2, column 1: '\"Smith, John\"' is not a number"),
+])
+def test_cells_that_looked_like_comments_or_extra_cells_are_named(tmp_path, monkeypatch, parallel, text, message):
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    assert_one_error_line(run_cli("transpose", write(tmp_path / "m.csv", text)), f"m.csv {message}")
+
+
+@pytest.mark.parametrize("text,message", [
+    # pandas' to_json(orient='values') with a NaN: on one line "a header row but no data rows"
+    ('[[1.0,3.1],[2.0,null]]\n', "row 2, column 2: 'null' is not a number (a missing value: every cell needs one)"),
+    ('[{"x1":1.0,"y":2},{"x1":2,"y":3}]\n', "a list of JSON objects (records), not a matrix (nested lists): write it "
+                                            "with pandas' to_json(orient='values'), or jq 'map([.[]])'"),
+    ('{"x1":1.0,"y":2}\n{"x1":2,"y":3}\n', "JSON Lines (an object a line), not a matrix: write it with pandas' "
+                                           "to_json(orient='values'), or jq -s 'map([.[]])'"),
+])
+def test_json_as_pandas_writes_it_says_what_it_is(text, message):
+    assert_one_error_line(run_cli("transpose", "-", stdin=text), f"standard input: {message}")
+
+
+def test_npy_bytes_named_csv_read_and_text_named_npy_says_so(tmp_path):
+    np.save(tmp_path / "m.npy", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    os.rename(tmp_path / "m.npy", tmp_path / "m.csv")  # it said "binary data …, neither text nor NPY"
+    assert values(run_cli("transpose", str(tmp_path / "m.csv"), "-f", "json")) == [[1, 3], [2, 4]]
+    np.savetxt(tmp_path / "t.npy", np.eye(2))
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "t.npy")),
+                          "t.npy: not an NPY file (bad magic bytes); it holds text: name it .csv or .txt")
+    (tmp_path / "g.npy").write_bytes(b"\x01\x02garbage")
+    r = run_cli("transpose", str(tmp_path / "g.npy"))
+    assert_one_error_line(r, "g.npy: not an NPY file (bad magic bytes)")
+    assert "holds text" not in r.stderr
