@@ -104,8 +104,9 @@ def train_linreg(
         else:
             op = read_operand(data)
             prepared = linreg.prepare(op.values, op.names, target)
-            if note := linreg.index_column_note(op.values, op.names):
-                warn(note)
+            for note in (linreg.index_column_note(op.values, op.names), linreg.numbered_header_note(op.values, op.names)):
+                if note:
+                    warn(note)
             result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
                                 on_note=warn)
             target_column = prepared.target_column

@@ -193,6 +193,15 @@ def split_line(line: str, delimiter: str | None) -> list[str]:
     return [c.strip() for c in line.split(delimiter)]
 
 
+def _quoted_over_unquoted(line: str, delimiter: str | None, rows: list[str]) -> bool:
+    """Whether every cell of a line is quoted ("2019","2020") and the next line's cells are not (1.5,2.5):
+    names of numbers as R's write.csv writes them, which quotes names and never numbers."""
+    def quoted(cell: str) -> bool:
+        return len(cell) >= 2 and cell[0] == cell[-1] == '"'
+    return bool(rows) and all(map(quoted, split_line(line, delimiter))) and not any(
+        map(quoted, split_line(rows[0], delimiter)))
+
+
 def _cell_count(line: str, delimiter: str | None) -> int:
     """How many cells a line holds, a quoted cell holding the delimiter ("1,234.5") counted once."""
     return len(_header_cells(line, delimiter) if '"' in line else split_line(line, delimiter))
@@ -232,6 +241,8 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     error. So is a row of marks alone ("NA"), and a comment after the numbers ("1,2  # note")."""
     cells = _header_cells(line, delimiter)
     if not any(c and not is_number(c) for c in cells):
+        if _quoted_over_unquoted(line, delimiter, rows):
+            return cells  # R's write.csv quotes its names and never its numbers: "2019","2020" over 1.5,2.5
         return None
     if all(is_number(c) or formatted_number(c) for c in cells if c):
         # numbers formatted for people ("1,234.5"; "1,5;2,5" split at its commas): data, whose error says why

@@ -115,6 +115,19 @@ def index_column_note(values: np.ndarray, names: list[str] | None) -> str | None
     return None
 
 
+def numbered_header_note(values: np.ndarray, names: list[str] | None) -> str | None:
+    """A warning when a table without a header starts with the row 0, 1, 2, …: the names pandas gives the
+    columns of a DataFrame made from an array, which `to_csv` writes as its header. A first row of
+    numbers is data (CLI.md), as NumPy reads it; pandas' read_csv takes it as the header."""
+    if names or values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 2:
+        return None
+    if not np.array_equal(values[0], np.arange(values.shape[1])):
+        return None
+    return ("train-linreg: row 1 is 0, 1, 2, …: the column names pandas writes for a DataFrame made from an "
+            "array? A first row of numbers is data, and it is trained on: delete it, or write the file with "
+            "header=False")
+
+
 def choose_target(names: list[str] | None, ncols: int, target: str | None, no_header_note: str = ""):
     """(t, the features' names, the target's name): the target by header name or 1-based column, default
     the last. Without a header the columns are x1, x2, … and the last y; a feature is then xⱼ by its

@@ -261,3 +261,15 @@ def test_rows_with_one_value_more_than_the_header_only_when_all_have_it():
     with pytest.raises(InputError, match="line 2: 3 values, expected 2 as on line 1 \\(ragged rows\\)"):
         parse_text("x,y\n1,2,3\n4,5\n", "a.csv")
     assert parse_text("x\ty\n1\t2\n", "a.csv").names == ["x", "y"]
+
+
+@pytest.mark.parametrize("text,names,rows", [
+    # R's write.csv quotes its names and never its numbers: numbers as names ("2019") were a row of data
+    ('"2019","2020"\n1.5,2.5\n3.5,4.5\n', ["2019", "2020"], [[1.5, 2.5], [3.5, 4.5]]),
+    ('"2019","2020"\n"1.5","2.5"\n', None, [[2019, 2020], [1.5, 2.5]]),  # every cell quoted: data
+    ('2019,2020\n1.5,2.5\n', None, [[2019, 2020], [1.5, 2.5]]),
+    ('"1" "2"\n3 4\n', ["1", "2"], [[3, 4]]),
+])
+def test_quoted_numbers_over_unquoted_ones_are_a_header(text, names, rows):
+    t = parse_text(text, "a.csv")
+    assert t.names == names and t.rows == rows

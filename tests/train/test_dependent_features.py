@@ -105,3 +105,16 @@ def test_fewer_rows_than_unknowns_say_so():
     assert warnings(r) == ["mlcalc: warning: train-linreg: 2 rows for 2 features and an intercept: many coefficients "
                            "fit with the same loss, and these are one of them: add rows, or add --l2"]
     assert warnings(run_cli("train-linreg", "1 2 3; 4 5 7", "--method", "normal", "--no-intercept", "-f", "json")) == []
+
+
+def test_a_first_row_of_column_numbers_is_named(tmp_path):
+    # pd.DataFrame(np.c_[X, y]).to_csv("t.csv", index=False) writes the header 0,1,2: read as data (NumPy's rule),
+    # it was trained on silently
+    rows = np.column_stack([X, np.sin(X), Y])
+    path = table(tmp_path, "0,1,2", rows)
+    assert warnings(run_cli("train-linreg", path, "--method", "normal", "-f", "json")) == [
+        "mlcalc: warning: train-linreg: row 1 is 0, 1, 2, …: the column names pandas writes for a DataFrame made "
+        "from an array? A first row of numbers is data, and it is trained on: delete it, or write the file with "
+        "header=False"]
+    for header in ("1,2,3", "x,y,z"):
+        assert warnings(run_cli("train-linreg", table(tmp_path, header, rows), "--method", "normal", "-f", "json")) == []
