@@ -92,7 +92,9 @@ def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> 
     """Split a table into features and target: by header name or 1-based column, default the last."""
     if values.ndim != 2 or values.shape[1] < 2:
         raise InputError("train-linreg: DATA needs at least two columns (features and a target)")
-    t, features, target_name = choose_target(names, values.shape[1], target)
+    t, features, target_name = choose_target(
+        names, values.shape[1], target, f" (DATA has no header row: its columns are named so, or numbered "
+        f"1..{values.shape[1]}; in a text file a '#' line is a comment, np.savetxt's header too unless comments='')")
     if values.shape[0] < 2:
         raise InputError(f"train-linreg: DATA has {values.shape[0]} row; at least 2 are needed")
     require_finite(values, "train-linreg", "DATA")

@@ -118,3 +118,14 @@ def test_a_first_row_of_column_numbers_is_named(tmp_path):
         "header=False"]
     for header in ("1,2,3", "x,y,z"):
         assert warnings(run_cli("train-linreg", table(tmp_path, header, rows), "--method", "normal", "-f", "json")) == []
+
+
+def test_an_unknown_target_in_a_headerless_file_says_why_a_comment_is_no_header(tmp_path):
+    # np.savetxt(..., header="rooms,price") writes "# rooms,price": the message listed x1, y and no reason
+    path = tmp_path / "h.csv"
+    path.write_text("# rooms,price\n3,250\n4,320\n5,410\n")
+    from conftest import assert_one_error_line
+    assert_one_error_line(run_cli("train-linreg", str(path), "--target", "price"),
+                          "no column 'price'; the columns are: x1, y (DATA has no header row: its columns are named "
+                          "so, or numbered 1..2; in a text file a '#' line is a comment, np.savetxt's header too "
+                          "unless comments='')")
