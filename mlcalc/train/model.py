@@ -89,7 +89,7 @@ def _model_problem(model) -> str | None:
 
 def _names_text(names: list[str], limit: int = 12) -> str:
     """A list of names for a message, cut short: a model may have millions of features."""
-    shown = ", ".join(map(str, names[:limit]))
+    shown = ", ".join(str(name) if str(name).strip() else repr(name) for name in names[:limit])  # '' seen as ''
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
 
 

@@ -129,3 +129,14 @@ def test_an_unknown_target_in_a_headerless_file_says_why_a_comment_is_no_header(
                           "no column 'price'; the columns are: x1, y (DATA has no header row: its columns are named "
                           "so, or numbered 1..2; in a text file a '#' line is a comment, np.savetxt's header too "
                           "unless comments='')")
+
+
+def test_predict_names_an_unnamed_feature_visibly(tmp_path):
+    # a model trained on a pandas index listed its features as ", x"
+    data = table(tmp_path, ",x,y", np.column_stack([np.arange(8.0), np.sin(X), Y]))
+    run_cli("train-linreg", data, "--method", "normal", "--save", str(tmp_path / "m.json"), "-q")
+    other = tmp_path / "o.csv"
+    other.write_text("x,y\n1,2\n")
+    from conftest import assert_one_error_line
+    assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(other)),
+                          "has no column ''; the model needs '', x (it has x, y)")
