@@ -141,18 +141,16 @@ def _plan(path: str, source: str, delimiter: str | None):
         return None
     first_no, first = lines[0]
     names = csvparse.header_names(first, delim, source, first_no, [line for _, line in lines[1:51]])
-    if names is not None:
-        # data starts after the header's line end
-        pos = -1
-        for _ in range(first_no):
-            pos = complete.find(b"\n", pos + 1)
-            if pos < 0:
-                return None  # a header and nothing after it: csvparse's error
-        data_start = pos + 1
-        ncols = len(names)
-    else:
-        data_start = 3 if complete.startswith(b"\xef\xbb\xbf") else 0
-        ncols = len(csvparse.split_line(first, delim))
+    # data starts after the header's line end, or at the first data line (past comments the kernel would
+    # not skip: Octave's '%' lines, Excel's "sep=;")
+    before = first_no if names is not None else first_no - 1
+    pos = -1
+    for _ in range(before):
+        pos = complete.find(b"\n", pos + 1)
+        if pos < 0:
+            return None  # a header and nothing after it: csvparse's error
+    data_start = pos + 1 if before else (3 if complete.startswith(b"\xef\xbb\xbf") else 0)
+    ncols = len(names) if names is not None else len(csvparse.split_line(first, delim))
     return data_start, (0 if delim is None else _FAST_DELIMS[delim]), ncols, names
 
 

@@ -114,10 +114,16 @@ def as_float(x) -> float:
 _SHEET_ERROR = re.compile(r"#(?:N/A(?: N/A)?|NA|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!)(?=[\s,;]|$)")
 
 
+_SEP_DIRECTIVE = re.compile(r"sep=[,;\t|]")
+
+
 def is_comment(stripped: str) -> bool:
     """Whether a stripped, non-empty line is a comment: a `#` line, unless it starts with a spreadsheet's
     error value followed by nothing but numbers and missing values ("#N/A,3", "#DIV/0!"): a row of data,
-    whose parse names the bad cell. "#NA values removed" stays a comment."""
+    whose parse names the bad cell. "#NA values removed" stays a comment. So are Octave's and MATLAB's
+    `%` lines, and the `sep=;` line Excel reads and writes first (it names the delimiter, which the data shows)."""
+    if stripped.startswith("%") or _SEP_DIRECTIVE.fullmatch(stripped):
+        return True
     if not stripped.startswith("#"):
         return False
     error = _SHEET_ERROR.match(stripped)

@@ -273,3 +273,29 @@ def test_rows_with_one_value_more_than_the_header_only_when_all_have_it():
 def test_quoted_numbers_over_unquoted_ones_are_a_header(text, names, rows):
     t = parse_text(text, "a.csv")
     assert t.names == names and t.rows == rows
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,names,rows", [
+    # Octave's and MATLAB's comment lines: "% data" was a header of two names, and every row "ragged"
+    ("% data\n1 2\n3 4\n", None, [[1, 2], [3, 4]]),
+    ("% Created by Octave\n% name: A\n 1 2\n 3 4\n", None, [[1, 2], [3, 4]]),
+    ("x y\n1 2\n% between\n3 4\n", ["x", "y"], [[1, 2], [3, 4]]),
+    # Excel's first line naming the delimiter: "line 2: 3 values, expected 2 as on line 1"
+    ("sep=,\nx,y\n1,2\n", ["x", "y"], [[1, 2]]),
+    ("sep=;\r\n1;2\r\n3;4\r\n", None, [[1, 2], [3, 4]]),
+])
+def test_octave_comments_and_excels_sep_line_are_skipped(tmp_path, monkeypatch, parallel, text, names, rows):
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.txt"
+    path.write_bytes(text.encode())
+    op = read.read_operand(str(path))
+    assert op.names == names and op.values.tolist() == rows
+
+
+def test_a_percentage_is_no_comment():
+    with pytest.raises(InputError, match="line 2, column 2: '12%' is not a number"):
+        parse_text("x,y\n1,12%\n", "a.csv")
