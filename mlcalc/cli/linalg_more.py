@@ -93,7 +93,7 @@ def eig(a: str = MATRIX,
     emit(linalg.eig(read(a), vectors=vectors, engine=s.engine, tracer=s.tracer, warn=warn))
 
 
-@app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd samples/a.csv -f json  ·  mlcalc svd a.csv -o usv.npz')
+@app.command(epilog='Examples: mlcalc svd "3 0; 4 5"  (S alone in CSV)  ·  mlcalc svd samples/a.csv -f json  ·  mlcalc svd samples/a.csv -o usv.npz')
 def svd(a: str = MATRIX):
     """Singular value decomposition A = U·diag(S)·Vt: results S, U, Vt (thin: k = min(m, n))."""
     from mlcalc.ops import linalg
