@@ -114,6 +114,7 @@ def as_float(x) -> float:
 _SHEET_ERROR = re.compile(r"#(?:N/A(?: N/A)?|NA|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!)(?=[\s,;]|$)")
 
 
+# the line Excel writes first (and reads) to name a file's delimiter: "sep=;"
 _SEP_DIRECTIVE = re.compile(r"sep=[,;\t|]")
 
 
@@ -154,6 +155,7 @@ def data_lines(text: str) -> list[tuple[int, str]]:
 
 # what Microsoft's C runtime prints for non-finite numbers ("-1.#IND", "1.#INF", "1.#QNAN"): its '#' is the cell's
 _MSVC_NONFINITE = re.compile(r"(?<=1\.)#(?:IND|INF|QNAN|SNAN)\d*")
+_MSVC_INFINITY = re.compile(r"[+-]?1\.#INF\d*")
 
 
 def _comment_at(line: str) -> int:
@@ -316,8 +318,9 @@ def not_a_number(cell: str) -> str:
     for wide, plain in FULL_WIDTH.items():
         if wide in cell:
             return f"{shown(cell)} is not a number (it holds a full-width {wide!r}: write {plain!r})"
-    if re.fullmatch(r"[+-]?1\.#INF\d*", bare):
-        return f"{shown(cell)} is not a number (Microsoft's C library's infinity: write {bare[0] * (bare[0] == '-')}inf)"
+    if _MSVC_INFINITY.fullmatch(bare):
+        sign = "-" if bare.startswith("-") else ""
+        return f"{shown(cell)} is not a number (Microsoft's C library's infinity: write {sign}inf)"
     point = "mlcalc reads '.' as the decimal point, as NumPy does"
     if _THOUSANDS.fullmatch(bare) and "." in bare:
         return f"{shown(cell)} is not a number (a thousands separator? write {bare.replace(',', '')!r})"
@@ -338,7 +341,8 @@ def _refuse_quoted_delimiters(line: str, delimiter: str | None, source: str, num
         return
     for column, cell in enumerate(_header_cells(line, delimiter), 1):
         if delimiter in cell:
-            raise InputError(f"{source} line {number}, column {column}: {not_a_number(chr(34) + cell + chr(34))}")
+            quoted = f'"{cell}"'
+            raise InputError(f"{source} line {number}, column {column}: {not_a_number(quoted)}")
 
 
 def _comment_after_data(source: str, number: int, note: str) -> str:

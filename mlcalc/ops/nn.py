@@ -490,10 +490,10 @@ def _attention(q, k, v, causal: bool, mask, engine: str, tracer: Tracer | None, 
     for name, a in (("Q", q2), ("K", k2), ("V", v2)):
         _nonempty("attention", name, a)
     if k2.shape[1] != q2.shape[1]:
-        raise ShapeError(f"attention: Q and K need the same width d: "
+        raise ShapeError("attention: Q and K need the same width d: "
                          + (shapes or f"Q is {shape_text(q.shape)}, K is {shape_text(k.shape)}"))
     if v2.shape[0] != k2.shape[0]:
-        raise ShapeError(f"attention: V needs one row per key: "
+        raise ShapeError("attention: V needs one row per key: "
                          + (shapes or f"K is {shape_text(k.shape)}, V is {shape_text(v.shape)}"))
     lq, lk = q2.shape[0], k2.shape[0]
     if mask is not None:
