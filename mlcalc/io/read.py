@@ -38,7 +38,11 @@ class Operand:
 
 
 def file_position(op: Operand, position: tuple) -> str | None:
-    """'a.csv line 4, column 2' for a 1-based (row, column) of op's values, where it came from text."""
+    """'a.csv line 4, column 2' for a 1-based (row, column) of op's values, where it came from text; for an
+    NPY file or NPZ member, its index as NumPy counts it ('w.npy[1, 2]', from 0)."""
+    if op.line_of_row is None and len(position) == op.values.ndim and (
+            op.source.lower().endswith(".npy") or ".npz:" in op.source.lower()):
+        return f"{op.source}[{', '.join(str(p - 1) for p in position)}], counted from 0 as NumPy does"
     if op.line_of_row is None or len(position) != 2 or op.values.ndim != 2:
         return None
     try:

@@ -510,3 +510,16 @@ def test_npy_bytes_named_csv_read_and_text_named_npy_says_so(tmp_path):
     r = run_cli("transpose", str(tmp_path / "g.npy"))
     assert_one_error_line(r, "g.npy: not an NPY file (bad magic bytes)")
     assert "holds text" not in r.stderr
+
+
+def test_a_non_finite_value_in_npy_is_named_by_numpys_index(tmp_path):
+    # a CSV's message gave its line and column, an NPY's only "A"
+    a = np.eye(3)
+    a[1, 2] = np.nan
+    np.save(tmp_path / "a.npy", a)
+    assert_one_error_line(run_cli("inv", str(tmp_path / "a.npy")),
+                          "inv: A has a non-finite value (nan) at row 2, column 3 (", "a.npy[1, 2], counted from 0 as "
+                          "NumPy does)")
+    np.savez(tmp_path / "z.npz", w=np.array([1.0, np.inf, 2.0]))
+    assert_one_error_line(run_cli("solve", "1 0 0; 0 1 0; 0 0 1", str(tmp_path / "z.npz") + ":w"),
+                          "at element 2 (", "z.npz:w[1], counted from 0 as NumPy does)")
