@@ -144,6 +144,20 @@ def load_npy_file(path: str, source: str, max_ndim: int = 2, integers: bool = Fa
     return _finish(arr.reshape(info.shape, order=order), integers)
 
 
+def member_names(members: list[str]) -> list[str]:
+    """An archive's members as NumPy names them ('W' for 'W.npy')."""
+    return [n[:-4] if n.endswith(".npy") else n for n in members]
+
+
+def npz_names(path: str) -> list[str] | None:
+    """The arrays an NPZ archive holds; None where it is not one (or cannot be read)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return member_names(zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
 def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2, integers: bool = False) -> np.ndarray:
     try:
         zf = zipfile.ZipFile(path)
@@ -154,9 +168,8 @@ def load_npz_member(path: str, key: str, source: str, max_ndim: int = 2, integer
         # 'W' or, as NumPy's npz['W.npy'] also allows, the member's own name
         member = key + ".npy" if key + ".npy" in members else key if key in members else None
         if member is None:
-            names = [n[:-4] if n.endswith(".npy") else n for n in members]
             raise InputError(f"{source}: no array named {key!r} in the archive "
-                             f"(it has: {', '.join(names) or 'nothing'})")
+                             f"(it has: {', '.join(member_names(members)) or 'nothing'})")
         info = zf.getinfo(member)
         try:
             with zf.open(member) as f:

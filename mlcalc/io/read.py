@@ -128,8 +128,6 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
             label = f"the literal {label[:40]!r}… ({len(label)} characters)"
         return _read_literal(spec, opts, label)
-    if spec.lower().endswith(".npz"):
-        raise InputError(f"{spec}: an NPZ archive needs a member name: {spec}:NAME")
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
     raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
@@ -160,7 +158,10 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     if ext == ".npz":
-        raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME")
+        names, held = npyfile.npz_names(path), ""
+        if names is not None:  # what to write after the colon
+            held = f" (it has: {', '.join(names[:12]) + (', …' if len(names) > 12 else '') or 'nothing'})"
+        raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME{held}")
     # no telling extension (a file named `data`, /dev/stdin, <(gen ...) in bash): the content
     # decides, as for standard input: NPY by its magic, else delimited text
     try:

@@ -523,3 +523,11 @@ def test_a_non_finite_value_in_npy_is_named_by_numpys_index(tmp_path):
     np.savez(tmp_path / "z.npz", w=np.array([1.0, np.inf, 2.0]))
     assert_one_error_line(run_cli("solve", "1 0 0; 0 1 0; 0 0 1", str(tmp_path / "z.npz") + ":w"),
                           "at element 2 (", "z.npz:w[1], counted from 0 as NumPy does)")
+
+
+def test_an_npz_without_a_member_lists_its_arrays_and_a_missing_one_is_no_such_file(tmp_path):
+    np.savez(tmp_path / "m.npz", W=np.eye(2), b=np.ones(2))
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.npz")),
+                          "m.npz: an NPZ archive needs a member name: ", "m.npz:NAME (it has: W, b)")
+    # a name that is no file said "needs a member name" as if the archive were there
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "gone.npz")), "gone.npz: no such file")
