@@ -399,6 +399,9 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
                 f"{source} line {number}: {len(cells)} value{'' if len(cells) == 1 else 's'}, expected {ncols} as on "
                 f"line {ref_line} (ragged rows)"
             )
+        if not any(cells) and delim is not None:
+            raise InputError(f"{source} line {number}: only delimiters, no values (a spreadsheet writes its empty "
+                             "rows so): delete the line")
         row = []
         for col, cell in enumerate(cells, start=1):
             try:

@@ -299,3 +299,18 @@ def test_octave_comments_and_excels_sep_line_are_skipped(tmp_path, monkeypatch, 
 def test_a_percentage_is_no_comment():
     with pytest.raises(InputError, match="line 2, column 2: '12%' is not a number"):
         parse_text("x,y\n1,12%\n", "a.csv")
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("text,line", [("x,y,z\n1,2,3\n,,\n,,\n", 3), ("x;y\n1;2\n;\r\n", 3), (",\n1,2\n", 1)])
+def test_a_row_of_delimiters_alone_says_so(tmp_path, monkeypatch, parallel, text, line):
+    # a spreadsheet's empty rows (",,"): "column 1: an empty cell" did not say the whole row was empty
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(InputError, match=f"a.csv line {line}: only delimiters, no values \\(a spreadsheet writes its "
+                                         "empty rows so\\): delete the line$"):
+        read.read_operand(str(path))
