@@ -441,7 +441,9 @@ def _typed(op: Operand, opts: ReadOptions) -> Operand:
         op.exact = np.atleast_2d(op.values).tolist()
     want = np.float32 if opts.dtype == "float32" else np.float64
     if op.values.dtype != want:
-        op.values = as_working_dtype(op.values, want, op.source, locate=lambda position: file_position(op, position))
+        # a text operand's position by its line (an NPY's "at row 3, column 4", as by blocks)
+        locate = (lambda position: file_position(op, position)) if op.line_of_row is not None else None
+        op.values = as_working_dtype(op.values, want, op.source, locate=locate)
     return op
 
 
