@@ -19,6 +19,9 @@ from mlcalc.errors import InputError
 # 16,000-digit cell ending in a letter took 14 s to fail)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)", re.I)
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
+# booleans as pandas ("True"), R ("TRUE") and Julia ("true") write them: read as 1 and 0 (CLI.md: "integers
+# and booleans are read as floats"), as NumPy's bool arrays and JSON's true/false are
+_BOOLEANS = {"true": 1, "false": 0}
 
 DELIMITERS = (",", "\t", ";")
 
@@ -39,7 +42,7 @@ def shown(cell: str, limit: int = 40) -> str:
 
 
 def is_number(cell: str) -> bool:
-    return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell))
+    return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell)) or cell.lower() in _BOOLEANS
 
 
 EXACT_DIGITS = 1000  # the most digits a numerator or denominator may have under --exact (also ops.rowops')
@@ -85,6 +88,9 @@ def to_number(cell: str, exact: bool = False):
         from fractions import Fraction
         f = Fraction(int(num), int(den))
         return f if exact else as_float(f)  # 10⁴⁰⁰/3 is inf, as 1e400 is
+    if cell.lower() in _BOOLEANS:
+        from fractions import Fraction
+        return Fraction(_BOOLEANS[cell.lower()]) if exact else float(_BOOLEANS[cell.lower()])
     raise ValueError(cell)
 
 

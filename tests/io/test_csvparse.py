@@ -314,3 +314,20 @@ def test_a_row_of_delimiters_alone_says_so(tmp_path, monkeypatch, parallel, text
     with pytest.raises(InputError, match=f"a.csv line {line}: only delimiters, no values \\(a spreadsheet writes its "
                                          "empty rows so\\): delete the line$"):
         read.read_operand(str(path))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, monkeypatch, parallel):
+    # CLI.md: "Integers and booleans are read as floats"; pandas' bool column (True/False) was "not a number"
+    from mlcalc.io import csvfast, read
+    if parallel:
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    path = tmp_path / "a.csv"
+    path.write_text("x,flag,y\n1,True,2\n2,FALSE,3\n3,true,4\n")
+    op = read.read_operand(str(path))
+    assert op.names == ["x", "flag", "y"] and op.values.tolist() == [[1, 1, 2], [2, 0, 3], [3, 1, 4]]
+    assert parse_text("true false\n1 2\n", "a.txt").names is None  # a first row of booleans is data
+    assert parse_text("1,True\n", "a.csv", exact=True).rows[0][1] == 1
+    with pytest.raises(InputError, match="'truex' is not a number"):
+        parse_text("x,y\n1,truex\n", "a.csv")
