@@ -298,13 +298,14 @@ FULL_WIDTH = {"\uff0c": ",", "\uff1b": ";", "\uff0d": "-", "\uff0e": ".", "\u300
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _JOINED = re.compile(r"[+-]?\d+(,\d+)?([;\s]+[+-]?\d+(,\d+)?)+")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_POINTS_AND_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})+,\d*")  # 1.234,5: a German or Italian locale's
 
 
 def formatted_number(cell: str) -> bool:
     """Whether a cell is a number formatted for people ("1,5", "1,234.5") or, split at the commas of a
     decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2")."""
     cell = _unquote(cell)
-    return bool(_DECIMAL_COMMA.fullmatch(cell) or _JOINED.fullmatch(cell) or _THOUSANDS.fullmatch(cell))
+    return any(pattern.fullmatch(cell) for pattern in (_DECIMAL_COMMA, _JOINED, _THOUSANDS, _POINTS_AND_COMMA))
 
 
 def empty_cell(line: str, delimiter: str | None, last: bool) -> str:
@@ -335,6 +336,9 @@ def not_a_number(cell: str) -> str:
                 f"separators: write {bare.replace(',', '')!r} or {bare.replace(',', '.')!r})")
     if _DECIMAL_COMMA.fullmatch(bare):
         return f"{shown(cell)} is not a number (a decimal comma? {point}: write {bare.replace(',', '.')!r})"
+    if _POINTS_AND_COMMA.fullmatch(bare):
+        plain = bare.replace(".", "").replace(",", ".")
+        return f"{shown(cell)} is not a number (a decimal comma after thousands points? {point}: write {plain!r})"
     if _JOINED.fullmatch(bare):
         return f"{shown(cell)} is not a number (decimal commas? {point})"
     return f"{shown(cell)} is not a number"
