@@ -67,6 +67,16 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(params=["csvparse", "parallel"])
+def csv_reader(request, monkeypatch):
+    """A test run on each CSV reader: csvparse, and the parallel one, made to take small files too."""
+    if request.param == "parallel":
+        from mlcalc.io import csvfast
+        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    return request.param
+
+
 @pytest.fixture
 def proc():
     return run_process

@@ -171,7 +171,6 @@ def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
     assert line_of_data_row(["1,2\n", "# a\x0cb\n", "3,4\n"], 1, False) is None  # splitlines splits at \x0c
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,where", [
     # ';' between cells and commas in numbers, as a spreadsheet in a German or French locale exports: split at
     # the commas, the first row ("1", "5;2", "5") was a header and the error named line 2's '5;4' as plain text
@@ -193,11 +192,8 @@ def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
                           "mlcalc reads '.' as the decimal point, as NumPy does, without separators: write '1234' "
                           "or '1.234')"),
 ])
-def test_decimal_commas_are_named(tmp_path, monkeypatch, parallel, text, where):
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+def test_decimal_commas_are_named(tmp_path, csv_reader, text, where):
+    from mlcalc.io import read
     path = tmp_path / "a.csv"
     path.write_text(text)
     with pytest.raises(InputError, match=f"^{re.escape(str(path))} {re.escape(where)}"):
@@ -211,7 +207,6 @@ def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
     assert parse_text(text, "a.csv").names == names
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,where", [
     # every line ending with the delimiter, as some exporters write rows: "an empty cell" did not say where from
     ("1,2,\n3,4,\n", "line 1, column 3: an empty cell (the line ends with ',': a delimiter too many?)"),
@@ -219,11 +214,8 @@ def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
     ("x,y,z\n1,,2\n", "line 2, column 2: an empty cell"),
     ("x,y\n1,\n", "line 2, column 2: an empty cell (the line ends with ','"),
 ])
-def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, monkeypatch, parallel, text, where):
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, csv_reader, text, where):
+    from mlcalc.io import read
     path = tmp_path / "a.csv"
     path.write_bytes(text.encode())
     with pytest.raises(InputError, match=f"^{re.escape(str(path))} {re.escape(where)}"):
@@ -233,7 +225,6 @@ def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, monkeyp
             read.read_operand(str(path))
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,names,rows", [
     # pandas' to_csv(sep="\t") with its index: the header's leading tab is an empty first name (it was stripped,
     # and every row was "ragged")
@@ -244,11 +235,8 @@ def test_an_empty_last_cell_after_a_trailing_delimiter_says_so(tmp_path, monkeyp
     ('"x1" "y"\n"1" 1 3.1\n"2" 2 5.2\n', ["", "x1", "y"], [[1, 1, 3.1], [2, 2, 5.2]]),
     ("x,y\n1,2,3\n4,5,6\n", ["", "x", "y"], [[1, 2, 3], [4, 5, 6]]),
 ])
-def test_a_header_with_an_unnamed_first_column_reads(tmp_path, monkeypatch, parallel, text, names, rows):
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+def test_a_header_with_an_unnamed_first_column_reads(tmp_path, csv_reader, text, names, rows):
+    from mlcalc.io import read
     path = tmp_path / "a.txt"
     path.write_bytes(text.encode())
     if names is None:
@@ -277,7 +265,6 @@ def test_quoted_numbers_over_unquoted_ones_are_a_header(text, names, rows):
     assert t.names == names and t.rows == rows
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,names,rows", [
     # Octave's and MATLAB's comment lines: "% data" was a header of two names, and every row "ragged"
     ("% data\n1 2\n3 4\n", None, [[1, 2], [3, 4]]),
@@ -287,11 +274,8 @@ def test_quoted_numbers_over_unquoted_ones_are_a_header(text, names, rows):
     ("sep=,\nx,y\n1,2\n", ["x", "y"], [[1, 2]]),
     ("sep=;\r\n1;2\r\n3;4\r\n", None, [[1, 2], [3, 4]]),
 ])
-def test_octave_comments_and_excels_sep_line_are_skipped(tmp_path, monkeypatch, parallel, text, names, rows):
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+def test_octave_comments_and_excels_sep_line_are_skipped(tmp_path, csv_reader, text, names, rows):
+    from mlcalc.io import read
     path = tmp_path / "a.txt"
     path.write_bytes(text.encode())
     op = read.read_operand(str(path))
@@ -303,14 +287,10 @@ def test_a_percentage_is_no_comment():
         parse_text("x,y\n1,12%\n", "a.csv")
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,line", [("x,y,z\n1,2,3\n,,\n,,\n", 3), ("x;y\n1;2\n;\r\n", 3), (",\n1,2\n", 1)])
-def test_a_row_of_delimiters_alone_says_so(tmp_path, monkeypatch, parallel, text, line):
+def test_a_row_of_delimiters_alone_says_so(tmp_path, csv_reader, text, line):
     # a spreadsheet's empty rows (",,"): "column 1: an empty cell" did not say the whole row was empty
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    from mlcalc.io import read
     path = tmp_path / "a.csv"
     path.write_bytes(text.encode())
     with pytest.raises(InputError, match=f"a.csv line {line}: only delimiters, no values \\(a spreadsheet writes its "
@@ -318,13 +298,9 @@ def test_a_row_of_delimiters_alone_says_so(tmp_path, monkeypatch, parallel, text
         read.read_operand(str(path))
 
 
-@pytest.mark.parametrize("parallel", [False, True])
-def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, monkeypatch, parallel):
+def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, csv_reader):
     # CLI.md: "Integers and booleans are read as floats"; pandas' bool column (True/False) was "not a number"
-    from mlcalc.io import csvfast, read
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    from mlcalc.io import read
     path = tmp_path / "a.csv"
     path.write_text("x,flag,y\n1,True,2\n2,FALSE,3\n3,true,4\n")
     op = read.read_operand(str(path))

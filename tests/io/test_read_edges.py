@@ -430,12 +430,8 @@ def test_an_npy_named_fifo_is_read_as_a_stream(tmp_path):
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
-@pytest.mark.parametrize("parallel", [False, True])
-def test_utf16_text_with_a_byte_order_mark_reads(tmp_path, monkeypatch, encoding, parallel):
+def test_utf16_text_with_a_byte_order_mark_reads(tmp_path, encoding, csv_reader):
     # Excel's "Unicode Text" export (UTF-16 with a BOM, tab-separated) was "not UTF-8 text; is it a binary file?"
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
     text = "größe\ty\n1\t2\n3\t4.5\n"
     data = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode(encoding)
     path = write(tmp_path / "u.txt", data)
@@ -471,7 +467,6 @@ def test_a_utf8_file_holding_a_nul_is_binary_as_on_standard_input(tmp_path):
         assert_one_error_line(run_cli("transpose", *args, stdin=stdin), "binary data (a NUL byte at byte 1), neither text nor NPY")
 
 
-@pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("text,message", [
     # Microsoft's C library writes NaN and infinity so: they were "a comment after the data ('#IND')"
     ("x,y\n1,-1.#IND\n2,3\n", "line 2, column 2: '-1.#IND' is not a number (a missing value: every cell needs one)"),
@@ -480,10 +475,7 @@ def test_a_utf8_file_holding_a_nul_is_binary_as_on_standard_input(tmp_path):
     # a quoted cell holding the delimiter made the row "ragged" without saying why
     ('name,x,y\n"Smith, John",1,2\n', "line 2, column 1: '\"Smith, John\"' is not a number"),
 ])
-def test_cells_that_looked_like_comments_or_extra_cells_are_named(tmp_path, monkeypatch, parallel, text, message):
-    if parallel:
-        monkeypatch.setattr(csvfast, "THRESHOLD", 0)
-        monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+def test_cells_that_looked_like_comments_or_extra_cells_are_named(tmp_path, csv_reader, text, message):
     assert_one_error_line(run_cli("transpose", write(tmp_path / "m.csv", text)), f"m.csv {message}")
 
 
