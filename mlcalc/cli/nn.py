@@ -49,7 +49,7 @@ def _fn(value):
                     'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
                     'mlcalc activate x.csv --fn gelu --approx tanh')
 def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
-             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row)."),
+             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY)."),
              grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
              alpha: float = ALPHA, approx: Approx = APPROX,
              grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
@@ -58,27 +58,27 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     """Apply an activation function element-wise (softmax per row), or its derivative."""
     from mlcalc.ops import nn
     s = settings()
-    g = read(grad_out, "dA") if grad_out is not None else None
-    emit(nn.activate(read(x), fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+    g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
+    emit(nn.activate(read(x, max_ndim=4), fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
                      engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc forward "1 2" --weights "1 0; 0 1; 1 1" --bias "0 0 -4" --act relu  ·  '
                     'mlcalc forward X.npy -W W.npy -b b.npy --act gelu -o A.npy')
-def forward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), or one vector (in,): {OPERAND_HELP}."),
+def forward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), (*, in) as NPY, or one vector (in,): {OPERAND_HELP}."),
             weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
             alpha: float = ALPHA, approx: Approx = APPROX):
     """A dense layer's forward pass a = g(X·Wᵀ + b) (for one vector x: a = g(W·x + b))."""
     from mlcalc.ops import nn
     s = settings()
     b = read(bias, "b") if bias is not None else None
-    emit(nn.forward(read(x), read(weights, "W"), b, _fn(act), alpha=alpha, approx=approx.value,
+    emit(nn.forward(read(x, max_ndim=4), read(weights, "W"), b, _fn(act), alpha=alpha, approx=approx.value,
                     engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc backward "1 2" -W "1 0; 0 1; 1 1" -b "0 0 -4" --act relu --grad-out "1 1 1" -f json  ·  '
                     'mlcalc backward X.npy -W W.npy --act tanh --grad-out dA.npy -o grads.npz')
-def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), or one vector (in,): {OPERAND_HELP}."),
+def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in), (*, in) as NPY, or one vector (in,): {OPERAND_HELP}."),
              weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
              grad_out: str = typer.Option(..., "--grad-out", metavar="dA", help="∂L/∂a, the shape of the layer's output."),
              alpha: float = ALPHA, approx: Approx = APPROX):
@@ -87,7 +87,7 @@ def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in)
     s = settings()
     b = read(bias, "b") if bias is not None else None
     refuse_npy()
-    emit(nn.backward(read(x), read(weights, "W"), b, read(grad_out, "dA"), _fn(act), alpha=alpha,
+    emit(nn.backward(read(x, max_ndim=4), read(weights, "W"), b, read(grad_out, "dA", max_ndim=4), _fn(act), alpha=alpha,
                      approx=approx.value, engine=s.engine, tracer=s.tracer))
 
 
@@ -104,7 +104,7 @@ def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cros
     s = settings()
     if grad:
         refuse_npy()
-    emit(nn.loss(read(pred, "PRED"), read(target, "TARGET"), fn.value, grad=grad, from_probs=from_probs,
+    emit(nn.loss(read(pred, "PRED", max_ndim=4), read(target, "TARGET", max_ndim=4), fn.value, grad=grad, from_probs=from_probs,
                  engine=s.engine, tracer=s.tracer, reduction=reduction.value))
 
 
@@ -140,7 +140,7 @@ def conv2d(x: str = typer.Argument(..., metavar="X", help="Image (H, W) as CSV, 
 
 
 @app.command(epilog='Examples: mlcalc embed "2 0 2" "0.1 0.2; 0.3 0.4; 0.5 0.6"  ·  mlcalc embed ids.csv E.npy -o vectors.npy')
-def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V−1 (a vector)."),
+def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V−1: a vector, or (B, T) as NPY (gives (B, T, dim))."),
           e: str = typer.Argument(..., metavar="E", help="Embedding matrix (V, dim): row i is the vector of id i.")):
     """Embedding lookup: the rows of E for the ids (= one-hot(IDS)·E)."""
     from mlcalc.ops import nn

@@ -69,7 +69,7 @@ def _parse_header(head: bytes, source: str) -> tuple[np.dtype, tuple[int, ...], 
 
 def _check_shape(shape, max_ndim: int, source: str) -> None:
     if len(shape) > max_ndim:
-        raise InputError(f"{source}: {len(shape)}-D array, this command takes at most {max_ndim}-D")
+        raise InputError(f"{source}: {len(shape)}-D array, this operand takes at most {max_ndim}-D")
     if math.prod(shape) == 0:
         raise InputError(f"{source}: empty array of shape {shape}")
 

@@ -102,6 +102,13 @@ def activate(x, fn: str, grad: bool = False, alpha: float = 0.01, approx=None, g
     _check_fn("activate", fn, approx, alpha)
     approx = _approx(approx)
     _nonempty("activate", "X", x)
+    if x.ndim > 2:  # (B, T, C) as PyTorch's activations take it: rows of the last dimension (softmax's)
+        if grad_out is not None and grad_out.shape != x.shape:
+            raise ShapeError(f"activate: dA (--grad-out) is {shape_text(grad_out.shape)} but X is "
+                             f"{shape_text(x.shape)}: they must have the same shape")
+        rows = x.reshape(-1, x.shape[-1])
+        g_rows = None if grad_out is None else grad_out.reshape(rows.shape)
+        return activate(rows, fn, grad, alpha, approx, g_rows, engine, tracer).reshape(x.shape)
     work = x.size * _NUMPY_COST.get(fn, 1)  # relu-equivalent elements (the registration above)
     if grad_out is not None:
         grad_out = _same_shape("activate", "dA (--grad-out)", grad_out, x, "X")
@@ -178,8 +185,9 @@ def _trace_activate(tracer, x, fn, grad, alpha, approx, grad_out, result):
 # ================================================================ dense layer
 
 
-def _layer_shapes(command: str, x, w, b):
-    """(X as 2-D, W as 2-D, b as 1-D or None, x_was_vector), with errors naming both shapes."""
+def _layer_shapes(command: str, x, w, b, batched: bool = False):
+    """(X as 2-D, W as 2-D, b as 1-D or None, x_was_vector), with errors naming both shapes. batched: X may
+    be (*, in) as PyTorch's nn.Linear takes it, its rows those of X.reshape(-1, in)."""
     if w.ndim == 1:
         w = w.reshape(1, -1)  # one neuron
     if w.ndim != 2:
@@ -192,9 +200,9 @@ def _layer_shapes(command: str, x, w, b):
     elif x.ndim == 2 and x.shape[1] == 1 and x.shape[0] == n_in and n_in != 1:
         vector = True  # a one-column X is one input vector x, as in a = g(W·x + b)
         x = x.reshape(-1)
-    if x.ndim > 2:
+    if x.ndim > 2 and not batched:
         raise ShapeError(f"{command}: X must be (batch, in) or one vector, got shape {shape_text(x.shape)}")
-    x2 = x.reshape(1, -1) if vector else x
+    x2 = x.reshape(1, -1) if vector else x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
     _nonempty(command, "X", x2)
     if x2.shape[1] != n_in:
         raise ShapeError(f"{command}: X has {x2.shape[1]} features but W expects {n_in} "
@@ -220,13 +228,13 @@ def forward(x, w, b=None, act=None, alpha: float = 0.01, approx=None, engine: st
     """a = g(X·Wᵀ + b) (one vector x: a = g(W·x + b))."""
     _check_fn("forward", act, approx, alpha)
     approx = _approx(approx)
-    x2, w, b, vector = _layer_shapes("forward", x, w, b)
+    x2, w, b, vector = _layer_shapes("forward", x, w, b, batched=True)
     x2, w, b = _common_dtype(x2, w, b)
     work = x2.shape[0] * w.shape[0] * w.shape[1]
     a = engines.kernel("dense_forward", engine, work=work)(x2, w, b, act, alpha, approx)
     if tracer is not None:
         _trace_forward(tracer, x2, w, b, act, alpha, approx, vector)
-    return a[0] if vector else a
+    return a[0] if vector else a.reshape(*x.shape[:-1], w.shape[0]) if x.ndim > 2 else a
 
 
 def _trace_pre_activation(tracer, x2, w, b, vector):
@@ -263,8 +271,14 @@ def backward(x, w, b=None, grad_out=None, act=None, alpha: float = 0.01, approx=
     approx = _approx(approx)
     if grad_out is None:
         raise MlcalcError("backward: needs --grad-out dA (the gradient of the loss with respect to the layer's output)")
-    x2, w, b, vector = _layer_shapes("backward", x, w, b)
+    x2, w, b, vector = _layer_shapes("backward", x, w, b, batched=True)
     out_shape = (w.shape[0],) if vector else (x2.shape[0], w.shape[0])
+    if x.ndim > 2:  # (*, in): dA is (*, out), taken as rows as X is
+        if grad_out.shape != (*x.shape[:-1], w.shape[0]):
+            raise ShapeError(f"backward: dA is {shape_text(grad_out.shape)} but the layer's output is "
+                             f"{shape_text((*x.shape[:-1], w.shape[0]))} (X is {shape_text(x.shape)}, W is "
+                             f"{shape_text(w.shape)})")
+        grad_out = grad_out.reshape(out_shape)
     if grad_out.shape != out_shape:
         if grad_out.size == int(np.prod(out_shape)) and (vector or out_shape[0] == 1 or out_shape[1] == 1) \
                 and (grad_out.ndim == 1 or min(grad_out.shape) == 1):
@@ -278,7 +292,7 @@ def backward(x, w, b=None, grad_out=None, act=None, alpha: float = 0.01, approx=
     dW, db, dX = engines.kernel("dense_backward", engine, work=work)(x2, w, b, g2, act, alpha, approx)
     if tracer is not None:
         _trace_backward(tracer, x2, w, b, g2, act, alpha, approx, vector, dW, db, dX)
-    return {"dW": dW, "db": db, "dX": dX[0] if vector else dX}
+    return {"dW": dW, "db": db, "dX": dX[0] if vector else dX.reshape(x.shape) if x.ndim > 2 else dX}
 
 
 def _trace_backward(tracer, x2, w, b, g2, act, alpha, approx, vector, dW, db, dX):
@@ -385,7 +399,9 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
             raise MlcalcError("loss: --from-probs applies to cross-entropy only")
         target = _same_shape("loss", "TARGET", target, pred, "PRED")
         pred, target = _common_dtype(pred, target)
-        value, g = engines.kernel("mse_loss", engine, work=pred.size)(pred, target)
+        rows = (-1, pred.shape[-1]) if pred.ndim > 2 else pred.shape  # (B, T, C): the mean over every element
+        value, g = engines.kernel("mse_loss", engine, work=pred.size)(pred.reshape(rows), target.reshape(rows))
+        g = g.reshape(pred.shape)
         if tracer is not None:
             diff = pred.astype(np.float64) - target
             tracer.step("Differences", "eᵢ = predᵢ − targetᵢ", result=diff)
@@ -397,7 +413,8 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
     elif fn == "cross-entropy":
         p2 = pred.reshape(1, -1) if pred.ndim == 1 else pred
         if p2.ndim != 2:
-            raise ShapeError(f"loss: PRED must be one row per sample, got shape {shape_text(pred.shape)}")
+            raise ShapeError(f"loss: PRED must be one row per sample, got shape {shape_text(pred.shape)} (PyTorch's "
+                             "(N, C, d…) logits: move C last and make them rows, (N·d…, C), with their targets)")
         n, c = p2.shape
         if target.size == p2.size and (target.shape == pred.shape or target.shape == p2.shape
                                        or (n == 1 and target.ndim <= 2 and min(target.shape) == 1)) and c > 1:
@@ -517,7 +534,8 @@ def _attention(q, k, v, causal: bool, mask, engine: str, tracer: Tracer | None, 
         keep &= mask != 0
     hidden = np.flatnonzero(~keep.any(axis=1))
     if hidden.size:
-        raise ShapeError(f"attention: query row {hidden[0] + 1} may attend to no key (the mask hides them all)")
+        hiders = "--causal and the mask hide" if causal else "the mask hides"
+        raise ShapeError(f"attention: query row {hidden[0] + 1} may attend to no key ({hiders} them all)")
     q2, k2, v2 = _common_dtype(q2, k2, v2)
     work = lq * lk * (q2.shape[1] + v2.shape[1])
     out = engines.kernel("attention", engine, work=work)(q2, k2, v2, causal, mask)
@@ -631,7 +649,9 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
     """Rows of E (vocabulary × dimension) for integer ids (0-based): one-hot(ids)·E without the zeros."""
     if e.ndim == 1:
         e = e.reshape(-1, 1)
-    ids_v = as_vector(ids, "embed", "IDS") if ids.ndim != 0 else ids.reshape(1)
+    # (B, T) ids, as PyTorch's nn.Embedding takes them, give (B, T, dim); a row or a column is a vector
+    grid = ids.ndim == 2 and min(ids.shape) > 1
+    ids_v = ids.reshape(-1) if grid else as_vector(ids, "embed", "IDS") if ids.ndim != 0 else ids.reshape(1)
     _nonempty("embed", "IDS", ids_v)
     _nonempty("embed", "E", e)
     vocab = e.shape[0]
@@ -639,7 +659,8 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
     if bad.any():
         i = int(np.argmax(bad))
         from mlcalc.io.write import format_number  # shortest repr: 1.0000000000000002, not 1
-        raise InputError(f"embed: IDS position {i + 1}: {format_number(float(ids_v[i]))} is not an integer id "
+        where = f"row {i // ids.shape[1] + 1}, column {i % ids.shape[1] + 1}" if grid else f"position {i + 1}"
+        raise InputError(f"embed: IDS {where}: {format_number(float(ids_v[i]))} is not an integer id "
                          f"in 0..{vocab - 1} "
                          f"(E has {vocab} rows)")
     out = engines.kernel("embed", engine, work=ids_v.size * e.shape[1])(ids_v, e)
@@ -652,7 +673,7 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
             tracer.step("Check: the same as one-hot(ids)·E", "one_hot(i)·E picks row i", one_hot=onehot,
                         result=float(np.max(np.abs(onehot @ e.astype(np.float64) - out))),
                         note="largest difference from the lookup")
-    return out
+    return out.reshape(*ids.shape, e.shape[1]) if grid else out
 
 
 # ================================================================ gradcheck

@@ -259,3 +259,29 @@ def test_attention_takes_batched_npy_operands(tmp_path):
             paths.append(str(tmp_path / f"{n}1.npy"))
         one = run_cli("attention", *paths, "--causal", "-f", "json")
         np.testing.assert_array_equal(np.array(json.loads(one.stdout)), out[b])
+
+
+def test_nn_commands_take_pytorch_layouts_as_npy(tmp_path):
+    # (B, T, C) arrays, (*, in) inputs and (B, T) ids were "3-D array, this command takes at most 2-D"
+    rng = np.random.default_rng(4)
+    arrays = {"x": rng.standard_normal((2, 3, 5)), "W": rng.standard_normal((4, 5)), "dA": rng.standard_normal((2, 3, 4)),
+              "t": rng.standard_normal((2, 3, 5)), "ids": np.array([[1, 2], [0, 1]]), "E": rng.standard_normal((3, 2))}
+    for name, a in arrays.items():
+        np.save(tmp_path / f"{name}.npy", a)
+    p = {name: str(tmp_path / f"{name}.npy") for name in arrays}
+    x, w = arrays["x"], arrays["W"]
+    for args, shape in ((("activate", p["x"], "--fn", "softmax"), (2, 3, 5)), (("forward", p["x"], "-W", p["W"]), (2, 3, 4)),
+                        (("embed", p["ids"], p["E"]), (2, 2, 2))):
+        r = run_cli(*args, "-o", str(tmp_path / "o.npy"))
+        assert r.code == 0, r.stderr
+        assert np.load(tmp_path / "o.npy").shape == shape
+    np.testing.assert_allclose(np.load(tmp_path / "o.npy"), arrays["E"][arrays["ids"]])
+    r = run_cli("backward", p["x"], "-W", p["W"], "--grad-out", p["dA"], "-o", str(tmp_path / "g.npz"))
+    assert r.code == 0, r.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "g.npz")["dX"], arrays["dA"] @ w, rtol=1e-12)
+    r = run_cli("loss", p["x"], p["t"], "--fn", "mse", "-f", "json")
+    assert float(r.stdout) == pytest.approx(np.mean((x - arrays["t"]) ** 2), rel=1e-13)
+    m4 = tmp_path / "m4.npy"
+    np.save(m4, np.ones((1, 1, 3, 3)))
+    assert_one_error_line(run_cli("attention", "1 0; 0 1; 1 1", "1 0; 0 1; 1 1", "1 2; 3 4; 5 6", "--mask", str(m4)),
+                          "m4.npy: 4-D array, this operand takes at most 2-D")

@@ -217,6 +217,89 @@ def test_batched_attention_names_the_batch_shapes_and_traces_its_first_slice():
     assert sum(step.title.startswith("Scores") for step in t.steps) == 1
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn", ["relu", "leaky-relu", "sigmoid", "tanh", "softmax", "swish", "gelu"])
+def test_activations_of_nd_arrays_are_their_rows_as_pytorch(engine, dtype, fn):
+    # (B, T, C) and (B, H, L, L), PyTorch's usual layouts, were refused as 3-D: softmax runs along the last
+    # dimension, the rest element-wise
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    rows = x.reshape(-1, 5)
+    out = nn.activate(x, fn, engine=engine)
+    assert out.shape == x.shape and out.dtype == dtype
+    np.testing.assert_array_equal(out, nn.activate(rows, fn, engine=engine).reshape(x.shape))
+    vjp = nn.activate(x, fn, grad_out=g, engine=engine)
+    np.testing.assert_array_equal(vjp, nn.activate(rows, fn, grad_out=g.reshape(rows.shape), engine=engine).reshape(x.shape))
+    if fn == "softmax":
+        np.testing.assert_allclose(out.sum(axis=-1), 1, rtol=1e-6)
+    else:
+        np.testing.assert_array_equal(nn.activate(x, fn, grad=True, engine=engine),
+                                      nn.activate(rows, fn, grad=True, engine=engine).reshape(x.shape))
+    with pytest.raises(ShapeError, match=r"dA \(--grad-out\) is \(2, 3, 4\) but X is \(2, 3, 4, 5\)"):
+        nn.activate(x, fn, grad_out=g[..., 0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("act", [None, "relu", "tanh", "softmax"])
+def test_a_dense_layer_takes_star_in_inputs_as_nn_linear(engine, act):
+    # nn.Linear takes (*, in): (B, T, in) was "X must be (batch, in) or one vector"
+    rng = np.random.default_rng(12)
+    x, w, b = rng.standard_normal((2, 3, 5)), rng.standard_normal((4, 5)), rng.standard_normal(4)
+    da = rng.standard_normal((2, 3, 4))
+    a = nn.forward(x, w, b, act, engine=engine)
+    z = x @ w.T + b
+    want = {None: z, "relu": np.maximum(z, 0), "tanh": np.tanh(z)}.get(act)
+    if act == "softmax":
+        want = np.exp(z - z.max(-1, keepdims=True))
+        want /= want.sum(-1, keepdims=True)
+    np.testing.assert_allclose(a, want, rtol=1e-12, atol=1e-14)
+    grads = nn.backward(x, w, b, da, act, engine=engine)
+    flat = nn.backward(x.reshape(6, 5), w, b, da.reshape(6, 4), act, engine=engine)
+    assert grads["dX"].shape == x.shape
+    np.testing.assert_array_equal(grads["dX"], flat["dX"].reshape(x.shape))
+    np.testing.assert_array_equal(grads["dW"], flat["dW"])
+    np.testing.assert_array_equal(grads["db"], flat["db"])
+    with pytest.raises(ShapeError, match=r"dA is \(6, 4\) but the layer's output is \(2, 3, 4\)"):
+        nn.backward(x, w, b, da.reshape(6, 4), act)
+    with pytest.raises(ShapeError, match=r"X has 5 features but W expects 2 \(X is \(2, 3, 5\), W is \(3, 2\)\)"):
+        nn.forward(x, np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mse_of_nd_arrays_is_the_mean_over_every_element(engine):
+    rng = np.random.default_rng(13)
+    p, t = rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 5))
+    out = nn.loss(p, t, "mse", grad=True, engine=engine)
+    assert out["loss"] == pytest.approx(np.mean((p - t) ** 2), rel=1e-13)
+    np.testing.assert_allclose(out["grad"], 2 * (p - t) / p.size, rtol=1e-13)
+    summed = nn.loss(p, t, "mse", grad=True, engine=engine, reduction="sum")
+    assert summed["loss"] == pytest.approx(np.sum((p - t) ** 2), rel=1e-13)
+    with pytest.raises(ShapeError, match="PyTorch's \\(N, C, d…\\) logits: move C last"):
+        nn.loss(p, np.zeros((2, 5)), "cross-entropy")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_embed_of_b_t_ids_gives_b_t_dim_as_nn_embedding(engine):
+    e = np.arange(20.0).reshape(10, 2)
+    ids = np.array([[1.0, 2, 3], [4, 5, 9]])
+    out = nn.embed(ids, e, engine=engine)
+    assert out.shape == (2, 3, 2)
+    np.testing.assert_array_equal(out, e[ids.astype(int)])
+    assert nn.embed(np.array([[1.0, 2, 3]]), e, engine=engine).shape == (3, 2)  # one row: a vector, as documented
+    with pytest.raises(InputError, match="embed: IDS row 2, column 3: 10 is not an integer id in 0..9"):
+        nn.embed(np.array([[1.0, 2, 3], [4, 5, 10]]), e)
+
+
+def test_causal_attention_with_a_mask_names_both_when_they_hide_every_key():
+    mask = np.ones((3, 3))
+    mask[0, 0] = 0  # alone it hides one pair; with --causal, all row 1 could see
+    nn.attention(np.eye(3), np.eye(3), np.eye(3), mask=mask)
+    with pytest.raises(ShapeError, match=r"query row 1 may attend to no key \(--causal and the mask hide them all\)"):
+        nn.attention(np.eye(3), np.eye(3), np.eye(3), causal=True, mask=mask)
+
+
 def test_attention_width_mismatch_names_both_shapes():
     with pytest.raises(ShapeError, match=r"Q is \(2, 3\), K is \(2, 4\)"):
         nn.attention(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((2, 4)))
