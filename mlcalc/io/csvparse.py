@@ -299,6 +299,7 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _JOINED = re.compile(r"[+-]?\d+(,\d+)?([;\s]+[+-]?\d+(,\d+)?)+")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _POINTS_AND_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})+,\d*")  # 1.234,5: a German or Italian locale's
+_SPACED_THOUSANDS = re.compile(r"[+-]?\d{1,3}( \d{3})+(\.\d*)?")  # 1 234.5: a French or Swedish locale's
 
 
 def formatted_number(cell: str) -> bool:
@@ -339,6 +340,8 @@ def not_a_number(cell: str) -> str:
     if _POINTS_AND_COMMA.fullmatch(bare):
         plain = bare.replace(".", "").replace(",", ".")
         return f"{shown(cell)} is not a number (a decimal comma after thousands points? {point}: write {plain!r})"
+    if _SPACED_THOUSANDS.fullmatch(bare):
+        return f"{shown(cell)} is not a number (a space between thousands? write {bare.replace(' ', '')!r})"
     if _JOINED.fullmatch(bare):
         return f"{shown(cell)} is not a number (decimal commas? {point})"
     return f"{shown(cell)} is not a number"

@@ -186,6 +186,7 @@ def test_the_line_of_a_data_row_is_found_a_line_at_a_time(tmp_path):
     ('x,y\n"1,234.5",2\n', "line 2, column 1: '\"1,234.5\"' is not a number (a thousands separator? write '1234.5')"),
     ('"1,234.5","2"\n3,4\n', "line 1, column 1: '1,234.5' is not a number (a thousands separator? write '1234.5')"),
     ('x,y\n"1,5","2,5"\n', "line 2, column 1: '\"1,5\"' is not a number (a decimal comma?"),
+    ("x,y\n1 000,2\n", "line 2, column 1: '1 000' is not a number (a space between thousands? write '1000')"),
     ("1.234,5;2\n3;4\n", "line 1, column 1: '1.234,5' is not a number (a decimal comma after thousands points? "
                           "mlcalc reads '.' as the decimal point, as NumPy does: write '1234.5')"),
     ("x\ty\n1,234\t2\n", "line 2, column 1: '1,234' is not a number (a thousands separator or a decimal comma? "
