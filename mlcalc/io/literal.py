@@ -51,7 +51,11 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
     """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
     text = spec.translate(_TYPED).strip()
+    _refuse_octave_expressions(text, label)
+    text = _CONTINUATION.sub(" ", text)  # Octave's "..." joins a row's lines
     nested = _json_list(text)
+    if nested is not None and not any(isinstance(r, list) for r in nested) and octave_rows(text):
+        nested = None  # "[1, 2,\n3, 4]": JSON's flat list too, but a line break ends an Octave row
     if nested is not None:
         if not nested:
             raise InputError(f"{label}: the literal is empty")
@@ -97,10 +101,38 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
                 out.append(csvparse.to_number(cell, exact))
             except (ValueError, ZeroDivisionError) as e:
                 what = (csvparse.not_exact_text(cell, e) if exact and csvparse.is_number(cell)
+                        else f"a lone {cell!r} (a sign apart from its number? write {cell}2: a literal holds numbers, "
+                             "not expressions)" if cell in ("-", "+")
                         else csvparse.not_a_number(cell))
                 raise InputError(f"{label}: row {i}, column {j}: {what}") from None
         values.append(out)
     return values, one_dimensional
+
+
+# Octave's line continuation: "..." and the rest of its line (a comment there is Octave's too)
+_CONTINUATION = re.compile(r"\.\.\.[^\n]*(?:\n|$)")
+# an Octave expression around a bracketed literal: "[1 2 3]'", "[1 2]*2", "[1 2; 3 4] + 1"
+_AFTER_BRACKET = re.compile(r"\[[^\[\]]*\]\s*(\.?'|[-+*/^\\].*)", re.S)
+
+
+def _refuse_octave_expressions(text: str, label: str) -> None:
+    after = _AFTER_BRACKET.fullmatch(text)
+    if after:
+        what = "Octave's transpose (')" if after.group(1).endswith("'") else f"{after.group(1).strip()[:20]!r} after the ']'"
+        raise InputError(f"{label}: {what} is not read: a literal holds numbers, and the operations are commands "
+                         "(mlcalc transpose, scale, add, matmul …)")
+
+
+def octave_rows(text: str) -> bool:
+    """Whether a flat bracketed list is a matrix typed over several lines ("[1, 2,\n3, 4]": a line break
+    ends a row, as in Octave): several lines hold cells and one of them several. JSON tools write a vector
+    on one line, or an element a line (jq, json.dumps with indent), which stay a vector."""
+    body = text.strip()
+    if "\n" not in body:
+        return False
+    lines = [cells for cells in (re.split(r"[,\s\[\]]+", line) for line in body.splitlines()[:1000])
+             if any(cells)]
+    return len(lines) > 1 and any(len([c for c in cells if c]) > 1 for cells in lines)
 
 
 def _json_list(text: str) -> list | None:
@@ -142,7 +174,7 @@ def json_floats(text: str):
         arr = np.array(value, dtype=np.float64)
     except (ValueError, TypeError, RecursionError):  # not JSON, ragged, an object: parse_literal says what
         return None
-    if arr.ndim not in (1, 2) or arr.size == 0:
+    if arr.ndim not in (1, 2) or arr.size == 0 or (arr.ndim == 1 and octave_rows(text)):
         return None
     if np.isinf(arr).any() and "inf" not in text.lower():  # 1e400: parse_literal's rules for the out of range
         return None

@@ -130,7 +130,14 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         return _read_literal(spec, opts, label)
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
+    if _OCTAVE_MAKERS.fullmatch(spec.strip()):
+        raise InputError(f"{label}: no such file, and Octave's functions and ranges are not literals: mlcalc gen "
+                         "(eye, zeros, ones, random, randn) makes a matrix, e.g. mlcalc gen eye 3x3")
     raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
+
+
+# what an Octave user types for a matrix: eye(3), zeros(2,3), rand(2), 1:5, 0:0.5:2, linspace(0,1,5)
+_OCTAVE_MAKERS = re.compile(r"(eye|zeros|ones|rand|randn|magic|linspace|diag)\s*\(.*\)|[-+]?[\d.]+(:[-+]?[\d.]+){1,2}")
 
 
 def check_readable(path: str) -> None:

@@ -26,7 +26,13 @@ def as_matrix(a: np.ndarray) -> np.ndarray:
 
 def require_square(a: np.ndarray, command: str, operand: str = "A") -> None:
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ShapeError(f"{command}: {operand} must be a square matrix, got shape {shape_text(a.shape)}")
+        raise ShapeError(f"{command}: {operand} must be a square matrix, got shape {shape_text(a.shape)}"
+                         + least_squares_hint(command))
+
+
+def least_squares_hint(command: str) -> str:
+    """For solve's refusals (A not square, or singular): where the answer Octave's A\\b gives is."""
+    return " (for least squares, as Octave's A\\b: mlcalc pinv A, then matmul by b)" if command == "solve" else ""
 
 
 def broadcast_shape(command: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from mlcalc.errors import InputError, NumericError, ShapeError
 from mlcalc.io.csvparse import as_float
 from mlcalc.ops import rowops
+from mlcalc.ops.common import least_squares_hint
 
 MAX_SIZE = 50
 
@@ -93,7 +94,8 @@ def output(x):
 def _require_square(a: list[list], command: str) -> int:
     m, n = shape_of(a)
     if m != n:
-        raise ShapeError(f"{command}: A must be a square matrix, got shape {_shape_text((m, n))}")
+        raise ShapeError(f"{command}: A must be a square matrix, got shape {_shape_text((m, n))}"
+                         + least_squares_hint(command))
     return n
 
 
@@ -128,7 +130,7 @@ def solve(a: list[list[Fraction]], b: list[list[Fraction]], vector: bool, tracer
     try:
         x = rowops.solve(a, b, True, tracer, command="solve")
     except rowops.Singular as e:
-        raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1})") from None
+        raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1}){least_squares_hint('solve')}") from None
     if tracer is not None:
         residual = rowops.max_abs_residual(rowops.matmul(a, x), b)
         tracer.step("Check: A·x = b", f"max |(A·x − b)ᵢ| = {rowops.number_text(residual)}")

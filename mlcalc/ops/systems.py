@@ -19,8 +19,8 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix, rref_tolerance
 from mlcalc.ops import rowops
-from mlcalc.ops.common import (NO_EXPONENT, equilibrated, exponents, require_square, scaled_by_power_of_two,
-                               shape_text, unscaled, warn_beyond)
+from mlcalc.ops.common import (NO_EXPONENT, equilibrated, exponents, least_squares_hint, require_square,
+                               scaled_by_power_of_two, shape_text, unscaled, warn_beyond)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 REF = "mlcalc.kernels.reference.systems"
@@ -61,7 +61,7 @@ def _singular(command: str, e: SingularMatrix, a: np.ndarray, typed: list | None
     if column is not None:
         return _exactly_singular_error(command, column)
     where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
-    return NumericError(f"{command}: A is singular{where}")
+    return NumericError(f"{command}: A is singular{where}{least_squares_hint(command)}")
 
 
 def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
@@ -185,7 +185,7 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
-    return NumericError(f"{command}: A is singular (pivot 0 in column {column})")
+    return NumericError(f"{command}: A is singular (pivot 0 in column {column}){least_squares_hint(command)}")
 
 
 def _refuse_exactly_singular(command: str, a: np.ndarray, cond: float, typed: list | None = None) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
 
+from conftest import assert_one_error_line, run_cli
 from mlcalc.errors import InputError
 from mlcalc.io.read import ReadOptions, StdinGuard, read_operand
 
@@ -153,3 +155,51 @@ def test_text_that_is_neither_file_nor_literal():
 def test_a_zero_dimensional_npy_is_a_one_element_vector_like_the_literal_5(tmp_path):
     np.save(tmp_path / "s.npy", 5.0)
     np.testing.assert_array_equal(read_operand(str(tmp_path / "s.npy")).values, read_operand("5").values)
+
+
+@pytest.mark.parametrize("text,rows", [
+    # a line break ends an Octave row also where the text is JSON too: "[1, 2,\n3, 4]" was the vector [1, 2, 3, 4]
+    ("[1, 2,\n3, 4]", [[1, 2], [3, 4]]),
+    ("[1, 2, \r\n 3, 4]", [[1, 2], [3, 4]]),
+    ("[1 2 ...\n3 4]", [[1, 2, 3, 4]]),             # Octave's continuation joins the lines: one row, a vector
+    ("[1 2 3 ... the rest\n4 5 6]", [[1, 2, 3, 4, 5, 6]]),
+])
+def test_octave_rows_over_lines(text, rows):
+    from mlcalc.io import literal
+    assert literal.parse_literal(text, "A") == (rows, len(rows) == 1)
+
+
+@pytest.mark.parametrize("text", ["[\n  1,\n  2\n]", "[1, 2, 3]", "[1,\n2,\n3]"])
+def test_json_vectors_an_element_a_line_stay_vectors(text):
+    # jq and json.dumps(indent=2) write a vector an element a line: still a vector, as -f json reads back
+    from mlcalc.io import literal
+    values, one_dimensional = literal.parse_literal(text, "v")
+    assert one_dimensional and len(values) == 1
+    assert literal.json_floats(text).ndim == 1
+
+
+def test_a_multi_line_octave_matrix_in_a_file_is_not_a_json_vector(tmp_path):
+    path = tmp_path / "m.txt"
+    path.write_text("[1, 2,\n3, 4]\n")
+    r = run_cli("matmul", str(path), str(path), "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout) == [[7, 10], [15, 22]]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("[1 2 3]'", "[1 2 3]': Octave's transpose (') is not read: a literal holds numbers, and the operations are "
+                 "commands (mlcalc transpose, scale, add, matmul …)"),
+    ("[1 2]*2", "[1 2]*2: '*2' after the ']' is not read"),
+    ("[1 - 2]", "[1 - 2]: row 1, column 2: a lone '-' (a sign apart from its number? write -2: a literal holds "
+                "numbers, not expressions)"),
+    ("eye(3)", "eye(3): no such file, and Octave's functions and ranges are not literals: mlcalc gen"),
+    ("1:5", "1:5: no such file, and Octave's functions and ranges are not literals"),
+])
+def test_octave_expressions_say_what_to_run_instead(spec, message):
+    assert_one_error_line(run_cli("transpose", spec), message)
+
+
+@pytest.mark.parametrize("args", [("1 4; 2 5; 3 6", "1;2;3"), ("1 2; 2 4", "1;2")])
+@pytest.mark.parametrize("exact", [[], ["--exact"]])
+def test_solve_refusals_point_at_least_squares(args, exact):
+    assert_one_error_line(run_cli("solve", *args, *exact),
+                          "(for least squares, as Octave's A\\b: mlcalc pinv A, then matmul by b)")
