@@ -127,12 +127,20 @@ def octave_rows(text: str) -> bool:
     """Whether a flat bracketed list is a matrix typed over several lines ("[1, 2,\n3, 4]": a line break
     ends a row, as in Octave): several lines hold cells and one of them several. JSON tools write a vector
     on one line, or an element a line (jq, json.dumps with indent), which stay a vector."""
-    body = text.strip()
-    if "\n" not in body:
+    if "\n" not in text.strip():
         return False
-    lines = [cells for cells in (re.split(r"[,\s\[\]]+", line) for line in body.splitlines()[:1000])
-             if any(cells)]
-    return len(lines) > 1 and any(len([c for c in cells if c]) > 1 for cells in lines)
+    filled, several, start = 0, False, 0
+    for _ in range(1000):  # the first lines tell (a big JSON vector may have millions)
+        end = text.find("\n", start)
+        cells = [c for c in re.split(r"[,\s\[\]]+", text[start:] if end < 0 else text[start:end]) if c]
+        filled += bool(cells)
+        several = several or len(cells) > 1
+        if filled > 1 and several:
+            return True
+        if end < 0:
+            break
+        start = end + 1
+    return False
 
 
 def _json_list(text: str) -> list | None:
