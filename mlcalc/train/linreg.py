@@ -228,8 +228,9 @@ def check_constant(mu, sigma, n: int, features, standardize: bool, center: bool 
 
 
 # 1 − R² of one feature regressed on the others below which they count as linearly dependent: exact
-# combinations (x2 = 2·x1, a pandas index beside x = index + 1) land at ~1e-16, real data far above
-DEPENDENT_BELOW = 1e-10
+# combinations (x2 = 2·x1, a pandas index beside x = index + 1) land at ~1e-16; b = a + 1e-5·noise, at
+# 1e-10, is correlated but has one best fit
+DEPENDENT_BELOW = 1e-12
 
 
 def centred_moments(x: np.ndarray, rows: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
@@ -412,12 +413,22 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
 
 
 def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
-    """Closed form on centred data: (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, b = ȳ − x̄·w (without an intercept,
-    the raw moments: see normal_from_moments)."""
-    n = x.shape[0]
-    xm, ym = x.mean(axis=0), y.mean()
-    xc, yc = x - xm, y - ym
-    return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
+    """Closed form on centred data, b = ȳ − x̄·w (without an intercept, on the raw data). Without l1, w is
+    the least-squares solution of [Xc/√n; √l2·I]·w ≈ [yc/√n; 0] (LAPACK's SVD solver, as NumPy's lstsq and
+    scikit-learn's LinearRegression): the normal equations (XcᵀXc/n + l2·I)·w = Xcᵀyc/n square X's
+    condition number, and b = a + 1e-5·noise left w right to 5 digits. The minimum-norm solution where
+    the features are dependent. With l1, coordinate descent on the moments (normal_from_moments)."""
+    n, p = x.shape
+    if cfg.l1 > 0:
+        xm, ym = x.mean(axis=0), y.mean()
+        xc, yc = x - xm, y - ym
+        return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
+    xm, ym = (x.mean(axis=0), y.mean()) if cfg.intercept else (np.zeros(p), 0.0)
+    a, b = (x - xm) / math.sqrt(n), (y - ym) / math.sqrt(n)
+    if cfg.l2 > 0:
+        a, b = np.vstack([a, math.sqrt(cfg.l2) * np.eye(p)]), np.append(b, np.zeros(p))
+    w = np.linalg.lstsq(a, b, rcond=None)[0]
+    return np.append(w, ym - xm @ w)
 
 
 def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
@@ -438,14 +449,20 @@ def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE
 
 
 def _solve_spd(a, rhs) -> np.ndarray | None:
-    """Cholesky solve of a symmetric positive-definite system; None when it is singular or near it."""
+    """Cholesky solve of a symmetric positive-definite system; None when it is singular or near it. Judged
+    and solved on the system scaled to a unit diagonal (the features' correlations): columns of scales 1
+    and 1e8 made cond(a) 1e16 and sent a well-determined fit to lstsq, which cut the small column's
+    coefficient to 0 (R² 0.46 where the fit has 0.99)."""
+    d = np.sqrt(np.diag(a))
+    d = np.where(d > 0, d, 1.0)  # an all-zero column: its coefficient is 0 either way
+    scaled = a / np.outer(d, d)
     try:
-        if np.linalg.cond(a) > 1e12:
+        if np.linalg.cond(scaled) > 1e12:
             return None
-        lower = np.linalg.cholesky(a)
+        lower = np.linalg.cholesky(scaled)
     except np.linalg.LinAlgError:
         return None
-    return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
+    return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs / d)) / d
 
 
 def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = COORDINATE_SWEEPS, tol: float = 1e-12) -> np.ndarray:

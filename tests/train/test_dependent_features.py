@@ -140,3 +140,45 @@ def test_predict_names_an_unnamed_feature_visibly(tmp_path):
     from conftest import assert_one_error_line
     assert_one_error_line(run_cli("predict", str(tmp_path / "m.json"), str(other)),
                           "has no column ''; the model needs '', x (it has x, y)")
+
+
+def _badly_scaled(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=n), rng.normal(size=n) * 1e8
+    return np.column_stack([a, b, a + b * 1e-8 + rng.normal(scale=0.1, size=n)])
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 1e-6])
+def test_columns_of_very_different_scales_fit_as_least_squares(tmp_path, blocks, l2):
+    # scales 1 and 1e8 made cond(XᵀX) 1e16: the fit went to lstsq on XᵀX, which cut a's coefficient to ~0
+    # (R² 0.46 where the least-squares fit has 0.99), silently
+    data = _badly_scaled()
+    np.save(tmp_path / "d.npy", data)
+    args = ["--memory-limit", "200B"] if blocks else []
+    r = run_cli("train-linreg", str(tmp_path / "d.npy"), "--method", "normal", "--l2", str(l2), *args, "-f", "json")
+    assert warnings(r) == []
+    fit = json.loads(r.stdout)
+    n = len(data)
+    xm = data[:, :2].mean(axis=0)
+    a = np.vstack([(data[:, :2] - xm) / np.sqrt(n), np.sqrt(l2) * np.eye(2)])
+    w = np.linalg.lstsq(a, np.append((data[:, 2] - data[:, 2].mean()) / np.sqrt(n), [0, 0]), rcond=None)[0]
+    np.testing.assert_allclose(fit["coef"], w, rtol=1e-7)
+    assert fit["r2"] > 0.99
+
+
+def test_correlated_features_fit_as_lstsq_without_a_dependence_warning(tmp_path):
+    # b = a + 1e-5·noise: one best fit, which the normal equations (cond squared) left right to 5 digits,
+    # and which the 1e-10 test called "linearly dependent"
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=500)
+    b = a + 1e-5 * rng.normal(size=500)
+    y = a + 2 * b + rng.normal(scale=0.1, size=500)
+    np.save(tmp_path / "c.npy", np.column_stack([a, b, y]))
+    r = run_cli("train-linreg", str(tmp_path / "c.npy"), "--method", "normal", "-f", "json")
+    assert warnings(r) == []
+    x1 = np.column_stack([a, b, np.ones(500)])
+    want = np.linalg.lstsq(x1, y, rcond=None)[0]
+    fit = json.loads(r.stdout)
+    np.testing.assert_allclose(fit["coef"], want[:2], rtol=1e-9)
+    assert fit["intercept"] == pytest.approx(want[2], rel=1e-7, abs=1e-12)
