@@ -578,9 +578,12 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     xb, yb = x[rows], y[rows]
     pred = xb @ theta[:-1] + theta[-1]
     r = pred - yb
-    g = _gradient(xb, yb, theta, cfg)
+    share = 1.0 if starts is None else reference.batch_share(len(y), int(starts[0]), cfg.batch_size)
+    g = _gradient(xb, yb, theta, cfg) * share
     model = "ŷ = X·w + b" if cfg.intercept else "ŷ = X·w"
     what = "the whole data set (gd)" if order is None else f"a shuffled mini-batch of {len(rows)} rows (sgd)"
+    if share != 1.0:
+        what += f", the last and shorter one, whose step weighs {len(rows)}/{cfg.batch_size} so that every row counts alike"
     tracer.step("Model and objective", f"{model};  L = (1/n)·Σ(ŷ − y)²" +
                 (f" + {cfg.l2:g}·‖w‖²" if cfg.l2 else "") + (f" + {cfg.l1:g}·‖w‖₁" if cfg.l1 else ""),
                 note=f"{x.shape[0]} row{'s' if x.shape[0] != 1 else ''}, {x.shape[1]} feature{'s' if x.shape[1] != 1 else ''}; "
@@ -597,7 +600,7 @@ def _trace_first_step(tracer, x, y, theta, cfg: Config, starts) -> None:
     new = theta.copy()
     opt.step(new, g)
     if cfg.l1:
-        opt.prox(new[:-1], cfg.l1)
+        opt.prox(new[:-1], share * cfg.l1)
     rule = {"sgd": "θ ← θ − η·g", "momentum": "v ← 0.9·v + g;  θ ← θ − η·v",
             "rmsprop": "s ← 0.9·s + 0.1·g²;  θ ← θ − η·g/(√s + ε)",
             "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η·m̂/(√v̂ + ε)"}[cfg.optimizer]

@@ -108,13 +108,17 @@ def _epoch(x, y, starts, batch, theta, m, v, t, opt, lr0, total_steps, l1, l2, i
             sse += _batch_gradient_parallel(x, y, start, stop, theta, g)
         else:
             sse += _batch_gradient_serial(x, y, start, stop, theta, g)
-        scale = 2.0 / (stop - start)
+        # the mean over the batch; a last, shorter batch of m rows weighs m/batch (its penalties too), so that
+        # every row counts alike over an epoch (as the mean, the same m rows, shuffled once, weighed more
+        # every epoch, and sgd settled away from the optimum)
+        share = (stop - start) / batch
+        scale = 2.0 / batch
         for j in range(p):
-            g[j] = scale * g[j] + 2.0 * l2 * theta[j]
+            g[j] = scale * g[j] + share * 2.0 * l2 * theta[j]
         g[p] = g[p] * scale if intercept else 0.0
         lr = lr0 * (1.0 - t / total_steps) if total_steps > 0 else lr0
         t += 1
-        _update(theta, g, m, v, t, opt, lr, l1)
+        _update(theta, g, m, v, t, opt, lr, share * l1)
     return t, sse / n
 
 
