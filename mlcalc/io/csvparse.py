@@ -313,7 +313,7 @@ def empty_cell(line: str, delimiter: str | None, last: bool) -> str:
     """What an empty cell is; the last one of a line that ends with the delimiter ("1,2,", as some
     exporters end every line) says so."""
     if last and delimiter is not None and line.rstrip(" \r\n").endswith(delimiter):
-        return f"an empty cell (the line ends with {delimiter!r}: a delimiter too many?)"
+        return f"an empty cell (the line ends with {delimiter!r}: a missing last value, or a delimiter too many?)"
     return "an empty cell"
 
 

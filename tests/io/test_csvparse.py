@@ -210,8 +210,8 @@ def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
 
 @pytest.mark.parametrize("text,where", [
     # every line ending with the delimiter, as some exporters write rows: "an empty cell" did not say where from
-    ("1,2,\n3,4,\n", "line 1, column 3: an empty cell (the line ends with ',': a delimiter too many?)"),
-    ("x;y;\r\n1;2;\r\n", "line 2, column 3: an empty cell (the line ends with ';': a delimiter too many?)"),
+    ("1,2,\n3,4,\n", "line 1, column 3: an empty cell (the line ends with ',': a missing last value, or a delimiter too many?)"),
+    ("x;y;\r\n1;2;\r\n", "line 2, column 3: an empty cell (the line ends with ';': a missing last value, or a delimiter too many?)"),
     ("x,y,z\n1,,2\n", "line 2, column 2: an empty cell"),
     ("x,y\n1,\n", "line 2, column 2: an empty cell (the line ends with ','"),
 ])
