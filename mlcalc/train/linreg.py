@@ -328,7 +328,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         if best is not None:
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
             start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
-            shortfall = unconverged(objective(theta), objective(best), objective(start))
+            shortfall = unconverged(objective(theta), objective(best), objective(start), float(np.mean(ys * ys)))
     coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
     result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
@@ -349,13 +349,15 @@ def penalty(theta, cfg: Config) -> float:
     return cfg.l2 * float(w @ w) + cfg.l1 * float(np.abs(w).sum())
 
 
-def unconverged(final: float, best: float, start: float) -> tuple[float, float] | None:
+def unconverged(final: float, best: float, start: float, zero: float = 0.0) -> tuple[float, float] | None:
     """(final, best) objectives when training stopped short of the optimum (the normal equations' θ):
-    more than 1 % above it, and more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ).
+    more than 1 % above it, more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ), and
+    more than 1e-8 of the loss at θ = 0 (`zero`, the mean square of y: where y is constant, the optimum and
+    the intercept alone are both 0, and a loss of 5e-8 against y = 5 was "did not converge").
     None when close enough.
     With --l1 the optimum is coordinate descent's (see optimum)."""
     gap = final - best
-    return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best)) else None
+    return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best), 1e-8 * zero) else None
 
 
 def optimum(closed_form: Callable[[int], np.ndarray], features: int, cfg: Config) -> np.ndarray | None:

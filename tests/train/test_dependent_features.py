@@ -201,3 +201,13 @@ def test_sgd_with_a_short_last_batch_reaches_the_least_squares_fit(tmp_path, eng
     optimum = float(np.mean((np.column_stack([x, np.ones(33)]) @ best - y) ** 2))
     assert fit["loss"] <= optimum * (1 + 1e-4)
     np.testing.assert_allclose(fit["coef"], best[:3], rtol=2e-3, atol=0.05)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_constant_target_reached_to_rounding_is_no_shortfall(tmp_path, blocks):
+    # y = 5 in every row: the optimum and the intercept alone are both 0, and gd's 5e-8 was "did not converge"
+    np.save(tmp_path / "c.npy", np.column_stack([np.arange(1.0, 5.0), np.full(4, 5.0)]))
+    args = ["--memory-limit", "200B"] if blocks else []
+    r = run_cli("train-linreg", str(tmp_path / "c.npy"), *args, "-f", "json")
+    assert warnings(r) == []
+    assert json.loads(r.stdout)["loss"] < 1e-6
