@@ -129,13 +129,15 @@ def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d), o
 def conv2d(x: str = typer.Argument(..., metavar="X", help="Image (H, W) as CSV, or (C, H, W) or a batch (N, C, H, W) as NPY."),
            k: str = typer.Argument(..., metavar="K", help="Kernel (kh, kw), or (C, kh, kw) / (O, C, kh, kw) as NPY."),
            stride: int = typer.Option(1, "--stride", min=1, help="Step between kernel positions."),
-           padding: int = typer.Option(0, "--padding", min=0, help="Zeros added on every side.")):
+           padding: int = typer.Option(0, "--padding", min=0, help="Zeros added on every side."),
+           bias: Optional[str] = typer.Option(None, "--bias", "-b", help="b, (O,): one value added to each output channel (nn.Conv2d's bias).")):
     """2-D convolution (cross-correlation, as in deep learning) through im2col and one matrix product.
     One output channel prints as a matrix; several give (O, H′, W′), and a batch (N, O, H′, W′), written with
     -o FILE.npy (or JSON)."""
     from mlcalc.ops import nn
     s = settings()
-    emit(nn.conv2d(read(x, "X", max_ndim=4), read(k, "K", max_ndim=4), stride=stride, padding=padding,
+    b = read(bias, "b") if bias is not None else None
+    emit(nn.conv2d(read(x, "X", max_ndim=4), read(k, "K", max_ndim=4), stride=stride, padding=padding, bias=b,
                    engine=s.engine, tracer=s.tracer))
 
 

@@ -568,10 +568,11 @@ def _trace_attention(tracer, q, k, v, keep, causal, masked):
 # ================================================================ convolution
 
 
-def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer: Tracer | None = None):
+def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer: Tracer | None = None,
+           bias=None):
     """Cross-correlation of X (H, W) or (C, H, W) with K (kh, kw), (C, kh, kw) or (O, C, kh, kw) via im2col;
     (O, H′, W′) for several output channels, (H′, W′) for one. A batch X (N, C, H, W), as PyTorch's
-    conv2d takes it, gives (N, O, H′, W′), one image at a time."""
+    conv2d takes it, gives (N, O, H′, W′), one image at a time. bias: (O,), added to each output channel."""
     if stride < 1:
         raise MlcalcError(f"conv2d: --stride must be at least 1, got {stride}")
     if padding < 0:
@@ -592,7 +593,12 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     if kh > h + 2 * padding or kw > w + 2 * padding:
         raise ShapeError(f"conv2d: the kernel ({kh}×{kw}) is larger than the padded input "
                          f"({h + 2 * padding}×{w + 2 * padding}; X is {shape_text(x.shape)}, K is {shape_text(k.shape)})")
-    x4, k4 = _common_dtype(x4, k4)
+    if bias is not None:
+        if bias.ndim > 2 or (bias.ndim == 2 and min(bias.shape) != 1) or bias.size != o:
+            raise ShapeError(f"conv2d: b must hold one value per output channel, {o}, got shape "
+                             f"{shape_text(bias.shape)} (K is {shape_text(k.shape)})")
+        bias = bias.reshape(o)
+    x4, k4, bias = _common_dtype(x4, k4, bias)
     ho = (h + 2 * padding - kh) // stride + 1
     wo = (w + 2 * padding - kw) // stride + 1
     # the padded input and the im2col matrix are held in memory: refuse sizes no machine holds (a
@@ -605,6 +611,10 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     out = np.stack([kernel(image, k4, stride, padding) for image in x4]) if n > 1 else kernel(x4[0], k4, stride, padding)[None]
     if tracer is not None:
         _trace_conv2d(tracer, x4[0], k4, stride, padding, out[0], n)
+    if bias is not None:
+        out = out + bias[:, None, None]
+        if tracer is not None:
+            tracer.step("Add the bias", "out[o] += b[o] for each output channel o", b=bias)
     if x.ndim == 4:
         return out
     return out[0, 0] if o == 1 else out[0]

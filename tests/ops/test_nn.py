@@ -447,3 +447,15 @@ def test_gradcheck_above_tolerance_is_an_error():
 def test_gradcheck_rejects_nan():
     with pytest.raises(InputError, match="non-finite"):
         nn.gradcheck(np.array([[np.nan, 1.0]]), np.eye(2), None, None, "mse", np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_conv2d_bias_adds_one_value_per_output_channel_as_nn_conv2d(engine):
+    rng = np.random.default_rng(9)
+    x, k, b = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    out = nn.conv2d(x, k, padding=1, bias=b, engine=engine)
+    np.testing.assert_allclose(out, _direct_conv2d(x, k, 1, 1) + b[:, None, None], rtol=1e-12, atol=1e-12)
+    one = nn.conv2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), bias=np.array([10.0]), engine=engine)
+    np.testing.assert_array_equal(one, nn.conv2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), engine=engine) + 10)
+    with pytest.raises(ShapeError, match=r"b must hold one value per output channel, 4, got shape \(3,\)"):
+        nn.conv2d(x, k, bias=b[:3])
