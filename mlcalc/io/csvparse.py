@@ -42,7 +42,9 @@ def shown(cell: str, limit: int = 40) -> str:
 
 
 def is_number(cell: str) -> bool:
-    return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell)) or cell.lower() in _BOOLEANS
+    """Whether a cell is a number (booleans, which to_number reads too, are names in a header: pandas'
+    get_dummies names its columns False and True)."""
+    return bool(_NUMBER.fullmatch(cell) or _FRACTION.fullmatch(cell))
 
 
 EXACT_DIGITS = 1000  # the most digits a numerator or denominator may have under --exact (also ops.rowops')
@@ -120,8 +122,10 @@ def as_float(x) -> float:
 _SHEET_ERROR = re.compile(r"#(?:N/A(?: N/A)?|NA|NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|SPILL!|CALC!)(?=[\s,;]|$)")
 
 
-# the line Excel writes first (and reads) to name a file's delimiter: "sep=;"
-_SEP_DIRECTIVE = re.compile(r"sep=[,;\t|]")
+# the line Excel writes first (and reads) to name a file's delimiter: "sep=;" ("sep=" once a tab is stripped)
+_SEP_DIRECTIVE = re.compile(r"sep=[,;\t]?")
+# Octave's and MATLAB's comment lines: "% Created by …", "%% section", "%" (not a header's "%fat,protein")
+_PERCENT_COMMENT = re.compile(r"%(?:[%\s]|$)")
 
 
 def is_comment(stripped: str) -> bool:
@@ -129,7 +133,7 @@ def is_comment(stripped: str) -> bool:
     error value followed by nothing but numbers and missing values ("#N/A,3", "#DIV/0!"): a row of data,
     whose parse names the bad cell. "#NA values removed" stays a comment. So are Octave's and MATLAB's
     `%` lines, and the `sep=;` line Excel reads and writes first (it names the delimiter, which the data shows)."""
-    if stripped.startswith("%") or _SEP_DIRECTIVE.fullmatch(stripped):
+    if _PERCENT_COMMENT.match(stripped) or _SEP_DIRECTIVE.fullmatch(stripped):
         return True
     if not stripped.startswith("#"):
         return False
@@ -151,10 +155,11 @@ def data_lines(text: str) -> list[tuple[int, str]]:
             if len(raw) < 2:
                 raw.append(line.lstrip(" "))
             out.append((number, stripped))
-    if len(raw) == 2 and raw[0].startswith("\t") and not raw[1].startswith("\t") and "\t" in out[0][1]:
-        # a leading tab on the first line alone (not an indent of every line) is an empty first name:
-        # pandas' to_csv(sep="\t") writes its index column so ("\tx\ty" over "0\t1\t3"), and a
-        # spreadsheet's tab-separated export an empty corner cell
+    if (len(raw) == 2 and raw[0].startswith("\t") and not raw[1].startswith("\t") and "\t" in out[0][1]
+            and raw[0].rstrip().count("\t") == raw[1].rstrip().count("\t")):
+        # a leading tab on the first line alone (not an indent of every line), which makes it as many cells
+        # as the next line, is an empty first name: pandas' to_csv(sep="\t") writes its index column so
+        # ("\tx\ty" over "0\t1\t3"), and a spreadsheet's tab-separated export an empty corner cell
         out[0] = (out[0][0], raw[0].rstrip())
     return out
 

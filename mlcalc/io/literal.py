@@ -47,15 +47,16 @@ def meant_as_literal(spec: str) -> bool:
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}\)?$")
 
 
-def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list], bool]:
-    """(rows of float — or Fraction when exact —, whether it is one-dimensional)."""
+def parse_literal(spec: str, label: str, exact: bool = False, typed: bool = True) -> tuple[list[list], bool]:
+    """(rows of float — or Fraction when exact —, whether it is one-dimensional). typed: the text was typed
+    as an operand (where a line break ends an Octave row also in text that is JSON too), not a file's."""
     label = "; ".join(line.strip() for line in label.splitlines() if line.strip()) or label  # one line
     text = spec.translate(_TYPED).strip()
     _refuse_octave_expressions(text, label)
     text = _CONTINUATION.sub(" ", text)  # Octave's "..." joins a row's lines
     nested = _json_list(text)
-    if nested is not None and not any(isinstance(r, list) for r in nested) and octave_rows(text):
-        nested = None  # "[1, 2,\n3, 4]": JSON's flat list too, but a line break ends an Octave row
+    if typed and nested is not None and not any(isinstance(r, list) for r in nested) and octave_rows(text):
+        nested = None  # "[1, 2,\n3, 4]" typed: JSON's flat list too, but a line break ends an Octave row
     if nested is not None:
         if not nested:
             raise InputError(f"{label}: the literal is empty")
@@ -110,7 +111,7 @@ def parse_literal(spec: str, label: str, exact: bool = False) -> tuple[list[list
 
 
 # Octave's line continuation: "..." and the rest of its line (a comment there is Octave's too)
-_CONTINUATION = re.compile(r"\.\.\.[^\n]*(?:\n|$)")
+_CONTINUATION = re.compile(r"\.\.\.[^\n]*\n")  # at a line's end only: "1, 2, ..., 10" is no row of three
 # an Octave expression around a bracketed literal: "[1 2 3]'", "[1 2]*2", "[1 2; 3 4] + 1"
 _AFTER_BRACKET = re.compile(r"\[[^\[\]]*\]\s*(\.?'|[-+*/^\\].*)", re.S)
 
@@ -124,9 +125,9 @@ def _refuse_octave_expressions(text: str, label: str) -> None:
 
 
 def octave_rows(text: str) -> bool:
-    """Whether a flat bracketed list is a matrix typed over several lines ("[1, 2,\n3, 4]": a line break
-    ends a row, as in Octave): several lines hold cells and one of them several. JSON tools write a vector
-    on one line, or an element a line (jq, json.dumps with indent), which stay a vector."""
+    """Whether a flat bracketed list typed as an operand is a matrix over several lines ("[1, 2,\n3, 4]": a
+    line break ends a row, as in Octave): several lines hold cells and one of them several. An element a
+    line (as jq and json.dumps(indent=…) write a vector) stays a vector; JSON files are JSON's."""
     if "\n" not in text.strip():
         return False
     filled, several, start = 0, False, 0
@@ -182,7 +183,7 @@ def json_floats(text: str):
         arr = np.array(value, dtype=np.float64)
     except (ValueError, TypeError, RecursionError):  # not JSON, ragged, an object: parse_literal says what
         return None
-    if arr.ndim not in (1, 2) or arr.size == 0 or (arr.ndim == 1 and octave_rows(text)):
+    if arr.ndim not in (1, 2) or arr.size == 0:
         return None
     if np.isinf(arr).any() and "inf" not in text.lower():  # 1e400: parse_literal's rules for the out of range
         return None

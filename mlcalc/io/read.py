@@ -127,7 +127,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
     if literal.looks_like_literal(spec) or literal.meant_as_literal(spec):
         if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
             label = f"the literal {label[:40]!r}… ({len(label)} characters)"
-        return _read_literal(spec, opts, label)
+        return _read_literal(spec, opts, label, typed=True)
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
     if _OCTAVE_MAKERS.fullmatch(spec.strip()):
@@ -184,7 +184,7 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
 def _read_text_file(path: str, opts: ReadOptions) -> Operand:
     from mlcalc.io import csvfast
 
-    if not opts.exact and csvfast.should_use(path) and not _wide_text(path):
+    if not opts.exact and csvfast.should_use(path) and not _wide_text_or_npy(path):
         values, names = csvfast.read(path, path, opts.delimiter)
 
         def line_of_row(row: int) -> int | None:  # on demand (an error message): the file read again, a line at a time
@@ -207,10 +207,12 @@ def _wide_encoding(data: bytes) -> str | None:
     return next((encoding for mark, encoding in _WIDE_ENCODINGS if data.startswith(mark)), None)
 
 
-def _wide_text(path: str) -> bool:
-    """Whether a file is UTF-16 or UTF-32 text (read by csvparse: the parallel reader takes bytes as UTF-8)."""
+def _wide_text_or_npy(path: str) -> bool:
+    """Whether a text-named file is UTF-16 or UTF-32 text or NPY bytes (for _from_bytes: the parallel
+    reader takes bytes as UTF-8 text)."""
     with open(path, "rb") as f:
-        return _wide_encoding(f.read(4)) is not None
+        head = f.read(len(npyfile.MAGIC))
+    return _wide_encoding(head) is not None or head == npyfile.MAGIC
 
 
 # bytes that no text file holds (control characters other than tab, line ends and form feed)
@@ -427,18 +429,19 @@ def _spill_file():
 _JSON_FAST_FROM = 1 << 16
 
 
-def _read_literal(spec: str, opts: ReadOptions, label: str) -> Operand:
-    if not opts.exact and len(spec) >= _JSON_FAST_FROM:
+def _read_literal(spec: str, opts: ReadOptions, label: str, typed: bool = False) -> Operand:
+    """A literal's values; typed: it was typed as the operand (not a file's or standard input's text)."""
+    if not opts.exact and len(spec) >= _JSON_FAST_FROM and not (typed and literal.octave_rows(spec)):
         arr = literal.json_floats(spec)
         if arr is not None:
             return _typed(Operand(arr, label), opts)
-    rows, one_dimensional = literal.parse_literal(spec, label, opts.exact)
+    rows, one_dimensional = literal.parse_literal(spec, label, opts.exact, typed)
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:
         arr = arr.reshape(-1)
     reparse = None
     if not opts.exact and arr.size <= TYPED_UP_TO:
-        reparse = lambda: literal.parse_literal(spec, label, True)[0]  # noqa: E731
+        reparse = lambda: literal.parse_literal(spec, label, True, typed)[0]  # noqa: E731
     return _typed(Operand(arr, label, None, rows if opts.exact else None, reparse), opts)
 
 

@@ -121,7 +121,7 @@ def numbered_header_note(values: np.ndarray, names: list[str] | None) -> str | N
     """A warning when a table without a header starts with the row 0, 1, 2, …: the names pandas gives the
     columns of a DataFrame made from an array, which `to_csv` writes as its header. A first row of
     numbers is data (CLI.md), as NumPy reads it; pandas' read_csv takes it as the header."""
-    if names or values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 2:
+    if names or values.ndim != 2 or values.shape[0] < 2 or values.shape[1] < 3:  # 0, 1 is also data's x = 0, y = 1
         return None
     if not np.array_equal(values[0], np.arange(values.shape[1])):
         return None

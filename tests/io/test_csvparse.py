@@ -306,7 +306,26 @@ def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, csv
     path.write_text("x,flag,y\n1,True,2\n2,FALSE,3\n3,true,4\n")
     op = read.read_operand(str(path))
     assert op.names == ["x", "flag", "y"] and op.values.tolist() == [[1, 1, 2], [2, 0, 3], [3, 1, 4]]
-    assert parse_text("true false\n1 2\n", "a.txt").names is None  # a first row of booleans is data
-    assert parse_text("1,True\n", "a.csv", exact=True).rows[0][1] == 1
+    # a first row of booleans is a header: pandas' get_dummies names its columns False and True
+    assert parse_text("False,True\n1,0\n0,1\n", "a.csv").names == ["False", "True"]
+    assert parse_text(",False,True\n0,1,0\n1,0,1\n", "a.csv").names == ["", "False", "True"]
+    assert parse_text("x,f\n1,True\n", "a.csv", exact=True).rows[0][1] == 1
     with pytest.raises(InputError, match="'truex' is not a number"):
         parse_text("x,y\n1,truex\n", "a.csv")
+
+
+@pytest.mark.parametrize("text,names,rows", [
+    # an indented header (a tab before it, none before the rows) stays two names, with --delimiter or not
+    ("\tx\ty\n1\t2\n3\t4\n", ["x", "y"], [[1, 2], [3, 4]]),
+    # a header whose first name starts with '%' is no Octave comment
+    ("%fat,protein,price\n10,2,3\n12,3,4.1\n", ["%fat", "protein", "price"], [[10, 2, 3], [12, 3, 4.1]]),
+    # Excel's "sep=" with a tab, which stripping leaves as "sep="
+    ("sep=\t\n1\t2\n3\t4\n", None, [[1, 2], [3, 4]]),
+])
+def test_rules_of_first_lines_that_must_not_misfire(tmp_path, csv_reader, text, names, rows):
+    from mlcalc.io import read
+    path = tmp_path / "a.txt"
+    path.write_bytes(text.encode())
+    for delimiter in (None, "\t") if text.startswith("\t") else (None,):
+        op = read.read_operand(str(path), read.ReadOptions(delimiter=delimiter))
+        assert op.names == names and op.values.tolist() == rows

@@ -178,11 +178,22 @@ def test_json_vectors_an_element_a_line_stay_vectors(text):
     assert literal.json_floats(text).ndim == 1
 
 
-def test_a_multi_line_octave_matrix_in_a_file_is_not_a_json_vector(tmp_path):
-    path = tmp_path / "m.txt"
-    path.write_text("[1, 2,\n3, 4]\n")
-    r = run_cli("matmul", str(path), str(path), "-f", "json")
+def test_json_in_a_file_stays_json_where_a_typed_literal_is_octave_rows(tmp_path):
+    # a file or standard input holding JSON is JSON's: prettier, pprint(compact=True) and np.array2string
+    # wrap a vector several numbers a line; typed as an operand, the same text is Octave's rows
+    path = tmp_path / "v.json"
+    path.write_text("[\n  1, 2, 3,\n  4, 5, 6\n]\n")
+    r = run_cli("dot", str(path), "1 1 1 1 1 1")
+    assert r.code == 0 and float(r.stdout) == 21
+    assert json.loads(run_cli("transpose", "-", "-f", "json", stdin=path.read_text()).stdout) == [[1], [2], [3], [4], [5], [6]]
+    r = run_cli("matmul", "[1, 2,\n3, 4]", "[1, 2,\n3, 4]", "-f", "json")
     assert r.code == 0 and json.loads(r.stdout) == [[7, 10], [15, 22]]
+
+
+@pytest.mark.parametrize("spec", ["1, 2, 3, ..., 10", "1 2 3 ... 9 10", "[0.0e+00 1.0e+00 ... 1.9e+03]"])
+def test_an_ellipsis_inside_a_line_is_no_continuation(spec):
+    # only "..." at a line's end continues a row: NumPy's summaries and "1, ..., 10" read as [1, 2, 3]
+    assert_one_error_line(run_cli("transpose", spec), "'...' is not a number")
 
 
 @pytest.mark.parametrize("spec,message", [

@@ -523,3 +523,13 @@ def test_an_npz_without_a_member_lists_its_arrays_and_a_missing_one_is_no_such_f
                           "m.npz: an NPZ archive needs a member name: ", "m.npz:NAME (it has: W, b)")
     # a name that is no file said "needs a member name" as if the archive were there
     assert_one_error_line(run_cli("transpose", str(tmp_path / "gone.npz")), "gone.npz: no such file")
+
+
+def test_a_big_npy_named_csv_reads_as_npy_on_the_parallel_path(tmp_path, monkeypatch):
+    # from the parallel reader's size on, NPY bytes in a .csv were "binary data …, neither text nor NPY"
+    monkeypatch.setattr(csvfast, "THRESHOLD", 0)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 0)
+    a = np.arange(12.0).reshape(3, 4)
+    np.save(tmp_path / "a.npy", a)
+    os.rename(tmp_path / "a.npy", tmp_path / "a.csv")
+    assert values(run_cli("transpose", str(tmp_path / "a.csv"), "-f", "json")) == a.T.tolist()

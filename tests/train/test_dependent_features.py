@@ -118,6 +118,9 @@ def test_a_first_row_of_column_numbers_is_named(tmp_path):
         "header=False"]
     for header in ("1,2,3", "x,y,z"):
         assert warnings(run_cli("train-linreg", table(tmp_path, header, rows), "--method", "normal", "-f", "json")) == []
+    # two columns starting at x = 0, y = 1 are as likely data as pandas' names: no warning
+    two = table(tmp_path, "0,1", np.column_stack([np.arange(1.0, 9.0), 2 * np.arange(1.0, 9.0) + 1 + np.sin(X)]))
+    assert warnings(run_cli("train-linreg", two, "--method", "normal", "-f", "json")) == []
 
 
 def test_an_unknown_target_in_a_headerless_file_says_why_a_comment_is_no_header(tmp_path):
