@@ -351,13 +351,15 @@ def penalty(theta, cfg: Config) -> float:
 
 def unconverged(final: float, best: float, start: float, zero: float = 0.0) -> tuple[float, float] | None:
     """(final, best) objectives when training stopped short of the optimum (the normal equations' θ):
-    more than 1 % above it, more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ), and
-    more than 1e-8 of the loss at θ = 0 (`zero`, the mean square of y: where y is constant, the optimum and
-    the intercept alone are both 0, and a loss of 5e-8 against y = 5 was "did not converge").
+    more than 1 % above it, and more than 0.1 % of the way to it from the intercept alone (w = 0, b = ȳ).
+    Where the intercept alone is the optimum (a constant y: both 0), also more than 1e-8 of the loss at
+    θ = 0 (`zero`, the mean square of y): a loss of 5e-8 against y = 5 was "did not converge". (Not
+    otherwise: y far from 0, as temperatures in kelvin, would hide real shortfalls.)
     None when close enough.
     With --l1 the optimum is coordinate descent's (see optimum)."""
     gap = final - best
-    return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best), 1e-8 * zero) else None
+    floor = 1e-8 * zero if start <= best else 0.0
+    return (final, best) if gap > max(0.01 * best, 1e-3 * (start - best), floor) else None
 
 
 def optimum(closed_form: Callable[[int], np.ndarray], features: int, cfg: Config) -> np.ndarray | None:

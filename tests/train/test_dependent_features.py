@@ -214,3 +214,10 @@ def test_a_constant_target_reached_to_rounding_is_no_shortfall(tmp_path, blocks)
     r = run_cli("train-linreg", str(tmp_path / "c.npy"), *args, "-f", "json")
     assert warnings(r) == []
     assert json.loads(r.stdout)["loss"] < 1e-6
+
+
+def test_the_constant_target_floor_leaves_targets_far_from_zero_alone():
+    # y in kelvin (≈ 293): 1e-8 of its mean square (8.6e-4) hid a loss of 7.5e-4 against 9.6e-5 at the optimum
+    assert linreg.unconverged(7.5e-4, 9.6e-5, 0.33, 86000.0) == (7.5e-4, 9.6e-5)
+    assert linreg.unconverged(4.9e-8, 0.0, 0.0, 25.0) is None  # y = 5 throughout: reached to rounding
+    assert linreg.unconverged(1e-6, 0.0, 0.0, 25.0) == (1e-6, 0.0)
