@@ -417,22 +417,48 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
 
 
 def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
-    """Closed form on centred data, b = ȳ − x̄·w (without an intercept, on the raw data). Without l1, w is
-    the least-squares solution of [Xc/√n; √l2·I]·w ≈ [yc/√n; 0] (LAPACK's SVD solver, as NumPy's lstsq and
-    scikit-learn's LinearRegression): the normal equations (XcᵀXc/n + l2·I)·w = Xcᵀyc/n square X's
-    condition number, and b = a + 1e-5·noise left w right to 5 digits. The minimum-norm solution where
-    the features are dependent. With l1, coordinate descent on the moments (normal_from_moments)."""
+    """Closed form on centred data, b = ȳ − x̄·w (without an intercept, on the raw data): the w of
+    (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, solved with one step of refinement (_least_squares). With l1,
+    coordinate descent on the moments (normal_from_moments)."""
     n, p = x.shape
     if cfg.l1 > 0:
         xm, ym = x.mean(axis=0), y.mean()
         xc, yc = x - xm, y - ym
         return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
     xm, ym = (x.mean(axis=0), y.mean()) if cfg.intercept else (np.zeros(p), 0.0)
-    a, b = (x - xm) / math.sqrt(n), (y - ym) / math.sqrt(n)
-    if cfg.l2 > 0:
-        a, b = np.vstack([a, math.sqrt(cfg.l2) * np.eye(p)]), np.append(b, np.zeros(p))
-    w = np.linalg.lstsq(a, b, rcond=None)[0]
+    w = _least_squares(x - xm, y - ym, n * cfg.l2)
     return np.append(w, ym - xm @ w)
+
+
+def _least_squares(xc, yc, penalty: float) -> np.ndarray:
+    """w minimising ‖xc·w − yc‖² + penalty·‖w‖². The normal equations on the columns scaled to norm 1
+    (scales 1 and 1e9 made cond(XᵀX) 1e16 and sent the fit to a solver that cut the small column's
+    coefficient to 0), by Cholesky, then one step of iterative refinement on the residual of the data
+    itself (the corrected semi-normal equations): the normal equations square X's condition number, and
+    b = a + 1e-5·noise left w right to 5 digits, 10 after the step, as NumPy's lstsq, at the cost of two
+    products with X rather than an SVD of it (13 times the time at 400,000×100). Where the scaled system
+    is singular or near it (dependent columns), NumPy's lstsq on the scaled columns: its minimum-norm w."""
+    n, p = xc.shape
+    norms = np.linalg.norm(xc, axis=0)
+    norms[norms == 0] = 1.0  # an all-zero column: its coefficient is 0 either way
+    gram = (xc.T @ xc) / np.outer(norms, norms)
+    gram[np.diag_indices(p)] += penalty / (norms * norms)
+    rhs = (xc.T @ yc) / norms
+    try:
+        if np.linalg.cond(gram) > 1e12:
+            raise np.linalg.LinAlgError
+        lower = np.linalg.cholesky(gram)
+    except np.linalg.LinAlgError:
+        a = np.vstack([xc / norms, np.diag(math.sqrt(penalty) / norms)]) if penalty > 0 else xc / norms
+        b = np.append(yc, np.zeros(p)) if penalty > 0 else yc
+        return np.linalg.lstsq(a, b, rcond=None)[0] / norms
+
+    def solve(r):
+        return np.linalg.solve(lower.T, np.linalg.solve(lower, r))
+    v = solve(rhs)
+    w = v / norms
+    correction = (xc.T @ (yc - xc @ w)) / norms - penalty / norms * w  # the gradient left at w, scaled
+    return (v + solve(correction)) / norms
 
 
 def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
