@@ -404,10 +404,12 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
         g = g.reshape(pred.shape)
         if tracer is not None:
             diff = pred.astype(np.float64) - target
-            tracer.step("Differences", "eᵢ = predᵢ − targetᵢ", result=diff)
+            shown = (lambda a: a.reshape(rows)) if pred.ndim > 2 else (lambda a: a)  # an N-D array as its rows
+            tracer.step("Differences", "eᵢ = predᵢ − targetᵢ", result=shown(diff),
+                        note=f"PRED is {shape_text(pred.shape)}, shown as rows" if pred.ndim > 2 else "")
             tracer.step("Mean of the squares", f"L = (1/N)·Σ eᵢ²,  N = {diff.size}", result=float(np.mean(diff ** 2)))
             if grad:
-                tracer.step("Gradient", "∂L/∂predᵢ = 2·eᵢ / N", result=g)
+                tracer.step("Gradient", "∂L/∂predᵢ = 2·eᵢ / N", result=shown(g))
                 t64 = target.astype(np.float64)
                 _trace_gradient_check(tracer, lambda p: float(np.mean((p - t64) ** 2)), pred, g, "mse")
     elif fn == "cross-entropy":
@@ -445,7 +447,7 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
         if tracer is not None:
             over = "elements" if fn == "mse" else "rows"
             tracer.step("Sum instead of mean (--reduction sum)", f"L_sum = {count}·L  ({count} {over})",
-                        result=value, **({"grad": g} if grad else {}))
+                        result=value, **({"grad": g.reshape(-1, g.shape[-1]) if g.ndim > 2 else g} if grad else {}))
     return {"loss": value, "grad": g} if grad else value
 
 

@@ -285,3 +285,19 @@ def test_nn_commands_take_pytorch_layouts_as_npy(tmp_path):
     np.save(m4, np.ones((1, 1, 3, 3)))
     assert_one_error_line(run_cli("attention", "1 0; 0 1; 1 1", "1 0; 0 1; 1 1", "1 2; 3 4; 5 6", "--mask", str(m4)),
                           "m4.npy: 4-D array, this operand takes at most 2-D")
+
+
+def test_traces_of_nd_operands_show_rows(tmp_path):
+    # --trace loss of (2, 3, 4) arrays was "internal error: too many values to unpack" (a 3-D step value)
+    rng = np.random.default_rng(5)
+    np.save(tmp_path / "p.npy", rng.standard_normal((2, 3, 4)))
+    np.save(tmp_path / "t.npy", rng.standard_normal((2, 3, 4)))
+    for extra in ([], ["--reduction", "sum"]):
+        r = run_cli("--trace", "loss", str(tmp_path / "p.npy"), str(tmp_path / "t.npy"), "--fn", "mse", "--grad",
+                    *extra, "-o", str(tmp_path / "l.npz"))
+        assert r.code == 0, r.stderr
+        assert "(PRED is (2, 3, 4), shown as rows)" in r.stderr
+    for args in (("activate", str(tmp_path / "p.npy"), "--fn", "softmax"),
+                 ("forward", str(tmp_path / "p.npy"), "-W", "1 0 0 0; 0 1 0 0")):
+        r = run_cli("--trace", *args, "-o", str(tmp_path / "o.npy"))
+        assert r.code == 0, r.stderr
