@@ -197,12 +197,24 @@ def _parse(mm, buf, data_start: int, delim_byte: int, ncols: int):
         if fbn.max() <= cap:
             break
         cap = int(fbn.max())  # more odd cells than room: run again with room for every one
+    # the cells the kernel left to csvparse, read once per distinct text (a column of pandas' True/False
+    # is millions of them: one at a time through NumPy scalars it was slower than csvparse on the whole file)
+    known: dict[bytes, float] = {}
     for c in range(len(starts)):
-        for row, col, s, e in fb[c, : fbn[c]]:
-            try:
-                out[row, col] = csvparse.to_number(bytes(buf[s:e]).decode("ascii"))
-            except (ValueError, ZeroDivisionError, UnicodeDecodeError):
-                return None
+        cells = fb[c, : fbn[c]]
+        values = []
+        for s, e in cells[:, 2:].tolist():
+            text = buf[s:e].tobytes()
+            value = known.get(text)
+            if value is None:
+                try:
+                    value = csvparse.to_number(text.decode("ascii"))
+                except (ValueError, ZeroDivisionError, UnicodeDecodeError):
+                    return None
+                if len(known) < 65536:
+                    known[text] = value
+            values.append(value)
+        out[cells[:, 0], cells[:, 1]] = values
     total = int(nrows.sum())
     if total == 0:
         return None  # only comments after the header: csvparse's error
