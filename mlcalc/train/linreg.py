@@ -431,34 +431,24 @@ def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
 
 
 def _least_squares(xc, yc, penalty: float) -> np.ndarray:
-    """w minimising ‖xc·w − yc‖² + penalty·‖w‖². The normal equations on the columns scaled to norm 1
-    (scales 1 and 1e9 made cond(XᵀX) 1e16 and sent the fit to a solver that cut the small column's
-    coefficient to 0), by Cholesky, then one step of iterative refinement on the residual of the data
-    itself (the corrected semi-normal equations): the normal equations square X's condition number, and
-    b = a + 1e-5·noise left w right to 5 digits, 10 after the step, as NumPy's lstsq, at the cost of two
-    products with X rather than an SVD of it (13 times the time at 400,000×100). Where the scaled system
-    is singular or near it (dependent columns), NumPy's lstsq on the scaled columns: its minimum-norm w."""
-    n, p = xc.shape
-    norms = np.linalg.norm(xc, axis=0)
-    norms[norms == 0] = 1.0  # an all-zero column: its coefficient is 0 either way
-    gram = (xc.T @ xc) / np.outer(norms, norms)
-    gram[np.diag_indices(p)] += penalty / (norms * norms)
-    rhs = (xc.T @ yc) / norms
-    try:
-        if np.linalg.cond(gram) > 1e12:
-            raise np.linalg.LinAlgError
-        lower = np.linalg.cholesky(gram)
-    except np.linalg.LinAlgError:
+    """w minimising ‖xc·w − yc‖² + penalty·‖w‖²: the normal equations by scaled Cholesky (_spd_solver), then
+    one step of iterative refinement on the residual of the data itself (the corrected semi-normal
+    equations). The normal equations square X's condition number: b = a + 1e-5·noise left w right to 5
+    digits, 10 after the step, as NumPy's lstsq, for two products with X rather than an SVD of it (13
+    times the time at 400,000×100). Where they are singular or near it (dependent columns), NumPy's lstsq on
+    the columns scaled to norm 1: its minimum-norm w in those units."""
+    p = xc.shape[1]
+    normal = xc.T @ xc
+    normal[np.diag_indices(p)] += penalty
+    solve = _spd_solver(normal)
+    if solve is None:
+        norms = np.linalg.norm(xc, axis=0)
+        norms[norms == 0] = 1.0  # an all-zero column: its coefficient is 0 either way
         a = np.vstack([xc / norms, np.diag(math.sqrt(penalty) / norms)]) if penalty > 0 else xc / norms
         b = np.append(yc, np.zeros(p)) if penalty > 0 else yc
         return np.linalg.lstsq(a, b, rcond=None)[0] / norms
-
-    def solve(r):
-        return np.linalg.solve(lower.T, np.linalg.solve(lower, r))
-    v = solve(rhs)
-    w = v / norms
-    correction = (xc.T @ (yc - xc @ w)) / norms - penalty / norms * w  # the gradient left at w, scaled
-    return (v + solve(correction)) / norms
+    w = solve(xc.T @ yc)
+    return w + solve(xc.T @ (yc - xc @ w) - penalty * w)  # the gradient left at w, solved for its step
 
 
 def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
@@ -472,16 +462,16 @@ def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE
     if cfg.l1 > 0:
         w = _coordinate_descent(gram, rhs, cfg.l1, cfg.l2, sweeps)
     else:
-        w = _solve_spd(gram + cfg.l2 * np.eye(p), rhs)
-        if w is None:  # singular or badly conditioned XᵀX: the minimum-norm least-squares solution
-            w = np.linalg.lstsq(gram + cfg.l2 * np.eye(p), rhs, rcond=None)[0]
+        solve = _spd_solver(gram + cfg.l2 * np.eye(p))
+        # singular or badly conditioned XᵀX: the minimum-norm least-squares solution
+        w = solve(rhs) if solve is not None else np.linalg.lstsq(gram + cfg.l2 * np.eye(p), rhs, rcond=None)[0]
     return np.append(w, ym - xm @ w)
 
 
-def _solve_spd(a, rhs) -> np.ndarray | None:
-    """Cholesky solve of a symmetric positive-definite system; None when it is singular or near it. Judged
-    and solved on the system scaled to a unit diagonal (the features' correlations): columns of scales 1
-    and 1e8 made cond(a) 1e16 and sent a well-determined fit to lstsq, which cut the small column's
+def _spd_solver(a) -> Callable[[np.ndarray], np.ndarray] | None:
+    """rhs ↦ a⁻¹·rhs by Cholesky for a symmetric positive-definite a; None where it is singular or near it.
+    Judged and solved on a scaled to a unit diagonal (the features' correlations): columns of scales 1 and
+    1e8 made cond(a) 1e16 and sent a well-determined fit to lstsq, which cut the small column's
     coefficient to 0 (R² 0.46 where the fit has 0.99)."""
     d = np.sqrt(np.diag(a))
     d = np.where(d > 0, d, 1.0)  # an all-zero column: its coefficient is 0 either way
@@ -492,7 +482,7 @@ def _solve_spd(a, rhs) -> np.ndarray | None:
         lower = np.linalg.cholesky(scaled)
     except np.linalg.LinAlgError:
         return None
-    return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs / d)) / d
+    return lambda rhs: np.linalg.solve(lower.T, np.linalg.solve(lower, rhs / d)) / d
 
 
 def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = COORDINATE_SWEEPS, tol: float = 1e-12) -> np.ndarray:
