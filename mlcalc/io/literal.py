@@ -59,7 +59,7 @@ def parse_literal(spec: str, label: str, exact: bool = False, typed: bool = True
         nested = None  # "[1, 2,\n3, 4]" typed: JSON's flat list too, but a line break ends an Octave row
     if nested is not None:
         if not nested:
-            raise InputError(f"{label}: the literal is empty")
+            raise InputError(f"{label}: {'the literal is empty' if typed else 'an empty list: no values'}")
         one_dimensional = not any(isinstance(r, list) for r in nested)
         if one_dimensional:
             nested = [nested]
@@ -85,11 +85,11 @@ def parse_literal(spec: str, label: str, exact: bool = False, typed: bool = True
         one_dimensional = len(rows) == 1 and not rows_given
         cells = [_row_cells(row, i, label) for i, row in enumerate(rows, start=1)]
         if not cells:  # ";" or "[;]"
-            raise InputError(f"{label}: the literal is empty")
+            raise InputError(f"{label}: {'the literal is empty' if typed else 'an empty list: no values'}")
     width = len(cells[0])
     for i, row in enumerate(cells, start=1):
         if not row:
-            raise InputError(f"{label}: row {i} of the literal is empty")
+            raise InputError(f"{label}: row {i} of the {'literal' if typed else 'matrix'} is empty")
         if len(row) != width:
             # the rows' lengths named for both spellings, [[1,2],[3]] and "1 2; 3"
             raise InputError(f"{label}: row {i} has {len(row)} value{'' if len(row) == 1 else 's'}, row 1 has {width} "

@@ -214,3 +214,11 @@ def test_octave_expressions_say_what_to_run_instead(spec, message):
 def test_solve_refusals_point_at_least_squares(args, exact):
     assert_one_error_line(run_cli("solve", *args, *exact),
                           "(for least squares, as Octave's A\\b: mlcalc pinv A, then matmul by b)")
+
+
+def test_an_empty_json_list_in_a_file_is_no_literal(tmp_path):
+    # "[]" in a file or on standard input said "the literal is empty"
+    (tmp_path / "e.json").write_text("[]\n")
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "e.json")), "e.json: an empty list: no values")
+    assert_one_error_line(run_cli("transpose", "-", stdin="[[]]"), "standard input: row 1 of the matrix is empty")
+    assert_one_error_line(run_cli("transpose", "[]"), "[]: the literal is empty")
