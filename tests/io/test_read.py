@@ -55,7 +55,7 @@ def test_empty_cells_in_literals_are_errors_never_skipped(spec, message):
         read_operand(spec)
 
 
-@pytest.mark.parametrize("text,message", [("[]", "the literal is empty"), ("[[]]", "row 1 of the literal is empty"),
+@pytest.mark.parametrize("text,message", [("[]", "an empty list: no values"), ("[[]]", "row 1 of the matrix is empty"),
                                           ("[1,,2]", "column 2: an empty cell")])
 def test_empty_json_on_stdin(monkeypatch, text, message):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
