@@ -119,7 +119,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
             start = (syy if cfg.intercept else syy + ym * ym) / (sy * sy)
             shortfall = linreg.unconverged(history[-1] + linreg.penalty(theta, cfg),
                                            _mse(table, best, mu, sigma, my, sy) + linreg.penalty(best, cfg),
-                                           start, (syy + (ym - my) ** 2) / (sy * sy))
+                                           start, (syy + ym * ym) / (sy * sy))  # y's mean square, scaled
     coef, intercept = linreg.to_original_units(theta, mu, sigma, my, sy)
     sse, sst = 0.0, 0.0
     for x, y in table:

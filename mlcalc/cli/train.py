@@ -104,9 +104,11 @@ def train_linreg(
         else:
             op = read_operand(data)
             prepared = linreg.prepare(op.values, op.names, target)
-            for note in (linreg.index_column_note(op.values, op.names), linreg.numbered_header_note(op.values, op.names)):
-                if note:
-                    warn(note)
+            notes = [linreg.index_column_note(op.values, op.names)]
+            if op.line_of_row is not None:  # a text file's first row (an NPY or a literal has no header to lose)
+                notes.append(linreg.numbered_header_note(op.values, op.names))
+            for note in filter(None, notes):
+                warn(note)
             result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
                                 on_note=warn)
             target_column = prepared.target_column

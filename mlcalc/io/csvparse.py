@@ -311,7 +311,8 @@ def formatted_number(cell: str) -> bool:
     """Whether a cell is a number formatted for people ("1,5", "1,234.5") or, split at the commas of a
     decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2")."""
     cell = _unquote(cell)
-    return any(pattern.fullmatch(cell) for pattern in (_DECIMAL_COMMA, _JOINED, _THOUSANDS, _POINTS_AND_COMMA))
+    return any(pattern.fullmatch(cell)
+               for pattern in (_DECIMAL_COMMA, _JOINED, _THOUSANDS, _POINTS_AND_COMMA, _SPACED_THOUSANDS))
 
 
 def empty_cell(line: str, delimiter: str | None, last: bool) -> str:

@@ -233,12 +233,20 @@ def check_constant(mu, sigma, n: int, features, standardize: bool, center: bool 
 DEPENDENT_BELOW = 1e-12
 
 
-def centred_moments(x: np.ndarray, rows: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
-    """(x̄, XcᵀXc/n) of the columns, centred a block of rows at a time (no n×p copy)."""
-    xm = x.mean(axis=0)
+def column_scales(x: np.ndarray) -> np.ndarray:
+    """Each column's largest magnitude rounded up to a power of two (1 for a column of zeros): dividing by it
+    is exact and brings every column near 1, so that products of columns of 1e160 do not overflow, nor of
+    1e-170 underflow (the Gram matrix had inf or 0 there, and the fit coefficients of 0)."""
+    top = np.maximum(x.max(axis=0), -x.min(axis=0)) if len(x) else np.zeros(x.shape[1])
+    return np.where(top > 0, np.exp2(np.ceil(np.log2(np.where(top > 0, top, 1.0)))), 1.0)
+
+
+def centred_moments(x: np.ndarray, scale=1.0, rows: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """(x̄, XcᵀXc/n) of the columns divided by `scale`, centred a block of rows at a time (no n×p copy)."""
+    xm = x.mean(axis=0) / scale
     gram = np.zeros((x.shape[1], x.shape[1]))
     for start in range(0, x.shape[0], rows):
-        c = x[start:start + rows] - xm
+        c = x[start:start + rows] / scale - xm
         gram += c.T @ c
     return xm, gram / x.shape[0]
 
@@ -249,8 +257,8 @@ def dependence_note(gram, xm, n: int, features, cfg: Config) -> str | None:
     comes out depends on the method and its start (the normal equation gives the minimum-norm one). None
     with a penalty (--l2 makes the fit unique) or when they are independent. gram: XcᵀXc/n, as
     normal_from_moments takes it."""
-    if cfg.l1 or cfg.l2:
-        return None
+    if cfg.l1 or cfg.l2 or not (np.isfinite(gram).all() and np.isfinite(xm).all()):
+        return None  # (moments beyond float64: the fit's own error says what is wrong)
     p = len(xm)
     if n < p + cfg.intercept:  # fewer equations than unknowns: dependent whatever the data
         unknowns = f"{p} feature{'s' * (p > 1)}" + (" and an intercept" if cfg.intercept else "")
@@ -296,7 +304,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     if on_note is not None:
-        xm, gram = centred_moments(x)
+        xm, gram = centred_moments(x, column_scales(x))
         if note := dependence_note(gram, xm, len(x), data.features, cfg):
             on_note(note)
     rng = np.random.default_rng(cfg.seed)
@@ -328,7 +336,8 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         if best is not None:
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
             start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
-            shortfall = unconverged(objective(theta), objective(best), objective(start), float(np.mean(ys * ys)))
+            zero = float(np.mean(np.square(y))) / (sy * sy)  # y's mean square, in the units the objective is in
+            shortfall = unconverged(objective(theta), objective(best), objective(start), zero)
     coef, intercept = to_original_units(theta, mu, sigma, my, sy)
     pred = x @ coef + intercept
     result = {"coef": coef, "intercept": intercept, "features": data.features, "target": data.target,
@@ -418,37 +427,48 @@ def to_original_units(theta, mu, sigma, my, sy) -> tuple[np.ndarray, float]:
 
 def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
     """Closed form on centred data, b = ȳ − x̄·w (without an intercept, on the raw data): the w of
-    (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, solved with one step of refinement (_least_squares). With l1,
-    coordinate descent on the moments (normal_from_moments)."""
+    (XcᵀXc/n + l2·I)·w = Xcᵀyc/n, solved on the columns divided by their scales (column_scales) with one
+    step of refinement (_least_squares). A column constant to rounding beside the intercept gets w = 0
+    (scaled up, its rounding noise was fitted with a coefficient of −2.6e8). With l1, coordinate descent on
+    the moments (normal_from_moments)."""
     n, p = x.shape
     if cfg.l1 > 0:
         xm, ym = x.mean(axis=0), y.mean()
         xc, yc = x - xm, y - ym
         return normal_from_moments(xc.T @ xc / n, xc.T @ yc / n, xm, ym, cfg, sweeps)
+    scale = column_scales(x)
     xm, ym = (x.mean(axis=0), y.mean()) if cfg.intercept else (np.zeros(p), 0.0)
-    w = _least_squares(x - xm, y - ym, n * cfg.l2)
+    xc = x - xm
+    xc /= scale
+    free = np.linalg.norm(xc, axis=0) > 0
+    if cfg.intercept:
+        free &= ~constant_columns(xm / scale, np.sqrt(np.einsum("ij,ij->j", xc, xc) / n), n)
+    w = np.zeros(p)
+    if free.any():
+        kept = xc if free.all() else xc[:, free]
+        # w = v/scale: the penalty n·l2·‖w‖² is n·l2/scale² on each v
+        w[free] = _least_squares(kept, y - ym, n * cfg.l2 / np.square(scale[free]), scale[free]) / scale[free]
     return np.append(w, ym - xm @ w)
 
 
-def _least_squares(xc, yc, penalty: float) -> np.ndarray:
-    """w minimising ‖xc·w − yc‖² + penalty·‖w‖²: the normal equations by scaled Cholesky (_spd_solver), then
+def _least_squares(xc, yc, penalty, units) -> np.ndarray:
+    """v minimising ‖xc·v − yc‖² + Σ penaltyⱼ·vⱼ²: the normal equations by scaled Cholesky (_spd_solver), then
     one step of iterative refinement on the residual of the data itself (the corrected semi-normal
     equations). The normal equations square X's condition number: b = a + 1e-5·noise left w right to 5
     digits, 10 after the step, as NumPy's lstsq, for two products with X rather than an SVD of it (13
     times the time at 400,000×100). Where they are singular or near it (dependent columns), NumPy's lstsq on
-    the columns scaled to norm 1: its minimum-norm w in those units."""
+    the columns in their own `units` (xc·units): its minimum-norm solution there, as by blocks."""
     p = xc.shape[1]
     normal = xc.T @ xc
     normal[np.diag_indices(p)] += penalty
     solve = _spd_solver(normal)
     if solve is None:
-        norms = np.linalg.norm(xc, axis=0)
-        norms[norms == 0] = 1.0  # an all-zero column: its coefficient is 0 either way
-        a = np.vstack([xc / norms, np.diag(math.sqrt(penalty) / norms)]) if penalty > 0 else xc / norms
-        b = np.append(yc, np.zeros(p)) if penalty > 0 else yc
-        return np.linalg.lstsq(a, b, rcond=None)[0] / norms
-    w = solve(xc.T @ yc)
-    return w + solve(xc.T @ (yc - xc @ w) - penalty * w)  # the gradient left at w, solved for its step
+        raw = xc * units
+        a = np.vstack([raw, np.diag(np.sqrt(penalty) * units)]) if np.any(penalty > 0) else raw
+        b = np.append(yc, np.zeros(p)) if np.any(penalty > 0) else yc
+        return np.linalg.lstsq(a, b, rcond=None)[0] * units
+    v = solve(xc.T @ yc)
+    return v + solve(xc.T @ (yc - xc @ v) - penalty * v)  # the gradient left at v, solved for its step
 
 
 def normal_from_moments(gram, rhs, xm, ym, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:

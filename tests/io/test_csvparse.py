@@ -329,3 +329,9 @@ def test_rules_of_first_lines_that_must_not_misfire(tmp_path, csv_reader, text, 
     for delimiter in (None, "\t") if text.startswith("\t") else (None,):
         op = read.read_operand(str(path), read.ReadOptions(delimiter=delimiter))
         assert op.names == names and op.values.tolist() == rows
+
+
+def test_a_first_row_with_spaced_thousands_is_data():
+    # "1 234.5" on line 1 made a header (the row lost); on line 2 it was named
+    with pytest.raises(InputError, match="line 1, column 1: '1 234.5' is not a number \\(a space between thousands"):
+        parse_text("1 234.5,2\n3,4\n5,6\n", "s.csv")

@@ -221,3 +221,63 @@ def test_the_constant_target_floor_leaves_targets_far_from_zero_alone():
     assert linreg.unconverged(7.5e-4, 9.6e-5, 0.33, 86000.0) == (7.5e-4, 9.6e-5)
     assert linreg.unconverged(4.9e-8, 0.0, 0.0, 25.0) is None  # y = 5 throughout: reached to rounding
     assert linreg.unconverged(1e-6, 0.0, 0.0, 25.0) == (1e-6, 0.0)
+
+
+def test_dependent_features_get_the_raw_minimum_norm_fit_on_both_paths(tmp_path):
+    # in memory the fallback solved on scaled columns: [2.49, 1.24] where lstsq (and blocks) give [0.996, 1.992]
+    a = np.arange(1.0, 9.0)
+    d = np.column_stack([a, 2 * a, 5 * a + np.sin(a)])
+    np.save(tmp_path / "d.npy", d)
+    want = np.linalg.lstsq(np.column_stack([a - a.mean(), 2 * (a - a.mean())]), d[:, 2] - d[:, 2].mean(), rcond=None)[0]
+    for args in ([], ["--memory-limit", "200B"]):
+        r = run_cli("train-linreg", str(tmp_path / "d.npy"), "--method", "normal", *args, "-f", "json")
+        np.testing.assert_allclose(json.loads(r.stdout)["coef"], want, rtol=1e-9)
+
+
+def test_a_constant_to_rounding_column_gets_no_coefficient_from_noise(tmp_path):
+    # 0.001 in every row, centred: ~1e-19 of rounding, scaled up to size 1 and fitted with a coefficient of −2.6e8
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(207)
+    y = 1e6 * (1 + 0.01 * rng.standard_normal(207)) + 2 * a
+    np.save(tmp_path / "c.npy", np.column_stack([a, np.full(207, 0.001), y]))
+    fit = json.loads(run_cli("train-linreg", str(tmp_path / "c.npy"), "--method", "normal", "-f", "json", "-q").stdout)
+    assert fit["coef"][1] == 0
+    want = np.polyfit(a, y, 1)
+    assert fit["coef"][0] == pytest.approx(want[0], rel=1e-9) and fit["intercept"] == pytest.approx(want[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e-170])
+def test_columns_near_float64s_ends_fit_as_least_squares(tmp_path, scale):
+    # XᵀX overflowed (1e160: coefficients 0, R² 0) or underflowed (1e-170: "constant", a false warning)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 2))
+    y = x @ [1, 2] + 0.1 * rng.standard_normal(50)
+    np.save(tmp_path / "h.npy", np.column_stack([x * scale, y]))
+    r = run_cli("train-linreg", str(tmp_path / "h.npy"), "--method", "normal", "-f", "json")
+    assert warnings(r) == []
+    want = np.linalg.lstsq(np.column_stack([x, np.ones(50)]), y, rcond=None)[0]
+    np.testing.assert_allclose(np.array(json.loads(r.stdout)["coef"]) * scale, want[:2], rtol=1e-9)
+
+
+def test_the_dependence_check_leaves_overflowing_data_to_the_fits_own_error(tmp_path):
+    # eigh on NaN moments: "internal error: LinAlgError" where gd said "diverged" and --standardize "too large"
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "e.npy", np.column_stack([rng.standard_normal((20, 3)) * 1e200, rng.standard_normal(20)]))
+    from conftest import assert_one_error_line
+    assert_one_error_line(run_cli("train-linreg", str(tmp_path / "e.npy"), "--method", "gd"), "training diverged")
+    assert_one_error_line(run_cli("train-linreg", str(tmp_path / "e.npy"), "--standardize"), "too large to standardize")
+
+
+def test_a_constant_target_with_standardized_sgd_is_no_shortfall(tmp_path):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "k.npy", np.column_stack([rng.standard_normal((29, 3)), np.full(29, -3.3)]))
+    r = run_cli("train-linreg", str(tmp_path / "k.npy"), "--method", "sgd", "--standardize", "--seed", "1",
+                "--epochs", "200", "-f", "json")
+    assert warnings(r) == []
+
+
+def test_the_pandas_header_warning_is_for_text_files_only(tmp_path):
+    a = np.random.default_rng(0).standard_normal((10, 3))
+    a[0] = [0, 1, 2]
+    np.save(tmp_path / "n.npy", a)
+    assert warnings(run_cli("train-linreg", str(tmp_path / "n.npy"), "--method", "normal", "-f", "json")) == []
