@@ -113,13 +113,14 @@ def parse_literal(spec: str, label: str, exact: bool = False, typed: bool = True
 # Octave's line continuation: "..." and the rest of its line (a comment there is Octave's too)
 _CONTINUATION = re.compile(r"\.\.\.[^\n]*\n")  # at a line's end only: "1, 2, ..., 10" is no row of three
 # an Octave expression around a bracketed literal: "[1 2 3]'", "[1 2]*2", "[1 2; 3 4] + 1"
-_AFTER_BRACKET = re.compile(r"\[[^\[\]]*\]\s*(\.?'|[-+*/^\\].*)", re.S)
+_AFTER_BRACKET = re.compile(r"\[[^\[\]]*\]\s*(\.?'.*|[-+*/^\\].*)", re.S)
 
 
 def _refuse_octave_expressions(text: str, label: str) -> None:
     after = _AFTER_BRACKET.fullmatch(text)
     if after:
-        what = "Octave's transpose (')" if after.group(1).endswith("'") else f"{after.group(1).strip()[:20]!r} after the ']'"
+        what = ("Octave's transpose (')" if after.group(1).lstrip(".").startswith("'")
+                else f"{after.group(1).strip()[:20]!r} after the ']'")
         raise InputError(f"{label}: {what} is not read: a literal holds numbers, and the operations are commands "
                          "(mlcalc transpose, scale, add, matmul …)")
 

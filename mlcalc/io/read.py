@@ -165,10 +165,11 @@ def _read_path(path: str, opts: ReadOptions) -> Operand:
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
     if ext == ".npz":
-        names, held = npyfile.npz_names(path), ""
-        if names is not None:  # what to write after the colon
-            held = f" (it has: {', '.join(names[:12]) + (', …' if len(names) > 12 else '') or 'nothing'})"
-        raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME{held}")
+        names = npyfile.npz_names(path)
+        if names is None:
+            raise InputError(f"{path}: not an NPZ archive (not a ZIP file)")
+        held = ", ".join(names[:12]) + (", …" if len(names) > 12 else "") or "nothing"  # what to write after the colon
+        raise InputError(f"{path}: an NPZ archive needs a member name: {path}:NAME (it has: {held})")
     # no telling extension (a file named `data`, /dev/stdin, <(gen ...) in bash): the content
     # decides, as for standard input: NPY by its magic, else delimited text
     try:

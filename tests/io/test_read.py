@@ -200,6 +200,7 @@ def test_an_ellipsis_inside_a_line_is_no_continuation(spec):
     ("[1 2 3]'", "[1 2 3]': Octave's transpose (') is not read: a literal holds numbers, and the operations are "
                  "commands (mlcalc transpose, scale, add, matmul …)"),
     ("[1 2]*2", "[1 2]*2: '*2' after the ']' is not read"),
+    ("[1 2]'+1", "[1 2]'+1: Octave's transpose (') is not read"),
     ("[1 - 2]", "[1 - 2]: row 1, column 2: a lone '-' (a sign apart from its number? write -2: a literal holds "
                 "numbers, not expressions)"),
     ("eye(3)", "eye(3): no such file, and Octave's functions and ranges are not literals: mlcalc gen"),

@@ -533,3 +533,8 @@ def test_a_big_npy_named_csv_reads_as_npy_on_the_parallel_path(tmp_path, monkeyp
     np.save(tmp_path / "a.npy", a)
     os.rename(tmp_path / "a.npy", tmp_path / "a.csv")
     assert values(run_cli("transpose", str(tmp_path / "a.csv"), "-f", "json")) == a.T.tolist()
+
+
+def test_a_file_named_npz_that_is_no_zip_says_so(tmp_path):
+    (tmp_path / "bad.npz").write_bytes(b"x")
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "bad.npz")), "bad.npz: not an NPZ archive (not a ZIP file)")
