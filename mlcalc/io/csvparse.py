@@ -262,6 +262,9 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
     if not any(c and not is_number(c) for c in cells):
         if _quoted_over_unquoted(line, delimiter, rows):
             return cells  # R's write.csv quotes its names and never its numbers: "2019","2020" over 1.5,2.5
+        if len(cells) > 2 and not cells[0] and cells[1:] == [str(j) for j in range(len(cells) - 1)]:
+            raise InputError(f"{source} line {number}, column 1: an empty cell (pandas' header of its index and "
+                             "columns numbered 0, 1, …? write it with index=False and header=False, or name the columns)")
         return None
     if all(is_number(c) or formatted_number(c) for c in cells if c):
         # numbers formatted for people ("1,234.5"; "1,5;2,5" split at its commas): data, whose error says why

@@ -335,3 +335,14 @@ def test_a_first_row_with_spaced_thousands_is_data():
     # "1 234.5" on line 1 made a header (the row lost); on line 2 it was named
     with pytest.raises(InputError, match="line 1, column 1: '1 234.5' is not a number \\(a space between thousands"):
         parse_text("1 234.5,2\n3,4\n5,6\n", "s.csv")
+
+
+@pytest.mark.parametrize("text", [",0,1,2\n0,1.5,2.5,3.5\n1,4.5,5.5,6.5\n", "\t0\t1\n0\t1.5\t2.5\n1\t4\t5\n"])
+def test_pandas_index_and_numbered_columns_header_says_what_it_is(tmp_path, csv_reader, text):
+    # pd.DataFrame(array).to_csv(f): "line 1, column 1: an empty cell" did not say why
+    from mlcalc.io import read
+    path = tmp_path / "a.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match="line 1, column 1: an empty cell \\(pandas' header of its index and columns "
+                                         "numbered 0, 1, …\\? write it with index=False and header=False"):
+        read.read_operand(str(path))
