@@ -194,9 +194,7 @@ def _read_text_file(path: str, opts: ReadOptions) -> Operand:
         return _typed(Operand(values, path, names, line_of_row=line_of_row), opts)
     with open(path, "rb") as f:
         data = read_whole(f, path, opts.memory_limit)
-    if _wide_encoding(data) or data.startswith(npyfile.MAGIC):  # UTF-16 made UTF-8 (big: the parallel reader's),
-        return _from_bytes(data, path, opts)                     # and NPY bytes in a file named .csv
-    return _from_text(_decode(data, path), path, opts)
+    return _from_bytes(data, path, opts)  # as standard input's: NPY bytes named .csv, UTF-16 text made UTF-8
 
 
 # Excel's "Unicode Text" and Windows' Notepad save UTF-16 with a byte-order mark; the mark says the encoding
