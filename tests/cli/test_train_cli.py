@@ -15,11 +15,17 @@ TUTORIAL = os.path.join(ROOT, "samples", "linreg_tutorial.csv")
 HOUSING = os.path.join(ROOT, "samples", "housing.csv")
 
 
-def test_tutorial_example_gives_w_2_and_b_0():
-    r = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "1000", "-f", "json")
+@pytest.mark.parametrize("engine", ["auto", "numpy", "numba"])  # auto picks NumPy at 5 rows: name numba too
+def test_tutorial_example_gives_w_2_and_b_0(engine):
+    r = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "1000", "-f", "json",
+                "--engine", engine)
     out = json.loads(r.stdout)
     assert out["coef"][0] == pytest.approx(2, abs=0.05) and out["intercept"] == pytest.approx(0, abs=0.05)
     assert out["features"] == ["x"] and out["target"] == "y" and out["epochs"] == 1000
+    for method in ("sgd", "normal"):
+        fit = json.loads(run_cli("train-linreg", TUTORIAL, "--method", method, "-f", "json", "-q",
+                                 "--engine", engine).stdout)
+        assert fit["coef"][0] == pytest.approx(2, abs=0.05), (method, fit)
 
 
 def test_tutorial_trace_prints_the_loss_every_100_iterations_falling():

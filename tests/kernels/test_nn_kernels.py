@@ -356,6 +356,19 @@ def test_attention_is_stable_for_huge_scores():
         assert np.isfinite(out).all() and out[0, 0] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1e5, 7e9, 1e10, 1e15])
+def test_attention_keeps_huge_scores_finite_in_each_dtype(size, dtype):
+    # d = 2: the scale 1/√2 rounds, so a float32 score of 10⁹ or more is stored a few units from the
+    # float64 product it came from; the softmax's maximum must be that of the stored row (it was NaN)
+    q = np.array([[size, 0.0]], dtype)
+    k = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, 1.0]], dtype)
+    v = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype)
+    for kern in KERNELS.values():
+        out = kern.attention(q, k, v)
+        np.testing.assert_allclose(out, [[1.0, 2.0]], rtol=1e-6)
+
+
 # ---------------------------------------------------------------- convolution
 
 

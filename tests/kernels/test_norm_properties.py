@@ -73,3 +73,13 @@ def test_vector_norms_match_long_double(n, scale, kind, seed, step):
     x = (np.random.default_rng(seed).standard_normal(n * abs(step)) * scale)[::step]
     got = norms.norm(x, kind)
     assert close(np.array([got]), np.array([reference(x[None, :], kind, 1)[0]]), np.float64), (n, kind, step)
+
+
+def test_matrix_norms_of_an_empty_matrix_are_zero_as_numpy_says():
+    # the CLI refuses empty operands, but the kernel is also an API: the spectral norm took the first of
+    # no singular values (IndexError) where NumPy's answer is 0
+    from mlcalc.kernels import reference
+    for shape in ((0, 4), (4, 0), (0, 0)):
+        a = np.zeros(shape)
+        for ord in ("fro", "l1", "inf", "l2", "spectral", "nuc"):
+            assert norms.norm(a, ord) == reference.norm(a, ord) == 0.0, (shape, ord)

@@ -548,8 +548,10 @@ def _masked_scaled_softmax(scores, scale, causal, mask, use_mask):
         for j in range(n):
             keep = (not causal or j <= i) and (not use_mask or mask[i, j] != 0)
             if keep:
-                v = row[j] * scale
-                row[j] = v
+                row[j] = row[j] * scale
+                # the maximum of the stored values: a float32 row rounds scale·s, and exp_nonpositive
+                # needs row[j] − mx ≤ 0 (a float64 maximum above 2²⁴ could leave it at +2 or −200)
+                v = row[j]
                 if v > mx or v != v:
                     mx = v
             else:

@@ -583,7 +583,7 @@ def norm(a: np.ndarray, ord: str | None = None, axis: str | None = None):
         sums = _reduce_axis(a, SUMABS, "cols" if ord == "l1" else "rows")
         r = _max_abs(sums)
     elif ord in ("l2", "spectral"):
-        r = _singular_values(a)[0]
+        r = _singular_values(a)[0] if a.size else 0.0  # an empty matrix has no singular values: 0, as NumPy
     elif ord == "nuc":
         r = float(np.sum(_singular_values(a).astype(np.float64)))
     else:
