@@ -75,9 +75,9 @@ def matmul(operands: list) -> list | None:
                 terms = [x * y for x, y in zip(row, col)]
                 try:
                     exact = math.fsum(terms)
+                    size = math.fsum(map(abs, terms))  # overflows where the sum does not: 1e308 − 1e308
                 except (OverflowError, ValueError):  # fsum refuses inf − inf and an overflowing partial sum
                     return None  # NumPy's path gives what NumPy gives: nan, inf
-                size = math.fsum(map(abs, terms))
                 whole = size < 2.0 ** 53 and all(t.is_integer() for t in terms)  # every order is exact
                 if not whole and len(terms) * 2.0 ** -53 * size > 1e-12 * abs(exact):
                     # heavy cancellation ([1e16, 1, −1e16]·[1, 1, 1]: 1 exactly, 0 in order): a summation
