@@ -670,6 +670,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
       λ_min > n·eps·λ_max.
     Non-square matrices are none of symmetric, orthogonal, idempotent, positive definite.
     """
+    shape = list(a.shape)  # a vector's own shape, [n], as NumPy's .shape says; it is studied as a 1×n row
     a = _matrix_operand(a, "inspect")
     require_finite(a, "inspect", "A")
     m, n = a.shape
@@ -711,7 +712,7 @@ def inspect(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -
         lam = np.linalg.eigvalsh((x / s_abs + x.T / s_abs) / 2) if s_abs > 0 else np.zeros(n)
         positive_definite = bool(lam[0] > n * eps * max(abs(lam[-1]), 0.0) and lam[0] > 0)
     result = {
-        "shape": [m, n],
+        "shape": shape,
         "dtype": str(a.dtype),
         "rank": rank,
         "condition_number": cond,

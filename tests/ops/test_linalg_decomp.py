@@ -306,6 +306,13 @@ def test_inspect_of_a_non_square_matrix():
     assert not (r["symmetric"] or r["orthogonal"] or r["idempotent"] or r["positive_definite"])
 
 
+def test_inspect_gives_a_vector_its_own_shape_as_numpy_does():
+    # it was [1, 3], and [3, 1] for the same values read back from CSV; the facts are those of the row
+    r = linalg.inspect(np.array([1.0, 2.0, 3.0]))
+    assert r["shape"] == [3] and r["rank"] == 1 and not r["symmetric"]
+    assert linalg.inspect(np.array([[1.0], [2.0], [3.0]]))["shape"] == [3, 1]
+
+
 def test_inspect_of_a_float32_matrix():
     r = linalg.inspect(np.eye(3, dtype=np.float32))
     assert r["dtype"] == "float32" and r["orthogonal"] and r["idempotent"] and r["positive_definite"]
