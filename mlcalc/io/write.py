@@ -199,10 +199,22 @@ def _is_float64(value) -> bool:
 
 def _header_cell(name: str, delim: str) -> str:
     """A column name as CSV quotes it (RFC 4180, as Python's csv and pandas write and read it) when
-    it holds the delimiter, a quote, a line break or blanks at its ends; else as it is."""
-    if delim in name or '"' in name or "\n" in name or "\r" in name or name != name.strip():
+    it holds the delimiter, a quote, a line break or blanks at its ends, or reads as a value (2019, nan,
+    true): a header of such names would read back as a row of data, quoted ones read back as names
+    (as R's write.csv quotes them); else as it is."""
+    if delim in name or '"' in name or "\n" in name or "\r" in name or name != name.strip() or _reads_as_value(name):
         return '"' + name.replace('"', '""') + '"'
     return name
+
+
+def _reads_as_value(name: str) -> bool:
+    if name.lower() in ("true", "false"):
+        return True
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
 
 
 def render_plain(result, precision=None) -> str:

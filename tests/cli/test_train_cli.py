@@ -57,6 +57,17 @@ def test_normal_equation_as_a_table_and_coef_as_a_csv_row_under_its_header():
     assert len(lines) == 2 and len(lines[0].split(",")) == len(lines[1].split(",")) == 5
 
 
+@pytest.mark.parametrize("names", [("2019", "2020"), ("nan", "inf"), ("true", "x")])
+def test_a_header_of_names_that_read_as_values_reads_back_as_a_header(tmp_path, names):
+    # unquoted, `2019,2020` over the coefficients read back as a first row of data
+    data = tmp_path / "d.csv"
+    data.write_text(",".join(f'"{n}"' for n in names) + ",y\n1,2,5\n2,1,4\n3,5,13\n4,4,12\n")
+    out = run_cli("train-linreg", str(data), "--method", "normal", "-q", "--header").stdout
+    assert out.splitlines()[0].split(",")[:2] == [f'"{n}"' for n in names if n != "x"] + ['x'] * (names[1] == "x")
+    back = json.loads(run_cli("scale", "-", "--by", "1", "-f", "json", stdin=out).stdout)
+    np.testing.assert_allclose(back, [[1.0, 2.0]])
+
+
 def test_target_by_column_number():
     a = json.loads(run_cli("train-linreg", HOUSING, "--target", "6", "--method", "normal", "-f", "json").stdout)
     b = json.loads(run_cli("train-linreg", HOUSING, "--method", "normal", "-f", "json").stdout)
