@@ -4,7 +4,7 @@ from typing import List
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, settings, untraced_by_blocks
+from mlcalc.cli.base import app, emit, read, settings, untraced_by_blocks, warn
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
@@ -74,7 +74,21 @@ def _elementwise(op: str, a: str, b: str) -> None:
         return
     from mlcalc.ops import core
     s = settings()
-    emit(core.elementwise(op, read(a), read(b), engine=s.engine, tracer=s.tracer, device=s.device))
+    x, y = read(a), read(b)
+    _warn_column_against_vector(op, x, y)
+    emit(core.elementwise(op, x, y, engine=s.engine, tracer=s.tracer, device=s.device))
+
+
+def _warn_column_against_vector(op: str, a, b) -> None:
+    """(n, 1) with (n,) broadcasts to n×n, as in NumPy (PyTorch's mse_loss warns of the same): a vector
+    printed as CSV reads back as a column, so `mlcalc solve … | mlcalc sub - "0.8 1.4"` lands here."""
+    for col, vec, names in ((a, b, ("A", "B")), (b, a, ("B", "A"))):
+        if col.ndim == 2 and col.shape[1] == 1 < col.shape[0] and vec.ndim == 1 and vec.size == col.shape[0]:
+            n = col.shape[0]
+            warn(f"{op}: {names[0]} is a column ({n}, 1) and {names[1]} a vector ({n},): broadcasting pairs every "
+                 f"entry with every entry, a {n}×{n} result, as NumPy does; for entry by entry give both one shape "
+                 "(a vector piped as CSV reads back as a column: pipe it with -f json or -f npy)")
+            return
 
 
 @app.command(epilog='Example: mlcalc add samples/a.csv "10 20 30"  (broadcasts the row over every row)')

@@ -49,7 +49,7 @@ def _fn(value):
                     'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
                     'mlcalc activate x.csv --fn gelu --approx tanh')
 def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
-             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY)."),
+             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY; over a one-column operand's column)."),
              grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
              alpha: float = ALPHA, approx: Approx = APPROX,
              grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
@@ -59,7 +59,14 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     from mlcalc.ops import nn
     s = settings()
     g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
-    emit(nn.activate(read(x, max_ndim=4), fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+    values = read(x, max_ndim=4)
+    if fn.value == "softmax" and values.ndim == 2 and values.shape[1] == 1 < values.shape[0]:
+        # a one-column operand is a vector (CLI.md), as a 1-D result piped as CSV comes back: softmax over
+        # the column, where rows of one class would give 1 everywhere
+        values = values[:, 0]
+        if g is not None and g.shape == (values.size, 1):
+            g = g[:, 0]
+    emit(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
                      engine=s.engine, tracer=s.tracer))
 
 

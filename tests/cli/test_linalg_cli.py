@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from conftest import assert_one_error_line, run_cli, run_process
@@ -143,3 +144,13 @@ def test_numba_engine_gives_the_same_answers():
 
 def test_dist_reads_standard_input_once():
     assert float(run_cli("dist", "4 5 6", "-", stdin="1 2 3\n").stdout) == pytest.approx(27 ** 0.5)
+
+
+def test_a_column_against_a_vector_broadcasts_as_numpy_does_and_warns():
+    # `mlcalc solve … | mlcalc sub - "0.8 1.4"`: the piped vector is a column, and (2, 1) − (2,) is 2×2
+    r = run_cli("sub", "-", "0.8 1.4", "-f", "json", stdin="0.8\n1.4\n")
+    assert r.code == 0 and np.array(json.loads(r.stdout)).shape == (2, 2)
+    assert "column (2, 1)" in r.stderr and "vector (2,)" in r.stderr and "-f json" in r.stderr
+    assert run_cli("add", "1; 2", "1; 2").stderr == ""  # same shapes: nothing to say
+    assert run_cli("add", "1 2; 3 4", "1 2").stderr == ""  # a row broadcast over rows: the usual case
+    assert run_cli("add", "0.8 1.4", "1; 2", "-q").stderr == ""
