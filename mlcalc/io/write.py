@@ -77,6 +77,9 @@ def format_number(x, precision: int | None = None) -> str:
         return "inf" if f > 0 else "-inf"
     if precision is not None:
         text = f"{f:.{precision}g}"
+        if math.isinf(float(text)):  # 1.8e308 rounded to 2e+308 reads back as inf: round towards 0 instead
+            from decimal import ROUND_DOWN, Context
+            text = format(Context(prec=precision, rounding=ROUND_DOWN).create_decimal(f), "g")
         if "e" in text and f.is_integer() and float(text) == f and abs(f) < 1e16:
             text = str(int(f))  # a whole number the rounding kept as it is prints as an integer: 10, not 1e+01
         return "0" if text == "-0" and math.copysign(1, f) > 0 else text

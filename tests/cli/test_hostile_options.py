@@ -94,6 +94,15 @@ def test_precision_keeps_whole_numbers_whole():
     assert run_cli("scale", "1200 1234.5", "--by", "1", "--precision", "2", "-f", "json").stdout.strip() == "[1200, 1.2e+03]"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_precision_never_rounds_a_finite_value_to_a_text_that_reads_as_inf(fmt):
+    # the largest double at 1 digit was 2e+308, which reads back as inf; rounded towards 0 it is 1e+308
+    r = run_cli("scale", "1.7976931348623157e308 -1.7976931348623157e308 1.25", "--by", "1", "--precision", "1",
+                "-f", fmt)
+    assert r.stdout.replace("\n", ",").strip(",[]") in ("1e+308,-1e+308,1", "1e+308, -1e+308, 1")
+    assert run_cli("scale", "1.7976931348623157e308", "--by", "1", "--precision", "2").stdout == "1.7e+308\n"
+
+
 @pytest.mark.parametrize("shape", ["abc", "x3", "3x", "3x3x3", "-3"])
 def test_gen_with_a_malformed_shape_is_a_usage_error(shape):
     # it exited 1, as for bad data, where a bad KIND or --seed exits 2
