@@ -266,6 +266,8 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
             raise InputError(f"{source} line {number}, column 1: an empty cell (pandas' header of its index and "
                              "columns numbered 0, 1, …? write it with index=False and header=False, or name the columns)")
         return None
+    if _booleans_over_booleans(cells, delimiter, rows):
+        return None  # "true,1" over "false,2" (pandas' True/False, R's TRUE/FALSE): a row of data
     if all(is_number(c) or formatted_number(c) for c in cells if c):
         # numbers formatted for people ("1,234.5"; "1,5;2,5" split at its commas): data, whose error says why
         bad = next(j for j, c in enumerate(cells, 1) if c and not is_number(c))
@@ -285,6 +287,19 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
         # write.table and pandas' to_string write them and pandas' read_csv reads them
         return [""] + cells
     return one_column_header(cells, line, delimiter, rows)
+
+
+def _booleans_over_booleans(cells: list[str], delimiter: str | None, rows: list[str]) -> bool:
+    """Whether the row's only non-numbers are booleans with booleans below each in every sampled row (or
+    no row below): data of booleans, not names; "True" over numbers stays a name."""
+    words = [j for j, c in enumerate(cells) if c and not is_number(c)]
+    if not all(cells[j].lower() in _BOOLEANS for j in words):
+        return False
+    for row in rows:
+        below = _header_cells(row, delimiter)
+        if len(below) != len(cells) or not all(below[j].lower() in _BOOLEANS for j in words):
+            return False
+    return True
 
 
 def one_column_header(names: list[str], line: str, delimiter: str | None, rows: list[str]) -> list[str]:

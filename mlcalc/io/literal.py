@@ -15,6 +15,7 @@ from mlcalc.io import csvparse
 # characters an inline literal may hold (numbers, fractions, nan/inf, separators, brackets)
 _LITERAL_CHARS = re.compile(r"[\s\d.,;+\-eE/\[\]infaINFAty\"]*")
 _JSON_BOOLEANS = re.compile(r"\[[\s\d.,+\-eE\[\]]*\b(true|false)\b[\s\d.,+\-eE\[\]truefals]*")
+_BOOLEAN_WORDS = re.compile(r"(?i)(?<![\w.])(true|false)(?![\w.])")
 _NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
@@ -27,6 +28,7 @@ def looks_like_literal(spec: str) -> bool:
     spec = spec.translate(_TYPED)
     if _JSON_BOOLEANS.fullmatch(spec.strip()):
         return True  # "[true, false]": JSON booleans, read as 1 and 0
+    spec = _BOOLEAN_WORDS.sub("1", spec)  # "1 true", "True False": booleans, as in files (csvparse)
     return bool(spec.strip()) and bool(_LITERAL_CHARS.fullmatch(spec)) and any(c.isdigit() or c in "nN" for c in spec)
 
 

@@ -314,6 +314,27 @@ def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, csv
         parse_text("x,y\n1,truex\n", "a.csv")
 
 
+@pytest.mark.parametrize("text,rows", [
+    # a first row of booleans over booleans is data: it was a header, and a row was silently lost
+    ("true\nfalse\n", [[1], [0]]),
+    ("True,1\nFALSE,2\nfalse,3\n", [[1, 1], [0, 2], [0, 3]]),
+    ("true\n", [[1]]),  # one line: "a header row but no data rows"
+])
+def test_a_first_row_of_booleans_over_booleans_is_data(tmp_path, csv_reader, text, rows):
+    from mlcalc.io import read
+    path = tmp_path / "a.csv"
+    path.write_text(text)
+    op = read.read_operand(str(path))
+    assert op.names is None and op.values.tolist() == rows
+
+
+@pytest.mark.parametrize("spec,values", [("1 true", [1, 1]), ("True False", [1, 0]), ("true; false", [[1], [0]]),
+                                         ("TRUE", [1])])
+def test_booleans_in_a_literal_as_in_a_file(spec, values):
+    from mlcalc.io import read
+    assert read.read_operand(spec).values.tolist() == values
+
+
 @pytest.mark.parametrize("text,names,rows", [
     # an indented header (a tab before it, none before the rows) stays two names, with --delimiter or not
     ("\tx\ty\n1\t2\n3\t4\n", ["x", "y"], [[1, 2], [3, 4]]),
