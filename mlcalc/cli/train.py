@@ -190,10 +190,13 @@ class _progress:
 
 
 @app.command(epilog="Example: mlcalc train-linreg samples/housing.csv --target price --standardize --save m.json && mlcalc predict m.json samples/housing.csv")
-def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model saved by train-linreg --save."),
+def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model saved by train-linreg --save (- for standard input)."),
             data: str = typer.Argument(..., metavar="DATA", help="Rows to predict: columns by header name, else by position.")):
     """Predictions of a saved linear-regression model."""
+    from mlcalc.errors import InputError
     from mlcalc.train import model
+    if unguard(model_path) == "-" and unguard(data) == "-":
+        raise InputError("predict: standard input ('-') can hold the model or the data, not both")
     m = model.load(unguard(model_path))
     blocked = _blocked_predict(m, data, settings())
     if blocked is not None:

@@ -368,7 +368,12 @@ def not_a_number(cell: str) -> str:
         return f"{shown(cell)} is not a number (a space between thousands? write {bare.replace(' ', '')!r})"
     if _JOINED.fullmatch(bare):
         return f"{shown(cell)} is not a number (decimal commas? {point})"
+    if _COMPLEX.fullmatch(bare) and any(ch.isdigit() for ch in bare):  # eig's complex values as CSV writes them, piped on
+        return f"{shown(cell)} is a complex number: mlcalc's operands are real"
     return f"{shown(cell)} is not a number"
+
+
+_COMPLEX = re.compile(r"\(?[+-]?(\d+\.?\d*(e[+-]?\d+)?|nan|inf)?[+-](\d+\.?\d*(e[+-]?\d+)?|nan|inf)?[ij]\)?", re.I)
 
 
 def _refuse_quoted_delimiters(line: str, delimiter: str | None, source: str, number: int) -> None:

@@ -96,8 +96,12 @@ def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2, integers: bool =
     _check_shape(shape, max_ndim, source)
     need = math.prod(shape) * dtype.itemsize
     if len(data) - offset != need:
-        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) "
-                         f"but {len(data) - offset} bytes follow (truncated or corrupt)")
+        got = len(data) - offset
+        why = ("truncated or corrupt" if got < need else
+               "two NPY arrays one after the other? an operand is one array" if data.find(MAGIC, offset) >= 0
+               else "extra bytes after the array")
+        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) but {got} bytes "
+                         f"follow ({why})")
     arr = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
     arr = arr.reshape(shape, order="F" if fortran else "C")
     return _finish(arr.copy(), integers)

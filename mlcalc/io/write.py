@@ -430,6 +430,9 @@ def check_output_path(path: str) -> None:
     """Fail before any work if `-o` cannot be written (missing folder, a directory)."""
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
+    if path.endswith(("/", os.sep)):
+        raise InputError(f"cannot write {path}: a folder's name (it ends with '/'), and no such folder: -o takes a "
+                         "file's path")
     descriptor = _names_a_descriptor(path)
     if descriptor or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
         if descriptor and not os.path.exists(path):  # `-o /dev/stdout >&-`
@@ -444,7 +447,8 @@ def check_output_path(path: str) -> None:
     except FileNotFoundError:  # a relative path in a working folder that was deleted (os.getcwd fails)
         raise InputError(f"cannot write {path}: the current folder no longer exists") from None
     if not os.path.isdir(folder):
-        raise InputError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
+        what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        raise InputError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} {what}")
     if not os.access(folder, os.W_OK):
         raise InputError(f"cannot write {path}: permission denied")
 
@@ -574,11 +578,14 @@ def write_atomic(path: str, data: bytes) -> None:
             raise
 
 
+_PROC_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|\d+)/(task/\d+/)?fd/")
+
+
 def _names_a_descriptor(path: str) -> bool:
     """Whether path is, or links to, an open file descriptor of this process (/dev/stdout, /dev/fd/3,
     /proc/self/fd/1): following the link would name the file behind it, which is not ours to replace."""
     for _ in range(8):
-        if path.startswith(("/proc/", "/dev/fd/")):
+        if path.startswith("/dev/fd/") or _PROC_DESCRIPTOR.match(path):
             return True
         if not os.path.islink(path):
             return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 
@@ -23,15 +24,23 @@ def save(path: str, result: dict, settings: dict, target_column: int) -> None:
     write_atomic(path, (json.dumps(model, indent=2) + "\n").encode())
 
 
-def load(path: str) -> dict:
+def load(spec: str) -> dict:
+    path = "standard input" if spec == "-" else spec
+
     def refuse(constant):  # NaN, Infinity: no model train-linreg saves has them
         raise InputError(f"{path}: {constant} where a model holds finite numbers "
                          f"(not a model saved by train-linreg --save, format {FORMAT})")
 
-    check_readable(path)  # missing, a directory, unreadable: the operand reader's words
+    if spec != "-":
+        check_readable(path)  # missing, a directory, unreadable: the operand reader's words
     try:
-        with open(path, encoding="utf-8") as f:
-            model = json.load(f, parse_constant=refuse)
+        if spec == "-":  # `cat m.json | mlcalc predict - data.csv`, as every operand takes '-'
+            stream = getattr(sys.stdin, "buffer", None)
+            text = stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
+            model = json.loads(text, parse_constant=refuse)
+        else:
+            with open(path, encoding="utf-8") as f:
+                model = json.load(f, parse_constant=refuse)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
         raise InputError(f"{path}: not a model saved by train-linreg --save ({_unreadable(e)}); "
                          f"predict takes the model first: mlcalc predict MODEL DATA") from None

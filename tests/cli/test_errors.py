@@ -212,6 +212,28 @@ def test_output_into_a_missing_folder_is_an_error(tmp_path):
     assert_one_error_line(r, "does not exist")
 
 
+def test_output_paths_that_name_no_file_say_why(tmp_path):
+    # `-o out/` said "Not a directory"; `-o a.csv/x.csv` over a file said "folder a.csv does not exist"
+    assert_one_error_line(run_cli("add", "1", "1", "-o", f"{tmp_path}/out/"), "a folder's name", "file's path")
+    (tmp_path / "a.csv").write_text("1\n")
+    assert_one_error_line(run_cli("add", "1", "1", "-o", str(tmp_path / "a.csv" / "x.csv")), "is a file, not a folder")
+    # only /proc/<pid>/fd/N names a descriptor: /proc/x.csv said "that file descriptor is closed"
+    r = run_cli("add", "1", "1", "-o", "/proc/x.csv")
+    assert r.code == 1 and "descriptor" not in r.stderr
+
+
+def test_stacked_npy_streams_and_complex_cells_are_named(tmp_path):
+    import io
+    buf = io.BytesIO()
+    np.save(buf, np.eye(2))
+    one = buf.getvalue()
+    assert_one_error_line(run_cli("add", "-", "1", stdin=one + one), "two NPY arrays one after the other")
+    assert_one_error_line(run_cli("add", "-", "1", stdin=one + b"junk\n"), "extra bytes after the array")
+    assert_one_error_line(run_cli("add", "-", "1", stdin=one[:-3]), "truncated or corrupt")
+    # eig's complex values as CSV, piped on
+    assert_one_error_line(run_cli("add", "-", "1", stdin="1\n0+1j\n"), "'0+1j' is a complex number")
+
+
 def test_failed_command_leaves_an_existing_output_untouched(tmp_path):
     out = write(tmp_path / "out.csv", "keep me\n")
     r = run_cli("matmul", "1 2 3", "1 2", "-o", out)

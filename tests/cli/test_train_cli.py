@@ -87,6 +87,15 @@ def test_save_then_predict_equals_the_fit(tmp_path):
     np.testing.assert_allclose(json.loads(pred.stdout), data[:, :5] @ fit["coef"] + fit["intercept"], rtol=1e-12)
 
 
+def test_predict_reads_the_model_from_standard_input(tmp_path):
+    m = tmp_path / "m.json"
+    run_cli("train-linreg", HOUSING, "--method", "normal", "--save", str(m), "-q")
+    want = run_cli("predict", str(m), HOUSING).stdout
+    assert run_cli("predict", "-", HOUSING, stdin=m.read_text()).stdout == want != ""  # "-: no such file"
+    assert_one_error_line(run_cli("predict", "-", "-", stdin=m.read_text()), "the model or the data, not both")
+    assert_one_error_line(run_cli("predict", "-", HOUSING, stdin="{"), "standard input: not a model")
+
+
 def test_predict_by_position_without_header(tmp_path):
     m = tmp_path / "m.json"
     run_cli("train-linreg", TUTORIAL, "--method", "normal", "--save", str(m))
