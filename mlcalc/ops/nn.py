@@ -691,6 +691,9 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
 # ================================================================ gradcheck
 
 
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
 def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: float = 1e-6, alpha: float = 0.01,
               approx=None, tracer: Tracer | None = None, max_params: int = 20_000) -> dict:
     """Largest relative error of the analytic dW, db, dX (backward through the loss) against central
@@ -741,7 +744,7 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
     results = {}
     params = {"dW": (w, dW), "db": (b, db), "dX": (x2, dX)}
     for name, (p, analytic) in params.items():
-        numeric = np.empty_like(p)
+        numeric, rounding = np.empty_like(p), np.empty_like(p)
         for idx in np.ndindex(p.shape):
             # the fourth-order central difference (−L(θ+2h) + 8L(θ+h) − 8L(θ−h) + L(θ−2h)) / 12h: its
             # truncation error is O(h⁴), so h can be large enough that rounding stays near 1e-12
@@ -753,9 +756,16 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
                 values.append(total(x2, w, b))
             p[idx] = old
             numeric[idx] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
-        # relative error with a floor, so that two tiny numbers that agree to rounding are not called wrong
+            # what rounding the loss values can put into that quotient: 18 units of |L|'s last place over
+            # 12h, with room for the loss's own sums (a saturated tanh layer has gradients of 1e-20 and
+            # differences of ±2e-12 that are this noise alone: PyTorch's gradcheck has its atol for them)
+            rounding[idx] = 12 * _EPS64 * max(abs(v) for v in values) / h
+        # relative error with a floor, so that two tiny numbers that agree to rounding are not called wrong:
+        # a thousandth of the largest gradient, and the differences' rounding over --tol (a disagreement
+        # of that rounding alone is then tol at most)
         scale = max(1e-3, float(np.max(np.abs(analytic), initial=0)), float(np.max(np.abs(numeric), initial=0)))
-        err = np.abs(analytic - numeric) / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-3 * scale)
+        floor = np.maximum(1e-3 * scale, rounding / tol if tol > 0 else 0.0)
+        err = np.abs(analytic - numeric) / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
         results[name] = float(np.max(err, initial=0))
         if tracer is not None:
             tracer.step(f"{name}: analytic vs central differences",

@@ -444,6 +444,25 @@ def test_gradcheck_above_tolerance_is_an_error():
         nn.gradcheck(np.array([[1.0, -1.0]]), np.array([[1.0, 1.0]]), None, "relu", "mse", np.array([[1.0]]))
 
 
+def test_gradcheck_passes_a_saturated_layer_whose_gradients_are_rounding_alone():
+    # tanh of 20-odd: gradients of 1e-20, finite differences of ±2e-12 that are the loss's rounding over h;
+    # without a floor for that rounding it failed at 2.2e-6 > 1e-6 (PyTorch's gradcheck passes it on atol)
+    a = np.array([[4.0, 1, 2], [1, 5, 3], [2, 3, 6]])
+    r = nn.gradcheck(a, a.copy(), np.array([3.0, 1, 2]), "tanh", "mse", a.copy())
+    assert max(r.values()) <= 1e-6
+
+
+@pytest.mark.parametrize("off", [1e-5, 1e-6])
+def test_gradcheck_still_catches_a_small_wrong_gradient(monkeypatch, off):
+    # the rounding floor is 12·eps·|L|/h over --tol, about 1e-5 here, below these gradients of 0.1 or so:
+    # a dW 1e-6 off (relative 1e-5) is still a failure
+    real = ref.dense_backward
+    monkeypatch.setattr(ref, "dense_backward", lambda *a, **k: (real(*a, **k)[0] + off,) + real(*a, **k)[1:])
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    with pytest.raises(NumericError, match="dW differs"):
+        nn.gradcheck(x, np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([0.1, 0.0]), "tanh", "mse", np.eye(2))
+
+
 def test_gradcheck_rejects_nan():
     with pytest.raises(InputError, match="non-finite"):
         nn.gradcheck(np.array([[np.nan, 1.0]]), np.eye(2), None, None, "mse", np.zeros((1, 2)))
