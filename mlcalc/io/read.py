@@ -8,6 +8,7 @@ input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import sys
@@ -464,13 +465,17 @@ def as_working_dtype(values: np.ndarray, dtype, source: str, first: tuple[int, i
     'a.csv line 4, column 2', or None where there are no lines (file_position)."""
     with np.errstate(over="ignore"):
         typed = values.astype(dtype, copy=False)
-    if typed.dtype == np.float32 and values.dtype.kind == "f" and values.dtype.itemsize > 4:
+    if values.dtype.kind == "f" and values.dtype.itemsize > typed.dtype.itemsize:  # float64, long double
         beyond = np.isinf(typed) & np.isfinite(values)
         if beyond.any():
             pos = np.unravel_index(int(np.argmax(beyond)), values.shape)
             from mlcalc.io.write import format_number
-            value = format_number(float(values[pos]))
-            advice = "is beyond float32's range (±3.4e38): use float64 (leave out --dtype float32)"
+            with np.errstate(over="ignore"):
+                wide = float(values[pos])
+            value = format_number(wide) if math.isfinite(wide) else str(values[pos])  # 1e+400 as a long double
+            advice = ("is beyond float32's range (±3.4e38): use float64 (leave out --dtype float32)"
+                      if math.isfinite(wide) else
+                      "is beyond float64's range (±1.8e308), where mlcalc computes: scale the data down")
             line = locate(tuple(int(p) + 1 for p in pos)) if locate is not None else None
             if line:  # as the reader names a cell it cannot read: the line a user opens the file at
                 raise InputError(f"{line}: {value} {advice}")

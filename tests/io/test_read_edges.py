@@ -538,3 +538,16 @@ def test_a_big_npy_named_csv_reads_as_npy_on_the_parallel_path(tmp_path, monkeyp
 def test_a_file_named_npz_that_is_no_zip_says_so(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"x")
     assert_one_error_line(run_cli("transpose", str(tmp_path / "bad.npz")), "bad.npz: not an NPZ archive (not a ZIP file)")
+
+
+def test_a_long_double_beyond_float64_is_named_not_read_as_inf(tmp_path):
+    # np.longdouble('1e400') became inf in silence (and under --dtype float32, "inf … use float64")
+    from mlcalc.errors import InputError
+    from mlcalc.io import read
+    path = tmp_path / "ld.npy"
+    np.save(path, np.array([np.longdouble("1e400"), 2]))
+    for dtype in ("float64", "float32"):
+        with pytest.raises(InputError, match=r"1e\+400 at element 1 is beyond float64's range"):
+            read.read_operand(str(path), read.ReadOptions(dtype=dtype))
+    np.save(path, np.array([np.longdouble("1e300"), 2]))
+    assert read.read_operand(str(path)).values.tolist() == [1e300, 2]
