@@ -368,12 +368,16 @@ def not_a_number(cell: str) -> str:
         return f"{shown(cell)} is not a number (a space between thousands? write {bare.replace(' ', '')!r})"
     if _JOINED.fullmatch(bare):
         return f"{shown(cell)} is not a number (decimal commas? {point})"
-    if _COMPLEX.fullmatch(bare) and any(ch.isdigit() for ch in bare):  # eig's complex values as CSV writes them, piped on
+    if bare[-1:] in ("j", "J", "i", "I", ")") and _COMPLEX.fullmatch(bare) and any(ch.isdigit() for ch in bare):
+        # eig's complex values as CSV writes them, piped on
         return f"{shown(cell)} is a complex number: mlcalc's operands are real"
     return f"{shown(cell)} is not a number"
 
 
-_COMPLEX = re.compile(r"\(?[+-]?(\d+\.?\d*(e[+-]?\d+)?|nan|inf)?[+-](\d+\.?\d*(e[+-]?\d+)?|nan|inf)?[ij]\)?", re.I)
+# one way to match each number (a digit run cannot split between \d+ and \d*): a million digits in a cell
+# stay linear to reject
+_COMPLEX = re.compile(r"\(?[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf)?[+-]"
+                      r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf)?[ij]\)?", re.I)
 
 
 def _refuse_quoted_delimiters(line: str, delimiter: str | None, source: str, number: int) -> None:
