@@ -320,3 +320,57 @@ def test_l2_norm_whose_squares_are_subnormal_is_rescaled():
     # Σ x² = 2.5e-319 is a subnormal with ~5 digits: √ of it is not the norm to 15 digits; below
     # n·2⁻¹⁰⁰⁰ the elements are rescaled first (the test was sumsq > 0)
     assert math.isclose(reductions.l2(np.array([3e-160, 4e-160])), 5e-160, rel_tol=1e-15)
+
+
+# --- views, non-finite values and edge rows (a test-matrix audit found these cells untested) ---
+
+def _views(rng, dtype):
+    """A transposed, a strided and a reversed view, each (4, 5)."""
+    base = rand(rng, (5, 4), dtype)
+    wide = rand(rng, (4, 10), dtype)
+    tall = rand(rng, (4, 5), dtype)
+    return {"transposed": base.T, "strided": wide[:, ::2], "reversed": tall[::-1, ::-1]}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("view", ["transposed", "strided", "reversed"])
+def test_element_wise_kernels_read_views_as_numpy(rng, view, dtype):
+    a, b = _views(rng, dtype)[view], rand(rng, (4, 5), dtype)
+    for op in ("add", "sub", "hadamard"):
+        close(getattr(elementwise, op)(a, b), getattr(ref, op)(a, b), dtype)
+        close(getattr(elementwise, op)(b, a), getattr(ref, op)(b, a), dtype)
+    close(elementwise.scale(a, 3.0), ref.scale(a, 3.0), dtype)
+    close(elementwise.activation(a, "swish"), ref.activation(a, "swish"), dtype)
+    close(reductions.softmax(a), ref.softmax(a), dtype)
+    close(gemm.matmul(a, b.T), a @ b.T, dtype)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # a GPU gives NaN quietly
+def test_non_finite_values_go_through_as_numpy_carries_them():
+    a = np.array([[np.inf, np.nan, 1.0], [-np.inf, 0.0, 2.0]])
+    b = np.array([[np.inf, 1.0, np.inf], [np.inf, np.inf, 0.0]])
+    with np.errstate(invalid="ignore"):
+        for op in ("add", "sub", "hadamard"):
+            np.testing.assert_array_equal(getattr(elementwise, op)(a, b), getattr(ref, op)(a, b))
+        np.testing.assert_array_equal(elementwise.scale(a, 0.0), a * 0.0)  # inf·0 and nan·0: NaN
+        want = np.array([[0.0, np.inf]]) @ np.array([[1.0], [0.0]])  # inf·0 in a product: NaN
+        np.testing.assert_array_equal(gemm.matmul(np.array([[0.0, np.inf]]), np.array([[1.0], [0.0]])), want)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # a GPU gives NaN quietly
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_of_a_column_and_of_a_row_of_minus_infinity(dtype):
+    close(reductions.softmax(np.array([[1.0], [2.0], [-3.0]], dtype)), np.ones((3, 1), dtype), dtype)
+    got = reductions.softmax(np.array([[-np.inf, -np.inf], [0.0, -np.inf]], dtype))
+    with np.errstate(invalid="ignore"):
+        want = ref.softmax(np.array([[-np.inf, -np.inf], [0.0, -np.inf]], dtype))
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("size", [7e9, 1e15])
+def test_float32_attention_keeps_huge_scores_finite(size):
+    # d = 2: the scale rounds; the CPU kernel once took its maximum before the float32 rounding (NaN)
+    q = np.array([[size, 0.0]], np.float32)
+    k = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, 1.0]], np.float32)
+    v = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], np.float32)
+    close(nn.attention(q, k, v), np.array([[1.0, 2.0]], np.float32), np.float32)
