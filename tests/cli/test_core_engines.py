@@ -55,3 +55,20 @@ def test_matmul_in_float32_on_each_engine(engine):
     assert r.code == 0, r.stderr
     a = np.array([[1.5, -2, 3], [4, 5.25, -6], [0, 1, 2], [-1, -1, 8]])
     np.testing.assert_allclose(_numbers(r.stdout), a @ [[1, 2], [3, 4], [5, 6]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("args", CASES, ids=lambda a: a[0])
+def test_auto_above_its_thresholds_runs_numba_and_agrees(args, monkeypatch):
+    # the cases are small, so `auto` above takes the pure-Python path or NumPy: here every threshold is 0,
+    # as for operands past the table's crossovers, and the literals skip the tiny path (--trace declines it)
+    from mlcalc import engine
+    engine._register_all()
+    monkeypatch.setattr(engine, "AUTO_NUMBA_FROM", {op: (0, 0) for op in engine.AUTO_NUMBA_FROM})
+    picked = []
+    real = engine.uses_numba
+    monkeypatch.setattr(engine, "uses_numba", lambda *a: picked.append(real(*a)) or picked[-1])
+    auto = run_cli(*args, "-f", "csv", "--engine", "auto", "--trace")
+    assert auto.code == 0, auto.stderr
+    assert picked and all(picked), picked  # numba ran every kernel it has
+    np.testing.assert_allclose(_numbers(auto.stdout), _numbers(run_cli(*args, "-f", "csv", "--engine", "numpy").stdout),
+                               rtol=1e-14)
