@@ -21,7 +21,7 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 # booleans as pandas ("True"), R ("TRUE") and Julia ("true") write them: read as 1 and 0 (CLI.md: "integers
 # and booleans are read as floats"), as NumPy's bool arrays and JSON's true/false are
-_BOOLEANS = {"true": 1, "false": 0}
+BOOLEANS = {"true": 1, "false": 0}
 
 DELIMITERS = (",", "\t", ";")
 
@@ -90,9 +90,9 @@ def to_number(cell: str, exact: bool = False):
         from fractions import Fraction
         f = Fraction(int(num), int(den))
         return f if exact else as_float(f)  # 10⁴⁰⁰/3 is inf, as 1e400 is
-    if cell.lower() in _BOOLEANS:
+    if cell.lower() in BOOLEANS:
         from fractions import Fraction
-        return Fraction(_BOOLEANS[cell.lower()]) if exact else float(_BOOLEANS[cell.lower()])
+        return Fraction(BOOLEANS[cell.lower()]) if exact else float(BOOLEANS[cell.lower()])
     raise ValueError(cell)
 
 
@@ -293,11 +293,11 @@ def _booleans_over_booleans(cells: list[str], delimiter: str | None, rows: list[
     """Whether the row's only non-numbers are booleans with booleans below each in every sampled row (or
     no row below): data of booleans, not names; "True" over numbers stays a name."""
     words = [j for j, c in enumerate(cells) if c and not is_number(c)]
-    if not all(cells[j].lower() in _BOOLEANS for j in words):
+    if not all(cells[j].lower() in BOOLEANS for j in words):
         return False
     for row in rows:
         below = _header_cells(row, delimiter)
-        if len(below) != len(cells) or not all(below[j].lower() in _BOOLEANS for j in words):
+        if len(below) != len(cells) or not all(below[j].lower() in BOOLEANS for j in words):
             return False
     return True
 

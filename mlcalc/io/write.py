@@ -211,13 +211,9 @@ def _header_cell(name: str, delim: str) -> str:
 
 
 def _reads_as_value(name: str) -> bool:
-    if name.lower() in ("true", "false"):
-        return True
-    try:
-        float(name)
-    except ValueError:
-        return False
-    return True
+    """Whether the CSV reader would take this cell for a value (a number, a fraction, a boolean)."""
+    from mlcalc.io import csvparse
+    return csvparse.is_number(name) or name.lower() in csvparse.BOOLEANS
 
 
 def render_plain(result, precision=None) -> str:
