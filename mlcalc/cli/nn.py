@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, refuse_npy, settings
+from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings
 
 
 class Activation(str, Enum):
@@ -49,7 +49,7 @@ def _fn(value):
                     'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
                     'mlcalc activate x.csv --fn gelu --approx tanh')
 def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
-             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY; over a one-column operand's column)."),
+             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY; over the column of one-column CSV text)."),
              grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
              alpha: float = ALPHA, approx: Approx = APPROX,
              grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
@@ -59,13 +59,17 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     from mlcalc.ops import nn
     s = settings()
     g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
-    values = read(x, max_ndim=4)
-    if fn.value == "softmax" and values.ndim == 2 and values.shape[1] == 1 < values.shape[0]:
-        # a one-column operand is a vector (CLI.md), as a 1-D result piped as CSV comes back: softmax over
-        # the column, where rows of one class would give 1 everywhere
-        values = values[:, 0]
-        if g is not None and g.shape == (values.size, 1):
-            g = g[:, 0]
+    op = read_operand(x, max_ndim=4)
+    values = op.values
+    column = values.ndim == 2 and values.shape[1] == 1 < values.shape[0] and op.line_of_row is not None \
+        and (g is None or g.shape in (values.shape, values.shape[:1]))
+    if fn.value == "softmax" and column:
+        # a vector printed as CSV comes back as a column of text: softmax over the column (over rows of one
+        # class it is 1 everywhere), in the column's shape; an NPY or a literal (n, 1) keeps NumPy's rows
+        result = nn.activate(values[:, 0], fn.value, grad=grad, grad_out=None if g is None else g.reshape(-1),
+                             engine=s.engine, tracer=s.tracer)
+        emit(result.reshape(values.shape))
+        return
     emit(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
                      engine=s.engine, tracer=s.tracer))
 
