@@ -212,6 +212,9 @@ def global_options(
     reader = sys.modules.get("mlcalc.io.read")
     if reader is not None:  # a new invocation (tests run several in one process)
         reader.StdinGuard.used = False
+    ahead = sys.modules.get("mlcalc.io.readahead")
+    if ahead is not None:
+        ahead.reset()
     if delimiter == "":
         raise typer.BadParameter("must be a character such as , or ; (or tab, space)", param_hint="'--delimiter'")
     if delimiter is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlcalc.errors import InputError, NonFiniteError
-from mlcalc.io import csvparse, literal, npyfile
+from mlcalc.io import csvparse, literal, npyfile, readahead
 
 TEXT_EXTENSIONS = (".csv", ".tsv", ".txt", ".dat", ".json")
 NPY_EXTENSIONS = (".npy",)
@@ -317,8 +317,10 @@ def _read_stdin(opts: ReadOptions) -> Operand:
     except (ValueError, OSError):
         pass
     stream = getattr(sys.stdin, "buffer", None)
+    ahead = readahead.take()  # what the tiny path read first, to go on from
     try:
-        data = read_whole(stream, "standard input", opts.memory_limit) if stream is not None else sys.stdin.read().encode()
+        data = (read_whole(stream, "standard input", opts.memory_limit, ahead) if stream is not None else
+                ahead + sys.stdin.read().encode())
     except OSError as e:  # `0>file` (opened for writing), a device that fails: it was an internal error
         raise InputError(f"standard input cannot be read ({e.strerror or e})") from None
     return _from_bytes(data, "standard input", opts)
@@ -343,9 +345,9 @@ def _refuse_binary(head: bytes, source: str) -> None:
         raise InputError(f"{source}: binary data (a NUL byte at byte {nul + 1}), neither text nor NPY")
 
 
-def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
-    """All of a binary file object's bytes; from a pipe or device, within the memory budget
-    (memory_limit as --memory-limit takes it, else half the RAM)."""
+def read_whole(f, source: str, memory_limit: str | None = None, ahead: bytes = b"") -> bytes:
+    """All of a binary file object's bytes, after `ahead` (its first bytes, read already: readahead); from
+    a pipe or device, within the memory budget (memory_limit as --memory-limit takes it, else half the RAM)."""
     import stat
 
     try:
@@ -353,11 +355,15 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
     except (OSError, ValueError, AttributeError):  # no descriptor (a test's BytesIO): a stream
         regular = False
     if regular:
-        return f.read()
+        return ahead + f.read()
     from mlcalc.blocks.storage import default_budget, parse_size, size_text
 
     chunks, total, limit = [], 0, None
-    while chunk := f.read(_CHUNK):
+    while True:
+        read = f.read(_CHUNK)
+        chunk = ahead + read if limit is None else read  # the checks below see the input's first bytes
+        if not chunk:
+            break
         if limit is None:
             npy = chunk.startswith(npyfile.MAGIC)
             if not (npy or _wide_encoding(chunk)):
@@ -371,8 +377,8 @@ def read_whole(f, source: str, memory_limit: str | None = None) -> bytes:
                       "write it to a file first (or make it NPY, -f npy)")
             raise InputError(f"{source}: more than {size_text(limit)} from a pipe or device, more "
                              f"than the memory budget can {'hold' if npy else 'parse'}: {advice}, or raise --memory-limit")
-        if len(chunk) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
-            break                # make a terminal's user press Ctrl-D twice
+        if len(read) < _CHUNK:  # a buffered read comes back short only at the end: asking again would
+            break               # make a terminal's user press Ctrl-D twice
     return b"".join(chunks)
 
 

@@ -29,20 +29,22 @@ def eligible(settings, traced: bool = False) -> bool:
 def read(spec: str, delimiter: str | None):
     """A 2-D list of floats (or a flat list for a 1-D literal), or None to decline."""
     from mlcalc.errors import MlcalcError
-    from mlcalc.io import csvparse, literal
+    from mlcalc.io import literal
 
     try:
-        if spec == "-" or ":" in spec:
+        if spec == "-":  # read ahead; where this path declines, read.py goes on from the same bytes
+            from mlcalc.io import readahead
+            data = readahead.small_input(MAX_FILE_BYTES)
+            if data is None or data.startswith(b"\x93NUMPY"):
+                return None
+            rows = _text_rows(data.decode("utf-8"), "standard input", delimiter)
+        elif ":" in spec:
             return None
-        if os.path.isfile(spec):
+        elif os.path.isfile(spec):
             if not os.access(spec, os.R_OK) or not spec.lower().endswith((".csv", ".tsv", ".txt")) or os.path.getsize(spec) > MAX_FILE_BYTES:
                 return None
             with open(spec, encoding="utf-8") as f:
-                text = f.read()
-            if text.lstrip("\ufeff \t\r\n").startswith("["):
-                return None  # JSON or an Octave matrix, or a CSV that only looks like one: read.py decides
-            table = csvparse.parse_text(text, spec, delimiter)
-            rows = table.rows
+                rows = _text_rows(f.read(), spec, delimiter)
         elif literal.looks_like_literal(spec) and not os.path.exists(spec):
             rows, one_dimensional = literal.parse_literal(spec, spec)
             if one_dimensional:
@@ -51,9 +53,19 @@ def read(spec: str, delimiter: str | None):
             return None
     except (MlcalcError, OSError, UnicodeDecodeError):
         return None  # the NumPy path reads it again and reports the problem
-    if len(rows) * len(rows[0]) > MAX_ELEMENTS:
+    if rows is None or len(rows) * len(rows[0]) > MAX_ELEMENTS:
         return None
     return rows
+
+
+def _text_rows(text: str, source: str, delimiter: str | None):
+    """A small text operand's rows, or None for JSON or an Octave matrix, or a CSV that only looks like
+    one (read.py decides those)."""
+    from mlcalc.io import csvparse
+
+    if text.lstrip("\ufeff \t\r\n").startswith("["):
+        return None
+    return csvparse.parse_text(text, source, delimiter).rows
 
 
 def _is_matrix(x) -> bool:

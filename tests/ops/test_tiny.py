@@ -79,3 +79,39 @@ def test_cancellation_is_left_to_numpy_so_every_format_agrees(tmp_path):
     assert tiny.matmul([[[1e16, 1.0, -1e16], [0.0, 0.0, 0.0]], [[1.0], [1.0], [1.0]]]) is None
     run_cli(*args, "-o", str(tmp_path / "m.npy"))
     assert run_cli(*args, "-f", "csv").stdout.split() == [format(v, "g") for v in np.load(tmp_path / "m.npy").ravel()]
+
+
+def test_standard_input_takes_the_tiny_path_too_and_gives_the_files_bits(tmp_path):
+    # `cat a.csv | mlcalc matmul - b` went through BLAS, `mlcalc matmul a.csv b` through fsum: last bits differed
+    a = "0.42986369482223,0.6960427239628685,-1.184117966757189,-0.6617025720390349\n"
+    b = "-0.43643524714322124; -1.169801907772864; 1.739367877130134; -0.4959107284421519"
+    (tmp_path / "a.csv").write_text(a)
+    from_file = run_cli("matmul", str(tmp_path / "a.csv"), b)
+    assert from_file.stdout == "-2.7333111238690018\n"
+    assert run_cli("matmul", "-", b, stdin=a).stdout == from_file.stdout
+    assert run_cli("matmul", b, "-", stdin="1 2 3 4\n").code == 0  # '-' second
+
+
+@pytest.mark.parametrize("stdin,want", [
+    (b"", "no data"),
+    ("1,2\n3\n", "ragged"),
+    ("x" * 20_000, "a header row but no data rows"),  # more than is read ahead: the NumPy path goes on
+    (bytes(30_000), "a NUL byte at byte 1"),  # binary data named at its first byte, read ahead or not
+])
+def test_what_the_tiny_path_read_ahead_the_numpy_path_goes_on_from(stdin, want):
+    r = run_cli("add", "-", "1", stdin=stdin)
+    assert r.code == 1 and want in r.stderr, r.stderr
+    big = "".join(f"{i},{i + 1}\n" for i in range(3000))  # 30 kB: read ahead in part, then on to the end
+    got = run_cli("add", "-", "0", "-f", "json", stdin=big)
+    assert np.array(__import__("json").loads(got.stdout)).shape == (3000, 2)
+    npy = run_cli("gen", "eye", "3", "-f", "npy").stdout_bytes
+    assert run_cli("add", "-", "1", "-f", "json", stdin=npy).stdout.startswith("[[2, 1, 1]")
+
+
+def test_standard_input_to_the_tiny_path_does_not_import_numpy():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom mlcalc.cli.app import main\nsys.argv=['mlcalc','matmul','-','1 0; 0 1','-f','csv']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], input="1,2\n3,4\n", capture_output=True, text=True).stdout
+    assert out.split() == ["1,2", "3,4", "False"]
