@@ -291,9 +291,11 @@ def header_names(line: str, delimiter: str | None, source: str, number: int, row
 
 def _booleans_over_booleans(cells: list[str], delimiter: str | None, rows: list[str]) -> bool:
     """Whether the row's only non-numbers are booleans with booleans below each in every sampled row (or
-    no row below): data of booleans, not names; "True" over numbers stays a name."""
+    no row below): data of booleans, not names; "True" over numbers stays a name. A row of several cells,
+    booleans all, stays names too: pandas' get_dummies names its columns False and True, and since
+    pandas 2 writes True/False under them."""
     words = [j for j, c in enumerate(cells) if c and not is_number(c)]
-    if not all(cells[j].lower() in BOOLEANS for j in words):
+    if not all(cells[j].lower() in BOOLEANS for j in words) or (len(words) == len(cells) > 1):
         return False
     for row in rows:
         below = _header_cells(row, delimiter)

@@ -309,6 +309,8 @@ def test_booleans_as_pandas_r_and_julia_write_them_read_as_1_and_0(tmp_path, csv
     # a first row of booleans is a header: pandas' get_dummies names its columns False and True
     assert parse_text("False,True\n1,0\n0,1\n", "a.csv").names == ["False", "True"]
     assert parse_text(",False,True\n0,1,0\n1,0,1\n", "a.csv").names == ["", "False", "True"]
+    # since pandas 2 its get_dummies writes True/False under the names False,True: still a header
+    assert parse_text("False,True\nTrue,False\nFalse,True\n", "a.csv").names == ["False", "True"]
     assert parse_text("x,f\n1,True\n", "a.csv", exact=True).rows[0][1] == 1
     with pytest.raises(InputError, match="'truex' is not a number"):
         parse_text("x,y\n1,truex\n", "a.csv")
