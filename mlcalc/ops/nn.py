@@ -761,10 +761,10 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
             # differences of ±2e-12 that are this noise alone: PyTorch's gradcheck has its atol for them)
             rounding[idx] = 12 * _EPS64 * max(abs(v) for v in values) / h
         # relative error with a floor, so that two tiny numbers that agree to rounding are not called wrong:
-        # a thousandth of the largest gradient, and the differences' rounding over --tol (a disagreement
-        # of that rounding alone is then tol at most)
+        # a thousandth of the largest gradient, and the differences' rounding times 10⁶ (a disagreement of
+        # that rounding alone is then 1e-6 at most, the default --tol); neither depends on --tol
         scale = max(1e-3, float(np.max(np.abs(analytic), initial=0)), float(np.max(np.abs(numeric), initial=0)))
-        floor = np.maximum(1e-3 * scale, rounding / tol if tol > 0 else 0.0)
+        floor = np.maximum(1e-3 * scale, rounding * 1e6)
         err = np.abs(analytic - numeric) / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
         results[name] = float(np.max(err, initial=0))
         if tracer is not None:

@@ -454,13 +454,15 @@ def test_gradcheck_passes_a_saturated_layer_whose_gradients_are_rounding_alone()
 
 @pytest.mark.parametrize("off", [1e-5, 1e-6])
 def test_gradcheck_still_catches_a_small_wrong_gradient(monkeypatch, off):
-    # the rounding floor is 12·eps·|L|/h over --tol, about 1e-5 here, below these gradients of 0.1 or so:
-    # a dW 1e-6 off (relative 1e-5) is still a failure
+    # the rounding floor is 10⁶·12·eps·|L|/h, about 1e-5 here, below these gradients of 0.1 or so:
+    # a dW 1e-6 off (relative 1e-5) is still a failure, also under a tiny --tol (the floor does not use it)
     real = ref.dense_backward
     monkeypatch.setattr(ref, "dense_backward", lambda *a, **k: (real(*a, **k)[0] + off,) + real(*a, **k)[1:])
     x = np.array([[1.0, 2.0], [3.0, -1.0]])
-    with pytest.raises(NumericError, match="dW differs"):
-        nn.gradcheck(x, np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([0.1, 0.0]), "tanh", "mse", np.eye(2))
+    for tol in (1e-6, 1e-320):
+        with pytest.raises(NumericError, match="dW differs"):
+            nn.gradcheck(x, np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([0.1, 0.0]), "tanh", "mse", np.eye(2),
+                         tol=tol)
 
 
 def test_gradcheck_rejects_nan():
