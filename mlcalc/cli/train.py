@@ -197,7 +197,7 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
     from mlcalc.train import model
     if unguard(model_path) == "-" and unguard(data) == "-":
         raise InputError("predict: standard input ('-') can hold the model or the data, not both")
-    m = model.load(unguard(model_path))
+    m = model.load(unguard(model_path), settings().memory_limit)
     blocked = _blocked_predict(m, data, settings())
     if blocked is not None:
         if not isinstance(blocked, bool):

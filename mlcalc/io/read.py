@@ -308,6 +308,11 @@ def _json_object(text: str) -> bool:
 
 
 def _read_stdin(opts: ReadOptions) -> Operand:
+    return _from_bytes(stdin_bytes(opts), "standard input", opts)
+
+
+def stdin_bytes(opts: ReadOptions) -> bytes:
+    """All of standard input, within the memory budget; a terminal gets a prompt first."""
     if sys.stdin is None or sys.stdin.closed:
         raise InputError("standard input: nothing to read")
     try:
@@ -323,7 +328,7 @@ def _read_stdin(opts: ReadOptions) -> Operand:
                 ahead + sys.stdin.read().encode())
     except OSError as e:  # `0>file` (opened for writing), a device that fails: it was an internal error
         raise InputError(f"standard input cannot be read ({e.strerror or e})") from None
-    return _from_bytes(data, "standard input", opts)
+    return data
 
 
 # Reading text in Python takes about 6 times its size at the peak (78 MB of CSV on standard input: 497 MB),

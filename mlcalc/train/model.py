@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 
 import numpy as np
 
 from mlcalc.errors import InputError
-from mlcalc.io.read import check_readable, first_nonfinite
+from mlcalc.io.read import ReadOptions, check_readable, first_nonfinite, stdin_bytes
 from mlcalc.io.write import write_atomic
 
 FORMAT = "mlcalc.linreg/1"
@@ -24,7 +23,7 @@ def save(path: str, result: dict, settings: dict, target_column: int) -> None:
     write_atomic(path, (json.dumps(model, indent=2) + "\n").encode())
 
 
-def load(spec: str) -> dict:
+def load(spec: str, memory_limit: str | None = None) -> dict:
     path = "standard input" if spec == "-" else spec
 
     def refuse(constant):  # NaN, Infinity: no model train-linreg saves has them
@@ -35,9 +34,11 @@ def load(spec: str) -> dict:
         check_readable(path)  # missing, a directory, unreadable: the operand reader's words
     try:
         if spec == "-":  # `cat m.json | mlcalc predict - data.csv`, as every operand takes '-'
-            stream = getattr(sys.stdin, "buffer", None)
-            text = stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
-            model = json.loads(text, parse_constant=refuse)
+            from mlcalc.io import npyfile
+            data = stdin_bytes(ReadOptions(memory_limit=memory_limit))  # closed, a terminal, endless (`yes |`): the operands' words
+            if data.startswith(npyfile.MAGIC):
+                raise InputError(f"{path}: NPY bytes, not a model saved by train-linreg --save (JSON, format {FORMAT})")
+            model = json.loads(data.decode("utf-8"), parse_constant=refuse)
         else:
             with open(path, encoding="utf-8") as f:
                 model = json.load(f, parse_constant=refuse)

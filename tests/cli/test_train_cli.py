@@ -94,6 +94,11 @@ def test_predict_reads_the_model_from_standard_input(tmp_path):
     assert run_cli("predict", "-", HOUSING, stdin=m.read_text()).stdout == want != ""  # "-: no such file"
     assert_one_error_line(run_cli("predict", "-", "-", stdin=m.read_text()), "the model or the data, not both")
     assert_one_error_line(run_cli("predict", "-", HOUSING, stdin="{"), "standard input: not a model")
+    # the operands' reader: NPY bytes named, a budget for endless input
+    npy = run_cli("gen", "eye", "2", "-f", "npy").stdout_bytes
+    assert_one_error_line(run_cli("predict", "-", HOUSING, stdin=npy), "standard input: NPY bytes, not a model")
+    assert_one_error_line(run_cli("predict", "-", HOUSING, "--memory-limit", "1MB", stdin=b"y\n" * 300_000),
+                          "more than the memory budget")
 
 
 def test_predict_by_position_without_header(tmp_path):
