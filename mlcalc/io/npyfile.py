@@ -96,12 +96,7 @@ def load_npy_bytes(data: bytes, source: str, max_ndim: int = 2, integers: bool =
     _check_shape(shape, max_ndim, source)
     need = math.prod(shape) * dtype.itemsize
     if len(data) - offset != need:
-        got = len(data) - offset
-        why = ("truncated or corrupt" if got < need else
-               "two NPY arrays one after the other? an operand is one array" if data.find(MAGIC, offset) >= 0
-               else "extra bytes after the array")
-        raise InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) but {got} bytes "
-                         f"follow ({why})")
+        raise _wrong_size(source, shape, need, len(data) - offset, data[offset + need:offset + need + len(MAGIC)])
     arr = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
     arr = arr.reshape(shape, order="F" if fortran else "C")
     return _finish(arr.copy(), integers)
@@ -131,9 +126,22 @@ def inspect_npy(path: str, source: str, max_ndim: int = 2) -> NpyInfo:
     info = NpyInfo(path, dtype, shape, fortran, offset)
     have = os.path.getsize(path) - offset
     if have != info.nbytes:
-        raise InputError(f"{source}: NPY header says shape {shape} ({info.nbytes} bytes of data) "
-                         f"but the file holds {have} (truncated or corrupt)")
+        after = b""
+        if have > info.nbytes:  # (a huge shape's end is far past the file: no seek there)
+            with open(path, "rb") as f:
+                f.seek(offset + info.nbytes)
+                after = f.read(len(MAGIC))
+        raise _wrong_size(source, shape, info.nbytes, have, after)
     return info
+
+
+def _wrong_size(source: str, shape, need: int, got: int, after: bytes) -> InputError:
+    """The data's size disagrees with the header's shape; `after`: the first bytes past the array's end."""
+    why = ("truncated or corrupt" if got < need else
+           "two NPY arrays one after the other, as np.save twice into one file writes: an operand is one array"
+           if after.startswith(MAGIC) else "extra bytes after the array")
+    return InputError(f"{source}: NPY header says shape {shape} ({need} bytes of data) but {got} bytes follow "
+                      f"the header ({why})")
 
 
 def load_npy_file(path: str, source: str, max_ndim: int = 2, integers: bool = False) -> np.ndarray:

@@ -230,6 +230,10 @@ def test_stacked_npy_streams_and_complex_cells_are_named(tmp_path):
     assert_one_error_line(run_cli("add", "-", "1", stdin=one + one), "two NPY arrays one after the other")
     assert_one_error_line(run_cli("add", "-", "1", stdin=one + b"junk\n"), "extra bytes after the array")
     assert_one_error_line(run_cli("add", "-", "1", stdin=one[:-3]), "truncated or corrupt")
+    (tmp_path / "two.npy").write_bytes(one + one)  # np.save twice into one file: it said "truncated"
+    assert_one_error_line(run_cli("norm", str(tmp_path / "two.npy")), "two NPY arrays one after the other")
+    (tmp_path / "junk.npy").write_bytes(one + b"junk")
+    assert_one_error_line(run_cli("norm", str(tmp_path / "junk.npy")), "extra bytes after the array")
     # eig's complex values as CSV, piped on
     assert_one_error_line(run_cli("add", "-", "1", stdin="1\n0+1j\n"), "'0+1j' is a complex number")
 
