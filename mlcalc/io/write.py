@@ -48,6 +48,9 @@ def _numpy():
     return sys.modules.get("numpy")
 
 
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
 def format_number(x, precision: int | None = None) -> str:
     """Shortest round-trip text of one value; integral floats without '.0' ("19", not "19.0")."""
     if isinstance(x, str):
@@ -77,7 +80,9 @@ def format_number(x, precision: int | None = None) -> str:
         return "inf" if f > 0 else "-inf"
     if precision is not None:
         text = f"{f:.{precision}g}"
-        if math.isinf(float(text)):  # 1.8e308 rounded to 2e+308 reads back as inf: round towards 0 instead
+        largest = _FLOAT32_MAX if np is not None and isinstance(x, np.float32) else sys.float_info.max
+        if abs(float(text)) > largest:  # 1.8e308 to 2e+308 reads back as inf (3.4028235e38 to 3.403e38 in
+            # float32, out of range): round towards 0 instead
             from decimal import ROUND_DOWN, Context
             text = format(Context(prec=precision, rounding=ROUND_DOWN).create_decimal(f), "g")
         if "e" in text and f.is_integer() and float(text) == f and abs(f) < 1e16:

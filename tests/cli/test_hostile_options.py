@@ -101,6 +101,10 @@ def test_precision_never_rounds_a_finite_value_to_a_text_that_reads_as_inf(fmt):
                 "-f", fmt)
     assert r.stdout.replace("\n", ",").strip(",[]") in ("1e+308,-1e+308,1", "1e+308, -1e+308, 1")
     assert run_cli("scale", "1.7976931348623157e308", "--by", "1", "--precision", "2").stdout == "1.7e+308\n"
+    # float32's largest at 4 digits was 3.403e+38, beyond float32's range when read back
+    r = run_cli("scale", "3.4028235e38", "--by", "1", "--dtype", "float32", "--precision", "4")
+    assert r.stdout == "3.402e+38\n"
+    assert run_cli("scale", "-", "--by", "1", "--dtype", "float32", stdin=r.stdout).code == 0
 
 
 @pytest.mark.parametrize("shape", ["abc", "x3", "3x", "3x3x3", "-3"])
