@@ -6,6 +6,7 @@ CLI tests. Pipes (`a | b`) and `&&` chains run stage by stage; `warmup` and `ben
 own tests (they compile or time everything).
 """
 import json
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -21,12 +22,12 @@ SKIPPED_COMMANDS = {"warmup", "bench"}
 
 def _examples() -> list[str]:
     from mlcalc.cli.app import register_commands
-    from mlcalc.cli.base import app
+    from mlcalc.cli.base import EPILOG, app
 
     register_commands(["--help"])
     found = []
-    for command in app.registered_commands:
-        text = (command.epilog or "").replace("Examples:", "").replace("Example:", "")
+    for epilog in [EPILOG] + [command.epilog for command in app.registered_commands]:  # mlcalc --help's too
+        text = (epilog or "").replace("Examples:", "").replace("Example:", "")
         for part in text.split("·"):
             line = " ".join(part.split())
             if line.startswith("mlcalc ") and line.split()[1] not in SKIPPED_COMMANDS:
@@ -106,8 +107,8 @@ def test_the_examples_were_found():
 def test_help_example_runs_and_gives_what_it_says(example, example_folder, monkeypatch):
     monkeypatch.chdir(example_folder)
     line, _, claim = example.partition("→")
-    line = line.split(" (")[0].strip()  # a trailing "(two right-hand sides)" is a comment
-    claim = claim.split(" (")[0].strip()
+    line = re.sub(r" \([^\"]*\)$", "", line.strip())  # a trailing "(two right-hand sides)" is a comment
+    claim = re.sub(r" \(.*\)$", "", claim.strip())
     if not claim:
         _run_line(line)
         return
