@@ -378,7 +378,7 @@ def not_a_number(cell: str) -> str:
 
 # one way to match each number (a digit run cannot split between \d+ and \d*): a million digits in a cell
 # stay linear to reject
-_COMPLEX = re.compile(r"\(?[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf)?[+-]"
+_COMPLEX = re.compile(r"\(?(?:[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf)?[+-])?"
                       r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf)?[ij]\)?", re.I)
 
 

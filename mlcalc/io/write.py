@@ -432,8 +432,9 @@ def check_output_path(path: str) -> None:
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
     if path.endswith(("/", os.sep)):
-        raise InputError(f"cannot write {path}: a folder's name (it ends with '/'), and no such folder: -o takes a "
-                         "file's path")
+        named = path.rstrip("/" + os.sep)
+        what = f"{named} is a file, not a folder" if os.path.exists(named) else "no such folder"
+        raise InputError(f"cannot write {path}: {what} (a name ending in '/' is a folder's): -o takes a file's path")
     descriptor = _names_a_descriptor(path)
     if descriptor or (os.path.exists(path) and not os.path.isfile(path)):  # written into as it is
         if descriptor and not os.path.exists(path):  # `-o /dev/stdout >&-`

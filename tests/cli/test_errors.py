@@ -214,8 +214,9 @@ def test_output_into_a_missing_folder_is_an_error(tmp_path):
 
 def test_output_paths_that_name_no_file_say_why(tmp_path):
     # `-o out/` said "Not a directory"; `-o a.csv/x.csv` over a file said "folder a.csv does not exist"
-    assert_one_error_line(run_cli("add", "1", "1", "-o", f"{tmp_path}/out/"), "a folder's name", "file's path")
+    assert_one_error_line(run_cli("add", "1", "1", "-o", f"{tmp_path}/out/"), "no such folder", "file's path")
     (tmp_path / "a.csv").write_text("1\n")
+    assert_one_error_line(run_cli("add", "1", "1", "-o", f"{tmp_path}/a.csv/"), "a.csv is a file, not a folder")
     assert_one_error_line(run_cli("add", "1", "1", "-o", str(tmp_path / "a.csv" / "x.csv")), "is a file, not a folder")
     # only /proc/<pid>/fd/N names a descriptor: /proc/x.csv said "that file descriptor is closed"
     r = run_cli("add", "1", "1", "-o", "/proc/x.csv")
@@ -236,6 +237,8 @@ def test_stacked_npy_streams_and_complex_cells_are_named(tmp_path):
     assert_one_error_line(run_cli("norm", str(tmp_path / "junk.npy")), "extra bytes after the array")
     # eig's complex values as CSV, piped on
     assert_one_error_line(run_cli("add", "-", "1", stdin="1\n0+1j\n"), "'0+1j' is a complex number")
+    assert_one_error_line(run_cli("add", "-", "1", stdin="1\n2j\n"), "'2j' is a complex number")
+    assert_one_error_line(run_cli("add", "-", "1", stdin="1\n" + "1" * 10**6 + "x\n"), "is not a number")
 
 
 def test_failed_command_leaves_an_existing_output_untouched(tmp_path):
