@@ -306,6 +306,18 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
     return op
 
 
+def with_names(result, *operands):
+    """The result with the column names of the first operand read from a header whose columns it keeps
+    (pandas keeps a DataFrame's columns through df * 2 and df.apply(norm)): shown in a table, and printed
+    by --header. The values are unchanged."""
+    from mlcalc.io.write import Labeled
+    columns = getattr(result, "shape", (0,))[-1:] if getattr(result, "ndim", 0) in (1, 2) else ()
+    for op in operands:
+        if op.names and columns == (len(op.names),) and op.values.shape[-1:] == columns:
+            return Labeled(result, list(op.names))
+    return result
+
+
 def located_message(error) -> str:
     """An error's message; for a NaN/Inf the ops refused in an operand read from text, with the file's line
     and column added ("at row 98, column 3 (a.csv line 100, column 3)"): comments, blank lines and the

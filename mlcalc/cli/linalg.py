@@ -4,7 +4,7 @@ from typing import List
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, settings, untraced_by_blocks, warn
+from mlcalc.cli.base import app, emit, read, read_operand, settings, untraced_by_blocks, warn, with_names
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
@@ -74,9 +74,10 @@ def _elementwise(op: str, a: str, b: str) -> None:
         return
     from mlcalc.ops import core
     s = settings()
-    x, y = read(a), read(b)
-    _warn_column_against_vector(op, x, y)
-    emit(core.elementwise(op, x, y, engine=s.engine, tracer=s.tracer, device=s.device))
+    x, y = read_operand(a), read_operand(b)
+    _warn_column_against_vector(op, x.values, y.values)
+    result = core.elementwise(op, x.values, y.values, engine=s.engine, tracer=s.tracer, device=s.device)
+    emit(with_names(result, *(o for o in (x, y) if o.values.shape == result.shape)))
 
 
 def _warn_column_against_vector(op: str, a, b) -> None:
@@ -116,7 +117,8 @@ def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scala
         return
     from mlcalc.ops import core
     s = settings()
-    emit(core.scale(read(a), by, engine=s.engine, tracer=s.tracer, device=s.device))
+    op = read_operand(a)
+    emit(with_names(core.scale(op.values, by, engine=s.engine, tracer=s.tracer, device=s.device), op))
 
 
 @app.command(epilog='Example: mlcalc gen randn 50x40 --seed 1 -f npy | mlcalc transpose - -o t.npy')

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, refuse_npy, settings, untraced_by_blocks, warn
+from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, untraced_by_blocks, warn, with_names
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 
@@ -49,8 +49,10 @@ def norm(a: str = MATRIX,
         emit(blocked)
         return
     from mlcalc.ops import linalg
-    emit(linalg.norm(read(a), ord=ord.value if ord else None, axis=axis.value if axis else None,
-                     engine=s.engine, tracer=s.tracer))
+    op = read_operand(a)
+    result = linalg.norm(op.values, ord=ord.value if ord else None, axis=axis.value if axis else None,
+                         engine=s.engine, tracer=s.tracer)
+    emit(with_names(result, op) if axis is not None and axis.value == "cols" else result)  # a norm per column
 
 
 @app.command(epilog='Examples: mlcalc dist "[0,0]" "[3,4]"  → 5  ·  mlcalc dist "[0,0]" "[3,4]" --metric manhattan  → 7  ·  '

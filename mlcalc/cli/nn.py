@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings
+from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, with_names
 
 
 class Activation(str, Enum):
@@ -70,8 +70,8 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
                              engine=s.engine, tracer=s.tracer)
         emit(result.reshape(values.shape))
         return
-    emit(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
-                     engine=s.engine, tracer=s.tracer))
+    emit(with_names(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+                                engine=s.engine, tracer=s.tracer), op))
 
 
 @app.command(epilog='Examples: mlcalc forward "1 2" --weights "1 0; 0 1; 1 1" --bias "0 0 -4" --act relu  ·  '

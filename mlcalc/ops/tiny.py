@@ -60,12 +60,13 @@ def read(spec: str, delimiter: str | None):
 
 def _text_rows(text: str, source: str, delimiter: str | None):
     """A small text operand's rows, or None for JSON or an Octave matrix, or a CSV that only looks like
-    one (read.py decides those)."""
+    one (read.py decides those), and for a table with a header (its names go with the result)."""
     from mlcalc.io import csvparse
 
     if text.lstrip("\ufeff \t\r\n").startswith("["):
         return None
-    return csvparse.parse_text(text, source, delimiter).rows
+    table = csvparse.parse_text(text, source, delimiter)
+    return None if table.names else table.rows
 
 
 def _is_matrix(x) -> bool:

@@ -154,3 +154,19 @@ def test_a_column_against_a_vector_broadcasts_as_numpy_does_and_warns():
     assert run_cli("add", "1; 2", "1; 2").stderr == ""  # same shapes: nothing to say
     assert run_cli("add", "1 2; 3 4", "1 2").stderr == ""  # a row broadcast over rows: the usual case
     assert run_cli("add", "0.8 1.4", "1; 2", "-q").stderr == ""
+
+
+def test_results_that_keep_a_tables_columns_keep_their_names(tmp_path):
+    # pandas keeps a DataFrame's columns through df * 2 and df.apply(norm); --header printed nothing before
+    data = tmp_path / "h.csv"
+    data.write_text("a,b\n1,2\n3,4\n")
+    for args in (("scale", str(data), "--by", "2"), ("add", str(data), str(data)), ("add", "1 1; 1 1", str(data)),
+                 ("activate", str(data), "--fn", "relu"), ("norm", str(data), "--axis", "cols")):
+        r = run_cli(*args, "--header")
+        assert r.code == 0 and r.stdout.splitlines()[0] == "a,b", (args, r.stdout)
+        assert run_cli(*args).stdout.splitlines()[0] != "a,b", args  # no header unless asked
+    assert "a" in run_cli("scale", str(data), "--by", "2", "-f", "table").stdout.splitlines()[0]
+    assert json.loads(run_cli("scale", str(data), "--by", "2", "-f", "json").stdout) == [[2, 4], [6, 8]]
+    # rows, a changed shape, or no header: no names
+    assert run_cli("norm", str(data), "--axis", "rows", "--header").stdout == "2.23606797749979\n5\n"
+    assert run_cli("transpose", str(data), "--header").stdout == "1,3\n2,4\n"
