@@ -32,22 +32,23 @@ def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help
     emit(result)
 
 
-def _tiny(compute, specs: list[str]) -> bool:
-    """Try the pure-Python path for tiny operands (no NumPy import); True when it printed the result."""
-    result = _tiny_result(compute, specs)
+def _tiny(compute, specs: list[str], names_kept: bool = False) -> bool:
+    """Try the pure-Python path for tiny operands (no NumPy import); True when it printed the result.
+    names_kept: the result keeps the operands' columns (with_names), so a table with a header is declined."""
+    result = _tiny_result(compute, specs, names_kept=names_kept)
     if result is None:
         return False
     emit(result)
     return True
 
 
-def _tiny_result(compute, specs: list[str], traced: bool = False):
+def _tiny_result(compute, specs: list[str], traced: bool = False, names_kept: bool = False):
     """The pure-Python path's result for tiny operands, or None where it declines (tiny.eligible)."""
     from mlcalc.ops import tiny
     s = settings()
     if not tiny.eligible(s, traced):
         return None
-    operands = [tiny.read(spec, s.delimiter) for spec in specs]
+    operands = [tiny.read(spec, s.delimiter, names_kept) for spec in specs]
     if any(o is None for o in operands):
         return None
     return compute(tiny, operands)
@@ -68,7 +69,7 @@ def _blocked(run) -> bool:
 
 
 def _elementwise(op: str, a: str, b: str) -> None:
-    if _tiny(lambda t, xs: t.elementwise(op, *xs), [a, b]):
+    if _tiny(lambda t, xs: t.elementwise(op, *xs), [a, b], names_kept=True):
         return
     if _blocked(lambda d: d.elementwise(op, [a, b], settings(), read)):
         return
@@ -113,7 +114,7 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
 @app.command(epilog='Example: mlcalc scale samples/a.csv --by -0.5')
 def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
     """Scalar multiple k·A."""
-    if _tiny(lambda t, xs: t.scale(xs[0], by), [a]) or _blocked(lambda d: d.scale(a, by, settings())):
+    if _tiny(lambda t, xs: t.scale(xs[0], by), [a], names_kept=True) or _blocked(lambda d: d.scale(a, by, settings())):
         return
     from mlcalc.ops import core
     s = settings()

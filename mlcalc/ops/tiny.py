@@ -26,8 +26,9 @@ def eligible(settings, traced: bool = False) -> bool:
             and (traced or settings.tracer is None) and not settings.exact)
 
 
-def read(spec: str, delimiter: str | None):
-    """A 2-D list of floats (or a flat list for a 1-D literal), or None to decline."""
+def read(spec: str, delimiter: str | None, names_kept: bool = False):
+    """A 2-D list of floats (or a flat list for a 1-D literal), or None to decline; names_kept: the result
+    keeps the operand's columns, and so a header's names, which this path does not carry."""
     from mlcalc.errors import MlcalcError
     from mlcalc.io import literal
 
@@ -37,14 +38,14 @@ def read(spec: str, delimiter: str | None):
             data = readahead.small_input(MAX_FILE_BYTES)
             if data is None or data.startswith(b"\x93NUMPY"):
                 return None
-            rows = _text_rows(data.decode("utf-8"), "standard input", delimiter)
+            rows = _text_rows(data.decode("utf-8"), "standard input", delimiter, names_kept)
         elif ":" in spec:
             return None
         elif os.path.isfile(spec):
             if not os.access(spec, os.R_OK) or not spec.lower().endswith((".csv", ".tsv", ".txt")) or os.path.getsize(spec) > MAX_FILE_BYTES:
                 return None
             with open(spec, encoding="utf-8") as f:
-                rows = _text_rows(f.read(), spec, delimiter)
+                rows = _text_rows(f.read(), spec, delimiter, names_kept)
         elif literal.looks_like_literal(spec) and not os.path.exists(spec):
             rows, one_dimensional = literal.parse_literal(spec, spec)
             if one_dimensional:
@@ -58,15 +59,15 @@ def read(spec: str, delimiter: str | None):
     return rows
 
 
-def _text_rows(text: str, source: str, delimiter: str | None):
+def _text_rows(text: str, source: str, delimiter: str | None, names_kept: bool):
     """A small text operand's rows, or None for JSON or an Octave matrix, or a CSV that only looks like
-    one (read.py decides those), and for a table with a header (its names go with the result)."""
+    one (read.py decides those), and, where names_kept, for a table with a header."""
     from mlcalc.io import csvparse
 
     if text.lstrip("\ufeff \t\r\n").startswith("["):
         return None
     table = csvparse.parse_text(text, source, delimiter)
-    return None if table.names else table.rows
+    return None if names_kept and table.names else table.rows
 
 
 def _is_matrix(x) -> bool:
