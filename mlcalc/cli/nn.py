@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, with_names
+from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, warn, with_names
 
 
 class Activation(str, Enum):
@@ -49,7 +49,7 @@ def _fn(value):
                     'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
                     'mlcalc activate x.csv --fn gelu --approx tanh')
 def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
-             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY; over the column of one-column CSV text)."),
+             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY)."),
              grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
              alpha: float = ALPHA, approx: Approx = APPROX,
              grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
@@ -61,15 +61,13 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
     op = read_operand(x, max_ndim=4)
     values = op.values
-    column = values.ndim == 2 and values.shape[1] == 1 < values.shape[0] and op.line_of_row is not None \
-        and (g is None or g.shape in (values.shape, values.shape[:1]))
-    if fn.value == "softmax" and column:
-        # a vector printed as CSV comes back as a column of text: softmax over the column (over rows of one
-        # class it is 1 everywhere), in the column's shape; an NPY or a literal (n, 1) keeps NumPy's rows
-        result = nn.activate(values[:, 0], fn.value, grad=grad, grad_out=None if g is None else g.reshape(-1),
-                             engine=s.engine, tracer=s.tracer)
-        emit(result.reshape(values.shape))
-        return
+    if fn.value == "softmax" and values.shape[-1:] == (1,) and values.size > 1:
+        from mlcalc.ops.common import shape_text
+        # rows of one class: 1 everywhere, as NumPy and PyTorch give it; most often a vector printed as CSV,
+        # which comes back a column (the same numbers piped as NPY stay a vector): say so, change nothing
+        warn(f"activate: softmax runs along each row, and X {shape_text(values.shape)} has one value a row: every "
+             "result is 1; for the softmax of a column, pass it as a vector (-f json or -f npy upstream, or "
+             "transpose it)")
     emit(with_names(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
                                 engine=s.engine, tracer=s.tracer), op))
 
