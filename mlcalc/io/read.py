@@ -119,7 +119,7 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         StdinGuard.used = True
         return _read_stdin(opts)
     npz_path, sep, key = spec.rpartition(":")
-    if sep and npz_path.lower().endswith(".npz"):
+    if sep and npz_path.lower().endswith(".npz") and not os.path.isfile(spec):  # a file of that name is the file
         check_readable(npz_path)
         arr = npyfile.load_npz_member(npz_path, key, spec, opts.max_ndim, opts.exact)
         return _typed(Operand(arr, spec), opts)

@@ -223,6 +223,17 @@ def test_output_paths_that_name_no_file_say_why(tmp_path):
     assert r.code == 1 and "descriptor" not in r.stderr
 
 
+def test_output_to_an_npz_member_is_refused_and_a_file_of_such_a_name_reads_as_a_file(tmp_path, monkeypatch):
+    # `-o p.npz:W` wrote a CSV file named "p.npz:W", and later reads of p.npz:W got the old member
+    np.savez(tmp_path / "p.npz", W=np.eye(2))
+    monkeypatch.chdir(tmp_path)
+    assert_one_error_line(run_cli("scale", "p.npz:W", "--by", "10", "-o", "p.npz:W"),
+                          "not one member of an NPZ archive", "W.npy")
+    assert sorted(os.listdir(tmp_path)) == ["p.npz"]
+    (tmp_path / "q.npz:x").write_text("1,2\n")  # made by another tool: the README's rule, a file is a file
+    assert run_cli("scale", "q.npz:x", "--by", "2").stdout == "2,4\n"
+
+
 def test_stacked_npy_streams_and_complex_cells_are_named(tmp_path):
     import io
     buf = io.BytesIO()
