@@ -77,6 +77,10 @@ def _elementwise(op: str, a: str, b: str) -> None:
     s = settings()
     x, y = read_operand(a), read_operand(b)
     _warn_column_against_vector(op, x.values, y.values)
+    if x.names and y.names and x.names != y.names and len(x.names) == len(y.names):
+        # pandas' df1 − df2 aligns columns by name; here, as in NumPy, they pair by position
+        warn(f"{op}: A's columns ({', '.join(x.names)}) and B's ({', '.join(y.names)}) have different names: "
+             "they are paired by position, as NumPy pairs them, not by name")
     result = core.elementwise(op, x.values, y.values, engine=s.engine, tracer=s.tracer, device=s.device)
     emit(with_names(result, *(o for o in (x, y) if o.values.shape == result.shape)))
 

@@ -170,3 +170,12 @@ def test_results_that_keep_a_tables_columns_keep_their_names(tmp_path):
     # rows, a changed shape, or no header: no names
     assert run_cli("norm", str(data), "--axis", "rows", "--header").stdout == "2.23606797749979\n5\n"
     assert run_cli("transpose", str(data), "--header").stdout == "1,3\n2,4\n"
+
+
+def test_two_headed_tables_with_different_names_warn_that_columns_pair_by_position(tmp_path):
+    # pandas aligns by name, so `sub t1 t2` of (a, b) and (b, a) gave -99, 99 under a,b with nothing said
+    (tmp_path / "t1.csv").write_text("a,b\n1,100\n")
+    (tmp_path / "t2.csv").write_text("b,a\n100,1\n")
+    r = run_cli("sub", str(tmp_path / "t1.csv"), str(tmp_path / "t2.csv"))
+    assert r.stdout == "-99,99\n" and "paired by position" in r.stderr and "(a, b)" in r.stderr
+    assert run_cli("sub", str(tmp_path / "t1.csv"), str(tmp_path / "t1.csv")).stderr == ""
