@@ -39,8 +39,15 @@ def broadcast_shape(command: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ..
     try:
         return np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
+        hint = ""
+        for col, other in ((a, b), (b, a)):
+            if col.ndim == 2 and col.shape[1] == 1 and other.ndim == 2 and other.shape[1] == col.shape[0] > 1:
+                # `mlcalc norm data.csv --axis cols | mlcalc sub data.csv -`: a row of column statistics
+                # printed as CSV comes back a column
+                hint = (f": a row of {col.shape[0]} values would broadcast over the rows, and this is a column "
+                        "(a vector piped as CSV comes back a column: pipe it with -f json or -f npy, or transpose it)")
         raise ShapeError(f"{command}: shapes {shape_text(a.shape)} and {shape_text(b.shape)} "
-                         "cannot be broadcast together") from None
+                         f"cannot be broadcast together{hint}") from None
 
 
 # Near the ends of the float range (magnitudes beyond about the square root of the largest number of the

@@ -207,6 +207,12 @@ def test_broadcast_mismatch_names_both_shapes():
     assert_one_error_line(run_cli("add", "1 2 3; 4 5 6", "1 2; 3 4"), "(2, 3)", "(2, 2)")
 
 
+def test_a_column_of_column_statistics_that_cannot_broadcast_says_it_is_a_column():
+    # `mlcalc norm data.csv --axis cols | mlcalc sub data.csv -`: the row of norms came back a column
+    r = run_cli("sub", "1 2 3 4; 5 6 7 8; 0 1 0 1", "-", stdin="1\n2\n3\n4\n")
+    assert_one_error_line(r, "(3, 4) and (4, 1) cannot be broadcast together", "this is a column", "-f json")
+
+
 def test_output_into_a_missing_folder_is_an_error(tmp_path):
     r = run_cli("transpose", "1 2; 3 4", "-o", str(tmp_path / "no" / "such" / "x.csv"))
     assert_one_error_line(r, "does not exist")
