@@ -205,8 +205,10 @@ def _layer_shapes(command: str, x, w, b, batched: bool = False):
     x2 = x.reshape(1, -1) if vector else x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
     _nonempty(command, "X", x2)
     if x2.shape[1] != n_in:
+        # W laid out (in, out), as x·W is written in some texts: W is (out, in) here, as nn.Linear's weight
+        flipped = "; W is (out, in), as nn.Linear's weight: transpose it" if x2.shape[1] == w.shape[0] else ""
         raise ShapeError(f"{command}: X has {x2.shape[1]} features but W expects {n_in} "
-                         f"(X is {shape_text(x.shape)}, W is {shape_text(w.shape)})")
+                         f"(X is {shape_text(x.shape)}, W is {shape_text(w.shape)}{flipped})")
     if b is not None:
         if b.ndim == 0 or (b.ndim == 2 and min(b.shape) != 1) or b.ndim > 2:
             raise ShapeError(f"{command}: b must be a vector (out,), got shape {shape_text(b.shape)}")
@@ -590,8 +592,11 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     n, c, h, w = x4.shape
     o, kc, kh, kw = k4.shape
     if kc != c:
+        # TensorFlow's channels-last (N, H, W, C) where (N, C, H, W) is meant
+        last = "; X is read as (N, C, H, W), PyTorch's layout: a channels-last array needs its axes moved" \
+            if x.ndim >= 3 and x.shape[-1] == kc else ""
         raise ShapeError(f"conv2d: X has {c} channel(s) but K expects {kc} (X is {shape_text(x.shape)}, "
-                         f"K is {shape_text(k.shape)})")
+                         f"K is {shape_text(k.shape)}{last})")
     if kh > h + 2 * padding or kw > w + 2 * padding:
         raise ShapeError(f"conv2d: the kernel ({kh}×{kw}) is larger than the padded input "
                          f"({h + 2 * padding}×{w + 2 * padding}; X is {shape_text(x.shape)}, K is {shape_text(k.shape)})")

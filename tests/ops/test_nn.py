@@ -480,3 +480,13 @@ def test_conv2d_bias_adds_one_value_per_output_channel_as_nn_conv2d(engine):
     np.testing.assert_array_equal(one, nn.conv2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), engine=engine) + 10)
     with pytest.raises(ShapeError, match=r"b must hold one value per output channel, 4, got shape \(3,\)"):
         nn.conv2d(x, k, bias=b[:3])
+
+
+def test_a_weight_laid_out_in_out_and_a_channels_last_image_say_which_layout_is_meant():
+    with pytest.raises(ShapeError, match=r"W is \(out, in\), as nn.Linear's weight: transpose it"):
+        nn.forward(np.ones((2, 3)), np.ones((3, 4)))
+    with pytest.raises(ShapeError, match=r"\(N, C, H, W\), PyTorch's layout"):
+        nn.conv2d(np.ones((1, 5, 5, 3)), np.ones((2, 3, 3, 3)))
+    with pytest.raises(ShapeError) as e:  # a plain mismatch gets no layout hint
+        nn.forward(np.ones((2, 3)), np.ones((4, 5)))
+    assert "transpose" not in str(e.value)
