@@ -290,3 +290,15 @@ def test_rank_and_rref_through_the_ops_on_both_engines():
         assert systems.rank(a, engine=engine) == 2
         assert systems.rank(a, tol=10.0, engine=engine) == 1
         np.testing.assert_allclose(systems.rref(a, engine=engine), [[1, 0, -1], [0, 1, 2], [0, 0, 0]], atol=1e-12)
+
+
+def test_an_exact_det_of_an_ill_conditioned_matrix_says_it_is_exact_and_sensitive():
+    # "the result may be inaccurate" was wrong of a value computed in fractions: it is the entries that matter
+    n = 12
+    hilbert = 1 / (np.arange(1, n + 1)[:, None] + np.arange(n))
+    said = []
+    systems.det(hilbert, warn=said.append)
+    assert len(said) == 1 and "exact for the entries as given" in said[0] and "κ·δ" in said[0], said
+    said.clear()
+    systems.det(1 / (np.arange(1, 15)[:, None] + np.arange(14)), warn=said.append)  # 14×14: on a log scale
+    assert len(said) == 1 and "may be inaccurate" in said[0]
