@@ -115,8 +115,19 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
     _elementwise("hadamard", a, b)
 
 
-@app.command(epilog='Example: mlcalc scale samples/a.csv --by -0.5')
-def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", help="The scalar k in k·A.")):
+def _scalar(text: str) -> float:
+    """--by as an operand's cell reads: a number or a fraction (1/60, as literals take it)."""
+    from mlcalc.errors import MlcalcError
+    from mlcalc.io import csvparse
+    try:
+        return csvparse.as_float(csvparse.to_number(text.strip()))
+    except (MlcalcError, ValueError, ZeroDivisionError, OverflowError):
+        raise typer.BadParameter(f"{text!r} is not a number (e.g. 2, -0.5, 1e-3 or 1/60)") from None
+
+
+@app.command(epilog='Examples: mlcalc scale samples/a.csv --by -0.5  ·  mlcalc scale samples/a.csv --by 1/3')
+def scale(a: str = MATRIX, by: float = typer.Option(..., "--by", parser=_scalar, metavar="K",
+                                                     help="The scalar k in k·A (a fraction such as 1/60 too).")):
     """Scalar multiple k·A."""
     if _tiny(lambda t, xs: t.scale(xs[0], by), [a], names_kept=True) or _blocked(lambda d: d.scale(a, by, settings())):
         return

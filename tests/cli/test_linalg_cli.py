@@ -179,3 +179,12 @@ def test_two_headed_tables_with_different_names_warn_that_columns_pair_by_positi
     r = run_cli("sub", str(tmp_path / "t1.csv"), str(tmp_path / "t2.csv"))
     assert r.stdout == "-99,99\n" and "paired by position" in r.stderr and "(a, b)" in r.stderr
     assert run_cli("sub", str(tmp_path / "t1.csv"), str(tmp_path / "t1.csv")).stderr == ""
+
+
+def test_scale_by_a_fraction_as_literals_take_it():
+    # `--by 1/60` (a mean's 1/n) was "not a valid float"
+    assert run_cli("scale", "60 120", "--by", "1/60", "-f", "json").stdout.strip() == "[1, 2]"
+    assert run_cli("scale", "1 2", "--by", "-0.5", "-f", "json").stdout.strip() == "[-0.5, -1]"
+    for bad in ("x", "1/0", ""):
+        r = run_cli("scale", "1 2", "--by", bad)
+        assert r.code == 2 and "is not a number" in r.stderr, (bad, r.stderr)
