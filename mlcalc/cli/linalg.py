@@ -21,15 +21,13 @@ def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help
     if _blocked(lambda d: d.matmul(operands, s, read)):
         return
     from mlcalc.ops import core
+    # traced, the steps are NumPy's and the result what the untraced command prints for tiny operands (sums
+    # rounded once, math.fsum), so that --trace changes no digit (0.1·1 + 0.2·1 + 0.3·1: 0.6, not BLAS's
+    # 0.6000000000000001); worked out first, as standard input is read ahead there and then handed on
+    untraced = _tiny_result(lambda t, xs: t.matmul(xs), operands, traced=True) if s.tracer is not None else None
     arrays = [read(spec) for spec in operands]
     result = core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer)
-    if s.tracer is not None:
-        # the steps are NumPy's; the result what the untraced command prints for tiny operands (sums
-        # rounded once, math.fsum), so that --trace changes no digit (0.1·1 + 0.2·1 + 0.3·1: 0.6, not
-        # BLAS's 0.6000000000000001)
-        untraced = _tiny_result(lambda t, xs: t.matmul(xs), operands, traced=True)
-        result = result if untraced is None else untraced
-    emit(result)
+    emit(result if untraced is None else untraced)
 
 
 def _tiny(compute, specs: list[str], names_kept: bool = False) -> bool:
@@ -48,9 +46,12 @@ def _tiny_result(compute, specs: list[str], traced: bool = False, names_kept: bo
     s = settings()
     if not tiny.eligible(s, traced):
         return None
-    operands = [tiny.read(spec, s.delimiter, names_kept) for spec in specs]
-    if any(o is None for o in operands):
-        return None
+    # standard input last: a missing file is then refused at once, not once the pipe has ended
+    operands = [None] * len(specs)
+    for i in sorted(range(len(specs)), key=lambda i: specs[i] == "-"):
+        operands[i] = tiny.read(specs[i], s.delimiter, names_kept)
+        if operands[i] is None:
+            return None
     return compute(tiny, operands)
 
 
@@ -116,13 +117,16 @@ def hadamard(a: str = MATRIX, b: str = MATRIX_B):
 
 
 def _scalar(text: str) -> float:
-    """--by as an operand's cell reads: a number or a fraction (1/60, as literals take it)."""
+    """--by as a one-value literal reads: a number or a fraction (1/60), a typed minus (−2) too."""
     from mlcalc.errors import MlcalcError
-    from mlcalc.io import csvparse
+    from mlcalc.io import csvparse, literal
     try:
-        return csvparse.as_float(csvparse.to_number(text.strip()))
+        rows, _ = literal.parse_literal(text, text)
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return csvparse.as_float(rows[0][0])
     except (MlcalcError, ValueError, ZeroDivisionError, OverflowError):
-        raise typer.BadParameter(f"{text!r} is not a number (e.g. 2, -0.5, 1e-3 or 1/60)") from None
+        pass
+    raise typer.BadParameter(f"{text!r} is not a number (e.g. 2, -0.5, 1e-3 or 1/60)")
 
 
 @app.command(epilog='Examples: mlcalc scale samples/a.csv --by -0.5  ·  mlcalc scale samples/a.csv --by 1/3')

@@ -61,15 +61,16 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
     op = read_operand(x, max_ndim=4)
     values = op.values
-    if fn.value == "softmax" and values.shape[-1:] == (1,) and values.size > 1:
+    result = nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+                         engine=s.engine, tracer=s.tracer)
+    if fn.value == "softmax" and g is None and values.shape[-1:] == (1,) and values.size > 1:
         from mlcalc.ops.common import shape_text
-        # rows of one class: 1 everywhere, as NumPy and PyTorch give it; most often a vector printed as CSV,
-        # which comes back a column (the same numbers piped as NPY stay a vector): say so, change nothing
-        warn(f"activate: softmax runs along each row, and X {shape_text(values.shape)} has one value a row: every "
-             "result is 1; for the softmax of a column, pass it as a vector (-f json or -f npy upstream, or "
-             "transpose it)")
-    emit(with_names(nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
-                                engine=s.engine, tracer=s.tracer), op))
+        # rows of one class: 1 each, as NumPy and PyTorch give it; most often a vector printed as CSV, which
+        # comes back a column (the same numbers piped as NPY stay a vector): say so, change nothing
+        warn(f"activate: softmax runs along each row, and X {shape_text(values.shape)} has one value a row: the "
+             "softmax of each is 1; for the softmax of a column, pass it as a vector (-f json or -f npy "
+             "upstream, or transpose it)")
+    emit(with_names(result, op))
 
 
 @app.command(epilog='Examples: mlcalc forward "1 2" --weights "1 0; 0 1; 1 1" --bias "0 0 -4" --act relu  ·  '

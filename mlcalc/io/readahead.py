@@ -12,26 +12,27 @@ import sys
 
 _ahead: bytes | None = None  # what was taken from standard input and not yet handed on
 _started = False             # standard input has been read from in this invocation
+_stream = None               # the stream _ahead came from: another sys.stdin gets none of it
 
 
 def reset() -> None:
     """A new invocation (the tests run several in one process)."""
-    global _ahead, _started
-    _ahead, _started = None, False
+    global _ahead, _started, _stream
+    _ahead, _started, _stream = None, False, None
 
 
 def small_input(limit: int) -> bytes | None:
     """All of standard input where it is at most `limit` bytes (kept for take()); None where it is more
     (what was read is kept), a terminal (the NumPy path prompts first), or was read already."""
-    global _ahead, _started
+    global _ahead, _started, _stream
     stdin = sys.stdin
     stream = getattr(stdin, "buffer", None)
     try:
-        if _started or stdin is None or stream is None or stdin.closed or stdin.isatty():
+        if (_started and stream is _stream) or stdin is None or stream is None or stdin.closed or stdin.isatty():
             return None
     except (ValueError, OSError):
         return None
-    _started = True
+    _started, _stream = True, stream
     read = getattr(stream, "read1", stream.read)  # read1: what a pipe has, without waiting to fill a buffer
     data = b""
     try:
@@ -48,7 +49,7 @@ def small_input(limit: int) -> bytes | None:
 
 
 def take() -> bytes:
-    """The bytes read ahead (b"" where none were), handed on once."""
+    """The bytes read ahead from the current standard input (b"" where none were), handed on once."""
     global _ahead
     data, _ahead = _ahead or b"", None
-    return data
+    return data if getattr(sys.stdin, "buffer", None) is _stream else b""

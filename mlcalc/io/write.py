@@ -432,9 +432,9 @@ def check_output_path(path: str) -> None:
     if os.path.isdir(path):
         raise InputError(f"cannot write {path}: it is a directory")
     archive, sep, member = path.rpartition(":")
-    if sep and archive.lower().endswith(".npz") and member:  # it wrote a CSV file named "p.npz:W"
+    if sep and archive.lower().endswith(".npz"):  # it wrote a CSV file named "p.npz:W"
         raise InputError(f"cannot write {path}: -o writes a whole file, not one member of an NPZ archive (write "
-                         f"{member}.npy, or -o {archive} for a command with several results)")
+                         f"{member or 'NAME'}.npy, or -o {archive} for a command with several results)")
     if path.endswith(("/", os.sep)):
         named = path.rstrip("/" + os.sep)
         what = f"{named} is a file, not a folder" if os.path.exists(named) else "no such folder"

@@ -593,7 +593,8 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
     o, kc, kh, kw = k4.shape
     if kc != c:
         # TensorFlow's channels-last (N, H, W, C) where (N, C, H, W) is meant
-        last = "; X is read as (N, C, H, W), PyTorch's layout: a channels-last array needs its axes moved" \
+        layout = "(N, C, H, W)" if x.ndim == 4 else "(C, H, W)"
+        last = f"; X is read as {layout}, PyTorch's layout: a channels-last array needs its axes moved" \
             if x.ndim >= 3 and x.shape[-1] == kc else ""
         raise ShapeError(f"conv2d: X has {c} channel(s) but K expects {kc} (X is {shape_text(x.shape)}, "
                          f"K is {shape_text(k.shape)}{last})")

@@ -2,7 +2,8 @@
 starts as fast as a minimal NumPy script (NumPy's import alone is ~0.07 s of a ~0.13 s run).
 
 Only the simple cases take this path: float64, CPU, `auto` engine, no trace, operands that are
-literals or small text files, and shapes that need no broadcasting. Anything else returns None and
+literals, small text files or small text on standard input (read ahead: io/readahead.py), and shapes
+that need no broadcasting. Anything else returns None and
 the caller takes the NumPy path, which also produces every error message: this module never judges
 input, it only declines. Sums are correctly rounded (math.fsum), which other summation orders
 (NumPy's BLAS) match to the last few bits; where heavy cancellation makes the order change the answer
@@ -42,10 +43,15 @@ def read(spec: str, delimiter: str | None, names_kept: bool = False):
         elif ":" in spec:
             return None
         elif os.path.isfile(spec):
-            if not os.access(spec, os.R_OK) or not spec.lower().endswith((".csv", ".tsv", ".txt")) or os.path.getsize(spec) > MAX_FILE_BYTES:
+            # any name but NPY's, read by content as read.py does (`data`, `a.dat`): the same sums as the
+            # same bytes on standard input
+            if not os.access(spec, os.R_OK) or spec.lower().endswith((".npy", ".npz")) or os.path.getsize(spec) > MAX_FILE_BYTES:
                 return None
-            with open(spec, encoding="utf-8") as f:
-                rows = _text_rows(f.read(), spec, delimiter, names_kept)
+            with open(spec, "rb") as f:
+                data = f.read()
+            if data.startswith(b"\x93NUMPY"):
+                return None
+            rows = _text_rows(data.decode("utf-8"), spec, delimiter, names_kept)
         elif literal.looks_like_literal(spec) and not os.path.exists(spec):
             rows, one_dimensional = literal.parse_literal(spec, spec)
             if one_dimensional:

@@ -235,6 +235,7 @@ def test_output_to_an_npz_member_is_refused_and_a_file_of_such_a_name_reads_as_a
     monkeypatch.chdir(tmp_path)
     assert_one_error_line(run_cli("scale", "p.npz:W", "--by", "10", "-o", "p.npz:W"),
                           "not one member of an NPZ archive", "W.npy")
+    assert_one_error_line(run_cli("scale", "p.npz:W", "--by", "10", "-o", "q.npz:"), "not one member")
     assert sorted(os.listdir(tmp_path)) == ["p.npz"]
     (tmp_path / "q.npz:x").write_text("1,2\n")  # made by another tool: the README's rule, a file is a file
     assert run_cli("scale", "q.npz:x", "--by", "2").stdout == "2,4\n"

@@ -185,6 +185,7 @@ def test_scale_by_a_fraction_as_literals_take_it():
     # `--by 1/60` (a mean's 1/n) was "not a valid float"
     assert run_cli("scale", "60 120", "--by", "1/60", "-f", "json").stdout.strip() == "[1, 2]"
     assert run_cli("scale", "1 2", "--by", "-0.5", "-f", "json").stdout.strip() == "[-0.5, -1]"
+    assert run_cli("scale", "1 2", "--by", "\u22122", "-f", "json").stdout.strip() == "[-2, -4]"  # a typed minus
     for bad in ("x", "1/0", ""):
         r = run_cli("scale", "1 2", "--by", bad)
         assert r.code == 2 and "is not a number" in r.stderr, (bad, r.stderr)

@@ -309,6 +309,9 @@ def test_softmax_over_rows_of_one_class_is_1_as_numpy_says_with_a_warning():
         r = run_cli("activate", x, "--fn", "softmax", "-f", "json", stdin=stdin)
         assert json.loads(r.stdout) == [[1], [1], [1]]
         assert "X (3, 1) has one value a row" in r.stderr and "-f json" in r.stderr
+    # not of a gradient (0 each), and not before an error
+    assert run_cli("activate", "1; 2; 3", "--fn", "softmax", "--grad-out", "1; 0; 0").stderr == ""
+    assert_one_error_line(run_cli("activate", "1; 2; 3", "--fn", "softmax", "--grad"), "needs --grad-out")
     quiet = run_cli("activate", "-", "--fn", "softmax", "-q", stdin="1\n2\n3\n")
     assert quiet.stderr == ""
     for x in ("1 2 3", "1 2; 3 4", "5"):  # a vector, rows of several classes, a single value: nothing to say

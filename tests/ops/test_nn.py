@@ -487,6 +487,8 @@ def test_a_weight_laid_out_in_out_and_a_channels_last_image_say_which_layout_is_
         nn.forward(np.ones((2, 3)), np.ones((3, 4)))
     with pytest.raises(ShapeError, match=r"\(N, C, H, W\), PyTorch's layout"):
         nn.conv2d(np.ones((1, 5, 5, 3)), np.ones((2, 3, 3, 3)))
+    with pytest.raises(ShapeError, match=r"read as \(C, H, W\), PyTorch's layout"):  # one image, 3-D
+        nn.conv2d(np.ones((5, 5, 3)), np.ones((2, 3, 3, 3)))
     with pytest.raises(ShapeError) as e:  # a plain mismatch gets no layout hint
         nn.forward(np.ones((2, 3)), np.ones((4, 5)))
     assert "transpose" not in str(e.value)

@@ -115,3 +115,49 @@ def test_standard_input_to_the_tiny_path_does_not_import_numpy():
             "try:\n    main()\nexcept SystemExit:\n    pass\nprint('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], input="1,2\n3,4\n", capture_output=True, text=True).stdout
     assert out.split() == ["1,2", "3,4", "False"]
+
+
+def test_a_missing_file_beside_standard_input_is_refused_before_the_pipe_ends(tmp_path):
+    # the tiny path read '-' first and waited for the end of an idle pipe before looking at nosuch.csv
+    import subprocess
+    import sys
+    p = subprocess.Popen([sys.executable, "-m", "mlcalc", "add", str(tmp_path / "nosuch.csv"), "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        p.wait(timeout=30)  # stdin stays open: only a refusal that does not read it ends
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise
+    finally:
+        p.stdin.close()
+    assert p.returncode == 1 and b"no such file" in p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+
+
+def test_traced_matmul_on_standard_input_prints_the_untraced_digits():
+    r = run_cli("matmul", "-", "1; 1; 1", "--trace", stdin="0.1,0.2,0.3\n")
+    assert r.stdout == "0.6\n"  # BLAS's 0.6000000000000001 before: the trace read '-' first
+
+
+def test_what_was_read_ahead_goes_to_no_other_standard_input():
+    # a later reader of another stdin (a library caller, a test) got the previous input's bytes first
+    import io
+    import sys
+    from mlcalc.io import read
+    run_cli("matmul", "-", "1; 1", stdin="1 2\n")
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"5 6\n7 8\n"), encoding="utf-8")
+    try:
+        read.StdinGuard.used = False
+        assert read.read_operand("-").values.tolist() == [[5, 6], [7, 8]]
+    finally:
+        sys.stdin = old
+
+
+@pytest.mark.parametrize("name", ["a.dat", "data", "a.json"])
+def test_a_small_text_file_of_any_name_gives_the_bits_of_a_csv(tmp_path, name):
+    a = "0.42986369482223,0.6960427239628685,-1.184117966757189,-0.6617025720390349\n"
+    b = "-0.43643524714322124; -1.169801907772864; 1.739367877130134; -0.4959107284421519"
+    (tmp_path / name).write_text(a)
+    assert run_cli("matmul", str(tmp_path / name), b).stdout == "-2.7333111238690018\n"
