@@ -17,6 +17,7 @@ import math
 import os
 
 MAX_ELEMENTS = 256        # per operand
+_NPY_MAGIC = b"\x93NUMPY"  # npyfile.MAGIC, whose module imports NumPy
 MAX_FILE_BYTES = 16_384
 
 
@@ -37,7 +38,7 @@ def read(spec: str, delimiter: str | None, names_kept: bool = False):
         if spec == "-":  # read ahead; where this path declines, read.py goes on from the same bytes
             from mlcalc.io import readahead
             data = readahead.small_input(MAX_FILE_BYTES)
-            if data is None or data.startswith(b"\x93NUMPY"):
+            if data is None or data.startswith(_NPY_MAGIC):
                 return None
             rows = _text_rows(data.decode("utf-8"), "standard input", delimiter, names_kept)
         elif ":" in spec:
@@ -49,7 +50,7 @@ def read(spec: str, delimiter: str | None, names_kept: bool = False):
                 return None
             with open(spec, "rb") as f:
                 data = f.read()
-            if data.startswith(b"\x93NUMPY"):
+            if data.startswith(_NPY_MAGIC):
                 return None
             rows = _text_rows(data.decode("utf-8"), spec, delimiter, names_kept)
         elif literal.looks_like_literal(spec) and not os.path.exists(spec):
