@@ -64,9 +64,10 @@ def _singular(command: str, e: SingularMatrix, a: np.ndarray, typed: list | None
     return NumericError(f"{command}: A is singular{where}{least_squares_hint(command)}")
 
 
-def _check_condition(command: str, cond: float, dtype, warn: Warn) -> None:
+def _check_condition(command: str, cond: float, dtype, warn: Warn,
+                     consequence: str = "the result may be inaccurate") -> None:
     if warn is not None and not (cond <= 1.0 / np.finfo(dtype).eps):
-        warn(f"{command}: {_nearly_singular(cond, dtype)}; the result may be inaccurate")
+        warn(f"{command}: {_nearly_singular(cond, dtype)}; {consequence}")
 
 
 def _nearly_singular(cond: float, dtype) -> str:
@@ -387,13 +388,10 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     if sign == 0:
         value = 0.0
     else:
-        if d is not None and warn is not None and not (cond <= 1.0 / np.finfo(a.dtype).eps):
-            # exact for the entries as given: what κ says is how much their last digits move it (a Hilbert
-            # matrix's det differs by 8 % between 19-digit decimals and the shortest reprs of the same floats)
-            warn(f"det: {_nearly_singular(cond, a.dtype)}; the value is exact for the entries as given, but "
-                 "a relative change δ in them can move it by about κ·δ")
-        else:
-            _check_condition("det", cond, a.dtype, warn)
+        # exact in fractions, what κ says is how much the entries' last digits move det (a Hilbert matrix's
+        # differs by 8 % between 19-digit decimals and the shortest reprs of the same floats)
+        _check_condition("det", cond, a.dtype, warn, "the value is exact for the entries as given, but a relative "
+                         "change δ in them can move it by about κ·δ" if d is not None else "the result may be inaccurate")
         if d is not None:
             from mlcalc.ops.exact import rounded
             value = rounded(d, a.dtype)  # once: float32(float(d)) can land one ulp off
