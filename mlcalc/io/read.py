@@ -129,6 +129,9 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
             label = f"the literal {label[:40]!r}… ({len(label)} characters)"
         return _read_literal(spec, opts, label, typed=True)
+    if name is not None:  # what was typed, then its role: "Q: no such file" read as a file named Q
+        typed = "; ".join(line.strip() for line in spec.splitlines() if line.strip())
+        label = f"{typed if len(typed) <= 60 else repr(typed[:40]) + '…'} ({name})"
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
     if _OCTAVE_MAKERS.fullmatch(spec.strip()):

@@ -434,3 +434,10 @@ def test_a_misspelt_global_option_after_the_command_is_suggested():
     assert r.code == 2 and "No such option '--precison'" in r.stderr and "'--precision'" in r.stderr
     r = run_cli("activate", "1 2", "--fnn", "relu")
     assert r.code == 2 and "Did you mean '--fn'?" in r.stderr
+
+
+def test_a_missing_file_given_for_a_named_operand_is_named_by_its_path():
+    # "Q: no such file" read as if mlcalc had looked for a file called Q
+    assert_one_error_line(run_cli("attention", "foo.csv", "1 0; 0 1", "1 2; 3 4"), "foo.csv (Q): no such file")
+    assert_one_error_line(run_cli("forward", "1 2", "--weights", "w.csv"), "w.csv (W): no such file")
+    assert_one_error_line(run_cli("matmul", "nofile.csv", "1"), "nofile.csv: no such file")
