@@ -19,9 +19,12 @@ def warmup(progress: bool = True) -> list[str]:
     jitcache.announce_compiling = False  # its own progress lines say what it compiles
     modules = sorted({path.partition(":")[0] for _, path in engine.all_numba_kernels()})
     done = []
-    for name in modules:
+    total = len(modules) + 1  # and the CSV reader
+    if progress:  # a cold cache takes minutes on 2 cores (about 8 measured beside other work): say so first
+        sys.stderr.write(f"compiling {total} kernel modules once; on an empty cache this takes several minutes\n")
+    for k, name in enumerate(modules, 1):
         if progress:
-            sys.stderr.write(f"compiling {name} …\n")
+            sys.stderr.write(f"compiling {name} ({k} of {total}) …\n")
             sys.stderr.flush()
         try:
             module = importlib.import_module(name)
@@ -32,7 +35,7 @@ def warmup(progress: bool = True) -> list[str]:
             hook()
         done.append(name)
     if progress:
-        sys.stderr.write("compiling the parallel CSV reader …\n")
+        sys.stderr.write(f"compiling the parallel CSV reader ({total} of {total}) …\n")
         sys.stderr.flush()
     _warm_csv_reader()
     done.append("mlcalc.io._csvkernels")
