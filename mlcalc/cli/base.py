@@ -146,7 +146,9 @@ class Settings:
 
     @property
     def color(self) -> bool:
-        return not os.environ.get("NO_COLOR")  # no-color.org: only a non-empty value turns colour off
+        # no-color.org: only a non-empty value turns colour off; a dumb terminal shows escapes as text
+        # (Rich, which draws the traces, says the same of TERM=dumb)
+        return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 _settings = Settings()

@@ -252,6 +252,16 @@ def test_an_empty_no_color_keeps_colour():
             os.environ["NO_COLOR"] = old
 
 
+def test_a_dumb_terminal_gets_no_colour(monkeypatch):
+    # TERM=dumb showed the tables' bold titles as ^[[1m…^[[0m (the traces, drawn by Rich, already honoured it)
+    from mlcalc.cli.base import Settings
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "dumb")
+    assert not Settings().color
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert Settings().color
+
+
 def test_clustered_short_global_options_after_the_command():
     for args in (("-qf", "json"), ("-qfjson",)):
         r = run_cli("matmul", "1 2; 3 4", "5 6; 7 8", *args)
