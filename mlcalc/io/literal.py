@@ -118,7 +118,14 @@ _CONTINUATION = re.compile(r"\.\.\.[^\n]*\n")  # at a line's end only: "1, 2, ..
 _AFTER_BRACKET = re.compile(r"\[[^\[\]]*\]\s*(\.?'.*|[-+*/^\\].*)", re.S)
 
 
+# bracketed rows side by side without the pair around them, as Python prints a tuple of lists
+_ROWS_WITHOUT_OUTER = re.compile(r"\[[^\[\]]*\](\s*,\s*\[[^\[\]]*\])+,?")
+
+
 def _refuse_octave_expressions(text: str, label: str) -> None:
+    if _ROWS_WITHOUT_OUTER.fullmatch(text):  # "[1, 2], [3, 4]" said "'2]' is not a number"
+        raise InputError(f"{label}: bracketed rows need a pair of brackets around them all: "
+                         f"[{text.rstrip(',')}] (or rows split by ';': 1 2; 3 4)")
     after = _AFTER_BRACKET.fullmatch(text)
     if after:
         what = ("Octave's transpose (')" if after.group(1).lstrip(".").startswith("'")

@@ -551,3 +551,12 @@ def test_a_long_double_beyond_float64_is_named_not_read_as_inf(tmp_path):
             read.read_operand(str(path), read.ReadOptions(dtype=dtype))
     np.save(path, np.array([np.longdouble("1e300"), 2]))
     assert read.read_operand(str(path)).values.tolist() == [1e300, 2]
+
+
+@pytest.mark.parametrize("spec", ["[1, 2], [3, 4]", "[1,2],[3,4],", "[1] , [2]"])
+def test_bracketed_rows_without_the_outer_pair_say_how_to_write_them(spec):
+    # as Python prints a tuple of lists: "row 1, column 2: '2]' is not a number" said nothing of the cause
+    from mlcalc.errors import InputError
+    from mlcalc.io import read
+    with pytest.raises(InputError, match=r"need a pair of brackets around them all: \[\["):
+        read.read_operand(spec)
