@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SKIPPED_COMMANDS = {"warmup", "bench"}
