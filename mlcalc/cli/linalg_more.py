@@ -34,12 +34,12 @@ class Metric(str, Enum):
 @app.command(epilog='Examples: mlcalc norm "[3,4]"  → 5  ·  mlcalc norm "[1,-2,3]" --ord l1 --trace  ·  '
                     'mlcalc norm "1 2; 3 4" --ord spectral  ·  mlcalc norm data.csv --axis rows')
 def norm(a: str = MATRIX,
-         ord: Optional[Ord] = typer.Option(None, "--ord", help="l1, l2 or inf for vectors (default l2); for matrices "
+         ord: Optional[Ord] = typer.Option(None, "--ord", case_sensitive=False, help="l1, l2 or inf for vectors (default l2); for matrices "
                                            "also fro (default), nuc, spectral (NumPy's meanings: l1 = largest column "
                                            "sum of |aᵢⱼ|, inf = largest row sum, l2 = spectral = largest singular value); "
                                            "for a single row or column, and each row/column with --axis, fro, nuc "
                                            "and spectral all equal its l2 norm."),
-         axis: Optional[Axis] = typer.Option(None, "--axis", help="The vector norm of every row (rows) or column (cols).")):
+         axis: Optional[Axis] = typer.Option(None, "--axis", case_sensitive=False, help="The vector norm of every row (rows) or column (cols).")):
     """Norm of a vector or a matrix, or of every row / column with --axis."""
     from mlcalc.blocks import dispatch
     s = settings()
@@ -59,7 +59,7 @@ def norm(a: str = MATRIX,
                     'mlcalc dist points.csv centers.csv --metric cosine')
 def dist(a: str = MATRIX,
          b: str = typer.Argument(..., metavar="B", help="Second vector, or matrix with as many columns as A."),
-         metric: Metric = typer.Option(Metric.euclidean, "--metric", help="euclidean, manhattan, cosine (1 − cos θ) or chebyshev.")):
+         metric: Metric = typer.Option(Metric.euclidean, "--metric", case_sensitive=False, help="euclidean, manhattan, cosine (1 − cos θ) or chebyshev.")):
     """Distance of two vectors, or the matrix of distances between every row of A and every row of B."""
     from mlcalc.blocks import dispatch
     s = settings()

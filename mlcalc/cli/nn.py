@@ -35,10 +35,10 @@ class Reduction(str, Enum):
 
 OPERAND_HELP = "file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\""
 ALPHA = typer.Option(0.01, "--alpha", help="Slope of leaky-relu for z < 0.")
-APPROX = typer.Option(Approx.none, "--approx", help="gelu: none (exact erf form) or tanh (the tanh approximation).")
+APPROX = typer.Option(Approx.none, "--approx", case_sensitive=False, help="gelu: none (exact erf form) or tanh (the tanh approximation).")
 WEIGHTS = typer.Option(..., "--weights", "-W", help=f"W, (out, in): {OPERAND_HELP}.")
 BIAS = typer.Option(None, "--bias", "-b", help="b, (out,).")
-ACT = typer.Option(None, "--act", help="Activation g (default: none, a = Z).")
+ACT = typer.Option(None, "--act", case_sensitive=False, help="Activation g (default: none, a = Z).")
 
 
 def _fn(value):
@@ -49,7 +49,7 @@ def _fn(value):
                     'mlcalc activate "-1 0 1" --fn sigmoid --grad  ·  mlcalc activate "1 2 3" --fn softmax --grad-out "1 0 0"  ·  '
                     'mlcalc activate x.csv --fn gelu --approx tanh')
 def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_HELP}."),
-             fn: Activation = typer.Option(..., "--fn", help="The activation (softmax works per row, along the last dimension of an N-D NPY)."),
+             fn: Activation = typer.Option(..., "--fn", case_sensitive=False, help="The activation (softmax works per row, along the last dimension of an N-D NPY)."),
              grad: bool = typer.Option(False, "--grad", help="The element-wise derivative g′(X) instead of g(X)."),
              alpha: float = ALPHA, approx: Approx = APPROX,
              grad_out: Optional[str] = typer.Option(None, "--grad-out", metavar="dA",
@@ -105,10 +105,10 @@ def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in)
                     'mlcalc loss logits.csv labels.csv --fn cross-entropy  (labels: one column of class ids 0..C−1)')
 def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cross-entropy: logits, one row per sample)."),
          target: str = typer.Argument(..., metavar="TARGET", help="Targets: same shape, or one column of class ids."),
-         fn: LossFn = typer.Option(..., "--fn", help="mse (mean over all elements) or cross-entropy (PyTorch's)."),
+         fn: LossFn = typer.Option(..., "--fn", case_sensitive=False, help="mse (mean over all elements) or cross-entropy (PyTorch's)."),
          grad: bool = typer.Option(False, "--grad", help="Also the gradient ∂L/∂PRED (named results loss, grad)."),
          from_probs: bool = typer.Option(False, "--from-probs", help="cross-entropy: PRED holds probabilities, not logits."),
-         reduction: Reduction = typer.Option(Reduction.mean, "--reduction", help="mean (over the elements for mse, the rows for cross-entropy) or sum, as PyTorch's.")):
+         reduction: Reduction = typer.Option(Reduction.mean, "--reduction", case_sensitive=False, help="mean (over the elements for mse, the rows for cross-entropy) or sum, as PyTorch's.")):
     """Loss value (and gradient with --grad)."""
     from mlcalc.ops import nn
     s = settings()
@@ -166,7 +166,7 @@ def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V�
                     'mlcalc gradcheck X.csv -W W.csv --act sigmoid --loss cross-entropy --target labels.csv --tol 1e-5')
 def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in), or one vector."),
               weights: str = WEIGHTS, bias: Optional[str] = BIAS, act: Optional[Activation] = ACT,
-              loss_fn: LossFn = typer.Option(LossFn.mse, "--loss", help="The loss on the layer's output."),
+              loss_fn: LossFn = typer.Option(LossFn.mse, "--loss", case_sensitive=False, help="The loss on the layer's output."),
               target: str = typer.Option(..., "--target", metavar="T", help="What the loss compares the output with."),
               tol: float = typer.Option(1e-6, "--tol", callback=finite, min=0.0, help="Largest relative error accepted."),
               alpha: float = ALPHA, approx: Approx = APPROX):

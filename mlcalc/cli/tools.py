@@ -18,7 +18,7 @@ class GenKind(str, Enum):
 
 
 @app.command(epilog="Examples: mlcalc gen randn 3x3 --seed 1  ·  mlcalc gen eye 4 -f json  ·  mlcalc gen random 1000x1000 -o r.npy")
-def gen(kind: GenKind = typer.Argument(..., help="random (uniform [0,1)), randn (standard normal), eye, zeros, ones."),
+def gen(kind: GenKind = typer.Argument(..., case_sensitive=False, help="random (uniform [0,1)), randn (standard normal), eye, zeros, ones."),
         shape: str = typer.Argument(..., metavar="ROWSxCOLS", help="e.g. 3x3, 100x1, or N for a vector (N×N for eye)."),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for reproducible random matrices (0 or more).")):
     """Generate a matrix."""

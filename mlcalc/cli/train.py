@@ -42,8 +42,8 @@ class OptimizerName(str, Enum):
 def train_linreg(
     data: str = typer.Argument(..., metavar="DATA", help="Table of features and target (CSV with a header, NPY, ...)."),
     target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
-    method: Method = typer.Option(Method.gd, "--method", help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
-    optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
+    method: Method = typer.Option(Method.gd, "--method", case_sensitive=False, help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
+    optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", case_sensitive=False, help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
     lr: Optional[float] = typer.Option(None, "--lr", callback=_positive, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
     # upper bounds: a count beyond int64 reached numba's typing as an internal error
     epochs: int = typer.Option(1000, "--epochs", min=1, max=10 ** 9, help="Passes over the data."),
@@ -56,7 +56,7 @@ def train_linreg(
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
     log_every: int = typer.Option(100, "--log-every", min=1, max=2 ** 62, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
-    schedule: Optional[Schedule] = typer.Option(None, "--schedule", help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
+    schedule: Optional[Schedule] = typer.Option(None, "--schedule", case_sensitive=False, help="Learning rate: constant, or linear decay to 0 (default: linear for sgd, constant for gd)."),
     no_intercept: bool = typer.Option(False, "--no-intercept", help="Fit ŷ = X·w with b = 0 (scikit-learn's fit_intercept=False); --standardize then scales without centring."),
 ):
     """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""

@@ -396,3 +396,13 @@ def test_npy_is_not_written_to_a_terminal():
     # a usage error in the command's own arguments is still exit 2 (it was exit 1 with this message)
     p, _ = _run_onto_a_terminal("-f", "npy", "det", "1", "--bogus")
     assert p.returncode == 2 and b"No such option '--bogus'" in p.stderr
+
+
+def test_option_values_are_read_whatever_their_case():
+    # `-f JSON`, `--fn ReLU`, `--engine NumPy` were refused (exit 2) although the list named them
+    assert run_cli("matmul", "1 2; 3 4", "1; 1", "-f", "JSON").stdout == "[[3], [7]]\n"
+    assert run_cli("activate", "1 -1", "--fn", "ReLU", "--engine", "NumPy", "-f", "json").stdout == "[1, 0]\n"
+    assert run_cli("norm", "[1,-2,3]", "--ord", "L1").stdout == "6\n"
+    assert run_cli("gen", "EYE", "2", "-f", "json").stdout == "[[1, 0], [0, 1]]\n"
+    r = run_cli("activate", "1", "--fn", "relux")
+    assert r.code == 2 and "'relu', 'leaky-relu'" in r.stderr  # a wrong name still lists the right ones
