@@ -44,7 +44,7 @@ def train_linreg(
     target: Optional[str] = typer.Option(None, "--target", help="Target column: a header name or a 1-based number (default: the last)."),
     method: Method = typer.Option(Method.gd, "--method", case_sensitive=False, help="gd (full batch), sgd (mini-batches) or normal (closed form)."),
     optimizer: OptimizerName = typer.Option(OptimizerName.sgd, "--optimizer", case_sensitive=False, help="sgd, momentum (β 0.9), rmsprop (ρ 0.9) or adam."),
-    lr: Optional[float] = typer.Option(None, "--lr", callback=_positive, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
+    lr: Optional[float] = typer.Option(None, "--lr", "--learning-rate", callback=_positive, help="Learning rate (default per optimizer: sgd 0.03, momentum 0.005, rmsprop 0.003, adam 0.006)."),
     # upper bounds: a count beyond int64 reached numba's typing as an internal error
     epochs: int = typer.Option(1000, "--epochs", min=1, max=10 ** 9, help="Passes over the data."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, max=2 ** 62, help="Rows per mini-batch with --method sgd."),

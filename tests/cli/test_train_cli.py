@@ -343,3 +343,10 @@ def test_float32_results_are_all_float32():
     numbers = [*out["coef"], out["intercept"], out["loss"], out["r2"], *out["history"]]
     # float32's shortest digits, or a whole number a float32 holds exactly (printed without a point)
     assert all(float(str(np.float32(v))) == v or float(np.float32(v)) == v for v in numbers), numbers
+
+
+def test_learning_rate_spelled_out_is_lr():
+    # scikit-learn's and PyTorch's users type learning_rate: "No such option" with no suggestion
+    a = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--learning-rate", "0.01", "--epochs", "50", "-f", "json", "-q")
+    b = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "50", "-f", "json", "-q")
+    assert a.code == 0 and a.stdout == b.stdout
