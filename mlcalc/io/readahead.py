@@ -11,28 +11,27 @@ from __future__ import annotations
 import sys
 
 _ahead: bytes | None = None  # what was taken from standard input and not yet handed on
-_started = False             # standard input has been read from in this invocation
-_stream = None               # the stream _ahead came from: another sys.stdin gets none of it
+_stream = None               # the stream read ahead in this invocation: another sys.stdin gets none of it
 
 
 def reset() -> None:
     """A new invocation (the tests run several in one process)."""
-    global _ahead, _started, _stream
-    _ahead, _started, _stream = None, False, None
+    global _ahead, _stream
+    _ahead, _stream = None, None
 
 
 def small_input(limit: int) -> bytes | None:
     """All of standard input where it is at most `limit` bytes (kept for take()); None where it is more
     (what was read is kept), a terminal (the NumPy path prompts first), or was read already."""
-    global _ahead, _started, _stream
+    global _ahead, _stream
     stdin = sys.stdin
     stream = getattr(stdin, "buffer", None)
     try:
-        if (_started and stream is _stream) or stdin is None or stream is None or stdin.closed or stdin.isatty():
+        if stream is None or stream is _stream or stdin.closed or stdin.isatty():
             return None
     except (ValueError, OSError):
         return None
-    _started, _stream = True, stream
+    _stream = stream
     read = getattr(stream, "read1", stream.read)  # read1: what a pipe has, without waiting to fill a buffer
     data = b""
     try:
