@@ -243,10 +243,12 @@ def _decode(data: bytes, source: str) -> str:
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
     body = text.lstrip("\ufeff \t\r\n")
     one_line = body.rstrip("\r\n")
-    if (";" in one_line and "\n" not in one_line and "," not in one_line and literal.looks_like_literal(one_line)
-            and any(len(row.split()) > 1 for row in one_line.split(";"))):
+    if (";" in one_line and "," not in one_line and literal.looks_like_literal(one_line)
+            and any(len(row.split()) > 1 for row in one_line.split(";")) and len(one_line.splitlines()) == 1):
         # `echo "1 2; 3 4" | mlcalc inv -`: an Octave row list, as typed on a command line (as CSV, cells of
-        # several numbers made a header and nothing else); "1;2;3" stays one semicolon-separated row
+        # several numbers made a header and nothing else); "1;2;3" stays one semicolon-separated row. One
+        # line as the CSV reader counts lines: a file with CR-only line ends (an old Mac export) has no "\n"
+        # and is rows of CSV, whose ';' cells split() as whitespace took for an Octave row list
         return _read_literal(one_line, opts, source)
     if body.startswith("["):
         # JSON as mlcalc writes it (-f json): nested lists, or one flat list for a vector; or an Octave

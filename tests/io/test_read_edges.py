@@ -40,6 +40,21 @@ def test_a_lone_cr_in_a_cell_is_a_line_end_on_both_csv_paths(tmp_path, monkeypat
     assert large.code == 1 and large.stderr == small.stderr
 
 
+def test_semicolon_rows_with_cr_only_line_ends_are_rows_not_one_octave_line(tmp_path):
+    # an old Mac export ("1;2\r3;4\r") has no "\n": it was taken for one line of Octave rows, split at
+    # every ';' (a 4×1 column, 400×1 for 20×20), and a missing cell was "row 5 of the matrix is empty"
+    rng = np.random.default_rng(5)
+    for rows in (rng.integers(-9, 9, (2, 2)), rng.standard_normal((20, 20))):
+        text = "\r".join(";".join(repr(float(v)) for v in row) for row in rows) + "\r"
+        path = write(tmp_path / "cr.csv", text)
+        for engine in ("auto", "numpy"):
+            assert values(run_cli("transpose", path, "-f", "json", "--engine", engine)) == rows.T.tolist()
+    path = write(tmp_path / "gap.csv", "1;2;3\r4;;6\r")
+    assert_one_error_line(run_cli("transpose", path, "--engine", "numpy"), "gap.csv line 2, column 2: an empty cell")
+    inverse = values(run_cli("inv", "-", "-f", "json", "--engine", "numpy", stdin="4 7; 2 6\r\n"))
+    np.testing.assert_allclose(inverse, [[0.6, -0.7], [-0.2, 0.4]], rtol=1e-15)
+
+
 def test_a_long_digit_run_fails_fast_and_the_message_stays_short(tmp_path):
     # the number pattern backtracked quadratically in the run's length (14 s for 16,000 digits): at
     # 200,000 digits that is over half an hour, so the watchdog's timeout stops a regression, not a
