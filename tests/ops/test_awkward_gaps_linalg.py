@@ -94,6 +94,21 @@ def test_vector_distances_in_float32_and_on_strided_vectors(engine, dtype, metri
             assert float(got) == pytest.approx(float(want), rel=rtol(dtype, 1e-12, 1e-5), abs=1e-6 if dtype == np.float32 else 1e-14)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_pairwise_euclidean_scales_large_rows_beside_a_nan_or_inf(engine):
+    # the power-of-two scaling came from max |A|, |B|: a NaN or inf anywhere made it non-finite, scaling
+    # was skipped for every row, and 1e200 from 0 came out inf
+    cases = [("1e200 0; nan 0", "0 0", [[1e200], [np.nan]]),
+             ("1e308 0; inf 0", "0 0", [[1e308], [np.inf]]),
+             ("1e-200 0; 0 0", "0 0; 3e-200 4e-200; inf 0", [[1e-200, math.hypot(2e-200, 4e-200), np.inf],
+                                                              [0.0, 5e-200, np.inf]])]
+    def rows(text):
+        return np.array([[float(v) for v in row.split()] for row in text.split(";")])
+
+    for a, b, want in cases:
+        np.testing.assert_allclose(linalg.dist(rows(a), rows(b), "euclidean", engine=engine), want, rtol=1e-15)
+
+
 # ---------------------------------------------------------------- projection
 
 

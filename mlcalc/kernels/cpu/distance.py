@@ -12,7 +12,7 @@ from numba import njit, prange
 
 from mlcalc.config import JIT_OPTIONS
 from mlcalc.kernels.cpu import norms
-from mlcalc.kernels.reference.linalg import power_of_two_factor, refine_tiny_distances
+from mlcalc.kernels.reference.linalg import largest_finite_magnitude, power_of_two_factor, refine_tiny_distances
 
 EUCLIDEAN, MANHATTAN, CHEBYSHEV = 0, 1, 2
 _METRICS = {"euclidean": EUCLIDEAN, "manhattan": MANHATTAN, "chebyshev": CHEBYSHEV}
@@ -119,7 +119,10 @@ def _rows_per_task(m: int) -> int:
 
 def _power_of_two_scale(a, b) -> float:
     """An exact power-of-two factor that keeps squared differences in range (1.0 when not needed)."""
-    return power_of_two_factor(max(norms.norm(a.reshape(-1), "inf"), norms.norm(b.reshape(-1), "inf")))
+    def largest(x):
+        return norms.norm(x.reshape(-1), "inf")
+
+    return power_of_two_factor(max(largest_finite_magnitude(a, largest), largest_finite_magnitude(b, largest)))
 
 
 def _unit_rows(x):

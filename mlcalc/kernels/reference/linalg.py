@@ -88,9 +88,18 @@ def power_of_two_factor(s: float) -> float:
     return float(2.0 ** -int(np.clip(np.frexp(s)[1], -1000, 1000)))
 
 
+def largest_finite_magnitude(x: np.ndarray, largest=None) -> float:
+    """max |x| over the finite entries (0 where there are none). An inf or NaN, which scaling leaves as it
+    is, must not turn the power-of-two scaling off for every other row: `dist "1e200 0; nan 0" "0 0"` gave
+    inf for the first distance. `largest` is an engine's faster max |x|; the finite-only pass runs only
+    where that is not finite."""
+    m = float(largest(x) if largest is not None else np.max(np.abs(x), initial=0.0))
+    return m if np.isfinite(m) else float(np.max(np.abs(x), where=np.isfinite(x), initial=0.0))
+
+
 def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
     """An exact power-of-two factor that keeps squared differences of a and b in range (1.0 if not needed)."""
-    return power_of_two_factor(max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0)))
+    return power_of_two_factor(max(largest_finite_magnitude(a), largest_finite_magnitude(b)))
 
 
 # a euclidean distance below this came from squares that may have underflowed (d² < 2⁻¹⁰²² is
