@@ -8,6 +8,7 @@ input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import re
@@ -421,7 +422,11 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
             values, names = csvfast.read(path, source, opts.delimiter)
     except OSError:  # no room in the temporary folder: the small-file path reads it from memory
         return None
-    return _typed(Operand(values, source, names), opts)
+
+    def line_of_row(row: int) -> int | None:  # on demand (an error message): the text in memory, a line at a time
+        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        return csvparse.line_of_data_row(lines, row, names is not None)
+    return _typed(Operand(values, source, names, line_of_row=line_of_row), opts)
 
 
 @contextlib.contextmanager

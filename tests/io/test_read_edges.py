@@ -364,6 +364,22 @@ def test_large_csv_text_on_standard_input_takes_the_parallel_parser(monkeypatch,
     assert list(tmp_path.iterdir()) == []  # the temporary copy is gone
 
 
+def test_large_text_from_a_pipe_keeps_its_lines_for_later_messages(monkeypatch, tmp_path):
+    # the parallel parser's operand from a pipe had no line_of_row: a NaN found by the command, or a value
+    # beyond float32, was "row 4001" without "standard input line 4002", as a file or small input says
+    monkeypatch.setattr(csvfast, "THRESHOLD", 1 << 12)
+    monkeypatch.setattr(csvfast, "WARM_THRESHOLD", 1 << 12)
+    calls = []
+    real_read = csvfast.read
+    monkeypatch.setattr(csvfast, "read", lambda *a: calls.append(a[1]) or real_read(*a))
+    text = "a,b\n# a comment\n" + "".join(f"{i}.5,{i}\n" for i in range(4000))
+    r = run_cli("rank", "-", stdin=text + "1,nan\n")
+    assert_one_error_line(r, "row 4001, column 2 (standard input line 4003, column 2)")
+    r = run_cli("--dtype", "float32", "norm", "-", stdin=text + "1,1e39\n")
+    assert_one_error_line(r, "standard input line 4003, column 2: 1e+39 is beyond float32's range")
+    assert calls == ["standard input", "standard input"]
+
+
 def test_a_large_json_operand_reads_through_jsons_parser_with_the_same_values(tmp_path, monkeypatch):
     # 77 MB of mlcalc's own -f json took 14.5 s cell by cell; json's C parser and one NumPy conversion give
     # the same numbers (-0, booleans as 1/0, "nan"/"inf" strings), and anything else keeps the literal's rules
