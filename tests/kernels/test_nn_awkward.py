@@ -172,3 +172,51 @@ def test_embed_and_cross_entropy_on_views_and_float32(engine, dtype):
         loss, grad = k.cross_entropy_loss(za, t)
         assert float(loss) == pytest.approx(loss_want, rel=tol(dtype)["rtol"], abs=tol(dtype)["atol"])
         np.testing.assert_allclose(grad, (p - t) / 5, **tol(dtype))
+
+
+@pytest.mark.parametrize("engine", KERNELS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cross_entropy_of_large_logits_does_not_cancel(engine, dtype):
+    # log p = (z − max) − log Σ e^(z − max), as NumPy and PyTorch: numba's z − (max + log Σ) lost the log Σ
+    # beside a large max (logits 1e16 and 1e16 gave a loss of 0 and a gradient [0, 1], not log 2, [−½, ½])
+    k = KERNELS[engine]
+    big = 1e16 if dtype == np.float64 else 1e8
+    loss, grad = k.cross_entropy_loss(np.array([[big, big]], dtype), np.array([[1.0, 0.0]], dtype))
+    assert float(loss) == pytest.approx(math.log(2), rel=tol(dtype)["rtol"])
+    np.testing.assert_allclose(grad, [[-0.5, 0.5]], **tol(dtype))
+    z, t = np.array([[1000.5, 1000.0, 999.0]]), np.array([[0.2, 0.3, 0.5]])
+    shifted = z[0] - 1000.5
+    log_s = math.log(math.fsum(math.exp(v) for v in shifted))
+    want = -math.fsum(ti * (si - log_s) for ti, si in zip(t[0], shifted))
+    loss, _ = k.cross_entropy_loss(z.astype(dtype), t.astype(dtype))
+    assert float(loss) == pytest.approx(want, rel=1e-15 if dtype == np.float64 else 3e-6)
+
+
+@pytest.mark.parametrize("engine", KERNELS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", ["relu", "leaky-relu", "sigmoid", "tanh", "swish", "gelu"])
+def test_activations_keep_the_sign_of_zero_as_numpy_and_pytorch(engine, dtype, fn):
+    # tanh(−0) = −0 (NumPy, PyTorch); numba's pass added a bias of +0, which made every −0 a +0
+    x = np.array([[-0.0, 0.0, -0.0]], dtype)
+    for alpha in (0.01, -0.5):
+        want = ref.activation(x.astype(np.float64), fn, alpha)
+        got = KERNELS[engine].activation(x, fn, alpha)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert np.signbit(ref.activation(x, "tanh")).tolist() == [[True, False, True]]
+
+
+@pytest.mark.parametrize("engine", KERNELS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_gradient_where_x_is_at_most_zero_is_chosen_not_multiplied(engine, dtype):
+    # PyTorch's threshold_backward: dA where x > 0, else 0 (leaky: α·dA); NumPy's dA·heaviside(x) made an
+    # inf or NaN dA there NaN, which spread through dW, db and dX; a NaN x still gives NaN
+    k = KERNELS[engine]
+    x = np.array([[-1.0, 2.0, np.nan, -0.0]], dtype)
+    g = np.array([[np.inf, -1.0, 1.0, -3.0]], dtype)
+    got = k.activation_vjp(x, g, "relu")
+    np.testing.assert_array_equal(got, [[0.0, -1.0, np.nan, 0.0]])
+    assert not np.signbit(got[0, [0, 3]]).any()
+    np.testing.assert_array_equal(k.activation_vjp(x, g, "leaky-relu", 0.5), [[np.inf, -1.0, np.nan, -1.5]])
+    dw, db, dx = k.dense_backward(np.array([[2.0]], dtype), np.array([[-1.0]], dtype), None,
+                                  np.array([[np.nan]], dtype), "relu")
+    assert dw.tolist() == [[0.0]] and db.tolist() == [0.0] and dx.tolist() == [[0.0]]

@@ -171,7 +171,7 @@ def _grad_rows(x, out, code, alpha):
     """out ← g′(x) row by row: δ for dA = 1 (_delta_row, whose loops per activation vectorise; a call
     per element of a scalar derivative did not: the sigmoid's over 10⁷ float64 took 102 ms, NumPy's 356)."""
     m, n = x.shape
-    no_bias, ones = np.zeros(n, dtype=x.dtype), np.ones(n, dtype=x.dtype)
+    no_bias, ones = np.full(n, -0.0, dtype=x.dtype), np.ones(n, dtype=x.dtype)
     for i in prange(m):
         _delta_row(x[i], no_bias, ones, out[i], code, alpha)
 
@@ -190,7 +190,7 @@ def _softmax_vjp_row(z, g, out):
 def _vjp_rows(x, g, out, code, alpha):
     """out ← g ⊙ g′(x) (softmax: its vector-Jacobian product per row): δ without a bias (_delta_row)."""
     m, n = x.shape
-    no_bias = np.zeros(n, dtype=x.dtype)
+    no_bias = np.full(n, -0.0, dtype=x.dtype)
     for i in prange(m):
         _delta_row(x[i], no_bias, g[i], out[i], code, alpha)
 
@@ -238,7 +238,7 @@ def _bias_activation_row(zi, b, oi, code, alpha, nt):
     elif code == RELU:
         for j in range(n):
             v = zi[j] + b[j]
-            stream.put(oi, j, 0.0 if v < 0 else v, nt)  # `not v < 0` keeps NaN
+            stream.put(oi, j, 0.0 if v <= 0 else v, nt)  # `not v <= 0` keeps NaN; −0 gives +0, as np.maximum
     elif code == LEAKY:
         for j in range(n):
             v = zi[j] + b[j]
@@ -377,14 +377,15 @@ def activation_into(x, out, fn, alpha=0.01, approx=None):
     times on its own)."""
     if not out.flags.c_contiguous:
         raise ValueError("activation_into: out must be C-contiguous (the pass writes it as flat rows)")
-    # the forward pass's epilogue with a zero bias: its loops are the vectorised ones
+    # the forward pass's epilogue with a bias of −0, which adds nothing (+0 made −0 into +0, where NumPy
+    # and PyTorch keep tanh(−0) = −0): its loops are the vectorised ones
     code = _code(fn, approx)
     if code == SOFTMAX:  # per row of the last axis
         rows = _rows(x)
-        _bias_activation(rows, np.zeros(rows.shape[1], dtype=x.dtype), _rows(out), code, float(alpha))
+        _bias_activation(rows, _no_bias(rows.shape[1], x.dtype), _rows(out), code, float(alpha))
         return
     for xs, outs in _flat_rows(x, out):
-        _bias_activation(xs, np.zeros(xs.shape[1], dtype=x.dtype), outs, code, float(alpha))
+        _bias_activation(xs, _no_bias(xs.shape[1], x.dtype), outs, code, float(alpha))
 
 
 def _flat_rows(*arrays):
@@ -426,8 +427,13 @@ def softmax_vjp(x, grad_out):
     return activation_vjp(x, grad_out, "softmax")
 
 
+def _no_bias(n, dtype):
+    """The bias of a layer without one: −0, which leaves every z as it is (z + (+0) turns −0 into +0)."""
+    return np.full(n, -0.0, dtype=dtype)
+
+
 def _bias_or_zeros(b, n, dtype):
-    return np.zeros(n, dtype=dtype) if b is None else np.ascontiguousarray(b, dtype=dtype)
+    return _no_bias(n, dtype) if b is None else np.ascontiguousarray(b, dtype=dtype)
 
 
 # the activations mlcalc's GEMM applies to each finished tile (kernels/cpu/gemm.py EPILOGUES): cheap
@@ -499,15 +505,17 @@ def _cross_entropy_logits(z, t, grad):
             s = 0.0
             for j in range(n):
                 s += e[j]
-            lse = mx + math.log(s)
+            # log p = (z − max) − log s, as NumPy and PyTorch: z − (max + log s) cancels for large logits
+            # (1e16 and 1e16 gave a loss of 0, not log 2)
+            log_s = math.log(s)
             tsum = 0.0
             loss = 0.0
             for j in range(n):
                 tsum += ti[j]
                 if ti[j] != 0:
-                    loss -= ti[j] * (zi[j] - lse)
+                    loss -= ti[j] * ((zi[j] - mx) - log_s)
             for j in range(n):
-                gi[j] = (vexp.exp_nonpositive(zi[j] - lse) * tsum - ti[j]) / m  # z ≤ max ≤ lse
+                gi[j] = (vexp.exp_nonpositive((zi[j] - mx) - log_s) * tsum - ti[j]) / m  # z − max ≤ 0 ≤ log s
             partial[i] = loss
     return partial.sum() / m
 

@@ -130,6 +130,11 @@ def activation_vjp(x, grad_out, fn, alpha=0.01, approx=None):
     """dL/dx = dL/da ⊙ g′(x) (the chain rule through an element-wise g); softmax through its Jacobian."""
     if fn == "softmax":
         return softmax_vjp(x, grad_out)
+    if fn in ("relu", "leaky-relu"):
+        # chosen, not multiplied, as PyTorch's threshold_backward: an inf or NaN gradient where x ≤ 0 gives
+        # 0 (ReLU) or α·dA, where dA·0 was NaN and spread through dW, db and dX; a NaN x stays NaN
+        below = 0 if fn == "relu" else alpha * grad_out
+        return np.where(x > 0, grad_out, np.where(np.isnan(x), x, below)).astype(grad_out.dtype, copy=False)
     return grad_out * activation_grad(x, fn, alpha, approx)
 
 
