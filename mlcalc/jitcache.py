@@ -92,7 +92,9 @@ def install() -> None:
     _installed = True
     try:
         from numba.core import caching, config as numba_config
-        base = caching.UserProvidedCacheLocator
+        # public from numba 0.62; 0.59–0.61 (pyproject's floor) name it with an underscore, and without
+        # the locator a damaged cache entry failed every later run
+        base = getattr(caching, "UserProvidedCacheLocator", None) or caching._UserProvidedCacheLocator
         impl = caching.CacheImpl
     except (ImportError, AttributeError):  # a numba whose internals moved: its own caching still works
         return

@@ -165,3 +165,17 @@ def test_without_a_writable_cache_folder_kernels_use_one_for_the_run_alone(tmp_p
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert not os.path.exists(p.stdout.strip())  # removed when the process ended
+
+
+def test_the_locator_installs_on_numba_releases_before_0_62():
+    # numba 0.59–0.61 (pyproject's floor) call the base locator _UserProvidedCacheLocator: install()
+    # returned quietly there, and a damaged cache entry failed every later run
+    code = ("from numba.core import caching\n"
+            "caching._UserProvidedCacheLocator = caching.UserProvidedCacheLocator\n"
+            "del caching.UserProvidedCacheLocator\n"
+            "from mlcalc import jitcache\n"
+            "jitcache.install()\n"
+            "print(caching.CacheImpl._locator_classes[0].__name__)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert p.stdout.strip() == "PackageSourceLocator"
