@@ -171,8 +171,9 @@ def test_the_locator_installs_on_numba_releases_before_0_62():
     # numba 0.59–0.61 (pyproject's floor) call the base locator _UserProvidedCacheLocator: install()
     # returned quietly there, and a damaged cache entry failed every later run
     code = ("from numba.core import caching\n"
-            "caching._UserProvidedCacheLocator = caching.UserProvidedCacheLocator\n"
-            "del caching.UserProvidedCacheLocator\n"
+            "if hasattr(caching, 'UserProvidedCacheLocator'):  # a numba from 0.62: the old name only\n"
+            "    caching._UserProvidedCacheLocator = caching.UserProvidedCacheLocator\n"
+            "    del caching.UserProvidedCacheLocator\n"
             "from mlcalc import jitcache\n"
             "jitcache.install()\n"
             "print(caching.CacheImpl._locator_classes[0].__name__)\n")
