@@ -113,7 +113,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         theta = closed_form()
     else:
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
-        best = linreg.optimum(closed_form, len(mu), cfg)  # the θ gradient descent is measured against
+        # the θ gradient descent is measured against, where that costs no more than the training's share
+        best = linreg.optimum(closed_form, len(mu), cfg) if linreg.checks_affordable(n, len(mu), cfg) else None
         if best is not None:
             # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)
             start = (syy if cfg.intercept else syy + ym * ym) / (sy * sy)

@@ -109,8 +109,9 @@ def train_linreg(
                 notes.append(linreg.numbered_header_note(op.values, op.names))
             for note in filter(None, notes):
                 warn(note)
+            from mlcalc.blocks import dispatch
             result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
-                                on_note=warn)
+                                on_note=warn, budget=dispatch.budget(s))
             target_column = prepared.target_column
     if save:
         from mlcalc.train import model

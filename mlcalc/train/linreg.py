@@ -42,6 +42,23 @@ L1_CHECK_UP_TO = 100
 L1_CHECK_SWEEPS = 300
 COORDINATE_SWEEPS = 10_000  # --method normal --l1's own budget
 
+# the checks beside gradient descent (dependent features, the optimum the fit is measured against) cost
+# about n·p² + 10·p³ flops and a few p×p matrices whatever --epochs is: 500×10001 with --epochs 1 spent
+# 297 s and 3.3 GB on them after a training of 10⁷ flops. They run where that is at most 2·10⁹ flops (about
+# a second) or a tenth of the training's, and four p×p matrices fit the memory budget
+CHECK_FLOPS_FREE = 2e9
+
+
+def checks_affordable(n: int, p: int, cfg: Config, budget: int | None = None) -> bool:
+    """Whether gd/sgd's p×p checks (dependence_note, optimum) are worth their cost (see CHECK_FLOPS_FREE);
+    always for --method normal, which builds the p×p system anyway."""
+    if cfg.method == "normal":
+        return True
+    check = n * p * p + 10.0 * p ** 3
+    training = 4.0 * n * p * cfg.epochs
+    fits = budget is None or 4 * 8 * p * p <= budget
+    return fits and check <= max(CHECK_FLOPS_FREE, 10 * training)
+
 
 @dataclass
 class Config:
@@ -251,6 +268,15 @@ def centred_moments(x: np.ndarray, scale=1.0, rows: int = 1 << 16) -> tuple[np.n
     return xm, gram / x.shape[0]
 
 
+def too_few_rows_note(n: int, p: int, cfg: Config) -> str | None:
+    """dependence_note's first case, which needs no moments: fewer equations than unknowns."""
+    if cfg.l1 or cfg.l2 or n >= p + cfg.intercept:
+        return None
+    unknowns = f"{p} feature{'s' * (p > 1)}" + (" and an intercept" if cfg.intercept else "")
+    return (f"train-linreg: {n} rows for {unknowns}: many coefficients fit with the same loss, and these are "
+            "one of them: add rows, or add --l2")
+
+
 def dependence_note(gram, xm, n: int, features, cfg: Config) -> str | None:
     """A warning when the features are linearly dependent (a constant column beside the intercept, or one
     column an exact combination of others): many coefficient vectors then fit equally well, and which one
@@ -260,10 +286,8 @@ def dependence_note(gram, xm, n: int, features, cfg: Config) -> str | None:
     if cfg.l1 or cfg.l2 or not (np.isfinite(gram).all() and np.isfinite(xm).all()):
         return None  # (moments beyond float64: the fit's own error says what is wrong)
     p = len(xm)
-    if n < p + cfg.intercept:  # fewer equations than unknowns: dependent whatever the data
-        unknowns = f"{p} feature{'s' * (p > 1)}" + (" and an intercept" if cfg.intercept else "")
-        return (f"train-linreg: {n} rows for {unknowns}: many coefficients fit with the same loss, and these are "
-                "one of them: add rows, or add --l2")
+    if note := too_few_rows_note(n, p, cfg):
+        return note
     if not cfg.intercept:
         gram, xm = gram + np.outer(xm, xm), np.zeros_like(xm)
     sigma = np.sqrt(np.maximum(np.diag(gram), 0.0))
@@ -297,15 +321,21 @@ def r2_score(y, pred) -> float:
 
 def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         callback: Callable[[Event], None] | None = None,
-        on_short: Callable[[str], None] | None = None, on_note: Callable[[str], None] | None = None) -> dict:
+        on_short: Callable[[str], None] | None = None, on_note: Callable[[str], None] | None = None,
+        budget: int | None = None) -> dict:
     """Train; return the named results of the contract (coefficients in the data's own units).
     on_short(message) is called when gradient descent ended short of the optimum (shortfall_message),
-    on_note(message) when the features are linearly dependent (dependence_note)."""
+    on_note(message) when the features are linearly dependent (dependence_note). Both checks are skipped
+    where checks_affordable says no (budget: the memory budget in bytes)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
+    checked = checks_affordable(*x.shape, cfg, budget)
     if on_note is not None:
-        xm, gram = centred_moments(x, column_scales(x))
-        if note := dependence_note(gram, xm, len(x), data.features, cfg):
+        note = too_few_rows_note(*x.shape, cfg)
+        if note is None and checked:
+            xm, gram = centred_moments(x, column_scales(x))
+            note = dependence_note(gram, xm, len(x), data.features, cfg)
+        if note:
             on_note(note)
     rng = np.random.default_rng(cfg.seed)
     shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)
@@ -332,7 +362,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     else:
         theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
         shortfall = None
-        best = optimum(lambda sweeps: _normal(xs, ys, cfg, sweeps), xs.shape[1], cfg)
+        best = optimum(lambda sweeps: _normal(xs, ys, cfg, sweeps), xs.shape[1], cfg) if checked else None
         if best is not None:
             objective = lambda th: reference.mse(xs, ys, th) + penalty(th, cfg)  # noqa: E731
             start = np.append(np.zeros(len(theta) - 1), ys.mean() if cfg.intercept else 0.0)  # b alone
