@@ -357,6 +357,30 @@ def _position_as_read(values, array, position: tuple) -> tuple | None:
     return None
 
 
+def require_result_fits(command: str, shape: tuple, copies: int = 2, what: str = "the result",
+                        smaller: str = "make the operands smaller") -> None:
+    """Refuse, before any work, a result far larger than its operands (an outer product, pairwise distances,
+    a column times a row, an embedding, attention's scores, gen) that would not fit the memory budget:
+    `copies` of it are held at once (the result and its rendered output: 2; attention's scores: 4).
+    Only the operands were weighed against the budget, so 120 KB vectors made a 1.8 GB result and 3.6 GB
+    of memory under --memory-limit 1GB, or ran the machine out of memory."""
+    from mlcalc.blocks import dispatch
+    from mlcalc.blocks.storage import size_text
+    from mlcalc.errors import MlcalcError
+
+    s = settings()
+    elements = 1
+    for n in shape:
+        elements *= int(n)
+    size = elements * dispatch.working_dtype(s).itemsize
+    limit = dispatch.budget(s)
+    if copies * size > limit:
+        dims = " × ".join(f"{int(n):,}" for n in shape)
+        raise MlcalcError(f"{command}: {what} ({dims}, {size_text(size)}) would need about {size_text(copies * size)} "
+                          f"of memory, more than the memory budget ({size_text(limit)}): raise --memory-limit, "
+                          f"or {smaller}")
+
+
 def refuse_npy(why: str | None = None) -> None:
     """For commands whose result cannot be one NPY (several named results, a table with text): the
     error before the work (train-linreg refused -f npy after training)."""

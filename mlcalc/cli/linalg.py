@@ -4,7 +4,8 @@ from typing import List
 
 import typer
 
-from mlcalc.cli.base import app, emit, read, read_operand, settings, untraced_by_blocks, warn, with_names
+from mlcalc.cli.base import (app, emit, read, read_operand, require_result_fits, settings, untraced_by_blocks, warn,
+                             with_names)
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 MATRIX_B = typer.Argument(..., metavar="B", help="Second operand, same forms as A.")
@@ -26,8 +27,22 @@ def matmul(operands: List[str] = typer.Argument(..., metavar="A B [C ...]", help
     # 0.6000000000000001); worked out first, as standard input is read ahead there and then handed on
     untraced = _tiny_result(lambda t, xs: t.matmul(xs), operands, traced=True) if s.tracer is not None else None
     arrays = [read(spec) for spec in operands]
+    _require_products_fit(arrays)
     result = core.matmul(arrays, engine=s.engine, device=s.device, tracer=s.tracer)
     emit(result if untraced is None else untraced)
+
+
+def _require_products_fit(arrays) -> None:
+    """Each product of the chain against the budget (a column times a row is n², from 2n values); a chain
+    whose shapes do not align is left to matmul's own message."""
+    shape = arrays[0].shape
+    for b in arrays[1:]:
+        a2 = shape if len(shape) == 2 else (1,) + tuple(shape)
+        b2 = b.shape if b.ndim == 2 else tuple(b.shape) + (1,)
+        if len(a2) != 2 or len(b2) != 2 or a2[1] != b2[0]:
+            return
+        shape = ((a2[0],) if len(shape) == 2 else ()) + ((b2[1],) if b.ndim == 2 else ())
+        require_result_fits("matmul", shape)
 
 
 def _tiny(compute, specs: list[str], names_kept: bool = False) -> bool:
@@ -166,7 +181,9 @@ def outer(u: str = typer.Argument(..., metavar="U", help="Vector."),
     """Outer product u ⊗ v (a len(u) × len(v) matrix)."""
     from mlcalc.ops import core
     s = settings()
-    emit(core.outer(read(u), read(v), engine=s.engine, tracer=s.tracer))
+    x, y = read(u), read(v)
+    require_result_fits("outer", (x.size, y.size))
+    emit(core.outer(x, y, engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc cross "[1,0,0]" "[0,1,0]"  → [0, 0, 1]  ·  mlcalc cross "1 2 3" "4 5 6" --trace  ·  '

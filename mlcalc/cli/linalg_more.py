@@ -5,7 +5,8 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, untraced_by_blocks, warn, with_names
+from mlcalc.cli.base import (app, emit, finite, read, read_operand, refuse_npy, require_result_fits, settings,
+                             untraced_by_blocks, warn, with_names)
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix or vector: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
 
@@ -70,7 +71,10 @@ def dist(a: str = MATRIX,
             emit(blocked)
         return
     from mlcalc.ops import linalg
-    emit(linalg.dist(read(a), read(b), metric=metric.value, engine=s.engine, tracer=s.tracer))
+    x, y = read(a), read(b)
+    if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[1]:  # every row of A against every row of B
+        require_result_fits("dist", (x.shape[0], y.shape[0]))
+    emit(linalg.dist(x, y, metric=metric.value, engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc project "[3,4]" "[1,0]"  → [3, 0]  ·  mlcalc project "[1,2,3]" "1 0; 0 1; 0 0" --trace')

@@ -5,7 +5,8 @@ from typing import Optional
 
 import typer
 
-from mlcalc.cli.base import app, emit, finite, read, read_operand, refuse_npy, settings, warn, with_names
+from mlcalc.cli.base import (app, emit, finite, read, read_operand, refuse_npy, require_result_fits, settings, warn,
+                             with_names)
 
 
 class Activation(str, Enum):
@@ -130,8 +131,10 @@ def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d), o
     from mlcalc.ops import nn
     s = settings()
     m = read(mask, "M") if mask is not None else None
-    emit(nn.attention(read(q, "Q", max_ndim=4), read(k, "K", max_ndim=4), read(v, "V", max_ndim=4), causal=causal, mask=m,
-                      engine=s.engine, tracer=s.tracer))
+    qs, ks, vs = read(q, "Q", max_ndim=4), read(k, "K", max_ndim=4), read(v, "V", max_ndim=4)
+    if qs.ndim >= 2 and ks.ndim >= 2:  # the scores Q·Kᵀ, with their exponentials and weights: about 4 copies
+        require_result_fits("attention", qs.shape[:-1] + ks.shape[-2:-1], copies=4, what="the scores Q·Kᵀ")
+    emit(nn.attention(qs, ks, vs, causal=causal, mask=m, engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc conv2d image.csv "1 0 -1; 1 0 -1; 1 0 -1"  ·  mlcalc conv2d x.npy k.npy --stride 2 --padding 1 -o y.npy  '
@@ -159,7 +162,10 @@ def embed(ids: str = typer.Argument(..., metavar="IDS", help="Integer ids 0..V�
     s = settings()
     # ids in float64 whatever --dtype says: float32 holds integers exactly only up to 2²⁴, and a
     # larger id would silently pick its neighbour's row
-    emit(nn.embed(read(ids, "IDS", dtype="float64"), read(e, "E"), engine=s.engine, tracer=s.tracer))
+    i, table = read(ids, "IDS", dtype="float64"), read(e, "E")
+    if table.ndim == 2:
+        require_result_fits("embed", i.shape + table.shape[1:])
+    emit(nn.embed(i, table, engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc gradcheck "1 2; 3 -1" -W "0.5 -0.2; 0.1 0.3" -b "0.1 0" --act tanh --target "1 0; 0 1"  ·  '

@@ -427,3 +427,37 @@ def test_the_default_budget_follows_the_cgroup_memory_limit(tmp_path, monkeypatc
     assert storage.default_budget() == 1000000
     monkeypatch.setattr(storage, "cgroup_memory_limit", lambda: None)
     assert storage.default_budget() > 1000000
+
+
+def test_results_far_larger_than_their_operands_are_weighed_against_the_budget(tmp_path):
+    # only operands were weighed: 120 KB vectors made a 1.8 GB outer product (3.6 GB of memory under
+    # --memory-limit 1GB), and larger ones ran the machine out of memory. Here 2 KB operands, 2 MB results
+    n = 500
+    col, row, vec, q = (str(tmp_path / f) for f in ("c.npy", "r.npy", "v.npy", "q.npy"))
+    np.save(col, np.ones((n, 1)))
+    np.save(row, np.ones((1, n)))
+    np.save(vec, np.arange(n, dtype=float))
+    np.save(q, np.ones((n, 2)))
+    out = str(tmp_path / "out.npy")
+    cases = [(["outer", vec, vec], "outer: the result (500 × 500, 2 MB) would need about 4 MB"),
+             (["matmul", col, row], "matmul: the result (500 × 500, 2 MB)"),
+             (["matmul", col, row, col], "matmul: the result (500 × 500, 2 MB)"),  # a product inside the chain
+             (["dist", col, col], "dist: the result (500 × 500, 2 MB)"),
+             (["attention", q, q, q], "attention: the scores Q·Kᵀ (500 × 500, 2 MB) would need about 8 MB"),
+             (["embed", vec, "1 2; 3 4; 5 6; 7 8"], "embed: IDS position 5"),  # its own message first
+             (["embed", "0 1 2 3", "1 2 3; 4 5 6; 7 8 9; 1 2 3"], None),
+             (["gen", "randn", "500x500"], "gen: the result (500 × 500, 2 MB) would need about 4 MB of memory, more "
+                                           "than the memory budget (1 MB): raise --memory-limit, or ask for a smaller shape")]
+    for args, message in cases:
+        r = run_cli("--memory-limit", "1MB", *args, "-o", out)
+        if message is None:
+            assert r.code == 0, r.stderr
+            os.remove(out)
+            continue
+        assert_one_error_line(r, message)
+        assert not os.path.exists(out)
+    # within the budget they run as before, and a product whose shapes do not align keeps its message
+    r = run_cli("--memory-limit", "8MB", "outer", vec, vec, "-o", out)
+    assert r.code == 0, r.stderr
+    np.testing.assert_array_equal(np.load(out), np.outer(np.arange(n), np.arange(n)))
+    assert_one_error_line(run_cli("--memory-limit", "1MB", "matmul", col, "1 2"), "do not align")
