@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -156,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if isinstance(e, OSError) and _in_clicks_echo(e):  # --help or --version into a full disk
             _fail(f"cannot write to standard output: {e.strerror or e}")
+        if isinstance(e, OSError) and e.errno == errno.ENOMEM:  # mmap under an address-space limit (ulimit -v)
+            _fail("out of memory: the operands or the result are too large for this machine (or its ulimit -v)")
         _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
 
 

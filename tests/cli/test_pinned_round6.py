@@ -57,6 +57,22 @@ def test_out_of_memory_is_one_line_of_its_own(monkeypatch):
     assert r.stderr == "mlcalc: error: out of memory: the operands or the result are too large for this machine\n"
 
 
+def test_an_mmap_refused_for_memory_is_out_of_memory_not_an_internal_error(monkeypatch):
+    # under ulimit -v (common on HPC) a memory map fails with OSError ENOMEM, not MemoryError
+    import errno
+
+    from mlcalc.ops import core
+
+    def no_room(*a, **k):
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(core, "transpose", no_room)
+    r = run_cli("transpose", "1 2")
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr == ("mlcalc: error: out of memory: the operands or the result are too large for this machine (or "
+                        "its ulimit -v)\n")
+
+
 def test_an_internal_error_of_one_line_has_no_ellipsis(monkeypatch):
     # the " …" marks a message cut after its first line; a one-line message is whole
     from mlcalc.ops import core
