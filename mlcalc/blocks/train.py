@@ -101,8 +101,16 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         n, xm, ym, gram, rhs, syy = _moments_on_cluster(table, client)
     else:
         n, xm, ym, gram, rhs, syy = _moments(table)
-    if on_note is not None and (note := linreg.dependence_note(gram, xm, n, table.features, cfg)):
-        on_note(note)
+    # the moments' p×p Gram matrix is this method's own; its eigenvalues (dependence_note) and the optimum are
+    # the checks checks_affordable weighs, as in memory
+    checked = linreg.checks_affordable(n, len(xm), cfg)
+    if on_note is not None:
+        note = linreg.too_few_rows_note(n, len(xm), cfg)
+        if note is None and checked:
+            note = linreg.dependence_note(gram, xm, n, table.features, cfg)
+        for line in (note, None if checked else linreg.skipped_note(len(xm), cfg)):
+            if line:
+                on_note(line)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize, cfg.intercept)
     # from the moments of the standardized data (which follow from the raw ones)
     def closed_form(sweeps=linreg.COORDINATE_SWEEPS):
@@ -113,8 +121,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
         theta = closed_form()
     else:
         theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
-        # the θ gradient descent is measured against, where that costs no more than the training's share
-        best = linreg.optimum(closed_form, len(mu), cfg) if linreg.checks_affordable(n, len(mu), cfg) else None
+        best = linreg.optimum(closed_form, len(mu), cfg) if checked else None  # the θ gd is measured against
         if best is not None:
             # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)
             start = (syy if cfg.intercept else syy + ym * ym) / (sy * sy)

@@ -72,8 +72,8 @@ def dist(a: str = MATRIX,
         return
     from mlcalc.ops import linalg
     x, y = read(a), read(b)
-    if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[1]:  # every row of A against every row of B
-        require_result_fits("dist", (x.shape[0], y.shape[0]))
+    if x.ndim == 2 == y.ndim and 1 not in x.shape + y.shape and x.shape[1] == y.shape[1]:
+        require_result_fits("dist", (x.shape[0], y.shape[0]))  # every row of A against every row of B (not vectors)
     emit(linalg.dist(x, y, metric=metric.value, engine=s.engine, tracer=s.tracer))
 
 

@@ -8,7 +8,6 @@ input, or an inline literal ("1 2; 3 4", "[[1,2],[3,4]]", "[3,4]", "5", "1/3 1; 
 from __future__ import annotations
 
 import contextlib
-import io
 import math
 import os
 import re
@@ -415,17 +414,21 @@ def _through_the_parallel_parser(data: bytes, source: str, opts: ReadOptions) ->
 
     if opts.exact or len(data) < csvfast.THRESHOLD or not csvfast.holds_rows(data) or jit_disabled():
         return None  # _from_text's own forms: one line of Octave rows, JSON, an Octave matrix
-    try:
-        with _spill_file() as (f, path):  # the size and holds_rows, should_use's tests, are checked above
+    with contextlib.ExitStack() as stack:
+        try:
+            f, path = stack.enter_context(_spill_file())  # the size and holds_rows, should_use's tests: above
             f.write(data)
             f.flush()
             values, names = csvfast.read(path, source, opts.delimiter)
-    except OSError:  # no room in the temporary folder: the small-file path reads it from memory
-        return None
+        except OSError:  # no room in the temporary folder: the small-file path reads it from memory
+            return None
+        # the spilled text stays open (on disk: holding the bytes doubled the memory of a big `cat x | mlcalc`)
+        # as long as the operand's line_of_row does, for a message's line number; closed with it
+        spilled = stack.pop_all()
 
-    def line_of_row(row: int) -> int | None:  # on demand (an error message): the text in memory, a line at a time
-        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-        return csvparse.line_of_data_row(lines, row, names is not None)
+    def line_of_row(row: int, _keep=spilled) -> int | None:  # on demand (an error message), a line at a time
+        with open(path, encoding="utf-8-sig", newline="") as lines:
+            return csvparse.line_of_data_row(lines, row, names is not None)
     return _typed(Operand(values, source, names, line_of_row=line_of_row), opts)
 
 

@@ -442,7 +442,7 @@ def test_results_far_larger_than_their_operands_are_weighed_against_the_budget(t
     cases = [(["outer", vec, vec], "outer: the result (500 × 500, 2 MB) would need about 4 MB"),
              (["matmul", col, row], "matmul: the result (500 × 500, 2 MB)"),
              (["matmul", col, row, col], "matmul: the result (500 × 500, 2 MB)"),  # a product inside the chain
-             (["dist", col, col], "dist: the result (500 × 500, 2 MB)"),
+             (["dist", q, q], "dist: the result (500 × 500, 2 MB)"),
              (["attention", q, q, q], "attention: the scores Q·Kᵀ (500 × 500, 2 MB) would need about 8 MB"),
              (["embed", vec, "1 2; 3 4; 5 6; 7 8"], "embed: IDS position 5"),  # its own message first
              (["embed", "0 1 2 3", "1 2 3; 4 5 6; 7 8 9; 1 2 3"], None),
@@ -461,3 +461,14 @@ def test_results_far_larger_than_their_operands_are_weighed_against_the_budget(t
     assert r.code == 0, r.stderr
     np.testing.assert_array_equal(np.load(out), np.outer(np.arange(n), np.arange(n)))
     assert_one_error_line(run_cli("--memory-limit", "1MB", "matmul", col, "1 2"), "do not align")
+    # two columns are two vectors: one distance, not 500 × 500
+    r = run_cli("--memory-limit", "1MB", "dist", col, col)
+    assert r.code == 0 and float(r.stdout) == 0.0, r.stderr
+    # a batch is attended a slice at a time: 8 slices of 100 × 100 scores fit where all of them at once would not
+    qb, wide = str(tmp_path / "qb.npy"), str(tmp_path / "wide.npy")
+    np.save(qb, np.ones((8, 100, 2)))
+    np.save(wide, np.ones((n, 3)))
+    r = run_cli("--memory-limit", "1MB", "attention", qb, qb, qb, "-o", out)
+    assert r.code == 0, r.stderr
+    np.testing.assert_allclose(np.load(out), np.ones((8, 100, 2)))
+    assert_one_error_line(run_cli("--memory-limit", "1MB", "attention", q, wide, wide), "the same width d")

@@ -220,3 +220,6 @@ def test_relu_gradient_where_x_is_at_most_zero_is_chosen_not_multiplied(engine, 
     dw, db, dx = k.dense_backward(np.array([[2.0]], dtype), np.array([[-1.0]], dtype), None,
                                   np.array([[np.nan]], dtype), "relu")
     assert dw.tolist() == [[0.0]] and db.tolist() == [0.0] and dx.tolist() == [[0.0]]
+    if engine == "numpy":  # the dtype dA · g′(x) has, as for every other activation: not dA's alone
+        got = k.activation_vjp(np.array([-1.0, 2.0], dtype), np.array([3, 4]), "leaky-relu")
+        assert got.dtype == np.result_type(dtype, np.int64, np.float32) and got.tolist() == pytest.approx([0.03, 4.0])

@@ -134,7 +134,8 @@ def activation_vjp(x, grad_out, fn, alpha=0.01, approx=None):
         # chosen, not multiplied, as PyTorch's threshold_backward: an inf or NaN gradient where x ≤ 0 gives
         # 0 (ReLU) or α·dA, where dA·0 was NaN and spread through dW, db and dX; a NaN x stays NaN
         below = 0 if fn == "relu" else alpha * grad_out
-        return np.where(x > 0, grad_out, np.where(np.isnan(x), x, below)).astype(grad_out.dtype, copy=False)
+        dtype = np.result_type(x, grad_out, np.float32)  # as grad_out · g′(x) has it
+        return np.where(x > 0, grad_out, np.where(np.isnan(x), x, below)).astype(dtype, copy=False)
     return grad_out * activation_grad(x, fn, alpha, approx)
 
 
