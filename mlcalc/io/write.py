@@ -31,6 +31,7 @@ class OutputOptions:
     output: str | None = None
     precision: int | None = None
     header: bool = False
+    memory_limit: str | None = None  # --memory-limit's text: the budget the rendered text must fit
 
 
 @dataclass
@@ -384,28 +385,30 @@ def choose_format(opts: OutputOptions) -> str:
 TEXT_BYTES_PER_VALUE = 120
 
 
-def _check_text_size(result) -> None:
-    """Refuse, before rendering, a result whose text would not fit in half this machine's memory (the
-    whole text is built in memory, so that a failure never leaves half of it written)."""
+def _check_text_size(result, memory_limit: str | None = None) -> None:
+    """Refuse, before rendering, a result whose text would not fit the memory budget (--memory-limit, or
+    half this machine's memory): the whole text is built in memory, so that a failure never leaves half of
+    it written. (--memory-limit 1GB printed 25 million values as 2.7 GB of text.)"""
     np = _numpy()
     if np is None:
         return
     items = result.values() if isinstance(result, dict) else [result]
     arrays = [v.values if isinstance(v, Labeled) else v for v in items]
-    n = sum(a.size for a in arrays if isinstance(a, np.ndarray))
-    if n * TEXT_BYTES_PER_VALUE <= 4 << 30:
+    need = sum(a.size for a in arrays if isinstance(a, np.ndarray)) * TEXT_BYTES_PER_VALUE
+    if need <= 4 << 30 and not memory_limit:
         return
-    from mlcalc.blocks.storage import default_budget
-    if n * TEXT_BYTES_PER_VALUE > default_budget():
-        raise MlcalcError(f"the result has {n:,} values: as text that needs about "
-                          f"{n * TEXT_BYTES_PER_VALUE / 1e9:.0f} GB of memory, more than half of what this process may use; "
+    from mlcalc.blocks.storage import default_budget, parse_size, size_text
+    limit = parse_size(memory_limit) if memory_limit else default_budget()
+    if need > limit:
+        raise MlcalcError(f"the result has {need // TEXT_BYTES_PER_VALUE:,} values: as text that needs about "
+                          f"{size_text(need)} of memory, more than the memory budget ({size_text(limit)}); "
                           "write it with -o FILE.npy (or -f npy)")
 
 
 def render(result, opts: OutputOptions, color: bool = True) -> bytes:
     fmt = choose_format(opts)
     if fmt not in ("npy", "npz") and not (opts.output or "").lower().endswith(".npz"):
-        _check_text_size(result)
+        _check_text_size(result, opts.memory_limit)
     if opts.output and os.path.splitext(opts.output)[1].lower() == ".npz" and fmt in ("npz", "npy"):
         return render_npz(result)
     if fmt == "npz":
