@@ -222,11 +222,11 @@ def test_text_output_that_cannot_fit_in_memory_is_refused_up_front(monkeypatch, 
 def test_text_output_is_weighed_against_memory_limit_too(tmp_path):
     # the text's size was weighed against half the machine's memory alone: --memory-limit 1GB printed 25
     # million values as 2.7 GB of text
-    r = run_cli("--memory-limit", "1MB", "gen", "random", "100x100", "-f", "csv")
-    assert_one_error_line(r, "10,000 values: as text that needs about 1.2 MB of memory, more than the memory "
-                             "budget (1 MB); write it with -o FILE.npy")
-    assert run_cli("--memory-limit", "1MB", "gen", "random", "100x100", "-o", str(tmp_path / "r.npy")).code == 0
-    assert run_cli("--memory-limit", "1MB", "gen", "random", "10x10", "-f", "csv").code == 0
+    r = run_cli("--memory-limit", "100MB", "gen", "random", "1000x1000", "-f", "csv")
+    assert_one_error_line(r, "1,000,000 values: as text that needs about 120 MB of memory, more than the memory "
+                             "budget (100 MB); write it with -o FILE.npy")
+    assert run_cli("--memory-limit", "100MB", "gen", "random", "1000x1000", "-o", str(tmp_path / "r.npy")).code == 0
+    assert run_cli("--memory-limit", "1MB", "gen", "random", "100x100", "-f", "csv").code == 0  # under 64 MB: printed
 
 
 def test_option_forms_and_usage_errors_after_the_command(tmp_path):
