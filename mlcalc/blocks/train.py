@@ -105,12 +105,9 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     # the checks checks_affordable weighs, as in memory
     checked = linreg.checks_affordable(n, len(xm), cfg)
     if on_note is not None:
-        note = linreg.too_few_rows_note(n, len(xm), cfg)
-        if note is None and checked:
-            note = linreg.dependence_note(gram, xm, n, table.features, cfg)
-        for line in (note, None if checked else linreg.skipped_note(len(xm), cfg)):
-            if line:
-                on_note(line)
+        for line in linreg.training_notes(n, len(xm), cfg, checked,
+                                          lambda: linreg.dependence_note(gram, xm, n, table.features, cfg)):
+            on_note(line)
     mu, sigma, my, sy = _scaling(table, xm, ym, gram, syy, cfg.standardize, cfg.intercept)
     # from the moments of the standardized data (which follow from the raw ones)
     def closed_form(sweeps=linreg.COORDINATE_SWEEPS):

@@ -272,7 +272,16 @@ def centred_moments(x: np.ndarray, scale=1.0, rows: int = 1 << 16) -> tuple[np.n
 def skipped_note(p: int, cfg: Config) -> str:
     """What gd/sgd say when checks_affordable skipped their checks, so that no warning vanishes unsaid."""
     return (f"train-linreg: {cfg.method}'s fit was not compared with the optimum, nor its {p} features checked for "
-            f"dependence: the {p}×{p} system that takes costs more than this training; compare with --method normal")
+            f"dependence (that solves a {p}×{p} system, more work than this training): compare with --method normal")
+
+
+def training_notes(n: int, p: int, cfg: Config, checked: bool, dependence: Callable[[], str | None]) -> list[str]:
+    """The warnings before training: too few rows, else where `checked` dependence() (dependence_note on the
+    moments, which the caller computes its own way), and that the checks were skipped (skipped_note)."""
+    note = too_few_rows_note(n, p, cfg)
+    if note is None and checked:
+        note = dependence()
+    return [line for line in (note, None if checked else skipped_note(p, cfg)) if line]
 
 
 def too_few_rows_note(n: int, p: int, cfg: Config) -> str | None:
@@ -338,13 +347,11 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     checked = checks_affordable(*x.shape, cfg, budget)
     if on_note is not None:
-        note = too_few_rows_note(*x.shape, cfg)
-        if note is None and checked:
+        def dependence():
             xm, gram = centred_moments(x, column_scales(x))
-            note = dependence_note(gram, xm, len(x), data.features, cfg)
-        for line in (note, None if checked else skipped_note(x.shape[1], cfg)):
-            if line:
-                on_note(line)
+            return dependence_note(gram, xm, len(x), data.features, cfg)
+        for line in training_notes(*x.shape, cfg, checked, dependence):
+            on_note(line)
     rng = np.random.default_rng(cfg.seed)
     shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)
     use_numba = cfg.method != "normal" and engines.uses_numba("linreg_epochs", engine, _auto_work(*x.shape, cfg))

@@ -307,5 +307,5 @@ def test_checks_that_cost_more_than_the_training_are_skipped(monkeypatch):
     assert notes == ["train-linreg: 300 rows for 1200 features and an intercept: many coefficients fit with the same "
                      "loss, and these are one of them: add rows, or add --l2",
                      "train-linreg: gd's fit was not compared with the optimum, nor its 1200 features checked for "
-                     "dependence: the 1200×1200 system that takes costs more than this training; compare with "
+                     "dependence (that solves a 1200×1200 system, more work than this training): compare with "
                      "--method normal"]
