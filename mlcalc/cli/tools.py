@@ -30,10 +30,10 @@ def gen(kind: GenKind = typer.Argument(..., case_sensitive=False, help="random (
         raise typer.BadParameter(f"{shape!r} is not ROWSxCOLS (e.g. 3x3) or N", param_hint="'ROWSxCOLS'")
     rows = int(m.group(1))
     cols = int(m.group(2)) if m.group(2) is not None else None
-    full = (rows, cols if cols is not None else rows if kind.value == "eye" else 1)
-    if 1 <= min(full) and full[0] * full[1] <= generate.MAX_ELEMENTS:  # (generate names the others)
-        require_result_fits("gen", full, smaller="ask for a smaller shape")
-    emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer))
+    def check_fits(shape):
+        require_result_fits("gen", shape, smaller="ask for a smaller shape")
+    emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer,
+                           check_fits=check_fits))
 
 
 @app.command(epilog="Examples: mlcalc warmup  ·  mlcalc warmup --quiet  (once after installing; later runs load the cache)")

@@ -14,7 +14,9 @@ _HOW = {"random": "uniform on [0, 1)", "randn": "standard normal N(0, 1)", "eye"
 
 
 def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dtype: str = "float64",
-             tracer=None) -> np.ndarray:
+             tracer=None, check_fits=None) -> np.ndarray:
+    """check_fits((rows, cols)), where given, is called once the shape is valid and before any memory is
+    taken (the CLI weighs it against the memory budget)."""
     if cols is None:
         cols = rows if kind == "eye" else 1
         vector = kind != "eye"
@@ -24,6 +26,8 @@ def generate(kind: str, rows: int, cols: int | None, seed: int | None = None, dt
         raise MlcalcError(f"gen: dimensions must be at least 1, got {rows}x{cols}")
     if rows * cols > MAX_ELEMENTS:
         raise MlcalcError(f"gen: {rows}x{cols} is {rows * cols:,} elements, more than the {MAX_ELEMENTS:,} allowed")
+    if check_fits is not None:
+        check_fits((rows, cols))
     rng = np.random.default_rng(seed)
     if kind == "random":
         a = rng.random((rows, cols))
