@@ -148,16 +148,6 @@ def vector_isa() -> str:
     return "avx512" if "+avx512f" in features.split(",") else "avx2"
 
 
-def set_threads(threads: int | None) -> None:
-    """Cap kernel threads at run time (numba may already be imported)."""
-    apply(threads)
-    if threads:
-        import sys
-        if "numba" in sys.modules:
-            import numba
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-
-
 # Options for every numba kernel. Never full fastmath: reassociation breaks NaN handling and
 # makes LLVM vectorise GEMM's k loop as a reduction (0.2x); "contract" allows FMA only.
 JIT_OPTIONS = dict(cache=True, nogil=True, fastmath={"contract"})

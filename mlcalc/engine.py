@@ -13,7 +13,6 @@ from typing import Callable
 from mlcalc.errors import MlcalcError
 
 ENGINES = ("auto", "numba", "numpy")
-DEVICES = ("cpu", "cuda")
 
 REF = "mlcalc.kernels.reference"
 

@@ -20,10 +20,6 @@ def as_vector(a: np.ndarray, command: str, operand: str) -> np.ndarray:
     raise ShapeError(f"{command}: {operand} must be a vector (one row or one column), got shape {shape_text(a.shape)}")
 
 
-def as_matrix(a: np.ndarray) -> np.ndarray:
-    return a.reshape(1, -1) if a.ndim == 1 else a
-
-
 def require_square(a: np.ndarray, command: str, operand: str = "A") -> None:
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ShapeError(f"{command}: {operand} must be a square matrix, got shape {shape_text(a.shape)}"
