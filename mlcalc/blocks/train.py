@@ -209,7 +209,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
                                                 total_steps, cfg.intercept)
             loss = sse / table.n
-        linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate, cfg.standardize)
+        linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate, cfg)
         if epoch % cfg.log_every == 0 or epoch == 1:
             history.append(_mse(table, theta, mu, sigma, my, sy))  # after the epoch, as reported in memory
         callback(linreg.Event("epoch", epoch, loss, cfg.epochs))

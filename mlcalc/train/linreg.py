@@ -488,11 +488,14 @@ def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
     free = np.linalg.norm(xc, axis=0) > 0
     if cfg.intercept:
         free &= ~constant_columns(xm / scale, np.sqrt(np.einsum("ij,ij->j", xc, xc) / n), n)
+    # w = v/scale: the penalty n·l2·‖w‖² is n·l2/scale² on each v. Where that overflows (--l2 1e308) the
+    # coefficient is its limit, 0 (LAPACK, given the inf, printed its complaints on stdout and failed)
+    penalty = n * cfg.l2 / np.square(scale) if cfg.l2 else np.zeros(p)  # (a scale of 1e-170 squares to 0)
+    free &= np.isfinite(penalty)
     w = np.zeros(p)
     if free.any():
         kept = xc if free.all() else xc[:, free]
-        # w = v/scale: the penalty n·l2·‖w‖² is n·l2/scale² on each v
-        w[free] = _least_squares(kept, y - ym, n * cfg.l2 / np.square(scale[free]), scale[free]) / scale[free]
+        w[free] = _least_squares(kept, y - ym, penalty[free], scale[free]) / scale[free]
     return np.append(w, ym - xm @ w)
 
 
@@ -599,7 +602,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
         else:
             loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps,
                                    cfg.intercept)
-        check_divergence(loss, theta, initial, epoch, lr, cfg.standardize)
+        check_divergence(loss, theta, initial, epoch, lr, cfg)
         if epoch % cfg.log_every == 0 or epoch == 1:
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
@@ -634,13 +637,18 @@ def settled(previous: float | None, loss: float, tol: float | None) -> bool:
     return tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300)
 
 
-def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, standardize: bool) -> None:
+def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, cfg: Config) -> None:
     """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice."""
     diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
     if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
-        units = " on the standardized data" if standardize else ""  # the loss of what is trained
-        raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}{units}); "
-                           f"try a smaller --lr than {lr:g}" + ("" if standardize else ", or --standardize"))
+        units = " on the standardized data" if cfg.standardize else ""  # the loss of what is trained
+        if cfg.optimizer == "sgd" and lr * cfg.l2 >= 1:
+            # plain steps: the penalty's own step multiplies w by 1 − 2·lr·l2, beyond −1 whatever the data
+            advice = f"--lr × --l2 must stay below 1 (here {lr:g} × {cfg.l2:g}): lower --lr or --l2"
+        else:
+            advice = (f"try a smaller --lr than {lr:g}" + (", or a smaller --l2" if lr * cfg.l2 >= 1 else "")
+                      + ("" if cfg.standardize else ", or --standardize"))
+        raise NumericError(f"train-linreg: training diverged at epoch {epoch} (loss {loss:.3g}{units}); {advice}")
 
 
 def _gradient(x, y, theta, cfg: Config) -> np.ndarray:
