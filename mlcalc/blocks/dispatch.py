@@ -224,6 +224,11 @@ def dist(specs, metric, settings, read_small):
                 else o for o in operands]
 
     def shape(shapes):
+        def width(sh):  # a vector is one point (one row)
+            return int(np.prod(sh)) if len(sh) <= 1 or 1 in sh else sh[1]
+        if width(shapes[0]) != width(shapes[1]):  # before the result's size is weighed: it is no result
+            from mlcalc.ops.common import dist_widths_error
+            raise dist_widths_error(*shapes)
         return (shapes[0][0], shapes[1][0])
     return run_blocked("dist", specs, settings, shape,
                        lambda ops, out, limit, progress: local.pairwise_dist(ops[0], ops[1], metric, out, limit,

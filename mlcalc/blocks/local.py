@@ -16,6 +16,7 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.blocks.storage import NpyBlockWriter
 from mlcalc.errors import NumericError, ShapeError
+from mlcalc.ops.common import dist_widths_error
 
 Progress = Callable[[int, int], None]
 
@@ -188,7 +189,7 @@ def pairwise_dist(a, b, metric: str, out: NpyBlockWriter, budget: int, engine: s
     """Distances between every row of A and every row of B, by row panels of both."""
     (m, d), (p, d2) = a.shape, b.shape
     if d != d2:
-        raise ShapeError(f"dist: A has {d} columns and B has {d2}: rows must have the same length")
+        raise dist_widths_error(a.shape, b.shape)
     words = max(budget // 2 // 8, 64)
     # two row panels and one result block; at least 16 rows where 16 full rows fit the budget: 1-row
     # panels of a tiny budget ran one kernel call per pair of rows (300×300 took 56 s against 0.75 in

@@ -217,11 +217,12 @@ def global_options(
     ahead = sys.modules.get("mlcalc.io.readahead")
     if ahead is not None:
         ahead.reset()
-    if delimiter == "":
-        raise typer.BadParameter("must be a character such as , or ; (or tab, space)", param_hint="'--delimiter'")
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "space": " ",
                      "whitespace": " "}.get(delimiter, delimiter)
+        if len(delimiter) != 1:  # ("||" split some rows and not others: one reader takes one character)
+            raise typer.BadParameter("must be one character such as , or ; (or tab, space)",
+                                     param_hint="'--delimiter'")
     _settings = Settings(
         format=format.value if format else None, output=output, precision=precision, header=header,
         dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,

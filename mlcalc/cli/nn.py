@@ -132,7 +132,7 @@ def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d), o
     s = settings()
     m = read(mask, "M") if mask is not None else None
     qs, ks, vs = read(q, "Q", max_ndim=4), read(k, "K", max_ndim=4), read(v, "V", max_ndim=4)
-    if qs.ndim >= 2 and ks.ndim >= 2 and qs.shape[-1] == ks.shape[-1] and ks.shape[-2] == vs.shape[-2]:
+    if min(qs.ndim, ks.ndim, vs.ndim) >= 2 and qs.shape[-1] == ks.shape[-1] and ks.shape[-2] == vs.shape[-2]:
         # one slice's scores Q·Kᵀ at a time (a batch is attended slice by slice), with their exponentials and
         # weights: about 4 copies; shapes that do not fit together are left to attention's own message
         require_result_fits("attention", (qs.shape[-2], ks.shape[-2]), copies=4, what="the scores Q·Kᵀ")

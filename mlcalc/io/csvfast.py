@@ -34,7 +34,6 @@ WARM_THRESHOLD = 256 << 10
 
 # single-byte delimiters the kernel handles; any other --delimiter goes through csvparse
 _FAST_DELIMS = {",": 44, "\t": 9, ";": 59, "|": 124, ":": 58}
-_WHITESPACE_NAMES = ("whitespace", " ", "space")
 # characters that str.splitlines() treats as line ends besides \n and \r\n: csvparse then numbers lines differently
 _ODD_LINE_ENDS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\r(?!\n)")
 _FALLBACK_CAP = 256  # recorded fallback cells per chunk before the pass is re-run with room for all
@@ -136,7 +135,7 @@ def _plan(path: str, source: str, delimiter: str | None):
     if delimiter is None:
         delim = csvparse.detect_delimiter([line for _, line in lines])
     else:
-        delim = None if delimiter in _WHITESPACE_NAMES else delimiter
+        delim = csvparse.given_delimiter(delimiter, [line for _, line in lines], source)
     if delim is not None and delim not in _FAST_DELIMS:
         return None
     first_no, first = lines[0]

@@ -206,6 +206,37 @@ def detect_delimiter(lines: list[str]) -> str | None:
     return None
 
 
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", " ": "whitespace"}
+WHITESPACE_NAMES = ("whitespace", " ", "space")
+
+
+def given_delimiter(delimiter: str, lines: list[str], source: str) -> str | None:
+    """--delimiter as the splitting takes it (None: runs of whitespace). One that no sampled line holds,
+    where the lines hold another delimiter, is an error that says so: read as one column, the first line
+    of "1,2" over "3,4" became a header or a cell that is "not a number (a decimal comma?)"."""
+    delim = None if delimiter in WHITESPACE_NAMES else delimiter
+    sample = [line.strip() for line in lines[:50]]
+    if not any((len(line.split()) > 1) if delim is None else (delim in line) for line in sample):
+        seen = _on_every_line(sample)
+        if seen is not None and seen != (delim or " "):
+            given = "whitespace" if delim is None else _DELIMITER_NAMES.get(delim, repr(delim))
+            raise InputError(f"{source}: --delimiter {given} does not occur in its first lines, which are "
+                             f"{_DELIMITER_NAMES[seen]}-separated: drop --delimiter, or give --delimiter "
+                             f"{_DELIMITER_NAMES[seen]}")
+    return delim
+
+
+def _on_every_line(sample: list[str]) -> str | None:
+    """The delimiter each sampled line holds as often (" ": runs of whitespace splitting each into as many
+    cells), or None; stricter than detect_delimiter, which also guesses for ragged data."""
+    for delim in DELIMITERS:
+        counts = {line.count(delim) for line in sample}
+        if len(counts) == 1 and min(counts) > 0:
+            return delim
+    widths = {len(line.split()) for line in sample}
+    return " " if len(widths) == 1 and min(widths) > 1 else None
+
+
 def split_line(line: str, delimiter: str | None) -> list[str]:
     if delimiter is None:
         return line.split()
@@ -426,7 +457,7 @@ def parse_text(text: str, source: str, delimiter: str | None = None, exact: bool
     if delimiter is None:
         delim = detect_delimiter([line for _, line in lines])
     else:
-        delim = None if delimiter in ("whitespace", " ", "space") else delimiter
+        delim = given_delimiter(delimiter, [line for _, line in lines], source)
     first_no, first = lines[0]
     names = header_names(first, delim, source, first_no, [line for _, line in lines[1:51]])
     if names is not None:

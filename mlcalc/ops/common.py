@@ -11,6 +11,22 @@ def shape_text(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 row', '3 rows': a count in a message, its noun agreeing (every noun used has a regular plural)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def dist_widths_error(a_shape, b_shape) -> ShapeError:
+    """dist's operands whose points differ in length, described as given: a vector (1-D, one row or one
+    column) is one point, a matrix one point a row."""
+    def points(name, shape):
+        if len(shape) <= 1 or 1 in shape:
+            return f"{name} is one point of {counted(int(np.prod(shape)), 'coordinate')}"
+        return f"rows of {name} have {counted(shape[1], 'column')}"
+    return ShapeError(f"dist: {points('A', a_shape)} and {points('B', b_shape)}: points must have as many "
+                      f"coordinates (shapes {shape_text(a_shape)} and {shape_text(b_shape)})")
+
+
 def as_vector(a: np.ndarray, command: str, operand: str) -> np.ndarray:
     """A one-row or one-column operand as a 1-D vector; anything else is an error."""
     if a.ndim == 1:

@@ -6,18 +6,21 @@ import numpy as np
 
 from mlcalc import engine as engines
 from mlcalc.errors import ShapeError
-from mlcalc.ops.common import as_vector, broadcast_shape, shape_text
+from mlcalc.ops.common import as_vector, broadcast_shape, counted, shape_text
 from mlcalc.ops.rowops import factor_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 
-def _matmul_shape(a_shape, b_shape) -> tuple[int, ...]:
-    """Result shape of a @ b for 1-D/2-D operands, or a ShapeError worded like NumPy's."""
+def _matmul_shape(a_shape, b_shape, operand: int = 2) -> tuple[int, ...]:
+    """Result shape of a @ b for 1-D/2-D operands, or a ShapeError worded like NumPy's; in a chain, a is the
+    product of the operands before `operand` (a shape the user never gave, so named as that product)."""
     k_a = a_shape[-1]
     k_b = b_shape[0]
     if k_a != k_b:
-        raise ShapeError(f"matmul: shapes {shape_text(a_shape)} and {shape_text(b_shape)} "
-                         f"do not align: {k_a} != {k_b}")
+        shapes = (f"shapes {shape_text(a_shape)} and {shape_text(b_shape)}" if operand == 2 else
+                  f"the product of operands 1–{operand - 1}, {shape_text(a_shape)}, and operand {operand}, "
+                  f"{shape_text(b_shape)},")
+        raise ShapeError(f"matmul: {shapes} do not align: {k_a} != {k_b}")
     return a_shape[:-1] + b_shape[1:]
 
 
@@ -34,7 +37,7 @@ def matmul(arrays: list[np.ndarray], engine: str = "auto", device: str = "cpu",
         if shape == ():
             raise ShapeError(f"matmul: the first {i - 1} operands multiply to a number (two vectors give their "
                              f"dot product), which has no axis to multiply {shape_text(b.shape)} with (scale does that)")
-        shape = _matmul_shape(shape, b.shape)
+        shape = _matmul_shape(shape, b.shape, i)
     result = arrays[0]
     for t, b in enumerate(arrays[1:]):
         a = result
@@ -164,7 +167,7 @@ def cross(u: np.ndarray, v: np.ndarray, engine="auto", tracer: Tracer | None = N
     against every row of the other (NumPy's np.cross on the last axis)."""
     u, v = _cross_operand(u, "u"), _cross_operand(v, "v")
     if u.ndim == 2 and v.ndim == 2 and u.shape[0] != v.shape[0]:
-        raise ShapeError(f"cross: u has {u.shape[0]} rows and v {v.shape[0]}: give as many, or one vector")
+        raise ShapeError(f"cross: u has {counted(u.shape[0], 'row')} and v {v.shape[0]}: give as many, or one vector")
     result = engines.kernel("cross", engine, work=max(u.size, v.size))(u, v)
     if tracer is not None and u.ndim == 1 and v.ndim == 1:
         from mlcalc.io.write import format_number as fmt

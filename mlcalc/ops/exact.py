@@ -14,7 +14,7 @@ from fractions import Fraction
 from mlcalc.errors import InputError, NumericError, ShapeError
 from mlcalc.io.csvparse import as_float
 from mlcalc.ops import rowops
-from mlcalc.ops.common import least_squares_hint
+from mlcalc.ops.common import counted, least_squares_hint
 
 MAX_SIZE = 50
 
@@ -126,7 +126,7 @@ def solve(a: list[list[Fraction]], b: list[list[Fraction]], vector: bool, tracer
     if len(b) != n:
         bshape = (len(b),) if vector else shape_of(b)
         raise ShapeError(f"solve: shapes {_shape_text((n, n))} and {_shape_text(bshape)} do not fit: "
-                         f"A has {n} rows, b has {len(b)}")
+                         f"A has {counted(n, 'row')}, b has {len(b)}")
     try:
         x = rowops.solve(a, b, True, tracer, command="solve")
     except rowops.Singular as e:

@@ -14,7 +14,8 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
-from mlcalc.ops.common import as_vector, require_square, scaled_by_power_of_two, shape_text, unscaled
+from mlcalc.ops.common import (as_vector, counted, dist_widths_error, require_square, scaled_by_power_of_two,
+                               shape_text, unscaled)
 from mlcalc.ops.rowops import factor_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
@@ -186,11 +187,11 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean", engine: str = 
         if a.size != b.size:
             raise ShapeError(f"dist: vectors of different lengths: {a.size} and {b.size} ({shapes})")
     else:
+        given = a.shape, b.shape
         a = as_vector(a, "dist", "A").reshape(1, -1) if _is_vector(a) else _matrix_operand(a, "dist", "A")
         b = as_vector(b, "dist", "B").reshape(1, -1) if _is_vector(b) else _matrix_operand(b, "dist", "B")
         if a.shape[1] != b.shape[1]:
-            raise ShapeError(f"dist: rows of A have {a.shape[1]} columns and rows of B {b.shape[1]} "
-                             f"(shapes {shape_text(a.shape)} and {shape_text(b.shape)})")
+            raise dist_widths_error(*given)
     if metric == "cosine":
         for x, name in ((a, "A"), (b, "B")):
             zero = ~np.any(np.atleast_2d(x) != 0, axis=1)
@@ -274,7 +275,7 @@ def project(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer |
         return result
     b = _matrix_operand(b, "project", "b")
     if b.shape[0] != a.size:
-        raise ShapeError(f"project: a has {a.size} elements but b has {b.shape[0]} rows "
+        raise ShapeError(f"project: a has {counted(a.size, 'element')} but b has {counted(b.shape[0], 'row')} "
                          f"(shapes {shape_text(a.shape)} and {shape_text(b.shape)})")
     if not np.any(b != 0):
         raise NumericError("project: b is the zero matrix: its column space is {0}")

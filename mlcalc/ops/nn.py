@@ -14,7 +14,7 @@ import numpy as np
 from mlcalc import engine as engines
 from mlcalc.errors import InputError, MlcalcError, ShapeError
 from mlcalc.kernels import reference as ref
-from mlcalc.ops.common import as_vector, shape_text
+from mlcalc.ops.common import as_vector, counted, shape_text
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
 _CPU = "mlcalc.kernels.cpu.nn"
@@ -66,7 +66,9 @@ def _check_fn(command: str, fn, approx, alpha) -> None:
     if approx not in (None, "none", "tanh"):
         raise MlcalcError(f"{command}: unknown --approx {approx!r}: choose none or tanh")
     if approx == "tanh" and fn != "gelu":
-        raise MlcalcError(f"{command}: --approx tanh applies to gelu only, not {fn}")
+        option = "--fn" if command == "activate" else "--act"
+        given = f"not {fn}" if fn is not None else f"and no {option} was given: add {option} gelu"
+        raise MlcalcError(f"{command}: --approx tanh applies to {option} gelu only, {given}")
     if not math.isfinite(alpha):
         raise MlcalcError(f"{command}: --alpha must be a finite number, got {alpha}")
 
@@ -207,14 +209,14 @@ def _layer_shapes(command: str, x, w, b, batched: bool = False):
     if x2.shape[1] != n_in:
         # W laid out (in, out), as x·W is written in some texts: W is (out, in) here, as nn.Linear's weight
         flipped = "; W is (out, in), as nn.Linear's weight: transpose it" if x2.shape[1] == w.shape[0] else ""
-        raise ShapeError(f"{command}: X has {x2.shape[1]} features but W expects {n_in} "
+        raise ShapeError(f"{command}: X has {counted(x2.shape[1], 'feature')} but W expects {n_in} "
                          f"(X is {shape_text(x.shape)}, W is {shape_text(w.shape)}{flipped})")
     if b is not None:
         if b.ndim == 0 or (b.ndim == 2 and min(b.shape) != 1) or b.ndim > 2:
             raise ShapeError(f"{command}: b must be a vector (out,), got shape {shape_text(b.shape)}")
         bv = b.reshape(-1)
         if bv.size != n_out:
-            raise ShapeError(f"{command}: b has {bv.size} values but W has {n_out} outputs "
+            raise ShapeError(f"{command}: b has {counted(bv.size, 'value')} but W has {counted(n_out, 'output')} "
                              f"(b is {shape_text(b.shape)}, W is {shape_text(w.shape)})")
         b = bv
     return x2, w, b, vector
@@ -427,7 +429,7 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
             t2 = _class_targets("loss", target, n, c)  # one column of class ids
         else:
             raise ShapeError(f"loss: TARGET is {shape_text(target.shape)} but PRED is {shape_text(pred.shape)}: "
-                             f"give one-hot rows / probabilities {shape_text(p2.shape)} or one column of {n} class ids")
+                             f"give one-hot rows / probabilities {shape_text(p2.shape)} or one column of {counted(n, 'class id')}")
         p2, t2 = _common_dtype(p2, t2)
         if from_probs and np.any(p2 < 0):
             raise InputError("loss: --from-probs: PRED has a negative probability")
@@ -596,7 +598,7 @@ def conv2d(x, k, stride: int = 1, padding: int = 0, engine: str = "auto", tracer
         layout = "(N, C, H, W)" if x.ndim == 4 else "(C, H, W)"
         last = f"; X is read as {layout}, PyTorch's layout: a channels-last array needs its axes moved" \
             if x.ndim >= 3 and x.shape[-1] == kc else ""
-        raise ShapeError(f"conv2d: X has {c} channel(s) but K expects {kc} (X is {shape_text(x.shape)}, "
+        raise ShapeError(f"conv2d: X has {counted(c, 'channel')} but K expects {kc} (X is {shape_text(x.shape)}, "
                          f"K is {shape_text(k.shape)}{last})")
     if kh > h + 2 * padding or kw > w + 2 * padding:
         raise ShapeError(f"conv2d: the kernel ({kh}×{kw}) is larger than the padded input "
@@ -680,7 +682,7 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
         where = f"row {i // ids.shape[1] + 1}, column {i % ids.shape[1] + 1}" if grid else f"position {i + 1}"
         raise InputError(f"embed: IDS {where}: {format_number(float(ids_v[i]))} is not an integer id "
                          f"in 0..{vocab - 1} "
-                         f"(E has {vocab} rows)")
+                         f"(E has {counted(vocab, 'row')})")
     out = engines.kernel("embed", engine, work=ids_v.size * e.shape[1])(ids_v, e)
     if tracer is not None:
         n = ids_v.size
@@ -713,7 +715,7 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
     if target is None:
         raise MlcalcError("gradcheck: needs --target T (what the loss compares the layer's output with)")
     x2, w, b, vector = _layer_shapes("gradcheck", x, w, b)
-    for name, a in (("X", x2), ("W", w), ("b", b), ("the target (--target)", target)):
+    for name, a in (("X", x2), ("W", w), ("b", b), ("--target", target)):
         if a is not None:
             require_finite(a, "gradcheck", name)
     x2, w = x2.astype(np.float64), w.astype(np.float64)
@@ -732,8 +734,9 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
 
     try:
         _, dA = loss_and_grad(pred)
-    except MlcalcError as e:  # name this command, not the loss it calls
-        raise type(e)("gradcheck: " + str(e).removeprefix("loss: ")) from None
+    except MlcalcError as e:  # in this command's terms, not those of the loss command it calls
+        text = str(e).removeprefix("loss: ").replace("TARGET", "--target").replace("PRED", "the layer's output")
+        raise type(e)("gradcheck: " + text) from None
     dA2 = dA.reshape(a.shape)
     dW, db, dX = ref.dense_backward(x2, w, b, dA2, act, alpha, approx)
     if tracer is not None:

@@ -19,7 +19,7 @@ from mlcalc.errors import NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix, rref_tolerance
 from mlcalc.ops import rowops
-from mlcalc.ops.common import (NO_EXPONENT, equilibrated, exponents, least_squares_hint, require_square,
+from mlcalc.ops.common import (NO_EXPONENT, counted, equilibrated, exponents, least_squares_hint, require_square,
                                scaled_by_power_of_two, shape_text, unscaled, warn_beyond)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
@@ -290,7 +290,7 @@ def _rhs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, bool]:
         b = b.reshape(-1)
     if b.ndim > 2 or b.shape[0] != n:
         raise ShapeError(f"solve: shapes {shape_text(a.shape)} and {shape_text(b.shape)} do not fit: "
-                         f"A has {n} rows, b has {b.shape[0] if b.ndim else 1}")
+                         f"A has {counted(n, 'row')}, b has {b.shape[0] if b.ndim else 1}")
     return b, b.ndim == 1
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from mlcalc.errors import InputError
 from mlcalc.io.read import ReadOptions, check_readable, first_nonfinite, stdin_bytes
 from mlcalc.io.write import write_atomic
+from mlcalc.ops.common import counted
 
 FORMAT = "mlcalc.linreg/1"
 
@@ -136,7 +137,8 @@ def feature_matrix(model: dict, values: np.ndarray, names: list[str] | None, sou
         t = min(max(int(model.get("target_column", p + 1)) - 1, 0), p)
         columns = [j for j in range(p + 1) if j != t]
     else:
-        raise InputError(f"predict: {source} has {values.shape[1]} columns but the model has {p} features "
+        raise InputError(f"predict: {source} has {counted(values.shape[1], 'column')} but the model has "
+                         f"{counted(p, 'feature')} "
                          f"({_names_text(features)})")
     x = values if columns == list(range(values.shape[1])) else values[:, columns]
     bad = first_nonfinite(x)

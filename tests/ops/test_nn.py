@@ -346,7 +346,7 @@ def test_conv2d_several_output_channels_give_3d():
 
 
 def test_conv2d_channel_mismatch_names_both_shapes():
-    with pytest.raises(ShapeError, match=r"X has 2 channel\(s\) but K expects 3 \(X is \(2, 4, 4\), K is \(1, 3, 2, 2\)\)"):
+    with pytest.raises(ShapeError, match=r"X has 2 channels but K expects 3 \(X is \(2, 4, 4\), K is \(1, 3, 2, 2\)\)"):
         nn.conv2d(np.ones((2, 4, 4)), np.ones((1, 3, 2, 2)))
 
 
@@ -386,7 +386,7 @@ def test_conv2d_of_a_batch_is_each_image_as_pytorch_takes_it(engine, dtype, stri
 
 
 def test_conv2d_of_a_batch_names_its_shapes_and_traces_its_first_image():
-    with pytest.raises(ShapeError, match=r"X has 3 channel\(s\) but K expects 2 \(X is \(2, 3, 4, 4\), K is \(1, 2, 2, 2\)\)"):
+    with pytest.raises(ShapeError, match=r"X has 3 channels but K expects 2 \(X is \(2, 3, 4, 4\), K is \(1, 2, 2, 2\)\)"):
         nn.conv2d(np.ones((2, 3, 4, 4)), np.ones((1, 2, 2, 2)))
     with pytest.raises(ShapeError, match=r"X must be \(H, W\), \(C, H, W\) or a batch \(N, C, H, W\), got shape \(1, 1, 1, 2, 2\)"):
         nn.conv2d(np.ones((1, 1, 1, 2, 2)), np.ones((2, 2)))
