@@ -31,6 +31,11 @@ def cache_dir():
     return None
 
 
+def _path(text: str):
+    from pathlib import Path
+    return Path(text)
+
+
 def _writable_folder(folder) -> bool:
     """Whether `folder` exists or can be made, and a file can be created in it (numba's own test)."""
     import tempfile
@@ -56,8 +61,9 @@ def _cache_for_this_run() -> str | None:
     return folder
 
 
-# the cache folder is temporary (no writable cache folder): `warmup` and the first compile say so
+# the cache folder is temporary (no writable cache folder): `warmup` and the first compile say so, and why
 cache_is_temporary = False
+temporary_cache_reason = "no cache folder can be written ($XDG_CACHE_HOME, ~/.cache)"
 
 
 def early() -> None:
@@ -88,14 +94,23 @@ def apply(threads: int | None = None) -> None:
     # LLVM's SLP vectoriser turns the GEMM micro-kernel's scalar accumulators into vector FMAs
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
     _prefer_512_bit_vectors()
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        global cache_is_temporary
+    global cache_is_temporary, temporary_cache_reason
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    if not given:  # (numba takes an empty one as unset)
         folder = cache_dir()
         if folder is None:
             folder = _cache_for_this_run()
             cache_is_temporary = folder is not None
         if folder is not None:
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    elif not _writable_folder(_path(given)):
+        # numba, finding the user's folder unusable (a file, read-only), wrote its cache into the installed
+        # package without a word: this run's own folder instead, and the warning says why
+        folder = _cache_for_this_run()
+        if folder is not None:
+            os.environ["NUMBA_CACHE_DIR"] = folder
+            cache_is_temporary = True
+            temporary_cache_reason = f"NUMBA_CACHE_DIR ({given}) cannot be written"
 
 
 def _check_thread_count() -> None:

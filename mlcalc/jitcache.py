@@ -160,7 +160,8 @@ def _wrap_cache(caching) -> None:
             cli = sys.modules.get("mlcalc.cli.base")
             if cli is not None:
                 cli.compiling_notice()
-                _tell_unsaved(cli, "no cache folder can be written ($XDG_CACHE_HOME, ~/.cache)", temporary_only=True)
+                from mlcalc import config
+                _tell_unsaved(cli, config.temporary_cache_reason, temporary_only=True)
         return found
 
     def save_overload(self, sig, data):

@@ -1,7 +1,8 @@
-"""Blocks of NPY files, by path: read through a short-lived memory map, written the same way.
+"""Blocks of NPY files: read with plain positioned reads from one descriptor, written through a
+short-lived memory map.
 
-Opening a fresh map for each block and dropping it right after keeps the process's resident memory
-at one block (mapped pages that stay mapped count in RSS). Objects here pickle as a path and a
+Reading copies and a fresh map for each written block, dropped right after, keep the process's resident
+memory at one block (mapped pages that stay mapped count in RSS). Objects here pickle as a path and a
 header, so Dask can ship them to worker processes that share the file system.
 """
 
@@ -85,13 +86,39 @@ def cgroup_memory_limit(root: str = "/sys/fs/cgroup", own: str = "/proc/self/cgr
 
 
 class NpyBlocks:
-    """An NPY file that hands out blocks (copies, native float64/float32) by slicing."""
+    """An NPY file that hands out blocks (copies, native float64/float32) by slicing.
+
+    The file is opened once, and every block read from that descriptor: the file the header described,
+    even when its name is given another file meanwhile (`mlcalc scale b.npy --by 2 -o b.npy` while a
+    product of b.npy ran by blocks: reopened for every block, its rows mixed the two files). Pickled
+    (for a cluster's workers) it is a path again, opened where it is read."""
 
     def __init__(self, info: NpyInfo, dtype=np.float64):
         self.info = info
         self.shape = info.shape
         self.ndim = len(info.shape)
         self.dtype = np.dtype(dtype)
+        self._fd = None
+        self._descriptor()  # now, right after the header was read
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.info.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError as e:
+                raise InputError(f"{self.info.path}: cannot be read ({e.strerror or e})") from None
+        return self._fd
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_fd"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _fd=None)
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+            self._fd = None
 
     @classmethod
     def open(cls, path: str, dtype=np.float64) -> "NpyBlocks":
@@ -130,17 +157,28 @@ class NpyBlocks:
         nr, nc = max(0, r1 - r0), max(0, c1 - c0)
         out = np.empty((nr, nc), dtype=i.dtype)
         item = i.dtype.itemsize
-        with open(i.path, "rb", buffering=0) as f:
-            if nc == shape[1]:  # whole rows: one read
-                f.seek(i.offset + r0 * shape[1] * item)
-                f.readinto(memoryview(out).cast("B"))
-            else:
-                for k in range(nr):
-                    f.seek(i.offset + ((r0 + k) * shape[1] + c0) * item)
-                    f.readinto(memoryview(out[k]).cast("B"))
+        if nc == shape[1]:  # whole rows: one read
+            self._read_at(memoryview(out).cast("B"), i.offset + r0 * shape[1] * item)
+        else:
+            for k in range(nr):
+                self._read_at(memoryview(out[k]).cast("B"), i.offset + ((r0 + k) * shape[1] + c0) * item)
         if not i.dtype.isnative:
             out = out.astype(i.dtype.newbyteorder("="))
         return out
+
+    def _read_at(self, buffer: memoryview, offset: int) -> None:
+        """Fill buffer from the file at offset (positioned reads: no shared seek), all of it: a file cut
+        short since its header was read left the rest of the block as np.empty's garbage."""
+        fd, done = self._descriptor(), 0
+        while done < len(buffer):
+            try:
+                got = os.preadv(fd, [buffer[done:]], offset + done)
+            except OSError as e:
+                raise InputError(f"{self.info.path}: cannot be read ({e.strerror or e})") from None
+            if got == 0:
+                raise InputError(f"{self.info.path}: the file ends before the data its header describes "
+                                 "(cut short, or changed while it was read)")
+            done += got
 
     def __array__(self, dtype=None, copy=None):  # only small ones should ever get here
         return self[...] if dtype is None else self[...].astype(dtype)

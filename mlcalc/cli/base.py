@@ -304,7 +304,7 @@ def read_operand(spec: str, name: str | None = None, max_ndim: int = 2, exact: b
         ctx = click.get_current_context(silent=True)
         require_fits(spec, s, ctx.info_name if ctx is not None else "mlcalc")
     op = _read(spec, ReadOptions(dtype=dtype or s.dtype, delimiter=s.delimiter, exact=exact, max_ndim=max_ndim,
-                                 memory_limit=s.memory_limit), name)
+                                 memory_limit=s.memory_limit, quiet=s.quiet), name)
     s.operands.append(op)
     return op
 

@@ -35,7 +35,7 @@ class Reduction(str, Enum):
 
 
 OPERAND_HELP = "file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\""
-ALPHA = typer.Option(0.01, "--alpha", help="Slope of leaky-relu for z < 0.")
+ALPHA = typer.Option(0.01, "--alpha", callback=finite, help="Slope of leaky-relu for z < 0.")
 APPROX = typer.Option(Approx.none, "--approx", case_sensitive=False, help="gelu: none (exact erf form) or tanh (the tanh approximation).")
 WEIGHTS = typer.Option(..., "--weights", "-W", help=f"W, (out, in): {OPERAND_HELP}.")
 BIAS = typer.Option(None, "--bias", "-b", help="b, (out,).")

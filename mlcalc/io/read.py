@@ -99,6 +99,7 @@ class ReadOptions:
     exact: bool = False
     max_ndim: int = 2
     memory_limit: str | None = None  # --memory-limit as typed (None: half the RAM), for pipes and devices
+    quiet: bool = False  # --quiet: no prompt for standard input at a terminal either
 
 
 class StdinGuard:
@@ -129,25 +130,44 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
             label = f"the literal {label[:40]!r}… ({len(label)} characters)"
         return _read_literal(spec, opts, label, typed=True)
+    problem = _unreachable(spec)
+    if problem is not None:
+        raise InputError(f"{label}: {problem}")
     if name is not None:  # what was typed, then its role: "Q: no such file" read as a file named Q
         typed = "; ".join(line.strip() for line in spec.splitlines() if line.strip())
         label = f"{typed if len(typed) <= 60 else repr(typed[:40]) + '…'} ({name})"
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
+    if _OCTAVE_RANGE.fullmatch(spec.strip()):  # gen makes no range: its values are the literal
+        raise InputError(f"{label}: no such file, and Octave's ranges are not literals: write the values, "
+                         "e.g. \"1 2 3 4 5\" for 1:5")
     if _OCTAVE_MAKERS.fullmatch(spec.strip()):
-        raise InputError(f"{label}: no such file, and Octave's functions and ranges are not literals: mlcalc gen "
+        raise InputError(f"{label}: no such file, and Octave's functions are not literals: mlcalc gen "
                          "(eye, zeros, ones, random, randn) makes a matrix, e.g. mlcalc gen eye 3x3")
     raise InputError(f"{label}: no such file (and not a matrix literal such as \"1 2; 3 4\")")
 
 
-# what an Octave user types for a matrix: eye(3), zeros(2,3), rand(2), 1:5, 0:0.5:2, linspace(0,1,5)
-_OCTAVE_MAKERS = re.compile(r"(eye|zeros|ones|rand|randn|magic|linspace|diag)\s*\(.*\)|[-+]?[\d.]+(:[-+]?[\d.]+){1,2}")
+# what an Octave user types for a matrix: eye(3), zeros(2,3), rand(2), linspace(0,1,5); and 1:5, 0:0.5:2
+_OCTAVE_MAKERS = re.compile(r"(eye|zeros|ones|rand|randn|magic|linspace|diag)\s*\(.*\)")
+_OCTAVE_RANGE = re.compile(r"[-+]?[\d.]+(:[-+]?[\d.]+){1,2}")
+
+
+def _unreachable(path: str) -> str | None:
+    """Why a path that os.path.exists calls missing cannot be reached, where it is not simply absent: a
+    folder on the way that may not be entered, a loop of links (both were "no such file")."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # (ValueError: a NUL in the name)
+        return None
+    except OSError as e:
+        return (e.strerror or str(e)).lower()
+    return None
 
 
 def check_readable(path: str) -> None:
     """One line for a path that cannot be read as a file: missing, a directory, or not readable."""
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {_unreachable(path) or 'no such file'}")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file")
     if not os.access(path, os.R_OK):
@@ -321,7 +341,7 @@ def stdin_bytes(opts: ReadOptions) -> bytes:
     if sys.stdin is None or sys.stdin.closed:
         raise InputError("standard input: nothing to read")
     try:
-        if sys.stdin.isatty() and sys.stderr is not None:  # a prompt, not a silent wait
+        if sys.stdin.isatty() and sys.stderr is not None and not opts.quiet:  # a prompt, not a silent wait
             sys.stderr.write("mlcalc: reading the operand '-' from the terminal: type rows, then Ctrl-D\n")
             sys.stderr.flush()
     except (ValueError, OSError):

@@ -470,8 +470,9 @@ class AtomicTarget:
     sits in the same folder, and takes the old file's mode, or the umask's for a new one (mkstemp's
     0600 would hide a result from the rest of a team). A symlink is followed: the link stays and its
     target gets the result. A device or FIFO (`-o /dev/null`, a named pipe) is written into as it
-    is, and /dev/stdout or /dev/fd/N appended to, as the process itself would write (reopening it
-    "wb" would truncate a `>> log` file, and a rename would replace it)."""
+    is, and /dev/stdout or /dev/fd/N written through the descriptor the process holds, as its own writes
+    go: reopening it "wb" truncated a `>> log` file, and "ab" started at the file's end, not at the
+    shell's offset, so that `{ mlcalc ... -o /dev/stdout; echo done; } > f` lost the result under "done"."""
 
     def __init__(self, path: str):
         import stat
@@ -481,6 +482,8 @@ class AtomicTarget:
             st = os.stat(path)  # follows a symlink
         except FileNotFoundError:
             st = None
+        except OSError as e:  # a folder that may not be entered, a loop of links, a name too long
+            raise InputError(f"cannot write {path}: {e.strerror or e}") from None
         self.path = path
         self.append = _names_a_descriptor(path)
         self.into = self.append or (st is not None and not stat.S_ISREG(st.st_mode))
@@ -492,11 +495,17 @@ class AtomicTarget:
         import shutil
 
         try:
-            with open(self.path, "ab" if self.append else "wb") as f:
+            fd = _open_descriptor(self.path) if self.append else None
+            if fd == 1:
+                sys.stdout.flush()  # (nothing of ours should be there: the result goes to -o)
+            with (os.fdopen(os.dup(fd), "wb") if fd is not None else
+                  open(self.path, "ab" if self.append else "wb")) as f:
                 if isinstance(source, bytes):
                     f.write(source)
                 else:
                     shutil.copyfileobj(source, f, 1 << 20)
+        except BrokenPipeError:
+            raise  # its reader left (`-o /dev/stdout | head`): a quiet end, as for standard output
         except OSError as e:
             raise self.error(e) from None
 
@@ -528,6 +537,8 @@ class AtomicTarget:
                     self.write_into(f)
             if not self.into:
                 os.replace(tmp, self.target)
+        except BrokenPipeError:
+            raise
         except OSError as e:
             raise self.error(e) from None
         finally:
@@ -591,16 +602,37 @@ def write_atomic(path: str, data: bytes) -> None:
 _PROC_DESCRIPTOR = re.compile(r"/proc/(self|thread-self|\d+)/(task/\d+/)?fd/")
 
 
-def _names_a_descriptor(path: str) -> bool:
-    """Whether path is, or links to, an open file descriptor of this process (/dev/stdout, /dev/fd/3,
-    /proc/self/fd/1): following the link would name the file behind it, which is not ours to replace."""
+def _descriptor_path(path: str) -> str | None:
+    """The /dev/fd/N or /proc/…/fd/N that path is or links to (/dev/stdout, /dev/fd/3, /proc/self/fd/1),
+    else None: following the link would name the file behind it, which is not ours to replace."""
     for _ in range(8):
         if path.startswith("/dev/fd/") or _PROC_DESCRIPTOR.match(path):
-            return True
+            return path
         if not os.path.islink(path):
-            return False
+            return None
         path = os.path.join(os.path.dirname(path), os.readlink(path))
-    return False
+    return None
+
+
+def _names_a_descriptor(path: str) -> bool:
+    return _descriptor_path(path) is not None
+
+
+def _open_descriptor(path: str) -> int | None:
+    """N where path names this process's open descriptor N (its writes then share the offset the shell
+    set up), else None (another process's, or one not open here: the path is opened as a file)."""
+    found = _descriptor_path(path)
+    owner = _PROC_DESCRIPTOR.match(found) if found else None
+    if found is None or (owner and owner.group(1) not in ("self", "thread-self", str(os.getpid()))):
+        return None
+    tail = found.rsplit("/", 1)[-1]
+    if not tail.isdigit():
+        return None
+    try:
+        os.fstat(int(tail))
+    except OSError:
+        return None
+    return int(tail)
 
 
 def _umask() -> int:

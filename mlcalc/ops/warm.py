@@ -42,7 +42,7 @@ def warmup(progress: bool = True) -> list[str]:
     if progress:
         where = os.environ.get("NUMBA_CACHE_DIR") or "numba's own cache folder"
         if config.cache_is_temporary:
-            where += " (a temporary folder, for this run only: no cache folder could be written)"
+            where += f" (a temporary folder, for this run only: {config.temporary_cache_reason})"
         sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {where}\n")
     return done
 

@@ -203,8 +203,9 @@ def test_an_ellipsis_inside_a_line_is_no_continuation(spec):
     ("[1 2]'+1", "[1 2]'+1: Octave's transpose (') is not read"),
     ("[1 - 2]", "[1 - 2]: row 1, column 2: a lone '-' (a sign apart from its number? write -2: a literal holds "
                 "numbers, not expressions)"),
-    ("eye(3)", "eye(3): no such file, and Octave's functions and ranges are not literals: mlcalc gen"),
-    ("1:5", "1:5: no such file, and Octave's functions and ranges are not literals"),
+    ("eye(3)", "eye(3): no such file, and Octave's functions are not literals: mlcalc gen"),
+    # gen makes no range: it pointed there
+    ("1:5", '1:5: no such file, and Octave\'s ranges are not literals: write the values, e.g. "1 2 3 4 5" for 1:5'),
 ])
 def test_octave_expressions_say_what_to_run_instead(spec, message):
     assert_one_error_line(run_cli("transpose", spec), message)
