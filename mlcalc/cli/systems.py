@@ -8,14 +8,7 @@ import typer
 from mlcalc.cli.base import app, emit, finite, read, read_operand, settings, warn
 
 MATRIX = typer.Argument(..., metavar="A", help="Matrix: file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\".")
-def _tolerance(value):
-    finite(value)
-    if value is not None and value < 0:
-        raise typer.BadParameter(f"must be 0 or more, got {value}")
-    return value
-
-
-TOL = typer.Option(None, "--tol", callback=_tolerance,
+TOL = typer.Option(None, "--tol", callback=finite, min=0.0,
                    help="Values with |x| ≤ TOL count as zero (default: from the size and eps).")
 
 
@@ -32,7 +25,7 @@ def _exact_rows(spec: str, command: str, operand: str = "A"):
 def _exact_rows_without_tol(spec: str, command: str, tol: Optional[float]):
     """rank and rref: A's rows in fractions, where a tolerance has no place."""
     if tol is not None:
-        raise typer.BadParameter("--tol has no meaning with --exact (exact zero is zero)", param_hint="--tol")
+        raise typer.BadParameter("it has no meaning with --exact (exact zero is zero)", param_hint="'--tol'")
     return _exact_rows(spec, command)[0]
 
 

@@ -58,7 +58,7 @@ def test_trace_by_blocks_says_it_is_not_available(tmp_path):
 def test_tol_0_with_exact_is_refused_too(command):
     # 'if tol:' let --tol 0 through with --exact, where every other --tol is refused
     r = run_cli(command, "1 2; 2 4", "--exact", "--tol", "0")
-    assert r.code == 2 and "--tol has no meaning with --exact" in r.stderr, (r.code, r.stderr)
+    assert r.code == 2 and "'--tol': it has no meaning with --exact" in r.stderr, (r.code, r.stderr)
 
 
 def test_exact_solve_of_a_1x1_system_keeps_a_matrix_b_a_matrix():
