@@ -162,7 +162,7 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
         np.sqrt(out, out=out)
         if scale != 1.0:
             out /= scale
-        refine_tiny_distances(out, a, b)  # from the unscaled rows: scaling may have lost their tiny parts
+        refine_tiny_distances(out, a, b, scale)  # from the unscaled rows: scaling may have lost their tiny parts
     return out.astype(dtype, copy=False)
 
 

@@ -102,21 +102,24 @@ def _power_of_two_scale(a: np.ndarray, b: np.ndarray) -> float:
     return power_of_two_factor(max(largest_finite_magnitude(a), largest_finite_magnitude(b)))
 
 
-# a euclidean distance below this came from squares that may have underflowed (d² < 2⁻¹⁰²² is
-# subnormal, 0 below 2⁻¹⁰⁷⁴): [1, 1e-300] and [1, 0] are 1e-300 apart, not 0
+# a euclidean distance whose squares were summed at a scale where it fell below this came from squares that
+# may have underflowed (d² < 2⁻¹⁰²² is subnormal, 0 below 2⁻¹⁰⁷⁴): [1, 1e-300] and [1, 0] are 1e-300 apart, not 0
 _TINY_DISTANCE = 2.0 ** -480
 
 
-def refine_tiny_distances(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+def refine_tiny_distances(out: np.ndarray, a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> None:
     """Recompute in place the entries of `out` (euclidean distances between rows of a and of b, all
-    float64 2-D) below _TINY_DISTANCE, with each difference scaled by its largest element (an exact
-    power of two). Skipped when every finite non-zero entry is within 2^±300: then two different
-    entries differ by at least 2^-352 (the smaller one's ulp), no power-of-two rescaling for huge or
-    tiny entries happened (it starts beyond 1e±100), and a 0 means identical rows."""
+    float64 2-D) that were below _TINY_DISTANCE at the `scale` their squares were summed at (the
+    power-of-two factor applied to a and b), with each difference scaled by its largest element (an exact
+    power of two). At a scale for entries of 1e200 the threshold is about 1e56: "1e200 2.41e38" from
+    "1e200 0" gave 3.4e38 (scaled, 2.41e38's square was subnormal). Skipped when every finite non-zero
+    entry is within 2^±300: then two different entries differ by at least 2^-352 (the smaller one's ulp),
+    no power-of-two rescaling for huge or tiny entries happened (it starts beyond 1e±100), and a 0 means
+    identical rows."""
     mags = [m for m in (np.abs(x[np.isfinite(x) & (x != 0)]) for x in (a, b)) if m.size]
     if not mags or (min(m.min() for m in mags) >= 2.0 ** -300 and max(m.max() for m in mags) <= 2.0 ** 300):
         return
-    i, j = np.nonzero(out < _TINY_DISTANCE)
+    i, j = np.nonzero(out < _TINY_DISTANCE / scale)
     for s in range(0, i.size, 4096):
         ii, jj = i[s:s + 4096], j[s:s + 4096]
         d = np.abs(a[ii] - b[jj])
@@ -157,7 +160,7 @@ def dist(a: np.ndarray, b: np.ndarray, metric: str = "euclidean"):
             else:
                 raise ValueError(f"unknown metric {metric!r}")
         if metric == "euclidean":
-            refine_tiny_distances(out, a2, b2)
+            refine_tiny_distances(out, a2, b2, scale)
     out = out.astype(dtype, copy=False)
     return dtype.type(out[0, 0]) if vector else out
 

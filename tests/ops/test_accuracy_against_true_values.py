@@ -1,0 +1,55 @@
+"""Results against the true value (worked out to more digits than float64 holds), not only against the
+other engine: what an audit with mpmath found both engines, or one of them, getting wrong."""
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import ENGINES, run_cli
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("a, b, want", [
+    # scaled for entries of 1e200, 2.41e38's square was subnormal: 3.4e38 came out (41 % off)
+    ("1e200 2.41e38", "1e200 0", 2.41e38),
+    ("1e101 2.3e-61", "1e101 0", 2.3e-61),
+    ("1e150 1e-5", "1e150 0", 1e-5),
+])
+def test_euclidean_distances_small_beside_huge_entries_are_exact(engine, a, b, want):
+    r = run_cli("dist", a, b, "--engine", engine, "-f", "json")
+    assert r.code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(want, rel=1e-15)
+    r = run_cli("dist", f"{a}; 0 0", b, "--engine", engine, "-f", "json")  # the rows' kernel
+    assert r.code == 0, r.stderr
+    assert np.array(r.stdout.strip("[]\n").replace("[", "").replace("]", "").split(","), float) == \
+        pytest.approx([want, math.hypot(*map(float, b.split()))], rel=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_derivatives_of_sigmoid_and_tanh_never_exceed_their_value_at_zero(engine):
+    # 1.0000000000000002 for tanh′(5e-10) and 0.25000000000000006 for σ′(7e-10): PyTorch gives 1 and 0.25
+    x = np.concatenate([np.geomspace(1e-16, 1e-7, 400), -np.geomspace(1e-16, 1e-7, 400), [0.0, -0.0]])
+    text = " ".join(repr(float(v)) for v in x)
+    for fn, top in (("tanh", 1.0), ("sigmoid", 0.25)):
+        r = run_cli("activate", text, "--fn", fn, "--grad", "--engine", engine, "-f", "json")
+        assert r.code == 0, r.stderr
+        got = np.array(eval(r.stdout))  # a JSON list of numbers
+        true = top * (1 - x * x) if fn == "tanh" else top - x * x / 16  # the series, exact to float64 here
+        assert np.all(got <= top) and got.max() == top
+        np.testing.assert_allclose(got, true, rtol=4.5e-16)
+    r = run_cli("activate", "nan", "--fn", "tanh", "--grad", "--engine", engine, "-f", "json")
+    assert r.stdout.strip() == '["nan"]'
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("args, want", [
+    # true values (mpmath), rounded to float32; the NumPy engine worked x/√2 and the products in float32
+    (("-12.725851", "--fn", "gelu"), np.float32(-2.7031018e-36)),
+    (("-0.75150388479232788", "--fn", "gelu", "--grad"), np.float32(1.2414701e-4)),
+    (("-90", "--fn", "swish"), np.float32(-7.3746114e-38)),
+])
+def test_float32_activations_are_rounded_once_from_float64(engine, args, want):
+    r = run_cli("activate", *args, "--dtype", "float32", "--engine", engine, "-f", "json")
+    assert r.code == 0, r.stderr
+    assert np.float32(r.stdout.strip("[]\n")) == want
