@@ -451,21 +451,38 @@ def _sort_eigen(w: np.ndarray, v: np.ndarray):
     conjugate pair stays together), then by the real part itself: 3, 2, 1 beside 1e11 are all "equal"
     to 10 digits of 1e11, and without it kept each solver's order (1, 2, 3 on one engine, 3, 2, 1 on the other)."""
     scale = max(float(np.max(np.abs(w), initial=0.0)), np.finfo(np.float64).tiny)
-    re_key = np.round(w.real / scale, 10)
+    re_key = np.round(w.real.astype(np.float64) / scale, 10)  # in float32, the rounding itself moved keys an ulp
     order = np.lexsort((w.real, w.imag, re_key))
     return w[order], v[:, order]
+
+
+def _symmetric_to_rounding(a: np.ndarray) -> bool:
+    """inspect's test: |aᵢⱼ − aⱼᵢ| ≤ max(RTOL, 16·eps)·max|a| (a difference that overflows is no rounding)."""
+    rtol = max(RTOL, 16 * float(np.finfo(a.dtype).eps))
+    x = a.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.max(np.abs(x - x.T), initial=0.0) <= rtol * float(np.max(np.abs(x), initial=0.0)))
 
 
 def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Tracer | None = None,
         warn=None) -> dict:
     """Eigenvalues (and eigenvectors, as columns) of a square matrix: {"values": w[, "vectors": V]}.
 
-    Exactly symmetric input: real eigenvalues ascending, orthonormal eigenvectors. Otherwise complex
-    values sorted by real then imaginary part, unit eigenvectors; printed real when every imaginary
-    part is exactly 0."""
+    Symmetric input, up to rounding as `inspect` judges it (|aᵢⱼ − aⱼᵢ| ≤ max(RTOL, 16·eps)·max|a|): real
+    eigenvalues ascending, orthonormal eigenvectors, those of (A + Aᵀ)/2 where A is not exactly symmetric
+    (within that distance of A's, by Bauer–Fike). A Gram matrix UᵀU from a float32 product, one ulp from
+    symmetric, got complex values with imaginary parts of 1e-8 while inspect called it symmetric and
+    positive definite. Otherwise complex values sorted by real then imaginary part, unit eigenvectors;
+    printed real when every imaginary part is exactly 0."""
     a = _square_finite(a, "eig")
-    symmetric = bool(np.array_equal(a, a.T))
+    symmetric = bool(np.array_equal(a, a.T)) or _symmetric_to_rounding(a)
     if symmetric:
+        if not np.array_equal(a, a.T):
+            mean = a + (a.T - a) / 2  # the difference is small (no overflow of a + aᵀ), and halving it exact
+            a = np.tril(mean) + np.tril(mean, -1).T  # bit for bit symmetric, from the lower triangle
+            if tracer is not None:
+                tracer.step("Symmetric up to rounding", "|aᵢⱼ − aⱼᵢ| is within rounding of A's entries: the "
+                            "symmetric method, on (A + Aᵀ)/2", A=a)
         w, v = engines.kernel("eigh", engine, work=a.size)(a)
         w = np.asarray(w).real.astype(a.dtype, copy=False)
         v = np.asarray(v).real.astype(a.dtype, copy=False)

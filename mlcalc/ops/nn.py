@@ -275,6 +275,7 @@ def backward(x, w, b=None, grad_out=None, act=None, alpha: float = 0.01, approx=
     approx = _approx(approx)
     if grad_out is None:
         raise MlcalcError("backward: needs --grad-out dA (the gradient of the loss with respect to the layer's output)")
+    w_shape = w.shape  # dW in W's own shape, as PyTorch gives a parameter's gradient (a 1-D W: one neuron)
     x2, w, b, vector = _layer_shapes("backward", x, w, b, batched=True)
     out_shape = (w.shape[0],) if vector else (x2.shape[0], w.shape[0])
     if x.ndim > 2:  # (*, in): dA is (*, out), taken as rows as X is
@@ -296,7 +297,7 @@ def backward(x, w, b=None, grad_out=None, act=None, alpha: float = 0.01, approx=
     dW, db, dX = engines.kernel("dense_backward", engine, work=work)(x2, w, b, g2, act, alpha, approx)
     if tracer is not None:
         _trace_backward(tracer, x2, w, b, g2, act, alpha, approx, vector, dW, db, dX)
-    return {"dW": dW, "db": db, "dX": dX[0] if vector else dX.reshape(x.shape) if x.ndim > 2 else dX}
+    return {"dW": dW.reshape(w_shape), "db": db, "dX": dX[0] if vector else dX.reshape(x.shape) if x.ndim > 2 else dX}
 
 
 def _trace_backward(tracer, x2, w, b, g2, act, alpha, approx, vector, dW, db, dX):
@@ -423,7 +424,7 @@ def loss(pred, target, fn: str, grad: bool = False, from_probs: bool = False, en
                              "(N, C, d…) logits: move C last and make them rows, (N·d…, C), with their targets)")
         n, c = p2.shape
         if target.size == p2.size and (target.shape == pred.shape or target.shape == p2.shape
-                                       or (n == 1 and target.ndim <= 2 and min(target.shape) == 1)) and c > 1:
+                                       or (n == 1 and (target.ndim == 1 or (target.ndim == 2 and min(target.shape) == 1)))) and c > 1:
             t2 = target.reshape(p2.shape)  # one-hot rows or probabilities
         elif target.size == n and (target.ndim <= 1 or min(target.shape) == 1):
             t2 = _class_targets("loss", target, n, c)  # one column of class ids

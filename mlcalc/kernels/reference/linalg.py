@@ -175,6 +175,8 @@ def project(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         p = (np.dot(a64, b64) / np.dot(b64, b64)) * b64
     else:  # the cutoff of b's own precision, as np.linalg.lstsq(rcond=None) takes: in float64 a float32
         # b's rounding noise counted as a second dimension ([0.1 0.3; 0.2 0.6; 0.7 2.1] is rank 1)
+        # b scaled by a power of two has the same column space: entries of 1e-310 made x overflow and b·x NaN
+        b64 = b64 * power_of_two_factor(largest_finite_magnitude(b64))
         x = np.linalg.lstsq(b64, a64, rcond=np.finfo(np.result_type(b.dtype, np.float32)).eps * max(b.shape))[0]
         p = b64 @ x
     return p.astype(dtype, copy=False)
