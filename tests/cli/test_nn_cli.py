@@ -78,7 +78,7 @@ def test_backward_named_results_as_json():
 
 def test_backward_csv_prints_dW_alone():
     r = run_cli("backward", "1 2", "-W", "1 1", "--grad-out", "3")
-    assert r.stdout == "3,6\n"
+    assert r.stdout == "3\n6\n"  # dW in W's shape, 1-D here (as PyTorch's gradient of a parameter): a column
 
 
 def test_backward_to_npz_holds_every_named_result(tmp_path):
