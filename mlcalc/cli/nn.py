@@ -35,7 +35,7 @@ class Reduction(str, Enum):
 
 
 OPERAND_HELP = "file (.csv .tsv .txt .json .npy, x.npz:KEY, any path read by content), '-' or a literal like \"1 2; 3 4\""
-ALPHA = typer.Option(0.01, "--alpha", callback=finite, help="Slope of leaky-relu for z < 0.")
+ALPHA = typer.Option(None, "--alpha", callback=finite, help="Slope of leaky-relu for z < 0 (default 0.01).")
 APPROX = typer.Option(Approx.none, "--approx", case_sensitive=False, help="gelu: none (exact erf form) or tanh (the tanh approximation).")
 WEIGHTS = typer.Option(..., "--weights", "-W", help=f"W, (out, in): {OPERAND_HELP}.")
 BIAS = typer.Option(None, "--bias", "-b", help="b, (out,).")
@@ -44,6 +44,17 @@ ACT = typer.Option(None, "--act", case_sensitive=False, help="Activation g (defa
 
 def _fn(value):
     return None if value is None else value.value
+
+
+def _alpha(command: str, fn, alpha):
+    """--alpha's value (0.01 when not given); given with another activation it would change nothing, without a
+    word (`--fn relu --alpha 0.2` printed ReLU's numbers): an error, as --approx tanh is for all but gelu."""
+    if alpha is not None and fn != "leaky-relu":
+        from mlcalc.errors import MlcalcError
+        option = "--fn" if command == "activate" else "--act"
+        given = f"not {fn}" if fn is not None else f"and no {option} was given: add {option} leaky-relu"
+        raise MlcalcError(f"{command}: --alpha applies to {option} leaky-relu only, {given}")
+    return 0.01 if alpha is None else alpha
 
 
 @app.command(epilog='Examples: mlcalc activate "-2 -1 0 1 2" --fn relu  ·  mlcalc activate "1000 1001 1002" --fn softmax  ·  '
@@ -62,7 +73,7 @@ def activate(x: str = typer.Argument(..., metavar="X", help=f"Values: {OPERAND_H
     g = read(grad_out, "dA", max_ndim=4) if grad_out is not None else None
     op = read_operand(x, max_ndim=4)
     values = op.values
-    result = nn.activate(values, fn.value, grad=grad, alpha=alpha, approx=approx.value, grad_out=g,
+    result = nn.activate(values, fn.value, grad=grad, alpha=_alpha("activate", fn.value, alpha), approx=approx.value, grad_out=g,
                          engine=s.engine, tracer=s.tracer)
     if fn.value == "softmax" and g is None and values.shape[-1:] == (1,) and values.size > 1:
         from mlcalc.ops.common import shape_text
@@ -83,7 +94,8 @@ def forward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in),
     from mlcalc.ops import nn
     s = settings()
     b = read(bias, "b") if bias is not None else None
-    emit(nn.forward(read(x, max_ndim=4), read(weights, "W"), b, _fn(act), alpha=alpha, approx=approx.value,
+    emit(nn.forward(read(x, max_ndim=4), read(weights, "W"), b, _fn(act), alpha=_alpha("forward", _fn(act), alpha),
+                    approx=approx.value,
                     engine=s.engine, tracer=s.tracer))
 
 
@@ -98,7 +110,8 @@ def backward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in)
     s = settings()
     b = read(bias, "b") if bias is not None else None
     refuse_npy()
-    emit(nn.backward(read(x, max_ndim=4), read(weights, "W"), b, read(grad_out, "dA", max_ndim=4), _fn(act), alpha=alpha,
+    emit(nn.backward(read(x, max_ndim=4), read(weights, "W"), b, read(grad_out, "dA", max_ndim=4), _fn(act),
+                     alpha=_alpha("backward", _fn(act), alpha),
                      approx=approx.value, engine=s.engine, tracer=s.tracer))
 
 
@@ -119,7 +132,7 @@ def loss(pred: str = typer.Argument(..., metavar="PRED", help="Predictions (cros
                  engine=s.engine, tracer=s.tracer, reduction=reduction.value))
 
 
-@app.command(epilog='Examples: mlcalc attention "1 0; 0 1" "1 0; 0 1" "1 2; 3 4"  ·  mlcalc attention Q.npy K.npy V.npy --causal')
+@app.command(epilog='Examples: mlcalc attention "1 0; 0 1" "1 0; 0 1" "1 2; 3 4"  ·  mlcalc attention Q.npy K.npy V.npy --causal -o out.npy  (a batch (B, L, d) gives (B, L, dv): -o FILE.npy or -f json)')
 def attention(q: str = typer.Argument(..., metavar="Q", help="Queries (Lq, d), or a batch (..., Lq, d) as NPY."),
               k: str = typer.Argument(..., metavar="K", help="Keys (Lk, d), or (..., Lk, d)."),
               v: str = typer.Argument(..., metavar="V", help="Values (Lk, dv), or (..., Lk, dv)."),
@@ -186,4 +199,4 @@ def gradcheck(x: str = typer.Argument(..., metavar="X", help="Inputs (batch, in)
     b = read(bias, "b") if bias is not None else None
     refuse_npy()
     emit(nn.gradcheck(read(x), read(weights, "W"), b, _fn(act), loss_fn.value, read(target, "T"), tol=tol,
-                      alpha=alpha, approx=approx.value, tracer=s.tracer))
+                      alpha=_alpha("gradcheck", _fn(act), alpha), approx=approx.value, tracer=s.tracer))

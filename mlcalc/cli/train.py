@@ -35,6 +35,28 @@ class OptimizerName(str, Enum):
     adam = "adam"
 
 
+# the options of gradient descent, and those of mini-batches alone
+_DESCENT_OPTIONS = ("optimizer", "lr", "epochs", "batch_size", "log_every", "tol", "schedule")
+_OPTION_NAMES = {"lr": "--lr", "batch_size": "--batch-size", "log_every": "--log-every"}
+
+
+def _warn_unused_options(cfg) -> None:
+    """Options given on the command line that the method does not use: a warning that names them (comparing
+    optimizers under --method normal gave the same result for each, without a word)."""
+    import click
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    unused = (_DESCENT_OPTIONS if cfg.method == "normal" else ("batch_size",) if cfg.method == "gd" else ())
+    if cfg.method == "normal" and not cfg.val_split:
+        unused += ("seed",)  # it seeds the shuffles: of mini-batches and of --val-split's rows
+    given = [_OPTION_NAMES.get(name, f"--{name}") for name in unused
+             if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        what = "solves in closed form" if cfg.method == "normal" else "takes every row at each step"
+        warn(f"train-linreg: --method {cfg.method} {what}: {', '.join(given)} change nothing")
+
+
 @app.command("train-linreg", epilog=(
     "Examples: mlcalc train-linreg samples/linreg_tutorial.csv --method gd --lr 0.01 --epochs 1000 --trace  ·  "
     "mlcalc train-linreg samples/housing.csv --target price --standardize --optimizer adam --save m.json  ·  "
@@ -113,6 +135,7 @@ def train_linreg(
             result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
                                 on_note=warn, budget=dispatch.budget(s))
             target_column = prepared.target_column
+    _warn_unused_options(cfg)  # once it trained: a run that fails says its one error line alone
     if save:
         from mlcalc.train import model
         model.save(save, result, linreg.settings_dict(cfg), target_column)

@@ -125,3 +125,35 @@ def test_gradient_descent_diverging_through_its_l2_step_says_so(tmp_path):
     assert_one_error_line(r, "training diverged", "--lr × --l2 must stay below 1 (here 0.03 × 40): lower --lr or --l2")
     r = run_cli("train-linreg", str(data), "--lr", "5")
     assert_one_error_line(r, "try a smaller --lr than 5, or --standardize")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("activate", "-1 2", "--fn", "relu", "--alpha", "0.2"), "activate: --alpha applies to --fn leaky-relu only, not relu"),
+    (("forward", "1 2", "-W", "1 0; 0 -1", "--alpha", "0.5"),
+     "forward: --alpha applies to --act leaky-relu only, and no --act was given: add --act leaky-relu"),
+    (("backward", "1 2", "-W", "1 0; 0 1", "--act", "tanh", "--alpha", "0.5", "--grad-out", "1 1"),
+     "backward: --alpha applies to --act leaky-relu only, not tanh"),
+])
+def test_alpha_with_another_activation_is_refused_not_ignored(args, words):
+    # `--fn relu --alpha 0.2` printed ReLU's numbers without a word
+    assert_one_error_line(run_cli(*args), words)
+
+
+def test_alpha_still_sets_leaky_relus_slope_and_defaults_to_001():
+    assert run_cli("activate", "-1 2", "--fn", "leaky-relu", "--alpha", "0.2", "-f", "json").stdout.strip() == "[-0.2, 2]"
+    assert run_cli("activate", "-1 2", "--fn", "leaky-relu", "-f", "json").stdout.strip() == "[-0.01, 2]"
+
+
+def test_training_options_the_method_does_not_use_are_named_in_a_warning(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n1,2\n2,4\n3,6\n4,8\n5,10\n")
+    r = run_cli("train-linreg", str(data), "--method", "normal", "--optimizer", "adam", "--lr", "0.1",
+                "--epochs", "5", "--seed", "3", "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout)["coef"] == [2]
+    assert "--method normal solves in closed form: --optimizer, --lr, --epochs, --seed change nothing" in r.stderr
+    r = run_cli("train-linreg", str(data), "--method", "gd", "--batch-size", "2", "--epochs", "10", "-f", "json")
+    assert "--method gd takes every row at each step: --batch-size change nothing" in r.stderr
+    r = run_cli("train-linreg", str(data), "--method", "normal", "--seed", "3", "--val-split", "0.2", "-f", "json")
+    assert "change nothing" not in r.stderr  # the seed shuffles the held-out rows
+    r = run_cli("train-linreg", str(data), "--method", "sgd", "--batch-size", "2", "--epochs", "10", "-f", "json")
+    assert "change nothing" not in r.stderr
