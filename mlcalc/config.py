@@ -64,6 +64,8 @@ def _cache_for_this_run() -> str | None:
 # the cache folder is temporary (no writable cache folder): `warmup` and the first compile say so, and why
 cache_is_temporary = False
 temporary_cache_reason = "no cache folder can be written ($XDG_CACHE_HOME, ~/.cache)"
+# the warning for a NUMBA_CACHE_DIR that cannot be written, whose kernels went to the user's cache folder
+cache_redirected: str | None = None
 
 
 def early() -> None:
@@ -94,7 +96,7 @@ def apply(threads: int | None = None) -> None:
     # LLVM's SLP vectoriser turns the GEMM micro-kernel's scalar accumulators into vector FMAs
     os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
     _prefer_512_bit_vectors()
-    global cache_is_temporary, temporary_cache_reason
+    global cache_is_temporary, temporary_cache_reason, cache_redirected
     given = os.environ.get("NUMBA_CACHE_DIR")
     if not given:  # (numba takes an empty one as unset)
         folder = cache_dir()
@@ -105,12 +107,17 @@ def apply(threads: int | None = None) -> None:
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
     elif not _writable_folder(_path(given)):
         # numba, finding the user's folder unusable (a file, read-only), wrote its cache into the installed
-        # package without a word: this run's own folder instead, and the warning says why
-        folder = _cache_for_this_run()
+        # package without a word: the user's cache folder instead (a folder for this run alone compiled
+        # everything again on every run, 86 s for a gelu), with a warning that says so
+        folder = cache_dir()
         if folder is not None:
-            os.environ["NUMBA_CACHE_DIR"] = folder
-            cache_is_temporary = True
+            cache_redirected = f"NUMBA_CACHE_DIR ({given}) cannot be written: compiled kernels are kept in {folder}"
+        else:
+            folder = _cache_for_this_run()
+            cache_is_temporary = folder is not None
             temporary_cache_reason = f"NUMBA_CACHE_DIR ({given}) cannot be written"
+        if folder is not None:
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
 
 
 def _check_thread_count() -> None:

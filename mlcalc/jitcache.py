@@ -161,6 +161,8 @@ def _wrap_cache(caching) -> None:
             if cli is not None:
                 cli.compiling_notice()
                 from mlcalc import config
+                if config.cache_redirected:
+                    cli.warn(config.cache_redirected)
                 _tell_unsaved(cli, config.temporary_cache_reason, temporary_only=True)
         return found
 

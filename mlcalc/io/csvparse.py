@@ -220,6 +220,13 @@ def given_delimiter(delimiter: str, lines: list[str], source: str) -> str | None
         seen = _on_every_line(sample)
         if seen is not None and seen != (delim or " "):
             given = "whitespace" if delim is None else _DELIMITER_NAMES.get(delim, repr(delim))
+            if seen == "," and all(_DECIMAL_COMMA.fullmatch(_unquote(line)) for line in sample):
+                # "1,5" a line: two cells, or one number with a decimal comma (a European one-column export,
+                # which --delimiter comma would read as two columns without a word): both readings
+                first = _unquote(sample[0])
+                raise InputError(f"{source}: --delimiter {given} does not occur in its first lines ({first!r}): if "
+                                 "the commas separate cells, drop --delimiter or give --delimiter comma; if they are "
+                                 f"decimal commas, mlcalc reads '.' as the decimal point: write {first.replace(',', '.')!r}")
             raise InputError(f"{source}: --delimiter {given} does not occur in its first lines, which are "
                              f"{_DELIMITER_NAMES[seen]}-separated: drop --delimiter, or give --delimiter "
                              f"{_DELIMITER_NAMES[seen]}")

@@ -130,12 +130,12 @@ def read_operand(spec: str, opts: ReadOptions | None = None, name: str | None = 
         if name is None and len(label) > 60:  # named by its start (a 5000-digit cell was repeated whole)
             label = f"the literal {label[:40]!r}… ({len(label)} characters)"
         return _read_literal(spec, opts, label, typed=True)
-    problem = _unreachable(spec)
-    if problem is not None:
-        raise InputError(f"{label}: {problem}")
     if name is not None:  # what was typed, then its role: "Q: no such file" read as a file named Q
         typed = "; ".join(line.strip() for line in spec.splitlines() if line.strip())
         label = f"{typed if len(typed) <= 60 else repr(typed[:40]) + '…'} ({name})"
+    problem = _unreachable(spec)
+    if problem is not None:
+        raise InputError(f"{label}: {problem}")
     if "#" in spec and literal.looks_like_literal(spec.partition("#")[0]):
         raise InputError(f"{label}: a literal has no comments ('#' is for files): drop the '#' and what follows")
     if _OCTAVE_RANGE.fullmatch(spec.strip()):  # gen makes no range: its values are the literal

@@ -629,7 +629,9 @@ def _open_descriptor(path: str) -> int | None:
     if not tail.isdigit():
         return None
     try:
-        os.fstat(int(tail))
+        import fcntl
+        if fcntl.fcntl(int(tail), fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            return None  # open for reading only (`3< f`): the path is opened for appending, as before
     except OSError:
         return None
     return int(tail)

@@ -457,24 +457,27 @@ def _sort_eigen(w: np.ndarray, v: np.ndarray):
 
 
 def _symmetric_to_rounding(a: np.ndarray) -> bool:
-    """inspect's test: |aᵢⱼ − aⱼᵢ| ≤ max(RTOL, 16·eps)·max|a| (a difference that overflows is no rounding)."""
-    rtol = max(RTOL, 16 * float(np.finfo(a.dtype).eps))
+    """|aᵢⱼ − aⱼᵢ| ≤ 16·√n·eps·max|a|: what summing the same products in another order leaves (a Gram matrix
+    from a general product). Not inspect's RTOL of 1e-10 (450,000 float64 ulps): with one entry of 1e11 that
+    called a rotation block [−0.1 1; −1 −0.1] symmetric, and its eigenvalues −0.1 ± i real. A difference
+    that overflows is no rounding."""
+    tol = 16 * math.sqrt(a.shape[0]) * float(np.finfo(a.dtype).eps)
     x = a.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.max(np.abs(x - x.T), initial=0.0) <= rtol * float(np.max(np.abs(x), initial=0.0)))
+        return bool(np.max(np.abs(x - x.T), initial=0.0) <= tol * float(np.max(np.abs(x), initial=0.0)))
 
 
 def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Tracer | None = None,
         warn=None) -> dict:
     """Eigenvalues (and eigenvectors, as columns) of a square matrix: {"values": w[, "vectors": V]}.
 
-    Symmetric input, up to rounding as `inspect` judges it (|aᵢⱼ − aⱼᵢ| ≤ max(RTOL, 16·eps)·max|a|): real
-    eigenvalues ascending, orthonormal eigenvectors, those of (A + Aᵀ)/2 where A is not exactly symmetric
-    (within that distance of A's, by Bauer–Fike). A Gram matrix UᵀU from a float32 product, one ulp from
+    Symmetric input, up to rounding (_symmetric_to_rounding): real eigenvalues ascending, orthonormal
+    eigenvectors, those of (A + Aᵀ)/2 where A is not exactly symmetric (each of A's eigenvalues within
+    ‖A − Aᵀ‖₂/2 of one of them, by Bauer–Fike). A Gram matrix UᵀU from a float32 product, one ulp from
     symmetric, got complex values with imaginary parts of 1e-8 while inspect called it symmetric and
     positive definite. Otherwise complex values sorted by real then imaginary part, unit eigenvectors;
     printed real when every imaginary part is exactly 0."""
-    a = _square_finite(a, "eig")
+    a = given = _square_finite(a, "eig")
     symmetric = bool(np.array_equal(a, a.T)) or _symmetric_to_rounding(a)
     if symmetric:
         if not np.array_equal(a, a.T):
@@ -498,7 +501,7 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
     if warn is not None and not np.isfinite(w).all():  # eig "1e308 1e308; 1e308 1e308": 2e308
         warn(f"eig: eigenvalues beyond {a.dtype.name}'s range, printed as inf (scale the matrix down first)")
     if tracer is not None:
-        _trace_eig(tracer, a, w, v, symmetric, engine)
+        _trace_eig(tracer, given, w, v, symmetric, engine)  # its check against the matrix given
     return {"values": w, "vectors": v} if vectors else {"values": w}
 
 

@@ -490,7 +490,7 @@ def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
         free &= ~constant_columns(xm / scale, np.sqrt(np.einsum("ij,ij->j", xc, xc) / n), n)
     # w = v/scale: the penalty n·l2·‖w‖² is n·l2/scale² on each v. Where that overflows (--l2 1e308) the
     # coefficient is its limit, 0 (LAPACK, given the inf, printed its complaints on stdout and failed)
-    penalty = n * cfg.l2 / np.square(scale) if cfg.l2 else np.zeros(p)  # (a scale of 1e-170 squares to 0)
+    penalty = n * cfg.l2 / scale / scale if cfg.l2 else np.zeros(p)  # (1e-170 squared is 0: divided twice)
     free &= np.isfinite(penalty)
     w = np.zeros(p)
     if free.any():

@@ -37,6 +37,13 @@ def test_output_to_dev_stdout_whose_reader_left_ends_quietly(tmp_path):
     assert "status=0" in r.stdout and "error" not in r.stderr, r.stderr
 
 
+def test_output_to_a_descriptor_open_for_reading_appends_to_its_file(tmp_path):
+    (tmp_path / "f.txt").write_text("x\n")
+    r = shell(f'{MLCALC} scale "1 2" --by 2 -o /dev/fd/3 3< f.txt', tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "f.txt").read_text() == "x\n2\n4\n"
+
+
 def test_output_to_a_descriptor_that_is_not_open_is_one_error_line(tmp_path):
     r = shell(f'{MLCALC} scale "1 2" --by 2 -o /dev/fd/7', tmp_path)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stderr.startswith("mlcalc: error: cannot write /dev/fd/7")
@@ -49,6 +56,7 @@ def test_paths_that_cannot_be_reached_say_why(tmp_path):
     # -o was "internal error: OSError: [Errno 40]"; as an operand, "no such file"
     assert_one_error_line(run_cli("scale", "1 2", "--by", "2", "-o", loop), f"cannot write {loop}: ")
     assert_one_error_line(run_cli("det", loop), f"{loop}: too many levels of symbolic links")
+    assert_one_error_line(run_cli("forward", "1 2", "-W", loop), "(W): too many levels of symbolic links")
     long_name = str(tmp_path / ("x" * 300 + ".csv"))
     assert_one_error_line(run_cli("scale", "1 2", "--by", "2", "-o", long_name), "cannot write")
 
@@ -71,21 +79,27 @@ def test_blocks_read_the_file_their_header_described_even_if_it_is_replaced(tmp_
         blocks[3:4, :]
 
 
-@pytest.mark.parametrize("kind", ["a regular file", "empty"])
-def test_an_unusable_numba_cache_dir_gives_a_folder_for_this_run(tmp_path, kind):
+@pytest.mark.parametrize("kind", ["a regular file", "a regular file, no user cache folder", "empty"])
+def test_an_unusable_numba_cache_dir_gives_the_users_cache_folder(tmp_path, kind):
     # numba, finding NUMBA_CACHE_DIR unusable, wrote its cache into the installed package, without a word
     given = tmp_path / "afile"
     given.write_text("")
-    value = str(given) if kind == "a regular file" else ""
+    value = "" if kind == "empty" else str(given)
     env = dict(os.environ, NUMBA_CACHE_DIR=value, XDG_CACHE_HOME=str(tmp_path / "xdg"))
-    code = ("import os; from mlcalc import config; config.apply(); "
-            "print(os.environ['NUMBA_CACHE_DIR']); print(config.cache_is_temporary); print(config.temporary_cache_reason)")
+    if "no user cache" in kind:
+        env.update(XDG_CACHE_HOME=str(given), HOME=str(given))  # a file: no folder can be made there
+    code = ("import os; from mlcalc import config; config.apply(); print(os.environ['NUMBA_CACHE_DIR']); "
+            "print(config.cache_is_temporary); print(config.temporary_cache_reason); print(config.cache_redirected)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    folder, temporary, reason = out.stdout.splitlines()
-    if kind == "a regular file":
+    folder, temporary, reason, redirected = out.stdout.splitlines()
+    users = str(tmp_path / "xdg" / "mlcalc" / "numba")
+    if kind == "a regular file":  # kept where later runs find it (a folder for one run compiled everything again)
+        assert folder == users and temporary == "False"
+        assert redirected == f"NUMBA_CACHE_DIR ({value}) cannot be written: compiled kernels are kept in {users}"
+    elif "no user cache" in kind:
         assert folder != value and temporary == "True" and reason == f"NUMBA_CACHE_DIR ({value}) cannot be written"
     else:  # numba takes an empty one as unset: the user's cache folder, as without it
-        assert folder == str(tmp_path / "xdg" / "mlcalc" / "numba") and temporary == "False"
+        assert folder == users and temporary == "False" and redirected == "None"
 
 
 @pytest.mark.parametrize("quiet", [False, True])

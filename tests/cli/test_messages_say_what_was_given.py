@@ -77,11 +77,11 @@ def test_conv2d_counts_channels_without_parentheses(tmp_path):
 
 
 @pytest.mark.parametrize("text, given, seen", [
-    ("1,2\n3,4\n", "tab", "comma"),
+    ("1,2,3\n4,5,6\n", "tab", "comma"),
     ("1\t2\n3\t4\n", ",", "tab"),
     ("1,2,3\n4,5,6\n", ";", "comma"),   # the first line was read as a header and line 2 blamed
     ("1 2\n3 4\n", ",", "whitespace"),
-    ("1,2\n3,4\n", "whitespace", "comma"),
+    ("1,2,3\n3,4,5\n", "whitespace", "comma"),
 ])
 def test_a_delimiter_absent_from_the_file_says_so_instead_of_blaming_a_decimal_comma(tmp_path, text, given, seen):
     path = tmp_path / "m.csv"
@@ -91,6 +91,16 @@ def test_a_delimiter_absent_from_the_file_says_so_instead_of_blaming_a_decimal_c
     assert_one_error_line(r, f"--delimiter {name} does not occur in its first lines, which are {seen}-separated",
                           f"give --delimiter {seen}")
     assert "decimal comma" not in r.stderr
+
+
+def test_an_absent_delimiter_over_decimal_commas_gives_both_readings(tmp_path):
+    # a European one-column export: "which are comma-separated: give --delimiter comma" read 1,5 as 1 and 5
+    path = tmp_path / "dec.csv"
+    path.write_text("1,5\n2,5\n3,5\n")
+    assert_one_error_line(run_cli("--delimiter", ";", "transpose", str(path)),
+                          "--delimiter semicolon does not occur in its first lines ('1,5'): if the commas separate "
+                          "cells, drop --delimiter or give --delimiter comma; if they are decimal commas",
+                          "write '1.5'")
 
 
 def test_a_given_delimiter_still_reads_one_column_and_its_own_files(tmp_path):
@@ -116,6 +126,15 @@ def test_an_l2_penalty_that_overflows_fits_its_limit_without_lapack_noise_on_std
     assert r.code == 0, r.stderr
     fit = json.loads(r.stdout)  # the whole of stdout is the result
     assert fit["coef"] == [0, 0] and fit["intercept"] == 4
+
+
+def test_a_tiny_l2_on_tiny_columns_keeps_its_coefficients(tmp_path):
+    # scale² of 1e-170 underflowed to 0, so n·l2/scale² was inf and the coefficient set to 0, for a ridge w of
+    # (xcᵀyc/n) / (xcᵀxc/n + l2) = 1.25e130
+    data = tmp_path / "t.csv"
+    data.write_text("a,b,y\n1e-170,2,3\n2e-170,1,4\n3e-170,5,2\n4e-170,4,7\n")
+    fit = json.loads(run_cli("train-linreg", str(data), "--method", "normal", "--l2", "1e-300", "-f", "json").stdout)
+    assert fit["coef"][0] == pytest.approx(1.25e130, rel=1e-12)
 
 
 def test_gradient_descent_diverging_through_its_l2_step_says_so(tmp_path):

@@ -45,6 +45,10 @@ def test_eig_of_a_matrix_symmetric_up_to_rounding_is_real_and_sorted(engine, tmp
 def test_eig_of_a_clearly_unsymmetric_matrix_keeps_the_general_method():
     values = json_out("eig", "0 1; -1 0")["values"]  # a rotation: ±i
     assert values == [{"re": 0, "im": -1}, {"re": 0, "im": 1}]
+    # beside an entry of 1e11, inspect's 1e-10·max|a| took the rotation block for rounding: −0.1, −0.1 real
+    values = json_out("eig", "-1e11 0 0; 0 -0.1 1; 0 -1 -0.1")["values"]
+    assert values == [{"re": -1e11, "im": 0}, {"re": -0.1, "im": -1}, {"re": -0.1, "im": 1}]
+    assert json_out("eig", "1 1e-11; 0 1")["values"] == [1, 1]  # defective: exactly 1, 1, not 1 ± 5e-12
     r = np.sqrt(2 * 2.00001)  # 1 ± √(bc)
     assert json_out("eig", "1 2; 2.00001 1")["values"] == pytest.approx([1 - r, 1 + r], rel=1e-14)
 
