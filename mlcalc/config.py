@@ -31,16 +31,13 @@ def cache_dir():
     return None
 
 
-def _path(text: str):
-    from pathlib import Path
-    return Path(text)
-
-
 def _writable_folder(folder) -> bool:
-    """Whether `folder` exists or can be made, and a file can be created in it (numba's own test)."""
+    """Whether `folder` (a path or its text) exists or can be made, and a file can be created in it (numba's
+    own test)."""
     import tempfile
+    from pathlib import Path
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=folder).close()
         return True
     except OSError:
@@ -105,7 +102,7 @@ def apply(threads: int | None = None) -> None:
             cache_is_temporary = folder is not None
         if folder is not None:
             os.environ["NUMBA_CACHE_DIR"] = str(folder)
-    elif not _writable_folder(_path(given)):
+    elif not _writable_folder(given):
         # numba, finding the user's folder unusable (a file, read-only), wrote its cache into the installed
         # package without a word: the user's cache folder instead (a folder for this run alone compiled
         # everything again on every run, 86 s for a gelu), with a warning that says so

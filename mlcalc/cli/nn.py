@@ -95,8 +95,7 @@ def forward(x: str = typer.Argument(..., metavar="X", help=f"Inputs (batch, in),
     s = settings()
     b = read(bias, "b") if bias is not None else None
     emit(nn.forward(read(x, max_ndim=4), read(weights, "W"), b, _fn(act), alpha=_alpha("forward", _fn(act), alpha),
-                    approx=approx.value,
-                    engine=s.engine, tracer=s.tracer))
+                    approx=approx.value, engine=s.engine, tracer=s.tracer))
 
 
 @app.command(epilog='Examples: mlcalc backward "1 2" -W "1 0; 0 1; 1 1" -b "0 0 -4" --act relu --grad-out "1 1 1" -f json  ·  '

@@ -35,7 +35,7 @@ class OptimizerName(str, Enum):
     adam = "adam"
 
 
-# the options of gradient descent, and those of mini-batches alone
+# the options that only gradient descent (gd, sgd) uses
 _DESCENT_OPTIONS = ("optimizer", "lr", "epochs", "batch_size", "log_every", "tol", "schedule")
 _OPTION_NAMES = {"lr": "--lr", "batch_size": "--batch-size", "log_every": "--log-every"}
 
@@ -54,7 +54,8 @@ def _warn_unused_options(cfg) -> None:
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
     if given:
         what = "solves in closed form" if cfg.method == "normal" else "takes every row at each step"
-        warn(f"train-linreg: --method {cfg.method} {what}: {', '.join(given)} change nothing")
+        verb = "changes" if len(given) == 1 else "change"
+        warn(f"train-linreg: --method {cfg.method} {what}: {', '.join(given)} {verb} nothing")
 
 
 @app.command("train-linreg", epilog=(

@@ -73,7 +73,7 @@ _WORKED_IN_FLOAT64 = ("swish", "gelu")
 
 
 def _in_float64(element_wise):
-    """An element-wise g(x, fn, ...) that takes a float32 x of a transcendental g in float64."""
+    """An element-wise g(x, fn, ...) that works a float32 x of the activations above in float64."""
     def g(x, fn, *args, **kwargs):
         if fn in _WORKED_IN_FLOAT64 and x.dtype == np.float32:
             return element_wise(x.astype(np.float64), fn, *args, **kwargs).astype(np.float32)
