@@ -60,6 +60,25 @@ def shortest_rows(a):
     return rows.tolist()
 
 
+def typed_or_stored_rows(a) -> list[list[Fraction]]:
+    """An array's rows as Fractions: each value's shortest decimal where it has at most the digits every
+    decimal keeps through the dtype (15 for float64, 6 for float32: 0.1 is 1/10, as typed), else the value
+    stored, exactly. A value that needs more digits was computed, not typed: as decimals, the float32
+    Hilbert matrix's det came out −3.6e-39 for 6.7e-40, and [1 2⁻⁴⁰; 3 3·2⁻⁴⁰], singular as stored, 1e-28."""
+    import numpy as np
+    rows = a.reshape(1, -1) if a.ndim == 1 else a
+    digits = np.finfo(a.dtype).precision  # 15 or 6: decimal digits that survive the round trip
+    out = []
+    for row in rows:
+        fractions_row = []
+        for x in row:
+            text = repr(float(x)) if a.dtype != np.float32 else str(x)
+            mantissa = text.lower().partition("e")[0].replace("-", "").replace(".", "").strip("0")
+            fractions_row.append(Fraction(text) if len(mantissa) <= digits else Fraction(float(x)))
+        out.append(fractions_row)
+    return out
+
+
 def rounded(x: Fraction, dtype):
     """x rounded once, half to even, to a NumPy float scalar of dtype (a dtype or type). float32(float(x))
     rounds twice: where float64's rounding lands exactly halfway between two float32 values, the second

@@ -421,12 +421,13 @@ def _exact_det(a: np.ndarray, typed: list | None = None):
 
 def _as_typed(a: np.ndarray, command: str, typed: list | None = None):
     """A's entries as the Fractions a user typed: `typed` where the reader kept them (fractions such
-    as 1/3), else each value's shortest repr (float32's own digits for float32: 0.3, not
-    0.30000001192092896), as --exact reads them."""
+    as 1/3), else each value's shortest repr where it is short enough to have been typed (float32's own
+    digits for float32: 0.3, not 0.30000001192092896), and the value stored where it is not
+    (exact.typed_or_stored_rows)."""
     from mlcalc.ops import exact
     if typed is not None:
         return exact.fractions(typed, command)
-    return exact.fractions(exact.shortest_rows(a), command)
+    return exact.fractions(exact.typed_or_stored_rows(a), command)
 
 
 def _typed_for(a: np.ndarray, typed: list | None) -> list | None:

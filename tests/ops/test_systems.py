@@ -195,11 +195,23 @@ def test_small_determinants_are_exact_for_the_entries_as_typed(engine):
     for text, expected in cases.items():
         a = np.array([[float(x) for x in row.split()] for row in text.split(";")])
         assert systems.det(a, engine=engine) == expected, (text, engine)
-    # a random 12×12: the exact determinant of its values as typed (shortest repr), rounded once
+    # a random 12×12: values of 16–17 digits were computed, not typed: the exact determinant of the values
+    # stored (of the shortest decimal for the few of at most 15 digits), rounded once
     a = np.random.default_rng(5).standard_normal((12, 12))
-    want = float(exact.det([[Fraction(repr(x)) for x in row] for row in a.tolist()]))
+    rows = [[Fraction(repr(x)) if len(repr(abs(x)).replace(".", "").lstrip("0").partition("e")[0]) <= 15 else Fraction(x)
+             for x in row] for row in a.tolist()]
+    want = float(exact.det(rows))
     assert systems.det(a, engine=engine) == want
     assert systems.det(a, engine=engine) == pytest.approx(np.linalg.det(a), rel=1e-11)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_small_determinants_of_computed_values_are_those_of_the_values_stored(engine):
+    # read as shortest decimals, [1 2⁻⁴⁰; 3 3·2⁻⁴⁰] (singular as stored; NumPy: 0) had det 1e-28, and a float32
+    # Hilbert 9×9 had −3.6e-39 for 6.7e-40 (the wrong sign): its 8-digit decimals are not what it holds
+    assert systems.det(np.array([[1, 2.0 ** -40], [3, 3 * 2.0 ** -40]]), engine=engine) == 0
+    h = (1 / (np.arange(9)[:, None] + np.arange(9) + 1)).astype(np.float32)
+    assert systems.det(h, engine=engine) > 0
 
 
 def test_entries_beyond_exact_arithmetics_reach_fall_back_to_floating_point():
