@@ -334,11 +334,33 @@ def located_message(error) -> str:
         for op in settings().operands:
             position = _position_as_read(op.values, array, error.position)
             if position is not None:
-                where = file_position(op, position)
+                where = "; ".join(filter(None, (file_position(op, position), _typed_beyond_range(op, position))))
                 return f"{message} ({where})" if where else message
     except Exception:  # an addition to the message: never in the way of the error itself
         pass
     return message
+
+
+def _typed_beyond_range(op, position: tuple) -> str | None:
+    """For an inf that a small text operand's entry became (1e999 read as a float): what was typed, as a
+    power of ten, where the entry itself is a finite number; the message named an inf nobody typed."""
+    import numpy as np
+    from fractions import Fraction
+    value = op.values[tuple(p - 1 for p in position)]
+    if op.reparse is None or not np.isinf(value):
+        return None
+    try:
+        rows = op.reparse()  # Fractions of the entries as typed (an "inf" typed is refused there)
+        typed = [x for row in rows for x in row][position[0] - 1] if op.values.ndim == 1 else \
+            rows[position[0] - 1][position[1] - 1]
+    except Exception:
+        return None
+    if not isinstance(typed, Fraction):
+        return None
+    digits = len(str(abs(typed.numerator))) - len(str(typed.denominator))  # 10^(digits−1) < |x| < 10^(digits+1)
+    largest = f"{float(np.finfo(op.values.dtype).max):.2g}".replace("e+", "e")
+    sign = "-" if typed < 0 else ""
+    return f"typed as about {sign}1e{digits}, beyond {op.values.dtype.name}'s largest number, {largest}"
 
 
 def _position_as_read(values, array, position: tuple) -> tuple | None:

@@ -176,3 +176,15 @@ def test_training_options_the_method_does_not_use_are_named_in_a_warning(tmp_pat
     assert "change nothing" not in r.stderr  # the seed shuffles the held-out rows
     r = run_cli("train-linreg", str(data), "--method", "sgd", "--batch-size", "2", "--epochs", "10", "-f", "json")
     assert "change nothing" not in r.stderr
+
+
+def test_a_number_beyond_float64_is_named_as_typed_not_as_an_inf(tmp_path):
+    # "A has a non-finite value (inf)" for a literal holding 1e999: an inf nobody typed
+    assert_one_error_line(run_cli("inv", "1e999 2; 3 4"), "inv: A has a non-finite value (inf) at row 1, column 1 "
+                          "(typed as about 1e999, beyond float64's largest number, 1.8e308)")
+    path = tmp_path / "big.csv"
+    path.write_text("1,2\n3,-1e400\n")
+    assert_one_error_line(run_cli("det", str(path)), "big.csv line 2, column 2; typed as about -1e400")
+    r = run_cli("inv", "inf 2; 3 4")  # typed as inf: nothing to add
+    assert_one_error_line(r, "non-finite value (inf) at row 1, column 1")
+    assert "typed" not in r.stderr
