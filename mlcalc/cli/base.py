@@ -265,10 +265,28 @@ def _check_before_work(command: str) -> None:
     if s.output:
         from mlcalc.io.write import check_output_path
         check_output_path(s.output)  # fail before the work, not after
+        _refuse_replacing_a_source_archive(s.output)
     elif s.format == Format.npy.value and sys.stdout is not None and sys.stdout.isatty():
         # as gzip does: raw bytes would garble the terminal
         raise MlcalcError("-f npy writes binary data, not for a terminal: redirect it (> x.npy, | mlcalc ...) "
                           "or use -o x.npy")
+
+
+def _refuse_replacing_a_source_archive(output: str) -> None:
+    """-o naming the NPZ archive an operand is read from (`scale m.npz:W --by 3 -o m.npz`): the new archive
+    holds the result alone, so W's neighbours (b) were lost without a word. A CSV or NPY written over its
+    own input replaces what the user named; an archive holds more than the member they named."""
+    from mlcalc.errors import MlcalcError
+    if not output.lower().endswith(".npz") or not os.path.isfile(output):
+        return
+    ctx = click.get_current_context(silent=True)
+    specs = [v for value in (ctx.params.values() if ctx is not None else ())
+             for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, str)]
+    for spec in specs:
+        archive, sep, member = spec.rpartition(":")
+        if sep and archive.lower().endswith(".npz") and os.path.isfile(archive) and os.path.samefile(archive, output):
+            raise MlcalcError(f"-o {output} is the archive {spec} is read from: the new archive would hold the "
+                              "result alone, and its other members would be lost; write to another file")
 
 
 # ---------------------------------------------------------------- helpers for command modules

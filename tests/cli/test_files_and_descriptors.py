@@ -121,3 +121,14 @@ def test_quiet_silences_the_prompt_for_standard_input_at_a_terminal(quiet):
 def test_a_non_finite_alpha_is_a_usage_error_as_for_the_other_options():
     r = run_cli("activate", "1 -2", "--fn", "leaky-relu", "--alpha", "nan")
     assert r.code == 2 and "must be a finite number" in r.stderr
+
+
+def test_output_over_the_archive_an_operand_comes_from_is_refused(tmp_path):
+    # the new archive held the result alone: b, beside the W that was scaled, was lost without a word
+    archive = tmp_path / "m.npz"
+    np.savez(archive, W=np.eye(2), b=np.ones(2))
+    r = run_cli("scale", f"{archive}:W", "--by", "3", "-o", str(archive))
+    assert_one_error_line(r, f"-o {archive} is the archive {archive}:W is read from")
+    with np.load(archive) as z:
+        assert sorted(z.files) == ["W", "b"]
+    assert run_cli("scale", f"{archive}:W", "--by", "3", "-o", str(tmp_path / "other.npz")).code == 0
