@@ -502,7 +502,8 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
         warn(f"eig: eigenvalues beyond {a.dtype.name}'s range, printed as inf (scale the matrix down first)")
     if tracer is not None:
         _trace_eig(tracer, given, w, v, symmetric, engine)  # its check against the matrix given
-    return {"values": w, "vectors": v} if vectors else {"values": w}
+    # + 0 turns −0 into 0: a vector's zero entries printed "-0" beside "0" (rref clears them alike)
+    return {"values": w, "vectors": v + 0} if vectors else {"values": w}
 
 
 def _poly_text(coeffs, var: str = "λ") -> str:

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple, Optional
 import numpy as np
 
 from mlcalc import engine as engines
-from mlcalc.errors import NumericError, ShapeError
+from mlcalc.errors import MlcalcError, NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix, rref_tolerance
 from mlcalc.ops import rowops
@@ -307,7 +307,10 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     k = 1 if vector else b.shape[1]
     scaled, kr, kc = equilibrated(a)  # (R·A·C)·(C⁻¹x) = R·b near the float limits
     rb, kb = _scaled_rhs(b, kr)
-    x, was_scaled, in_fractions = _lu_checked("solve", engine, (scaled, rb), (a, b), typed, typed_b, warn, tracer)
+    try:
+        x, was_scaled, in_fractions = _lu_checked("solve", engine, (scaled, rb), (a, b), typed, typed_b, warn, tracer)
+    except NumericError as e:
+        raise _with_solutions(e, a, b, typed, typed_b) from None
     if in_fractions:
         return x
     if was_scaled and (kc is not None or kb):
@@ -317,6 +320,30 @@ def solve(a: np.ndarray, b: np.ndarray, engine: str = "auto", tracer: Tracer | N
     if tracer is not None:
         _trace_solve(tracer, a, b, x, k, engine)
     return x
+
+
+def _with_solutions(e: NumericError, a: np.ndarray, b: np.ndarray, typed, typed_b) -> NumericError:
+    """A singular A's error, for a small system, with how many solutions there are (the textbooks' three
+    cases): b outside A's column space, none; inside, infinitely many. Ranks of A and of [A | b] in
+    fractions of the entries as typed; the same "A is singular" for both had left a learner guessing."""
+    text = str(e)
+    if "A is singular" not in text or a.shape[0] > EXACT_CHECK_UP_TO:
+        return e
+    from mlcalc.ops import exact
+    try:
+        rows = _as_typed(a, "solve", typed)
+        cols = exact.fractions(typed_b if typed_b is not None else
+                               exact.typed_or_stored_rows(b.reshape(-1, 1) if b.ndim == 1 else b), "solve", "b")
+        if typed_b is not None and b.ndim == 1 and len(cols) == 1:
+            cols = [[x] for x in cols[0]]  # a vector typed as one row
+        rank_ab = len(rowops.echelon([list(r) + list(c) for r, c in zip(rows, cols)], True))
+        rank_a = len(rowops.echelon([list(r) for r in rows], True))
+    except (rowops.TooManyDigits, ShapeError, MlcalcError):
+        return e
+    how = ("b is not in A's column space: there is no solution" if rank_ab > rank_a else
+           "b is in A's column space: there are infinitely many solutions")
+    head, sep, hint = text.partition(" (for least squares")
+    return NumericError(f"{head}; {how}{sep}{hint}")
 
 
 def _scaled_rhs(b: np.ndarray, kr) -> tuple[np.ndarray, int]:

@@ -188,3 +188,20 @@ def test_a_number_beyond_float64_is_named_as_typed_not_as_an_inf(tmp_path):
     r = run_cli("inv", "inf 2; 3 4")  # typed as inf: nothing to add
     assert_one_error_line(r, "non-finite value (inf) at row 1, column 1")
     assert "typed" not in r.stderr
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_a_singular_solve_says_whether_there_is_no_solution_or_infinitely_many(engine):
+    # the textbooks' three cases: both said only "A is singular"
+    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 6", "--engine", engine),
+                          "A is singular (pivot 0 in column 2); b is in A's column space: there are infinitely many solutions")
+    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 7", "--engine", engine),
+                          "A is singular (pivot 0 in column 2); b is not in A's column space: there is no solution")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_eigenvectors_hold_no_negative_zero(engine):
+    # e₁'s first entry came out −0 (a table printed "-0" beside "0")
+    from mlcalc.ops.linalg import eig
+    v = eig(np.array([[2.0, 0, 0], [0, 3, 4], [0, 4, 9]]), vectors=True, engine=engine)["vectors"]
+    assert not np.any(np.signbit(v) & (v == 0))
