@@ -66,9 +66,18 @@ def format_number(x, precision: int | None = None) -> str:
             return "true" if x else "false"
         if isinstance(x, np.integer):
             return str(int(x))
-        if isinstance(x, np.floating) and x.dtype == np.float32 and precision is None and math.isfinite(x) \
-                and not (float(x).is_integer() and abs(float(x)) < 1e16):  # small whole numbers print as ints
-            return str(x)  # NumPy's shortest repr that round-trips float32 ("0.1", not 0.10000000149...)
+        if isinstance(x, np.floating) and x.dtype == np.float32 and precision is not None and precision >= 9:
+            precision = None  # 9 digits round-trip any float32: more printed float64 noise (0.10000000149)
+        if isinstance(x, np.floating) and x.dtype == np.float32 and precision is None and math.isfinite(x):
+            shortest = str(x).removesuffix(".0")  # NumPy's shortest repr that round-trips float32 ("0.1", not
+            f = float(x)                          # 0.10000000149...)
+            if not (f.is_integer() and abs(f) < 1e16):
+                return shortest
+            # a whole number as an int (19, 3000000000) unless its digits are noise of a shorter one: float32's
+            # 1e13 is 9999999827968, printed 1e+13
+            whole = str(int(f)) if f or math.copysign(1.0, f) > 0 else "-0"
+            digits = len(whole.lstrip("-").rstrip("0"))
+            return whole if digits <= len(shortest.lstrip("-").partition("e")[0].replace(".", "").strip("0")) else shortest
     if isinstance(x, complex) or (np is not None and isinstance(x, np.complexfloating)):
         # the parts as they are (a complex64's are float32, printed shortest as float32)
         re_, im = format_number(x.real, precision), format_number(abs(x.imag), precision)
@@ -211,9 +220,17 @@ def _header_cell(name: str, delim: str) -> str:
     it holds the delimiter, a quote, a line break or blanks at its ends, or reads as a value (2019, nan,
     true): a header of such names would read back as a row of data, quoted ones read back as names
     (as R's write.csv quotes them); else as it is."""
-    if delim in name or '"' in name or "\n" in name or "\r" in name or name != name.strip() or _reads_as_value(name):
+    if delim in name or '"' in name or "\n" in name or "\r" in name or name != name.strip() or _reads_as_value(name) \
+            or _reads_as_not_a_cell(name):
         return '"' + name.replace('"', '""') + '"'
     return name
+
+
+def _reads_as_not_a_cell(name: str) -> bool:
+    """Whether the reader would take this name, unquoted, for something else: a comment ('#id', Octave's
+    '% share'), Excel's 'sep=;' line, or, in a header of one column, a delimiter it detects (`x;y` read back
+    as two names over one value a row). Quoted, each reads back as the name."""
+    return name.startswith(("#", "%")) or name.lower().startswith("sep=") or any(d in name for d in ",\t;")
 
 
 def _reads_as_value(name: str) -> bool:

@@ -36,12 +36,36 @@ def test_a_boolean_name_is_quoted_whatever_its_case(tmp_path, name):
     assert run_cli("scale", str(tmp_path / "h.csv"), "--by", "1", "--header").stdout == f'"{name}",x\n1,2\n'
 
 
-def test_the_largest_float32_at_17_digits_is_rounded_to_nearest():
-    # it reads back as itself: only a text beyond the largest is rounded towards 0
+def test_the_largest_float32_at_17_digits_is_its_shortest_text():
+    # 9 digits round-trip any float32: at 17 it printed 3.4028234663852886e+38, float64's noise; at 8 the
+    # text beyond the largest is rounded towards 0
     r = run_cli("scale", "3.4028235e38", "--by", "1", "--dtype", "float32", "--precision", "17")
-    assert r.stdout == "3.4028234663852886e+38\n"
+    assert r.stdout == "3.4028235e+38\n"
+    r = run_cli("scale", "3.4028235e38", "--by", "1", "--dtype", "float32", "--precision", "8")
+    assert r.stdout == "3.4028234e+38\n"
 
 
 def test_precision_rounds_a_large_float64_to_nearest():
     # rounding towards 0 is for texts beyond the dtype's largest value: float32's is no limit for float64
     assert run_cli("scale", "5.56e100", "--by", "1", "--precision", "2").stdout == "5.6e+100\n"
+
+
+def test_float32_whole_numbers_print_without_the_noise_digits_of_a_shorter_one():
+    # float32's 1e13 is 9999999827968: printed as that, not float32's shortest text
+    r = run_cli("scale", "1e13 3e9 16777216 19 1e16;", "--by", "1", "--dtype", "float32", "-f", "csv")
+    assert r.stdout == "1e+13,3000000000,16777216,19,1e+16\n"
+    r = run_cli("scale", "0.1 0.3;", "--by", "1", "--dtype", "float32", "-f", "csv", "--precision", "12")
+    assert r.stdout == "0.1,0.3\n"  # was 0.10000000149,0.300000011921
+
+
+@pytest.mark.parametrize("name", ["#id", "% share", "sep=;", "x;y", "a,b"])
+def test_header_names_the_reader_would_take_for_something_else_are_quoted(tmp_path, name):
+    # "#id" written bare read back as a comment line (the names lost), "x;y" over one column as two names
+    src = tmp_path / "in.csv"
+    src.write_text('"' + name + '"\n1\n2\n')
+    out = run_cli("scale", str(src), "--by", "1", "--header", "-f", "csv")
+    assert out.code == 0, out.stderr
+    again = tmp_path / "again.csv"
+    again.write_text(out.stdout)
+    r = run_cli("scale", str(again), "--by", "1", "--header", "-f", "csv")
+    assert r.code == 0 and r.stdout == out.stdout, (out.stdout, r.stdout, r.stderr)
