@@ -456,6 +456,71 @@ def _sort_eigen(w: np.ndarray, v: np.ndarray):
     return w[order], v[:, order]
 
 
+def _repeated_eigenvalues(a: np.ndarray):
+    """For a 2×2 or 3×3 A whose characteristic polynomial, in fractions of its entries (typed decimals, or the
+    values stored: exact.typed_or_stored_rows), has a repeated root: (eigenvalues ascending, unit
+    eigenvectors as columns, [(λ, independent vectors, multiplicity)] for each defective λ); else None.
+    A repeated root is a root of gcd(p, p′), rational with p's coefficients, so exact: in floating point the
+    solver split it by about √eps or made it a complex pair (Lay's λ = 2, 2, 9 came out 2 ± 3e-16i; [3 1;
+    −1 1]'s double 2 as 1.99999998 and 2.00000002), as NumPy does. The vectors span the null space of
+    A − λI, worked in fractions; where it is smaller than the multiplicity, its last vector repeats."""
+    n = a.shape[0]
+    if n not in (2, 3):
+        return None
+    from fractions import Fraction
+    from mlcalc.errors import MlcalcError
+    from mlcalc.ops import exact
+    try:
+        A = exact.fractions(exact.typed_or_stored_rows(a), "eig")
+    except MlcalcError:
+        return None
+    tr = sum(A[i][i] for i in range(n))
+    if n == 2:
+        p = [Fraction(1), -tr, A[0][0] * A[1][1] - A[0][1] * A[1][0]]
+    else:
+        minors = sum(A[i][i] * A[j][j] - A[i][j] * A[j][i] for i, j in ((0, 1), (0, 2), (1, 2)))
+        p = [Fraction(1), -tr, minors, -exact.det(A)]
+    g = _poly_gcd(p, [c * (len(p) - 1 - k) for k, c in enumerate(p[:-1])])
+    if len(g) < 2:
+        return None  # simple roots: the solver's
+    r = -g[1] / g[0] if len(g) == 2 else tr / 3  # gcd (λ − r), or (λ − r)² for a triple root
+    values = sorted([r, r] if n == 2 else [r, r, r] if len(g) == 3 else [r, r, tr - 2 * r])
+    columns, defective = [], []
+    for lam in sorted(set(values)):
+        m = values.count(lam)
+        reduced, pivots = exact.rref([[A[i][j] - (lam if i == j else 0) for j in range(n)] for i in range(n)])
+        basis = []
+        for f in (j for j in range(n) if j not in pivots):
+            x = [Fraction(0)] * n
+            x[f] = Fraction(1)
+            for row, pc in enumerate(pivots):
+                x[pc] = -reduced[row][f]
+            basis.append(x)
+        if len(basis) < m:
+            defective.append((float(lam), len(basis), m))
+        columns += (basis + [basis[-1]] * (m - len(basis)))[:m]
+    v = np.array([[float(x) for x in col] for col in columns], dtype=np.float64).T
+    v = _sign_fix_real((v / np.linalg.norm(v, axis=0)).astype(a.dtype))
+    w = np.array([exact.rounded(x, a.dtype) for x in values], dtype=a.dtype)
+    return w, v, defective
+
+
+def _poly_gcd(p: list, q: list) -> list:
+    """The monic gcd of two polynomials (coefficients highest power first, Fractions): Euclid's algorithm."""
+    def trimmed(c):
+        while c and c[0] == 0:
+            c = c[1:]
+        return c
+    p, q = trimmed(p), trimmed(q)
+    while q:
+        r = list(p)
+        while len(r) >= len(q):
+            factor = r[0] / q[0]
+            r = trimmed([c - factor * d for c, d in zip(r, q + [0] * (len(r) - len(q)))])
+        p, q = q, r
+    return [c / p[0] for c in p]
+
+
 def _symmetric_to_rounding(a: np.ndarray) -> bool:
     """|aᵢⱼ − aⱼᵢ| ≤ 16·√n·eps·max|a|: what summing the same products in another order leaves (a Gram matrix
     from a general product). Not inspect's RTOL of 1e-10 (450,000 float64 ulps): with one entry of 1e11 that
@@ -492,12 +557,20 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
         order = np.argsort(w, kind="stable")
         w, v = w[order], _sign_fix_real(_canonical_eigenspaces(a, w, v[:, order]))
     else:
-        w, v = engines.kernel("eig", engine, work=a.size)(a)
-        w, v = _sort_eigen(np.asarray(w), np.asarray(v))
-        v = _phase_fix_complex(v)
-        if np.all(w.imag == 0):
-            w = w.real.astype(a.dtype, copy=False)
-            v = _sign_fix_real(v.real.astype(a.dtype, copy=False))
+        repeated = _repeated_eigenvalues(a)
+        if repeated is not None:
+            w, v, defective = repeated
+            if warn is not None:
+                for lam, found, m in defective:
+                    warn(f"eig: A is defective: λ = {_fmt(lam)} (multiplicity {m}) has {counted(found, 'independent eigenvector')}, "
+                         "so A cannot be diagonalised; the vectors printed for it repeat")
+        else:
+            w, v = engines.kernel("eig", engine, work=a.size)(a)
+            w, v = _sort_eigen(np.asarray(w), np.asarray(v))
+            v = _phase_fix_complex(v)
+            if np.all(w.imag == 0):
+                w = w.real.astype(a.dtype, copy=False)
+                v = _sign_fix_real(v.real.astype(a.dtype, copy=False))
     if warn is not None and not np.isfinite(w).all():  # eig "1e308 1e308; 1e308 1e308": 2e308
         warn(f"eig: eigenvalues beyond {a.dtype.name}'s range, printed as inf (scale the matrix down first)")
     if tracer is not None:

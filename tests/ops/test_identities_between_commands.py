@@ -73,3 +73,25 @@ def test_cross_entropy_takes_a_one_row_prediction_with_a_flat_target_as_its_mirr
 def test_the_gradient_of_a_one_dimensional_w_has_its_shape(engine):
     got = json_out("backward", "1 2; 3 4", "-W", "1 -1", "-b", "0.5", "--grad-out", "1 1", "--engine", engine)
     assert got["dW"] == [4, 6] and got["db"] == [2]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text, values", [
+    ("4 -1 6; 2 1 6; 2 -1 8", [2, 2, 9]),   # Lay 5.1 ex. 4: a two-dimensional eigenspace (2 ± 3e-16i before)
+    ("2 4 3; -4 -6 -3; 3 3 1", [-2, -2, 1]),  # Lay 5.3 ex. 4: defective (−1.99999999 ± 3.9e-8i)
+    ("3 1; -1 1", [2, 2]),                  # 1.99999998 and 2.00000002
+    ("7 1; -4 3", [5, 5]),
+    ("2 1 0; 0 2 1; 0 0 2", [2, 2, 2]),
+])
+def test_repeated_eigenvalues_of_small_matrices_are_exact(engine, text, values):
+    assert json_out("eig", text, "--engine", engine)["values"] == values
+
+
+def test_a_defective_matrix_says_so_and_its_eigenvectors_span_the_eigenspace():
+    r = run_cli("eig", "1 1; 0 1", "--vectors", "-f", "json")
+    assert r.code == 0 and "A is defective: λ = 1 (multiplicity 2) has 1 independent eigenvector" in r.stderr
+    assert json.loads(r.stdout) == {"values": [1, 1], "vectors": [[1, 1], [0, 0]]}
+    got = json_out("eig", "4 -1 6; 2 1 6; 2 -1 8", "--vectors")  # λ = 2 has two independent vectors
+    a, v = np.array([[4, -1, 6], [2, 1, 6], [2, -1, 8]]), np.array(got["vectors"])
+    np.testing.assert_allclose(a @ v, v * got["values"], atol=1e-14)
+    assert np.linalg.matrix_rank(v) == 3
