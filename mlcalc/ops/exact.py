@@ -149,11 +149,21 @@ def solve(a: list[list[Fraction]], b: list[list[Fraction]], vector: bool, tracer
     try:
         x = rowops.solve(a, b, True, tracer, command="solve")
     except rowops.Singular as e:
-        raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1}){least_squares_hint('solve')}") from None
+        raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1}); {solutions(a, b)}"
+                           f"{least_squares_hint('solve')}") from None
     if tracer is not None:
         residual = rowops.max_abs_residual(rowops.matmul(a, x), b)
         tracer.step("Check: A·x = b", f"max |(A·x − b)ᵢ| = {rowops.number_text(residual)}")
     return [r[0] for r in x] if vector else x
+
+
+def solutions(a: list[list[Fraction]], b: list[list[Fraction]]) -> str:
+    """For a singular A, how many x solve A·x = b (the textbooks' cases): none where b is outside A's column
+    space (rank [A | b] > rank A), else infinitely many."""
+    rank_ab = len(rowops.echelon([list(r) + list(c) for r, c in zip(a, b)], True))
+    rank_a = len(rowops.echelon([list(r) for r in a], True))
+    return ("b is not in A's column space: there is no solution" if rank_ab > rank_a else
+            "b is in A's column space: there are infinitely many solutions")
 
 
 def rank(a: list[list[Fraction]], tracer=None) -> int:

@@ -327,8 +327,8 @@ def _with_solutions(e: NumericError, a: np.ndarray, b: np.ndarray, typed, typed_
     cases): b outside A's column space, none; inside, infinitely many. Ranks of A and of [A | b] in
     fractions of the entries as typed; the same "A is singular" for both had left a learner guessing."""
     text = str(e)
-    if "A is singular" not in text or a.shape[0] > EXACT_CHECK_UP_TO:
-        return e
+    if "A is singular" not in text or "column space" in text or a.shape[0] > EXACT_CHECK_UP_TO:
+        return e  # (exact.solve's own says it already)
     from mlcalc.ops import exact
     try:
         rows = _as_typed(a, "solve", typed)
@@ -336,12 +336,9 @@ def _with_solutions(e: NumericError, a: np.ndarray, b: np.ndarray, typed, typed_
                                exact.typed_or_stored_rows(b.reshape(-1, 1) if b.ndim == 1 else b), "solve", "b")
         if typed_b is not None and b.ndim == 1 and len(cols) == 1:
             cols = [[x] for x in cols[0]]  # a vector typed as one row
-        rank_ab = len(rowops.echelon([list(r) + list(c) for r, c in zip(rows, cols)], True))
-        rank_a = len(rowops.echelon([list(r) for r in rows], True))
+        how = exact.solutions(rows, cols)
     except (rowops.TooManyDigits, ShapeError, MlcalcError):
         return e
-    how = ("b is not in A's column space: there is no solution" if rank_ab > rank_a else
-           "b is in A's column space: there are infinitely many solutions")
     head, sep, hint = text.partition(" (for least squares")
     return NumericError(f"{head}; {how}{sep}{hint}")
 

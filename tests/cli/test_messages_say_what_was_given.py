@@ -190,12 +190,13 @@ def test_a_number_beyond_float64_is_named_as_typed_not_as_an_inf(tmp_path):
     assert "typed" not in r.stderr
 
 
-@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("engine", ["numpy", "numba", "--exact"])
 def test_a_singular_solve_says_whether_there_is_no_solution_or_infinitely_many(engine):
     # the textbooks' three cases: both said only "A is singular"
-    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 6", "--engine", engine),
+    engine = ["--exact"] if engine == "--exact" else ["--engine", engine]
+    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 6", *engine),
                           "A is singular (pivot 0 in column 2); b is in A's column space: there are infinitely many solutions")
-    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 7", "--engine", engine),
+    assert_one_error_line(run_cli("solve", "1 2; 2 4", "3 7", *engine),
                           "A is singular (pivot 0 in column 2); b is not in A's column space: there is no solution")
 
 
