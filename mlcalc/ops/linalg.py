@@ -474,12 +474,8 @@ def _repeated_eigenvalues(a: np.ndarray):
         A = exact.fractions(exact.typed_or_stored_rows(a), "eig")
     except MlcalcError:
         return None
-    tr = sum(A[i][i] for i in range(n))
-    if n == 2:
-        p = [Fraction(1), -tr, A[0][0] * A[1][1] - A[0][1] * A[1][0]]
-    else:
-        minors = sum(A[i][i] * A[j][j] - A[i][j] * A[j][i] for i, j in ((0, 1), (0, 2), (1, 2)))
-        p = [Fraction(1), -tr, minors, -exact.det(A)]
+    p = [Fraction(c) for c in _characteristic_polynomial(A, exact.det(A) if n == 3 else None)]  # (its 1 too)
+    tr = -p[1]
     g = _poly_gcd(p, [c * (len(p) - 1 - k) for k, c in enumerate(p[:-1])])
     if len(g) < 2:
         return None  # simple roots: the solver's
@@ -503,6 +499,18 @@ def _repeated_eigenvalues(a: np.ndarray):
     v = _sign_fix_real((v / np.linalg.norm(v, axis=0)).astype(a.dtype))
     w = np.array([exact.rounded(x, a.dtype) for x in values], dtype=a.dtype)
     return w, v, defective
+
+
+def _characteristic_polynomial(rows, det3=None) -> list:
+    """det(λI − A) for a 2×2 or 3×3 A, coefficients highest power first, in the entries' own arithmetic
+    (floats for the trace, Fractions for exact roots): [1, −tr, det] or [1, −tr, (sum of the principal
+    2×2 minors), −det], the 3×3's det given (det3)."""
+    n = len(rows)
+    tr = sum(rows[i][i] for i in range(n))
+    if n == 2:
+        return [1, -tr, rows[0][0] * rows[1][1] - rows[0][1] * rows[1][0]]
+    minors = sum(rows[i][i] * rows[j][j] - rows[i][j] * rows[j][i] for i, j in ((0, 1), (0, 2), (1, 2)))
+    return [1, -tr, minors, -det3]
 
 
 def _poly_gcd(p: list, q: list) -> list:
@@ -563,7 +571,7 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
             if warn is not None:
                 for lam, found, m in defective:
                     warn(f"eig: A is defective: λ = {_fmt(lam)} (multiplicity {m}) has {counted(found, 'independent eigenvector')}, "
-                         "so A cannot be diagonalised; the vectors printed for it repeat")
+                         "so A cannot be diagonalised" + ("; the vectors printed for it repeat" if vectors else ""))
         else:
             w, v = engines.kernel("eig", engine, work=a.size)(a)
             w, v = _sort_eigen(np.asarray(w), np.asarray(v))
@@ -610,9 +618,10 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
     n = a.shape[0]
     x = a.astype(np.float64)
     if n in (2, 3):
+        coeffs = [float(c) for c in _characteristic_polynomial(x.tolist(), _det3(x) if n == 3 else None)]
+        tr = -coeffs[1]
         if n == 2:
-            tr, det = float(np.trace(x)), _det2(x)
-            coeffs = [1.0, -tr, det]
+            det = coeffs[2]
             tracer.step("Characteristic polynomial", "det(A − λI) = λ² − tr(A)·λ + det(A)",
                         note=f"tr(A) = {_fmt(tr)}, det(A) = {_fmt(det)}", A=a)
             tracer.step("Polynomial", f"det(A − λI) = {_poly_text(coeffs)}")
@@ -622,9 +631,7 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
             roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
             tracer.step("Roots", f"Δ = tr² − 4·det = (a − d)² + 4·b·c = {_fmt(disc)}; {roots}", result=w)
         else:
-            tr, det = float(np.trace(x)), _det3(x)
-            c1 = float(sum(_det2(x[np.ix_(idx, idx)]) for idx in ([0, 1], [0, 2], [1, 2])))
-            coeffs = [1.0, -tr, c1, -det]
+            c1, det = coeffs[2], -coeffs[3]
             tracer.step("Characteristic polynomial",
                         "det(λI − A) = λ³ − tr(A)·λ² + (sum of principal 2×2 minors)·λ − det(A)",
                         note=f"tr(A) = {_fmt(tr)}, minors sum = {_fmt(c1)}, det(A) = {_fmt(det)}", A=a)
