@@ -286,7 +286,11 @@ def column_blocks(lines: list[str], width: int) -> list[list[str]]:
 
 def print_rich(steps: list[Step], file) -> None:
     """On a terminal: each step in a panel, the formula bold, the result in colour; matrices wider than
-    the panel in blocks of columns (column_blocks)."""
+    the panel in blocks of columns (column_blocks). A step with a line that still does not fit (a long
+    title, fraction or vector) is printed without its panel and left to the terminal to wrap: Rich had
+    cut a title in the panel's border with no mark (R1 ← R1 − 0.28571 for 0.285714·R2) and folded a
+    long value inside the panel, where its last digits read as a value of their own."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.panel import Panel
     from rich.text import Text
@@ -294,7 +298,8 @@ def print_rich(steps: list[Step], file) -> None:
     console = Console(file=file, highlight=False)
     if console.width < 20:  # COLUMNS=0: panels of no width printed nothing at all, and said nothing
         console.width = 80
-    room = max(console.width - 8, 20)  # the panel's borders and padding, and the indent
+    inside = console.width - 4  # within the panel's borders and padding
+    room = max(inside - 4, 16)  # a matrix's lines, indented by two, with a margin
 
     def matrix(lines: list[str]) -> str:
         blocks = column_blocks(lines, room)
@@ -302,19 +307,29 @@ def print_rich(steps: list[Step], file) -> None:
 
     for i, s in enumerate(steps, start=1):
         body = Text()
+        rigid = []  # lines that must not wrap (values); the formula and the note may, between words
         if s.formula:
             body.append(s.formula + "\n", style="bold")
         for name, v in s.values.items():
             lines = _value_text(v)
-            if len(lines) == 1:
-                body.append(f"{name} = {lines[0]}\n")
-            else:
-                body.append(f"{name} =\n" + matrix(lines) + "\n")
+            shown = f"{name} = {lines[0]}" if len(lines) == 1 else f"{name} =\n" + matrix(lines)
+            rigid.extend(shown.split("\n"))
+            body.append(shown + "\n")
         if s.result is not None and not _formula_shows(s):
             lines = _value_text(s.result)
-            body.append("→ " + ("\n" + matrix(lines) if len(lines) > 1 else lines[0]) + "\n", style="green")
+            shown = "→ " + ("\n" + matrix(lines) if len(lines) > 1 else lines[0])
+            rigid.extend(shown.split("\n"))
+            body.append(shown + "\n", style="green")
         if s.note:
             body.append(s.note + "\n", style="dim")
         body.rstrip()
-        console.print(Panel(body, title=f"Step {i}: {s.title}", title_align="left", border_style="cyan",
-                            expand=False))
+        title = f"Step {i}: {s.title}"
+        words = f"{s.formula or ''} {s.note or ''}".split()
+        # the top border is "╭─ title ─╮": the title has the panel's width less six
+        if (cell_len(title) <= console.width - 6 and all(cell_len(line) <= inside for line in rigid)
+                and all(cell_len(word) <= inside for word in words)):
+            console.print(Panel(body, title=title, title_align="left", border_style="cyan", expand=False))
+        else:
+            console.print(Text(title, style="bold cyan"), soft_wrap=True)
+            console.print(body, soft_wrap=True)
+            console.print()

@@ -94,3 +94,35 @@ def test_a_rich_trace_with_no_terminal_width_still_prints(monkeypatch):
     out = io.StringIO()
     print_rich(t.steps, out)
     assert "Step 1" in out.getvalue() and "[ 4  1  |  1  0 ]" in out.getvalue()
+
+
+@pytest.mark.parametrize("columns", [24, 30, 34, 40, 60, 80])
+def test_a_rich_trace_never_cuts_a_step_title(monkeypatch, columns):
+    # Rich cropped a title too long for the panel's border with no mark: "R1 ← R1 − 0.28571" for 0.285714·R2
+    import io
+
+    from mlcalc.ops import systems
+    from mlcalc.trace.render import print_rich
+    monkeypatch.setenv("COLUMNS", str(columns))
+    t = Tracer()
+    systems.inv(np.array([[7.0, 2, 1], [3, 5, 2], [4, 1, 6]]), tracer=t)
+    out = io.StringIO()
+    print_rich(t.steps, out)
+    for i, s in enumerate(t.steps, start=1):
+        assert f"Step {i}: {s.title}" in out.getvalue()
+
+
+def test_a_rich_trace_keeps_a_value_wider_than_the_terminal_on_one_line(monkeypatch):
+    # a 12×12 Hilbert determinant's denominator was folded inside its panel: its last digits read as a value
+    import io
+
+    from mlcalc.trace.render import print_rich
+    from mlcalc.trace.steps import Step
+    monkeypatch.setenv("COLUMNS", "80")
+    value = "1/" + "37910657943630451715188547903479639188018868786411846410432430473216" + "0" * 10
+    vector = np.arange(1.5, 40.5)
+    out = io.StringIO()
+    print_rich([Step("det", formula="det A = " + value), Step("v", values={"v": vector})], out)
+    assert value in out.getvalue()
+    assert "v = [ 1.5  2.5" in out.getvalue() and "39.5 ]" in out.getvalue()
+    assert all("39.5 ]" not in line or "1.5" in line for line in out.getvalue().splitlines())
