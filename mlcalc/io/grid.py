@@ -7,10 +7,29 @@ a 2000×2000 operand costs no more than a 6×6 one.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Callable
 
 ELLIPSIS_COL = "…"
 ELLIPSIS_ROW = "⋮"
+
+
+def cell_width(text: str) -> int:
+    """Columns a terminal gives `text`: two for a wide (CJK, emoji) character, none for a combining
+    mark. len() had put a header of Japanese or accented names over the wrong column."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def printable(text: str) -> str:
+    """A header name fit to show on a terminal: control characters and bidirectional overrides
+    escaped as Python writes them (\\x1b, \\u202e). A name holding ESC[8m had hidden every number
+    after it, and ESC[2K erased its neighbour."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _keep(n: int, limit: int) -> list[int | None]:
@@ -39,7 +58,7 @@ def grid_lines(shape: tuple[int, int], cell: Callable[[int, int], str], max_rows
     def layout(keep_c):
         table = [[ELLIPSIS_ROW if i is None else (ELLIPSIS_COL if j is None else text(i, j)) for j in keep_c]
                  for i in keep_r]
-        return table, [max(len(r[k]) for r in table) for k in range(len(keep_c))]
+        return table, [max(cell_width(r[k]) for r in table) for k in range(len(keep_c))]
 
     keep_c = _keep(ncols, max_cols)
     table, widths = layout(keep_c)
@@ -48,7 +67,7 @@ def grid_lines(shape: tuple[int, int], cell: Callable[[int, int], str], max_rows
         table, widths = layout(keep_c)
     lines = []
     for row in table:
-        body = "  ".join(c.rjust(w) for c, w in zip(row, widths))
+        body = "  ".join(" " * (w - cell_width(c)) + c for c, w in zip(row, widths))
         lines.append(f"[ {body} ]" if brackets else body)
     return lines
 

@@ -346,7 +346,7 @@ def render_table(result, precision=None, color=True) -> str:
     """For a person at a terminal: aligned numbers (6 significant digits), each named result titled."""
     import shutil
 
-    from mlcalc.io.grid import grid_lines
+    from mlcalc.io.grid import grid_lines, printable
 
     precision = precision or 6
     width = shutil.get_terminal_size((100, 24)).columns
@@ -364,8 +364,11 @@ def render_table(result, precision=None, color=True) -> str:
             out.append(bold(title))
         if names is not None and _ndim(arr) == 1:
             values = list(arr)
-            lines = grid_lines((len(names), 2), lambda i, j: names[i] if j == 0 else format_number(values[i], precision),
+            lines = grid_lines((len(names), 2),
+                               lambda i, j: printable(str(names[i])) if j == 0 else format_number(values[i], precision),
                                max_rows=60, width=width)
+            if len(names) > 60:
+                lines.append(f"({len(names)} × 1)")
             out.extend("  " + line if title else line for line in lines)
             continue
         grid = _rows(value)  # a 1-D result shows as a column
@@ -375,7 +378,7 @@ def render_table(result, precision=None, color=True) -> str:
         m, n = len(grid), len(grid[0])
         if names is not None:  # a header row above the numbers
             shape = (m + 1, n)
-            cell = lambda i, j: str(names[j]) if i == 0 else format_number(grid[i - 1][j], precision)  # noqa: E731
+            cell = lambda i, j: printable(str(names[j])) if i == 0 else format_number(grid[i - 1][j], precision)  # noqa: E731
         else:
             shape, cell = (m, n), (lambda i, j: format_number(grid[i][j], precision))
         lines = grid_lines(shape, cell, width=width - (2 if title else 0))

@@ -3,6 +3,8 @@ found no test for."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import run_cli
@@ -69,3 +71,34 @@ def test_header_names_the_reader_would_take_for_something_else_are_quoted(tmp_pa
     again.write_text(out.stdout)
     r = run_cli("scale", str(again), "--by", "1", "--header", "-f", "csv")
     assert r.code == 0 and r.stdout == out.stdout, (out.stdout, r.stdout, r.stderr)
+
+
+def test_a_table_shows_control_characters_in_header_names_escaped(tmp_path):
+    # ESC[8m in a header hid every number after it on a terminal; ESC[2K erased its neighbour
+    (tmp_path / "esc.csv").write_text("x\x1b[2Ky,z\x1b[8m,w\u202ev\n1,2,3\n4,5,6\n")
+    r = run_cli("scale", str(tmp_path / "esc.csv"), "--by", "1", "-f", "table", env={"NO_COLOR": "1"})
+    assert r.code == 0 and "\x1b" not in r.stdout and "\u202e" not in r.stdout
+    assert r.stdout.splitlines()[0].split() == ["x\\x1b[2Ky", "z\\x1b[8m", "w\\u202ev"]
+    r = run_cli("scale", str(tmp_path / "esc.csv"), "--by", "1", "--header")  # data keeps the name as it is
+    assert r.stdout.splitlines()[0] == "x\x1b[2Ky,z\x1b[8m,w\u202ev"
+
+
+def test_a_table_aligns_wide_and_combining_header_names_by_the_columns_they_take(tmp_path):
+    # len() had put a Japanese name over the wrong column: a wide character takes two columns
+    from mlcalc.io.grid import cell_width
+    (tmp_path / "uni.csv").write_text("名前,価格,e\u0301,x\n1,2,3,4\n-7,8.5,9,10\n", encoding="utf-8")
+    r = run_cli("scale", str(tmp_path / "uni.csv"), "--by", "1", "-f", "table", env={"NO_COLOR": "1"})
+    lines = r.stdout.splitlines()[:3]
+    assert len({cell_width(line) for line in lines}) == 1  # every column right-aligned to the same edge
+    ends = lambda line: [cell_width(line[:m.end()]) for m in re.finditer(r"\S+", line)]  # noqa: E731
+    assert ends(lines[0]) == ends(lines[1]) == ends(lines[2])
+
+
+def test_a_long_named_vector_in_a_table_says_rows_were_left_out(tmp_path):
+    rows = ["f%d" % j for j in range(100)] + ["y"]
+    data = [",".join(rows)] + [",".join(str((i * 7 + j * 3) % 11) for j in range(101)) for i in range(150)]
+    (tmp_path / "wide.csv").write_text("\n".join(data) + "\n")
+    r = run_cli("train-linreg", str(tmp_path / "wide.csv"), "--method", "normal", "--l2", "1", "-f", "table",
+                env={"NO_COLOR": "1"})
+    coef = r.stdout.split("intercept")[0]  # the coefficients' table, named by feature
+    assert r.code == 0 and "⋮" in coef and "(100 × 1)" in coef
