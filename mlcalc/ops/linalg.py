@@ -627,7 +627,8 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
             tracer.step("Polynomial", f"det(A − λI) = {_poly_text(coeffs)}")
             # tr² − 4·det written as (a − d)² + 4·b·c: no cancellation between two nearly equal
             # squares (tr² − 4·det gave −9e-16 for eigenvalues 1 and 1.00000002)
-            disc = (x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0]
+            with np.errstate(over="ignore"):  # ±inf beyond float64 still has the sign that picks the formula
+                disc = (x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0]
             roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
             tracer.step("Roots", f"Δ = tr² − 4·det = (a − d)² + 4·b·c = {_fmt(disc)}; {roots}", result=w)
         else:
@@ -637,8 +638,10 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
                         note=f"tr(A) = {_fmt(tr)}, minors sum = {_fmt(c1)}, det(A) = {_fmt(det)}", A=a)
             tracer.step("Polynomial", f"p(λ) = {_poly_text(coeffs)}")
             tracer.step("Roots of p(λ)", "the eigenvalues", result=w)
-        residual = max(abs(complex(np.polyval(coeffs, complex(lam)))) for lam in w)
-        tracer.step("Check: p(λ) at each root", f"max |p(λ)| = {_fmt(residual)}", note="0 up to rounding")
+        with np.errstate(all="ignore"):  # |p(λ)| beyond float64 is inf (Python's abs() of such a complex raised)
+            residual = float(np.max(np.abs(np.polyval(coeffs, np.asarray(w, dtype=complex)))))
+        tracer.step("Check: p(λ) at each root", f"max |p(λ)| = {_fmt(residual)}" if np.isfinite(residual)
+                    else "|p(λ)| overflows float64 at these magnitudes", note="0 up to rounding")
         for k in range(n):
             lam = w[k]
             shifted = x - lam * np.eye(n)

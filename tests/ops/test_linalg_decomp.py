@@ -188,6 +188,14 @@ def test_eigen_trace_of_3x3_shows_the_cubic():
     assert any("λ³ − 6λ² + 11λ − 6" in s.formula for s in t.steps)
 
 
+def test_eigen_trace_of_values_near_float64s_end_still_explains():
+    # |p(λ)| of a root near 1e300 is beyond float64: Python's abs() of that complex raised, an internal error
+    t = Tracer()
+    w = linalg.eig(np.array([[1e-300, -1e300], [1e300, -1e-300]]), tracer=t)["values"]
+    assert np.allclose(np.abs(w), 1e300)
+    assert any("overflows float64" in s.formula for s in t.steps)
+
+
 def test_eigen_trace_of_a_large_matrix_names_method_and_check():
     t = Tracer()
     linalg.eig(np.eye(8) * 2, tracer=t)
