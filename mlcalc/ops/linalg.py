@@ -690,11 +690,11 @@ def svd(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -> di
     require_finite(a, "svd", "A")
     u, s, vt = _svd(a, engine)
     if tracer is not None:
-        _trace_svd(tracer, a, u, s, vt)
+        _trace_svd(tracer, a, u, s, vt, engine)
     return {"S": s, "U": u, "Vt": vt}
 
 
-def _trace_svd(tracer, a, u, s, vt) -> None:
+def _trace_svd(tracer, a, u, s, vt, engine: str) -> None:
     m, n = a.shape
     x = a.astype(np.float64)
     if max(m, n) <= FULL_UP_TO:
@@ -708,15 +708,18 @@ def _trace_svd(tracer, a, u, s, vt) -> None:
         differs = not np.allclose(by_hand, s.astype(np.float64), rtol=1e4 * eps, atol=0)
         rank_deficient = bool(np.any(s <= float(s[0]) * max(m, n) * eps)) if s.size else False
         tracer.step("Singular values", "σᵢ = √λᵢ = " + ", ".join(f"√{_fmt(max(l, 0.0))}" for l in lam),
-                    result=s, note="printed: the SVD's own values; √λ loses the digits of a small σ, as AᵀA squares "
+                    result=s, note=f"printed: the SVD's own values; √λ loses the digits of a small σ, as {name} squares "
                                    "them away" if differs else "")
-        tracer.step("Singular vectors", "V: eigenvectors of AᵀA; U: uᵢ = A·vᵢ / σᵢ"
-                    + (" for σᵢ > 0, the other uᵢ completing an orthonormal basis" if rank_deficient else ""),
+        # the vectors of the Gram matrix taken, the others derived from them (a wide A took AAᵀ: U first)
+        taken, other, derived = ("V", "U", "uᵢ = A·vᵢ / σᵢ") if n <= m else ("U", "V", "vᵢ = Aᵀ·uᵢ / σᵢ")
+        tracer.step("Singular vectors", f"{taken}: eigenvectors of {name}; {other}: {derived}"
+                    + (f" for σᵢ > 0, the other {derived[:2]} completing an orthonormal basis" if rank_deficient else ""),
                     U=u, Vt=vt)
     else:
         tracer.step("Singular value decomposition", "A = U·diag(S)·Vt",
                     note=f"A is {m}×{n}; U {m}×{s.size}, S {s.size}, Vt {s.size}×{n}; "
-                         "Householder bidiagonalisation, then divide and conquer (LAPACK gesdd)", A=a)
+                         + ("one-sided Jacobi rotations (numba)" if engines.uses_numba("svd", engine, a.size)
+                            else "Householder bidiagonalisation, then divide and conquer (LAPACK gesdd)"), A=a)
         tracer.step("Singular values", "descending", result=s)
     res = float(np.linalg.norm(u.astype(np.float64) * s.astype(np.float64) @ vt.astype(np.float64) - x))
     tracer.step("Check: U·diag(S)·Vt = A", f"‖U·diag(S)·Vt − A‖_F = {_fmt(res)}", note="0 up to rounding")

@@ -277,6 +277,22 @@ def test_svd_trace_goes_through_the_gram_matrix_and_checks():
     assert "U·diag(S)·Vt − A" in t.steps[-1].formula
 
 
+
+def test_svd_trace_of_a_wide_matrix_derives_v_from_the_u_it_took():
+    # a wide A takes the eigenvectors of AAᵀ (U); the trace had said V came from AᵀA and U from A·vᵢ/σᵢ
+    t = Tracer()
+    linalg.svd(np.array([[1.0, 2, 3], [4, 5, 6]]), tracer=t)
+    vectors = next(s for s in t.steps if s.title == "Singular vectors")
+    assert vectors.formula.startswith("U: eigenvectors of AAᵀ; V: vᵢ = Aᵀ·uᵢ / σᵢ")
+
+
+@pytest.mark.parametrize("engine, method", [("numpy", "LAPACK gesdd"), ("numba", "one-sided Jacobi")])
+def test_svd_trace_of_a_large_matrix_names_the_engines_method(engine, method):
+    t = Tracer()
+    linalg.svd(np.arange(64.0).reshape(8, 8) ** 1.5, engine=engine, tracer=t)
+    assert method in t.steps[0].note
+
+
 # ---------------------------------------------------------------- inspect
 
 
