@@ -16,8 +16,8 @@ ENGINES = ("auto", "numba", "numpy")
 
 REF = "mlcalc.kernels.reference"
 
-# op -> {engine: "module:function"}. The core ops are listed here; each other area's ops module
-# adds its own with `register()` when it is imported.
+# op -> {engine: "module:function"}. The core ops are listed here (cross, NumPy's alone, in ops/core.py);
+# each other area's ops module adds its own with `register()` when it is imported.
 REGISTRY: dict[str, dict[str, str]] = {
     # --- core: products and element-wise ---
     "matmul": {"numpy": f"{REF}:matmul", "numba": "mlcalc.kernels.cpu.gemm:matmul",

@@ -1,4 +1,4 @@
-"""When a command works by blocks: NPY operands over the memory budget (`--memory-limit`), or a
+"""When a command works by blocks: NPY operands over half the memory budget (`--memory-limit`), or a
 Dask scheduler (`--scheduler` / MLCALC_SCHEDULER). Commands call `run_blocked(...)`, which returns
 the result (or None once written to -o) when it handled the command, and NOT_BLOCKED otherwise."""
 
@@ -48,8 +48,9 @@ def run_blocked(op: str, specs: list[str], settings, result_shape, compute_local
     """Work by blocks when the operands call for it.
 
     result_shape(shapes) -> the result's shape; compute_local(operands, out, budget, progress);
-    compute_cluster(client, dask_operands) -> graph. Operands that are not NPY files are small:
-    they are read into memory with `read_small(spec)`; `prepare(operands)` may then change them.
+    compute_cluster(dask_operands) -> graph, which cluster.run executes on the client. Operands that
+    are not NPY files are small: they are read into memory with `read_small(spec)`; `prepare(operands)`
+    may then change them.
     """
     paths = [_npy_path(s) for s in specs]
     if not any(paths):
@@ -176,7 +177,7 @@ def working_bytes(path: str, dtype) -> int:
 
 
 def norm(spec, ord_, axis, settings):
-    """Matrix norms fro / l1 / inf of an NPY operand over the budget (one pass by row blocks)."""
+    """Matrix norms fro / l1 / inf of an NPY operand over half the budget (one pass by row blocks)."""
     path = _npy_path(spec)
     if path is None or axis is not None or working_bytes(path, working_dtype(settings)) <= budget(settings) // 2:
         return NOT_BLOCKED

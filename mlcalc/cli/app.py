@@ -18,7 +18,7 @@ CORE_COMMANDS = ("matmul", "add", "sub", "hadamard", "scale", "transpose", "dot"
 def register_commands(argv: list[str]):
     """Import the command modules the call needs; return the app to run: for a core command, a copy
     of `app` that holds that command alone (typer builds a click command for every registered one
-    on each call, 9 ms for cli/linalg.py's eight: a tenth of a small command's start-up)."""
+    on each call, 9 ms for cli/linalg.py's nine: a tenth of a small command's start-up)."""
     import importlib
     command = _command_of(argv)
     modules = ("linalg",) if command in CORE_COMMANDS else COMMAND_MODULES

@@ -1,6 +1,6 @@
 """The Typer app, its global options and the helpers every command module uses.
 
-Command modules (linalg, nn, train, tools) import `app` from here and stay thin: parse, call
+Command modules (app.COMMAND_MODULES) import `app` from here and stay thin: parse, call
 an ops function, `emit` the result. Nothing here imports NumPy at start-up, so `--help` is fast.
 """
 
@@ -158,7 +158,7 @@ def settings() -> Settings:
     return _settings
 
 
-# names of the global options and whether they take a value: main() moves them before the command
+# names of the global options and whether they take a value: app.prepare_argv moves them before the command
 GLOBAL_OPTIONS = {
     "--format": True, "-f": True, "--output": True, "-o": True, "--precision": True, "--header": False,
     "--dtype": True, "--delimiter": True, "--engine": True, "--device": True, "--threads": True,
@@ -198,7 +198,7 @@ def global_options(
     trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
     trace_format: Optional[TraceFormat] = typer.Option(None, "--trace-format", case_sensitive=False, help="Trace as text, markdown or latex (implies --trace)."),
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: larger NPY operands are worked through by blocks (default: half the RAM, or of a lower cgroup limit)."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: NPY operands over half of it are worked through by blocks (default: half the RAM, or of a lower cgroup limit)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print mlcalc's version and exit."),
 ) -> None:
@@ -251,8 +251,9 @@ def global_options(
 
 
 def _check_before_work(command: str) -> None:
-    """The global options' checks that are not usage errors (exit 1), run once the command's arguments
-    are parsed, before any work: an output that could not be written is refused before the computation."""
+    """The global options' checks, run once the command's arguments are parsed, before any work: -o, -f or
+    --trace given to a command with no result (a usage error, exit 2), then those that exit 1: an output
+    that could not be written is refused before the computation."""
     from mlcalc.errors import MlcalcError
     s = settings()
     if command in NO_RESULT_COMMANDS:  # a usage error: before the checks of an output it will not write

@@ -1,4 +1,4 @@
-"""Utility commands: gen, warmup."""
+"""Utility commands: gen, warmup, bench."""
 
 import re
 from enum import Enum

@@ -162,7 +162,7 @@ def train_linreg(
 
 
 def _blocked_table(spec: str, target, s, cluster_ok: bool):
-    """(Table of row blocks, Dask client or None) when DATA is an NPY over the budget or --scheduler is set
+    """(Table of row blocks, Dask client or None) when DATA is an NPY over half the budget or --scheduler is set
     (and the cluster can do the fit: cluster_ok; else the local paths, by the size of DATA)."""
     import os
     from mlcalc.blocks import dispatch
@@ -238,7 +238,7 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
 
 
 def _blocked_predict(m, spec: str, s):
-    """Predictions by row blocks for an NPY DATA over the budget: the result, or True once written to -o."""
+    """Predictions by row blocks for an NPY DATA over half the budget: the result, or True once written to -o."""
     import os
     import numpy as np
     from mlcalc.blocks import dispatch, storage

@@ -2,7 +2,7 @@
 
 How it works (the small-file path, csvparse, stays the definition of the format):
 1. The first lines are read in Python and handed to csvparse's own functions: BOM, comment and
-   blank lines (data_lines), the delimiter (detect_delimiter), and the header (is_number).
+   blank lines (data_lines), the delimiter (detect_delimiter), and the header (header_names).
 2. The data after the header is split at line boundaries into chunks (8 per thread); a parallel
    pass counts each chunk's line ends, which bounds its rows, so every chunk knows where its
    rows go in one preallocated float64 array (blank and comment lines leave gaps, closed after).

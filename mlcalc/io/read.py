@@ -98,7 +98,7 @@ class ReadOptions:
     delimiter: str | None = None
     exact: bool = False
     max_ndim: int = 2
-    memory_limit: str | None = None  # --memory-limit as typed (None: half the RAM), for pipes and devices
+    memory_limit: str | None = None  # --memory-limit as typed (None: the default budget), for pipes and devices
     quiet: bool = False  # --quiet: no prompt for standard input at a terminal either
 
 

@@ -1,9 +1,9 @@
 """Results to text or bytes: table | csv | tsv | json | npy | plain, and atomic `-o` files.
 
-A result is an array (0-, 1- or 2-D; float, complex or bool), a Python number/bool/str, a list of
-str, or a `dict` of named results (several results: JSON object, NPZ archive, titled tables;
-the first one alone in CSV/TSV/plain). Everything is rendered in memory first, so a failure
-never leaves a partial file or half a result on stdout.
+A result is an array (of any rank, 0–2-D for table/csv/tsv/plain; float, complex or bool), a Python
+number/bool/str, a list of str, or a `dict` of named results (several results: JSON object, NPZ
+archive, titled tables; the first one alone in CSV/TSV/plain). Everything is rendered in memory first,
+so a failure never leaves a partial file or half a result on stdout.
 """
 
 from __future__ import annotations
@@ -406,10 +406,11 @@ TEXT_BYTES_PER_VALUE = 120
 
 
 def _check_text_size(result, memory_limit: str | None = None) -> None:
-    """Refuse, before rendering, a result whose text would not fit the memory budget (--memory-limit, or
-    half this machine's memory): the whole text is built in memory, so that a failure never leaves half of
-    it written. (--memory-limit 1GB printed 25 million values as 2.7 GB of text.) Text under 64 MB always
-    passes: a budget of kilobytes, as the block tests set, still prints a vector."""
+    """Refuse, before rendering, a result whose text would not fit the memory budget: the whole text is
+    built in memory, so that a failure never leaves half of it written. (--memory-limit 1GB printed 25
+    million values as 2.7 GB of text.) With --memory-limit, text over 64 MB is weighed against it (a
+    budget of kilobytes, as the block tests set, still prints a vector); without it, only text over
+    4 GB, against the default budget."""
     np = _numpy()
     if np is None:
         return

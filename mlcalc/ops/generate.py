@@ -6,7 +6,7 @@ import numpy as np
 
 from mlcalc.errors import MlcalcError
 
-MAX_ELEMENTS = 2_000_000_000 // 8  # refuse what could never fit in this machine's memory (~2 GB)
+MAX_ELEMENTS = 2_000_000_000 // 8  # a fixed cap, 2 GB of float64 (the memory budget is weighed apart, by check_fits)
 
 
 _HOW = {"random": "uniform on [0, 1)", "randn": "standard normal N(0, 1)", "eye": "ones on the diagonal, zeros elsewhere",

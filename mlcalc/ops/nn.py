@@ -2,7 +2,8 @@
 
 Conventions (CLI.md): W is (out, in), X is (batch, in) or one vector (in,), b is (out,); a dense
 layer is a = g(X·Wᵀ + b), for one vector the tutorial's a = g(W·x + b). Element-wise operations
-carry NaN/Inf through as NumPy does; only gradcheck rejects them (a finite difference of NaN says nothing).
+carry NaN/Inf through as NumPy does; only gradcheck rejects them in values (a finite difference of NaN
+says nothing), as embed's ids, class-id targets and attention's masks do in theirs.
 """
 
 from __future__ import annotations

@@ -393,7 +393,8 @@ def det(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None, warn:
     # matrix with rows from 1e-22 to 1e22 lost its multipliers to underflow (178.6 for −3573.8), float64
     # rows over 330 orders did on both engines, subnormal entries gave LAPACK's exponent 8 decades off,
     # and spurious κ ≈ nan. Where the copy is singular or its estimate not finite (an entry flushed on its
-    # way to subnormal), A as given, as _on_equilibrated does for inv and solve.
+    # way to subnormal), A as given (inv and solve, through _on_equilibrated, fall back only where the copy
+    # is singular).
     kernel = engines.kernel("det", engine, work=n ** 3)
     scaled, kr, kc = equilibrated(a)
     sign, logabs, cond = kernel(scaled)

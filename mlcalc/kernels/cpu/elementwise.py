@@ -133,7 +133,7 @@ def _transpose_2d(a, out):
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _outer(u, v, out):
-    # rows, or (row, column-chunk) tiles when there are few rows, so that both threads work
+    # (row, column-chunk) tiles: a long row splits over the threads too
     m = u.shape[0]
     n = v.shape[0]
     nch = (n + _CHUNK - 1) // _CHUNK
