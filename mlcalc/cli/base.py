@@ -51,6 +51,8 @@ class _Command(typer.core.TyperCommand):
     def parse_args(self, ctx, args):
         try:
             return super().parse_args(ctx, args)
+        except BrokenPipeError:  # `mlcalc matmul --help | head -1`: the help is printed while parsing
+            raise ReaderLeft() from None
         except click.NoSuchOption as e:
             # `mlcalc matmul a b --formt json`: global options after the command are moved before it
             # when spelt right; a misspelt one reaches the command, whose own options are all Click
@@ -69,12 +71,21 @@ class _Command(typer.core.TyperCommand):
             formatter.write_text(GLOBAL_HINT)
 
 
+class _Group(typer.core.TyperGroup):
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:  # `mlcalc --help | head -1`: Click ended such a reader's leaving with exit 1
+            raise ReaderLeft() from None
+
+
 class _App(typer.Typer):
     def command(self, *args, cls=None, **kwargs):
         return super().command(*args, cls=cls or _Command, **kwargs)
 
 
 app = _App(
+    cls=_Group,
     name="mlcalc",
     help="A command-line matrix and neural-network calculator: NumPy-correct results, Numba kernels, "
          "and step-by-step traces (--trace).",

@@ -105,8 +105,9 @@ def test_a_reader_gone_before_the_first_write_ends_quietly_with_0():
     # `mlcalc transpose "1 2 3" | true`: Typer's own EPIPE handler ended this with exit 1 before cli.app's
     # quiet one was reached; the test above passed only when the pipe closed after the last write
     import os
+    # `mlcalc --help | true` too: the help is printed while Click parses, before any command runs
     for args in (["transpose", "1 2 3"], ["gen", "randn", "2000x5", "--seed", "1", "-f", "csv"],
-                 ["matmul", "1 2; 3 4", "5 6; 7 8", "-f", "table"]):
+                 ["matmul", "1 2; 3 4", "5 6; 7 8", "-f", "table"], ["--help"], ["matmul", "--help"], ["--version"]):
         r, w = os.pipe()
         os.close(r)
         try:
