@@ -135,7 +135,8 @@ def _mse(x, y, theta):
                 r += x[i, j] * theta[j]
             s += r * r
         partial[c] = s
-    return partial.sum() / n
+    return partial  # summed by the caller: partial.sum() here is numba's reduction over the threads,
+    # whose order (and last bits) changed with --threads
 
 
 class EpochRunner:
@@ -161,7 +162,7 @@ class EpochRunner:
         return float(loss)
 
     def mse(self, theta) -> float:
-        return float(_mse(self.x, self.y, theta))
+        return float(np.sum(_mse(self.x, self.y, theta)) / self.x.shape[0])
 
 
 def warmup() -> None:

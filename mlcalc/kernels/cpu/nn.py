@@ -476,14 +476,19 @@ def _mse(pred, target, grad):
             s += d * d
             grad[i, j] = scale * d
         partial[i] = s
-    return partial.sum() / (m * n)
+    return partial
+
+
+# The losses' kernels return a partial sum a row, added up here by NumPy: partial.sum() inside a
+# parallel kernel is numba's reduction over the threads, whose order (and last bits: 39 ulps on an mse
+# of 10⁶ terms) changed with --threads and so from one machine to another.
 
 
 def mse_loss(pred, target):
     dtype = np.result_type(pred.dtype, target.dtype)
     grad = np.empty(pred.shape, dtype=dtype)
-    loss = _mse(_rows(pred.astype(dtype, copy=False)), _rows(target.astype(dtype, copy=False)), _rows(grad))
-    return dtype.type(loss), grad
+    partial = _mse(_rows(pred.astype(dtype, copy=False)), _rows(target.astype(dtype, copy=False)), _rows(grad))
+    return dtype.type(np.sum(partial) / grad.size), grad
 
 
 @njit(parallel=True, **_OPTS)
@@ -519,7 +524,7 @@ def _cross_entropy_logits(z, t, grad):
             for j in range(n):
                 gi[j] = (vexp.exp_nonpositive((zi[j] - mx) - log_s) * tsum - ti[j]) / m  # z − max ≤ 0 ≤ log s
             partial[i] = loss
-    return partial.sum() / m
+    return partial
 
 
 @njit(parallel=True, **_OPTS)
@@ -533,7 +538,7 @@ def _cross_entropy_probs(p, t, grad):
                 grad[i, j] = -t[i, j] / p[i, j] / m
             else:
                 grad[i, j] = 0.0  # 0·log 0 = 0
-    return partial.sum() / m
+    return partial
 
 
 def cross_entropy_loss(pred, target, from_probs=False):
@@ -542,7 +547,7 @@ def cross_entropy_loss(pred, target, from_probs=False):
     t = np.ascontiguousarray(target, dtype=dtype)
     grad = np.empty(p.shape, dtype=dtype)
     kernel = _cross_entropy_probs if from_probs else _cross_entropy_logits
-    return dtype.type(kernel(p, t, grad)), grad
+    return dtype.type(np.sum(kernel(p, t, grad)) / p.shape[0]), grad
 
 
 # ---------------------------------------------------------------- attention

@@ -537,8 +537,10 @@ def _reduce_axis(a, kind, axis):
         a, axis = a.T, ("cols" if axis == "rows" else "rows")  # a C-contiguous view with roles swapped
     a = np.ascontiguousarray(a)
     # columns: enough blocks to keep every thread busy, few enough that the partial sums stay small
+    # (32 MB at most); not counted from the threads, so that the sums' order, and their last bits, do
+    # not change with --threads or from one machine to another
     m, n = a.shape
-    nblocks = max(1, min(m, 4 * numba.get_num_threads(), a.size // 4096))
+    nblocks = max(1, min(m, 32, a.size // 4096, (1 << 22) // max(n, 1)))
     # a row result is allocated here, not in the kernel: NumPy asks for huge pages for large
     # arrays, numba's allocator does not, and first-touching 4 KiB pages cost more than the
     # sums (100 MB of results: 37 ms from numba's allocator, 17 ms from NumPy's)
