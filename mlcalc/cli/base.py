@@ -204,7 +204,7 @@ def global_options(
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Input delimiter (default: detected)."),
     engine: Engine = typer.Option(Engine.auto, "--engine", case_sensitive=False, help="numba kernels, numpy reference, or auto by size."),
     device: Device = typer.Option(Device.cpu, "--device", case_sensitive=False, help="cpu, or cuda for the numba.cuda kernels."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Cap the kernel threads (numba's and OpenBLAS's: sums split otherwise may differ in the last digits)."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="Cap the kernel threads (numba's and OpenBLAS's; OpenBLAS's sums may differ in the last digits)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Nothing on stderr but errors."),
     trace: bool = typer.Option(False, "--trace", help="Explain the computation step by step on stderr."),
     trace_format: Optional[TraceFormat] = typer.Option(None, "--trace-format", case_sensitive=False, help="Trace as text, markdown or latex (implies --trace)."),

@@ -48,7 +48,7 @@ def _warn_unused_options(cfg) -> None:
     if ctx is None:
         return
     unused = (_DESCENT_OPTIONS if cfg.method == "normal" else ("batch_size",) if cfg.method == "gd" else ())
-    if cfg.method == "normal" and not cfg.val_split:
+    if cfg.method != "sgd" and not cfg.val_split:
         unused += ("seed",)  # it seeds the shuffles: of mini-batches and of --val-split's rows
     given = [_OPTION_NAMES.get(name, f"--{name}") for name in unused
              if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
@@ -75,7 +75,7 @@ def train_linreg(
     l2: float = typer.Option(0.0, "--l2", callback=finite, min=0.0, help="L2 penalty l2·‖w‖²."),
     standardize: bool = typer.Option(False, "--standardize", help="Train on zero-mean, unit-variance features and target (model saved in original units)."),
     val_split: float = typer.Option(0.0, "--val-split", callback=finite, min=0.0, max=0.9, help="Hold out this fraction of rows (seeded shuffle) for val_loss/val_r2."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for the shuffles (0 or more): runs are reproducible bit for bit."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed for the shuffles (0 or more): runs are reproducible bit for bit (without it, a seed is drawn and --save records it)."),
     save: Optional[str] = typer.Option(None, "--save", metavar="MODEL", help="Save the model as JSON (for predict)."),
     log_every: int = typer.Option(100, "--log-every", min=1, max=2 ** 62, help="Report (and trace) the loss every N epochs."),
     tol: Optional[float] = typer.Option(None, "--tol", callback=finite, min=0.0, help="Stop when the loss changes by less than this fraction (default 1e-12 for gd)."),
@@ -101,6 +101,11 @@ def train_linreg(
             raise typer.BadParameter(f"{save} is also -o's file: give the model and the results different files",
                                      param_hint="'--save'")
         check_output_path(save)
+    if seed is None and (method.value == "sgd" or val_split):
+        # drawn here rather than by NumPy, so that --save's model records it and the run can be repeated
+        # with --seed (it recorded null: an unseeded model could not be trained again)
+        import os
+        seed = int.from_bytes(os.urandom(4), "little")
     cfg = linreg.Config(method.value, optimizer.value, lr, epochs, batch_size, l1, l2, standardize, val_split,
                         seed, log_every, tol, schedule.value if schedule else None, intercept=not no_intercept)
     blocked = _blocked_table(data, target, s, cluster_ok=cfg.method == "normal" and not cfg.val_split)

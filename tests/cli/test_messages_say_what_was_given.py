@@ -172,8 +172,12 @@ def test_training_options_the_method_does_not_use_are_named_in_a_warning(tmp_pat
     assert "--method normal solves in closed form: --optimizer, --lr, --epochs, --seed change nothing" in r.stderr
     r = run_cli("train-linreg", str(data), "--method", "gd", "--batch-size", "2", "--epochs", "10", "-f", "json")
     assert "--method gd takes every row at each step: --batch-size changes nothing" in r.stderr
+    r = run_cli("train-linreg", str(data), "--method", "gd", "--seed", "3", "--epochs", "10", "-f", "json")
+    assert "--method gd takes every row at each step: --seed changes nothing" in r.stderr  # it had said nothing
     r = run_cli("train-linreg", str(data), "--method", "normal", "--seed", "3", "--val-split", "0.2", "-f", "json")
     assert "change nothing" not in r.stderr  # the seed shuffles the held-out rows
+    r = run_cli("train-linreg", str(data), "--method", "gd", "--seed", "3", "--val-split", "0.2", "-f", "json")
+    assert "change nothing" not in r.stderr
     r = run_cli("train-linreg", str(data), "--method", "sgd", "--batch-size", "2", "--epochs", "10", "-f", "json")
     assert "change nothing" not in r.stderr
 

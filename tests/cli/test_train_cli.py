@@ -350,3 +350,15 @@ def test_learning_rate_spelled_out_is_lr():
     a = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--learning-rate", "0.01", "--epochs", "50", "-f", "json", "-q")
     b = run_cli("train-linreg", TUTORIAL, "--method", "gd", "--lr", "0.01", "--epochs", "50", "-f", "json", "-q")
     assert a.code == 0 and a.stdout == b.stdout
+
+
+def test_an_unseeded_shuffle_records_the_seed_it_drew_so_the_run_can_be_repeated(tmp_path):
+    # --save wrote "seed": null for sgd without --seed: that model could not be trained again
+    model = tmp_path / "m.json"
+    first = run_cli("train-linreg", TUTORIAL, "--method", "sgd", "--epochs", "20", "--save", str(model), "-f", "json")
+    seed = json.loads(model.read_text())["settings"]["seed"]
+    assert first.code == 0 and isinstance(seed, int) and seed >= 0
+    again = run_cli("train-linreg", TUTORIAL, "--method", "sgd", "--epochs", "20", "--seed", str(seed), "-f", "json")
+    assert again.stdout == first.stdout
+    run_cli("train-linreg", TUTORIAL, "--method", "gd", "--epochs", "20", "--save", str(model), "-f", "json")
+    assert json.loads(model.read_text())["settings"]["seed"] is None  # nothing shuffled, nothing drawn
