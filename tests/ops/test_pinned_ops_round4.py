@@ -397,8 +397,10 @@ def test_pinv_of_a_zero_matrix_and_rcond_0_keep_only_positive_singular_values(en
     # σ ≤ cutoff counts as 0: a zero σ at cutoff 0 was inverted (inf·0 = nan)
     from mlcalc.ops import linalg
     np.testing.assert_array_equal(linalg.pinv(np.zeros((2, 2)), engine=engine), np.zeros((2, 2)))
-    np.testing.assert_allclose(linalg.pinv(np.ones((2, 2)), rcond=0.0, engine=engine), np.full((2, 2), 0.25),
-                               rtol=1e-14)
+    # a σ that is exactly 0 on every LAPACK (ones((2, 2))'s second σ is 0 on OpenBLAS's Haswell kernel,
+    # 3.4e-17 on its SkylakeX one, which NumPy's rcond=0 then inverts too)
+    np.testing.assert_allclose(linalg.pinv(np.array([[0.0, 2.0], [0.0, 0.0]]), rcond=0.0, engine=engine),
+                               np.array([[0.0, 0.0], [0.5, 0.0]]), rtol=1e-14)
 
 
 def test_the_pinv_trace_counts_the_singular_values_kept():
