@@ -89,7 +89,9 @@ def det(a: np.ndarray) -> tuple[float, float, float]:
 
     A singular matrix gives (0, -inf, inf).
     """
-    sign, logabs = np.linalg.slogdet(a)
+    # (of a float64 copy: NumPy works a float32 A in float64 but returns log|det| as a float32, and
+    # exp() of that rounding made det of a 40×40 float32 matrix near 1e37 4e-6 off instead of 4e-8)
+    sign, logabs = np.linalg.slogdet(a.astype(np.float64, copy=False))
     if sign == 0:
         return 0.0, -np.inf, np.inf
     try:
