@@ -67,22 +67,22 @@ def softmax(x):
 
 
 # where float32 operands are worked in float64, rounded once at the end (as the numba kernels do): in
-# float32 the roundings of x/√2, x³ and the products cost GELU's tail 144 ulps and swish's 46. (Sigmoid
-# and tanh stay within 2 ulps in float32: in float64 they took 4 times as long, and twice the memory.)
-_WORKED_IN_FLOAT64 = ("swish", "gelu")
+# float32 the roundings of x/√2, x³ and the products cost GELU's tail 144 ulps and swish's 46, σ 3, σ′ 4
+# and tanh′ 5 (in float64 these take about 4 times as long, and twice the memory). tanh itself is
+# NumPy's float32 tanh, within an ulp.
+def _in_float64(*functions):
+    """Decorates an element-wise g(x, fn, ...) to work a float32 x in float64 for the fn named."""
+    def decorate(element_wise):
+        def g(x, fn, *args, **kwargs):
+            if fn in functions and x.dtype == np.float32:
+                return element_wise(x.astype(np.float64), fn, *args, **kwargs).astype(np.float32)
+            return element_wise(x, fn, *args, **kwargs)
+        g.__doc__, g.__name__ = element_wise.__doc__, element_wise.__name__
+        return g
+    return decorate
 
 
-def _in_float64(element_wise):
-    """An element-wise g(x, fn, ...) that works a float32 x of the activations above in float64."""
-    def g(x, fn, *args, **kwargs):
-        if fn in _WORKED_IN_FLOAT64 and x.dtype == np.float32:
-            return element_wise(x.astype(np.float64), fn, *args, **kwargs).astype(np.float32)
-        return element_wise(x, fn, *args, **kwargs)
-    g.__doc__, g.__name__ = element_wise.__doc__, element_wise.__name__
-    return g
-
-
-@_in_float64
+@_in_float64("sigmoid", "swish", "gelu")
 def activation(x, fn, alpha=0.01, approx=None):
     """g(x) element-wise (softmax: per row)."""
     if fn == "relu":
@@ -105,7 +105,7 @@ def activation(x, fn, alpha=0.01, approx=None):
     raise ValueError(f"unknown activation {fn!r}")
 
 
-@_in_float64
+@_in_float64("sigmoid", "tanh", "swish", "gelu")
 def activation_grad(x, fn, alpha=0.01, approx=None):
     """g′(x) element-wise. Softmax has no element-wise derivative (its Jacobian is a full matrix
     per row): use activation_vjp."""
