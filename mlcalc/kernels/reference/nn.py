@@ -78,6 +78,7 @@ def _in_float64(*functions):
                 return element_wise(x.astype(np.float64), fn, *args, **kwargs).astype(np.float32)
             return element_wise(x, fn, *args, **kwargs)
         g.__doc__, g.__name__ = element_wise.__doc__, element_wise.__name__
+        g.__wrapped__ = element_wise  # as a NumPy user would write it, in the operand's dtype (bench/)
         return g
     return decorate
 
