@@ -21,7 +21,10 @@ def _dask():
         import dask.array as da
         from distributed import Client
     except ImportError:
-        raise MlcalcError("--scheduler needs Dask: pip install 'mlcalc[dask]'") from None
+        # (not `pip install 'mlcalc[dask]'`: no mlcalc is published on PyPI, and a package of that name there
+        # would not be this one)
+        raise MlcalcError("--scheduler needs Dask: pip install 'dask[array]' distributed "
+                          "(or, in mlcalc's source tree, pip install '.[dask]')") from None
     return da, Client
 
 

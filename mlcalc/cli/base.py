@@ -210,7 +210,7 @@ def global_options(
     trace_format: Optional[TraceFormat] = typer.Option(None, "--trace-format", case_sensitive=False, help="Trace as text, markdown or latex (implies --trace)."),
     exact: bool = typer.Option(False, "--exact", help="Exact fractions (inv, det, solve, rank, rref)."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="Memory budget, e.g. 512MB: NPY operands over half of it are worked through by blocks (default: half the RAM, or of a lower cgroup limit)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs mlcalc[dask]."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on a Dask cluster, e.g. tcp://host:8786 (or MLCALC_SCHEDULER); needs dask[array] and distributed (the dask extra)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print mlcalc's version and exit."),
 ) -> None:
     global _settings

@@ -340,7 +340,7 @@ def test_require_gpu_without_numba_cuda_says_what_to_install(monkeypatch):
         raise ImportError("No module named 'numba.cuda'")
     monkeypatch.setattr(cuda, "load_cuda", missing)
     with pytest.raises(MlcalcError, match=r"^--device cuda: no CUDA GPU is available \(numba\.cuda cannot be imported: "
-                                          r"No module named 'numba\.cuda'; install mlcalc\[cuda\]\)$"):
+                                          r"No module named 'numba\.cuda'; install numba-cuda\[cu12\], mlcalc's cuda extra\)$"):
         cuda.require_gpu()
 
 

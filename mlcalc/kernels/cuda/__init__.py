@@ -49,7 +49,7 @@ def require_gpu() -> None:
         cuda = load_cuda()
     except ImportError as e:  # a numba without its CUDA target
         raise MlcalcError(f"--device cuda: no CUDA GPU is available (numba.cuda cannot be imported: "
-                          f"{_one_line(e)}; install mlcalc[cuda])") from None
+                          f"{_one_line(e)}; install numba-cuda[cu12], mlcalc's cuda extra)") from None
     if simulated():
         return
     try:
