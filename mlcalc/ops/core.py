@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mlcalc import engine as engines
@@ -106,7 +108,14 @@ def elementwise(op: str, a: np.ndarray, b: np.ndarray, engine="auto", tracer: Tr
 
 
 def scale(a: np.ndarray, k: float, engine="auto", tracer: Tracer | None = None, device: str = "cpu"):
-    result = engines.kernel("scale", engine, work=a.size, device=device)(a, k)
+    f32 = np.finfo(np.float32)
+    if a.dtype == np.float32 and 0 < abs(k) < math.inf and not float(f32.tiny) <= abs(k) <= float(f32.max):
+        # K itself is beyond float32 (1e40 became inf, and [0, 1e-39] gave [nan, inf]) or subnormal
+        # there (1e-45 became 1.4e-45, 40 % off): the products in float64, rounded once
+        with np.errstate(over="ignore"):
+            result = (a.astype(np.float64) * k).astype(np.float32)
+    else:
+        result = engines.kernel("scale", engine, work=a.size, device=device)(a, k)
     if tracer is not None:
         tracer.step("Scalar multiple", f"cᵢⱼ = {k:g}·aᵢⱼ", result=result, A=a)
     return result

@@ -57,3 +57,15 @@ def test_float32_activations_are_rounded_once_from_float64(engine, args, want):
     r = run_cli("activate", *args, "--dtype", "float32", "--engine", engine, "-f", "json")
     assert r.code == 0, r.stderr
     assert np.float32(r.stdout.strip("[]\n")) == want
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_scale_by_a_factor_beyond_float32_is_rounded_once(engine):
+    # K was cast to float32 first: 1e40 became inf ([0, 1e-39] gave [nan, inf], exit 0) and 1e-45 lost 40 %
+    from mlcalc.ops import core
+    a = np.array([0, 1e-39, 2, -3e-30], dtype=np.float32)
+    got = core.scale(a, 1e40, engine=engine)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, np.array([0, float(a[1]) * 1e40, np.inf, -3e10], dtype=np.float32))
+    b = np.array([1, 3, 1e5], dtype=np.float32)
+    np.testing.assert_array_equal(core.scale(b, 1e-45, engine=engine), np.array([1e-45, 3e-45, 1e-40], dtype=np.float32))
