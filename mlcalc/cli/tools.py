@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from mlcalc.cli.base import (app, diagnostic, emit, refuse_npy, require_result_fits, settings, stderr_is_terminal,
-                             unguard)
+                             unguard, warn)
 
 
 class GenKind(str, Enum):
@@ -32,6 +32,8 @@ def gen(kind: GenKind = typer.Argument(..., case_sensitive=False, help="random (
     cols = int(m.group(2)) if m.group(2) is not None else None
     def check_fits(shape):
         require_result_fits("gen", shape, smaller="ask for a smaller shape")
+    if seed is not None and kind.value in ("eye", "zeros", "ones"):  # it was taken without a word
+        warn(f"gen: {kind.value} is not random: --seed changes nothing")
     emit(generate.generate(kind.value, rows, cols, seed=seed, dtype=settings().dtype, tracer=settings().tracer,
                            check_fits=check_fits))
 

@@ -210,3 +210,10 @@ def test_eigenvectors_hold_no_negative_zero(engine):
     from mlcalc.ops.linalg import eig
     v = eig(np.array([[2.0, 0, 0], [0, 3, 4], [0, 4, 9]]), vectors=True, engine=engine)["vectors"]
     assert not np.any(np.signbit(v) & (v == 0))
+
+
+def test_gen_says_a_seed_changes_nothing_for_a_matrix_that_is_not_random():
+    r = run_cli("gen", "eye", "2", "--seed", "3", "-f", "json")
+    assert r.code == 0 and r.stdout.strip() == "[[1, 0], [0, 1]]"
+    assert r.stderr == "mlcalc: warning: gen: eye is not random: --seed changes nothing\n"
+    assert run_cli("gen", "randn", "2", "--seed", "3", "-f", "json").stderr == ""
