@@ -204,11 +204,10 @@ class _progress:
             if self.bar is None:
                 if time.perf_counter() - started < 1.0:
                     return
-                from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+                import shutil
 
                 from mlcalc.progress import stderr_bar
-                self.bar = stderr_bar(TextColumn("epoch"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("loss {task.fields[loss]:.4g}"), TimeRemainingColumn())
+                self.bar = stderr_bar(*epoch_columns(shutil.get_terminal_size().columns, event.total))
                 self.task = self.bar.add_task("train", total=event.total, loss=event.loss)
                 self.bar.start()
             self.bar.update(self.task, completed=event.epoch, loss=event.loss)
@@ -217,6 +216,26 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+
+
+def epoch_columns(width: int, epochs: int) -> list:
+    """The training bar's columns for a terminal this wide: the counts first, then what fits beside them
+    (at 30 columns Rich had cut the epoch count to "3…" and the time left to "0:0…")."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    counts = 2 * len(str(epochs)) + 1  # "  3000/300000": the count is padded to the total's width
+    loss = 10  # "0.009987", "-1.234e+10": .4g
+    if width < counts + 1 + loss:
+        return [MofNCompleteColumn()]
+    if width < 6 + counts + 6 + loss:  # "epoch " and "loss " too
+        return [MofNCompleteColumn(), TextColumn("{task.fields[loss]:.4g}")]
+    columns = [TextColumn("epoch"), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4g}")]
+    room = width - (6 + counts + 6 + loss)
+    if room >= 8:  # " 0:00:04"
+        columns.append(TimeRemainingColumn())
+        room -= 8
+    if room >= 11:
+        columns.insert(1, BarColumn(bar_width=min(40, room - 1)))
+    return columns
 
 
 @app.command(epilog="Example: mlcalc train-linreg samples/housing.csv --target price --standardize --save m.json && mlcalc predict m.json samples/housing.csv")

@@ -362,3 +362,22 @@ def test_an_unseeded_shuffle_records_the_seed_it_drew_so_the_run_can_be_repeated
     assert again.stdout == first.stdout
     run_cli("train-linreg", TUTORIAL, "--method", "gd", "--epochs", "20", "--save", str(model), "-f", "json")
     assert json.loads(model.read_text())["settings"]["seed"] is None  # nothing shuffled, nothing drawn
+
+
+@pytest.mark.parametrize("width", [13, 20, 24, 30, 40, 45, 55, 70, 120])
+def test_the_training_bar_never_cuts_its_counts(width):
+    # at 30 columns Rich had cut the epoch count to "3…" and the time left to "0:0…"
+    import io
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress
+
+    from mlcalc.cli.train import epoch_columns
+    console = Console(file=io.StringIO(), width=width, force_terminal=False)
+    bar = Progress(*epoch_columns(width, 300000), console=console)
+    bar.add_task("train", total=300000, completed=3000, loss=-1.234e10)
+    console.print(bar.make_tasks_table(bar.tasks))
+    shown = console.file.getvalue()
+    assert "3000/300000" in shown and "…" not in shown
+    assert ("-1.234e+10" in shown) == (width >= 24)  # (13 for the counts, 10 for the loss)
+    assert any(isinstance(c, BarColumn) for c in epoch_columns(width, 300000)) == (width >= 54)
