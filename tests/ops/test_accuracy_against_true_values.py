@@ -69,3 +69,16 @@ def test_float32_scale_by_a_factor_beyond_float32_is_rounded_once(engine):
     np.testing.assert_array_equal(got, np.array([0, float(a[1]) * 1e40, np.inf, -3e10], dtype=np.float32))
     b = np.array([1, 3, 1e5], dtype=np.float32)
     np.testing.assert_array_equal(core.scale(b, 1e-45, engine=engine), np.array([1e-45, 3e-45, 1e-40], dtype=np.float32))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_losses_are_worked_in_float64(engine):
+    # the square of a float32 1.9e19 overflowed where the mean fits; a confident class's p − 1 was 0
+    from mlcalc.ops import nn
+    pred, zero = np.array([1.9e19, 0], dtype=np.float32), np.zeros(2, dtype=np.float32)
+    r = nn.loss(pred, zero, "mse", grad=True, engine=engine)
+    assert r["loss"] == np.float32(float(pred[0]) ** 2 / 2) and r["grad"].dtype == np.float32
+    logits, onehot = np.array([[0, 16.8]], dtype=np.float32), np.array([[0, 1]], dtype=np.float32)
+    g = nn.loss(logits, onehot, "cross-entropy", grad=True, engine=engine)["grad"]
+    truth = -1 / (1 + math.exp(float(logits[0, 1])))  # p₁ − 1
+    assert g.dtype == np.float32 and abs(g[0, 1] / truth - 1) < 1e-6

@@ -472,7 +472,7 @@ def _mse(pred, target, grad):
     for i in prange(m):
         s = 0.0
         for j in range(n):
-            d = pred[i, j] - target[i, j]
+            d = np.float64(pred[i, j]) - np.float64(target[i, j])  # float32's square of 1.9e19 was inf
             s += d * d
             grad[i, j] = scale * d
         partial[i] = s
