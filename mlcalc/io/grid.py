@@ -14,22 +14,34 @@ ELLIPSIS_COL = "…"
 ELLIPSIS_ROW = "⋮"
 
 
+def _char_width(c: str) -> int:
+    if unicodedata.category(c) in ("Mn", "Me", "Cf") or "\u1160" <= c <= "\u11ff" or "\ud7b0" <= c <= "\ud7ff" \
+            or "\U0001f3fb" <= c <= "\U0001f3ff":
+        return 0  # marks (Thai and Indic vowel signs, variation selectors), joiners, Hangul's medial and
+        # final jamo (macOS writes names decomposed), emoji skin tones: drawn over the character before
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
 def cell_width(text: str) -> int:
-    """Columns a terminal gives `text`: two for a wide (CJK, emoji) character, none for a combining
-    mark. len() had put a header of Japanese or accented names over the wrong column."""
+    """Columns a terminal gives `text`: two for a wide (CJK, emoji) character, none for a mark drawn over
+    its neighbour. len() had put a header of Japanese or accented names over the wrong column."""
     if text.isascii():
         return len(text)
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-               for c in text)
+    return sum(_char_width(c) for c in text)
+
+
+# bidirectional controls: U+202E turned the rest of a header line around
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def printable(text: str) -> str:
-    """A header name fit to show on a terminal: control characters and bidirectional overrides
-    escaped as Python writes them (\\x1b, \\u202e). A name holding ESC[8m had hidden every number
+    """A name fit to show on a terminal: control characters, line separators and bidirectional controls
+    escaped as Python writes them (\\x1b, \\u202e). A header holding ESC[8m had hidden every number
     after it, and ESC[2K erased its neighbour."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI else c
+                   for c in text)
 
 
 def _keep(n: int, limit: int) -> list[int | None]:

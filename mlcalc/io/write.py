@@ -349,6 +349,10 @@ def render_table(result, precision=None, color=True) -> str:
     from mlcalc.io.grid import grid_lines, printable
 
     precision = precision or 6
+
+    def shown(x) -> str:  # a number, or text (a feature's name, the target's) escaped for the terminal
+        return printable(x) if isinstance(x, str) else format_number(x, precision)
+
     width = shutil.get_terminal_size((100, 24)).columns
     bold = (lambda t: f"\x1b[1m{t}\x1b[0m") if color else (lambda t: t)
     items = result.items() if isinstance(result, dict) else [(None, result)]
@@ -357,7 +361,7 @@ def render_table(result, precision=None, color=True) -> str:
         names = value.names if isinstance(value, Labeled) else None
         arr = _as_array(value)
         if _ndim(arr) == 0 and names is None:
-            text = format_number(_scalar(arr), precision)
+            text = shown(_scalar(arr))
             out.append(f"{bold(title)}: {text}" if title else text)
             continue
         if title:
@@ -365,7 +369,7 @@ def render_table(result, precision=None, color=True) -> str:
         if names is not None and _ndim(arr) == 1:
             values = list(arr)
             lines = grid_lines((len(names), 2),
-                               lambda i, j: printable(str(names[i])) if j == 0 else format_number(values[i], precision),
+                               lambda i, j: printable(str(names[i])) if j == 0 else shown(values[i]),
                                max_rows=60, width=width)
             if len(names) > 60:
                 lines.append(f"({len(names)} × 1)")
@@ -378,9 +382,9 @@ def render_table(result, precision=None, color=True) -> str:
         m, n = len(grid), len(grid[0])
         if names is not None:  # a header row above the numbers
             shape = (m + 1, n)
-            cell = lambda i, j: printable(str(names[j])) if i == 0 else format_number(grid[i - 1][j], precision)  # noqa: E731
+            cell = lambda i, j: printable(str(names[j])) if i == 0 else shown(grid[i - 1][j])  # noqa: E731
         else:
-            shape, cell = (m, n), (lambda i, j: format_number(grid[i][j], precision))
+            shape, cell = (m, n), (lambda i, j: shown(grid[i][j]))
         lines = grid_lines(shape, cell, width=width - (2 if title else 0))
         if m > 40 or "…" in lines[0]:
             lines.append(f"({m} × {n})")

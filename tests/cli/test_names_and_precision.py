@@ -81,6 +81,19 @@ def test_a_table_shows_control_characters_in_header_names_escaped(tmp_path):
     assert r.stdout.splitlines()[0].split() == ["x\\x1b[2Ky", "z\\x1b[8m", "w\\u202ev"]
     r = run_cli("scale", str(tmp_path / "esc.csv"), "--by", "1", "--header")  # data keeps the name as it is
     assert r.stdout.splitlines()[0] == "x\x1b[2Ky,z\x1b[8m,w\u202ev"
+    # train-linreg's features list and target are text results: escaped there too
+    (tmp_path / "fit.csv").write_text("x\x1b[8m,y\x1b[2K\n1,2\n2,4.1\n3,5.9\n4,8.2\n")
+    r = run_cli("train-linreg", str(tmp_path / "fit.csv"), "--method", "normal", "-f", "table", env={"NO_COLOR": "1"})
+    assert r.code == 0 and "\x1b" not in r.stdout and "target: y\\x1b[2K" in r.stdout
+
+
+def test_the_columns_a_terminal_gives_wide_characters_and_marks():
+    from mlcalc.io.grid import cell_width
+    assert cell_width("名前") == 4 and cell_width("e\u0301") == 1  # wide; a combining accent
+    assert cell_width("ที่ดิน") == 3  # Thai vowel and tone marks (combining class 0, yet drawn over)
+    assert cell_width("\u1100\u1161\u11a8") == 2  # 각 decomposed, as macOS writes names
+    assert cell_width("👍🏽") == 2 and cell_width("a\ufe0f") == 1  # a skin tone; a variation selector
+    assert cell_width("x\u200dy") == 2 and cell_width("abc") == 3
 
 
 def test_a_table_aligns_wide_and_combining_header_names_by_the_columns_they_take(tmp_path):
