@@ -614,6 +614,20 @@ def _det3(x) -> float:
     return float(x[0, 0] * _det2(x[1:, 1:]) - x[0, 1] * _det2(x[1:, ::2]) + x[0, 2] * _det2(x[1:, :2]))
 
 
+def _discriminant(x) -> float:
+    """(a − d)² + 4·b·c of a 2×2, with its sign whatever its size: beyond float64 it is ±inf, worked on
+    the entries scaled by a power of two (unscaled, inf − inf was NaN, and NaN ≥ 0 picked the complex
+    formula for [1e300 −1e300; 1e300 −1e300]'s real roots)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        disc = float((x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0])
+        if math.isfinite(disc):
+            return disc
+        s = 2.0 ** -math.frexp(float(np.max(np.abs(x))))[1]
+        y = x * s
+        scaled = float((y[0, 0] - y[1, 1]) ** 2 + 4 * y[0, 1] * y[1, 0])
+    return math.copysign(math.inf, scaled) if scaled != 0 else 0.0
+
+
 def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
     n = a.shape[0]
     x = a.astype(np.float64)
@@ -627,8 +641,7 @@ def _trace_eig(tracer: Tracer, a, w, v, symmetric: bool, engine: str) -> None:
             tracer.step("Polynomial", f"det(A − λI) = {_poly_text(coeffs)}")
             # tr² − 4·det written as (a − d)² + 4·b·c: no cancellation between two nearly equal
             # squares (tr² − 4·det gave −9e-16 for eigenvalues 1 and 1.00000002)
-            with np.errstate(over="ignore"):  # ±inf beyond float64 still has the sign that picks the formula
-                disc = (x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0]
+            disc = _discriminant(x)
             roots = ("λ = (tr ± √Δ)/2" if disc >= 0 else "λ = (tr ± i·√(−Δ))/2")
             tracer.step("Roots", f"Δ = tr² − 4·det = (a − d)² + 4·b·c = {_fmt(disc)}; {roots}", result=w)
         else:

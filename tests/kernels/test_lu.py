@@ -93,6 +93,14 @@ def test_float32_is_factored_in_float64_and_rounded_once():
         assert abs(sign * np.exp(logabs) / true_det - 1) < 1e-6
 
 
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.uint16, np.int64, np.float64])
+def test_results_of_other_dtypes_are_float64_as_numpys(dtype):
+    a = (np.eye(3) * 2 + np.eye(3, k=1)).astype(dtype)
+    assert lu.inv(a)[0].dtype == np.float64 == np.linalg.inv(a).dtype
+    assert lu.solve(a, np.ones(3, dtype=dtype))[0].dtype == np.float64
+    assert lu.solve(np.float32(a), np.ones(3, dtype=dtype))[0].dtype == np.linalg.solve(np.float32(a), np.ones(3, dtype=dtype)).dtype
+
+
 def test_non_contiguous_input():
     a = np.asfortranarray(well_conditioned(9))[:, ::1]
     b = well_conditioned(18)[::2, ::2]

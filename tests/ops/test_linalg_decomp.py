@@ -194,6 +194,11 @@ def test_eigen_trace_of_values_near_float64s_end_still_explains():
     w = linalg.eig(np.array([[1e-300, -1e300], [1e300, -1e-300]]), tracer=t)["values"]
     assert np.allclose(np.abs(w), 1e300)
     assert any("overflows float64" in s.formula for s in t.steps)
+    assert any("= −inf; λ = (tr ± i·√(−Δ))/2" in s.formula for s in t.steps)
+    # Δ = (2e300)² − 4e600 = 0 exactly: inf − inf was NaN, which picked the complex formula
+    t = Tracer()
+    linalg.eig(np.array([[1e300, -1e300], [1e300, -1e300]]), tracer=t)
+    assert any("= 0; λ = (tr ± √Δ)/2" in s.formula for s in t.steps)
 
 
 def test_eigen_trace_of_a_large_matrix_names_method_and_check():

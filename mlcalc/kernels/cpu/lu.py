@@ -95,6 +95,11 @@ def _factor(lu: np.ndarray, perm: np.ndarray) -> int:
     return info
 
 
+def _result_dtype(*operands: np.ndarray):
+    """float32 where every operand is float32, else float64 (integers too), as NumPy's solve and inv."""
+    return np.float32 if all(o.dtype == np.float32 for o in operands) else np.float64
+
+
 def _working_copy(a: np.ndarray) -> np.ndarray:
     # float64 for a float32 A too, rounded once at the end, as NumPy's linalg and the eig and svd kernels
     # work: factored in float32, a 1000×1000 solve was 1e-4 off where NumPy's was 3e-8
@@ -102,7 +107,8 @@ def _working_copy(a: np.ndarray) -> np.ndarray:
 
 
 def lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """(LU, perm, info) exactly as mlcalc.kernels.reference.systems.lu_factor defines them."""
+    """(LU, perm, info) as mlcalc.kernels.reference.systems.lu_factor defines them, LU in float64 whatever
+    A's dtype (the reference keeps float32's)."""
     lu = _working_copy(a)
     perm = np.arange(lu.shape[0], dtype=np.int64)
     info = _factor(lu, perm)
@@ -270,7 +276,7 @@ def solve(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
     lu, perm = _factored(a)
     x = np.ascontiguousarray(np.asarray(b, dtype=lu.dtype).reshape(b.shape[0], -1)[perm])
     _lu_solve_inplace(lu, x)
-    x = x.astype(np.result_type(a.dtype, b.dtype, np.float32), copy=False)
+    x = x.astype(_result_dtype(a, b), copy=False)
     return (x[:, 0] if b.ndim == 1 else x), _cond1(a, lu, perm)
 
 
@@ -281,7 +287,7 @@ def inv(a: np.ndarray) -> tuple[np.ndarray, float]:
     x = np.zeros((n, n), dtype=lu.dtype)
     x[np.arange(n), perm] = 1  # P·I: row i of it is row perm[i] of I
     _lu_solve_inplace(lu, x)
-    return x.astype(np.result_type(a.dtype, np.float32), copy=False), _cond1(a, lu, perm)
+    return x.astype(_result_dtype(a), copy=False), _cond1(a, lu, perm)
 
 
 def _permutation_sign(perm: np.ndarray) -> float:
@@ -313,16 +319,15 @@ def det(a: np.ndarray) -> tuple[float, float, float]:
 
 
 def warmup() -> None:
-    """Compile every kernel here once, for float32 and float64 (used by `mlcalc warmup`)."""
-    for dtype in (np.float32, np.float64):
-        a = np.array([[4.0, 1.0], [2.0, 3.0]], dtype=dtype)
-        solve(a, np.ones(2, dtype=dtype))
-        inv(a)
-        det(a)
-        lu = _working_copy(a)
-        perm = np.arange(2, dtype=np.int64)
-        _block_row(lu, 0, 1)
-        b = np.ones((2, 2), dtype=dtype)
-        _forward_rows(lu, b, 0, 2)
-        _backward_rows(lu, b, 0, 2)
-        _panel(lu, perm, 0, 2)
+    """Compile every kernel here once (used by `mlcalc warmup`): they work in float64 for either dtype."""
+    a = np.array([[4.0, 1.0], [2.0, 3.0]])
+    solve(a, np.ones(2))
+    inv(a)
+    det(a)
+    lu = _working_copy(a)
+    perm = np.arange(2, dtype=np.int64)
+    _block_row(lu, 0, 1)
+    b = np.ones((2, 2))
+    _forward_rows(lu, b, 0, 2)
+    _backward_rows(lu, b, 0, 2)
+    _panel(lu, perm, 0, 2)

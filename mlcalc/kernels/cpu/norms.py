@@ -536,9 +536,9 @@ def _reduce_axis(a, kind, axis):
     if not a.flags.c_contiguous and a.flags.f_contiguous:
         a, axis = a.T, ("cols" if axis == "rows" else "rows")  # a C-contiguous view with roles swapped
     a = np.ascontiguousarray(a)
-    # columns: enough blocks to keep every thread busy, few enough that the partial sums stay small
-    # (32 MB at most); not counted from the threads, so that the sums' order, and their last bits, do
-    # not change with --threads or from one machine to another
+    # columns: enough blocks to keep up to 32 threads busy, few enough that the partial sums stay small
+    # (32 MB, or one block's row of them); not counted from the threads, so that the sums' order, and
+    # their last bits, do not change with --threads or from one machine to another
     m, n = a.shape
     nblocks = max(1, min(m, 32, a.size // 4096, (1 << 22) // max(n, 1)))
     # a row result is allocated here, not in the kernel: NumPy asks for huge pages for large
