@@ -178,7 +178,9 @@ def test_a_nan_in_a_one_by_one_operand_is_at_row_1_column_1():
 def test_float32_scalars_inside_named_results_print_as_float32():
     # loss --grad's {"loss": …, "grad": …}: the loss is float32 too, not its float64 widening
     r = run_cli("--dtype", "float32", "loss", "0.1 0.2", "0 0.3", "--fn", "mse", "--grad", "-f", "json")
-    assert r.code == 0 and r.stdout == '{"loss": 0.010000002, "grad": [0.1, -0.10000001]}\n', r.stderr
+    # (0.010000001: the mean of the float32 operands' squares, 0.0100000010430813, rounded once; 0.010000002
+    # while the squares were float32's)
+    assert r.code == 0 and r.stdout == '{"loss": 0.010000001, "grad": [0.1, -0.10000001]}\n', r.stderr
 
 
 def test_a_markdown_trace_at_a_terminal_is_markdown_not_the_rich_view(monkeypatch):
