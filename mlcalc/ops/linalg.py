@@ -615,16 +615,16 @@ def _det3(x) -> float:
 
 
 def _discriminant(x) -> float:
-    """(a − d)² + 4·b·c of a 2×2, with its sign whatever its size: beyond float64 it is ±inf, worked on
-    the entries scaled by a power of two (unscaled, inf − inf was NaN, and NaN ≥ 0 picked the complex
+    """(a − d)² + 4·b·c of a 2×2, with its sign whatever its size: beyond float64 it is ±inf, its sign
+    taken from the entries scaled towards 1 (unscaled, inf − inf was NaN, and NaN ≥ 0 picked the complex
     formula for [1e300 −1e300; 1e300 −1e300]'s real roots)."""
+    def disc(y) -> float:
+        return float((y[0, 0] - y[1, 1]) ** 2 + 4 * y[0, 1] * y[1, 0])
     with np.errstate(over="ignore", invalid="ignore"):
-        disc = float((x[0, 0] - x[1, 1]) ** 2 + 4 * x[0, 1] * x[1, 0])
-        if math.isfinite(disc):
-            return disc
-        s = 2.0 ** -math.frexp(float(np.max(np.abs(x))))[1]
-        y = x * s
-        scaled = float((y[0, 0] - y[1, 1]) ** 2 + 4 * y[0, 1] * y[1, 0])
+        whole = disc(x)
+        if math.isfinite(whole):
+            return whole
+        scaled = disc(scaled_by_power_of_two(x)[0])
     return math.copysign(math.inf, scaled) if scaled != 0 else 0.0
 
 

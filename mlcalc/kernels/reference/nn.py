@@ -187,7 +187,7 @@ def _loss_in_float64(loss):
         pred, target = pred.astype(np.float64, copy=False), target.astype(np.float64, copy=False)
         value, grad = loss(pred, target, *args, **kwargs)
         with np.errstate(over="ignore"):
-            return dtype.type(value), grad.astype(dtype)
+            return dtype.type(value), grad.astype(dtype, copy=False)
     worked.__doc__, worked.__name__ = loss.__doc__, loss.__name__
     return worked
 
