@@ -255,9 +255,14 @@ def predict(model_path: str = typer.Argument(..., metavar="MODEL", help="A model
     op = read_operand(data)
     x = model.feature_matrix(m, op.values, op.names, op.source)  # finite, or an error
     s = settings()
-    if s.tracer is not None:
-        s.tracer.step("Prediction", "ŷ = X·w + b", result=model.predict(m, x),
-                      note=f"w = {m['coef']}, b = {m['intercept']} (features {', '.join(m['features'])})")
+    if s.tracer is not None:  # w as a value, sampled as any other (the note had held every weight, in full)
+        import numpy as np
+
+        from mlcalc.ops.common import counted
+        names = m["features"]
+        shown = ", ".join(names if len(names) <= 6 else [*names[:3], "…", *names[-2:]])
+        s.tracer.step("Prediction", "ŷ = X·w + b", result=model.predict(m, x), w=np.asarray(m["coef"]),
+                      b=m["intercept"], note=f"{counted(len(names), 'feature')}: {shown}")
     emit(model.predict(m, x))
 
 

@@ -70,32 +70,59 @@ def render_text(steps: list[Step]) -> str:
     return "\n".join(out) + "\n"
 
 
+# punctuation that Markdown would read as emphasis, code, links, tables or HTML: a feature named
+# <script>…</script> reached a handout as HTML, and *s* as emphasis
+_MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~#")
+
+
+def _markdown_text(text: str) -> str:
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
 def render_markdown(steps: list[Step]) -> str:
     out = []
     for i, s in enumerate(steps, start=1):
-        out.append(f"### Step {i}: {s.title}\n")
+        out.append(f"### Step {i}: {_markdown_text(s.title)}\n")
         if s.formula:
-            out.append(f"`{s.formula}`\n")
+            fence, pad = ("``", " ") if "`" in s.formula else ("`", "")
+            out.append(f"{fence}{pad}{s.formula}{pad}{fence}\n")
         for name, v in s.values.items():
-            out.append(f"**{name}**\n\n```\n" + "\n".join(_value_text(v)) + "\n```\n")
+            out.append(f"**{_markdown_text(name)}**\n\n```\n" + "\n".join(_value_text(v)) + "\n```\n")
         if s.result is not None and not _formula_shows(s):
             out.append("**result**\n\n```\n" + "\n".join(_value_text(s.result)) + "\n```\n")
         if s.note:
-            out.append(f"_{s.note}_\n")
+            out.append(f"_{_markdown_text(s.note)}_\n")
     return "\n".join(out)
 
 
 def _latex_value(v) -> str:
     if isinstance(v, np.ndarray) and v.ndim >= 1 or isinstance(v, list):
         lines = matrix_lines(v)
-        cells = [line.strip("[] ").split() for line in lines]
+        cells = [[_latex_number(c) for c in line.strip("[] ").split()] for line in lines]
         body = r" \\ ".join(" & ".join(row) for row in cells)
         body = body.replace("…", r"\cdots").replace("⋮", r"\vdots")
         width = max(len(row) for row in cells)
         if width > 10:  # amsmath's bmatrix takes at most 10 columns ([A | I] of a 5×5 has 11)
             return r"\left[\begin{array}{" + "c" * width + "} " + body + r" \end{array}\right]"
         return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
-    return _value_text(v)[0]
+    return _latex_number(_value_text(v)[0])
+
+
+# a number in e-notation (2e-06, 1.5E+300): as 2 \times 10^{-6}, which math mode would set "2e − 06"
+_E_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(-?(?:\d+\.?\d*|\.\d+))[eE]([+-]?)0*(\d+)(?![A-Za-z0-9_.])", re.A)
+_NON_FINITE = {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\text{nan}"}
+
+
+def _latex_number(text: str) -> str:
+    """A number as a matrix cell or value: e-notation as a power of ten, inf as ∞."""
+    if text in _NON_FINITE:
+        return _NON_FINITE[text]
+    return _E_NUMBER.sub(lambda m: _power_of_ten(m), text)
+
+
+def _power_of_ten(m: re.Match) -> str:
+    exponent = ("-" if m.group(2) == "-" else "") + m.group(3)
+    return rf"{m.group(1)} \times 10^{{{exponent}}}"
 
 
 # Unicode in the plain traces → LaTeX math (pdflatex knows none of these characters)
@@ -116,10 +143,11 @@ _SUPERSCRIPT = dict(zip("⁻¹²³ᵀ⁺ⁿ", "-123T+n"))
 # a phrase (words of two letters or more, with what joins them) inside a formula is set as text, or
 # math mode runs it together in italics: "(keeps the scores' spread independent of d)"
 # (a word needs a lower-case letter: AAᵀ is a product; one_hot is one name, σ_max and proj_b subscripts)
-_WORD = r"[A-Za-z]*[a-z][A-Za-z]*(?<=[A-Za-z]{2})(?:_[A-Za-z]{2,})?"
+_WORD = r"[A-Za-z]*[a-z][A-Za-z]*(?<=[A-Za-z]{2})(?:'s)?(?:_[A-Za-z]{2,})?"  # (the cross product's area)
 # (after a word, a capital acronym such as LU or SVD continues the text, unless a script follows: AAᵀ)
 _PHRASE = re.compile(rf" ?{_WORD}(?:[ ,;:'-]+(?:{_WORD}|[A-Z]{{2,}}(?![A-Za-z0-9_⁻¹²³ᵀ⁺ⁿ₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘ])))* ?")
-_SUBSCRIPT_WORD = re.compile(r"_([A-Za-z]+)")  # σ_max, proj_b
+_SUBSCRIPT_WORD = re.compile(r"_([A-Za-z]+(?:,[A-Za-z])*)")  # σ_max, proj_b, Σ_c,i,j
+_OPTION = re.compile(r"--[a-z][a-z0-9-]*")  # --target: TeX made -- an en dash
 
 
 def _sqrt_argument(text: str, i: int) -> int:
@@ -181,8 +209,24 @@ def latex_math(text: str) -> str:
         word = _SUBSCRIPT_WORD.match(text, i)
         if word:
             w = word.group(1)
-            out.append("_{" + (w if len(w) == 1 else r"\text{" + w + "}") + "}")
+            out.append("_{" + (w if len(w) == 1 or "," in w else r"\text{" + w + "}") + "}")
             i = word.end()
+            continue
+        number = _E_NUMBER.match(text, i)
+        if number:
+            power = _power_of_ten(number)
+            raised = text[number.end():number.end() + 1] in ("^", *_SUPERSCRIPT)
+            out.append(r"\left(" + power + r"\right)" if raised else power)  # (1e-05)², not 1e-05²
+            i = number.end()
+            continue
+        option = _OPTION.match(text, i)
+        if option:
+            out.append(r"\texttt{" + option.group().replace("--", "-{}-") + "}")
+            i = option.end()
+            continue
+        if ch == "‖" and text[i + 1:i + 2] == "∞":  # ‖v‖∞
+            out.append(r"\|_{\infty}")
+            i += 2
             continue
         phrase = _PHRASE.match(text, i)
         if phrase and (i == 0 or text[i] == " " or not text[i - 1].isalnum()):
@@ -211,7 +255,12 @@ def _script_run(text: str, i: int) -> tuple[int, str] | None:
 
 
 def _escape_text(text: str) -> str:
-    return "".join("\\" + c if c in "%&#_$" else c for c in text)
+    return "".join("\\" + c if c in "%&#_$" else c for c in text).replace("--", "-{}-")
+
+
+# text-mode forms of what TeX would take as commands or set as other glyphs (| < > as — ¡ ¿ in OT1)
+_TEXT_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}",
+                 "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}", "–": "--"}
 
 
 def latex_text(text: str) -> str:
@@ -231,6 +280,13 @@ def latex_text(text: str) -> str:
         else:
             if ch == "—":
                 out.append("---")
+            elif ch == "‖" and text[i + 1:i + 2] == "∞":
+                out.append(r"$\|_{\infty}$")
+                i += 1
+            elif ch == "-" and text[i + 1:i + 2] == "-":  # --target, not an en dash
+                out.append("-{}")
+            elif ch in _TEXT_SPECIAL:
+                out.append(_TEXT_SPECIAL[ch])
             elif ch == "√" or ch in _LATEX:
                 out.append("$" + (r"\surd" if ch == "√" else _LATEX[ch].strip()) + "$")
             elif ch in "%&#_$":

@@ -104,8 +104,8 @@ def test_latex_traces_are_plain_ascii_latex(args, monkeypatch):
 def test_latex_formula_pieces():
     from mlcalc.trace.render import latex_math
     assert latex_math("‖v‖₂ = √(Σ vᵢ²) = √14") == r"\| v\| _{2} = \sqrt{\sum  v_{i}^{2}} = \sqrt{14}"
-    assert latex_math("√5e-06 = 0.00223607") == r"\sqrt{5e-06} = 0.00223607"  # not \sqrt{5e}-06
-    assert latex_math("√1.5e+300 − 2") == r"\sqrt{1.5e+300} - 2"
+    assert latex_math("√5e-06 = 0.00223607") == r"\sqrt{5 \times 10^{-6}} = 0.00223607"  # not \sqrt{5e}-06
+    assert latex_math("√1.5e+300 − 2") == r"\sqrt{1.5 \times 10^{300}} - 2"
     assert latex_math("σ_max·A⁻¹") == r"\sigma _{\text{max}} \cdot A^{-1}"
     assert latex_math("v spans the null space of A") == r"v\text{ spans the null space of }A"
     assert latex_math("e^(z − 1)") == r"e^{z - 1}"

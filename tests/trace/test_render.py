@@ -126,3 +126,28 @@ def test_a_rich_trace_keeps_a_value_wider_than_the_terminal_on_one_line(monkeypa
     assert value in out.getvalue()
     assert "v = [ 1.5  2.5" in out.getvalue() and "39.5 ]" in out.getvalue()
     assert all("39.5 ]" not in line or "1.5" in line for line in out.getvalue().splitlines())
+
+
+def test_latex_sets_numbers_options_and_user_text_as_a_reader_expects():
+    # math mode had set 2e-06 as "2e − 06", --target as "−−target", Σ_c,i,j with c alone under the Σ,
+    # "parallelogram's" with a prime, ‖v‖∞ without its subscript; text mode | < > as — ¡ ¿
+    from mlcalc.trace.render import latex_math, latex_text
+    assert latex_math("h = 2e-06") == r"h = 2 \times 10^{-6}"
+    assert latex_math("1e-05² + 2²") == r"\left(1 \times 10^{-5}\right)^{2} + 2^{2}"
+    assert latex_math("T = --target") == r"T = \texttt{-{}-target}"
+    assert latex_math("Σ_c,i,j K") == r"\sum _{c,i,j} K"
+    assert r"\text{ is the parallelogram's area}" in latex_math("|u × v| is the parallelogram's area")
+    assert latex_math("‖v‖∞") == r"\| v\|_{\infty}"
+    assert latex_text("[A | I] <x> 50% a_1 {b}^~\\") == \
+        r"[A \textbar{} I] \textless{}x\textgreater{} 50\% a\_1 \{b\}\^{}\~{}\textbackslash{}"
+    assert latex_text("Gauss–Jordan (--reduction sum)") == "Gauss--Jordan (-{}-reduction sum)"
+
+
+def test_markdown_escapes_user_text_and_latex_cells_read_as_numbers(tmp_path):
+    # a feature named <script>…</script> reached the Markdown trace as HTML, *s* as emphasis
+    from mlcalc.trace.render import render_latex, render_markdown
+    from mlcalc.trace.steps import Step
+    md = render_markdown([Step("x_1 <b>", note="features <script>alert(1)</script>, *s*, _u_")])
+    assert "<script>" not in md and r"\<script\>" in md and r"\*s\*" in md and r"\_u\_" in md
+    tex = render_latex([Step("t", values={"A": np.array([[-np.inf, 2.5e-16], [np.nan, 1]])})])
+    assert r"-\infty & 2.5 \times 10^{-16} \\ \text{nan} & 1" in tex
