@@ -481,9 +481,19 @@ def show_trace() -> None:
 
 
 def warn(message: str) -> None:
-    """A warning on stderr (silenced by --quiet)."""
-    if not settings().quiet:
-        diagnostic(f"mlcalc: warning: {message}\n")
+    """A warning on stderr (silenced by --quiet). Beside a LaTeX or Markdown trace it is written as that
+    format's comment or quote, so that stderr pasted into a document still compiles: a header named
+    c_1%$ in a warning had broken the LaTeX, and one named <b> was HTML in the Markdown."""
+    s = settings()
+    if s.quiet:
+        return
+    line = f"mlcalc: warning: {message}"
+    if s.tracer is not None and s.trace_format == "latex":
+        line = "% " + line.replace("\n", "\n% ")
+    elif s.tracer is not None and s.trace_format == "markdown":
+        from mlcalc.trace.render import markdown_text
+        line = "> " + markdown_text(line).replace("\n", "\n> ") + "\n"
+    diagnostic(line + "\n")
 
 
 def untraced_by_blocks(command: str, what: str = "the operands are") -> None:

@@ -75,23 +75,23 @@ def render_text(steps: list[Step]) -> str:
 _MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~#")
 
 
-def _markdown_text(text: str) -> str:
+def markdown_text(text: str) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
 
 
 def render_markdown(steps: list[Step]) -> str:
     out = []
     for i, s in enumerate(steps, start=1):
-        out.append(f"### Step {i}: {_markdown_text(s.title)}\n")
+        out.append(f"### Step {i}: {markdown_text(s.title)}\n")
         if s.formula:
             fence, pad = ("``", " ") if "`" in s.formula else ("`", "")
             out.append(f"{fence}{pad}{s.formula}{pad}{fence}\n")
         for name, v in s.values.items():
-            out.append(f"**{_markdown_text(name)}**\n\n```\n" + "\n".join(_value_text(v)) + "\n```\n")
+            out.append(f"**{markdown_text(name)}**\n\n```\n" + "\n".join(_value_text(v)) + "\n```\n")
         if s.result is not None and not _formula_shows(s):
             out.append("**result**\n\n```\n" + "\n".join(_value_text(s.result)) + "\n```\n")
         if s.note:
-            out.append(f"_{_markdown_text(s.note)}_\n")
+            out.append(f"_{markdown_text(s.note)}_\n")
     return "\n".join(out)
 
 

@@ -151,3 +151,16 @@ def test_markdown_escapes_user_text_and_latex_cells_read_as_numbers(tmp_path):
     assert "<script>" not in md and r"\<script\>" in md and r"\*s\*" in md and r"\_u\_" in md
     tex = render_latex([Step("t", values={"A": np.array([[-np.inf, 2.5e-16], [np.nan, 1]])})])
     assert r"-\infty & 2.5 \times 10^{-16} \\ \text{nan} & 1" in tex
+
+
+def test_a_warning_beside_a_latex_or_markdown_trace_is_that_formats_comment_or_quote(tmp_path):
+    # stderr pasted into a document: a raw warning naming c_1%$ broke the LaTeX, <b> was HTML in Markdown
+    (tmp_path / "cw.csv").write_text("c_1%$<b>,x,y\n1,1,2\n1,2,4\n1,3,6.1\n1,4,8\n")
+    latex = run_cli("train-linreg", str(tmp_path / "cw.csv"), "--method", "normal", "--trace-format", "latex")
+    warning = next(line for line in latex.stderr.splitlines() if "warning" in line)
+    assert warning.startswith("% mlcalc: warning: train-linreg: feature 'c_1%$<b>' is constant")
+    markdown = run_cli("train-linreg", str(tmp_path / "cw.csv"), "--method", "normal", "--trace-format", "markdown")
+    warning = next(line for line in markdown.stderr.splitlines() if "warning" in line)
+    assert warning.startswith(r"> mlcalc: warning: train-linreg: feature 'c\_1%$\<b\>' is constant")
+    text = run_cli("train-linreg", str(tmp_path / "cw.csv"), "--method", "normal", "--trace")
+    assert "\nmlcalc: warning: train-linreg: feature 'c_1%$<b>' is constant" in "\n" + text.stderr
