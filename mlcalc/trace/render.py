@@ -99,6 +99,10 @@ def _latex_value(v) -> str:
     if isinstance(v, np.ndarray) and v.ndim >= 1 or isinstance(v, list):
         lines = matrix_lines(v)
         cells = [[_latex_number(c) for c in line.strip("[] ").split()] for line in lines]
+        for row in cells:  # where the elided rows cross the elided columns
+            for j, c in enumerate(row):
+                if c == "⋮" and any(j < len(other) and other[j] == "…" for other in cells):
+                    row[j] = r"\ddots"
         body = r" \\ ".join(" & ".join(row) for row in cells)
         body = body.replace("…", r"\cdots").replace("⋮", r"\vdots")
         width = max(len(row) for row in cells)
@@ -111,12 +115,16 @@ def _latex_value(v) -> str:
 # a number in e-notation (2e-06, 1.5E+300): as 2 \times 10^{-6}, which math mode would set "2e − 06"
 _E_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(-?(?:\d+\.?\d*|\.\d+))[eE]([+-]?)0*(\d+)(?![A-Za-z0-9_.])", re.A)
 _NON_FINITE = {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\text{nan}"}
+_COMPLEX = re.compile(r"(-?(?:[0-9.]+(?:e[+-]?\d+)?|inf|nan))([+-])([0-9.]+(?:e[+-]?\d+)?|inf|nan)j")
 
 
 def _latex_number(text: str) -> str:
-    """A number as a matrix cell or value: e-notation as a power of ten, inf as ∞."""
+    """A number as a matrix cell or value: e-notation as a power of ten, inf as ∞, 1-2j as 1 - 2i."""
     if text in _NON_FINITE:
         return _NON_FINITE[text]
+    z = _COMPLEX.fullmatch(text)
+    if z:
+        return f"{_latex_number(z.group(1))} {z.group(2)} {_latex_number(z.group(3))}i"
     return _E_NUMBER.sub(lambda m: _power_of_ten(m), text)
 
 

@@ -151,6 +151,9 @@ def test_markdown_escapes_user_text_and_latex_cells_read_as_numbers(tmp_path):
     assert "<script>" not in md and r"\<script\>" in md and r"\*s\*" in md and r"\_u\_" in md
     tex = render_latex([Step("t", values={"A": np.array([[-np.inf, 2.5e-16], [np.nan, 1]])})])
     assert r"-\infty & 2.5 \times 10^{-16} \\ \text{nan} & 1" in tex
+    tex = render_latex([Step("z", result=np.array([0.5 - 1e-20j, 2j])), Step("big", values={"A": np.eye(9)})])
+    assert r"0.5 - 1 \times 10^{-20}i & 0 + 2i" in tex  # not Python's 0.5-1e-20j
+    assert r"\vdots & \ddots & \vdots" in tex  # where the elided rows cross the elided columns
 
 
 def test_a_warning_beside_a_latex_or_markdown_trace_is_that_formats_comment_or_quote(tmp_path):
