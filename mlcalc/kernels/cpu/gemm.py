@@ -65,12 +65,15 @@ def _epilogue(c, i0, j0, h, w, bias, epi, alpha):
 # all within 3 % of each other, (96, 1024) best on 1000³ and odd sizes; float32 (96, 2048) best of
 # MC 48-192 × KC 1024-2048. float32 wants the deep slices because every k slice but the first reads
 # and writes all of C again, and a float32 slice is twice as fast as a float64 one.
+# float32's KC is 512 since 2026-12-07 (Zen 4): each element of C is a float32 register sum over one k slice,
+# and over 2048 terms that sum was 3-4 times less accurate than OpenBLAS's (2048³ of [0, 1) values: 3.1e-6
+# of Σ|a||b| at worst, OpenBLAS 7.2e-7, KC 512 8.2e-7), for 0-3 % of the time in interleaved runs.
 # avx2, 2026-12-03, AMD EPYC Zen 3 (512 KiB L2 per core, noisy host), 5-row tiles: float64 MC 100-300
 # × KC 512-1024 within 0.90-0.97 of OpenBLAS at 2048³, (150, 1024) best in two sweeps (again the deep
 # slice: C is read and written k/KC times); float32 MC 100-200 × KC 512-1024 within noise, (100, 512)
 # best at 2048³.
 BLOCKS = {
-    "avx512": {np.dtype(np.float64): (96, 1024, 4096), np.dtype(np.float32): (96, 2048, 4096)},
+    "avx512": {np.dtype(np.float64): (96, 1024, 4096), np.dtype(np.float32): (96, 512, 4096)},
     "avx2": {np.dtype(np.float64): (150, 1024, 4096), np.dtype(np.float32): (100, 512, 4096)},
 }
 
