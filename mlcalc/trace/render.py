@@ -103,11 +103,16 @@ def _latex_value(v) -> str:
             for j, c in enumerate(row):
                 if c == "⋮" and any(j < len(other) and other[j] == "…" for other in cells):
                     row[j] = r"\ddots"
+        # [A | I]'s bar as the array's rule between columns, not a column of its own
+        width = max(len(row) for row in cells)
+        bars = {j for j in range(width) if all(j < len(row) and row[j] in ("|", "⋮") for row in cells)
+                and any(row[j] == "|" for row in cells)}
+        cells = [[c for j, c in enumerate(row) if j not in bars] for row in cells]
         body = r" \\ ".join(" & ".join(row) for row in cells)
         body = body.replace("…", r"\cdots").replace("⋮", r"\vdots")
-        width = max(len(row) for row in cells)
-        if width > 10:  # amsmath's bmatrix takes at most 10 columns ([A | I] of a 5×5 has 11)
-            return r"\left[\begin{array}{" + "c" * width + "} " + body + r" \end{array}\right]"
+        if bars or width > 10:  # amsmath's bmatrix takes at most 10 columns
+            spec = "".join("|" if j in bars else "c" for j in range(width))
+            return r"\left[\begin{array}{" + spec + "} " + body + r" \end{array}\right]"
         return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
     return _latex_number(_value_text(v)[0])
 
@@ -295,6 +300,10 @@ def latex_text(text: str) -> str:
                 out.append("-{}")
             elif ch in _TEXT_SPECIAL:
                 out.append(_TEXT_SPECIAL[ch])
+            elif ch in _LATEX and _SUBSCRIPT_WORD.match(text, i + 1):  # λ_min: a subscript, not "λ\_min"
+                word = _SUBSCRIPT_WORD.match(text, i + 1)
+                out.append("$" + _LATEX[ch].strip() + r"_{\text{" + word.group(1) + "}}$")
+                i = word.end() - 1
             elif ch == "√" or ch in _LATEX:
                 out.append("$" + (r"\surd" if ch == "√" else _LATEX[ch].strip()) + "$")
             elif ch in "%&#_$":

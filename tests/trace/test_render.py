@@ -141,6 +141,17 @@ def test_latex_sets_numbers_options_and_user_text_as_a_reader_expects():
     assert latex_text("[A | I] <x> 50% a_1 {b}^~\\") == \
         r"[A \textbar{} I] \textless{}x\textgreater{} 50\% a\_1 \{b\}\^{}\~{}\textbackslash{}"
     assert latex_text("Gauss–Jordan (--reduction sum)") == "Gauss--Jordan (-{}-reduction sum)"
+    assert latex_text("λ_min > 0") == r"$\lambda_{\text{min}}$ \textgreater{} 0"  # not λ\_min
+
+
+def test_latex_sets_an_augmented_matrixs_bar_as_a_rule_between_columns():
+    # the bar was a column of its own: 2 & 1 & | & 1 & 0
+    from mlcalc.ops import systems
+    from mlcalc.trace.render import render_latex
+    t = Tracer()
+    systems.inv(np.array([[2.0, 1], [1, 3]]), tracer=t)
+    tex = render_latex(t.steps)
+    assert r"\left[\begin{array}{cc|cc} 2 & 1 & 1 & 0 \\ 1 & 3 & 0 & 1 \end{array}\right]" in tex and "& |" not in tex
 
 
 def test_markdown_escapes_user_text_and_latex_cells_read_as_numbers(tmp_path):
