@@ -300,8 +300,7 @@ def latex_text(text: str) -> str:
                 out.append("-{}")
             elif ch in _TEXT_SPECIAL:
                 out.append(_TEXT_SPECIAL[ch])
-            elif ch in _LATEX and _SUBSCRIPT_WORD.match(text, i + 1):  # λ_min: a subscript, not "λ\_min"
-                word = _SUBSCRIPT_WORD.match(text, i + 1)
+            elif ch in _LATEX and (word := _SUBSCRIPT_WORD.match(text, i + 1)):  # λ_min, not "λ\_min"
                 out.append("$" + _LATEX[ch].strip() + r"_{\text{" + word.group(1) + "}}$")
                 i = word.end() - 1
             elif ch == "√" or ch in _LATEX:
