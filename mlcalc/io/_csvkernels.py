@@ -21,7 +21,6 @@ from mlcalc.config import JIT_OPTIONS
 jitcache.install()  # before the first @njit: the cache's keys (csvfast has run config.apply())
 
 U64 = np.uint64
-MASK32 = U64(0xFFFFFFFF)
 MAX64 = U64(0xFFFFFFFFFFFFFFFF)
 INF_BITS = U64(0x7FF0000000000000)
 SIGN_BIT = U64(1 << 63)
