@@ -117,7 +117,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     if cfg.method == "normal":
         theta = closed_form()
     else:
-        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, callback or (lambda e: None), ym, syy)
+        report = linreg.reporting_in_data_units(callback, sy)
+        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, report, ym, syy)
         best = linreg.optimum(closed_form, len(mu), cfg) if checked else None  # the θ gd is measured against
         if best is not None:
             # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)

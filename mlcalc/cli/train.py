@@ -84,7 +84,7 @@ def train_linreg(
 ):
     """Fit linear regression: coefficients, intercept, loss, R² and the loss curve."""
     from mlcalc.train import linreg
-    from mlcalc.train.curve import loss_curve
+    from mlcalc.train.curve import EpochLosses, loss_curve
 
     s = settings()
     refuse_npy()
@@ -118,7 +118,14 @@ def train_linreg(
         shortfalls.append(message)
         warn(message)
 
-    with _progress(s.quiet) as callback:
+    losses = EpochLosses()  # the curve's points
+
+    with _progress(s.quiet) as show:
+        def callback(event):
+            if event.kind == "epoch":
+                losses.add(event.loss)
+            show(event)
+
         if blocked is not None:
             from mlcalc.blocks import train as blocks_train
             table, client = blocked
@@ -156,9 +163,9 @@ def train_linreg(
                                              [np.float32(h) for h in history])
     result["coef"] = Labeled(result["coef"], result["features"])
     emit(result)
-    if not s.quiet and len(result["history"]) > 2:
+    if not s.quiet and losses.epochs > 2:
         unicode = s.color and stderr_is_terminal()
-        curve = loss_curve(result["history"], unicode=unicode)
+        curve = loss_curve(losses.losses(), losses.epochs, unicode=unicode)
         if s.trace and s.trace_format == "markdown":  # inside the document the trace writes
             curve = "```\n" + curve + "```\n"
         elif s.trace and s.trace_format == "latex":

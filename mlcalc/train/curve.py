@@ -5,15 +5,41 @@ from __future__ import annotations
 import math
 
 
-def loss_curve(history: list[float], width: int = 60, height: int = 10, unicode: bool = True) -> str:
-    values = [v for v in history if v > 0 and math.isfinite(v)]
+class EpochLosses:
+    """Each epoch's loss as training reports it (linreg.Event), thinned as it goes so that memory stays small
+    for any --epochs: every epoch while there are at most 2·keep, then every 2nd, 4th, … epoch (evenly
+    spaced from the first), and the last epoch's loss after them."""
+
+    def __init__(self, keep: int = 60):
+        self.keep, self.stride, self.epochs, self.kept, self.last = keep, 1, 0, [], math.nan
+
+    def add(self, loss: float) -> None:
+        if self.epochs % self.stride == 0:
+            self.kept.append(loss)
+            if len(self.kept) > 2 * self.keep:
+                self.kept = self.kept[::2]
+                self.stride *= 2
+        self.epochs += 1
+        self.last = loss
+
+    def losses(self) -> list[float]:
+        if self.epochs and (self.epochs - 1) % self.stride != 0:
+            return self.kept + [self.last]
+        return list(self.kept)
+
+
+def loss_curve(losses: list[float], epochs: int, width: int = 60, height: int = 10, unicode: bool = True) -> str:
+    """The curve of `losses`, evenly spaced over `epochs` epochs (EpochLosses.losses()), one column per
+    bucket of them: drawn from the history's reported steps (every --log-every epochs) it had 4 points
+    for 300 epochs."""
+    values = [v for v in losses if v > 0 and math.isfinite(v)]
     if len(values) < 2:
         return ""
     logs = [math.log10(v) for v in values]
     lo, hi = min(logs), max(logs)
     span = hi - lo or 1.0
     cols = min(width, len(values))
-    # one column per bucket of steps: its last loss
+    # one column per bucket of losses: its last
     picks = [logs[min(len(logs) - 1, round(i * (len(logs) - 1) / max(cols - 1, 1)))] for i in range(cols)]
     grid = [[" "] * cols for _ in range(height)]
     mark = "•" if unicode else "*"
@@ -28,5 +54,5 @@ def loss_curve(history: list[float], width: int = 60, height: int = 10, unicode:
         label = label_hi if r == 0 else label_lo if r == height - 1 else ""
         lines.append(f"{label.rjust(pad)} {bar}{''.join(row)}")
     lines.append(" " * pad + " " + ("└" if unicode else "+") + ("─" if unicode else "-") * cols)
-    lines.append(" " * pad + f"  loss (log scale) over {len(history)} reported steps")
+    lines.append(" " * pad + f"  loss (log scale) over {epochs} epoch{'' if epochs == 1 else 's'}")
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ the epoch loop runs on the NumPy reference (train/reference.py) or the numba ker
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -98,12 +98,22 @@ class Data:
 
 @dataclass
 class Event:
-    """What the training loop reports to a callback (progress bar, tests)."""
+    """What the training loop reports to a callback (progress bar, loss curve, tests); loss in y's units."""
 
     kind: str               # "start", "epoch", "end"
     epoch: int = 0
     loss: float = math.nan
     total: int = 0
+
+
+def reporting_in_data_units(callback: Callable[[Event], None] | None, sy: float) -> Callable[[Event], None]:
+    """The callback, given each event's loss in y's units (× s_y²) as `loss` and `history` are: the loops
+    work on a standardized y, and with --standardize the bar showed 0.0019 where the result said 23.5."""
+    if callback is None:
+        return lambda event: None
+    if sy == 1.0:
+        return callback
+    return lambda event: callback(replace(event, loss=event.loss * sy * sy))
 
 
 def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> Data:
@@ -369,7 +379,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
                                                       in_place=True, center=cfg.intercept)
     else:
         xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize, center=cfg.intercept)
-    callback = callback or (lambda event: None)
+    callback = reporting_in_data_units(callback, sy)
     if cfg.method == "normal":
         theta, history, epochs = _normal(xs, ys, cfg), [], 0
         if tracer is not None:

@@ -287,7 +287,7 @@ def test_without_intercept_the_convergence_check_starts_from_theta_0(tmp_path):
             "--epochs", "70", "-f", "json")
     for extra in ((), ("--memory-limit", "8KB")):
         r = run_cli(*args, *extra)
-        assert r.code == 0 and r.stderr == "", (extra, r.stderr)
+        assert r.code == 0 and "warning" not in r.stderr, (extra, r.stderr)  # (the loss curve is there)
 
 
 @pytest.mark.parametrize("extra", [("--schedule", "linear"), ("--l2", "0.5")])

@@ -141,15 +141,15 @@ def test_predict_explains_its_one_step_under_trace(table, tmp_path):
 def test_the_loss_curve_sits_in_a_verbatim_block_of_the_trace_document(table, form, opening, closing):
     r = run_cli("train-linreg", table, "--epochs", "3", "--log-every", "1", "--trace", "--trace-format", form, "-f", "json")
     assert r.code == 0, r.stderr
-    block = r.stderr[r.stderr.rindex(opening, 0, r.stderr.index("loss (log scale) over 3 reported steps")):]
-    assert block.endswith("loss (log scale) over 3 reported steps\n" + closing), block
+    block = r.stderr[r.stderr.rindex(opening, 0, r.stderr.index("loss (log scale) over 3 epochs")):]
+    assert block.endswith("loss (log scale) over 3 epochs\n" + closing), block
     assert ("verbatim" in r.stderr) == (form == "latex")
 
 
 def test_the_loss_curve_is_ascii_off_a_terminal(table, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     r = run_cli("train-linreg", table, "--epochs", "3", "--log-every", "1", "-f", "json")
-    assert r.code == 0 and "loss (log scale) over 3 reported steps" in r.stderr
+    assert r.code == 0 and "loss (log scale) over 3 epochs" in r.stderr
     assert r.stderr.isascii() and "*" in r.stderr, r.stderr
 
 

@@ -237,36 +237,36 @@ def test_rmsprops_state_is_its_mean_square():
 
 def test_the_loss_curve_is_drawn_top_down_with_its_labels():
     from mlcalc.train.curve import loss_curve
-    assert loss_curve([1000.0, 100.0, 10.0, 1.0], width=60, height=4) == (
+    assert loss_curve([1000.0, 100.0, 10.0, 1.0], 4, width=60, height=4) == (
         "1e+03 │•   \n"
         "      │ •  \n"
         "      │  • \n"
         "    1 │   •\n"
         "      └────\n"
-        "       loss (log scale) over 4 reported steps\n")
+        "       loss (log scale) over 4 epochs\n")
 
 
 def test_the_loss_curve_samples_long_histories_down_to_its_width_ending_on_the_last_loss():
     from mlcalc.train.curve import loss_curve
     history = [10.0 ** (-i / 10) for i in range(100)]
-    assert loss_curve(history, width=5, height=3, unicode=False) == (
+    assert loss_curve(history, 100, width=5, height=3, unicode=False) == (
         "       1 |*    \n"
         "         | *** \n"
         "1.26e-10 |    *\n"
         "         +-----\n"
-        "          loss (log scale) over 100 reported steps\n")
+        "          loss (log scale) over 100 epochs\n")
 
 
 def test_the_loss_curve_leaves_out_zero_and_nan_and_draws_a_flat_line():
     from mlcalc.train.curve import loss_curve
-    # log scale: 0 and NaN have no place on it; the footer still counts every reported step
-    assert loss_curve([5.0, 0.0, float("nan"), 5.0], height=3, unicode=False) == (
+    # log scale: 0 and NaN have no place on it; the footer still counts every epoch
+    assert loss_curve([5.0, 0.0, float("nan"), 5.0], 4, height=3, unicode=False) == (
         "5 |  \n"
         "  |  \n"
         "5 |**\n"
         "  +--\n"
-        "   loss (log scale) over 4 reported steps\n")
-    assert loss_curve([2.0]) == "" and loss_curve([2.0, 0.0, float("inf")]) == ""  # one point is no curve
+        "   loss (log scale) over 4 epochs\n")
+    assert loss_curve([2.0], 1) == "" and loss_curve([2.0, 0.0, float("inf")], 3) == ""  # one point is no curve
 
 
 # ---------------------------------------------------------------- the NumPy kernels (kernels/reference/linalg.py)

@@ -1,0 +1,68 @@
+"""What training reports as it goes: the events' losses in y's units (the progress bar showed the
+standardized loss under --standardize), and the loss curve drawn from every epoch's loss, thinned to a
+bounded number of evenly spaced points (it was drawn from the history's few reported steps)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import ENGINES, run_cli
+
+from mlcalc.io.read import read_operand
+from mlcalc.train import linreg
+from mlcalc.train.curve import EpochLosses
+
+HOUSING = "samples/housing.csv"
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 5, 120, 121, 122, 1000, 4097])
+def test_epoch_losses_keep_evenly_spaced_epochs_from_the_first_and_the_last(epochs):
+    record = EpochLosses(keep=60)
+    for e in range(epochs):
+        record.add(float(e))
+    kept = record.losses()
+    assert record.epochs == epochs and kept[0] == 0.0 and kept[-1] == epochs - 1
+    assert len(kept) <= 2 * 60 + 1
+    every = list(range(0, epochs, record.stride))
+    assert kept == [float(e) for e in every + ([epochs - 1] if every[-1] != epochs - 1 else [])]
+    if epochs > 2 * 60:
+        assert len(kept) > 60  # enough points for every column of a 60-column curve
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("method", ["gd", "sgd"])
+def test_training_events_report_the_loss_in_the_targets_units_under_standardize(engine, method):
+    op = read_operand(HOUSING)
+    data = linreg.prepare(op.values, op.names, "price")
+    events = []
+    cfg = linreg.Config(method=method, optimizer="adam", lr=0.1, epochs=50, standardize=True, tol=0, seed=3,
+                        batch_size=64)
+    result = linreg.fit(data, cfg, engine=engine, callback=events.append)
+    start, first, end = events[0], events[1], events[-1]
+    # θ = 0 predicts the mean: the loss is y's variance (price², about 1.5e10), not 1
+    assert start.kind == "start" and start.loss == pytest.approx(np.var(data.y), rel=1e-9)
+    if method == "gd":  # gd's epoch loss is the loss before its update
+        assert first.kind == "epoch" and first.loss == pytest.approx(np.var(data.y), rel=1e-9)
+    assert end.kind == "end" and end.loss == pytest.approx(result["history"][-1], rel=1e-9)
+    assert end.loss == pytest.approx(result["loss"], rel=1e-6)
+
+
+@pytest.fixture
+def housing_npy(tmp_path):
+    np.save(tmp_path / "h.npy", read_operand(HOUSING).values)
+    return str(tmp_path / "h.npy")
+
+
+@pytest.mark.parametrize("blocks", [(), ("--memory-limit", "8KB")])
+def test_the_loss_curve_draws_every_epoch_in_the_targets_units(housing_npy, blocks):
+    r = run_cli("train-linreg", housing_npy, "--standardize", "--epochs", "300", "--tol", "0", "-f", "json", *blocks)
+    assert r.code == 0, r.stderr
+    assert len(json.loads(r.stdout)["history"]) == 4  # epoch 1, 100, 200, 300
+    assert "loss (log scale) over 300 epochs" in r.stderr
+    rows = [line for line in r.stderr.splitlines() if "|" in line]
+    assert len(rows) == 10 and sum(line.split("|", 1)[1].count("*") for line in rows) == 60  # a column each
+    # the top label is the first epoch's loss, y's variance in price² (the standardized loss was 1)
+    y = np.load(housing_npy)[:, -1]
+    assert rows[0].split("|")[0].strip() == f"{np.var(y):.3g}"
