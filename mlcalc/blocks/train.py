@@ -113,12 +113,15 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     def closed_form(sweeps=linreg.COORDINATE_SWEEPS):
         return linreg.normal_from_moments(gram / np.outer(sigma, sigma), rhs / (sigma * sy), (xm - mu) / sigma,
                                           (ym - my) / sy, cfg, sweeps)
-    history, epochs, shortfall = [], 0, None
+    history, epochs, shortfall, scales = [], 0, None, None
     if cfg.method == "normal":
         theta = closed_form()
     else:
         report = linreg.reporting_in_data_units(callback, sy)
-        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, report, ym, syy)
+        # the columns' root mean squares from the moments: the variance plus the squared mean
+        scales = None if cfg.standardize else linreg.scales_note(np.sqrt(np.maximum(np.diag(gram), 0.0) + xm * xm),
+                                                                 table.features, cfg.intercept)
+        theta, history, epochs = _descend(table, cfg, mu, sigma, my, sy, report, ym, syy, scales)
         best = linreg.optimum(closed_form, len(mu), cfg) if checked else None  # the θ gd is measured against
         if best is not None:
             # the start: the intercept alone (var(y), scaled), or without one θ = 0 (the mean square)
@@ -136,7 +139,8 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
               "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
               "history": linreg.in_data_units(history, sy)}
     if shortfall is not None and on_short is not None:
-        on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"]))
+        on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"],
+                                          scales))
     return result
 
 
@@ -162,7 +166,7 @@ def _mse(table, theta, mu, sigma, my, sy) -> float:
     return sse / table.n
 
 
-def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
+def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy, scales=None):
     """linreg._descend's rules by blocks: the history holds the loss after epoch 1, every --log-every
     epochs and the last; full-batch training stops once the loss settles (--tol, 1e-12 by default
     for gd without decay); a loss 10⁶ times the starting one is divergence."""
@@ -210,7 +214,7 @@ def _descend(table, cfg, mu, sigma, my, sy, callback, ym, syy):
                 sse += len(y) * reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2,
                                                 total_steps, cfg.intercept)
             loss = sse / table.n
-        linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate, cfg)
+        linreg.check_divergence(loss, theta, initial, epoch, cfg.learning_rate, cfg, scales)
         if epoch % cfg.log_every == 0 or epoch == 1:
             history.append(_mse(table, theta, mu, sigma, my, sy))  # after the epoch, as reported in memory
         callback(linreg.Event("epoch", epoch, loss, cfg.epochs))

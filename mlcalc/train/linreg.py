@@ -380,12 +380,15 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     else:
         xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize, center=cfg.intercept)
     callback = reporting_in_data_units(callback, sy)
+    scales = None  # for gd's advice
+    if cfg.method != "normal" and not cfg.standardize:
+        scales = scales_note(root_mean_squares(x), data.features, cfg.intercept)
     if cfg.method == "normal":
         theta, history, epochs = _normal(xs, ys, cfg), [], 0
         if tracer is not None:
             _trace_normal(tracer, xs, ys, theta, cfg)
     else:
-        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng)
+        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng, scales)
         shortfall = None
         best = optimum(lambda sweeps: _normal(xs, ys, cfg, sweeps), xs.shape[1], cfg) if checked else None
         if best is not None:
@@ -404,7 +407,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
     if cfg.method != "normal" and shortfall is not None and on_short is not None:
-        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"]))
+        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"], scales))
     return result
 
 
@@ -445,17 +448,49 @@ def grew(history: list[float], cfg: Config) -> bool:
     return len(history) >= 2 and history[-1] > history[0] and not (cfg.l1 or cfg.l2)
 
 
-def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float]) -> str:
-    """What the CLI warns when gradient descent ended short of the optimum (data units)."""
+def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float],
+                      scales: str | None = None) -> str:
+    """What the CLI warns when gradient descent ended short of the optimum (data units); scales: scales_note's,
+    which puts --standardize first."""
     what = "loss with its penalty" if cfg.l1 or cfg.l2 else "loss"
     ran_out = epochs >= cfg.epochs
     how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
     if grew(history, cfg):  # more epochs or a larger rate would not help
-        advice = f"the loss grew from {history[0]:.6g}: try a smaller --lr"
+        grown, verb, advice = f"the loss grew from {history[0]:.6g}: ", "try ", "a smaller --lr"
     else:
-        advice = "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
+        grown, verb, advice = "", "", "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
+    if scales and not cfg.standardize:
+        advice = f"use --standardize (the features' scales differ: {scales}), or {advice}"
+    else:
+        advice = verb + advice + ("" if cfg.standardize else ", or use --standardize")
     return (f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the optimum "
-            f"(--method normal); {advice}" + ("" if cfg.standardize else ", or use --standardize"))
+            f"(--method normal); {grown}{advice}")
+
+
+# the spread of the columns' root mean squares from which --standardize leads gd's advice: a rate small enough
+# for the largest scale creeps along the smallest (the seed articles' feature scaling)
+SCALE_SPREAD = 10.0
+
+
+def scales_note(rms, features: list[str], intercept: bool) -> str | None:
+    """'root mean square from 1 (the intercept's ones) to 127 ('area_m2')' when the features' root mean squares
+    (and the intercept's column of ones) span a factor of SCALE_SPREAD or more, else None. With it the
+    advice for a diverging or slow gd leads with --standardize: told to lower --lr, a learner went from
+    divergence to a shortfall and back on the housing sample, which --standardize fits in 300 epochs."""
+    scales = [(float(r), repr(name)) for r, name in zip(rms, features) if r > 0 and math.isfinite(r)]
+    if intercept:
+        scales.append((1.0, "the intercept's ones"))
+    if len(scales) < 2:
+        return None
+    (lo, lo_name), (hi, hi_name) = min(scales), max(scales)
+    if not hi >= SCALE_SPREAD * lo:
+        return None
+    return f"root mean square from {lo:.3g} ({lo_name}) to {hi:.3g} ({hi_name})"
+
+
+def root_mean_squares(x: np.ndarray) -> np.ndarray:
+    """Each column's root mean square (scales_note's measure of a column's scale), without a copy of x."""
+    return np.sqrt(np.einsum("ij,ij->j", x, x) / max(len(x), 1))
 
 
 def in_data_units(history: list[float], sy: float) -> list[float]:
@@ -582,8 +617,8 @@ def _coordinate_descent(gram, rhs, l1, l2, sweeps: int = COORDINATE_SWEEPS, tol:
     raise NumericError("train-linreg: coordinate descent did not converge; try a larger --l1 or --standardize")
 
 
-def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
-    """Gradient descent on rows that `fit` already shuffled once (sgd)."""
+def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng, scales: str | None = None):
+    """Gradient descent on rows that `fit` already shuffled once (sgd); scales: scales_note's, for the advice."""
     n, p = x.shape
     lr = cfg.learning_rate
     full_batch = cfg.method == "gd" or cfg.batch_size >= n
@@ -612,7 +647,7 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng):
         else:
             loss = reference.epoch(x, y, theta, opt, starts, cfg.batch_size, cfg.l1, cfg.l2, total_steps,
                                    cfg.intercept)
-        check_divergence(loss, theta, initial, epoch, lr, cfg)
+        check_divergence(loss, theta, initial, epoch, lr, cfg, scales)
         if epoch % cfg.log_every == 0 or epoch == 1:
             reported = mse(theta)  # the exact loss after the epoch, for the report
             history.append(reported)
@@ -647,14 +682,19 @@ def settled(previous: float | None, loss: float, tol: float | None) -> bool:
     return tol is not None and previous is not None and abs(previous - loss) <= tol * max(previous, 1e-300)
 
 
-def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, cfg: Config) -> None:
-    """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice."""
+def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, cfg: Config,
+                     scales: str | None = None) -> None:
+    """A non-finite loss or weights, or a loss a millionfold the starting one: an error with advice
+    (--standardize first where scales_note found the features' scales apart)."""
     diverged = loss > 1e6 * max(initial, 1e-300) and loss > 1e6
     if diverged or not (math.isfinite(loss) and np.isfinite(theta).all()):
         units = " on the standardized data" if cfg.standardize else ""  # the loss of what is trained
         if cfg.optimizer == "sgd" and lr * cfg.l2 >= 1:
             # plain steps: the penalty's own step multiplies w by 1 − 2·lr·l2, beyond −1 whatever the data
             advice = f"--lr × --l2 must stay below 1 (here {lr:g} × {cfg.l2:g}): lower --lr or --l2"
+        elif scales and not cfg.standardize:
+            advice = (f"use --standardize (the features' scales differ: {scales}), or a smaller --lr than {lr:g}"
+                      + (", or a smaller --l2" if lr * cfg.l2 >= 1 else ""))
         else:
             advice = (f"try a smaller --lr than {lr:g}" + (", or a smaller --l2" if lr * cfg.l2 >= 1 else "")
                       + ("" if cfg.standardize else ", or --standardize"))

@@ -66,3 +66,39 @@ def test_the_loss_curve_draws_every_epoch_in_the_targets_units(housing_npy, bloc
     # the top label is the first epoch's loss, y's variance in price² (the standardized loss was 1)
     y = np.load(housing_npy)[:, -1]
     assert rows[0].split("|")[0].strip() == f"{np.var(y):.3g}"
+
+
+# ---------------------------------------------------------------- advice that leads with --standardize
+
+
+def test_scales_note_names_the_smallest_and_largest_scale_from_a_factor_of_ten():
+    assert linreg.scales_note(np.array([3.0, 127.0]), ["rooms", "area"], True) == (
+        "root mean square from 1 (the intercept's ones) to 127 ('area')")
+    assert linreg.scales_note(np.array([3.0, 29.0]), ["rooms", "area"], False) is None  # 9.7: close enough
+    assert linreg.scales_note(np.array([3.0, 30.0]), ["rooms", "area"], False) == (
+        "root mean square from 3 ('rooms') to 30 ('area')")
+    assert linreg.scales_note(np.array([0.0, 5.0]), ["zeros", "x"], True) is None  # a zero column has no scale
+    assert linreg.scales_note(np.array([9.0]), ["x"], False) is None
+
+
+@pytest.mark.parametrize("blocks", [(), ("--memory-limit", "8KB")])
+def test_gd_on_features_of_unequal_scales_is_told_to_standardize_first(housing_npy, blocks):
+    # housing: area in m² (rms 127) beside the intercept's ones. "try a smaller --lr" sent a learner from
+    # divergence (0.003, 0.0003) to a shortfall (3e-5: "raise --epochs or --lr") and back (1e-4 diverges)
+    r = run_cli("train-linreg", housing_npy, "--engine", "numpy", *blocks)
+    assert r.code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert ("training diverged at epoch 2" in r.stderr and "; use --standardize (the features' scales differ: root "
+            "mean square from 1 (the intercept's ones) to 127 ('x1')), or a smaller --lr than 0.03" in r.stderr)
+    r = run_cli("train-linreg", housing_npy, "--lr", "0.00003", "-f", "json", *blocks)
+    assert r.code == 0 and "did not converge in 1000 epochs" in r.stderr
+    assert "; use --standardize (the features' scales differ: " in r.stderr and ", or raise --epochs or --lr" in r.stderr
+    # and it works: 300 epochs of standardized gd reach the optimum without a warning
+    r = run_cli("train-linreg", housing_npy, "--standardize", "--epochs", "300", "-f", "json", *blocks)
+    assert r.code == 0 and "warning" not in r.stderr, r.stderr
+
+
+def test_gd_on_features_of_like_scales_keeps_the_rate_first():
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--lr", "5")
+    assert r.code == 1 and "try a smaller --lr than 5, or --standardize" in r.stderr, r.stderr
+    r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--epochs", "3", "-f", "json")
+    assert r.code == 0 and "raise --epochs or --lr, or use --standardize" in r.stderr, r.stderr
