@@ -435,11 +435,11 @@ def require_result_fits(command: str, shape: tuple, copies: int = 2, what: str =
 
 
 def refuse_npy(why: str | None = None) -> None:
-    """For commands whose result cannot be one NPY (several named results, a table with text): the
-    error before the work (train-linreg refused -f npy after training)."""
-    from mlcalc.io.write import SEVERAL_RESULTS_NPY, OutputOptions, refuse_npy_output
+    """For commands whose result cannot be one NPY (several named results; a table with text: why, without
+    the advice refuse_npy_output adds): the error before the work (train-linreg refused -f npy after training)."""
+    from mlcalc.io.write import OutputOptions, refuse_npy_output
     s = settings()
-    refuse_npy_output(OutputOptions(format=s.format, output=s.output), why or SEVERAL_RESULTS_NPY)
+    refuse_npy_output(OutputOptions(format=s.format, output=s.output), why)
 
 
 def emit(result, float32_scalars: bool = True) -> None:

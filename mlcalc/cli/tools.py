@@ -53,7 +53,7 @@ def bench(full: bool = typer.Option(False, "--full", help="The issue sizes (2048
     from mlcalc import benchsuite
     from mlcalc.io.write import Labeled
     s = settings()
-    refuse_npy("bench's table holds text (case names), which NPY cannot: use -f csv or -f json")
+    refuse_npy("bench's table holds text (case names), which NPY cannot")
     if s.quiet or not stderr_is_terminal():
         rows = benchsuite.run(full, repeats)
     else:

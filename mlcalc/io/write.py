@@ -187,7 +187,8 @@ def _rows(value) -> list[list]:
         return [[v] for v in arr]
     if nd == 2:
         return [list(r) for r in arr]
-    raise MlcalcError(f"cannot print a {nd}-D result as text: use -f json or -o FILE.npy")
+    raise MlcalcError(f"cannot print a {nd}-D result as text: write it with -o FILE.npy (mlcalc reads {nd}-D data "
+                      "from NPY), or see it with -f json")
 
 
 def _first(result):
@@ -265,11 +266,11 @@ def render_json(result, precision=None) -> str:
     return _json_of(result, precision) + "\n"
 
 
-def render_npy(result) -> bytes:
+def render_npy(result, opts: OutputOptions | None = None) -> bytes:
     from mlcalc.io.npyfile import save_npy_bytes
     if isinstance(result, dict):
         if len(result) != 1:
-            raise MlcalcError(SEVERAL_RESULTS_NPY)
+            raise MlcalcError(several_results_npy(opts))
         (result,) = result.values()  # e.g. eig without --vectors: its values alone
     import numpy as np
     value = result.values if isinstance(result, Labeled) else result
@@ -277,20 +278,38 @@ def render_npy(result) -> bytes:
     if arr.dtype == object or arr.dtype.kind in "US":
         texts = [x for x in arr.ravel().tolist() if isinstance(x, str)]
         if texts and all(_EXACT_TEXT.fullmatch(x) for x in texts):  # --exact fractions are text ("3/2")
-            raise MlcalcError("this result holds fractions, which NPY cannot: use -f csv or -f json "
+            raise MlcalcError(f"this result holds fractions, which NPY cannot: {text_instead(opts)} "
                               "(or leave out --exact for floats)")
-        raise MlcalcError("this result holds text, which NPY cannot: use -f csv or -f json")
+        raise MlcalcError(f"this result holds text, which NPY cannot: {text_instead(opts)}")
     return save_npy_bytes(arr)
 
 
-def refuse_npy_output(opts: OutputOptions, why: str) -> None:
+def refuse_npy_output(opts: OutputOptions, why: str | None = None) -> None:
     """Before the work: an NPY output for a command whose result never fits one (several named
-    results, or text), refused at once instead of after minutes of training or benchmarking."""
+    results, or text: why, which text_instead(opts) completes), refused at once instead of after
+    minutes of training or benchmarking."""
     if choose_format(opts) == "npy" and not (opts.output or "").lower().endswith(".npz"):
-        raise MlcalcError(why)
+        raise MlcalcError(f"{why}: {text_instead(opts)}" if why else several_results_npy(opts))
 
 
-SEVERAL_RESULTS_NPY = "several results cannot be written as one NPY: use -o FILE.npz or -f json"
+def _instead(opts: OutputOptions | None, first: str, second: str, on_stdout: str) -> str:
+    """What to write in place of an NPY that cannot hold the result: files of the other kinds when -o names
+    one (told '-f csv', a learner wrote text into x.npy, which mlcalc then refused to read as NPY), else
+    on_stdout."""
+    if opts is None or not opts.output:
+        return on_stdout
+    stem = os.path.splitext(opts.output)[0]
+    return f"write -o {stem}.{first} or -o {stem}.{second}" + (" without -f npy" if opts.format == "npy" else "")
+
+
+def several_results_npy(opts: OutputOptions | None = None) -> str:
+    return "several results cannot be written as one NPY: " + _instead(opts, "npz", "json",
+                                                                      "use -o FILE.npz or -f json")
+
+
+def text_instead(opts: OutputOptions | None = None) -> str:
+    """The formats that hold text or fractions, as _instead words them."""
+    return _instead(opts, "csv", "json", "use -f csv or -f json")
 
 
 def _exact_integers(value, arr):
@@ -440,7 +459,7 @@ def render(result, opts: OutputOptions, color: bool = True) -> bytes:
     if fmt == "npz":
         return render_npz(result)
     if fmt == "npy":
-        return render_npy(result)
+        return render_npy(result, opts)
     if fmt == "csv":
         text = render_delimited(result, ",", opts.precision, opts.header)
     elif fmt == "tsv":

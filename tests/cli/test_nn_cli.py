@@ -240,7 +240,8 @@ def test_conv2d_takes_a_batch_npy_and_writes_n_o_h_w(tmp_path):
     r = run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy"), "-f", "json")
     assert np.array(json.loads(r.stdout)).shape == (2, 4, 3, 3)
     assert_one_error_line(run_cli("conv2d", str(tmp_path / "x.npy"), str(tmp_path / "k.npy")),
-                          "cannot print a 4-D result as text: use -f json or -o FILE.npy")
+                          "cannot print a 4-D result as text: write it with -o FILE.npy (mlcalc reads 4-D data "
+                          "from NPY), or see it with -f json")
 
 
 def test_attention_takes_batched_npy_operands(tmp_path):
