@@ -118,7 +118,8 @@ def matmul(specs, settings, read_small):
     def shape(shapes):
         sa, sb = (tuple(s) for s in shapes)
         if not sa or not sb:
-            raise MlcalcError("matmul: an operand holds a single number (a 0-d NPY): use scale to multiply by it")
+            raise MlcalcError("matmul: an operand holds a single number (a 0-d NPY): multiply by it with hadamard, "
+                              "which broadcasts it, or type it after scale --by")
         k, k2 = sa[-1], sb[0]
         if k != k2:
             raise MlcalcError(f"matmul: shapes {sa} and {sb} do not align: {k} != {k2}")

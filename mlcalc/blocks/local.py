@@ -151,7 +151,8 @@ def transpose(a, out: NpyBlockWriter, budget: int, progress: Progress = _noop) -
 def norm(a, ord: str, budget: int, progress: Progress = _noop) -> float:
     """Matrix norms that a row-block pass can compute: fro, l1 (largest column sum), inf (largest row sum)."""
     if ord not in ("fro", "l1", "inf"):
-        raise ShapeError(f"norm: --ord {ord} needs the whole matrix in memory (out-of-core: fro, l1, inf)")
+        raise ShapeError(f"norm: --ord {ord} needs the whole matrix in memory: raise --memory-limit to hold it, or "
+                         "use --ord fro, l1 or inf, which work by blocks")
     rows = row_block(a.shape, 8, budget, 2)
     scale_, ssq, col_sums, row_max = 0.0, 1.0, None, 0.0
     nonfinite = 0.0  # NaN or inf once a block holds one: NumPy's norm is then nan (any NaN) or inf

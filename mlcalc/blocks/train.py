@@ -94,7 +94,8 @@ def _scaling(table, xm, ym, gram, syy, standardize: bool, center: bool = True):
 def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=None, on_note=None) -> dict:
     linreg.validate(cfg)
     if cfg.val_split:
-        raise InputError("train-linreg: --val-split is not available when DATA is worked through by blocks")
+        raise InputError("train-linreg: --val-split is not available when DATA is worked through by blocks: raise "
+                         "--memory-limit to hold it in memory, or leave out --val-split")
     if client is not None:
         if cfg.method != "normal":
             raise InputError("train-linreg on a Dask cluster: only --method normal")

@@ -519,7 +519,8 @@ def as_working_dtype(values: np.ndarray, dtype, source: str, first: tuple[int, i
             value = format_number(wide) if math.isfinite(wide) else str(values[pos])  # 1e+400 as a long double
             advice = ("is beyond float32's range (±3.4e38): use float64 (leave out --dtype float32)"
                       if math.isfinite(wide) else
-                      "is beyond float64's range (±1.8e308), where mlcalc computes: scale the data down")
+                      "is beyond float64's range (±1.8e308), where mlcalc computes: scale the data down where "
+                      "it was made")
             line = locate(tuple(int(p) + 1 for p in pos)) if locate is not None else None
             if line:  # as the reader names a cell it cannot read: the line a user opens the file at
                 raise InputError(f"{line}: {value} {advice}")

@@ -39,12 +39,15 @@ def as_vector(a: np.ndarray, command: str, operand: str) -> np.ndarray:
 def require_square(a: np.ndarray, command: str, operand: str = "A") -> None:
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ShapeError(f"{command}: {operand} must be a square matrix, got shape {shape_text(a.shape)}"
-                         + least_squares_hint(command))
+                         + pinv_hint(command))
 
 
-def least_squares_hint(command: str) -> str:
-    """For solve's refusals (A not square, or singular): where the answer Octave's A\\b gives is."""
-    return " (for least squares, as Octave's A\\b: mlcalc pinv A, then matmul by b)" if command == "solve" else ""
+def pinv_hint(command: str) -> str:
+    """For solve's and inv's refusals (A not square, or singular): where the answer that exists is, the least
+    squares one Octave's A\\b gives, or the pseudo-inverse (inv of a singular A said nothing more)."""
+    if command == "solve":
+        return " (for least squares, as Octave's A\\b: mlcalc pinv A, then matmul by b)"
+    return " (its pseudo-inverse: mlcalc pinv A)" if command == "inv" else ""
 
 
 def broadcast_shape(command: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from mlcalc.errors import InputError, NumericError, ShapeError
 from mlcalc.io.csvparse import as_float
 from mlcalc.ops import rowops
-from mlcalc.ops.common import counted, least_squares_hint
+from mlcalc.ops.common import counted, pinv_hint
 
 MAX_SIZE = 50
 
@@ -114,7 +114,7 @@ def _require_square(a: list[list], command: str) -> int:
     m, n = shape_of(a)
     if m != n:
         raise ShapeError(f"{command}: A must be a square matrix, got shape {_shape_text((m, n))}"
-                         + least_squares_hint(command))
+                         + pinv_hint(command))
     return n
 
 
@@ -124,7 +124,7 @@ def inv(a: list[list[Fraction]], tracer=None) -> list[list[Fraction]]:
     try:
         result = rowops.inverse(a, True, tracer, command="inv")
     except rowops.Singular as e:
-        raise NumericError(f"inv: A is singular (pivot 0 in column {e.column + 1})") from None
+        raise NumericError(f"inv: A is singular (pivot 0 in column {e.column + 1}){pinv_hint('inv')}") from None
     if tracer is not None:
         rowops.check_inverse(tracer, a, result, True)
     return result
@@ -150,7 +150,7 @@ def solve(a: list[list[Fraction]], b: list[list[Fraction]], vector: bool, tracer
         x = rowops.solve(a, b, True, tracer, command="solve")
     except rowops.Singular as e:
         raise NumericError(f"solve: A is singular (pivot 0 in column {e.column + 1}); {solutions(a, b)}"
-                           f"{least_squares_hint('solve')}") from None
+                           f"{pinv_hint('solve')}") from None
     if tracer is not None:
         residual = rowops.max_abs_residual(rowops.matmul(a, x), b)
         tracer.step("Check: A·x = b", f"max |(A·x − b)ᵢ| = {rowops.number_text(residual)}")

@@ -19,7 +19,7 @@ from mlcalc.errors import MlcalcError, NumericError, ShapeError
 from mlcalc.io.read import require_finite
 from mlcalc.kernels.reference.systems import SingularMatrix, rref_tolerance
 from mlcalc.ops import rowops
-from mlcalc.ops.common import (NO_EXPONENT, counted, equilibrated, exponents, least_squares_hint, require_square,
+from mlcalc.ops.common import (NO_EXPONENT, counted, equilibrated, exponents, pinv_hint, require_square,
                                scaled_by_power_of_two, shape_text, unscaled, warn_beyond)
 from mlcalc.trace.steps import FULL_UP_TO, Tracer
 
@@ -61,7 +61,7 @@ def _singular(command: str, e: SingularMatrix, a: np.ndarray, typed: list | None
     if column is not None:
         return _exactly_singular_error(command, column)
     where = f" (pivot 0 in column {e.column + 1})" if e.column is not None else ""
-    return NumericError(f"{command}: A is singular{where}{least_squares_hint(command)}")
+    return NumericError(f"{command}: A is singular{where}{pinv_hint(command)}")
 
 
 def _check_condition(command: str, cond: float, dtype, warn: Warn,
@@ -181,12 +181,14 @@ def _lu_checked(command: str, engine: str, scaled_args: tuple, given_args: tuple
             return Checked(exact_result, False, True)
     if typed is None:  # (with typed entries it ran before the LU)
         _refuse_exactly_singular(command, a, cond)
-    _check_condition(command, cond, a.dtype, warn)
+    from mlcalc.ops.exact import MAX_SIZE
+    _check_condition(command, cond, a.dtype, warn, "the result may be inaccurate" + (
+        "; --exact works in fractions of the entries as typed" if a.shape[0] <= MAX_SIZE else ""))
     return Checked(result, was_scaled, False)
 
 
 def _exactly_singular_error(command: str, column: int) -> NumericError:
-    return NumericError(f"{command}: A is singular (pivot 0 in column {column}){least_squares_hint(command)}")
+    return NumericError(f"{command}: A is singular (pivot 0 in column {column}){pinv_hint(command)}")
 
 
 def _refuse_exactly_singular(command: str, a: np.ndarray, cond: float, typed: list | None = None) -> None:

@@ -327,7 +327,7 @@ def test_sgd_by_blocks_decays_over_the_steps_it_takes(tmp_path, monkeypatch):
 def test_val_split_by_blocks_is_refused(tmp_path):
     _table(tmp_path)
     r = run_cli("train-linreg", str(tmp_path / "d.npy"), "--val-split", "0.2", "--memory-limit", "8KB")
-    assert_one_error_line(r, "--val-split is not available when DATA is worked through by blocks")
+    assert_one_error_line(r, "--val-split is not available when DATA is worked through by blocks: raise --memory-limit")
 
 
 def test_the_loss_by_blocks_is_the_mean_over_the_rows(tmp_path):

@@ -210,7 +210,8 @@ def test_shape_and_numeric_errors_are_the_users_errors_not_internal_ones():
     r = run_cli("add", "1 2", "1 2 3")
     assert r.code == 1 and r.stderr == "mlcalc: error: add: shapes (2,) and (3,) cannot be broadcast together\n"
     r = run_cli("inv", "1 1; 1 1")
-    assert r.code == 1 and r.stderr == "mlcalc: error: inv: A is singular (pivot 0 in column 2)\n"
+    assert r.code == 1 and r.stderr == ("mlcalc: error: inv: A is singular (pivot 0 in column 2) (its pseudo-inverse: "
+                                        "mlcalc pinv A)\n")
 
 
 # ---------------------------------------------------------------- benchsuite.py (nothing timed for real)
