@@ -792,5 +792,22 @@ def gradcheck(x, w, b=None, act=None, loss_fn: str = "mse", target=None, tol: fl
             raise NumericError(f"gradcheck: {worst} cannot be checked: the loss is not finite near X, W, b "
                                f"(its finite differences are NaN: {every})")
         raise NumericError(f"gradcheck: {worst} differs from finite differences: relative error "
-                           f"{results[worst]:.3g} > --tol {tol:g} ({every})")
+                           f"{results[worst]:.3g} > --tol {tol:g} ({every}){_kink_note(x2, w, b, act)}")
     return results
+
+
+def _kink_note(x, w, b, act) -> str:
+    """For relu and leaky-relu: the entries of Z = X·Wᵀ + b that a finite-difference step (up to 2h, h =
+    1e-4·max(1, |θ|)) can carry across the kink at 0, where the derivative jumps. There the differences
+    mix the two slopes, and a learner read the failure as a wrong backward pass."""
+    if act not in ("relu", "leaky-relu"):
+        return ""
+    z = x @ w.T + b
+    largest = max(1.0, *(float(np.max(np.abs(a), initial=0)) for a in (x, w, b)))
+    reach = 2 * 1e-4 * largest * max(1.0, float(np.max(np.abs(x), initial=0)), float(np.max(np.abs(w), initial=0)))
+    near = int(np.count_nonzero(np.abs(z) <= reach))
+    if not near:
+        return ""
+    entries = "entry" if near == 1 else "entries"
+    return (f"; Z = X·Wᵀ + b has {near} {entries} within a step of {act}'s kink at 0, where the derivative jumps "
+            "and finite differences mix the slopes of its two sides: move X, W or b off it")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from conftest import assert_one_error_line, run_cli
 
 
@@ -81,3 +82,14 @@ def test_out_of_core_refusals_say_how_to_go_on(tmp_path):
     assert run_cli("--memory-limit", "100KB", "hadamard", str(tmp_path / "k.npy"), str(tmp_path / "r.npy"),
                    "-o", str(tmp_path / "kr.npy")).code == 0
     np.testing.assert_allclose(np.load(tmp_path / "kr.npy"), 3 * np.load(tmp_path / "r.npy"))
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky-relu"])
+def test_gradcheck_at_the_kink_says_finite_differences_do_not_apply_there(act):
+    # z = 1·1 + 2·(−0.5) = 0 exactly: the central differences average the two slopes (the failure read as a
+    # wrong backward pass); a step away the same layer passes
+    r = run_cli("gradcheck", "1 2", "-W", "1 -0.5", "--act", act, "--target", "1")
+    assert_one_error_line(r, "differs from finite differences", f"Z = X·Wᵀ + b has 1 entry within a step of {act}'s "
+                          "kink at 0, where the derivative jumps and finite differences mix the slopes of its two "
+                          "sides: move X, W or b off it")
+    assert run_cli("gradcheck", "1 2", "-W", "1 -0.4", "--act", act, "--target", "1").code == 0
