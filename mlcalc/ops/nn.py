@@ -682,9 +682,13 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
         i = int(np.argmax(bad))
         from mlcalc.io.write import format_number  # shortest repr: 1.0000000000000002, not 1
         where = f"row {i // ids.shape[1] + 1}, column {i % ids.shape[1] + 1}" if grid else f"position {i + 1}"
+        # E's entries as ids of IDS's rows: the operands were likely given in the other order
+        rows_of_ids = ids.shape[0] if ids.ndim == 2 else ids.size
+        swapped = bool(np.all(np.isfinite(e) & (e == np.round(e)) & (e >= 0) & (e < rows_of_ids)))
         raise InputError(f"embed: IDS {where}: {format_number(float(ids_v[i]))} is not an integer id "
                          f"in 0..{vocab - 1} "
-                         f"(E has {counted(vocab, 'row')})")
+                         f"(E has {counted(vocab, 'row')})"
+                         + ("; embed takes IDS first, then E: were they swapped?" if swapped else ""))
     out = engines.kernel("embed", engine, work=ids_v.size * e.shape[1])(ids_v, e)
     if tracer is not None:
         n = ids_v.size

@@ -93,3 +93,13 @@ def test_gradcheck_at_the_kink_says_finite_differences_do_not_apply_there(act):
                           "kink at 0, where the derivative jumps and finite differences mix the slopes of its two "
                           "sides: move X, W or b off it")
     assert run_cli("gradcheck", "1 2", "-W", "1 -0.4", "--act", act, "--target", "1").code == 0
+
+
+def test_embed_with_its_operands_swapped_asks_whether_they_were():
+    r = run_cli("embed", "1 2; 3 4; 5 6", "0 1")  # E first, then the ids
+    assert_one_error_line(r, "is not an integer id in 0..1 (E has 2 rows); embed takes IDS first, then E: were they "
+                             "swapped?")
+    assert run_cli("embed", "0 1", "1 2; 3 4; 5 6").code == 0
+    r = run_cli("embed", "0 5", "1 2; 3 4")  # an id out of range, E no list of ids: no such question
+    assert_one_error_line(r, "5 is not an integer id in 0..1 (E has 2 rows)")
+    assert "swapped" not in r.stderr
