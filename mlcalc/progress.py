@@ -9,6 +9,8 @@ def stderr_bar(*columns):
     from rich.console import Console
     from rich.progress import Progress
 
+    from mlcalc.cli.base import flush_warnings
+    flush_warnings()  # a long run's warnings before its bar, not after it
     return Progress(*columns, console=Console(stderr=True), transient=True)
 
 

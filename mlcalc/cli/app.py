@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from mlcalc.cli.base import GLOBAL_OPTIONS, ReaderLeft, app
+from mlcalc.cli.base import GLOBAL_OPTIONS, ReaderLeft, app, flush_warnings, hold_warnings
 # each command module registers its commands on `app` when imported (in --help's order)
 COMMAND_MODULES = ("linalg", "linalg_more", "systems", "nn", "train", "tools")
 # the commands of cli/linalg.py: a call of one of them imports only that module (~10 ms less start-up
@@ -128,13 +128,15 @@ def main(argv: list[str] | None = None) -> None:
         # carry inf/NaN as NumPy does, and mlcalc's own warnings go through cli.base.warn
         import warnings
         warnings.simplefilter("ignore")
+    hold_warnings(True)
     try:
         to_run(args=argv, prog_name="mlcalc", standalone_mode=True, obj={"argv": argv})
     except MlcalcError as e:
         if debug:
             raise
-        from mlcalc.cli.base import located_message, show_trace
+        from mlcalc.cli.base import drop_warnings, located_message, show_trace
         show_trace()  # --trace: the steps up to the failure (a diverging training's losses) explain it
+        drop_warnings()  # (written beside a trace; without one the error is the one line)
         try:
             message = located_message(e)  # may read a big file again for the line of a NaN
         except KeyboardInterrupt:
@@ -150,7 +152,9 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail("out of memory: the operands or the result are too large for this machine")
-    except SystemExit:
+    except SystemExit as e:
+        if e.code in (0, None):  # click ends every command that worked with an exit of 0
+            flush_warnings()
         raise
     except Exception as e:  # a bug: one line for the user, the traceback with MLCALC_DEBUG=1
         if debug:
@@ -160,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(e, OSError) and e.errno == errno.ENOMEM:  # mmap under an address-space limit (ulimit -v)
             _fail("out of memory: the operands or the result are too large for this machine (or its ulimit -v)")
         _fail(f"internal error: {type(e).__name__}: {_first_line(e)} (run with MLCALC_DEBUG=1 for the traceback)")
+    finally:
+        hold_warnings(False)  # what a failure left held is dropped
 
 
 def _in_clicks_echo(error: Exception) -> bool:

@@ -234,6 +234,7 @@ def global_options(
         if len(delimiter) != 1:  # ("||" split some rows and not others: one reader takes one character)
             raise typer.BadParameter("must be one character such as , or ; (or tab, space)",
                                      param_hint="'--delimiter'")
+    drop_warnings()  # (tests run several invocations in one process)
     _settings = Settings(
         format=format.value if format else None, output=output, precision=precision, header=header,
         dtype=dtype.value, delimiter=delimiter, engine=engine.value, device=device.value, threads=threads,
@@ -452,6 +453,7 @@ def emit(result, float32_scalars: bool = True) -> None:
         result = _float32_scalars(result)
     # bold titles only for a terminal: `-f table | less` or a file gets no escape codes
     tty = sys.stdout is not None and sys.stdout.isatty()
+    flush_warnings()
     _emit(result, OutputOptions(format=s.format, output=s.output, precision=s.precision, header=s.header,
                                 memory_limit=s.memory_limit), color=s.color and tty)
     show_trace()
@@ -470,6 +472,7 @@ def show_trace() -> None:
     s = settings()
     if s.tracer is None or s.quiet or not s.tracer.steps:
         return
+    flush_warnings()  # beside a trace, also of a command that failed: both explain what happened
     from mlcalc.trace import render
     if s.trace_format == "text" and s.color and stderr_is_terminal():
         try:
@@ -493,7 +496,36 @@ def warn(message: str) -> None:
     elif s.tracer is not None and s.trace_format == "markdown":
         from mlcalc.trace.render import markdown_text
         line = "> " + markdown_text(line).replace("\n", "\n> ") + "\n"
-    diagnostic(line + "\n")
+    if _pending_warnings is None:
+        diagnostic(line + "\n")
+    else:
+        _pending_warnings.append(line + "\n")
+
+
+# While app.main runs a command, warn()'s lines are held until the command shows that it worked: written
+# before its result (emit), a progress bar (a long run's notes belong before it) or its successful end, and
+# dropped when it fails, so that its error is the one line on stderr the contract promises (`gen ones 3x0
+# --seed 1` warned that the seed changes nothing, then failed on the shape; a diverging training warned of
+# the checks it skipped). None: not holding (the package used from Python): warn() writes at once.
+_pending_warnings: list[str] | None = None
+
+
+def hold_warnings(hold: bool) -> None:
+    """Start holding warnings (app.main, before a command) or stop, dropping what is still held."""
+    global _pending_warnings
+    _pending_warnings = [] if hold else None
+
+
+def flush_warnings() -> None:
+    if _pending_warnings:
+        text = "".join(_pending_warnings)
+        _pending_warnings.clear()
+        diagnostic(text)
+
+
+def drop_warnings() -> None:
+    if _pending_warnings:
+        _pending_warnings.clear()
 
 
 def untraced_by_blocks(command: str, what: str = "the operands are") -> None:
