@@ -247,9 +247,10 @@ def test_help_is_shown_whatever_global_options_precede_it():
     assert run_cli("--device", "cuda", "inv", "2 0; 0 4", "-o", "-h").code == 1  # -h as -o's value is no help
 
 
-def test_an_empty_no_color_keeps_colour():
+def test_an_empty_no_color_keeps_colour(monkeypatch):
     from mlcalc.cli.base import Settings
     import os
+    monkeypatch.setenv("TERM", "xterm")  # not the caller's: under TERM=dumb colour is off whatever NO_COLOR says
     old = os.environ.get("NO_COLOR")
     try:
         os.environ["NO_COLOR"] = ""

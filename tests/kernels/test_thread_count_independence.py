@@ -21,7 +21,7 @@ def _with_threads(count, fn):
 
 def _same_bits_on_one_and_two_threads(fn):
     if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("one CPU: nothing to compare")
+        pytest.skip("numba has one thread (one CPU, or NUMBA_NUM_THREADS below 2): nothing to compare")
     one, two = _with_threads(1, fn), _with_threads(2, fn)
     for a, b in zip(one if isinstance(one, tuple) else (one,), two if isinstance(two, tuple) else (two,)):
         assert np.array_equal(np.asarray(a), np.asarray(b))
