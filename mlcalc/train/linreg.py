@@ -57,8 +57,12 @@ def checks_affordable(n: int, p: int, cfg: Config, budget: int | None = None) ->
         return True
     check = n * p * p + 10.0 * p ** 3
     training = 4.0 * n * p * cfg.epochs
-    fits = budget is None or 4 * 8 * p * p <= budget
-    return fits and check <= max(CHECK_FLOPS_FREE, 10 * training)
+    return _checks_fit(p, budget) and check <= max(CHECK_FLOPS_FREE, 10 * training)
+
+
+def _checks_fit(p: int, budget: int | None) -> bool:
+    """Whether the checks' p×p matrices (four of float64) fit the memory budget."""
+    return budget is None or 4 * 8 * p * p <= budget
 
 
 @dataclass
@@ -279,19 +283,24 @@ def centred_moments(x: np.ndarray, scale=1.0, rows: int = 1 << 16) -> tuple[np.n
     return xm, gram / x.shape[0]
 
 
-def skipped_note(p: int, cfg: Config) -> str:
-    """What gd/sgd say when checks_affordable skipped their checks, so that no warning vanishes unsaid."""
+def skipped_note(p: int, cfg: Config, over_budget: bool = False) -> str:
+    """What gd/sgd say when checks_affordable skipped their checks, so that no warning vanishes unsaid; with
+    the reason it had (under --memory-limit 64KB the note had blamed the checks' work)."""
+    why = (f"its {p}×{p} matrices would not fit the memory budget" if over_budget else
+           f"that solves a {p}×{p} system, more work than this training")
     return (f"train-linreg: {cfg.method}'s fit was not compared with the optimum, nor its {p} features checked for "
-            f"dependence (that solves a {p}×{p} system, more work than this training): compare with --method normal")
+            f"dependence ({why}): compare with --method normal")
 
 
-def training_notes(n: int, p: int, cfg: Config, checked: bool, dependence: Callable[[], str | None]) -> list[str]:
+def training_notes(n: int, p: int, cfg: Config, checked: bool, dependence: Callable[[], str | None],
+                   budget: int | None = None) -> list[str]:
     """The warnings before training: too few rows, else where `checked` dependence() (dependence_note on the
     moments, which the caller computes its own way), and that the checks were skipped (skipped_note)."""
     note = too_few_rows_note(n, p, cfg)
     if note is None and checked:
         note = dependence()
-    return [line for line in (note, None if checked else skipped_note(p, cfg)) if line]
+    skipped = None if checked else skipped_note(p, cfg, not _checks_fit(p, budget))
+    return [line for line in (note, skipped) if line]
 
 
 def too_few_rows_note(n: int, p: int, cfg: Config) -> str | None:
@@ -360,7 +369,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         def dependence():
             xm, gram = centred_moments(x, column_scales(x))
             return dependence_note(gram, xm, len(x), data.features, cfg)
-        for line in training_notes(*x.shape, cfg, checked, dependence):
+        for line in training_notes(*x.shape, cfg, checked, dependence, budget):
             on_note(line)
     rng = np.random.default_rng(cfg.seed)
     shuffled = cfg.method == "sgd" and cfg.batch_size < len(y)

@@ -102,3 +102,14 @@ def test_gd_on_features_of_like_scales_keeps_the_rate_first():
     assert r.code == 1 and "try a smaller --lr than 5, or --standardize" in r.stderr, r.stderr
     r = run_cli("train-linreg", "samples/linreg_tutorial.csv", "--epochs", "3", "-f", "json")
     assert r.code == 0 and "raise --epochs or --lr, or use --standardize" in r.stderr, r.stderr
+
+
+def test_checks_skipped_for_the_memory_budget_say_so(tmp_path):
+    # under --memory-limit 64KB the 51×51 checks do not fit: the note blamed their work, which is small here
+    x = np.random.default_rng(0).standard_normal((200, 51))
+    np.savetxt(tmp_path / "w.csv", x, delimiter=",")
+    r = run_cli("--memory-limit", "64KB", "train-linreg", str(tmp_path / "w.csv"), "--epochs", "50", "-f", "json")
+    assert r.code == 0 and ("nor its 50 features checked for dependence (its 50×50 matrices would not fit the memory "
+                            "budget): compare with --method normal") in r.stderr, r.stderr
+    assert run_cli("--memory-limit", "64KB", "train-linreg", str(tmp_path / "w.csv"), "--method", "normal",
+                   "-f", "json").code == 0
