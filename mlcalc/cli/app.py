@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     except (BrokenPipeError, ReaderLeft):
         _quiet_broken_pipe()
     except KeyboardInterrupt:
+        flush_warnings()  # a long run's notes (held where no bar showed them), then why it stopped
         sys.stderr.write("mlcalc: interrupted\n")
         raise SystemExit(130)
     except MemoryError:

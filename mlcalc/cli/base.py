@@ -453,9 +453,8 @@ def emit(result, float32_scalars: bool = True) -> None:
         result = _float32_scalars(result)
     # bold titles only for a terminal: `-f table | less` or a file gets no escape codes
     tty = sys.stdout is not None and sys.stdout.isatty()
-    flush_warnings()
     _emit(result, OutputOptions(format=s.format, output=s.output, precision=s.precision, header=s.header,
-                                memory_limit=s.memory_limit), color=s.color and tty)
+                                memory_limit=s.memory_limit), color=s.color and tty, ready=flush_warnings)
     show_trace()
 
 

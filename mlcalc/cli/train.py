@@ -165,7 +165,7 @@ def train_linreg(
     emit(result)
     if not s.quiet and losses.epochs > 2:
         unicode = s.color and stderr_is_terminal()
-        curve = loss_curve(losses.losses(), losses.epochs, unicode=unicode)
+        curve = loss_curve(losses.losses(), losses.epochs, unicode=unicode, positions=losses.positions())
         if s.trace and s.trace_format == "markdown":  # inside the document the trace writes
             curve = "```\n" + curve + "```\n"
         elif s.trace and s.trace_format == "latex":

@@ -338,7 +338,7 @@ def _exactly_float(value) -> bool:
     return not isinstance(value, int) or float(value) == value
 
 
-def render_npz(result) -> bytes:
+def render_npz(result, opts: OutputOptions | None = None) -> bytes:
     from mlcalc.io.npyfile import save_npz_bytes
     import numpy as np
     items = result if isinstance(result, dict) else {"result": result}
@@ -351,8 +351,8 @@ def render_npz(result) -> bytes:
             # ("-3/2" beside whole numbers) would be an archive mlcalc itself cannot read back
             texts = [x for x in arr.ravel().tolist() if isinstance(x, str)]
             if any("/" in x for x in texts) and all(_EXACT_TEXT.fullmatch(x) for x in texts):
-                raise MlcalcError("this result holds fractions, which NPZ cannot hold as numbers: use -f csv or "
-                                  "-f json (or leave out --exact for floats)")
+                raise MlcalcError(f"this result holds fractions, which NPZ cannot hold as numbers: {text_instead(opts)} "
+                                  "(or leave out --exact for floats)")
             arr = arr.astype(str)
         arrays[k] = arr
     return save_npz_bytes(arrays)
@@ -455,9 +455,9 @@ def render(result, opts: OutputOptions, color: bool = True) -> bytes:
     if fmt not in ("npy", "npz") and not (opts.output or "").lower().endswith(".npz"):
         _check_text_size(result, opts.memory_limit)
     if opts.output and os.path.splitext(opts.output)[1].lower() == ".npz" and fmt in ("npz", "npy"):
-        return render_npz(result)
+        return render_npz(result, opts)
     if fmt == "npz":
-        return render_npz(result)
+        return render_npz(result, opts)
     if fmt == "npy":
         return render_npy(result, opts)
     if fmt == "csv":
@@ -687,13 +687,19 @@ def _umask() -> int:
     return mask
 
 
-def emit(result, opts: OutputOptions, color: bool = True) -> None:
+def emit(result, opts: OutputOptions, color: bool = True, ready=None) -> None:
+    """Render and write the result; ready() (the CLI's held warnings) once it is rendered and, for -o, written:
+    a refusal in rendering (a 3-D result as text) or a failed -o write is then the one line on stderr."""
     data = render(result, opts, color)
     if opts.output:
         write_atomic(opts.output, data)
+        if ready is not None:
+            ready()
         return
     if sys.stdout is None:  # started with stdout closed (`>&-`): Python has no stream to give
         raise MlcalcError("standard output is closed: the result cannot be written (use -o FILE)")
+    if ready is not None:
+        ready()  # on a terminal the warnings belong above the result
     out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
     try:
         if out is not None:

@@ -684,7 +684,8 @@ def embed(ids, e, engine: str = "auto", tracer: Tracer | None = None):
         where = f"row {i // ids.shape[1] + 1}, column {i % ids.shape[1] + 1}" if grid else f"position {i + 1}"
         # E's entries as ids of IDS's rows: the operands were likely given in the other order
         rows_of_ids = ids.shape[0] if ids.ndim == 2 else ids.size
-        swapped = bool(np.all(np.isfinite(e) & (e == np.round(e)) & (e >= 0) & (e < rows_of_ids)))
+        fractional = np.isfinite(ids_v[i]) and ids_v[i] != np.round(ids_v[i])  # (an id out of range is a slip)
+        swapped = fractional and bool(np.all(np.isfinite(e) & (e == np.round(e)) & (e >= 0) & (e < rows_of_ids)))
         raise InputError(f"embed: IDS {where}: {format_number(float(ids_v[i]))} is not an integer id "
                          f"in 0..{vocab - 1} "
                          f"(E has {counted(vocab, 'row')})"

@@ -43,6 +43,9 @@ def warmup(progress: bool = True) -> list[str]:
         where = os.environ.get("NUMBA_CACHE_DIR") or "numba's own cache folder"
         if config.cache_is_temporary:
             where += f" (a temporary folder, for this run only: {config.temporary_cache_reason})"
+        base = sys.modules.get("mlcalc.cli.base")
+        if base is not None:  # the command line's held warnings (a cache that cannot be saved) before the summary
+            base.flush_warnings()
         sys.stderr.write(f"compiled {len(done)} kernel modules; cache in {where}\n")
     return done
 

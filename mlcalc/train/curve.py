@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 
@@ -27,20 +28,35 @@ class EpochLosses:
             return self.kept + [self.last]
         return list(self.kept)
 
+    def positions(self) -> list[int]:
+        """The epoch (from 0) of each of losses()."""
+        kept = [k * self.stride for k in range(len(self.kept))]
+        return kept + [self.epochs - 1] if self.epochs and (self.epochs - 1) % self.stride != 0 else kept
 
-def loss_curve(losses: list[float], epochs: int, width: int = 60, height: int = 10, unicode: bool = True) -> str:
-    """The curve of `losses`, evenly spaced over `epochs` epochs (EpochLosses.losses()), one column per
-    bucket of them: drawn from the history's reported steps (every --log-every epochs) it had 4 points
-    for 300 epochs."""
-    values = [v for v in losses if v > 0 and math.isfinite(v)]
-    if len(values) < 2:
+
+def loss_curve(losses: list[float], epochs: int, width: int = 60, height: int = 10, unicode: bool = True,
+               positions: list[int] | None = None) -> str:
+    """The curve of `losses` over `epochs` epochs, at `positions` (EpochLosses: the epoch of each; evenly
+    spread when None): column c shows the loss nearest epoch c·(epochs − 1)/(columns − 1), so that the
+    columns are evenly spaced in epochs. (Drawn from the history's reported steps, every --log-every
+    epochs, it had 4 points for 300 epochs.)"""
+    if positions is None:
+        positions = [i * (epochs - 1) / max(len(losses) - 1, 1) for i in range(len(losses))]
+    kept = [(x, v) for x, v in zip(positions, losses) if v > 0 and math.isfinite(v)]
+    if len(kept) < 2:
         return ""
-    logs = [math.log10(v) for v in values]
+    at = [x for x, _ in kept]
+    logs = [math.log10(v) for _, v in kept]
     lo, hi = min(logs), max(logs)
     span = hi - lo or 1.0
-    cols = min(width, len(values))
-    # one column per bucket of losses: its last
-    picks = [logs[min(len(logs) - 1, round(i * (len(logs) - 1) / max(cols - 1, 1)))] for i in range(cols)]
+    cols = min(width, len(logs))
+    first, last = at[0], at[-1]
+    picks = []
+    for c in range(cols):  # the loss nearest each column's epoch
+        target = first + c * (last - first) / max(cols - 1, 1)
+        j = bisect.bisect_left(at, target)
+        j = j if j == 0 or (j < len(at) and at[j] - target < target - at[j - 1]) else j - 1
+        picks.append(logs[j])
     grid = [[" "] * cols for _ in range(height)]
     mark = "•" if unicode else "*"
     for c, v in enumerate(picks):

@@ -469,7 +469,7 @@ def shortfall_message(cfg: Config, epochs: int, final: float, best: float, histo
     else:
         grown, verb, advice = "", "", "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
     if scales and not cfg.standardize:
-        advice = f"use --standardize (the features' scales differ: {scales}), or {advice}"
+        advice = f"use --standardize (the columns' scales differ: {scales}), or {advice}"
     else:
         advice = verb + advice + ("" if cfg.standardize else ", or use --standardize")
     return (f"train-linreg: {cfg.method} {how}: {what} {final:.6g} against {best:.6g} at the optimum "
@@ -702,7 +702,7 @@ def check_divergence(loss: float, theta, initial: float, epoch: int, lr: float, 
             # plain steps: the penalty's own step multiplies w by 1 − 2·lr·l2, beyond −1 whatever the data
             advice = f"--lr × --l2 must stay below 1 (here {lr:g} × {cfg.l2:g}): lower --lr or --l2"
         elif scales and not cfg.standardize:
-            advice = (f"use --standardize (the features' scales differ: {scales}), or a smaller --lr than {lr:g}"
+            advice = (f"use --standardize (the columns' scales differ: {scales}), or a smaller --lr than {lr:g}"
                       + (", or a smaller --l2" if lr * cfg.l2 >= 1 else ""))
         else:
             advice = (f"try a smaller --lr than {lr:g}" + (", or a smaller --l2" if lr * cfg.l2 >= 1 else "")

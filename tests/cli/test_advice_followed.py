@@ -96,10 +96,17 @@ def test_gradcheck_at_the_kink_says_finite_differences_do_not_apply_there(act):
 
 
 def test_embed_with_its_operands_swapped_asks_whether_they_were():
-    r = run_cli("embed", "1 2; 3 4; 5 6", "0 1")  # E first, then the ids
-    assert_one_error_line(r, "is not an integer id in 0..1 (E has 2 rows); embed takes IDS first, then E: were they "
-                             "swapped?")
-    assert run_cli("embed", "0 1", "1 2; 3 4; 5 6").code == 0
-    r = run_cli("embed", "0 5", "1 2; 3 4")  # an id out of range, E no list of ids: no such question
-    assert_one_error_line(r, "5 is not an integer id in 0..1 (E has 2 rows)")
-    assert "swapped" not in r.stderr
+    r = run_cli("embed", "0.5 1.5; 2.5 3.5; 4.5 5.5", "0 1")  # E first, then the ids
+    assert_one_error_line(r, "0.5 is not an integer id in 0..1 (E has 2 rows); embed takes IDS first, then E: were "
+                             "they swapped?")
+    assert run_cli("embed", "0 1", "0.5 1.5; 2.5 3.5; 4.5 5.5").code == 0
+    # an integer id out of range is a slip, also beside a one-hot E whose entries read as ids: no such question
+    for ids, e in (("0 5", "1 2; 3 4"), ("0 1 3", "1 0 0; 0 1 0; 0 0 1")):
+        r = run_cli("embed", ids, e)
+        assert_one_error_line(r, "is not an integer id in 0..")
+        assert "swapped" not in r.stderr
+
+
+def test_fractions_for_an_npz_file_are_sent_to_a_csv_or_json_file(tmp_path):
+    assert_one_error_line(run_cli("--exact", "solve", "1 2; 3 4.5", "1 1", "-o", str(tmp_path / "s.npz")),
+                          f"which NPZ cannot hold as numbers: write -o {tmp_path / 's'}.csv or -o {tmp_path / 's'}.json")

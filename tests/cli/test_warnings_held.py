@@ -50,3 +50,15 @@ def test_a_progress_bar_writes_the_warnings_held_before_it(capsys, monkeypatch):
         base.hold_warnings(False)
     base.warn("from Python, outside a command")  # nothing would write a held warning: written at once
     assert capsys.readouterr().err == "mlcalc: warning: from Python, outside a command\n"
+
+
+def test_a_result_refused_or_not_written_is_the_one_line(tmp_path):
+    # emit() wrote the held warnings before rendering: a refusal there, or a failed -o, came after them
+    import numpy as np
+    np.save(tmp_path / "x3.npy", np.ones((2, 3, 1)))
+    r = run_cli("--engine", "numpy", "activate", "--fn", "softmax", str(tmp_path / "x3.npy"))
+    assert_one_error_line(r, "cannot print a 3-D result as text")
+    r = run_cli("gen", "ones", "3", "--seed", "1", "-o", "/dev/full")
+    assert_one_error_line(r, "cannot write /dev/full")
+    r = run_cli("gen", "ones", "3", "--seed", "1", "-o", str(tmp_path / "ones.csv"))  # written: then the warning
+    assert r.code == 0 and r.stderr == "mlcalc: warning: gen: ones is not random: --seed changes nothing\n"

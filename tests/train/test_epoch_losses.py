@@ -87,11 +87,11 @@ def test_gd_on_features_of_unequal_scales_is_told_to_standardize_first(housing_n
     # divergence (0.003, 0.0003) to a shortfall (3e-5: "raise --epochs or --lr") and back (1e-4 diverges)
     r = run_cli("train-linreg", housing_npy, "--engine", "numpy", *blocks)
     assert r.code == 1 and r.stderr.count("\n") == 1, r.stderr
-    assert ("training diverged at epoch 2" in r.stderr and "; use --standardize (the features' scales differ: root "
+    assert ("training diverged at epoch 2" in r.stderr and "; use --standardize (the columns' scales differ: root "
             "mean square from 1 (the intercept's ones) to 127 ('x1')), or a smaller --lr than 0.03" in r.stderr)
     r = run_cli("train-linreg", housing_npy, "--lr", "0.00003", "-f", "json", *blocks)
     assert r.code == 0 and "did not converge in 1000 epochs" in r.stderr
-    assert "; use --standardize (the features' scales differ: " in r.stderr and ", or raise --epochs or --lr" in r.stderr
+    assert "; use --standardize (the columns' scales differ: " in r.stderr and ", or raise --epochs or --lr" in r.stderr
     # and it works: 300 epochs of standardized gd reach the optimum without a warning
     r = run_cli("train-linreg", housing_npy, "--standardize", "--epochs", "300", "-f", "json", *blocks)
     assert r.code == 0 and "warning" not in r.stderr, r.stderr
@@ -113,3 +113,17 @@ def test_checks_skipped_for_the_memory_budget_say_so(tmp_path):
                             "budget): compare with --method normal") in r.stderr, r.stderr
     assert run_cli("--memory-limit", "64KB", "train-linreg", str(tmp_path / "w.csv"), "--method", "normal",
                    "-f", "json").code == 0
+
+
+@pytest.mark.parametrize("epochs", [300, 1000, 5000])
+def test_the_curves_columns_are_evenly_spaced_in_epochs(epochs):
+    # 61-121 thinned points picked by their index gave columns 4 and 8 epochs apart (300 epochs)
+    from mlcalc.train.curve import loss_curve
+    record = EpochLosses()
+    for e in range(epochs):
+        record.add(10.0 ** (-e / epochs * 59))  # one decade a column: each column on its own row band
+    curve = loss_curve(record.losses(), record.epochs, width=60, height=60, unicode=False,
+                       positions=record.positions())
+    rows = [line.split("|", 1)[1] for line in curve.splitlines() if "|" in line]
+    cols = [next(r for r, row in enumerate(rows) if row[c] == "*") for c in range(60)]
+    assert {b - a for a, b in zip(cols, cols[1:])} == {1}, cols  # one row (a 59th of the epochs) a column
