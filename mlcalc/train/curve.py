@@ -23,15 +23,17 @@ class EpochLosses:
         self.epochs += 1
         self.last = loss
 
+    def _last_apart(self) -> bool:
+        """Whether the last epoch fell between the kept ones (losses() then adds it)."""
+        return self.epochs > 0 and (self.epochs - 1) % self.stride != 0
+
     def losses(self) -> list[float]:
-        if self.epochs and (self.epochs - 1) % self.stride != 0:
-            return self.kept + [self.last]
-        return list(self.kept)
+        return self.kept + [self.last] if self._last_apart() else list(self.kept)
 
     def positions(self) -> list[int]:
         """The epoch (from 0) of each of losses()."""
         kept = [k * self.stride for k in range(len(self.kept))]
-        return kept + [self.epochs - 1] if self.epochs and (self.epochs - 1) % self.stride != 0 else kept
+        return kept + [self.epochs - 1] if self._last_apart() else kept
 
 
 def loss_curve(losses: list[float], epochs: int, width: int = 60, height: int = 10, unicode: bool = True,

@@ -213,7 +213,7 @@ def _standardized(x, y, features, standardize: bool, in_place: bool = False, cen
         return x, y, np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0, 1.0
     if not center:
         xs = x if in_place else x.copy()
-        sigma = np.sqrt(np.einsum("ij,ij->j", xs, xs) / len(xs))
+        sigma = root_mean_squares(xs)
         check_constant(np.zeros(len(sigma)), sigma, len(xs), features, True, center=False)
         xs /= sigma
         sy = float(np.sqrt(y @ y / len(y)))
@@ -225,7 +225,7 @@ def _standardized(x, y, features, standardize: bool, in_place: bool = False, cen
         xs = x
     else:
         xs = x - mu
-    sigma = np.sqrt(np.einsum("ij,ij->j", xs, xs) / len(xs))
+    sigma = root_mean_squares(xs)  # of the centred columns: their standard deviations
     check_constant(mu, sigma, len(xs), features, True)
     xs /= sigma
     my, sy = float(y.mean()), float(y.std())
@@ -498,7 +498,8 @@ def scales_note(rms, features: list[str], intercept: bool) -> str | None:
 
 
 def root_mean_squares(x: np.ndarray) -> np.ndarray:
-    """Each column's root mean square (scales_note's measure of a column's scale), without a copy of x."""
+    """Each column's root mean square (scales_note's measure of a column's scale; of centred columns, their
+    standard deviation), without a copy of x."""
     return np.sqrt(np.einsum("ij,ij->j", x, x) / max(len(x), 1))
 
 
@@ -541,7 +542,7 @@ def _normal(x, y, cfg: Config, sweeps: int = COORDINATE_SWEEPS) -> np.ndarray:
     xc /= scale
     free = np.linalg.norm(xc, axis=0) > 0
     if cfg.intercept:
-        free &= ~constant_columns(xm / scale, np.sqrt(np.einsum("ij,ij->j", xc, xc) / n), n)
+        free &= ~constant_columns(xm / scale, root_mean_squares(xc), n)
     # w = v/scale: the penalty n·l2·‖w‖² is n·l2/scale² on each v. Where that overflows (--l2 1e308) the
     # coefficient is its limit, 0 (LAPACK, given the inf, printed its complaints on stdout and failed)
     penalty = n * cfg.l2 / scale / scale if cfg.l2 else np.zeros(p)  # (1e-170 squared is 0: divided twice)
