@@ -191,6 +191,16 @@ def _rows(value) -> list[list]:
                       "from NPY), or see it with -f json")
 
 
+def _check_text_holds(result, fmt: str, opts: OutputOptions) -> None:
+    """Refuse a result of 3 or more dimensions for the grid formats when -o names an NPY file that -f overrode:
+    _rows' 'write it with -o FILE.npy' told someone who had written `-f csv -o y.npy` what they had done."""
+    if fmt in ("csv", "tsv", "plain", "table") and (opts.output or "").lower().endswith(".npy"):
+        nd = _ndim(_as_array(_first(result)))
+        if nd > 2:
+            raise MlcalcError(f"cannot write a {nd}-D result as {fmt} text: drop -f {fmt} (-o {opts.output} then "
+                              "writes NPY), or see it with -f json")
+
+
 def _first(result):
     return next(iter(result.values())) if isinstance(result, dict) else result
 
@@ -460,6 +470,7 @@ def render(result, opts: OutputOptions, color: bool = True) -> bytes:
         return render_npz(result, opts)
     if fmt == "npy":
         return render_npy(result, opts)
+    _check_text_holds(result, fmt, opts)
     if fmt == "csv":
         text = render_delimited(result, ",", opts.precision, opts.header)
     elif fmt == "tsv":

@@ -48,6 +48,21 @@ def test_a_3d_result_is_sent_to_an_npy_file_which_mlcalc_reads_back(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "r.npy"), [[[1, 2], [3, 4]], [[5, 6], [1, 2]]])
 
 
+
+def test_a_3d_result_under_f_csv_into_an_npy_file_is_told_to_drop_f(tmp_path):
+    # 'write it with -o FILE.npy' told someone who had written -o e.npy; -f csv, which overrides the
+    # extension (CLI.md), is what to leave out
+    out = tmp_path / "e.npy"
+    r = run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-f", "csv", "-o", str(out))
+    assert_one_error_line(r, f"cannot write a 3-D result as csv text: drop -f csv (-o {out} then writes NPY)")
+    assert not out.exists()
+    assert run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-o", str(out)).code == 0
+    assert np.load(out).shape == (2, 2, 2)
+    # a text file named by -o keeps the NPY advice
+    assert_one_error_line(run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-f", "csv", "-o", str(tmp_path / "e.csv")),
+                          "write it with -o FILE.npy")
+
+
 # ---------------------------------------------------------------- other advice an audit followed to a dead end
 
 
