@@ -118,7 +118,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     if cfg.method == "normal":
         theta = closed_form()
     else:
-        report = linreg.reporting_in_data_units(callback, sy)
+        report = linreg.LossWatch(linreg.reporting_in_data_units(callback, sy))
         # the columns' root mean squares from the moments: the variance plus the squared mean
         scales = None if cfg.standardize else linreg.scales_note(np.sqrt(np.maximum(np.diag(gram), 0.0) + xm * xm),
                                                                  table.features, cfg.intercept)
@@ -141,7 +141,7 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
               "history": linreg.in_data_units(history, sy)}
     if shortfall is not None and on_short is not None:
         on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"],
-                                          scales))
+                                          scales, report.bounced() if cfg.method == "gd" else None))
     return result
 
 

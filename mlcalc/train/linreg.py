@@ -31,8 +31,7 @@ def _auto_work(n: int, p: int, cfg) -> int:
     descent, whose NumPy epoch is two BLAS products where mini-batches loop in Python. Full batch on
     500000×20 before numba was loaded (2026-12-06): NumPy 2.40 s against numba's 2.74 at 100 epochs,
     5.33 against 4.57 at 1000; at 1000 epochs on 100000×20, 0.55–0.60 against 1.09–1.20."""
-    full_batch = cfg.method == "gd" or cfg.batch_size >= n
-    return n * p * cfg.epochs // (100 if full_batch else 1)
+    return n * p * cfg.epochs // (100 if full_batch(cfg, n) else 1)
 
 
 # with --l1, the convergence check's optimum is coordinate descent's, whose sweep is p Python-level steps
@@ -118,6 +117,30 @@ def reporting_in_data_units(callback: Callable[[Event], None] | None, sy: float)
     if sy == 1.0:
         return callback
     return lambda event: callback(replace(event, loss=event.loss * sy * sy))
+
+
+# how many of a full-batch run's last epoch losses LossWatch keeps
+SWING_EPOCHS = 10
+
+
+class LossWatch:
+    """Passes each event on to callback, keeping the last SWING_EPOCHS epoch losses: `bounced` says whether
+    the loss rose from one epoch to the next among them. A full-batch run that ended short of the optimum
+    while bouncing (Adam at --lr 3 on x = 1..5 settled at a loss of 1.64) wants a smaller rate, one whose
+    loss only fell was creeping and wants a larger one: the advice said 'change --lr'. (A mini-batch
+    epoch's loss rises and falls with its batches whatever the rate.)"""
+
+    def __init__(self, callback: Callable[[Event], None]):
+        self.callback = callback
+        self.recent: list[float] = []
+
+    def __call__(self, event: Event) -> None:
+        if event.kind == "epoch":
+            self.recent = self.recent[1 - SWING_EPOCHS:] + [event.loss]
+        self.callback(event)
+
+    def bounced(self) -> bool:
+        return any(later > earlier for earlier, later in zip(self.recent, self.recent[1:]))
 
 
 def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> Data:
@@ -388,7 +411,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
                                                       in_place=True, center=cfg.intercept)
     else:
         xs, ys, mu, sigma, my, sy = _standardized(x, y, data.features, cfg.standardize, center=cfg.intercept)
-    callback = reporting_in_data_units(callback, sy)
+    watch = LossWatch(reporting_in_data_units(callback, sy))
     scales = None  # for gd's advice
     if cfg.method != "normal" and not cfg.standardize:
         scales = scales_note(root_mean_squares(x), data.features, cfg.intercept)
@@ -397,7 +420,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         if tracer is not None:
             _trace_normal(tracer, xs, ys, theta, cfg)
     else:
-        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, callback, rng, scales)
+        theta, history, epochs = _descend(xs, ys, cfg, engine, tracer, watch, rng, scales)
         shortfall = None
         best = optimum(lambda sweeps: _normal(xs, ys, cfg, sweeps), xs.shape[1], cfg) if checked else None
         if best is not None:
@@ -416,7 +439,9 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
     if cfg.method != "normal" and shortfall is not None and on_short is not None:
-        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"], scales))
+        bounced = watch.bounced() if full_batch(cfg, len(ys)) else None
+        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"], scales,
+                                   bounced))
     return result
 
 
@@ -458,16 +483,21 @@ def grew(history: list[float], cfg: Config) -> bool:
 
 
 def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float],
-                      scales: str | None = None) -> str:
+                      scales: str | None = None, bounced: bool | None = None) -> str:
     """What the CLI warns when gradient descent ended short of the optimum (data units); scales: scales_note's,
-    which puts --standardize first."""
+    which puts --standardize first; bounced: LossWatch's for a full-batch run (None: mini-batches)."""
     what = "loss with its penalty" if cfg.l1 or cfg.l2 else "loss"
     ran_out = epochs >= cfg.epochs
     how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"
+    grown, verb = "", ""
     if grew(history, cfg):  # more epochs or a larger rate would not help
         grown, verb, advice = f"the loss grew from {history[0]:.6g}: ", "try ", "a smaller --lr"
+    elif bounced:  # a larger rate would bounce further
+        verb, advice = "try ", "a smaller --lr, or " + ("raise --epochs" if ran_out else "lower --tol")
+    elif ran_out:
+        advice = "raise --epochs or --lr"
     else:
-        grown, verb, advice = "", "", "raise --epochs or --lr" if ran_out else "lower --tol, or change --lr"
+        advice = "lower --tol, or raise --lr" if bounced is False else "lower --tol, or change --lr"
     if scales and not cfg.standardize:
         advice = f"use --standardize (the columns' scales differ: {scales}), or {advice}"
     else:
@@ -631,8 +661,8 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng, scales: str 
     """Gradient descent on rows that `fit` already shuffled once (sgd); scales: scales_note's, for the advice."""
     n, p = x.shape
     lr = cfg.learning_rate
-    full_batch = cfg.method == "gd" or cfg.batch_size >= n
-    batches = 1 if full_batch else -(-n // cfg.batch_size)
+    whole = full_batch(cfg, n)
+    batches = 1 if whole else -(-n // cfg.batch_size)
     total_steps = cfg.epochs * batches if cfg.decay else 0
     theta = np.zeros(p + 1)
     use_numba = engines.uses_numba("linreg_epochs", engine, _auto_work(n, p, cfg))
@@ -646,10 +676,10 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng, scales: str 
     initial = float(y @ y) / n  # the loss at θ = 0, without a pass over X
     history, previous = [], None
     callback(Event("start", 0, initial, cfg.epochs))
-    tol = stop_tolerance(cfg, full_batch)
+    tol = stop_tolerance(cfg, whole)
     epochs_run = cfg.epochs
     for epoch in range(1, cfg.epochs + 1):
-        starts = None if full_batch else rng.permutation(batches) * cfg.batch_size
+        starts = None if whole else rng.permutation(batches) * cfg.batch_size
         if tracer is not None and epoch == 1:
             _trace_first_step(tracer, x, y, theta, cfg, starts)
         if use_numba:
@@ -682,9 +712,14 @@ def _descend(x, y, cfg: Config, engine: str, tracer, callback, rng, scales: str 
     return theta, history, epochs_run
 
 
-def stop_tolerance(cfg: Config, full_batch: bool) -> float | None:
+def full_batch(cfg: Config, n: int) -> bool:
+    """Every step takes all n rows: gd, or sgd with --batch-size n or more."""
+    return cfg.method == "gd" or cfg.batch_size >= n
+
+
+def stop_tolerance(cfg: Config, whole: bool) -> float | None:
     """--tol, or 1e-12 for full-batch training at a constant rate (sgd's noise never settles)."""
-    return cfg.tol if cfg.tol is not None else (1e-12 if full_batch and not cfg.decay else None)
+    return cfg.tol if cfg.tol is not None else (1e-12 if whole and not cfg.decay else None)
 
 
 def settled(previous: float | None, loss: float, tol: float | None) -> bool:

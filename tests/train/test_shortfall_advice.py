@@ -1,0 +1,68 @@
+"""Which way the rate should go when gradient descent ends short of the optimum: a full-batch run whose loss
+rose and fell in its last epochs bounced (a smaller --lr), one whose loss only fell crept (a larger one).
+The advice said 'lower --tol, or change --lr', and 'raise --epochs or --lr' to a run that bounced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ENGINES, run_cli
+
+from mlcalc.train import linreg
+
+
+@pytest.fixture
+def line(tmp_path):
+    """x = 1..5, y = 2x (the seed articles' fit)."""
+    path = tmp_path / "line.csv"
+    path.write_text("x,y\n1,2\n2,4\n3,6\n4,8\n5,10\n")
+    return str(path)
+
+
+def test_the_watch_keeps_the_last_epochs_and_passes_every_event_on():
+    seen = []
+    watch = linreg.LossWatch(seen.append)
+    for loss in [5.0, 1.0] + [0.5 - 0.01 * k for k in range(linreg.SWING_EPOCHS - 1)]:
+        watch(linreg.Event("epoch", 0, loss))
+    watch(linreg.Event("end", 0, 0.1))
+    assert len(seen) == linreg.SWING_EPOCHS + 2 and not watch.bounced()  # the rise from 1.0 to 0.5 is not kept
+    watch(linreg.Event("epoch", 0, 0.6))
+    assert watch.bounced()
+    assert not linreg.LossWatch(seen.append).bounced()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("stop, ends", [(("--tol", "1e-2"), "lower --tol"), (("--epochs", "20"), "raise --epochs")])
+def test_a_run_that_bounced_is_told_a_smaller_rate(line, engine, stop, ends):
+    # Adam at --lr 3 bounces around w = 2 and stops at a loss of 1.64 (20 epochs either way)
+    r = run_cli("train-linreg", line, "--optimizer", "adam", "--lr", "3", *stop, "--engine", engine, "-f", "json")
+    assert r.code == 0, r.stderr
+    assert f"at the optimum (--method normal); try a smaller --lr, or {ends}, or use --standardize" in r.stderr
+
+
+def test_a_run_by_blocks_that_bounced_is_told_a_smaller_rate(tmp_path):
+    x = np.tile(np.arange(1.0, 6.0), 400)
+    data = tmp_path / "line.npy"
+    np.save(data, np.column_stack([x, 2 * x]))  # 32 KB: by blocks under an 8 KB budget
+    r = run_cli("train-linreg", str(data), "--optimizer", "adam", "--lr", "3", "--epochs", "20",
+                "--memory-limit", "8KB", "-f", "json")
+    assert r.code == 0 and "try a smaller --lr, or raise --epochs" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("blocks", [(), ("--memory-limit", "8KB")])
+def test_a_run_that_crept_is_told_a_larger_rate(line, tmp_path, blocks):
+    x = np.arange(1.0, 2001.0) / 400  # 32 KB: by blocks under an 8 KB budget
+    data = tmp_path / "line.npy"
+    np.save(data, np.column_stack([x, 2 * x]))
+    r = run_cli("train-linreg", str(data), "--lr", "0.001", "--tol", "1e-2", "-f", "json", *blocks)
+    assert r.code == 0, r.stderr
+    assert "settled after" in r.stderr and "lower --tol, or raise --lr, or use --standardize" in r.stderr, r.stderr
+    r = run_cli("train-linreg", str(data), "--lr", "0.001", "--epochs", "20", "-f", "json", *blocks)
+    assert "did not converge in 20 epochs" in r.stderr and "raise --epochs or --lr, or use" in r.stderr, r.stderr
+
+
+def test_mini_batches_leave_the_direction_open(line):
+    # a mini-batch epoch's loss rises and falls with its batches whatever the rate
+    r = run_cli("train-linreg", line, "--method", "sgd", "--batch-size", "2", "--lr", "0.001", "--tol", "1e-2",
+                "--seed", "1", "-f", "json")
+    assert r.code == 0 and "lower --tol, or change --lr" in r.stderr, r.stderr
