@@ -68,8 +68,12 @@ def parse_literal(spec: str, label: str, exact: bool = False, typed: bool = True
         elif not all(isinstance(r, list) for r in nested):
             raise InputError(f"{label}: rows of a matrix literal must all have the same length")
         elif any(isinstance(x, list) for r in nested for x in r):
-            raise InputError(f"{label}: lists nested deeper than a matrix's rows (a 3-D array, as -f json writes "
-                             "one): 3-D data reads from NPY (-o FILE.npy)")
+            depth = _depth(nested)
+            if depth > MAX_ARRAY_DIMS:
+                raise InputError(f"{label}: not a valid matrix literal: lists nested {depth} deep (a matrix's rows "
+                                 "are lists in one list, [[1,2],[3,4]])")
+            raise InputError(f"{label}: lists nested deeper than a matrix's rows (a {depth}-D array, as -f json "
+                             f"writes one): {depth}-D data reads from NPY (-o FILE.npy)")
         cells = [[_json_cell(x) for x in r] for r in nested]
     elif text.startswith("[["):
         raise InputError(f"{label}: not a valid matrix literal (nested lists like [[1,2],[3,4]])")
@@ -152,6 +156,20 @@ def octave_rows(text: str) -> bool:
             break
         start = end + 1
     return False
+
+
+# NumPy's most dimensions (numpy 2; 32 before): a deeper literal is no array's JSON
+MAX_ARRAY_DIMS = 64
+
+
+def _depth(nested: list) -> int:
+    """How deep lists nest (a list of numbers: 1), level by level without recursion: Python 3.13's json
+    parses a literal nested thousands deep, where 3.11's stopped at its recursion limit."""
+    depth, level = 0, [nested]
+    while level:
+        depth += 1
+        level = [x for v in level for x in v if isinstance(x, list)]
+    return depth
 
 
 def _json_list(text: str) -> list | None:
