@@ -10,6 +10,7 @@ the epoch loop runs on the NumPy reference (train/reference.py) or the numba ker
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
@@ -132,15 +133,16 @@ class LossWatch:
 
     def __init__(self, callback: Callable[[Event], None]):
         self.callback = callback
-        self.recent: list[float] = []
+        self.recent: deque[float] = deque(maxlen=SWING_EPOCHS)
 
     def __call__(self, event: Event) -> None:
         if event.kind == "epoch":
-            self.recent = self.recent[1 - SWING_EPOCHS:] + [event.loss]
+            self.recent.append(event.loss)
         self.callback(event)
 
     def bounced(self) -> bool:
-        return any(later > earlier for earlier, later in zip(self.recent, self.recent[1:]))
+        losses = list(self.recent)
+        return any(later > earlier for earlier, later in zip(losses, losses[1:]))
 
 
 def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> Data:
