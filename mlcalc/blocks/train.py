@@ -139,9 +139,9 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
     result = {"coef": coef, "intercept": intercept, "features": table.features, "target": table.target,
               "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
               "history": linreg.in_data_units(history, sy)}
-    if shortfall is not None and on_short is not None:
-        on_short(linreg.shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"],
-                                          scales, report.bounced() if cfg.method == "gd" else None))
+    if cfg.method != "normal":
+        linreg.report_ending(cfg, epochs, shortfall, sy, result["history"], scales,
+                             report.bounced() if cfg.method == "gd" else None, on_short, on_note)
     return result
 
 

@@ -110,14 +110,8 @@ def train_linreg(
                         seed, log_every, tol, schedule.value if schedule else None, intercept=not no_intercept)
     blocked = _blocked_table(data, target, s, cluster_ok=cfg.method == "normal" and not cfg.val_split)
 
-    # ending short of the optimum: a warning with both losses, and the result gradient descent reached
-    # (as an error it broke ordinary runs: the people sample needs about 3000 epochs at default rates)
-    shortfalls: list[str] = []
-
-    def on_short(message: str) -> None:
-        shortfalls.append(message)
-        warn(message)
-
+    # ending short of the optimum (on_short) is a warning with both losses, and the result gradient descent
+    # reached (as an error it broke ordinary runs: the people sample needs about 3000 epochs at default rates)
     losses = EpochLosses()  # the curve's points
 
     with _progress(s.quiet) as show:
@@ -131,7 +125,7 @@ def train_linreg(
             table, client = blocked
             untraced_by_blocks("train-linreg", "DATA is")
             try:
-                result = blocks_train.fit(table, cfg, client, callback, on_short, warn)
+                result = blocks_train.fit(table, cfg, client, callback, warn, warn)
             finally:
                 if client is not None:
                     client.close()
@@ -145,7 +139,7 @@ def train_linreg(
             for note in filter(None, notes):
                 warn(note)
             from mlcalc.blocks import dispatch
-            result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=on_short,
+            result = linreg.fit(prepared, cfg, engine=s.engine, tracer=s.tracer, callback=callback, on_short=warn,
                                 on_note=warn, budget=dispatch.budget(s))
             target_column = prepared.target_column
     _warn_unused_options(cfg)  # once it trained: a run that fails says its one error line alone
@@ -153,9 +147,6 @@ def train_linreg(
         from mlcalc.train import model
         model.save(save, result, linreg.settings_dict(cfg), target_column)
     history = result["history"]
-    if linreg.grew(history, cfg) and not shortfalls:  # (a shortfall's warning says it already)
-        warn(f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
-             "probably too large (try a smaller --lr" + (")" if standardize else ", or --standardize)"))
     from mlcalc.io.write import Labeled
     if s.dtype == "float32":  # trained in float64; printed as float32 like the scalars (emit rounds those)
         import numpy as np

@@ -385,8 +385,9 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         budget: int | None = None) -> dict:
     """Train; return the named results of the contract (coefficients in the data's own units).
     on_short(message) is called when gradient descent ended short of the optimum (shortfall_message),
-    on_note(message) when the features are linearly dependent (dependence_note). Both checks are skipped
-    where checks_affordable says no (budget: the memory budget in bytes)."""
+    on_note(message) when the features are linearly dependent (dependence_note), and when the loss grew
+    short of a shortfall (grew_message). The optimum's and dependence checks are skipped where
+    checks_affordable says no (budget: the memory budget in bytes)."""
     validate(cfg)
     x, y, x_val, y_val = _split(data, cfg.val_split, cfg.seed)
     checked = checks_affordable(*x.shape, cfg, budget)
@@ -440,11 +441,21 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
         result["val_r2"] = r2_score(y_val, pv)
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
-    if cfg.method != "normal" and shortfall is not None and on_short is not None:
+    if cfg.method != "normal":
         bounced = watch.bounced() if full_batch(cfg, len(ys)) else None
-        on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), result["history"], scales,
-                                   bounced))
+        report_ending(cfg, epochs, shortfall, sy, result["history"], scales, bounced, on_short, on_note)
     return result
+
+
+def report_ending(cfg: Config, epochs: int, shortfall: tuple[float, float] | None, sy: float, history: list[float],
+                  scales: str | None, bounced: bool | None, on_short, on_note) -> None:
+    """How gradient descent ended, where it matters: short of the optimum (unconverged's pair, in standardized
+    units: on_short), or else with a loss that grew (on_note); both fits' last words."""
+    if shortfall is not None:
+        if on_short is not None:
+            on_short(shortfall_message(cfg, epochs, *(v * sy * sy for v in shortfall), history, scales, bounced))
+    elif grew(history, cfg) and on_note is not None:  # (a shortfall's message says it already)
+        on_note(grew_message(history, cfg, scales))
 
 
 def penalty(theta, cfg: Config) -> float:
@@ -482,6 +493,19 @@ def grew(history: list[float], cfg: Config) -> bool:
     """The loss rose from the first logged epoch to the last: short of divergence, but not learning; the
     rate is too large. (With l1/l2 the MSE alone may rise as the penalty falls: not judged.)"""
     return len(history) >= 2 and history[-1] > history[0] and not (cfg.l1 or cfg.l2)
+
+
+def grew_message(history: list[float], cfg: Config, scales: str | None = None) -> str:
+    """The warning for a loss that grew without ending short of the optimum (sgd's noise close to it); scales:
+    scales_note's, which puts --standardize first as in the other advice."""
+    if cfg.standardize:
+        advice = "try a smaller --lr"
+    elif scales:
+        advice = f"use --standardize (the columns' scales differ: {scales}), or try a smaller --lr"
+    else:
+        advice = "try a smaller --lr, or --standardize"
+    return (f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
+            f"probably too large ({advice})")
 
 
 def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float],

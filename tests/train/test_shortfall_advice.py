@@ -66,3 +66,26 @@ def test_mini_batches_leave_the_direction_open(line):
     r = run_cli("train-linreg", line, "--method", "sgd", "--batch-size", "2", "--lr", "0.001", "--tol", "1e-2",
                 "--seed", "1", "-f", "json")
     assert r.code == 0 and "lower --tol, or change --lr" in r.stderr, r.stderr
+
+
+def test_a_loss_that_grew_leads_with_standardize_where_the_scales_differ():
+    # the CLI worded this warning itself, always "try a smaller --lr, or --standardize"; it now comes from both
+    # fits with the scales their other advice names
+    cfg = linreg.Config("sgd")
+    scales = "root mean square from 1 (the intercept's ones) to 127 ('area_m2')"
+    assert linreg.grew_message([1.0, 2.0], cfg, scales).endswith(
+        f"probably too large (use --standardize (the columns' scales differ: {scales}), or try a smaller --lr)")
+    assert linreg.grew_message([1.0, 2.0], cfg).endswith("(try a smaller --lr, or --standardize)")
+    assert linreg.grew_message([1.0, 2.0], linreg.Config("sgd", standardize=True), scales).endswith(
+        "(try a smaller --lr)")
+
+
+@pytest.mark.parametrize("shortfall, history, says", [((2.0, 1.0), [1.0, 3.0], "short"), (None, [1.0, 3.0], "note"),
+                                                      (None, [3.0, 1.0], None), ((2.0, 1.0), [3.0, 1.0], "short")])
+def test_the_ending_is_reported_once(shortfall, history, says):
+    said = []
+    linreg.report_ending(linreg.Config("gd"), 5, shortfall, 1.0, history, None, None,
+                         lambda m: said.append(("short", m)), lambda m: said.append(("note", m)))
+    assert [kind for kind, _ in said] == ([says] if says else [])
+    if says == "note":
+        assert "the loss grew from 1 to 3" in said[0][1]
