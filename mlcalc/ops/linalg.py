@@ -40,9 +40,9 @@ RTOL = 1e-10
 _TERMS = 12  # terms written out in a traced sum before "…"
 
 
-def _fmt(x) -> str:
+def _fmt(x, digits: int | None = 6) -> str:
     from mlcalc.io.write import format_number
-    text = format_number(x, 6)
+    text = format_number(x, digits)
     return "−" + text[1:] if text.startswith("-") else text  # a typographic minus, as in print
 
 
@@ -501,6 +501,41 @@ def _repeated_eigenvalues(a: np.ndarray):
     return w, v, defective
 
 
+# the condition number of the unit eigenvectors' matrix from which eig says A is defective or nearly so: a
+# tenth of 1/√eps (float64, the precision eig works in). LAPACK splits a defective double eigenvalue by about √eps
+# and returns vectors about √eps apart: 6.1e7 and 9.5e7 for two such 5×5 and 4×4 matrices, 4.5e15 for
+# [4 1; 0 4] beside [2 1; 0 2], where random matrices of 4 to 500 rows (normal or uniform entries) gave at most 7e2.
+NEARLY_DEPENDENT = 0.1 / math.sqrt(np.finfo(np.float64).eps)
+# the check's SVD of V costs about 30 % of eig's own time (n = 100 to 1000, 2026-12-08): up to 500 rows that is
+# 0.04 s or less, beside a command's start-up; above, it is skipped
+DEPENDENCE_CHECKED_UP_TO = 500
+
+
+def _nearly_dependent_note(w: np.ndarray, v: np.ndarray, vectors: bool) -> str | None:
+    """eig's warning where the eigenvectors are nearly dependent (cond(V) ≥ NEARLY_DEPENDENT), naming the
+    eigenvalues whose vectors combine to almost nothing (the right singular vectors of V's small singular
+    values); else None. The exact check (_repeated_eigenvalues) covers 2×2 and 3×3 only: a 4×4 of two Jordan
+    blocks printed near-duplicate vectors without a word. Up to DEPENDENCE_CHECKED_UP_TO rows."""
+    if not 2 <= v.shape[0] <= DEPENDENCE_CHECKED_UP_TO:
+        return None
+    s = np.linalg.svd(v.astype(np.complex128 if np.iscomplexobj(v) else np.float64), compute_uv=False)
+    if s[-1] * NEARLY_DEPENDENT > s[0]:
+        return None
+    _, s, vh = np.linalg.svd(v.astype(np.complex128 if np.iscomplexobj(v) else np.float64))
+    picked = set()
+    for k in np.flatnonzero(s * NEARLY_DEPENDENT <= s[0]):
+        weights = np.abs(vh[k])
+        picked.update(np.flatnonzero(weights > 0.1 * weights.max()).tolist())
+    values = [w[j] for j in sorted(picked)]
+    texts = [_fmt(x) for x in values]
+    if len(set(texts)) < len(set(values)):  # 1 and 1.000001 both "1" at 6 digits: all their digits
+        texts = [_fmt(x, None) for x in values]
+    names = ", ".join(texts)
+    cond = f"condition number {s[0] / s[-1]:.2g}" if s[-1] > 0 else "their matrix singular"
+    return (f"eig: A is defective or nearly so: the eigenvectors of λ = {names} are nearly dependent ({cond}), so A "
+            "cannot be reliably diagonalised" + ("; the vectors printed for them nearly repeat" if vectors else ""))
+
+
 def _characteristic_polynomial(rows, det3=None) -> list:
     """det(λI − A) for a 2×2 or 3×3 A, coefficients highest power first, in the entries' own arithmetic
     (floats for the trace, Fractions for exact roots): [1, −tr, det] or [1, −tr, (sum of the principal
@@ -579,6 +614,9 @@ def eig(a: np.ndarray, vectors: bool = False, engine: str = "auto", tracer: Trac
             if np.all(w.imag == 0):
                 w = w.real.astype(a.dtype, copy=False)
                 v = _sign_fix_real(v.real.astype(a.dtype, copy=False))
+            note = _nearly_dependent_note(w, v, vectors) if warn is not None else None
+            if note:
+                warn(note)
     if warn is not None and not np.isfinite(w).all():  # eig "1e308 1e308; 1e308 1e308": 2e308
         warn(f"eig: eigenvalues beyond {a.dtype.name}'s range, printed as inf (scale the matrix down first)")
     if tracer is not None:
