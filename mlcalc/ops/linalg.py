@@ -732,7 +732,9 @@ def _svd(a: np.ndarray, engine: str):
         signs = np.sign(u[idx, np.arange(k)])
         signs[signs == 0] = 1
         u, vt = u * signs, vt * signs[:, None]
-    return u, s, vt
+    # + 0 turns −0 into 0, as eig's vectors: LAPACK gave S = [1, −0] for [1 0; 0 −0] (NumPy 2.4's OpenBLAS), a
+    # singular value printed "-0" and inspect's trace a tolerance of −0
+    return u + 0, s + 0, vt + 0
 
 
 def svd(a: np.ndarray, engine: str = "auto", tracer: Tracer | None = None) -> dict:

@@ -236,6 +236,15 @@ def test_svd_of_3_0_4_5():
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("a", [[[1.0, 0.0], [0.0, -0.0]], [[0.0, 0.0], [0.0, -0.0]], [[-0.0]]])
+def test_svd_has_no_negative_zeros(engine, a):
+    # NumPy 2.4's OpenBLAS gave S = [1, −0] for [1 0; 0 −0]: a singular value printed "-0"
+    _engine(engine, "mlcalc.kernels.cpu.svd")
+    for part in linalg.svd(np.array(a), engine=engine).values():
+        assert not np.signbit(part[part == 0]).any(), part
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("shape", [(1, 1), (1, 4), (4, 1), (5, 3), (3, 5)])
 def test_pinv_matches_numpy(engine, shape):
     _engine(engine, "mlcalc.kernels.cpu.svd")
