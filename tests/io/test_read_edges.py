@@ -62,7 +62,7 @@ def test_a_long_digit_run_fails_fast_and_the_message_stays_short(tmp_path):
     path = write(tmp_path / "long.csv", "1,2\n3," + "1" * 200000 + "e\n")
     r = run_process("transpose", path, timeout=600)
     assert_one_error_line(r, "long.csv line 2, column 2", "(200001 characters) is not a number")
-    assert len(r.stderr) < 200
+    assert len(r.stderr) - len(path) < 160
 
 
 def test_delimiter_space_and_whitespace_mean_runs_of_blanks(tmp_path):
