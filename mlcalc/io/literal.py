@@ -16,7 +16,7 @@ from mlcalc.io import csvparse
 _LITERAL_CHARS = re.compile(r"[\s\d.,;+\-eE/\[\]infaINFAty\"]*")
 _JSON_BOOLEANS = re.compile(r"\[[\s\d.,+\-eE\[\]]*\b(true|false)\b[\s\d.,+\-eE\[\]truefals]*")
 _BOOLEAN_WORDS = re.compile(r"(?i)(?<![\w.])(true|false)(?![\w.])")
-_NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
+NONFINITE = re.compile(r'(?i)"?(-?(?:nan|inf(?:inity)?))"?')
 
 
 # the typographic minus that traces print ("(−2)"), so that a number copied from one reads back, and the
@@ -179,7 +179,7 @@ def _json_list(text: str) -> list | None:
     if not text.startswith("["):
         return None
     try:
-        value = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=str, parse_float=str)
+        value = json.loads(NONFINITE.sub(r'"\1"', text), parse_int=str, parse_float=str)
     except (json.JSONDecodeError, RecursionError):  # nested beyond Python's recursion limit: not a matrix either
         return None
     return value if isinstance(value, list) else None
@@ -207,7 +207,7 @@ def json_floats(text: str):
         try:
             value = json.loads(text, parse_int=float)
         except json.JSONDecodeError:  # bare nan/inf as NumPy prints them: quoted first (slow: only then)
-            value = json.loads(_NONFINITE.sub(r'"\1"', text), parse_int=float)
+            value = json.loads(NONFINITE.sub(r'"\1"', text), parse_int=float)
         arr = np.array(value, dtype=np.float64)
     except (ValueError, TypeError, RecursionError):  # not JSON, ragged, an object: parse_literal says what
         return None

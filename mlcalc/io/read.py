@@ -276,7 +276,7 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
         # '[' ("[s],[m]") is neither: read as CSV; if that fails too, the error of the form the first
         # row looks like is the apt one
         try:
-            return _read_literal(body, opts, source)
+            return _read_literal(body, opts, source, json_only=source.lower().endswith(".json"))
         except InputError as literal_error:
             try:
                 return _from_csv(text, source, opts)
@@ -288,6 +288,18 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
                 # valid JSON (a null in it, a string) is the literal's to judge, on one line as on several
                 raise (csv_error if json_value is None and _names_in_first_row(body) else literal_error) from None
     return _from_csv(text, source, opts)
+
+
+def _require_json(body: str, source: str) -> None:
+    """A .json file holds JSON (its non-finite values as -f json writes them, "nan", or bare as NumPy prints
+    them): '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as it is typed on a command line."""
+    import json
+    try:
+        json.loads(literal.NONFINITE.sub(r'"\1"', body))
+    except json.JSONDecodeError as e:
+        raise InputError(f"{source} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg.lower()})") from None
+    except RecursionError:
+        raise InputError(f"{source}: not a valid matrix literal: lists nested beyond Python's recursion limit") from None
 
 
 def _names_in_first_row(text: str) -> bool:
@@ -473,12 +485,15 @@ def _spill_file():
 _JSON_FAST_FROM = 1 << 16
 
 
-def _read_literal(spec: str, opts: ReadOptions, label: str, typed: bool = False) -> Operand:
-    """A literal's values; typed: it was typed as the operand (not a file's or standard input's text)."""
+def _read_literal(spec: str, opts: ReadOptions, label: str, typed: bool = False, json_only: bool = False) -> Operand:
+    """A literal's values; typed: it was typed as the operand (not a file's or standard input's text); json_only:
+    a .json file's, which must be JSON (_require_json) where the fast path did not read it."""
     if not opts.exact and len(spec) >= _JSON_FAST_FROM and not (typed and literal.octave_rows(spec)):
         arr = literal.json_floats(spec)
         if arr is not None:
             return _typed(Operand(arr, label), opts)
+    if json_only:
+        _require_json(spec, label)
     rows, one_dimensional = literal.parse_literal(spec, label, opts.exact, typed)
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:

@@ -224,3 +224,23 @@ def test_an_empty_json_list_in_a_file_is_no_literal(tmp_path):
     assert_one_error_line(run_cli("transpose", str(tmp_path / "e.json")), "e.json: an empty list: no values")
     assert_one_error_line(run_cli("transpose", "-", stdin="[[]]"), "standard input: row 1 of the matrix is empty")
     assert_one_error_line(run_cli("transpose", "[]"), "[]: the literal is empty")
+
+
+@pytest.mark.parametrize("text, where", [("[1, 2 3]", "line 1, column 7: not valid JSON (expecting ',' delimiter)"),
+                                         ("[[1, 2],\n [3, 4,]]", "line 2, column 8: not valid JSON (expecting value)")])
+def test_a_json_file_holds_json(tmp_path, text, where):
+    # '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as a typed literal is
+    (tmp_path / "m.json").write_text(text)
+    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.json")), f"m.json {where}")
+    # another file's text, and standard input, may be Octave's
+    (tmp_path / "m.txt").write_text("[1, 2 3]")
+    assert json.loads(run_cli("transpose", str(tmp_path / "m.txt"), "-f", "json").stdout) == [[1], [2], [3]]
+    assert json.loads(run_cli("transpose", "-", "-f", "json", stdin="[1, 2 3]").stdout) == [[1], [2], [3]]
+
+
+def test_a_json_file_keeps_its_non_finite_values_and_fractions(tmp_path):
+    (tmp_path / "m.JSON").write_text('[1, nan, "-inf", NaN, Infinity]')
+    r = run_cli("transpose", str(tmp_path / "m.JSON"), "-f", "json")
+    assert r.code == 0 and json.loads(r.stdout) == [[1], ["nan"], ["-inf"], ["nan"], ["inf"]], r.stderr
+    (tmp_path / "f.json").write_text('[[1, "1/3"], [2, "2/3"]]')
+    assert run_cli("--exact", "rank", str(tmp_path / "f.json")).stdout.strip() == "1"
