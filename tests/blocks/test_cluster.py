@@ -88,6 +88,23 @@ def test_a_service_that_is_not_dask_is_one_error_line_in_time(tmp_path, not_dask
     assert_one_error_line(r, "--scheduler", "cannot connect")
 
 
+def test_an_address_where_nothing_listens_says_one_thing_on_every_python(tmp_path, monkeypatch):
+    # connect's deadline and wait_for's were the same: Python 3.11 said "OSError: Timed out trying to connect
+    # …", 3.13 "no answer within 10 s"
+    import socket
+
+    from conftest import assert_one_error_line, run_cli
+
+    from mlcalc.blocks import cluster as cluster_module
+    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # free once closed: nothing listens there
+    np.save(tmp_path / "a.npy", np.eye(3))
+    r = run_cli("add", str(tmp_path / "a.npy"), str(tmp_path / "a.npy"), "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert_one_error_line(r, f"--scheduler tcp://127.0.0.1:{port}: cannot connect (no answer within 3 s)")
+
+
 def test_train_linreg_normal_on_a_cluster(cluster, tmp_path):
     import json
     rng = np.random.default_rng(4)
