@@ -364,8 +364,8 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _POINTS_AND_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})+,\d*")  # 1.234,5: a German or Italian locale's
 _SPACED_THOUSANDS = re.compile(r"[+-]?\d{1,3}( \d{3})+(\.\d*)?")  # 1 234.5: a French or Swedish locale's
 # numbers a person or a program mistyped or wrote in another notation: an exponent without digits ("1e"), digits
-# grouped by '_' (Python's 1_000), hexadecimal ("0x10"). In a first row of numbers they made it a header, and the
-# row was lost without a word ("1e,2" over "3,4" read as one row)
+# grouped by '_' (Python's 1_000), hexadecimal ("0x10"); not_a_number says which. Not formatted_number's: on a
+# first row they stay names, as CLI.md has it ("2019_01", "0x00" are column names as often as data)
 _BARE_EXPONENT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)e[+-]?", re.I)
 _UNDERSCORED = re.compile(r"[+-]?\d+(_\d+)+(\.\d+(_\d+)*)?(e[+-]?\d+)?", re.I)
 _HEXADECIMAL = re.compile(r"[+-]?0x[0-9a-f]+", re.I)
@@ -373,12 +373,10 @@ _HEXADECIMAL = re.compile(r"[+-]?0x[0-9a-f]+", re.I)
 
 def formatted_number(cell: str) -> bool:
     """Whether a cell is a number formatted for people ("1,5", "1,234.5") or, split at the commas of a
-    decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2"), or a
-    number in a notation mlcalc does not read ("1e", "1_000", "0x10")."""
+    decimal-comma export, the digits either side of a ';' or blank between its cells ("5;2", "5 2")."""
     cell = _unquote(cell)
     return any(pattern.fullmatch(cell)
-               for pattern in (_DECIMAL_COMMA, _JOINED, _THOUSANDS, _POINTS_AND_COMMA, _SPACED_THOUSANDS,
-                               _BARE_EXPONENT, _UNDERSCORED, _HEXADECIMAL))
+               for pattern in (_DECIMAL_COMMA, _JOINED, _THOUSANDS, _POINTS_AND_COMMA, _SPACED_THOUSANDS))
 
 
 def empty_cell(line: str, delimiter: str | None, last: bool) -> str:
@@ -419,9 +417,10 @@ def not_a_number(cell: str) -> str:
     if _BARE_EXPONENT.fullmatch(bare):
         return f"{shown(cell)} is not a number (its exponent has no digits)"
     if _UNDERSCORED.fullmatch(bare):
-        return f"{shown(cell)} is not a number (digits grouped by '_': write {bare.replace('_', '')!r})"
-    if _HEXADECIMAL.fullmatch(bare):
-        return f"{shown(cell)} is not a number (hexadecimal: write {str(int(bare, 16))!r})"
+        plain = bare.replace("_", "")
+        return f"{shown(cell)} is not a number (digits grouped by '_'" + (f": write {plain!r})" if len(plain) <= 40 else ")")
+    if _HEXADECIMAL.fullmatch(bare):  # (a long one's decimal digits would pass Python's limit on int to str)
+        return f"{shown(cell)} is not a number (hexadecimal" + (f": write '{int(bare, 16)}')" if len(bare) <= 18 else ")")
     if bare[-1:] in ("j", "J", "i", "I", ")") and _COMPLEX.fullmatch(bare) and any(ch.isdigit() for ch in bare):
         # eig's complex values as CSV writes them, piped on
         return f"{shown(cell)} is a complex number: mlcalc's operands are real"

@@ -208,20 +208,28 @@ def test_decimal_commas_are_named(tmp_path, csv_reader, text, where):
 
 
 @pytest.mark.parametrize("text,where", [
-    # numbers in a notation mlcalc does not read: on the first line they made a header, and the row was lost
-    ("1e,2\n3,4\n", "line 1, column 1: '1e' is not a number (its exponent has no digits)"),
-    ("2,1.5E-\n3,4\n", "line 1, column 2: '1.5E-' is not a number (its exponent has no digits)"),
-    ("1_000,2\n3,4\n", "line 1, column 1: '1_000' is not a number (digits grouped by '_': write '1000')"),
-    ("0x10,2\n3,4\n", "line 1, column 1: '0x10' is not a number (hexadecimal: write '16')"),
+    # numbers in a notation mlcalc does not read say which
+    ("x,y\n1e,2\n", "line 2, column 1: '1e' is not a number (its exponent has no digits)"),
+    ("x,y\n2,1.5E-\n", "line 2, column 2: '1.5E-' is not a number (its exponent has no digits)"),
+    ("x,y\n1_000,2\n", "line 2, column 1: '1_000' is not a number (digits grouped by '_': write '1000')"),
+    ("x,y\n0x10,2\n", "line 2, column 1: '0x10' is not a number (hexadecimal: write '16')"),
     ("x,y\n3,-0X1f\n", "line 2, column 2: '-0X1f' is not a number (hexadecimal: write '-31')"),
+    # long ones keep the message short (a hexadecimal's decimal digits passed Python's limit on int to str)
+    ("x,y\n3,0x" + "f" * 4000 + "\n", "line 2, column 2: '0xffffffffffffffffffffffffffffffffffffff'… (4002 "
+                                      "characters) is not a number (hexadecimal)"),
+    ("x,y\n3,1_" + "0" * 3000 + "\n", "line 2, column 2: '1_00000000000000000000000000000000000000'… (3002 "
+                                      "characters) is not a number (digits grouped by '_')"),
 ])
-def test_numbers_in_other_notations_are_named_not_taken_for_a_header(tmp_path, csv_reader, text, where):
+def test_numbers_in_other_notations_are_named(tmp_path, csv_reader, text, where):
     assert_refused(tmp_path, text, where)
 
 
 @pytest.mark.parametrize("text,names", [("x,y\n1,5\n", ["x", "y"]), ("a;b c\n1;2\n", ["a", "b c"]),
                                         ("x,1;2\n3,4\n", ["x", "1;2"]), ("x,1e\n3,4\n", ["x", "1e"]),
-                                        ("0x1,id\n3,4\n", ["0x1", "id"])])
+                                        ("0x1,id\n3,4\n", ["0x1", "id"]),
+                                        # names in those notations stay names on a first row (CLI.md)
+                                        ("2019_01,2019_02\n1,2\n", ["2019_01", "2019_02"]),
+                                        ("0x00,0x04\n1,2\n", ["0x00", "0x04"]), ("1E,2E\n1,2\n", ["1E", "2E"])])
 def test_headers_beside_decimal_comma_rules_stay_headers(text, names):
     # only a first row whose every cell is a number or a decimal-comma fragment is data
     assert parse_text(text, "a.csv").names == names
