@@ -263,7 +263,10 @@ def _decode(data: bytes, source: str) -> str:
 def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
     body = text.lstrip("\ufeff \t\r\n")
     one_line = body.rstrip("\r\n")
-    if (";" in one_line and "," not in one_line and literal.looks_like_literal(one_line)
+    json_file = source.lower().endswith(".json")
+    if json_file and not body.startswith("["):
+        _require_json(text, source)  # a number or an object, as -f json writes them; not CSV, not Octave's rows
+    if (";" in one_line and "," not in one_line and not json_file and literal.looks_like_literal(one_line)
             and any(len(row.split()) > 1 for row in one_line.split(";")) and len(one_line.splitlines()) == 1):
         # `echo "1 2; 3 4" | mlcalc inv -`: an Octave row list, as typed on a command line (as CSV, cells of
         # several numbers made a header and nothing else); "1;2;3" stays one semicolon-separated row. One
@@ -276,7 +279,7 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
         # '[' ("[s],[m]") is neither: read as CSV; if that fails too, the error of the form the first
         # row looks like is the apt one
         try:
-            return _read_literal(body, opts, source, json_only=source.lower().endswith(".json"))
+            return _read_literal(body, opts, source, json_text=text if json_file else None)
         except InputError as literal_error:
             try:
                 return _from_csv(text, source, opts)
@@ -290,14 +293,27 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
     return _from_csv(text, source, opts)
 
 
-def _require_json(body: str, source: str) -> None:
-    """A .json file holds JSON (its non-finite values as -f json writes them, "nan", or bare as NumPy prints
-    them): '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as it is typed on a command line."""
+def _require_json(text: str, source: str) -> None:
+    """A .json file's bracketed text is JSON (its non-finite values as -f json writes them, "nan", or bare as
+    NumPy prints them): '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as it is typed on a command
+    line. The error's line and column are the file's (text: all of it, BOM and leading blank lines too)."""
     import json
+    text = text.removeprefix("\ufeff")
+    shifts = []  # (where a quoted value starts in the quoted text, characters added up to its end)
+
+    def quoted(match):
+        replacement = f'"{match.group(1)}"'
+        before = shifts[-1][1] if shifts else 0
+        shifts.append((match.start() + before, before + len(replacement) - len(match.group(0))))
+        return replacement
+
     try:
-        json.loads(literal.NONFINITE.sub(r'"\1"', body))
+        json.loads(literal.NONFINITE.sub(quoted, text))
     except json.JSONDecodeError as e:
-        raise InputError(f"{source} line {e.lineno}, column {e.colno}: not valid JSON ({e.msg.lower()})") from None
+        pos = e.pos - max((after for start, after in shifts if start < e.pos), default=0)
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise InputError(f"{source} line {line}, column {column}: not valid JSON ({e.msg.lower()})") from None
     except RecursionError:
         raise InputError(f"{source}: not a valid matrix literal: lists nested beyond Python's recursion limit") from None
 
@@ -485,15 +501,16 @@ def _spill_file():
 _JSON_FAST_FROM = 1 << 16
 
 
-def _read_literal(spec: str, opts: ReadOptions, label: str, typed: bool = False, json_only: bool = False) -> Operand:
-    """A literal's values; typed: it was typed as the operand (not a file's or standard input's text); json_only:
-    a .json file's, which must be JSON (_require_json) where the fast path did not read it."""
+def _read_literal(spec: str, opts: ReadOptions, label: str, typed: bool = False,
+                  json_text: str | None = None) -> Operand:
+    """A literal's values; typed: it was typed as the operand (not a file's or standard input's text); json_text:
+    a .json file's whole text, which must be JSON (_require_json) where the fast path did not read it."""
     if not opts.exact and len(spec) >= _JSON_FAST_FROM and not (typed and literal.octave_rows(spec)):
         arr = literal.json_floats(spec)
         if arr is not None:
             return _typed(Operand(arr, label), opts)
-    if json_only:
-        _require_json(spec, label)
+    if json_text is not None:
+        _require_json(json_text, label)
     rows, one_dimensional = literal.parse_literal(spec, label, opts.exact, typed)
     arr = np.array([[csvparse.as_float(x) for x in row] for row in rows], dtype=np.float64)
     if one_dimensional:

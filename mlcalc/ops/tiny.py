@@ -45,8 +45,9 @@ def read(spec: str, delimiter: str | None, names_kept: bool = False):
             return None
         elif os.path.isfile(spec):
             # any name but NPY's, read by content as read.py does (`data`, `a.dat`): the same sums as the
-            # same bytes on standard input
-            if not os.access(spec, os.R_OK) or spec.lower().endswith((".npy", ".npz")) or os.path.getsize(spec) > MAX_FILE_BYTES:
+            # same bytes on standard input; a .json file is JSON, which read.py judges
+            if (not os.access(spec, os.R_OK) or spec.lower().endswith((".npy", ".npz", ".json"))
+                    or os.path.getsize(spec) > MAX_FILE_BYTES):
                 return None
             with open(spec, "rb") as f:
                 data = f.read()

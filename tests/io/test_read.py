@@ -226,12 +226,23 @@ def test_an_empty_json_list_in_a_file_is_no_literal(tmp_path):
     assert_one_error_line(run_cli("transpose", "[]"), "[]: the literal is empty")
 
 
-@pytest.mark.parametrize("text, where", [("[1, 2 3]", "line 1, column 7: not valid JSON (expecting ',' delimiter)"),
-                                         ("[[1, 2],\n [3, 4,]]", "line 2, column 8: not valid JSON (expecting value)")])
+@pytest.mark.parametrize("text, where", [
+    ("[1, 2 3]", "line 1, column 7: not valid JSON (expecting ',' delimiter)"),
+    ("[[1, 2],\n [3, 4,]]", "line 2, column 8: not valid JSON (expecting value)"),
+    # the file's own line and column: after blank lines and blanks, a BOM, and non-finite values quoted inside
+    ("\n\n  [1, 2 3]", "line 3, column 9: not valid JSON"),
+    ("\ufeff[1,\n 2 3]", "line 2, column 4: not valid JSON"),
+    ('[nan, "inf", NaN, 2 3]', "line 1, column 21: not valid JSON"),
+    # Octave's rows on one line, and CSV, are not JSON either (the small-command path read the CSV as a table)
+    ("[1 2; 3 4]", "line 1, column 4: not valid JSON"),
+    ("1 2; 3 4", "line 1, column 3: not valid JSON (extra data)"),
+    ("a,b\n1,2\n", "line 1, column 1: not valid JSON (expecting value)"),
+])
 def test_a_json_file_holds_json(tmp_path, text, where):
     # '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as a typed literal is
     (tmp_path / "m.json").write_text(text)
-    assert_one_error_line(run_cli("transpose", str(tmp_path / "m.json")), f"m.json {where}")
+    for command in (("transpose",), ("matmul", "1")):
+        assert_one_error_line(run_cli(*command, str(tmp_path / "m.json")), f"m.json {where}")
     # another file's text, and standard input, may be Octave's
     (tmp_path / "m.txt").write_text("[1, 2 3]")
     assert json.loads(run_cli("transpose", str(tmp_path / "m.txt"), "-f", "json").stdout) == [[1], [2], [3]]
@@ -244,3 +255,6 @@ def test_a_json_file_keeps_its_non_finite_values_and_fractions(tmp_path):
     assert r.code == 0 and json.loads(r.stdout) == [[1], ["nan"], ["-inf"], ["nan"], ["inf"]], r.stderr
     (tmp_path / "f.json").write_text('[[1, "1/3"], [2, "2/3"]]')
     assert run_cli("--exact", "rank", str(tmp_path / "f.json")).stdout.strip() == "1"
+    # a number, as -f json writes det's
+    (tmp_path / "d.json").write_text("\n -2\n")
+    assert run_cli("scale", str(tmp_path / "d.json"), "--by", "2").stdout.strip() == "-4"
