@@ -140,8 +140,10 @@ def fit(table: Table, cfg: linreg.Config, client=None, callback=None, on_short=N
               "loss": sse / n, "r2": 1 - sse / sst if sst > 0 else 1.0, "epochs": epochs,
               "history": linreg.in_data_units(history, sy)}
     if cfg.method != "normal":
+        # full batches here are gd's only: sgd steps through each block, however large --batch-size is
+        judged = linreg.rate_judged(cfg, cfg.method == "gd")
         linreg.report_ending(cfg, epochs, shortfall, sy, result["history"], scales,
-                             report.bounced() if cfg.method == "gd" else None, on_short, on_note)
+                             report.bounced() if judged else None, on_short, on_note)
     return result
 
 

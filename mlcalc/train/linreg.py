@@ -128,8 +128,8 @@ class LossWatch:
     """Passes each event on to callback, keeping the last SWING_EPOCHS epoch losses: `bounced` says whether
     the loss rose from one epoch to the next among them. A full-batch run that ended short of the optimum
     while bouncing (Adam at --lr 3 on x = 1..5 settled at a loss of 1.64) wants a smaller rate, one whose
-    loss only fell was creeping and wants a larger one: the advice said 'change --lr'. (A mini-batch
-    epoch's loss rises and falls with its batches whatever the rate.)"""
+    loss only fell was creeping and wants a larger one: the advice said 'change --lr'. Judged only where
+    a rise means that (rate_judged)."""
 
     def __init__(self, callback: Callable[[Event], None]):
         self.callback = callback
@@ -143,6 +143,15 @@ class LossWatch:
     def bounced(self) -> bool:
         losses = list(self.recent)
         return any(later > earlier for earlier, later in zip(losses, losses[1:]))
+
+
+def rate_judged(cfg: Config, whole: bool) -> bool:
+    """Whether a rise of the epoch loss says the rate is too large: with full batches (whole), for plain
+    steps, RMSprop and Adam. Not momentum's, whose loss rises and falls at any rate (told 'try a smaller
+    --lr' at 0.005, 0.0025 and 0.00125 on x = 1..5, a learner got worse fits), nor a mini-batch epoch's,
+    which rises and falls with its batches, nor the MSE under --l1/--l2, which may rise as the penalty
+    falls (as grew has it)."""
+    return whole and cfg.optimizer != "momentum" and not (cfg.l1 or cfg.l2)
 
 
 def prepare(values: np.ndarray, names: list[str] | None, target: str | None) -> Data:
@@ -442,7 +451,7 @@ def fit(data: Data, cfg: Config, engine: str = "auto", tracer=None,
     result["epochs"] = epochs
     result["history"] = in_data_units(history, sy)
     if cfg.method != "normal":
-        bounced = watch.bounced() if full_batch(cfg, len(ys)) else None
+        bounced = watch.bounced() if rate_judged(cfg, full_batch(cfg, len(ys))) else None
         report_ending(cfg, epochs, shortfall, sy, result["history"], scales, bounced, on_short, on_note)
     return result
 
@@ -498,20 +507,16 @@ def grew(history: list[float], cfg: Config) -> bool:
 def grew_message(history: list[float], cfg: Config, scales: str | None = None) -> str:
     """The warning for a loss that grew without ending short of the optimum (sgd's noise close to it); scales:
     scales_note's, which puts --standardize first as in the other advice."""
-    if cfg.standardize:
-        advice = "try a smaller --lr"
-    elif scales:
-        advice = f"use --standardize (the columns' scales differ: {scales}), or try a smaller --lr"
-    else:
-        advice = "try a smaller --lr, or --standardize"
-    return (f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is "
-            f"probably too large ({advice})")
+    grown = f"train-linreg: the loss grew from {history[0]:.6g} to {history[-1]:.6g}: the learning rate is probably too large"
+    if scales and not cfg.standardize:  # (its parentheses would nest three deep in the others' brackets)
+        return f"{grown}; use --standardize (the columns' scales differ: {scales}), or try a smaller --lr"
+    return f"{grown} (try a smaller --lr" + (")" if cfg.standardize else ", or --standardize)")
 
 
 def shortfall_message(cfg: Config, epochs: int, final: float, best: float, history: list[float],
                       scales: str | None = None, bounced: bool | None = None) -> str:
     """What the CLI warns when gradient descent ended short of the optimum (data units); scales: scales_note's,
-    which puts --standardize first; bounced: LossWatch's for a full-batch run (None: mini-batches)."""
+    which puts --standardize first; bounced: LossWatch's where rate_judged (else None: which way is open)."""
     what = "loss with its penalty" if cfg.l1 or cfg.l2 else "loss"
     ran_out = epochs >= cfg.epochs
     how = f"did not converge in {epochs} epochs" if ran_out else f"settled after {epochs} epochs (--tol)"

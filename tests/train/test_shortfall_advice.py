@@ -74,7 +74,7 @@ def test_a_loss_that_grew_leads_with_standardize_where_the_scales_differ():
     cfg = linreg.Config("sgd")
     scales = "root mean square from 1 (the intercept's ones) to 127 ('area_m2')"
     assert linreg.grew_message([1.0, 2.0], cfg, scales).endswith(
-        f"probably too large (use --standardize (the columns' scales differ: {scales}), or try a smaller --lr)")
+        f"probably too large; use --standardize (the columns' scales differ: {scales}), or try a smaller --lr")
     assert linreg.grew_message([1.0, 2.0], cfg).endswith("(try a smaller --lr, or --standardize)")
     assert linreg.grew_message([1.0, 2.0], linreg.Config("sgd", standardize=True), scales).endswith(
         "(try a smaller --lr)")
@@ -89,3 +89,14 @@ def test_the_ending_is_reported_once(shortfall, history, says):
     assert [kind for kind, _ in said] == ([says] if says else [])
     if says == "note":
         assert "the loss grew from 1 to 3" in said[0][1]
+
+
+@pytest.mark.parametrize("lr", ["0.005", "0.0025", "0.00125"])
+def test_momentum_and_penalties_leave_the_direction_open(tmp_path, lr):
+    # momentum's loss rises and falls at any rate: "try a smaller --lr" made each of these fits worse
+    path = tmp_path / "line1.csv"
+    path.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in range(1, 6)))
+    r = run_cli("train-linreg", str(path), "--optimizer", "momentum", "--lr", lr, "--epochs", "40", "-f", "json")
+    assert r.code == 0 and "did not converge in 40 epochs" in r.stderr and "raise --epochs or --lr" in r.stderr, r.stderr
+    assert not linreg.rate_judged(linreg.Config("gd", "adam", l2=0.1), True)
+    assert linreg.rate_judged(linreg.Config("gd", "adam"), True) and not linreg.rate_judged(linreg.Config(), False)
