@@ -192,13 +192,15 @@ def _rows(value) -> list[list]:
 
 
 def _check_text_holds(result, fmt: str, opts: OutputOptions) -> None:
-    """Refuse a result of 3 or more dimensions for the grid formats when -o names an NPY file that -f overrode:
-    _rows' 'write it with -o FILE.npy' told someone who had written `-f csv -o y.npy` what they had done."""
-    if fmt in ("csv", "tsv", "plain", "table") and (opts.output or "").lower().endswith(".npy"):
+    """Refuse a result of 3 or more dimensions for the grid formats when -o names an NPY or NPZ file that -f
+    overrode: _rows' 'write it with -o FILE.npy' told someone who had written `-f csv -o y.npy` what they had
+    done."""
+    kind = os.path.splitext(opts.output or "")[1].lower()
+    if fmt in ("csv", "tsv", "plain", "table") and kind in (".npy", ".npz"):
         nd = _ndim(_as_array(_first(result)))
         if nd > 2:
             raise MlcalcError(f"cannot write a {nd}-D result as {fmt} text: drop -f {fmt} (-o {opts.output} then "
-                              "writes NPY), or see it with -f json")
+                              f"writes {kind[1:].upper()}), or see it with -f json")
 
 
 def _first(result):

@@ -502,9 +502,11 @@ def _repeated_eigenvalues(a: np.ndarray):
 
 
 # the condition number of the unit eigenvectors' matrix from which eig says A is defective or nearly so: a
-# tenth of 1/√eps (float64, the precision eig works in). LAPACK splits a defective double eigenvalue by about √eps
-# and returns vectors about √eps apart: 6.1e7 and 9.5e7 for two such 5×5 and 4×4 matrices, 4.5e15 for
+# tenth of 1/√eps (float64's: NumPy's eig works in float64). LAPACK splits a defective double eigenvalue by about
+# √eps and returns vectors about √eps apart: 6.1e7 and 9.5e7 for two such 5×5 and 4×4 matrices, 4.5e15 for
 # [4 1; 0 4] beside [2 1; 0 2], where random matrices of 4 to 500 rows (normal or uniform entries) gave at most 7e2.
+# A float32 operand's rounding splits a defective eigenvalue by √eps32 before eig sees it, which leaves vectors
+# of 1e3–1e6, as random matrices' can be: below the line, and missed (unless exact, as an integer Jordan block).
 NEARLY_DEPENDENT = 0.1 / math.sqrt(np.finfo(np.float64).eps)
 # the check's SVD of V costs about 30 % of eig's own time (n = 100 to 1000, 2026-12-08): up to 500 rows that is
 # 0.04 s or less, beside a command's start-up; above, it is skipped

@@ -58,6 +58,8 @@ def test_a_3d_result_under_f_csv_into_an_npy_file_is_told_to_drop_f(tmp_path):
     assert not out.exists()
     assert run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-o", str(out)).code == 0
     assert np.load(out).shape == (2, 2, 2)
+    r = run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-f", "tsv", "-o", str(tmp_path / "e.npz"))
+    assert_one_error_line(r, f"drop -f tsv (-o {tmp_path / 'e.npz'} then writes NPZ)")
     # a text file named by -o keeps the NPY advice
     assert_one_error_line(run_cli("embed", "0 1; 2 0", "1 2; 3 4; 5 6", "-f", "csv", "-o", str(tmp_path / "e.csv")),
                           "write it with -o FILE.npy")

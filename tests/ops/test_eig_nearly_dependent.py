@@ -56,13 +56,19 @@ def test_a_hidden_jordan_block_is_found_and_close_values_keep_their_digits():
 
 @pytest.mark.parametrize("n", [4, 10, 100])
 @pytest.mark.parametrize("kind", ["normal", "uniform"])
-def test_random_and_normal_matrices_are_not_called_defective(n, kind):
+def test_random_matrices_are_not_called_defective(n, kind):
     rng = np.random.default_rng(n)
     a = rng.standard_normal((n, n)) if kind == "normal" else rng.random((n, n))
-    w, v = np.linalg.eig(a)
-    assert linalg._nearly_dependent_note(w, v, True) is None
-    # a rotation's double ±i has two orthonormal vectors: not defective
-    r = run_cli("eig", "0 -1 0 0; 1 0 0 0; 0 0 0 -1; 0 0 1 0", "-f", "json")
+    said = []
+    linalg.eig(a, vectors=True, engine="numpy", warn=said.append)
+    assert said == []
+
+
+@pytest.mark.parametrize("a", ["0 -1 0 0; 1 0 0 0; 0 0 0 -1; 0 0 1 0",  # a rotation's double ±i: orthonormal vectors
+                               "0 0 1 0; 1 0 0 0; 0 1 0 0; 0 0 0 1",   # a permutation
+                               "1 2 3 4; 0 5 6 7; 0 0 8 9; 0 0 0 10"])  # triangular, distinct diagonal
+def test_normal_and_triangular_matrices_are_not_called_defective(a):
+    r = run_cli("eig", a, "--vectors", "-f", "json")
     assert r.code == 0 and "warning" not in r.stderr, r.stderr
 
 
