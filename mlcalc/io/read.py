@@ -281,6 +281,8 @@ def _from_text(text: str, source: str, opts: ReadOptions) -> Operand:
         try:
             return _read_literal(body, opts, source, json_text=text if json_file else None)
         except InputError as literal_error:
+            if json_file:  # a .json file is JSON's to judge ('[s],[m]' over rows is CSV in any other file)
+                raise
             try:
                 return _from_csv(text, source, opts)
             except InputError as csv_error:

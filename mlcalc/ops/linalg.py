@@ -520,10 +520,11 @@ def _nearly_dependent_note(w: np.ndarray, v: np.ndarray, vectors: bool) -> str |
     blocks printed near-duplicate vectors without a word. Up to DEPENDENCE_CHECKED_UP_TO rows."""
     if not 2 <= v.shape[0] <= DEPENDENCE_CHECKED_UP_TO:
         return None
-    s = np.linalg.svd(v.astype(np.complex128 if np.iscomplexobj(v) else np.float64), compute_uv=False)
+    v = v.astype(np.complex128 if np.iscomplexobj(v) else np.float64)
+    s = np.linalg.svd(v, compute_uv=False)  # the values alone, the common case: cheaper
     if s[-1] * NEARLY_DEPENDENT > s[0]:
         return None
-    _, s, vh = np.linalg.svd(v.astype(np.complex128 if np.iscomplexobj(v) else np.float64))
+    _, s, vh = np.linalg.svd(v)
     picked = set()
     for k in np.flatnonzero(s * NEARLY_DEPENDENT <= s[0]):
         weights = np.abs(vh[k])

@@ -237,6 +237,7 @@ def test_an_empty_json_list_in_a_file_is_no_literal(tmp_path):
     ("[1 2; 3 4]", "line 1, column 4: not valid JSON"),
     ("1 2; 3 4", "line 1, column 3: not valid JSON (extra data)"),
     ("a,b\n1,2\n", "line 1, column 1: not valid JSON (expecting value)"),
+    ("[s],[m]\n1,2\n", "line 1, column 2: not valid JSON (expecting value)"),  # CSV in any other file
 ])
 def test_a_json_file_holds_json(tmp_path, text, where):
     # '[1, 2 3]' in m.json was read as Octave's row [1 2 3], as a typed literal is
