@@ -228,8 +228,8 @@ def test_an_empty_json_list_in_a_file_is_no_literal(tmp_path):
 
 @pytest.mark.parametrize("text, where", [
     ("[1, 2 3]", "line 1, column 7: not valid JSON (expecting ',' delimiter)"),
-    ("[[1, 2],\n [3 4]]", "line 2, column 5: not valid JSON (expecting ',' delimiter)"),  # (3.13 words a trailing
-    # comma its own way)
+    # (not a trailing comma: Python 3.13's json words that one its own way)
+    ("[[1, 2],\n [3 4]]", "line 2, column 5: not valid JSON (expecting ',' delimiter)"),
     # the file's own line and column: after blank lines and blanks, a BOM, and non-finite values quoted inside
     ("\n\n  [1, 2 3]", "line 3, column 9: not valid JSON"),
     ("\ufeff[1,\n 2 3]", "line 2, column 4: not valid JSON"),
